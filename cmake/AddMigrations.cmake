@@ -1,0 +1,114 @@
+# add_migrations(): compile a folder of .mig revisions into a migrate executable and a catalog library.
+#
+#   add_migrations(<target>
+#       DIRECTORY <dir>              # the revisions (relative to the current source dir, or absolute)
+#       [NAMESPACE <ns>]             # C++ namespace of the generated catalog (default: <target>)
+#       [VERSION_TABLE <name>]       # default version table of the migrate binary (default alembic_version)
+#       [WERROR]                     # compiler warnings (risky steps) fail the build
+#       [STATIC])                    # link <target> fully static
+#
+# Creates:
+#   <target>          executable: the migrate command line over the embedded chain
+#   <target>_catalog  static library: `<ns>::catalog()` declared in <target>_catalog.hpp,
+#                     for applications that migrate themselves at start-up (link migc::runtime)
+#
+# The compiler runs at build time. It writes a depfile listing the folder and
+# every file in it, so adding, editing, renaming or deleting a revision re-runs
+# it on the next build without re-running cmake, and an unchanged tree does no
+# work. Generated files are rewritten only when their content changes.
+
+include_guard(GLOBAL)
+
+function(_migc_check_arguments target)
+  set(ok TRUE)
+  if(arg_UNPARSED_ARGUMENTS)
+    message(SEND_ERROR "add_migrations(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+    set(ok FALSE)
+  endif()
+  if(arg_KEYWORDS_MISSING_VALUES)
+    message(SEND_ERROR "add_migrations(${target}): ${arg_KEYWORDS_MISSING_VALUES} given without a value")
+    set(ok FALSE)
+  endif()
+  if(NOT arg_DIRECTORY)
+    message(SEND_ERROR "add_migrations(${target}): DIRECTORY <folder of .mig files> is required")
+    set(ok FALSE)
+  endif()
+  if(DEFINED arg_NAMESPACE AND NOT arg_NAMESPACE MATCHES "^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$")
+    message(SEND_ERROR "add_migrations(${target}): NAMESPACE '${arg_NAMESPACE}' is not a C++ namespace name (e.g. app::db)")
+    set(ok FALSE)
+  endif()
+  if(DEFINED arg_VERSION_TABLE AND NOT arg_VERSION_TABLE MATCHES "^([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*$")
+    message(SEND_ERROR "add_migrations(${target}): VERSION_TABLE '${arg_VERSION_TABLE}' must be a table name, optionally schema-qualified (e.g. alembic_version or app.schema_version)")
+    set(ok FALSE)
+  endif()
+  if(TARGET ${target})
+    message(SEND_ERROR "add_migrations(${target}): a target named '${target}' already exists")
+    set(ok FALSE)
+  endif()
+  set(_migc_arguments_ok ${ok} PARENT_SCOPE)
+endfunction()
+
+function(add_migrations target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC" "DIRECTORY;NAMESPACE;VERSION_TABLE" "")
+  _migc_check_arguments(${target})
+  if(NOT _migc_arguments_ok)
+    return()
+  endif()
+
+  get_filename_component(directory "${arg_DIRECTORY}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT IS_DIRECTORY "${directory}")
+    message(SEND_ERROR "add_migrations(${target}): DIRECTORY '${directory}' does not exist")
+    return()
+  endif()
+  if(NOT DEFINED arg_NAMESPACE)
+    string(MAKE_C_IDENTIFIER "${target}" arg_NAMESPACE)
+  endif()
+  if(NOT DEFINED arg_VERSION_TABLE)
+    set(arg_VERSION_TABLE alembic_version)
+  endif()
+  # Shown at run time: relative to the project, so the output is the same on every machine.
+  file(RELATIVE_PATH label "${PROJECT_SOURCE_DIR}" "${directory}")
+  if(label MATCHES "^\\.\\." OR label STREQUAL "")
+    get_filename_component(label "${directory}" NAME)
+  endif()
+
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/${target}.migc")
+  set(stamp "${out}/${target}.stamp")
+  set(generated "${out}/${target}_catalog.hpp" "${out}/${target}_catalog.cpp" "${out}/${target}_main.cpp")
+  set(werror_flag "")
+  if(arg_WERROR)
+    set(werror_flag --werror)
+  endif()
+  # The stamp is the command's one output and is touched on every run; the
+  # generated sources are byproducts rewritten only when they change, so
+  # touching a .mig file without changing what it means recompiles nothing.
+  add_custom_command(
+    OUTPUT "${stamp}"
+    BYPRODUCTS ${generated}
+    COMMAND migc::migc build --dir "${directory}" --out-dir "${out}" --name "${target}"
+            --namespace "${arg_NAMESPACE}" --version-table "${arg_VERSION_TABLE}"
+            --source-label "${label}" --depfile "${out}/${target}.d" --depfile-target "${stamp}"
+            ${werror_flag}
+    COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
+    DEPENDS migc::migc
+    DEPFILE "${out}/${target}.d"
+    COMMENT "Compiling migrations in ${label} for ${target}"
+    VERBATIM)
+
+  add_library(${target}_catalog STATIC "${out}/${target}_catalog.cpp" "${stamp}")
+  target_include_directories(${target}_catalog PUBLIC "${out}")
+  target_link_libraries(${target}_catalog PUBLIC migc::runtime)
+  target_compile_features(${target}_catalog PUBLIC cxx_std_17)
+
+  add_executable(${target} "${out}/${target}_main.cpp")
+  target_link_libraries(${target} PRIVATE ${target}_catalog migc::cli)
+  if(arg_STATIC)
+    _migc_link_static(${target})
+  endif()
+endfunction()
+
+# Fully static migrate binary: see docs/static.md. GSSAPI and LDAP are left
+# out (Debian ships no static builds of them).
+function(_migc_link_static target)
+  target_link_options(${target} PRIVATE -static -static-libgcc -static-libstdc++)
+endfunction()

@@ -1,0 +1,55 @@
+// The compiler driver: a migrations folder in, a checked chain and generated C++ out.
+#pragma once
+
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <migc/compiler/chain.hpp>
+#include <migc/dsl/diagnostics.hpp>
+#include <migc/dsl/source_file.hpp>
+
+namespace migc::compiler {
+
+/// One revision ready for emission: checked, with its SQL and checksum.
+struct compiled_step {
+  std::string sql;
+  std::uint32_t line = 0;
+};
+
+struct compiled_revision {
+  std::string id;           ///< as declared
+  std::uint64_t number = 0;
+  std::string parent;       ///< as declared, "" for the root
+  std::string description;
+  std::string source_file;  ///< file name within the migrations folder
+  std::uint32_t source_line = 0;
+  std::string checksum;     ///< "sha256:<hex>"
+  bool transactional = true;
+  bool reversible = true;
+  std::vector<compiled_step> upgrade;
+  std::vector<compiled_step> downgrade;
+};
+
+/// A checked chain, root first.
+struct compiled_chain {
+  std::vector<compiled_revision> revisions;
+  std::string chain_hash;  ///< "sha256:<hex>" over every checksum, chained
+  std::vector<std::filesystem::path> inputs;  ///< every file read (for the depfile)
+};
+
+/// The source files of one compiler run; they outlive every diagnostic that points into them.
+using source_set = std::deque<dsl::source_file>;
+
+/**
+ * Reads, parses and checks every revision in `folder`. Every problem is
+ * reported to `diagnostics` (all files' syntax errors, then chain errors);
+ * returns the chain only when there was no error.
+ */
+[[nodiscard]] std::optional<compiled_chain> compile_folder(std::filesystem::path const& folder,
+                                                           source_set& sources,
+                                                           dsl::diagnostic_engine& diagnostics);
+
+}  // namespace migc::compiler

@@ -1,0 +1,249 @@
+// The chain checker: duplicates, roots, gaps, skips, forks and cycles, each with every file named.
+#include <migc/compiler/chain.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <migc/compiler/revision_files.hpp>
+#include <migc/compiler/revision_id.hpp>
+
+namespace migc::compiler {
+namespace {
+
+using index_list = std::vector<std::size_t>;
+
+std::string file_name(parsed_revision const& r) {
+  return std::filesystem::path(r.file->path()).filename().string();
+}
+
+dsl::location id_location(parsed_revision const& r) { return {r.file, r.syntax.id.where}; }
+
+dsl::location parent_location(parsed_revision const& r) {
+  return {r.file, r.syntax.parent ? r.syntax.parent->where : r.syntax.id.where};
+}
+
+dsl::diagnostic chain_error(std::string code, dsl::location where, std::string message) {
+  dsl::diagnostic d;
+  d.code = std::move(code);
+  d.where = where;
+  d.message = std::move(message);
+  return d;
+}
+
+/// What the checks share: the revisions, indexed by id and by parent.
+class chain_index {
+ public:
+  explicit chain_index(std::vector<parsed_revision> const& revisions) : m_revisions(revisions) {
+    for (std::size_t i = 0; i < revisions.size(); ++i) {
+      m_by_number[revisions[i].number].push_back(i);
+      if (revisions[i].parent) {
+        m_children[*revisions[i].parent].push_back(i);
+      } else {
+        m_roots.push_back(i);
+      }
+      m_newest = std::max(m_newest, revisions[i].number);
+    }
+  }
+
+  [[nodiscard]] parsed_revision const& at(std::size_t i) const { return m_revisions[i]; }
+  [[nodiscard]] std::size_t size() const { return m_revisions.size(); }
+  [[nodiscard]] std::map<std::uint64_t, index_list> const& by_number() const { return m_by_number; }
+  [[nodiscard]] std::map<std::uint64_t, index_list> const& children() const { return m_children; }
+  [[nodiscard]] index_list const& roots() const { return m_roots; }
+  [[nodiscard]] std::uint64_t newest() const { return m_newest; }
+  [[nodiscard]] bool exists(std::uint64_t number) const { return m_by_number.count(number) != 0; }
+  /// The first revision declaring `number` (file order).
+  [[nodiscard]] std::size_t first(std::uint64_t number) const { return m_by_number.at(number).front(); }
+
+ private:
+  std::vector<parsed_revision> const& m_revisions;
+  std::map<std::uint64_t, index_list> m_by_number;
+  std::map<std::uint64_t, index_list> m_children;
+  index_list m_roots;
+  std::uint64_t m_newest = 0;
+};
+
+/// Revisions already blamed for one root cause; other checks skip them
+/// (one mistake, one error).
+using blamed_set = std::set<std::size_t>;
+
+void check_forks(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_engine& out) {
+  for (auto const& [parent, children] : chain.children()) {
+    if (children.size() < 2) continue;
+    auto const& kept = chain.at(children.front());
+    for (std::size_t k = 1; k < children.size(); ++k) {
+      auto const& extra = chain.at(children[k]);
+      std::uint64_t const new_number = chain.newest() + k;
+      auto d = chain_error(
+          "chain-fork", id_location(extra),
+          fmt::format("fork: '{}' and '{}' both revise '{}'", file_name(extra), file_name(kept),
+                      format_revision_id(parent)));
+      d.notes.push_back({id_location(kept), fmt::format("the other revision with parent '{}' is here",
+                                                        format_revision_id(parent))});
+      auto const name = parse_revision_file_name(file_name(extra));
+      std::string const new_file =
+          name ? fmt::format("{}-{}_{}.mig", name->timestamp, format_revision_id(new_number), name->slug)
+               : fmt::format("...-{}_....mig", format_revision_id(new_number));
+      d.help = fmt::format("rename '{}' to '{}' and make it 'revision {} revises {}'",
+                           file_name(extra), new_file, format_revision_id(new_number),
+                           format_revision_id(new_number - 1));
+      out.report(std::move(d));
+      blamed.insert(children[k]);
+    }
+  }
+}
+
+void check_duplicates(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_engine& out) {
+  for (auto const& [number, indices] : chain.by_number()) {
+    auto const& first = chain.at(indices.front());
+    for (std::size_t k = 1; k < indices.size(); ++k) {
+      if (blamed.count(indices[k])) continue;  // same id and same parent: reported as a fork
+      auto const& again = chain.at(indices[k]);
+      auto d = chain_error("chain-duplicate", id_location(again),
+                           fmt::format("duplicate revision id '{}'", again.syntax.id.digits));
+      d.notes.push_back({id_location(first),
+                         first.syntax.id.digits == again.syntax.id.digits
+                             ? fmt::format("revision '{}' is also declared here", first.syntax.id.digits)
+                             : fmt::format("'{}' is declared here: ids compare by value",
+                                           first.syntax.id.digits)});
+      d.help = fmt::format("give '{}' the next free id, {}", file_name(again),
+                           format_revision_id(chain.newest() + 1));
+      out.report(std::move(d));
+      blamed.insert(indices[k]);
+    }
+  }
+}
+
+void check_roots(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_engine& out) {
+  auto const& roots = chain.roots();
+  for (std::size_t k = 1; k < roots.size(); ++k) {
+    if (blamed.count(roots[k])) continue;
+    auto const& extra = chain.at(roots[k]);
+    auto const& first = chain.at(roots.front());
+    auto d = chain_error("chain-roots", id_location(extra),
+                         fmt::format("more than one root revision: '{}' revises nothing",
+                                     extra.syntax.id.digits));
+    d.notes.push_back({id_location(first), fmt::format("the first root, '{}', is here",
+                                                       first.syntax.id.digits)});
+    d.help = fmt::format("add 'revises {}' to its header to make it follow the chain",
+                         format_revision_id(extra.number == 0 ? 0 : extra.number - 1));
+    out.report(std::move(d));
+    blamed.insert(roots[k]);
+  }
+}
+
+/// Follows parent links from every revision; a walk that comes back is a cycle.
+void check_cycles(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_engine& out) {
+  std::set<std::uint64_t> reported;
+  for (std::size_t start = 0; start < chain.size(); ++start) {
+    std::vector<std::size_t> path;
+    std::set<std::uint64_t> seen;
+    std::size_t current = start;
+    while (true) {
+      auto const& r = chain.at(current);
+      if (seen.count(r.number)) break;
+      seen.insert(r.number);
+      path.push_back(current);
+      if (!r.parent || !chain.exists(*r.parent)) {
+        path.clear();  // reached a root or a gap: no cycle on this walk
+        break;
+      }
+      current = chain.first(*r.parent);
+    }
+    if (path.empty()) continue;
+    // The cycle is the part of the path from the revisited revision on.
+    std::uint64_t const again = chain.at(current).number;
+    auto const cycle_start = std::find_if(path.begin(), path.end(), [&](std::size_t i) {
+      return chain.at(i).number == again;
+    });
+    std::vector<std::size_t> cycle(cycle_start, path.end());
+    std::uint64_t const smallest = chain.at(*std::min_element(cycle.begin(), cycle.end(), [&](auto a, auto b) {
+                                     return chain.at(a).number < chain.at(b).number;
+                                   })).number;
+    if (!reported.insert(smallest).second) continue;
+    std::string route;
+    for (auto i : cycle) route += chain.at(i).syntax.id.digits + " -> ";
+    route += chain.at(cycle.front()).syntax.id.digits;
+    auto d = chain_error("chain-cycle", parent_location(chain.at(cycle.front())),
+                         fmt::format("revisions form a cycle: {}", route));
+    for (std::size_t k = 1; k < cycle.size(); ++k) {
+      d.notes.push_back({parent_location(chain.at(cycle[k])), "part of the cycle"});
+    }
+    d.help = "every revision must revise the one numbered just below it";
+    out.report(std::move(d));
+    blamed.insert(cycle.begin(), cycle.end());
+  }
+}
+
+void check_parents(chain_index const& chain, blamed_set const& blamed, std::set<std::uint64_t> const& unreadable,
+                   dsl::diagnostic_engine& out) {
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    auto const& r = chain.at(i);
+    if (!r.parent || blamed.count(i) || unreadable.count(*r.parent)) continue;
+    if (!chain.exists(*r.parent)) {
+      auto d = chain_error("chain-gap", parent_location(r),
+                           fmt::format("revision '{}' revises '{}', which does not exist",
+                                       r.syntax.id.digits, r.syntax.parent->digits));
+      if (r.number > 0 && chain.exists(r.number - 1)) {
+        d.help = fmt::format("write 'revises {}'", chain.at(chain.first(r.number - 1)).syntax.id.digits);
+      } else {
+        d.help = fmt::format("add the missing revision '{}', or make '{}' revise an existing one",
+                             format_revision_id(*r.parent), r.syntax.id.digits);
+      }
+      out.report(std::move(d));
+    } else if (r.number != *r.parent + 1) {
+      auto d = chain_error("chain-skip", id_location(r),
+                           fmt::format("numbering skips: revision '{}' revises '{}', so its id must be {}",
+                                       r.syntax.id.digits, r.syntax.parent->digits,
+                                       format_revision_id(*r.parent + 1)));
+      d.help = fmt::format("renumber '{}' to {} (in its header and its file name)", file_name(r),
+                           format_revision_id(*r.parent + 1));
+      out.report(std::move(d));
+    }
+  }
+}
+
+std::vector<parsed_revision const*> ordered(chain_index const& chain) {
+  std::vector<parsed_revision const*> line;
+  if (chain.roots().empty()) return line;
+  std::size_t current = chain.roots().front();
+  while (true) {
+    line.push_back(&chain.at(current));
+    auto const next = chain.children().find(chain.at(current).number);
+    if (next == chain.children().end()) break;
+    current = next->second.front();
+  }
+  return line;
+}
+
+}  // namespace
+
+std::optional<std::vector<parsed_revision const*>> link_chain(
+    std::vector<parsed_revision> const& revisions, dsl::diagnostic_engine& diagnostics,
+    std::set<std::uint64_t> const& unreadable) {
+  if (revisions.empty()) return std::vector<parsed_revision const*>{};
+  chain_index const chain(revisions);
+  std::size_t const errors_before = diagnostics.error_count();
+  blamed_set blamed;
+  check_forks(chain, blamed, diagnostics);
+  check_duplicates(chain, blamed, diagnostics);
+  check_roots(chain, blamed, diagnostics);
+  check_cycles(chain, blamed, diagnostics);
+  check_parents(chain, blamed, unreadable, diagnostics);
+  if (chain.roots().empty() && unreadable.empty() && diagnostics.error_count() == errors_before) {
+    dsl::diagnostic d;
+    d.code = "chain-roots";
+    d.message = "no root revision: every revision revises another";
+    d.help = "the first revision of a chain has no 'revises'";
+    diagnostics.report(std::move(d));
+  }
+  if (diagnostics.error_count() != errors_before) return std::nullopt;
+  auto line = ordered(chain);
+  return line;
+}
+
+}  // namespace migc::compiler

@@ -1,0 +1,253 @@
+// The compiler driver: folder scan, parse, per-revision checks, chain linking, checksums.
+#include <migc/compiler/compile.hpp>
+
+#include <algorithm>
+#include <set>
+#include <system_error>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include <migc/compiler/checksum.hpp>
+#include <migc/compiler/revision_files.hpp>
+#include <migc/compiler/revision_id.hpp>
+#include <migc/dsl/parser.hpp>
+#include <migc/dsl/sql_text.hpp>
+
+namespace migc::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+namespace ast = dsl::ast;
+
+dsl::diagnostic make(dsl::severity level, std::string code, dsl::location where, std::string message,
+                     std::optional<std::string> help = std::nullopt) {
+  dsl::diagnostic d;
+  d.level = level;
+  d.code = std::move(code);
+  d.where = where;
+  d.message = std::move(message);
+  d.help = std::move(help);
+  return d;
+}
+
+dsl::location span_of(dsl::source_file const& file, ast::node const& node) { return {&file, node.where}; }
+
+void report_stray(fs::path const& path, dsl::diagnostic_engine& out) {
+  std::string const name = path.filename().string();
+  if (looks_like_revision_file(name)) {
+    // Named like a revision: skipping it would silently drop a revision from the build.
+    out.report(make(dsl::severity::error, "stray-revision", {},
+                    fmt::format("'{}' is named like a revision but does not end in '.mig'", path.string()),
+                    "rename it to end in '.mig', or move it out of the migrations folder"));
+  } else {
+    // Anything else is probably harmless (notes, scripts), but worth knowing about.
+    out.report(make(dsl::severity::warning, "stray-file", {},
+                    fmt::format("'{}' in the migrations folder is not a revision file; ignored",
+                                path.string()),
+                    "revision files are named YYYYMMDD_HHMM-NNN_slug.mig"));
+  }
+}
+
+/// Checks the file name against the declared id; fills the numeric ids.
+bool check_identity(dsl::source_file const& file, parsed_revision& r, dsl::diagnostic_engine& out) {
+  auto const& id = r.syntax.id;
+  auto const number = revision_number(id.digits);
+  if (!number) {
+    out.report(make(dsl::severity::error, "revision-id", span_of(file, id),
+                    fmt::format("revision id '{}' is too large", id.digits)));
+    return false;
+  }
+  r.number = *number;
+  if (r.syntax.parent) {
+    auto const parent = revision_number(r.syntax.parent->digits);
+    if (!parent) {
+      out.report(make(dsl::severity::error, "revision-id", span_of(file, *r.syntax.parent),
+                      fmt::format("revision id '{}' is too large", r.syntax.parent->digits)));
+      return false;
+    }
+    r.parent = parent;
+  }
+  if (id.digits.size() < 3) {
+    out.report(make(dsl::severity::warning, "short-id", span_of(file, id),
+                    fmt::format("revision id '{}' is shorter than three digits", id.digits),
+                    fmt::format("write it as '{}'", format_revision_id(*number))));
+  }
+  std::string const name = fs::path(file.path()).filename().string();
+  auto const parts = parse_revision_file_name(name);
+  if (!parts) {
+    out.report(make(dsl::severity::error, "file-name", span_of(file, id),
+                    fmt::format("file name '{}' does not follow YYYYMMDD_HHMM-NNN_slug.mig", name),
+                    fmt::format("rename it, e.g. to '20250101_0900-{}_{}.mig'",
+                                format_revision_id(*number), slugify(r.syntax.description))));
+    return false;
+  }
+  if (revision_number(parts->id_digits) != number) {
+    out.report(make(dsl::severity::error, "file-name", span_of(file, id),
+                    fmt::format("file name says revision '{}' but the file declares '{}'",
+                                parts->id_digits, id.digits),
+                    fmt::format("rename the file to '{}-{}_{}.mig', or fix the id", parts->timestamp,
+                                id.digits, parts->slug)));
+    return false;
+  }
+  return true;
+}
+
+bool is_irreversible(ast::step const& step) { return std::holds_alternative<ast::irreversible_step>(step); }
+
+void check_raw_sql(dsl::source_file const& file, ast::revision const& rev, ast::block const& block,
+                   dsl::diagnostic_engine& out) {
+  for (auto const& step : block.steps) {
+    auto const* sql = std::get_if<ast::raw_sql_step>(&step);
+    if (!sql) continue;
+    if (rev.transactional && dsl::sql::contains_transaction_control(sql->body)) {
+      out.report(make(dsl::severity::error, "sql-transaction", span_of(file, *sql),
+                      "raw sql in a transactional revision controls the transaction",
+                      "migc runs each revision in its own transaction: remove BEGIN/COMMIT/ROLLBACK, "
+                      "or mark the revision 'without transaction'"));
+    }
+    if (!rev.transactional && dsl::sql::split_statements(sql->body).size() > 1) {
+      // libpq runs a multi-statement string as one implicit transaction, which
+      // is exactly what a non-transactional revision must avoid.
+      out.report(make(dsl::severity::error, "sql-statements", span_of(file, *sql),
+                      "a raw sql step of a revision without transaction holds more than one statement",
+                      "split it into one 'sql $$ ... $$' step per statement"));
+    }
+  }
+}
+
+void check_body(dsl::source_file const& file, ast::revision const& rev, dsl::diagnostic_engine& out) {
+  for (auto const& step : rev.upgrade.steps) {
+    if (is_irreversible(step)) {
+      out.report(make(dsl::severity::error, "irreversible-place",
+                      span_of(file, std::get<ast::irreversible_step>(step)),
+                      "'irreversible' in an upgrade block", "it belongs in the downgrade block"));
+    }
+  }
+  if (rev.upgrade.steps.empty()) {
+    out.report(make(dsl::severity::warning, "empty-upgrade", span_of(file, rev.upgrade),
+                    "upgrade block is empty"));
+  }
+  if (rev.downgrade) {
+    auto const& steps = rev.downgrade->steps;
+    bool const has_irreversible = std::any_of(steps.begin(), steps.end(), is_irreversible);
+    if (has_irreversible && steps.size() > 1) {
+      out.report(make(dsl::severity::error, "irreversible-place", span_of(file, *rev.downgrade),
+                      "'irreversible' must be the only step of its downgrade block"));
+    }
+  } else if (!rev.upgrade.steps.empty()) {
+    // Raw SQL is opaque: its inverse cannot be derived from it.
+    out.report(make(dsl::severity::error, "missing-downgrade", span_of(file, rev.id),
+                    fmt::format("revision '{}' has no downgrade block, and its raw sql steps have no "
+                                "derivable inverse",
+                                rev.id.digits),
+                    "add 'downgrade { sql $$ ... $$ }', or 'downgrade { irreversible }'"));
+  }
+  check_raw_sql(file, rev, rev.upgrade, out);
+  if (rev.downgrade) check_raw_sql(file, rev, *rev.downgrade, out);
+}
+
+std::optional<parsed_revision> read_revision(fs::path const& path, source_set& sources,
+                                             dsl::diagnostic_engine& out) {
+  try {
+    sources.push_back(dsl::source_file::load(path.string(), path.string()));
+  } catch (std::system_error const& e) {
+    out.report(make(dsl::severity::error, "io", {},
+                    fmt::format("cannot read '{}': {}", path.string(), e.code().message())));
+    return std::nullopt;
+  }
+  dsl::source_file const& file = sources.back();
+  auto syntax = dsl::parse_revision(file, out);
+  if (!syntax) return std::nullopt;
+  parsed_revision r{&file, std::move(*syntax), 0, std::nullopt};
+  if (!check_identity(file, r, out)) return std::nullopt;
+  check_body(file, r.syntax, out);
+  return r;
+}
+
+/// The SQL of a raw step without surrounding blank space, and the line it starts on.
+compiled_step compile_raw_step(dsl::source_file const& file, ast::raw_sql_step const& sql) {
+  std::string_view body = sql.body;
+  std::size_t const first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {"", file.position(sql.body_offset).line};
+  std::size_t const last = body.find_last_not_of(" \t\r\n");
+  auto const offset = static_cast<std::uint32_t>(sql.body_offset + first);
+  return {std::string(body.substr(first, last - first + 1)), file.position(offset).line};
+}
+
+std::vector<compiled_step> compile_block(dsl::source_file const& file, ast::block const& block) {
+  std::vector<compiled_step> steps;
+  for (auto const& step : block.steps) {
+    if (auto const* sql = std::get_if<ast::raw_sql_step>(&step)) {
+      steps.push_back(compile_raw_step(file, *sql));
+    }
+  }
+  return steps;
+}
+
+compiled_revision compile_revision(parsed_revision const& r) {
+  auto const& syntax = r.syntax;
+  compiled_revision out;
+  out.id = syntax.id.digits;
+  out.number = r.number;
+  out.parent = syntax.parent ? syntax.parent->digits : "";
+  out.description = syntax.description;
+  out.source_file = fs::path(r.file->path()).filename().string();
+  out.source_line = r.file->position(syntax.where.begin).line;
+  out.checksum = revision_checksum(syntax);
+  out.transactional = syntax.transactional;
+  out.upgrade = compile_block(*r.file, syntax.upgrade);
+  if (syntax.downgrade) {
+    auto const& steps = syntax.downgrade->steps;
+    out.reversible = std::none_of(steps.begin(), steps.end(), is_irreversible);
+    out.downgrade = compile_block(*r.file, *syntax.downgrade);
+  }
+  return out;
+}
+
+std::string chain_hash(std::vector<compiled_revision> const& revisions) {
+  // Each link hashes the previous link with the next checksum, so the hash
+  // names the whole history, not just the set of revisions.
+  std::string link = sha256_hex("migc-chain-v1");
+  for (auto const& r : revisions) link = sha256_hex(link + "\n" + r.checksum);
+  return "sha256:" + link;
+}
+
+}  // namespace
+
+std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set& sources,
+                                             dsl::diagnostic_engine& diagnostics) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) {
+    diagnostics.report(make(dsl::severity::error, "folder", {},
+                            fmt::format("migrations folder '{}' does not exist", folder.string()),
+                            "check add_migrations(... DIRECTORY ...) or the path given to migc"));
+    return std::nullopt;
+  }
+  folder_scan const scan = scan_migrations_folder(folder);
+  for (auto const& stray : scan.strays) report_stray(stray, diagnostics);
+
+  compiled_chain chain;
+  chain.inputs = scan.revisions;
+  std::vector<parsed_revision> parsed;
+  std::set<std::uint64_t> unreadable;
+  for (auto const& path : scan.revisions) {
+    if (auto r = read_revision(path, sources, diagnostics)) {
+      parsed.push_back(std::move(*r));
+    } else if (auto const name = parse_revision_file_name(path.filename().string())) {
+      if (auto const number = revision_number(name->id_digits)) unreadable.insert(*number);
+    }
+  }
+  if (scan.revisions.empty()) {
+    diagnostics.report(make(dsl::severity::warning, "empty-folder", {},
+                            fmt::format("migrations folder '{}' has no revisions", folder.string()),
+                            "create the first one with 'migc new \"Initial schema\"'"));
+  }
+  auto const line = link_chain(parsed, diagnostics, unreadable);
+  if (!line || diagnostics.has_errors()) return std::nullopt;
+  for (auto const* r : *line) chain.revisions.push_back(compile_revision(*r));
+  chain.chain_hash = chain_hash(chain.revisions);
+  return chain;
+}
+
+}  // namespace migc::compiler

@@ -1,0 +1,196 @@
+// `migc`: the migration compiler's command line (build, check, new).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <migc/compiler/compile.hpp>
+#include <migc/compiler/emit.hpp>
+#include <migc/compiler/outputs.hpp>
+#include <migc/compiler/revision_files.hpp>
+#include <migc/compiler/revision_id.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace migc;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+struct common_options {
+  std::string folder;
+  bool werror = false;
+  std::string format = "text";
+};
+
+struct build_options {
+  std::string out_dir;
+  std::string name;
+  std::string cpp_namespace;
+  std::string version_table = "alembic_version";
+  std::string source_label;
+  std::string depfile;
+  std::string depfile_target;
+};
+
+bool use_color() { return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr; }
+
+void render(dsl::diagnostic_engine const& diagnostics, std::string const& format) {
+  if (format == "json") {
+    dsl::render_json(std::cout, diagnostics);
+  } else if (!diagnostics.diagnostics().empty()) {
+    dsl::render_text(std::cerr, diagnostics, {use_color()});
+  }
+}
+
+/// Parses and checks a folder, rendering every diagnostic; the chain when it is sound.
+std::optional<compiler::compiled_chain> compile(common_options const& common, compiler::source_set& sources,
+                                                dsl::diagnostic_engine& diagnostics) {
+  auto chain = compiler::compile_folder(common.folder, sources, diagnostics);
+  render(diagnostics, common.format);
+  return diagnostics.has_errors() ? std::nullopt : std::move(chain);
+}
+
+int run_build(common_options const& common, build_options const& build) {
+  compiler::source_set sources;
+  dsl::diagnostic_engine diagnostics(common.werror);
+  auto const chain = compile(common, sources, diagnostics);
+  if (!chain) return exit_failure;
+  compiler::emit_options emit;
+  emit.cpp_namespace = build.cpp_namespace.empty() ? build.name : build.cpp_namespace;
+  emit.header_name = build.name + "_catalog.hpp";
+  emit.version_table = build.version_table;
+  emit.source_dir = build.source_label.empty() ? fs::path(common.folder).filename().string() : build.source_label;
+  fs::path const out(build.out_dir);
+  compiler::write_if_changed(out / emit.header_name, compiler::emit_header(emit));
+  compiler::write_if_changed(out / (build.name + "_catalog.cpp"), compiler::emit_catalog(*chain, emit));
+  compiler::write_if_changed(out / (build.name + "_main.cpp"), compiler::emit_main(emit));
+  if (!build.depfile.empty()) {
+    // The folder itself is a dependency: adding or deleting a file changes its
+    // modification time, so new revisions are noticed without re-running cmake.
+    std::vector<fs::path> inputs{fs::absolute(common.folder)};
+    for (auto const& input : chain->inputs) inputs.push_back(fs::absolute(input));
+    std::string const target = build.depfile_target.empty() ? (out / (build.name + "_catalog.cpp")).string()
+                                                            : build.depfile_target;
+    compiler::write_if_changed(build.depfile, compiler::make_depfile(target, inputs));
+  }
+  return exit_ok;
+}
+
+int run_check(common_options const& common) {
+  compiler::source_set sources;
+  dsl::diagnostic_engine diagnostics(common.werror);
+  auto const chain = compile(common, sources, diagnostics);
+  if (!chain) return exit_failure;
+  if (common.format == "text") {
+    std::string const head = chain->revisions.empty() ? "none" : chain->revisions.back().id;
+    std::cout << fmt::format("{}: {} revisions, head {}\n", common.folder, chain->revisions.size(), head);
+  }
+  return exit_ok;
+}
+
+std::string utc_timestamp() {
+  std::time_t const now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm parts{};
+  ::gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%d_%H%M", &parts);
+  return text;
+}
+
+/// Escapes a description for a double-quoted string of the language.
+std::string quote_description(std::string const& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+int run_new(common_options const& common, std::string const& description) {
+  compiler::source_set sources;
+  dsl::diagnostic_engine diagnostics(false);
+  auto const chain = compile(common, sources, diagnostics);
+  if (!chain) {
+    std::cerr << "migc: error: fix the chain before adding a revision to it\n";
+    return exit_failure;
+  }
+  std::string header;
+  std::uint64_t number = 1;
+  if (chain->revisions.empty()) {
+    header = fmt::format("revision {} {}", compiler::format_revision_id(number), quote_description(description));
+  } else {
+    auto const& head = chain->revisions.back();
+    number = head.number + 1;
+    header = fmt::format("revision {} revises {} {}", compiler::format_revision_id(number), head.id,
+                         quote_description(description));
+  }
+  std::string const name = fmt::format("{}-{}_{}.mig", utc_timestamp(), compiler::format_revision_id(number),
+                                       compiler::slugify(description));
+  fs::path const path = fs::path(common.folder) / name;
+  std::string const body = header +
+                           "\n\nupgrade {\n    sql $$\n    $$\n}\n\ndowngrade {\n    sql $$\n    $$\n}\n";
+  compiler::write_if_changed(path, body);
+  std::cout << path.string() << "\n";
+  return exit_ok;
+}
+
+void add_common(CLI::App& command, common_options& common) {
+  command.add_option("--dir,-d", common.folder, "migrations folder")->required();
+  command.add_flag("--werror", common.werror, "treat warnings as errors");
+  command.add_option("--format", common.format, "diagnostics format")
+      ->check(CLI::IsMember({"text", "json"}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"migc: the migration compiler for PostgreSQL"};
+  app.set_version_flag("--version", "migc " MIGC_VERSION);
+  app.require_subcommand(1);
+  common_options common;
+  build_options build;
+  std::string description;
+
+  auto* build_command = app.add_subcommand("build", "check a migrations folder and generate its C++ catalog");
+  add_common(*build_command, common);
+  build_command->add_option("--out-dir", build.out_dir, "folder for the generated files")->required();
+  build_command->add_option("--name", build.name, "base name of the generated files")->required();
+  build_command->add_option("--namespace", build.cpp_namespace, "C++ namespace of the catalog");
+  build_command->add_option("--version-table", build.version_table, "default version table");
+  build_command->add_option("--source-label", build.source_label, "migrations folder as shown at run time");
+  build_command->add_option("--depfile", build.depfile, "write a Makefile-style depfile");
+  build_command->add_option("--depfile-target", build.depfile_target, "the depfile's target path");
+
+  auto* check_command = app.add_subcommand("check", "check a migrations folder; generate nothing");
+  add_common(*check_command, common);
+
+  auto* new_command = app.add_subcommand("new", "write the next revision file of a chain");
+  new_command->add_option("description", description, "what the revision does")->required();
+  new_command->add_option("--dir,-d", common.folder, "migrations folder")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (CLI::ParseError const& e) {
+    int const code = app.exit(e);
+    return code == 0 ? exit_ok : exit_usage;
+  }
+  try {
+    if (*build_command) return run_build(common, build);
+    if (*check_command) return run_check(common);
+    return run_new(common, description);
+  } catch (std::exception const& e) {
+    std::cerr << "migc: error: " << e.what() << "\n";
+    return exit_failure;
+  }
+}

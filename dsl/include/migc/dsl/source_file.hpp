@@ -1,0 +1,56 @@
+// A source file held in memory, mapping byte offsets to 1-based line:column.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migc::dsl {
+
+/// A half-open byte range [begin, end) into one source_file's text.
+struct span {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
+/// 1-based line and column of a byte offset.
+struct line_column {
+  std::uint32_t line = 1;
+  std::uint32_t column = 1;
+};
+
+/**
+ * The text of one input file plus an index of line starts, so that a byte
+ * offset maps to line:column by binary search instead of rescanning the text.
+ *
+ * Columns follow the GNU coding standards: 1-based, every byte of a
+ * character counts once except tab, which advances to the next tab stop of
+ * 8, and UTF-8 continuation bytes, which do not count (one column per code
+ * point).
+ */
+class source_file {
+ public:
+  /// `display_path` is what diagnostics print (relative where possible).
+  source_file(std::string display_path, std::string text);
+
+  /// Reads a file from disk; throws std::system_error when it cannot be read.
+  static source_file load(std::string const& path, std::string display_path);
+
+  [[nodiscard]] std::string const& path() const { return m_path; }
+  [[nodiscard]] std::string const& text() const { return m_text; }
+
+  [[nodiscard]] line_column position(std::uint32_t offset) const;
+  /// The text of 1-based line `line`, without its line terminator.
+  [[nodiscard]] std::string_view line_text(std::uint32_t line) const;
+  [[nodiscard]] std::uint32_t line_count() const {
+    return static_cast<std::uint32_t>(m_line_starts.size());
+  }
+
+ private:
+  std::string m_path;
+  std::string m_text;
+  std::vector<std::uint32_t> m_line_starts;
+};
+
+}  // namespace migc::dsl

@@ -1,0 +1,59 @@
+// The data a generated catalog embeds: every revision of a chain, as constant tables.
+//
+// The compiler emits these as constexpr aggregates of string_view literals
+// (data, not code: 10,000 revisions compile in well under a second this way).
+// Nothing here allocates or runs at start-up.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace migc::runtime {
+
+/// A read-only view of a constant array (std::span is C++20).
+template <typename T>
+struct array_view {
+  T const* data = nullptr;
+  std::size_t size = 0;
+
+  [[nodiscard]] constexpr T const* begin() const { return data; }
+  [[nodiscard]] constexpr T const* end() const { return data + size; }
+  [[nodiscard]] constexpr T const& operator[](std::size_t i) const { return data[i]; }
+  [[nodiscard]] constexpr bool empty() const { return size == 0; }
+};
+
+/// One step of a revision in one direction, as the SQL sent to the server.
+struct step {
+  std::string_view sql;
+  std::uint32_t line = 0;  ///< 1-based line of the step in the revision's source file
+};
+
+/// One revision of the chain.
+struct revision {
+  std::string_view id;           ///< as declared, e.g. "003": the value stored in the version table
+  std::uint64_t number = 0;      ///< numeric value of `id`: ids compare by value
+  std::string_view parent;       ///< id of the parent, "" for the root
+  std::string_view description;
+  std::string_view source_file;  ///< path relative to the migrations folder
+  std::uint32_t source_line = 0; ///< line of the `revision` header
+  /// "sha256:" + hex digest of the revision's canonical form (see docs/checksum.md).
+  std::string_view checksum;
+  bool transactional = true;     ///< false: runs statement by statement, outside a transaction
+  bool reversible = true;        ///< false: the downgrade is declared `irreversible`
+  array_view<step> upgrade;
+  array_view<step> downgrade;
+};
+
+/// A whole chain, root first, head last.
+struct catalog {
+  array_view<revision> revisions;
+  /// Hash over every revision's checksum chained to its parent's: identifies the chain.
+  std::string_view chain_hash;
+  /// Version table the catalog was built for (add_migrations' VERSION_TABLE).
+  std::string_view version_table;
+  /// Migrations folder the catalog was compiled from, relative to the project source dir.
+  std::string_view source_dir;
+};
+
+}  // namespace migc::runtime

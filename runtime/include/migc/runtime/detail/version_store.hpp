@@ -1,0 +1,118 @@
+// Internal: names, DDL and the one-round-trip scripts that touch the version and history tables.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <migc/runtime/catalog.hpp>
+#include <migc/runtime/plan.hpp>
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace migc::runtime::detail {
+
+/// A possibly schema-qualified table name, unquoted. schema "" = unqualified (search_path).
+struct table_name {
+  std::string schema;
+  std::string table;
+};
+
+/// Splits `schema.table` / `table`; throws error on "", ".x", "x.", "a.b.c".
+[[nodiscard]] table_name parse_table_name(std::string_view text);
+
+/// `schema.table` or `table`, unquoted: for messages.
+[[nodiscard]] std::string display_name(table_name const& name);
+
+/// The history table beside a version table: same schema, `<table>_history`.
+[[nodiscard]] table_name history_table(table_name const& version_table);
+
+/**
+ * Quoting used to build scripts. Online it is libpqxx's (the connection's
+ * PQescapeStringConn / PQescapeIdentifier); offline (`migrate sql`) it is
+ * offline_quoter(), which produces the same text for a server with
+ * standard_conforming_strings = on (the default since PostgreSQL 9.1).
+ */
+struct quoter {
+  std::function<std::string(std::string const&)> literal;
+  std::function<std::string(std::string const&)> identifier;
+};
+
+/// Pure quoting: 'it''s' and "we""ird" (no backslash doubling: standard_conforming_strings = on).
+[[nodiscard]] quoter offline_quoter();
+/// libpqxx's quoting on a live connection.
+[[nodiscard]] quoter connection_quoter(pqxx::connection_base& cx);
+
+/// `"schema"."table"` or `"table"`.
+[[nodiscard]] std::string qualified(quoter const& q, table_name const& name);
+
+/**
+ * Key of the session advisory lock that serialises migrate runs on one
+ * version table: FNV-1a 64 (offset basis 0xcbf29ce484222325, prime
+ * 0x100000001b3) over the bytes of "migc:" + schema + "." + table, where an
+ * unqualified table counts as schema "public" (so `alembic_version` and
+ * `public.alembic_version` share a lock), reinterpreted as a signed bigint
+ * (two's complement). Never change this: old and new binaries must exclude
+ * each other. Pinned by a test.
+ */
+[[nodiscard]] std::int64_t advisory_lock_key(table_name const& version_table);
+
+/// Alembic's exact DDL: `CREATE TABLE t (version_num VARCHAR(32) NOT NULL, CONSTRAINT t_pkc PRIMARY KEY (version_num))`.
+[[nodiscard]] std::string create_version_table_sql(quoter const& q, table_name const& name);
+/// migc's history table DDL (see DESIGN/README of the runtime).
+[[nodiscard]] std::string create_history_table_sql(quoter const& q, table_name const& version);
+
+/// Everything a bookkeeping script needs besides the revision.
+struct script_context {
+  table_name version_table;
+  std::chrono::milliseconds lock_timeout{10000};
+  std::string build_id;  ///< catalog.chain_hash
+};
+
+/**
+ * Statement that moves the version row from `expected` to `next` (nullopt =
+ * base) and fails the transaction unless exactly one row changed. It is a DO
+ * block: a plain UPDATE that matched nothing would "succeed" and COMMIT
+ * would record a revision on top of a version someone else changed, and a
+ * single simple-query string cannot branch on a row count otherwise.
+ * Empty when both are base.
+ */
+[[nodiscard]] std::string version_update_sql(quoter const& q, script_context const& ctx,
+                                             std::optional<std::string> const& expected,
+                                             std::optional<std::string> const& next);
+
+/**
+ * History row for `rev` in `dir`. duration: nullopt = measured by the
+ * server in the same transaction (`clock_timestamp() - transaction_timestamp()`),
+ * else the client's measurement (non-transactional revisions).
+ */
+[[nodiscard]] std::string history_insert_sql(
+    quoter const& q, script_context const& ctx, std::optional<std::string> const& revision_id,
+    std::string_view dir, std::string_view checksum, std::string_view description,
+    std::optional<std::chrono::microseconds> duration = std::nullopt);
+
+/// A step's SQL terminated safely (a trailing `-- comment` cannot swallow the `;`).
+[[nodiscard]] std::string terminated(std::string_view sql);
+
+/// `SET LOCAL lock_timeout = '10000ms'` (or `SET` for a session).
+[[nodiscard]] std::string lock_timeout_sql(quoter const& q, std::chrono::milliseconds timeout,
+                                           bool local);
+
+/**
+ * The single simple-query string that applies a transactional revision:
+ * BEGIN; SET LOCAL lock_timeout; every step; version update; history row;
+ * COMMIT. `expected` is the version row as stored before it runs.
+ */
+[[nodiscard]] std::string revision_script(quoter const& q, script_context const& ctx,
+                                          revision const& rev, direction dir,
+                                          std::optional<std::string> const& expected);
+
+/// The version row after applying `rev` in `dir` (downgrade → its parent, "" parent → base).
+[[nodiscard]] std::optional<std::string> version_after(revision const& rev, direction dir);
+
+}  // namespace migc::runtime::detail

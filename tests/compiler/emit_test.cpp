@@ -1,0 +1,125 @@
+// Emitter and checksum tests: pinned checksums, layout-independence, reproducible output.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <migc/compiler/checksum.hpp>
+#include <migc/compiler/emit.hpp>
+#include <migc/dsl/parser.hpp>
+
+#include "compiler_test_support.hpp"
+
+namespace {
+
+using migc::test::compile;
+using migc::test::temp_folder;
+
+std::string checksum_of(std::string const& text) {
+  migc::dsl::source_file const file("x.mig", text);
+  migc::dsl::diagnostic_engine diagnostics;
+  auto const revision = migc::dsl::parse_revision(file, diagnostics);
+  EXPECT_TRUE(revision) << "parse failed";
+  return revision ? migc::compiler::revision_checksum(*revision) : "";
+}
+
+constexpr char const* backfill = R"(revision 003 revises 002 "Backfill users.full_name"
+upgrade {
+    sql $$ ALTER TABLE users ADD COLUMN full_name text $$
+    sql $$
+        UPDATE users SET full_name = first_name || ' ' || last_name
+        WHERE full_name IS NULL
+    $$
+}
+downgrade {
+    sql $$ ALTER TABLE users DROP COLUMN full_name $$
+}
+)";
+
+}  // namespace
+
+// These values must never change: applied revisions are validated against
+// them. A change of the canonical form needs a new checksum_format version.
+TEST(checksum, is_pinned_for_a_fixed_set_of_revisions) {
+  EXPECT_EQ(checksum_of(backfill), "PIN_BACKFILL");
+  EXPECT_EQ(checksum_of("revision 001 \"Root\"\nupgrade { sql $$ CREATE TABLE t (id int) $$ }\n"
+                        "downgrade { irreversible }\n"),
+            "PIN_ROOT");
+  EXPECT_EQ(checksum_of("revision 010 revises 009 \"No tx\" without transaction\n"
+                        "upgrade { sql $x$ CREATE INDEX CONCURRENTLY i ON t (id) $x$ }\n"
+                        "downgrade { sql $$ DROP INDEX CONCURRENTLY i $$ }\n"),
+            "PIN_NOTX");
+}
+
+TEST(checksum, ignores_comments_layout_description_and_id_padding) {
+  std::string const reformatted = R"(-- a comment the checksum must not see
+REVISION 3 REVISES 2 "A better description"
+upgrade { sql $$ALTER TABLE users   ADD COLUMN full_name text$$
+  sql $$ UPDATE users SET full_name = first_name || ' ' || last_name -- why
+  WHERE full_name IS NULL $$ }
+downgrade { sql $$ ALTER TABLE users DROP COLUMN full_name $$ }
+)";
+  EXPECT_EQ(checksum_of(reformatted), checksum_of(backfill));
+}
+
+TEST(checksum, changes_when_what_runs_changes) {
+  std::string edited = backfill;
+  edited.replace(edited.find("' '"), 3, "'  '");  // whitespace inside a literal is meaningful
+  EXPECT_NE(checksum_of(edited), checksum_of(backfill));
+  std::string reparented = backfill;
+  reparented.replace(reparented.find("revises 002"), 11, "revises 001");
+  EXPECT_NE(checksum_of(reparented), checksum_of(backfill));
+}
+
+TEST(checksum, names_its_algorithm_and_canonical_form_version) {
+  migc::dsl::source_file const file("x.mig", backfill);
+  migc::dsl::diagnostic_engine diagnostics;
+  auto const revision = migc::dsl::parse_revision(file, diagnostics);
+  ASSERT_TRUE(revision);
+  EXPECT_THAT(migc::compiler::canonical_form(*revision), ::testing::StartsWith("migc-checksum-v1\n"));
+  EXPECT_THAT(migc::compiler::revision_checksum(*revision), ::testing::StartsWith("sha256:"));
+  EXPECT_EQ(migc::compiler::sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(emitter, escapes_every_byte_so_the_literal_round_trips) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"Quotes \\\" and \\\\ and caf\xc3\xa9\"\n"
+               "upgrade { sql $$ SELECT '??=', E'\\t', 'caf\xc3\xa9' $$ }\ndowngrade { irreversible }\n");
+  auto const outcome = compile(folder.path());
+  ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
+  std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
+  EXPECT_THAT(source, ::testing::HasSubstr(R"("Quotes \" and \\ and caf\303\251"sv)"));
+  EXPECT_THAT(source, ::testing::HasSubstr(R"("SELECT '\?\?=', E'\\t', 'caf\303\251'"sv)"));
+  EXPECT_THAT(source, ::testing::HasSubstr("namespace app::db {"));
+  EXPECT_THAT(source, ::testing::HasSubstr("{nullptr, 0}"));  // irreversible: no downgrade steps
+}
+
+TEST(emitter, output_is_byte_for_byte_reproducible_across_folders_and_file_order) {
+  temp_folder first;
+  temp_folder second;
+  first.write("20250101_0000-001_a.mig", migc::test::revision_text("001"));
+  first.write("20250102_0000-002_b.mig", migc::test::revision_text("002", "001"));
+  second.write("20250102_0000-002_b.mig", migc::test::revision_text("002", "001"));
+  second.write("20250101_0000-001_a.mig", migc::test::revision_text("001"));
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
+  auto const a = compile(first.path());
+  auto const b = compile(second.path());
+  ASSERT_TRUE(a.chain && b.chain);
+  EXPECT_EQ(migc::compiler::emit_catalog(*a.chain, options), migc::compiler::emit_catalog(*b.chain, options));
+  EXPECT_EQ(a.chain->chain_hash, b.chain->chain_hash);
+}
+
+TEST(emitter, chain_hash_depends_on_every_revision) {
+  temp_folder first;
+  temp_folder second;
+  first.write("20250101_0000-001_a.mig", migc::test::revision_text("001"));
+  first.write("20250102_0000-002_b.mig", migc::test::revision_text("002", "001"));
+  second.write("20250101_0000-001_a.mig", migc::test::revision_text("001", "", "SELECT 42"));
+  second.write("20250102_0000-002_b.mig", migc::test::revision_text("002", "001"));
+  auto const a = compile(first.path());
+  auto const b = compile(second.path());
+  ASSERT_TRUE(a.chain && b.chain);
+  EXPECT_EQ(a.chain->revisions[1].checksum, b.chain->revisions[1].checksum);
+  EXPECT_NE(a.chain->chain_hash, b.chain->chain_hash);
+}

@@ -1,0 +1,76 @@
+// Test support: creates and drops one database per test on the suite's server.
+#include "pg_test.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <stdexcept>
+
+#include <pqxx/pqxx>
+
+namespace migc::test {
+namespace {
+
+std::string read_state_value(std::string const& path, std::string const& key) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read PostgreSQL state file '" + path + "'");
+  std::string line;
+  std::string const prefix = key + "='";
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size() && line.back() == '\'') {
+      return line.substr(prefix.size(), line.size() - prefix.size() - 1);
+    }
+  }
+  throw std::runtime_error("no " + key + " in PostgreSQL state file '" + path + "'");
+}
+
+std::string unique_database_name() {
+  static std::atomic<unsigned> counter{0};
+  std::random_device entropy;
+  return "migc_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(entropy() % 100000);
+}
+
+}  // namespace
+
+std::string server_conninfo() {
+  if (char const* state = std::getenv("MIGC_TEST_PG_STATE"); state && *state) {
+    return read_state_value(state, "MIGC_PG_CONNINFO");
+  }
+  if (char const* url = std::getenv("MIGC_TEST_PG_CONNINFO"); url && *url) return url;
+  throw std::runtime_error(
+      "no test PostgreSQL: run the tests through ctest (fixture 'pg' starts one) or set "
+      "MIGC_TEST_PG_CONNINFO");
+}
+
+std::string with_dbname(std::string const& conninfo, std::string const& dbname) {
+  static std::regex const dbname_key(R"((^|\s)dbname=\S*)");
+  if (std::regex_search(conninfo, dbname_key)) {
+    return std::regex_replace(conninfo, dbname_key, "$1dbname=" + dbname);
+  }
+  return conninfo + " dbname=" + dbname;
+}
+
+scratch_database::scratch_database() : m_name(unique_database_name()) {
+  std::string const server = server_conninfo();
+  pqxx::connection cx(server);
+  pqxx::nontransaction tx(cx);
+  tx.exec("CREATE DATABASE " + tx.quote_name(m_name));
+  m_conninfo = with_dbname(server, m_name);
+}
+
+scratch_database::~scratch_database() {
+  try {
+    pqxx::connection cx(server_conninfo());
+    pqxx::nontransaction tx(cx);
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(m_name) + " WITH (FORCE)");
+  } catch (std::exception const& e) {
+    ADD_FAILURE() << "could not drop test database '" << m_name << "': " << e.what();
+  }
+}
+
+}  // namespace migc::test

@@ -1,0 +1,47 @@
+// Test support: one fresh PostgreSQL database per test, on the suite's throwaway server.
+#pragma once
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace migc::test {
+
+/**
+ * Conninfo of the test server's maintenance database. Read from the state
+ * file that `scripts/pg-cluster start` wrote (path in MIGC_TEST_PG_STATE, set
+ * by ctest's `pg` fixture), else from MIGC_TEST_PG_CONNINFO. Throws when
+ * neither is available: database tests never skip silently.
+ */
+[[nodiscard]] std::string server_conninfo();
+
+/// Replaces (or adds) `dbname=` in a key=value conninfo.
+[[nodiscard]] std::string with_dbname(std::string const& conninfo, std::string const& dbname);
+
+/// A database created for one test and dropped (WITH FORCE) when destroyed.
+class scratch_database {
+ public:
+  scratch_database();
+  ~scratch_database();
+  scratch_database(scratch_database const&) = delete;
+  scratch_database& operator=(scratch_database const&) = delete;
+
+  [[nodiscard]] std::string const& name() const { return m_name; }
+  [[nodiscard]] std::string const& conninfo() const { return m_conninfo; }
+
+ private:
+  std::string m_name;
+  std::string m_conninfo;
+};
+
+/// GoogleTest fixture: every test gets its own database, so `ctest -j` is safe.
+class pg_test : public ::testing::Test {
+ protected:
+  [[nodiscard]] std::string const& conninfo() const { return m_db.conninfo(); }
+  [[nodiscard]] std::string const& database_name() const { return m_db.name(); }
+
+ private:
+  scratch_database m_db;
+};
+
+}  // namespace migc::test
