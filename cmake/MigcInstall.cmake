@@ -1,1 +1,29 @@
-# install rules (filled in by the build-integration work)
+# Install rules and the CMake package: find_package(migc) gives migc::migc, migc::runtime,
+# migc::cli and add_migrations().
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(MIGC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/migc)
+
+install(TARGETS migc migc_runtime migc_cli
+  EXPORT migc-targets
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/migc
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.hpp")
+install(EXPORT migc-targets NAMESPACE migc:: DESTINATION ${MIGC_CMAKE_DIR})
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/migc-config.cmake.in
+  ${PROJECT_BINARY_DIR}/migc-config.cmake
+  INSTALL_DESTINATION ${MIGC_CMAKE_DIR})
+# 0.x: minor versions may break the interface, so a consumer's request must match the minor.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/migc-config-version.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/migc-config.cmake
+  ${PROJECT_BINARY_DIR}/migc-config-version.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/AddMigrations.cmake
+  DESTINATION ${MIGC_CMAKE_DIR})

@@ -1,0 +1,116 @@
+// parse_revision: runs the X3 grammar over one file and turns a failure into one "syntax" diagnostic.
+#include <migc/dsl/parser.hpp>
+
+#include <array>
+#include <utility>
+
+#include "config.hpp"
+#include "grammar.hpp"
+#include "scan.hpp"
+#include "text_util.hpp"
+
+namespace migc::dsl {
+namespace {
+
+namespace x3 = boost::spirit::x3;
+
+constexpr std::size_t max_shown_token_bytes = 40;
+
+/// What the parser found where it expected something else, as shown in
+/// "expected X, found <shown>", and the bytes to underline.
+struct found_token {
+  span where;
+  std::string shown;
+};
+
+std::string byte_name(char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  auto const b = static_cast<unsigned char>(c);
+  return std::string("byte 0x") + hex[b >> 4] + hex[b & 0xf];
+}
+
+/// At the end of the input the caret goes just after the last non-blank
+/// byte before `offset`, which is where the missing token belongs.
+found_token end_of_file_at(std::string_view text, std::size_t offset) {
+  while (offset > 0 && detail::is_space(text[offset - 1])) --offset;
+  auto const at = static_cast<std::uint32_t>(offset);
+  return {{at, at}, "end of file"};
+}
+
+/// Length of the token at the start of `rest`: a word (at most
+/// max_shown_token_bytes, cut on a character boundary) or one character.
+std::size_t token_length(std::string_view rest) {
+  if (!detail::is_word(rest.front())) return std::max<std::size_t>(1, detail::utf8_sequence_length(rest));
+  std::size_t n = 0;
+  while (n < rest.size() && detail::is_word(rest[n])) ++n;
+  if (n <= max_shown_token_bytes) return n;
+  n = max_shown_token_bytes;
+  while (n > 0 && detail::is_utf8_continuation(rest[n])) --n;
+  return n;
+}
+
+found_token token_at(std::string_view text, std::size_t offset) {
+  char const* const first = scan::skip_blanks(text.data() + offset, text.data() + text.size());
+  std::size_t const at = static_cast<std::size_t>(first - text.data());
+  if (at >= text.size()) return end_of_file_at(text, offset);
+  std::string_view const token = text.substr(at, token_length(text.substr(at)));
+  auto const begin = static_cast<std::uint32_t>(at);
+  bool const printable = detail::is_valid_utf8(token) && !detail::is_control(token.front());
+  if (!printable) return {{begin, begin + 1}, byte_name(token.front())};
+  return {{begin, static_cast<std::uint32_t>(at + token.size())}, "'" + std::string(token) + "'"};
+}
+
+/// A `help:` for expectations with an obvious fix; keyed by rule name.
+std::optional<std::string> help_for(std::string_view expected) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> helps{{
+      {"revision id", "a revision id is a decimal number, e.g. 'revision 002 revises 001'"},
+      {"description string", "describe the revision in double quotes, e.g. \"add users.full_name\""},
+      {"dollar-quoted SQL body", "put the SQL between dollar quotes: sql $$ ... $$"},
+      {"'{'", "a block's steps go between braces: upgrade { ... }"},
+      {"end of file", "a file holds one revision: an 'upgrade' block and an optional 'downgrade' block"},
+  }};
+  for (auto const& [name, help] : helps) {
+    if (name == expected) return std::string(help);
+  }
+  return std::nullopt;
+}
+
+diagnostic syntax_error(source_file const& file, span where, std::string message, std::optional<std::string> help) {
+  diagnostic d;
+  d.level = severity::error;
+  d.code = "syntax";
+  d.where = {&file, where};
+  d.message = std::move(message);
+  d.help = std::move(help);
+  return d;
+}
+
+diagnostic expectation_error(source_file const& file, std::size_t offset, std::string const& expected) {
+  found_token const found = token_at(file.text(), offset);
+  return syntax_error(file, found.where, "expected " + expected + ", found " + found.shown, help_for(expected));
+}
+
+}  // namespace
+
+std::optional<ast::revision> parse_revision(source_file const& file, diagnostic_engine& diagnostics) {
+  std::string const& text = file.text();
+  grammar::iterator_type const begin = text.data();
+  grammar::iterator_type const end = begin + text.size();
+  grammar::iterator_type it = begin;
+  ast::revision revision;
+  try {
+    auto const parser = x3::with<grammar::source_begin_tag>(begin)[grammar::file()];
+    if (x3::phrase_parse(it, end, parser, grammar::skipper_parser{}, revision) && it == end) return revision;
+    // Unreachable with `eps >` at the start of the grammar; kept so that a
+    // later grammar change cannot turn a failure into silence.
+    diagnostics.report(expectation_error(file, static_cast<std::size_t>(it - begin), "'revision'"));
+  } catch (x3::expectation_failure<grammar::iterator_type> const& failure) {
+    diagnostics.report(expectation_error(file, static_cast<std::size_t>(failure.where() - begin), failure.which()));
+  } catch (scan::lexical_error const& error) {
+    span const where{static_cast<std::uint32_t>(error.first - begin), static_cast<std::uint32_t>(error.last - begin)};
+    diagnostics.report(syntax_error(file, where, error.message, error.help));
+  }
+  return std::nullopt;
+}
+
+}  // namespace migc::dsl

@@ -1,0 +1,518 @@
+// The `migrate` command line: parses arguments with CLI11 and drives migc::runtime::migrator.
+#include <migc/runtime/cli.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <pqxx/except>
+
+#include <migc/runtime/connection.hpp>
+#include <migc/runtime/detail/cli_io.hpp>
+#include <migc/runtime/detail/version_store.hpp>
+#include <migc/runtime/error.hpp>
+#include <migc/runtime/migrator.hpp>
+
+namespace migc::runtime {
+namespace detail {
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_pending = 3;
+
+/// Everything the command line says, filled in by CLI11.
+struct cli_options {
+  std::string database_url;
+  bool database_url_given = false;
+  std::string version_table;
+  std::string lock_timeout = "10s";
+  std::string format = "text";
+  bool check = false;
+  std::string upgrade_target = "head";
+  std::string downgrade_target;
+  std::string revision_id;
+  std::string range;
+};
+
+/// A usage error found after CLI11's parse (bad target, bad duration): exit code 2.
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_or_null(std::optional<std::string> const& value) {
+  return value ? json_string(*value) : std::string("null");
+}
+
+std::string format_duration(double ms) {
+  if (ms < 1000) return fmt::format("{:.0f} ms", ms);
+  if (ms < 60000) return fmt::format("{:.1f} s", ms / 1000);
+  return fmt::format("{} min {} s", static_cast<long>(ms / 60000),
+                     static_cast<long>(ms / 1000) % 60);
+}
+
+std::string source_of(catalog const& cat, revision const& rev) {
+  return source_location(cat, rev);
+}
+
+std::string_view head_id(catalog const& cat) {
+  return cat.revisions.empty() ? std::string_view("base")
+                               : cat.revisions[cat.revisions.size - 1].id;
+}
+
+/// Prints rows as aligned columns (the last column is not padded).
+void print_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows) {
+  std::vector<std::size_t> widths;
+  for (auto const& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (auto const& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  }
+}
+
+// ---- offline commands ---------------------------------------------------------------------
+
+void cmd_list(catalog const& cat, bool json, std::ostream& out) {
+  if (json) {
+    out << "{\"format_version\":1,\"head\":"
+        << (cat.revisions.empty() ? std::string("null") : json_string(head_id(cat)))
+        << ",\"chain_hash\":" << json_string(cat.chain_hash) << ",\"revisions\":[";
+    for (std::size_t i = 0; i < cat.revisions.size; ++i) {
+      revision const& r = cat.revisions[i];
+      out << (i ? "," : "") << "{\"id\":" << json_string(r.id) << ",\"parent\":"
+          << (r.parent.empty() ? std::string("null") : json_string(r.parent))
+          << ",\"description\":" << json_string(r.description)
+          << ",\"source_file\":" << json_string(r.source_file) << ",\"source_line\":"
+          << r.source_line << ",\"checksum\":" << json_string(r.checksum)
+          << ",\"transactional\":" << (r.transactional ? "true" : "false")
+          << ",\"reversible\":" << (r.reversible ? "true" : "false") << "}";
+    }
+    out << "]}\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows{{"REVISION", "DESCRIPTION", "SOURCE", "NOTES"}};
+  for (revision const& r : cat.revisions) {
+    std::string notes;
+    if (!r.transactional) notes += "non-transactional ";
+    if (!r.reversible) notes += "irreversible ";
+    if (&r == &cat.revisions[cat.revisions.size - 1]) notes += "head";
+    rows.push_back({std::string(r.id), std::string(r.description), source_of(cat, r), notes});
+  }
+  print_table(out, rows);
+}
+
+revision const& revision_or_throw(catalog const& cat, std::string_view id) {
+  auto index = find_revision(cat, id);
+  if (!index) throw usage_error(fmt::format("unknown revision '{}'", id));
+  return cat.revisions[*index];
+}
+
+void print_steps(std::ostream& out, array_view<step> steps) {
+  for (step const& s : steps) {
+    out << "-- line " << s.line << "\n" << terminated(s.sql);
+  }
+}
+
+void cmd_show(catalog const& cat, std::string_view id, std::ostream& out) {
+  revision const& r = revision_or_throw(cat, id);
+  out << "-- revision " << r.id << " \"" << r.description << "\"\n"
+      << "-- source: " << source_of(cat, r) << "\n"
+      << "-- parent: " << (r.parent.empty() ? std::string_view("base") : r.parent) << "\n"
+      << "-- checksum: " << r.checksum << "\n"
+      << (r.transactional ? "" : "-- runs outside a transaction\n") << "\n-- upgrade\n";
+  print_steps(out, r.upgrade);
+  out << "\n-- downgrade\n";
+  if (!r.reversible) {
+    out << "-- irreversible\n";
+  } else {
+    print_steps(out, r.downgrade);
+  }
+}
+
+position position_of(catalog const& cat, std::string_view text) {
+  if (text == "base") return std::nullopt;
+  if (text == "head") {
+    if (cat.revisions.empty()) return std::nullopt;
+    return cat.revisions.size - 1;
+  }
+  auto index = find_revision(cat, text);
+  if (!index) throw usage_error(fmt::format("unknown revision '{}' in sql range", text));
+  return index;
+}
+
+/// `migrate sql [FROM:]TO`: the exact scripts upgrade/downgrade would send, no database.
+void cmd_sql(catalog const& cat, cli_options const& o, std::chrono::milliseconds lock_timeout,
+             std::ostream& out) {
+  auto const colon = o.range.find(':');
+  std::string const from_text = colon == std::string::npos ? "base" : o.range.substr(0, colon);
+  std::string const to_text = colon == std::string::npos ? o.range : o.range.substr(colon + 1);
+  position const from = position_of(cat, from_text);
+  position const to = position_of(cat, to_text);
+  std::size_t const from_level = from ? *from + 1 : 0;
+  std::size_t const to_level = to ? *to + 1 : 0;
+  direction const dir = to_level >= from_level ? direction::upgrade : direction::downgrade;
+  target goal;
+  goal.what = to ? target::kind::id : target::kind::base;
+  if (to) goal.id = std::string(cat.revisions[*to].id);
+  auto const steps = plan(cat, from, dir, goal);
+
+  quoter const q = offline_quoter();
+  script_context ctx;
+  ctx.version_table = parse_table_name(
+      !o.version_table.empty() ? std::string_view(o.version_table)
+      : !cat.version_table.empty() ? cat.version_table : std::string_view("alembic_version"));
+  ctx.lock_timeout = lock_timeout;
+  ctx.build_id = std::string(cat.chain_hash);
+
+  out << "-- migrate sql " << position_name(cat, from) << ":" << position_name(cat, to) << " ("
+      << steps.size() << " revision" << (steps.size() == 1 ? "" : "s") << ", " << to_string(dir)
+      << ")\n";
+  if (!from) {
+    out << "-- run only when missing (migrate creates them under its lock):\n"
+        << create_version_table_sql(q, ctx.version_table) << ";\n"
+        << create_history_table_sql(q, ctx.version_table) << ";\n";
+  }
+  std::optional<std::string> expected =
+      from ? std::optional<std::string>(cat.revisions[*from].id) : std::nullopt;
+  for (plan_step const& s : steps) {
+    out << "\n-- " << to_string(s.dir) << " " << s.rev->id << " \"" << s.rev->description
+        << "\" (" << source_of(cat, *s.rev) << ")\n";
+    if (s.rev->transactional) {
+      out << revision_script(q, ctx, *s.rev, s.dir, expected);
+    } else {
+      out << "-- outside a transaction, statement by statement:\n"
+          << lock_timeout_sql(q, lock_timeout, false) << ";\n";
+      print_steps(out, s.dir == direction::upgrade ? s.rev->upgrade : s.rev->downgrade);
+      out << "RESET lock_timeout;\nBEGIN;\n"
+          << version_update_sql(q, ctx, expected, version_after(*s.rev, s.dir)) << ";\n"
+          << history_insert_sql(q, ctx, std::string(s.rev->id), to_string(s.dir),
+                                s.rev->checksum, s.rev->description)
+          << ";\nCOMMIT;\n";
+    }
+    expected = version_after(*s.rev, s.dir);
+  }
+}
+
+std::string dot_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+void cmd_graph(catalog const& cat, std::ostream& out) {
+  out << "digraph migrations {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
+  for (revision const& r : cat.revisions) {
+    out << "  \"" << dot_escape(r.id) << "\" [label=\"" << dot_escape(r.id) << "\\n"
+        << dot_escape(r.description) << "\"" << (r.reversible ? "" : ", style=dashed")
+        << (r.transactional ? "" : ", color=orange") << "];\n";
+  }
+  for (revision const& r : cat.revisions) {
+    if (!r.parent.empty()) {
+      out << "  \"" << dot_escape(r.parent) << "\" -> \"" << dot_escape(r.id) << "\";\n";
+    }
+  }
+  out << "}\n";
+}
+
+// ---- database commands --------------------------------------------------------------------
+
+void cmd_status(migrator& m, catalog const& cat, bool json, std::ostream& out,
+                status_report const& s) {
+  if (json) {
+    out << "{\"format_version\":1,\"version_table\":" << json_string(m.version_table())
+        << ",\"current\":" << json_or_null(s.current) << ",\"head\":"
+        << (cat.revisions.empty() ? std::string("null") : json_string(head_id(cat)))
+        << ",\"up_to_date\":" << (s.pending.empty() ? "true" : "false") << ",\"pending\":[";
+    for (std::size_t i = 0; i < s.pending.size(); ++i) {
+      out << (i ? "," : "") << "{\"id\":" << json_string(s.pending[i]->id)
+          << ",\"description\":" << json_string(s.pending[i]->description) << "}";
+    }
+    out << "]}\n";
+    return;
+  }
+  auto describe = [&](position at) {
+    if (!at) return std::string("base");
+    return fmt::format("{} \"{}\"", cat.revisions[*at].id, cat.revisions[*at].description);
+  };
+  position const head =
+      cat.revisions.empty() ? position() : position(cat.revisions.size - 1);
+  out << "Version table:    " << m.version_table()
+      << (s.version_table_exists ? "" : " (not created yet)") << "\n"
+      << "Current revision: " << describe(s.at) << "\n"
+      << "Head revision:    " << describe(head) << "\n";
+  if (s.pending.empty()) {
+    out << "Database is up to date.\n";
+    return;
+  }
+  out << s.pending.size() << " pending revision" << (s.pending.size() == 1 ? "" : "s") << ":\n";
+  std::vector<std::vector<std::string>> rows;
+  for (revision const* r : s.pending) {
+    rows.push_back({"  " + std::string(r->id), std::string(r->description), source_of(cat, *r)});
+  }
+  print_table(out, rows);
+}
+
+void cmd_history(std::vector<history_entry> const& rows, bool json, std::ostream& out) {
+  if (json) {
+    out << "{\"format_version\":1,\"history\":[";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      history_entry const& h = rows[i];
+      out << (i ? "," : "") << "{\"id\":" << h.id << ",\"applied_at\":"
+          << json_string(h.applied_at) << ",\"direction\":" << json_string(h.direction)
+          << ",\"revision\":" << json_or_null(h.revision)
+          << ",\"description\":" << json_string(h.description)
+          << ",\"duration_ms\":" << fmt::format("{:.3f}", h.duration_ms)
+          << ",\"checksum\":" << json_string(h.checksum)
+          << ",\"applied_by\":" << json_string(h.applied_by)
+          << ",\"build_id\":" << json_string(h.build_id) << "}";
+    }
+    out << "]}\n";
+    return;
+  }
+  if (rows.empty()) {
+    out << "No history recorded yet.\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> table{
+      {"APPLIED AT", "DIRECTION", "REVISION", "DURATION", "BY", "CHECKSUM", "DESCRIPTION"}};
+  for (history_entry const& h : rows) {
+    table.push_back({h.applied_at, h.direction, h.revision ? *h.revision : "base",
+                     format_duration(h.duration_ms), h.applied_by, h.checksum.substr(0, 19),
+                     h.description});
+  }
+  print_table(out, table);
+}
+
+void print_run_json(run_result const& r, std::ostream& out) {
+  out << "{\"format_version\":1,\"from\":" << json_string(r.from) << ",\"to\":"
+      << json_string(r.to) << ",\"applied\":[";
+  for (std::size_t i = 0; i < r.applied.size(); ++i) {
+    out << (i ? "," : "") << "{\"id\":" << json_string(r.applied[i].rev->id)
+        << ",\"direction\":" << json_string(to_string(r.applied[i].dir))
+        << ",\"duration_ms\":" << r.applied[i].duration.count() << "}";
+  }
+  out << "]}\n";
+}
+
+/// Builds the CLI11 app; `o` receives the values, `commands` the subcommands by name.
+void define_cli(CLI::App& app, cli_options& o) {
+  app.fallthrough();  // global options work before or after the command (inherited)
+  app.require_subcommand(1);
+  app.add_option("--database-url", o.database_url,
+                 "libpq URL or key=value conninfo (default: $DATABASE_URL, else PG* variables)");
+  app.add_option("--version-table", o.version_table,
+                 "version table, optionally schema.table (default: the catalog's)");
+  app.add_option("--lock-timeout", o.lock_timeout,
+                 "bound on each table lock wait, e.g. 10s, 500ms, 0 = none")
+      ->capture_default_str();
+  app.add_option("--format", o.format, "output format of status, history, list")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
+  auto* status = app.add_subcommand("status", "current revision, head, pending revisions");
+  status->add_flag("--check", o.check, "exit with 3 when revisions are pending");
+  app.add_subcommand("upgrade", "apply pending revisions")
+      ->add_option("target", o.upgrade_target, "head (default) | <id> | +N");
+  app.add_subcommand("downgrade", "revert revisions")
+      ->add_option("target", o.downgrade_target, "<id> | -N | base")
+      ->required();
+  app.add_subcommand("history", "applied revisions: when, how long, checksum, by whom");
+  app.add_subcommand("list", "the embedded revisions");
+  app.add_subcommand("show", "the SQL of one revision, both directions")
+      ->add_option("id", o.revision_id, "revision id")
+      ->required();
+  app.add_subcommand("sql", "offline: the SQL script for a range, no database")
+      ->add_option("range", o.range, "[FROM:]TO, each base | head | <id>")
+      ->required();
+  app.add_subcommand("stamp", "set the version without running anything")
+      ->add_option("id", o.revision_id, "<id> | base")
+      ->required();
+  app.add_subcommand("graph", "the chain as Graphviz DOT");
+  for (auto* sub : app.get_subcommands({})) sub->fallthrough();
+}
+
+int run_database_command(std::string const& command, cli_options const& o, catalog const& cat,
+                         std::chrono::milliseconds lock_timeout, std::ostream& out,
+                         std::ostream& err) {
+  bool const json = o.format == "json";
+  // Validate targets before connecting: a typo is a usage error, not a failed run.
+  try {
+    if (command == "upgrade") (void)parse_upgrade_target(o.upgrade_target);
+    if (command == "downgrade") (void)parse_downgrade_target(o.downgrade_target);
+  } catch (target_error const& e) {
+    throw usage_error(e.what());
+  }
+
+  std::string const conninfo = resolve_conninfo(
+      o.database_url_given ? std::optional<std::string>(o.database_url) : std::nullopt);
+  auto cx = connect(conninfo);
+  options opts;
+  opts.version_table = o.version_table;
+  opts.lock_timeout = lock_timeout;
+  // Progress goes to stdout for people; with --format json stdout is reserved for the JSON.
+  std::ostream& progress = json ? err : out;
+  opts.log = [&progress](std::string_view line) { progress << line << std::endl; };
+  opts.notice = [&err](std::string_view line) { err << "migrate: server: " << line << "\n"; };
+  migrator m(*cx, cat, opts);
+
+  if (command == "status") {
+    status_report const s = m.status();
+    cmd_status(m, cat, json, out, s);
+    return o.check && !s.pending.empty() ? exit_pending : exit_ok;
+  }
+  if (command == "history") {
+    cmd_history(m.history(), json, out);
+    return exit_ok;
+  }
+  run_result r;
+  if (command == "upgrade") r = m.upgrade(o.upgrade_target);
+  if (command == "downgrade") r = m.downgrade(o.downgrade_target);
+  if (command == "stamp") r = m.stamp(o.revision_id);
+  if (json) print_run_json(r, out);
+  return exit_ok;
+}
+
+int dispatch(std::string const& command, cli_options const& o, catalog const& cat,
+             std::ostream& out, std::ostream& err) {
+  auto const lock_timeout = parse_duration(o.lock_timeout);
+  if (!lock_timeout) {
+    throw usage_error(fmt::format(
+        "invalid --lock-timeout '{}': expected a number with unit ms, s, min or h",
+        o.lock_timeout));
+  }
+  bool const json = o.format == "json";
+  if (command == "list") {
+    cmd_list(cat, json, out);
+    return exit_ok;
+  }
+  if (command == "show") {
+    cmd_show(cat, o.revision_id, out);
+    return exit_ok;
+  }
+  if (command == "sql") {
+    cmd_sql(cat, o, *lock_timeout, out);
+    return exit_ok;
+  }
+  if (command == "graph") {
+    cmd_graph(cat, out);
+    return exit_ok;
+  }
+  return run_database_command(command, o, cat, *lock_timeout, out, err);
+}
+
+/// Password-free text of the current exception, whatever its type.
+std::string describe_error(std::exception const& e, cli_options const& o) {
+  std::string message = sanitize(e.what(), o.database_url);
+  if (char const* env = std::getenv("DATABASE_URL"); env != nullptr) {
+    message = sanitize(message, env);
+  }
+  return message;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text == "0") return std::chrono::milliseconds(0);
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  long long const n = std::stoll(std::string(text.substr(0, digits)));
+  std::string_view const unit = text.substr(digits);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s") return std::chrono::milliseconds(n * 1000);
+  if (unit == "min") return std::chrono::milliseconds(n * 60 * 1000);
+  if (unit == "h") return std::chrono::milliseconds(n * 3600 * 1000);
+  return std::nullopt;
+}
+
+int run_cli(std::vector<std::string> const& args, catalog const& embedded, std::ostream& out,
+            std::ostream& err) noexcept {
+  cli_options o;
+  try {
+    CLI::App app{"Applies the revisions embedded in this binary to a PostgreSQL database.",
+                 "migrate"};
+    define_cli(app, o);
+    try {
+      std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
+      app.parse(reversed);
+    } catch (CLI::CallForHelp const&) {
+      out << app.help();
+      return exit_ok;
+    } catch (CLI::CallForAllHelp const&) {
+      out << app.help("", CLI::AppFormatMode::All);
+      return exit_ok;
+    } catch (CLI::ParseError const& e) {
+      if (e.get_exit_code() == 0) return exit_ok;
+      err << "migrate: error: " << e.what() << "\nRun 'migrate --help' for usage.\n";
+      return exit_usage;
+    }
+    o.database_url_given = app.get_option("--database-url")->count() > 0;
+    std::string const command = app.get_subcommands().front()->get_name();
+    try {
+      return dispatch(command, o, embedded, out, err);
+    } catch (usage_error const& e) {
+      err << "migrate: error: " << e.what() << "\n";
+      return exit_usage;
+    } catch (error const& e) {
+      err << "migrate: error: " << describe_error(e, o) << "\n";
+      if (!e.applied().empty()) {
+        std::string done;
+        for (auto const& id : e.applied()) done += (done.empty() ? "" : ", ") + id;
+        err << "migrate: note: completed before the failure: " << done << "\n";
+      }
+      return exit_failure;
+    }
+  } catch (std::exception const& e) {
+    try {
+      err << "migrate: error: " << describe_error(e, o) << "\n";
+    } catch (...) {
+    }
+    return exit_failure;
+  } catch (...) {
+    return exit_failure;
+  }
+}
+
+}  // namespace detail
+
+int run_cli(int argc, char** argv, catalog const& embedded) noexcept {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  return detail::run_cli(args, embedded, std::cout, std::cerr);
+}
+
+}  // namespace migc::runtime

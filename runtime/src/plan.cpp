@@ -23,7 +23,7 @@ std::string describe_level(catalog const& cat, std::size_t level) {
 }
 
 /// The level (number of applied revisions) a target names, relative to `from`.
-std::size_t target_level(catalog const& cat, std::size_t from, direction dir, target const& goal) {
+std::size_t target_level(catalog const& cat, std::size_t from, target const& goal) {
   std::size_t const size = cat.revisions.size;
   switch (goal.what) {
     case target::kind::head:
@@ -52,7 +52,6 @@ std::size_t target_level(catalog const& cat, std::size_t from, direction dir, ta
         throw target_error(fmt::format("cannot downgrade {} revision{}: only {} applied (at {})",
                                        n, n == 1 ? "" : "s", from, describe_level(cat, from)));
       }
-      (void)dir;
       return goal.n > 0 ? from + n : from - n;
     }
   }
@@ -130,10 +129,10 @@ position validate(catalog const& cat, database_state const& db) {
     for (auto const& [id, checksum] : db.applied_checksums) {
       auto value = parse_id(id);
       if (!value || *value != rev.number || checksum == rev.checksum) continue;
-      std::string const location = fmt::format("{}:{}", rev.source_file, rev.source_line);
+      std::string const location = source_location(cat, rev);
       throw refusal(fmt::format("revision {} was applied with checksum {}, but {} now has {}: "
                                 "a published revision was edited",
-                                rev.id, checksum, rev.source_file, rev.checksum),
+                                rev.id, checksum, location, rev.checksum),
                     {{}, std::string(rev.id), location, {}});
     }
   }
@@ -144,7 +143,7 @@ position validate(catalog const& cat, database_state const& db) {
 std::vector<plan_step> plan(catalog const& cat, position from, direction dir,
                             target const& goal) {
   std::size_t const level = level_of(from);
-  std::size_t const goal_level = target_level(cat, level, dir, goal);
+  std::size_t const goal_level = target_level(cat, level, goal);
   std::vector<plan_step> steps;
   if (dir == direction::upgrade) {
     if (goal_level < level) {
@@ -164,14 +163,20 @@ std::vector<plan_step> plan(catalog const& cat, position from, direction dir,
     revision const& rev = cat.revisions[k - 1];
     if (!rev.reversible) {
       throw refusal(
-          fmt::format("cannot downgrade to {}: revision {} \"{}\" ({}:{}) is irreversible",
-                      describe_level(cat, goal_level), rev.id, rev.description, rev.source_file,
-                      rev.source_line),
-          {{}, std::string(rev.id), fmt::format("{}:{}", rev.source_file, rev.source_line), {}});
+          fmt::format("cannot downgrade to {}: revision {} \"{}\" ({}) is irreversible",
+                      describe_level(cat, goal_level), rev.id, rev.description,
+                      source_location(cat, rev)),
+          {{}, std::string(rev.id), source_location(cat, rev), {}});
     }
     steps.push_back({&rev, direction::downgrade});
   }
   return steps;
+}
+
+std::string source_location(catalog const& cat, revision const& rev, std::uint32_t line) {
+  std::uint32_t const at = line != 0 ? line : rev.source_line;
+  if (cat.source_dir.empty()) return fmt::format("{}:{}", rev.source_file, at);
+  return fmt::format("{}/{}:{}", cat.source_dir, rev.source_file, at);
 }
 
 std::string_view position_name(catalog const& cat, position at) {

@@ -1,0 +1,202 @@
+// Names, DDL and bookkeeping scripts for the version table and its history table.
+#include <migc/runtime/detail/version_store.hpp>
+
+#include <cstring>
+
+#include <fmt/format.h>
+#include <pqxx/connection_base>
+
+#include <migc/runtime/error.hpp>
+
+namespace migc::runtime::detail {
+namespace {
+
+std::string double_char(std::string const& text, char c) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  for (char ch : text) {
+    if (ch == c) out += c;
+    out += ch;
+  }
+  return out;
+}
+
+/// A dollar-quote tag that does not occur in `body`: $migc$, else $migc1$, $migc2$, ...
+std::string dollar_tag(std::string_view body) {
+  std::string tag = "$migc$";
+  for (int i = 1; body.find(tag) != std::string_view::npos; ++i) {
+    tag = fmt::format("$migc{}$", i);
+  }
+  return tag;
+}
+
+std::string_view trim_right(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
+                           text.back() == '\r' || text.back() == ';')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+}  // namespace
+
+table_name parse_table_name(std::string_view text) {
+  auto const dot = text.find('.');
+  bool const bad = text.empty() || (dot != std::string_view::npos &&
+                                    (dot == 0 || dot + 1 == text.size() ||
+                                     text.find('.', dot + 1) != std::string_view::npos));
+  if (bad) {
+    throw error(fmt::format("invalid version table name '{}': expected table or schema.table",
+                            text));
+  }
+  if (dot == std::string_view::npos) return {"", std::string(text)};
+  return {std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
+}
+
+std::string display_name(table_name const& name) {
+  return name.schema.empty() ? name.table : name.schema + "." + name.table;
+}
+
+table_name history_table(table_name const& version_table) {
+  return {version_table.schema, version_table.table + "_history"};
+}
+
+quoter offline_quoter() {
+  return {[](std::string const& s) { return "'" + double_char(s, '\'') + "'"; },
+          [](std::string const& s) { return "\"" + double_char(s, '"') + "\""; }};
+}
+
+quoter connection_quoter(pqxx::connection_base& cx) {
+  return {[&cx](std::string const& s) { return cx.quote(s); },
+          [&cx](std::string const& s) { return cx.quote_name(s); }};
+}
+
+std::string qualified(quoter const& q, table_name const& name) {
+  if (name.schema.empty()) return q.identifier(name.table);
+  return q.identifier(name.schema) + "." + q.identifier(name.table);
+}
+
+std::int64_t advisory_lock_key(table_name const& version_table) {
+  std::string const text = "migc:" +
+                           (version_table.schema.empty() ? std::string("public")
+                                                         : version_table.schema) +
+                           "." + version_table.table;
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  std::int64_t key = 0;
+  std::memcpy(&key, &hash, sizeof key);  // two's complement reinterpretation, well defined
+  return key;
+}
+
+std::string create_version_table_sql(quoter const& q, table_name const& name) {
+  // Byte for byte what Alembic's MigrationContext emits, with its `<table>_pkc` constraint name.
+  return fmt::format(
+      "CREATE TABLE {} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {} PRIMARY KEY "
+      "(version_num))",
+      qualified(q, name), q.identifier(name.table + "_pkc"));
+}
+
+std::string create_history_table_sql(quoter const& q, table_name const& version) {
+  return fmt::format(
+      "CREATE TABLE {} (\n"
+      "  id bigserial PRIMARY KEY,\n"
+      "  revision varchar(32),\n"
+      "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade', 'stamp')),\n"
+      "  checksum text,\n"
+      "  description text,\n"
+      "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+      "  duration interval,\n"
+      "  applied_by text NOT NULL DEFAULT current_user,\n"
+      "  build_id text\n"
+      ")",
+      qualified(q, history_table(version)));
+}
+
+std::string version_update_sql(quoter const& q, script_context const& ctx,
+                               std::optional<std::string> const& expected,
+                               std::optional<std::string> const& next) {
+  std::string const table = qualified(q, ctx.version_table);
+  std::string statement;
+  if (next && !expected) {
+    // Root upgrade: only into an empty table (a stray row means someone else got there first).
+    statement = fmt::format("INSERT INTO {0} (version_num) SELECT {1} WHERE NOT EXISTS "
+                            "(SELECT 1 FROM {0})",
+                            table, q.literal(*next));
+  } else if (next && expected) {
+    statement = fmt::format("UPDATE {} SET version_num = {} WHERE version_num = {}", table,
+                            q.literal(*next), q.literal(*expected));
+  } else if (expected) {
+    statement = fmt::format("DELETE FROM {} WHERE version_num = {}", table,
+                            q.literal(*expected));
+  } else {
+    return {};
+  }
+  std::string const message =
+      fmt::format("version table {} is not at {} any more (changed by another session?)",
+                  display_name(ctx.version_table), expected ? *expected : std::string("base"));
+  std::string const body = fmt::format(
+      " BEGIN {}; IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = {}, ERRCODE = 'P0001'; END "
+      "IF; END ",
+      statement, q.literal(message));
+  std::string const tag = dollar_tag(body);
+  return fmt::format("DO {0}{1}{0}", tag, body);
+}
+
+std::string history_insert_sql(quoter const& q, script_context const& ctx,
+                               std::optional<std::string> const& revision_id,
+                               std::string_view dir, std::string_view checksum,
+                               std::string_view description,
+                               std::optional<std::chrono::microseconds> duration) {
+  // Server-side duration: the transaction began at BEGIN of the same script, so
+  // clock_timestamp() - transaction_timestamp() is the revision's time without a round trip.
+  std::string const measured =
+      duration ? q.literal(fmt::format("{} microseconds", duration->count())) + "::interval"
+               : std::string("clock_timestamp() - transaction_timestamp()");
+  return fmt::format(
+      "INSERT INTO {} (revision, direction, checksum, description, duration, build_id) "
+      "VALUES ({}, {}, {}, {}, {}, {})",
+      qualified(q, history_table(ctx.version_table)),
+      revision_id ? q.literal(*revision_id) : std::string("NULL"), q.literal(std::string(dir)),
+      checksum.empty() ? std::string("NULL") : q.literal(std::string(checksum)),
+      description.empty() ? std::string("NULL") : q.literal(std::string(description)), measured,
+      q.literal(ctx.build_id));
+}
+
+std::string terminated(std::string_view sql) {
+  std::string_view const body = trim_right(sql);
+  auto const last_line = body.rfind('\n');
+  std::string_view const tail =
+      last_line == std::string_view::npos ? body : body.substr(last_line + 1);
+  // A `--` on the last line may open a comment: the terminator goes on a line of its own.
+  return std::string(body) + (tail.find("--") != std::string_view::npos ? "\n;\n" : ";\n");
+}
+
+std::string lock_timeout_sql(quoter const& q, std::chrono::milliseconds timeout, bool local) {
+  return fmt::format("SET {}lock_timeout = {}", local ? "LOCAL " : "",
+                     q.literal(fmt::format("{}ms", timeout.count())));
+}
+
+std::optional<std::string> version_after(revision const& rev, direction dir) {
+  if (dir == direction::upgrade) return std::string(rev.id);
+  if (rev.parent.empty()) return std::nullopt;
+  return std::string(rev.parent);
+}
+
+std::string revision_script(quoter const& q, script_context const& ctx, revision const& rev,
+                            direction dir, std::optional<std::string> const& expected) {
+  std::string script = "BEGIN;\n" + lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
+  for (step const& s : dir == direction::upgrade ? rev.upgrade : rev.downgrade) {
+    script += terminated(s.sql);
+  }
+  std::string const update = version_update_sql(q, ctx, expected, version_after(rev, dir));
+  if (!update.empty()) script += update + ";\n";
+  script += history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,
+                               rev.description) +
+            ";\nCOMMIT;\n";
+  return script;
+}
+
+}  // namespace migc::runtime::detail

@@ -38,12 +38,20 @@ struct diagnostic {
   std::string message;
   std::vector<note> notes;
   std::optional<std::string> help;
+  /// Set by the engine when --werror turned this warning into an error; the
+  /// text renderer then appends " [-Werror]" (clang's marker).
+  bool promoted_from_warning = false;
 };
 
 /**
  * Collects diagnostics of a whole compiler run. Applies --werror (warnings
  * counted and rendered as errors) and stops accepting errors after a limit,
  * as lld does, so one broken input does not bury the rest.
+ *
+ * When an error arrives after `error_limit` errors, the engine stores one
+ * error "too many errors emitted, stopping now" (code "error-limit", no
+ * location, counted) instead, and from then on drops every diagnostic.
+ * An `error_limit` of 0 means no limit.
  */
 class diagnostic_engine {
  public:
@@ -53,6 +61,7 @@ class diagnostic_engine {
                              std::size_t error_limit = default_error_limit)
       : m_werror(warnings_as_errors), m_error_limit(error_limit) {}
 
+  /// Stores `d` (applying --werror and the error limit) and counts it.
   void report(diagnostic d);
 
   [[nodiscard]] std::size_t error_count() const { return m_errors; }
@@ -84,14 +93,33 @@ struct render_options {
  *         frob table users
  *         ^~~~
  *     migrations/y.mig:1:1: note: first revision with parent 002 is here
+ *     revision 003 revises 002 "x"
+ *     ^
  *     help: renumber ...
  *
- * followed by a summary line ("2 errors, 1 warning generated") when anything
- * was reported.
+ * A diagnostic without location prints as `migc: error: message`. The caret
+ * line copies the tabs of the source line (so it lines up whatever the
+ * terminal's tab stops), puts `^` under the first character of the span and
+ * one `~` under each further character of the span on that line.
+ * A warning promoted by --werror ends its first line with " [-Werror]".
+ * When errors or warnings were reported, a summary line follows, clang's
+ * wording: "1 error generated.", "2 errors and 1 warning generated.",
+ * "3 warnings generated.".
  */
 void render_text(std::ostream& out, diagnostic_engine const& engine, render_options options = {});
 
-/// Machine-readable form of the same data: {"format_version":1,"diagnostics":[...]}.
+/**
+ * Machine-readable form of the same data, one line:
+ *
+ *     {"format_version":1,"diagnostics":[{"severity":"error","code":"syntax",
+ *      "file":"x.mig","line":3,"column":5,"end_line":3,"end_column":9,
+ *      "message":"...","notes":[{"file":...,"line":...,"column":...,
+ *      "end_line":...,"end_column":...,"message":"..."}],"help":"..." or null}]}
+ *
+ * `end_line`/`end_column` are the position just past the span (exclusive).
+ * Location fields are null when a diagnostic has no location. Ill-formed
+ * UTF-8 in any string is replaced by U+FFFD so the output is always valid JSON.
+ */
 void render_json(std::ostream& out, diagnostic_engine const& engine);
 
 }  // namespace migc::dsl

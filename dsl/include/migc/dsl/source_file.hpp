@@ -40,9 +40,15 @@ class source_file {
   [[nodiscard]] std::string const& path() const { return m_path; }
   [[nodiscard]] std::string const& text() const { return m_text; }
 
+  /// Line and column of byte `offset` (clamped to the end of the text). An
+  /// offset inside a "\r\n" or at the end of the text is a valid position.
   [[nodiscard]] line_column position(std::uint32_t offset) const;
-  /// The text of 1-based line `line`, without its line terminator.
+  /// The text of 1-based line `line`, without its line terminator ("\n" or
+  /// "\r\n"); empty when there is no such line.
   [[nodiscard]] std::string_view line_text(std::uint32_t line) const;
+  /// Byte offset of the first character of 1-based line `line` (clamped to
+  /// the last line).
+  [[nodiscard]] std::uint32_t line_offset(std::uint32_t line) const;
   [[nodiscard]] std::uint32_t line_count() const {
     return static_cast<std::uint32_t>(m_line_starts.size());
   }

@@ -6,9 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace pqxx {
-class connection;
-}
+#include <pqxx/connection>
 
 namespace migc::runtime {
 

@@ -85,6 +85,10 @@ struct database_state {
 [[nodiscard]] std::vector<plan_step> plan(catalog const& cat, position from, direction dir,
                                           target const& goal);
 
+/// `source_dir/source_file:line` of a revision's header (without source_dir when it is empty).
+[[nodiscard]] std::string source_location(catalog const& cat, revision const& rev,
+                                          std::uint32_t line = 0);
+
 /// Id shown for a position: the revision's id, or "base".
 [[nodiscard]] std::string_view position_name(catalog const& cat, position at);
 

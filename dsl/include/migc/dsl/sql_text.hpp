@@ -1,0 +1,50 @@
+// Light-weight lexical work on PostgreSQL text: canonical form, statement split, transaction control.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <migc/dsl/source_file.hpp>
+
+/// Functions over raw SQL (the body of `sql $$ ... $$`). They share one
+/// hand-written lexer that knows PostgreSQL's comments (`--`, nested `/* */`)
+/// and literals ('...', E'...', "...", $tag$...$tag$); they never parse SQL
+/// and never fail: unterminated constructs run to the end of the text.
+namespace migc::dsl::sql {
+
+/**
+ * The form of `sql` that revision checksums hash, so that reformatting SQL
+ * does not change a checksum. Defined as, and frozen (changing it changes
+ * every checksum):
+ *
+ *  - comments (`-- ...` to end of line, `/ * ... * /` nested) are removed
+ *    and count as whitespace;
+ *  - every run of whitespace (space, \t, \n, \r, \f, \v) and comments
+ *    outside literals becomes one space; none at the start or the end;
+ *  - literals ('...' with '' escapes, E'...' with backslash escapes,
+ *    "quoted identifiers", $tag$...$tag$ with a tag that does not start
+ *    with a digit) are kept byte for byte, except that "\r\n" becomes "\n"
+ *    everywhere, so a checkout with CRLF line endings hashes the same;
+ *  - an unterminated literal or block comment is kept as written (with the
+ *    same "\r\n" rule) up to the end of the text.
+ */
+[[nodiscard]] std::string canonical(std::string_view sql);
+
+/**
+ * Byte ranges (into `sql`) of the top-level statements: split at `;`
+ * outside literals and comments, the `;` excluded, each range trimmed of
+ * leading and trailing whitespace and comments, empty statements dropped.
+ * Like psql, a `;` inside `BEGIN ... END` of a `CREATE [OR REPLACE]
+ * FUNCTION|PROCEDURE` (SQL-standard routine body) does not split.
+ */
+[[nodiscard]] std::vector<span> split_statements(std::string_view sql);
+
+/**
+ * True when a top-level statement starts with BEGIN, START TRANSACTION,
+ * COMMIT, END, ROLLBACK (but not ROLLBACK TO [SAVEPOINT]) or ABORT, in any
+ * letter case: such SQL would break the transaction migc wraps a revision in.
+ */
+[[nodiscard]] bool contains_transaction_control(std::string_view sql);
+
+}  // namespace migc::dsl::sql

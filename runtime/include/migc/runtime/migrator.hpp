@@ -1,0 +1,114 @@
+// Applies an embedded catalog to a database: status, upgrade, downgrade, stamp, history.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <migc/runtime/catalog.hpp>
+#include <migc/runtime/error.hpp>
+#include <migc/runtime/plan.hpp>
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace migc::runtime {
+
+/// How a migrator runs. Every field has a usable default.
+struct options {
+  /// Version table, optionally `schema.table`; "" = the catalog's, else `alembic_version`.
+  std::string version_table;
+  /// Bound on waits for table locks inside a revision (SET LOCAL lock_timeout); 0 = none.
+  std::chrono::milliseconds lock_timeout{10000};
+  /// How often a waiting run retries the migration (advisory) lock.
+  std::chrono::milliseconds lock_poll_interval{250};
+  /// Receives progress lines ("Current database version: 001", "Applied 002 ..."); may be empty.
+  std::function<void(std::string_view)> log;
+  /// Receives server notices and warnings raised by revisions; may be empty (dropped).
+  std::function<void(std::string_view)> notice;
+};
+
+/// The database's state relative to the catalog (read-only: status takes no lock, creates nothing).
+struct status_report {
+  std::optional<std::string> current;  ///< version row as stored; nullopt = base
+  position at;                         ///< index of the current revision; nullopt = base
+  std::vector<revision const*> pending;
+  bool version_table_exists = false;
+};
+
+/// One row of the history table.
+struct history_entry {
+  std::int64_t id = 0;
+  std::string applied_at;  ///< ISO 8601 with offset, in the session's time zone
+  std::string direction;   ///< "upgrade" | "downgrade" | "stamp"
+  std::optional<std::string> revision;  ///< nullopt: stamped to base
+  std::string checksum;
+  std::string description;
+  double duration_ms = 0;
+  std::string applied_by;
+  std::string build_id;
+};
+
+/// One revision a run applied or reverted.
+struct applied_revision {
+  revision const* rev = nullptr;
+  runtime::direction dir = direction::upgrade;
+  std::chrono::milliseconds duration{0};
+};
+
+/// What a run did.
+struct run_result {
+  std::string from;  ///< revision before the run, "base" for none
+  std::string to;    ///< revision after the run
+  std::vector<applied_revision> applied;
+};
+
+/**
+ * Runs one catalog against one connection. A run (upgrade, downgrade,
+ * stamp) holds the migration advisory lock from start to end, creates the
+ * version and history tables when missing, validates the database before
+ * changing anything, then applies each revision in its own transaction
+ * together with its bookkeeping. Errors are migc::runtime::error.
+ */
+class migrator {
+ public:
+  /// `cx` must outlive the migrator. Throws error for an invalid version table name.
+  migrator(pqxx::connection_base& cx, catalog const& embedded, options opts = {});
+  ~migrator();
+  migrator(migrator const&) = delete;
+  migrator& operator=(migrator const&) = delete;
+
+  /// Current revision and pending revisions. Throws refusal for an unknown revision.
+  [[nodiscard]] status_report status();
+  /// Upgrades to `target`: `head` | `<id>` | `+N`.
+  run_result upgrade(std::string_view target = "head");
+  /// Downgrades to `target`: `<id>` | `-N` | `base`.
+  run_result downgrade(std::string_view target);
+  /// Sets the version row to `id` (or `base`) without running any SQL; records a 'stamp' row.
+  run_result stamp(std::string_view id);
+  /// Every history row, oldest first (empty when the history table does not exist).
+  [[nodiscard]] std::vector<history_entry> history();
+
+  /// The version table in use, as `schema.table` or `table`, unquoted.
+  [[nodiscard]] std::string version_table() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> m_impl;
+};
+
+/**
+ * Start-up use: upgrades `cx` to head, logging through `opts.log`
+ * "Current database version: 001", "Latest migration version: 003" and
+ * either "Database is already at latest version" or one line per applied
+ * revision.
+ */
+run_result upgrade(pqxx::connection_base& cx, catalog const& embedded, options const& opts = {});
+
+}  // namespace migc::runtime

@@ -1,0 +1,25 @@
+// An application that migrates its own database on start-up before doing its work.
+#include <iostream>
+#include <string_view>
+
+#include <pqxx/pqxx>
+
+#include <app_migrate_catalog.hpp>
+#include <migc/runtime/migrator.hpp>
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: app DATABASE_URL\n";
+    return 2;
+  }
+  try {
+    pqxx::connection cx(argv[1]);
+    migc::runtime::options options;
+    options.log = [](std::string_view line) { std::cout << line << '\n'; };
+    migc::runtime::upgrade(cx, app::db::catalog(), options);
+  } catch (std::exception const& e) {
+    std::cerr << "app: cannot migrate the database: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,141 @@
+// Unit tests of the migrate front end's offline commands and usage errors (no database).
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include <migc/runtime/detail/cli_io.hpp>
+
+#include "test_catalogs.hpp"
+
+namespace detail = migc::runtime::detail;
+using migc::test::app;
+using migc::test::mixed;
+
+namespace {
+
+struct cli_result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+cli_result run(std::vector<std::string> const& args,
+               migc::runtime::catalog const& cat = app) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int const code = detail::run_cli(args, cat, out, err);
+  return {code, out.str(), err.str()};
+}
+
+bool contains(std::string const& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(cli_offline, help_exits_zero) {
+  auto const r = run({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "downgrade")) << r.out;
+}
+
+TEST(cli_offline, unknown_command_is_usage_error) {
+  auto const r = run({"frobnicate"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("migrate: error: ", 0), 0u) << r.err;
+}
+
+TEST(cli_offline, missing_command_is_usage_error) { EXPECT_EQ(run({}).code, 2); }
+
+TEST(cli_offline, bad_format_is_usage_error) {
+  EXPECT_EQ(run({"--format", "yaml", "list"}).code, 2);
+}
+
+TEST(cli_offline, bad_lock_timeout_is_usage_error) {
+  auto const r = run({"list", "--lock-timeout", "10 parsecs"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--lock-timeout")) << r.err;
+}
+
+TEST(cli_offline, bad_upgrade_target_is_usage_error_before_connecting) {
+  auto const r = run({"--database-url", "host=/nonexistent", "upgrade", "sideways"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "invalid upgrade target 'sideways'")) << r.err;
+}
+
+TEST(cli_offline, parses_durations) {
+  EXPECT_EQ(detail::parse_duration("10s"), std::chrono::milliseconds(10000));
+  EXPECT_EQ(detail::parse_duration("500ms"), std::chrono::milliseconds(500));
+  EXPECT_EQ(detail::parse_duration("2min"), std::chrono::milliseconds(120000));
+  EXPECT_EQ(detail::parse_duration("0"), std::chrono::milliseconds(0));
+  EXPECT_FALSE(detail::parse_duration("10"));
+  EXPECT_FALSE(detail::parse_duration("s"));
+}
+
+TEST(cli_offline, list_shows_every_revision) {
+  auto const r = run({"list"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n002 +Add new_field to memories +migrations/"
+                                                   "20250101_1200-002_add_new_field.mig:2\n")))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "migrations/20250102_0800-003_backfill_full_name.mig:2")) << r.out;
+}
+
+TEST(cli_offline, list_json_has_format_version) {
+  auto const r = run({"list", "--format", "json"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.rfind("{\"format_version\":1,", 0), 0u) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"id\":\"003\",\"parent\":\"002\"")) << r.out;
+}
+
+TEST(cli_offline, show_prints_both_directions) {
+  auto const r = run({"show", "3"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5\nALTER TABLE users ADD COLUMN full_name text;"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "-- downgrade\n-- line 11\nALTER TABLE users DROP COLUMN"))
+      << r.out;
+}
+
+TEST(cli_offline, show_unknown_revision_is_usage_error) { EXPECT_EQ(run({"show", "9"}).code, 2); }
+
+TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
+  auto const r = run({"sql", "001:003"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "BEGIN;\nSET LOCAL lock_timeout = '10000ms';\nALTER TABLE memories"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "SET version_num = '003' WHERE version_num = '002'")) << r.out;
+  EXPECT_FALSE(contains(r.out, "CREATE TABLE \"alembic_version\"")) << r.out;
+}
+
+TEST(cli_offline, sql_from_base_creates_tables_first) {
+  auto const r = run({"sql", "head", "--version-table", "app.schema_version"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "CREATE TABLE \"app\".\"schema_version\" (version_num VARCHAR(32) "
+                              "NOT NULL, CONSTRAINT \"schema_version_pkc\""))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "INSERT INTO \"app\".\"schema_version\" (version_num) SELECT '001'"))
+      << r.out;
+}
+
+TEST(cli_offline, sql_downgrade_script) {
+  auto const r = run({"sql", "003:001"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "-- downgrade 003")) << r.out;
+  EXPECT_TRUE(contains(r.out, "'downgrade'")) << r.out;
+  EXPECT_FALSE(contains(r.out, "-- downgrade 001")) << r.out;
+}
+
+TEST(cli_offline, sql_refuses_irreversible_range) {
+  auto const r = run({"sql", "head:base"}, mixed);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "irreversible")) << r.err;
+}
+
+TEST(cli_offline, graph_is_dot) {
+  auto const r = run({"graph"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.rfind("digraph migrations {", 0), 0u) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"001\" -> \"002\";")) << r.out;
+}

@@ -1,0 +1,143 @@
+// End-to-end tests of the migrate front end (run_cli) against a real PostgreSQL.
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <migc/runtime/cli.hpp>
+#include <migc/runtime/detail/cli_io.hpp>
+
+#include "pg_test.hpp"
+#include "test_catalogs.hpp"
+
+namespace {
+
+struct cli_result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class cli_test : public migc::test::pg_test {
+ protected:
+  cli_result run(std::vector<std::string> args,
+                 migc::runtime::catalog const& cat = migc::test::app) {
+    args.insert(args.begin(), {"--database-url", conninfo()});
+    std::ostringstream out;
+    std::ostringstream err;
+    int const code = migc::runtime::detail::run_cli(args, cat, out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  std::string version() {
+    pqxx::connection cx(conninfo());
+    auto r = pqxx::nontransaction(cx).exec("SELECT version_num FROM alembic_version");
+    return r.empty() ? "base" : r[0][0].as<std::string>();
+  }
+};
+
+bool contains(std::string const& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_F(cli_test, upgrade_prints_one_line_per_revision) {
+  auto const r = run({"upgrade"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "Current database version: base\nLatest migration version: 003\n"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "Applied 002 \"Add new_field to memories\" in ")) << r.out;
+  EXPECT_EQ(version(), "003");
+}
+
+TEST_F(cli_test, status_check_exits_3_when_pending) {
+  EXPECT_EQ(run({"status", "--check"}).code, 3);
+  EXPECT_EQ(run({"upgrade"}).code, 0);
+  auto const r = run({"status", "--check"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "Current revision: 003 \"Backfill users.full_name\"")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Database is up to date.")) << r.out;
+}
+
+TEST_F(cli_test, status_json_has_format_version) {
+  EXPECT_EQ(run({"upgrade", "+1"}).code, 0);
+  auto const r = run({"status", "--format", "json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "{\"format_version\":1,\"version_table\":\"alembic_version\",\"current\":\"001\","
+            "\"head\":\"003\",\"up_to_date\":false,\"pending\":[{\"id\":\"002\",\"description\":"
+            "\"Add new_field to memories\"},{\"id\":\"003\",\"description\":"
+            "\"Backfill users.full_name\"}]}\n");
+}
+
+TEST_F(cli_test, global_options_work_after_the_command) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int const code = migc::runtime::detail::run_cli(
+      {"upgrade", "002", "--lock-timeout", "500ms", "--database-url", conninfo()},
+      migc::test::app, out, err);
+  EXPECT_EQ(code, 0) << err.str();
+  EXPECT_EQ(version(), "002");
+}
+
+TEST_F(cli_test, downgrade_relative_and_history) {
+  EXPECT_EQ(run({"upgrade"}).code, 0);
+  auto const down = run({"downgrade", "-1"});
+  EXPECT_EQ(down.code, 0) << down.err;
+  EXPECT_TRUE(contains(down.out, "Reverted 003 \"Backfill users.full_name\" in ")) << down.out;
+  EXPECT_EQ(version(), "002");
+  auto const history = run({"history"});
+  EXPECT_EQ(history.code, 0) << history.err;
+  EXPECT_TRUE(contains(history.out, "APPLIED AT")) << history.out;
+  EXPECT_TRUE(contains(history.out, "downgrade")) << history.out;
+  auto const json = run({"history", "--format", "json"});
+  EXPECT_EQ(json.out.rfind("{\"format_version\":1,\"history\":[{\"id\":1,", 0), 0u) << json.out;
+}
+
+TEST_F(cli_test, failing_revision_exits_1_with_location) {
+  auto const r = run({"upgrade"}, migc::test::failing);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err.rfind("migrate: error: upgrade of revision 003", 0), 0u) << r.err;
+  EXPECT_TRUE(contains(r.err, "migrations/20250102_0800-003_backfill_full_name.mig:7")) << r.err;
+  EXPECT_TRUE(contains(r.err, "migrate: note: completed before the failure: 001, 002")) << r.err;
+  EXPECT_EQ(version(), "002");
+}
+
+TEST_F(cli_test, unknown_revision_refusal_exits_1) {
+  EXPECT_EQ(run({"stamp", "003"}).code, 0);
+  auto const r = run({"upgrade"}, migc::test::baseline);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "migrate: error: database is at 003, this binary knows up to 051\n");
+}
+
+TEST_F(cli_test, unreachable_target_exits_1) {
+  auto const r = run({"downgrade", "-1"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "only 0 applied")) << r.err;
+}
+
+TEST_F(cli_test, connection_failure_never_prints_the_password) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int const code = migc::runtime::detail::run_cli(
+      {"--database-url", "postgresql://alice:s3cret@/nodb?host=/nonexistent-migc", "status"},
+      migc::test::app, out, err);
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(err.str().rfind("migrate: error: cannot connect", 0), 0u) << err.str();
+  EXPECT_FALSE(contains(err.str() + out.str(), "s3cret")) << err.str();
+}
+
+TEST_F(cli_test, run_cli_with_argv) {
+  std::string url = conninfo();
+  std::vector<std::string> storage{"migrate", "--database-url", url, "upgrade", "+1"};
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  testing::internal::CaptureStdout();
+  int const code = migc::runtime::run_cli(static_cast<int>(argv.size()), argv.data(),
+                                          migc::test::app);
+  std::string const out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(code, 0);
+  EXPECT_TRUE(contains(out, "Applied 001 \"Initial schema\"")) << out;
+  EXPECT_EQ(version(), "001");
+}

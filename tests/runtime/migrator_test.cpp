@@ -1,0 +1,393 @@
+// Migrator tests against a real PostgreSQL: each test owns a fresh database.
+#include <atomic>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <migc/runtime/connection.hpp>
+#include <migc/runtime/detail/version_store.hpp>
+#include <migc/runtime/migrator.hpp>
+
+#include "pg_test.hpp"
+#include "test_catalogs.hpp"
+
+namespace rt = migc::runtime;
+using migc::test::app;
+
+namespace {
+
+class migrator_test : public migc::test::pg_test {
+ protected:
+  /// Runs one query on a separate connection and returns the first field, "" for NULL/none.
+  std::string scalar(std::string const& sql) {
+    pqxx::connection cx(conninfo());
+    pqxx::nontransaction tx(cx);
+    auto r = tx.exec(sql);
+    if (r.empty() || r[0][0].is_null()) return {};
+    return r[0][0].as<std::string>();
+  }
+
+  std::string version() { return scalar("SELECT string_agg(version_num, ',') FROM alembic_version"); }
+
+  rt::options logging_options() {
+    rt::options o;
+    o.log = [this](std::string_view line) { m_log.emplace_back(line); };
+    return o;
+  }
+
+  std::vector<std::string> m_log;
+};
+
+}  // namespace
+
+TEST_F(migrator_test, upgrades_empty_database_to_head) {
+  pqxx::connection cx(conninfo());
+  auto const result = rt::upgrade(cx, app, logging_options());
+  EXPECT_EQ(result.from, "base");
+  EXPECT_EQ(result.to, "003");
+  ASSERT_EQ(m_log.size(), 5u);
+  EXPECT_EQ(m_log[0], "Current database version: base");
+  EXPECT_EQ(m_log[1], "Latest migration version: 003");
+  EXPECT_TRUE(std::regex_match(m_log[2], std::regex(R"(Applied 001 "Initial schema" in \d+ ms)")))
+      << m_log[2];
+  EXPECT_TRUE(std::regex_match(m_log[4],
+                               std::regex(R"(Applied 003 "Backfill users.full_name" in \d+ ms)")));
+  EXPECT_EQ(version(), "003");
+  EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
+                   "AND column_name = 'full_name'"),
+            "1");
+}
+
+TEST_F(migrator_test, reports_database_already_at_latest_version) {
+  pqxx::connection cx(conninfo());
+  rt::upgrade(cx, app);
+  auto const result = rt::upgrade(cx, app, logging_options());
+  EXPECT_TRUE(result.applied.empty());
+  EXPECT_EQ(m_log, (std::vector<std::string>{"Current database version: 003",
+                                              "Latest migration version: 003",
+                                              "Database is already at latest version"}));
+}
+
+TEST_F(migrator_test, creates_version_table_exactly_as_alembic) {
+  pqxx::connection cx(conninfo());
+  rt::upgrade(cx, app);
+  EXPECT_EQ(scalar("SELECT string_agg(column_name || ' ' || data_type || ' ' || "
+                   "character_maximum_length || ' ' || is_nullable, ';') "
+                   "FROM information_schema.columns WHERE table_name = 'alembic_version'"),
+            "version_num character varying 32 NO");
+  EXPECT_EQ(scalar("SELECT conname || ' ' || contype::text || ' ' || pg_get_constraintdef(oid) "
+                   "FROM pg_constraint WHERE conrelid = 'alembic_version'::regclass"),
+            "alembic_version_pkc p PRIMARY KEY (version_num)");
+}
+
+TEST_F(migrator_test, schema_qualified_version_table_gets_alembic_constraint_name) {
+  scalar("CREATE SCHEMA app");
+  pqxx::connection cx(conninfo());
+  rt::options o;
+  o.version_table = "app.schema_version";
+  rt::upgrade(cx, app, o);
+  EXPECT_EQ(scalar("SELECT version_num FROM app.schema_version"), "003");
+  EXPECT_EQ(scalar("SELECT conname FROM pg_constraint WHERE conrelid = "
+                   "'app.schema_version'::regclass"),
+            "schema_version_pkc");
+  EXPECT_EQ(scalar("SELECT count(*) FROM app.schema_version_history"), "3");
+  EXPECT_EQ(scalar("SELECT to_regclass('public.alembic_version')::text"), "");
+}
+
+TEST_F(migrator_test, writes_history_rows) {
+  pqxx::connection cx(conninfo());
+  rt::upgrade(cx, app);
+  EXPECT_EQ(scalar("SELECT string_agg(revision || ':' || direction, ',' ORDER BY id) "
+                   "FROM alembic_version_history"),
+            "001:upgrade,002:upgrade,003:upgrade");
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history WHERE duration IS NOT NULL "
+                   "AND duration >= '0'::interval AND applied_by = current_user "
+                   "AND build_id = 'sha256:chain-app' AND checksum LIKE 'sha256:%' "
+                   "AND description IS NOT NULL"),
+            "3");
+  rt::migrator m(cx, app);
+  auto const rows = m.history();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].revision, "002");
+  EXPECT_EQ(rows[1].description, "Add new_field to memories");
+  EXPECT_EQ(rows[1].checksum, app.revisions[1].checksum);
+}
+
+TEST_F(migrator_test, downgrades_to_base_and_back) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, app, logging_options());
+  m.upgrade();
+  auto const down = m.downgrade("base");
+  EXPECT_EQ(down.applied.size(), 3u);
+  EXPECT_EQ(version(), "");
+  EXPECT_EQ(scalar("SELECT to_regclass('users')::text"), "");
+  EXPECT_TRUE(std::regex_match(m_log.back(),
+                               std::regex(R"(Reverted 001 "Initial schema" in \d+ ms)")));
+  m.upgrade();
+  EXPECT_EQ(version(), "003");
+  EXPECT_EQ(scalar("SELECT string_agg(direction, ',' ORDER BY id) FROM alembic_version_history"),
+            "upgrade,upgrade,upgrade,downgrade,downgrade,downgrade,upgrade,upgrade,upgrade");
+}
+
+TEST_F(migrator_test, relative_and_id_targets) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, app);
+  m.upgrade("+1");
+  EXPECT_EQ(version(), "001");
+  m.upgrade("+2");
+  EXPECT_EQ(version(), "003");
+  m.downgrade("-1");
+  EXPECT_EQ(version(), "002");
+  EXPECT_THROW(m.upgrade("+5"), rt::target_error);
+  m.downgrade("001");
+  EXPECT_EQ(version(), "001");
+  m.upgrade("002");
+  EXPECT_EQ(version(), "002");
+  EXPECT_THROW(m.downgrade("003"), rt::target_error);
+  m.downgrade("-2");
+  EXPECT_EQ(version(), "");
+}
+
+TEST_F(migrator_test, failing_revision_rolls_back_whole_and_names_file_line) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, migc::test::failing);
+  try {
+    m.upgrade();
+    FAIL() << "expected revision_error";
+  } catch (rt::revision_error const& e) {
+    std::string const message = e.what();
+    EXPECT_EQ(e.revision(), "003");
+    EXPECT_EQ(e.location(), "migrations/20250102_0800-003_backfill_full_name.mig:7");
+    EXPECT_EQ(e.sqlstate(), "42703");
+    EXPECT_EQ(e.applied(), (std::vector<std::string>{"001", "002"}));
+    EXPECT_NE(message.find("revision 003"), std::string::npos) << message;
+    EXPECT_NE(message.find("migrations/20250102_0800-003_backfill_full_name.mig:7"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("column \"nope\" of relation \"users\" does not exist"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("stays at 002"), std::string::npos) << message;
+  }
+  EXPECT_EQ(version(), "002");
+  // The first step (ADD COLUMN) was rolled back with the rest.
+  EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
+                   "AND column_name = 'full_name'"),
+            "0");
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history WHERE revision = '003'"), "0");
+  // The session is usable afterwards (the failed transaction block was rolled back).
+  EXPECT_EQ(m.status().current, "002");
+}
+
+TEST_F(migrator_test, status_of_up_to_date_database) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, app);
+  m.upgrade();
+  auto const s = m.status();
+  EXPECT_EQ(s.current, "003");
+  EXPECT_EQ(s.at, 2u);
+  EXPECT_TRUE(s.pending.empty());
+  EXPECT_TRUE(s.version_table_exists);
+}
+
+TEST_F(migrator_test, status_of_fresh_database_creates_nothing) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, app);
+  auto const s = m.status();
+  EXPECT_FALSE(s.current);
+  EXPECT_EQ(s.pending.size(), 3u);
+  EXPECT_FALSE(s.version_table_exists);
+  EXPECT_EQ(scalar("SELECT to_regclass('alembic_version')::text"), "");
+}
+
+TEST_F(migrator_test, refuses_unknown_database_revision_before_changing_anything) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, migc::test::app);
+  m.upgrade("+1");
+  scalar("UPDATE alembic_version SET version_num = '007'");
+  try {
+    m.upgrade();
+    FAIL() << "expected refusal";
+  } catch (rt::refusal const& e) {
+    EXPECT_STREQ(e.what(), "database is at 007, this binary knows up to 003");
+  }
+  EXPECT_EQ(version(), "007");
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history"), "1");
+}
+
+TEST_F(migrator_test, refuses_edited_applied_revision) {
+  pqxx::connection cx(conninfo());
+  rt::migrator(cx, app).upgrade("002");
+  rt::migrator edited(cx, migc::test::edited);
+  try {
+    edited.upgrade();
+    FAIL() << "expected refusal";
+  } catch (rt::refusal const& e) {
+    std::string const message = e.what();
+    EXPECT_NE(message.find(app.revisions[1].checksum), std::string::npos) << message;
+    EXPECT_NE(message.find(migc::test::edited.revisions[1].checksum), std::string::npos);
+  }
+  EXPECT_EQ(version(), "002");
+}
+
+TEST_F(migrator_test, picks_up_alembic_managed_database_by_id_value) {
+  pqxx::connection cx(conninfo());
+  rt::migrator(cx, app).upgrade("+1");
+  // Alembic knows nothing of the history table, and may have written the id unpadded.
+  scalar("DROP TABLE alembic_version_history");
+  scalar("UPDATE alembic_version SET version_num = '1'");
+  rt::migrator m(cx, app);
+  auto const result = m.upgrade();
+  EXPECT_EQ(result.from, "001");
+  EXPECT_EQ(version(), "003");
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history"), "2");
+}
+
+TEST_F(migrator_test, refuses_downgrade_through_irreversible_revision) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, migc::test::mixed);
+  m.upgrade();
+  EXPECT_THROW(m.downgrade("base"), rt::refusal);
+  EXPECT_EQ(version(), "004");
+  m.downgrade("-1");
+  EXPECT_EQ(version(), "003");
+}
+
+TEST_F(migrator_test, applies_non_transactional_revision_statement_by_statement) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, migc::test::mixed);
+  m.upgrade();
+  EXPECT_EQ(version(), "004");
+  EXPECT_EQ(scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'users_last_name'"),
+            "CREATE INDEX users_last_name ON public.users USING btree (last_name)");
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history WHERE revision = '004' AND "
+                   "duration IS NOT NULL"),
+            "1");
+}
+
+TEST_F(migrator_test, stamps_without_running_sql) {
+  pqxx::connection cx(conninfo());
+  rt::migrator m(cx, app);
+  m.stamp("002");
+  EXPECT_EQ(version(), "002");
+  EXPECT_EQ(scalar("SELECT to_regclass('users')::text"), "");
+  EXPECT_EQ(scalar("SELECT direction FROM alembic_version_history"), "stamp");
+  m.stamp("base");
+  EXPECT_EQ(version(), "");
+  EXPECT_THROW(m.stamp("042"), rt::target_error);
+}
+
+TEST_F(migrator_test, concurrent_upgrades_apply_each_revision_once) {
+  constexpr int runs = 4;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < runs; ++i) {
+    threads.emplace_back([&] {
+      try {
+        pqxx::connection cx(conninfo());
+        rt::options o;
+        o.lock_poll_interval = std::chrono::milliseconds(20);
+        rt::upgrade(cx, app, o);
+      } catch (std::exception const& e) {
+        ++failures;
+        ADD_FAILURE() << e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(version(), "003");
+  EXPECT_EQ(scalar("SELECT string_agg(revision, ',' ORDER BY id) FROM alembic_version_history"),
+            "001,002,003");
+}
+
+TEST_F(migrator_test, waiting_run_names_the_lock_holder) {
+  pqxx::connection holder(conninfo() + " application_name=holder");
+  auto const key = rt::detail::advisory_lock_key(rt::detail::parse_table_name("alembic_version"));
+  pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(" + std::to_string(key) + ")");
+  std::string const holder_pid = std::to_string(holder.backendpid());
+
+  std::atomic<bool> waiting{false};
+  std::string wait_line;
+  std::thread runner([&] {
+    pqxx::connection cx(conninfo());
+    rt::options o;
+    o.lock_poll_interval = std::chrono::milliseconds(20);
+    o.log = [&](std::string_view line) {
+      if (line.rfind("Waiting", 0) == 0) {
+        wait_line = line;
+        waiting = true;
+      }
+    };
+    rt::upgrade(cx, app, o);
+  });
+  for (int i = 0; i < 500 && !waiting; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Nothing ran while the lock was held, not even the version table's creation.
+  EXPECT_EQ(scalar("SELECT to_regclass('alembic_version')::text"), "");
+  pqxx::nontransaction(holder).exec("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
+  runner.join();
+  EXPECT_TRUE(waiting);
+  EXPECT_NE(wait_line.find("pid " + holder_pid + " (holder"), std::string::npos) << wait_line;
+  EXPECT_EQ(version(), "003");
+}
+
+TEST_F(migrator_test, releases_the_lock_after_a_failure) {
+  pqxx::connection cx(conninfo());
+  EXPECT_THROW(rt::migrator(cx, migc::test::failing).upgrade(), rt::revision_error);
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+}
+
+TEST_F(migrator_test, sets_application_name_unless_the_user_did) {
+  auto cx = rt::connect(rt::resolve_conninfo(conninfo()));
+  EXPECT_EQ(pqxx::nontransaction(*cx).exec("SHOW application_name")[0][0].as<std::string>(),
+            "migrate");
+  auto mine = rt::connect(rt::resolve_conninfo(conninfo() + " application_name=mine"));
+  EXPECT_EQ(pqxx::nontransaction(*mine).exec("SHOW application_name")[0][0].as<std::string>(),
+            "mine");
+}
+
+TEST_F(migrator_test, connection_error_does_not_leak_password) {
+  try {
+    (void)rt::connect("postgresql://alice:s3cret@/nodb?host=/nonexistent-migc");
+    FAIL() << "expected connection_error";
+  } catch (rt::connection_error const& e) {
+    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(migrator_test, offline_quoting_matches_libpqxx) {
+  pqxx::connection cx(conninfo());
+  auto const online = rt::detail::connection_quoter(cx);
+  auto const offline = rt::detail::offline_quoter();
+  for (std::string s : {"plain", "it's", "back\\slash", "ünïcode \"q\"", ""}) {
+    EXPECT_EQ(online.literal(s), offline.literal(s)) << s;
+    EXPECT_EQ(online.identifier(s.empty() ? "x" : s), offline.identifier(s.empty() ? "x" : s));
+  }
+}
+
+TEST_F(migrator_test, lock_timeout_names_the_blocking_session) {
+  pqxx::connection cx(conninfo());
+  rt::migrator(cx, app).upgrade("002");
+  pqxx::connection blocker(conninfo() + " application_name=blocker");
+  pqxx::work hold(blocker);
+  hold.exec("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+  rt::options o;
+  o.lock_timeout = std::chrono::milliseconds(200);
+  try {
+    rt::migrator(cx, app, o).upgrade();
+    FAIL() << "expected revision_error";
+  } catch (rt::revision_error const& e) {
+    std::string const message = e.what();
+    EXPECT_EQ(e.sqlstate(), "55P03");
+    EXPECT_EQ(e.location(), "migrations/20250102_0800-003_backfill_full_name.mig:5");
+    EXPECT_NE(message.find("pid " + std::to_string(blocker.backendpid()) + " (blocker"),
+              std::string::npos)
+        << message;
+  }
+  hold.abort();
+  EXPECT_EQ(version(), "002");
+}
