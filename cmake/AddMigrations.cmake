@@ -18,6 +18,7 @@
 # work. Generated files are rewritten only when their content changes.
 
 include_guard(GLOBAL)
+include(${CMAKE_CURRENT_LIST_DIR}/MigcStatic.cmake)
 
 function(_migc_check_arguments target)
   set(ok TRUE)
@@ -105,10 +106,4 @@ function(add_migrations target)
   if(arg_STATIC)
     _migc_link_static(${target})
   endif()
-endfunction()
-
-# Fully static migrate binary: see docs/static.md. GSSAPI and LDAP are left
-# out (Debian ships no static builds of them).
-function(_migc_link_static target)
-  target_link_options(${target} PRIVATE -static -static-libgcc -static-libstdc++)
 endfunction()

@@ -26,4 +26,5 @@ install(FILES
   ${PROJECT_BINARY_DIR}/migc-config.cmake
   ${PROJECT_BINARY_DIR}/migc-config-version.cmake
   ${PROJECT_SOURCE_DIR}/cmake/AddMigrations.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/MigcStatic.cmake
   DESTINATION ${MIGC_CMAKE_DIR})

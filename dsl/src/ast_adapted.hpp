@@ -2,7 +2,6 @@
 #pragma once
 
 #include <boost/fusion/include/adapt_struct.hpp>
-
 #include <migc/dsl/ast.hpp>
 
 // Members in grammar order, which is not declaration order: the span of the

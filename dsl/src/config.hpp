@@ -1,4 +1,4 @@
-// The one iterator and context type the grammar is compiled for; parse_revision builds exactly this context.
+// The one iterator and context type the grammar is compiled for (used by the call site too).
 #pragma once
 
 #include <boost/spirit/home/x3.hpp>

@@ -1,7 +1,6 @@
 // diagnostic_engine (counting, --werror, error limit) and the text and JSON renderers.
-#include <migc/dsl/diagnostics.hpp>
-
 #include <algorithm>
+#include <migc/dsl/diagnostics.hpp>
 #include <ostream>
 #include <string_view>
 
@@ -42,18 +41,24 @@ constexpr std::string_view ansi_green = "\x1b[1;32m";
 
 std::string_view label(severity level) {
   switch (level) {
-    case severity::error: return "error";
-    case severity::warning: return "warning";
-    case severity::note: return "note";
+    case severity::error:
+      return "error";
+    case severity::warning:
+      return "warning";
+    case severity::note:
+      return "note";
   }
   return "error";
 }
 
 std::string_view colour_of(severity level) {
   switch (level) {
-    case severity::error: return ansi_red;
-    case severity::warning: return ansi_magenta;
-    case severity::note: return ansi_cyan;
+    case severity::error:
+      return ansi_red;
+    case severity::warning:
+      return ansi_magenta;
+    case severity::note:
+      return ansi_cyan;
   }
   return ansi_red;
 }
@@ -113,10 +118,12 @@ class text_renderer {
     std::string place = "migc:";
     if (where.file != nullptr) {
       line_column const at = where.file->position(where.range.begin);
-      place = where.file->path() + ':' + std::to_string(at.line) + ':' + std::to_string(at.column) + ':';
+      place = where.file->path() + ':' + std::to_string(at.line) + ':' + std::to_string(at.column) +
+              ':';
     }
-    m_out << paint(place, ansi_bold) << ' ' << paint(std::string(label(level)) + ':', colour_of(level))
-          << ' ' << paint(message + (werror ? " [-Werror]" : ""), ansi_bold) << '\n';
+    m_out << paint(place, ansi_bold) << ' '
+          << paint(std::string(label(level)) + ':', colour_of(level)) << ' '
+          << paint(message + (werror ? " [-Werror]" : ""), ansi_bold) << '\n';
   }
 
   void snippet(location const& where) {
@@ -148,13 +155,27 @@ void write_json_string(std::ostream& out, std::string_view s) {
     }
     char const c = s.front();
     switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\b': out << "\\b"; break;
-      case '\f': out << "\\f"; break;
-      case '\n': out << "\\n"; break;
-      case '\r': out << "\\r"; break;
-      case '\t': out << "\\t"; break;
+      case '"':
+        out << "\\\"";
+        break;
+      case '\\':
+        out << "\\\\";
+        break;
+      case '\b':
+        out << "\\b";
+        break;
+      case '\f':
+        out << "\\f";
+        break;
+      case '\n':
+        out << "\\n";
+        break;
+      case '\r':
+        out << "\\r";
+        break;
+      case '\t':
+        out << "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out << "\\u00" << hex[(c >> 4) & 0xf] << hex[c & 0xf];
@@ -176,8 +197,8 @@ void write_json_location(std::ostream& out, location const& where) {
   line_column const end = where.file->position(std::max(where.range.end, where.range.begin));
   out << "\"file\":";
   write_json_string(out, where.file->path());
-  out << ",\"line\":" << begin.line << ",\"column\":" << begin.column << ",\"end_line\":" << end.line
-      << ",\"end_column\":" << end.column;
+  out << ",\"line\":" << begin.line << ",\"column\":" << begin.column
+      << ",\"end_line\":" << end.line << ",\"end_column\":" << end.column;
 }
 
 void write_json_diagnostic(std::ostream& out, diagnostic const& d) {

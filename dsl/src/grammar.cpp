@@ -7,6 +7,8 @@ namespace migc::dsl::grammar {
 
 BOOST_SPIRIT_INSTANTIATE(file_type, iterator_type, context_type)
 
-file_type const& file() { return revision_file; }
+file_type const& file() {
+  return revision_file;
+}
 
 }  // namespace migc::dsl::grammar

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <boost/spirit/home/x3.hpp>
-
 #include <migc/dsl/ast.hpp>
 
 #include "config.hpp"

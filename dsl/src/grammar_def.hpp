@@ -2,7 +2,6 @@
 #pragma once
 
 #include <boost/spirit/home/x3.hpp>
-
 #include <migc/dsl/ast.hpp>
 
 #include "ast_adapted.hpp"
@@ -37,7 +36,8 @@ namespace x3 = boost::spirit::x3;
 /// x3::position_tagged: the AST stays free of parser types.
 struct annotate_where {
   template <typename Iterator, typename Context>
-  void on_success(Iterator const& first, Iterator const& last, ast::node& node, Context const& context) const {
+  void on_success(Iterator const& first, Iterator const& last, ast::node& node,
+                  Context const& context) const {
     node.where = {offset_of(first, context), offset_of(last, context)};
   }
 };
@@ -71,7 +71,8 @@ x3::rule<block_body_class, ast::block> const block_body = "'{'";
 x3::rule<step_class, ast::step> const step = "step (sql or irreversible)";
 x3::rule<raw_sql_step_class, ast::raw_sql_step> const raw_sql_step = "sql step";
 x3::rule<dollar_quoted_class, ast::raw_sql_step> const dollar_quoted = "dollar-quoted SQL body";
-x3::rule<irreversible_step_class, ast::irreversible_step> const irreversible_step = "irreversible step";
+x3::rule<irreversible_step_class, ast::irreversible_step> const irreversible_step =
+    "irreversible step";
 x3::rule<reason_class, std::string> const reason = "reason string";
 x3::rule<end_of_file_class> const end_of_file = "end of file";
 
@@ -84,12 +85,17 @@ keyword_parser const kw_downgrade{"downgrade"};
 keyword_parser const kw_sql{"sql"};
 keyword_parser const kw_irreversible{"irreversible"};
 
+// X3 expressions read best laid out by hand.
+// clang-format off
 // `eps >` turns even the first token into an expectation, so every failure
 // is an expectation_failure that says what was expected.
 auto const revision_file_def = x3::eps > revision > end_of_file;
 
-auto const revision_def = kw_revision > revision_id > -(kw_revises > revision_id) > description_where >
-                          description > transaction_mode > upgrade_block > -downgrade_block;
+auto const revision_def =
+    kw_revision > revision_id > -(kw_revises > revision_id)
+    > description_where > description
+    > transaction_mode
+    > upgrade_block > -downgrade_block;
 
 auto const revision_id_def = into(&ast::revision_id::digits)[digits_parser{}];
 auto const description_where_def = span_of(string_parser{});
@@ -102,10 +108,11 @@ auto const downgrade_block_def = kw_downgrade > block_body;
 // A block ends at '}' or, for the error message, at the end of the input:
 // anything else must be a step. Iteration, not recursion: no nesting depth.
 auto const block_end = x3::lit('}') | x3::eoi;
-auto const block_body_def = into(&ast::block::steps)[x3::lit('{') > *((!block_end) > step) > x3::lit('}')];
+auto const block_body_def =
+    into(&ast::block::steps)[x3::lit('{') > *((!block_end) > step) > x3::lit('}')];
 
-// Every alternative starts with its own keyword (whole word), so their order
-// does not matter; declarative steps are added here as further alternatives.
+// Every alternative starts with its own keyword (a whole word), so their
+// order does not matter; declarative steps are added here as alternatives.
 auto const step_def = raw_sql_step | irreversible_step;
 
 auto const raw_sql_step_def = kw_sql > dollar_quoted;
@@ -113,9 +120,10 @@ auto const dollar_quoted_def = dollar_quoted_parser{};
 auto const irreversible_step_def = kw_irreversible >> into(&ast::irreversible_step::reason)[-reason];
 auto const reason_def = string_parser{};
 auto const end_of_file_def = x3::eoi;
+// clang-format on
 
-BOOST_SPIRIT_DEFINE(revision_file, revision, revision_id, description_where, description, transaction_mode,
-                    upgrade_block, downgrade_block, block_body, step, raw_sql_step, dollar_quoted,
-                    irreversible_step, reason, end_of_file)
+BOOST_SPIRIT_DEFINE(revision_file, revision, revision_id, description_where, description,
+                    transaction_mode, upgrade_block, downgrade_block, block_body, step,
+                    raw_sql_step, dollar_quoted, irreversible_step, reason, end_of_file)
 
 }  // namespace migc::dsl::grammar

@@ -1,7 +1,7 @@
-// parse_revision: runs the X3 grammar over one file and turns a failure into one "syntax" diagnostic.
-#include <migc/dsl/parser.hpp>
-
+// parse_revision: runs the X3 grammar over one file; a failure becomes one "syntax" error.
+#include <algorithm>
 #include <array>
+#include <migc/dsl/parser.hpp>
 #include <utility>
 
 #include "config.hpp"
@@ -40,7 +40,8 @@ found_token end_of_file_at(std::string_view text, std::size_t offset) {
 /// Length of the token at the start of `rest`: a word (at most
 /// max_shown_token_bytes, cut on a character boundary) or one character.
 std::size_t token_length(std::string_view rest) {
-  if (!detail::is_word(rest.front())) return std::max<std::size_t>(1, detail::utf8_sequence_length(rest));
+  if (!detail::is_word(rest.front()))
+    return std::max<std::size_t>(1, detail::utf8_sequence_length(rest));
   std::size_t n = 0;
   while (n < rest.size() && detail::is_word(rest[n])) ++n;
   if (n <= max_shown_token_bytes) return n;
@@ -64,10 +65,12 @@ found_token token_at(std::string_view text, std::size_t offset) {
 std::optional<std::string> help_for(std::string_view expected) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> helps{{
       {"revision id", "a revision id is a decimal number, e.g. 'revision 002 revises 001'"},
-      {"description string", "describe the revision in double quotes, e.g. \"add users.full_name\""},
+      {"description string",
+       "describe the revision in double quotes, e.g. \"add users.full_name\""},
       {"dollar-quoted SQL body", "put the SQL between dollar quotes: sql $$ ... $$"},
       {"'{'", "a block's steps go between braces: upgrade { ... }"},
-      {"end of file", "a file holds one revision: an 'upgrade' block and an optional 'downgrade' block"},
+      {"end of file",
+       "a file holds one revision: an 'upgrade' block and an optional 'downgrade' block"},
   }};
   for (auto const& [name, help] : helps) {
     if (name == expected) return std::string(help);
@@ -75,7 +78,8 @@ std::optional<std::string> help_for(std::string_view expected) {
   return std::nullopt;
 }
 
-diagnostic syntax_error(source_file const& file, span where, std::string message, std::optional<std::string> help) {
+diagnostic syntax_error(source_file const& file, span where, std::string message,
+                        std::optional<std::string> help) {
   diagnostic d;
   d.level = severity::error;
   d.code = "syntax";
@@ -85,14 +89,17 @@ diagnostic syntax_error(source_file const& file, span where, std::string message
   return d;
 }
 
-diagnostic expectation_error(source_file const& file, std::size_t offset, std::string const& expected) {
+diagnostic expectation_error(source_file const& file, std::size_t offset,
+                             std::string const& expected) {
   found_token const found = token_at(file.text(), offset);
-  return syntax_error(file, found.where, "expected " + expected + ", found " + found.shown, help_for(expected));
+  return syntax_error(file, found.where, "expected " + expected + ", found " + found.shown,
+                      help_for(expected));
 }
 
 }  // namespace
 
-std::optional<ast::revision> parse_revision(source_file const& file, diagnostic_engine& diagnostics) {
+std::optional<ast::revision> parse_revision(source_file const& file,
+                                            diagnostic_engine& diagnostics) {
   std::string const& text = file.text();
   grammar::iterator_type const begin = text.data();
   grammar::iterator_type const end = begin + text.size();
@@ -100,14 +107,17 @@ std::optional<ast::revision> parse_revision(source_file const& file, diagnostic_
   ast::revision revision;
   try {
     auto const parser = x3::with<grammar::source_begin_tag>(begin)[grammar::file()];
-    if (x3::phrase_parse(it, end, parser, grammar::skipper_parser{}, revision) && it == end) return revision;
+    if (x3::phrase_parse(it, end, parser, grammar::skipper_parser{}, revision) && it == end)
+      return revision;
     // Unreachable with `eps >` at the start of the grammar; kept so that a
     // later grammar change cannot turn a failure into silence.
     diagnostics.report(expectation_error(file, static_cast<std::size_t>(it - begin), "'revision'"));
   } catch (x3::expectation_failure<grammar::iterator_type> const& failure) {
-    diagnostics.report(expectation_error(file, static_cast<std::size_t>(failure.where() - begin), failure.which()));
+    diagnostics.report(expectation_error(file, static_cast<std::size_t>(failure.where() - begin),
+                                         failure.which()));
   } catch (scan::lexical_error const& error) {
-    span const where{static_cast<std::uint32_t>(error.first - begin), static_cast<std::uint32_t>(error.last - begin)};
+    span const where{static_cast<std::uint32_t>(error.first - begin),
+                     static_cast<std::uint32_t>(error.last - begin)};
     diagnostics.report(syntax_error(file, where, error.message, error.help));
   }
   return std::nullopt;

@@ -1,4 +1,4 @@
-// Byte-level scanners for the tokens of the revision language: blanks, keywords, numbers, strings, dollar quotes.
+// Byte scanners for the tokens of the language: blanks, keywords, numbers, strings, $$.
 #include "scan.hpp"
 
 #include "text_util.hpp"
@@ -7,7 +7,8 @@ namespace migc::dsl::scan {
 namespace {
 
 bool starts_with(char const* first, char const* last, std::string_view s) {
-  return static_cast<std::size_t>(last - first) >= s.size() && std::string_view(first, s.size()) == s;
+  return static_cast<std::size_t>(last - first) >= s.size() &&
+         std::string_view(first, s.size()) == s;
 }
 
 /// The escape sequence starting at the backslash `at` as a message shows it:
@@ -38,7 +39,8 @@ char const* skip_one_blank(char const* first, char const* last) {
 }
 
 char const* skip_blanks(char const* first, char const* last) {
-  for (char const* next = skip_one_blank(first, last); next != first; next = skip_one_blank(first, last)) {
+  for (char const* next = skip_one_blank(first, last); next != first;
+       next = skip_one_blank(first, last)) {
     first = next;
   }
   return first;

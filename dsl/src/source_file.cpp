@@ -1,11 +1,10 @@
 // source_file: line-start index and offset → line:column mapping (GNU column rule).
-#include <migc/dsl/source_file.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <migc/dsl/source_file.hpp>
 #include <stdexcept>
 #include <system_error>
 
@@ -42,7 +41,8 @@ source_file::source_file(std::string display_path, std::string text)
 source_file source_file::load(std::string const& path, std::string display_path) {
   // C stdio rather than iostreams: errno is reliable, so the message says why.
   errno = 0;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
   if (!file) throw read_error(path);
   std::string text;
   char buffer[1 << 16];

@@ -1,7 +1,7 @@
-// One PostgreSQL lexer loop and the three functions built on it (canonical, split, transaction control).
-#include <migc/dsl/sql_text.hpp>
-
+// One PostgreSQL lexer loop and the functions built on it: canonical, split, transactions.
+#include <algorithm>
 #include <array>
+#include <migc/dsl/sql_text.hpp>
 #include <optional>
 
 #include "text_util.hpp"
@@ -20,8 +20,12 @@ struct token {
 
 // Words also carry '$' after their first byte: PostgreSQL identifiers may
 // contain it, so `a$b$` is one word and not the start of a dollar quote.
-constexpr bool is_word_continue(char c) { return detail::is_word(c) || c == '$'; }
-constexpr bool is_dollar_tag_start(char c) { return detail::is_ascii_letter(c) || c == '_' || detail::is_high(c); }
+constexpr bool is_word_continue(char c) {
+  return detail::is_word(c) || c == '$';
+}
+constexpr bool is_dollar_tag_start(char c) {
+  return detail::is_ascii_letter(c) || c == '_' || detail::is_high(c);
+}
 
 /// Splits SQL text into tokens; the only loop over SQL bytes in migc.
 class lexer {
@@ -198,7 +202,8 @@ std::vector<std::string> leading_words(std::string_view statement, std::size_t c
   while (words.size() < count) {
     std::optional<token> const t = lex.next();
     if (!t || (t->kind != token_kind::word && !is_insignificant(*t))) break;
-    if (t->kind == token_kind::word) words.push_back(lower_ascii(statement.substr(t->begin, t->end - t->begin)));
+    if (t->kind == token_kind::word)
+      words.push_back(lower_ascii(statement.substr(t->begin, t->end - t->begin)));
   }
   return words;
 }

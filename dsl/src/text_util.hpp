@@ -12,18 +12,30 @@ namespace migc::dsl::detail {
 constexpr bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr bool is_high(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+constexpr bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+constexpr bool is_ascii_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool is_high(char c) {
+  return static_cast<unsigned char>(c) >= 0x80;
+}
 /// Bytes of a word: ASCII letters, digits, '_' and every byte of a non-ASCII
 /// UTF-8 character (so `revisionå` is one word, not the keyword `revision`).
-constexpr bool is_word(char c) { return is_ascii_letter(c) || is_digit(c) || c == '_' || is_high(c); }
+constexpr bool is_word(char c) {
+  return is_ascii_letter(c) || is_digit(c) || c == '_' || is_high(c);
+}
 constexpr bool is_control(char c) {
   auto const b = static_cast<unsigned char>(c);
   return b < 0x20 || b == 0x7f;
 }
-constexpr bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr bool is_utf8_continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+constexpr char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 /// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629:
 /// no overlongs, no surrogates, nothing above U+10FFFF); 0 when ill-formed.

@@ -1,13 +1,11 @@
-// X3 primitive parsers over the byte scanners: skipper, keyword, number, string, dollar quote, span peek, `into`.
+// X3 primitive parsers over the byte scanners, plus the span_of and into directives.
 #pragma once
 
+#include <boost/spirit/home/x3.hpp>
 #include <cstdint>
+#include <migc/dsl/ast.hpp>
 #include <string>
 #include <string_view>
-
-#include <boost/spirit/home/x3.hpp>
-
-#include <migc/dsl/ast.hpp>
 
 #include "scan.hpp"
 
@@ -30,7 +28,8 @@ struct skipper_parser : x3::parser<skipper_parser> {
   static bool const has_attribute = false;
 
   template <typename Context, typename RContext, typename Attribute>
-  bool parse(char const*& first, char const* const& last, Context const&, RContext&, Attribute&) const {
+  bool parse(char const*& first, char const* const& last, Context const&, RContext&,
+             Attribute&) const {
     char const* const next = scan::skip_one_blank(first, last);
     bool const skipped = next != first;
     first = next;
@@ -46,7 +45,8 @@ struct keyword_parser : x3::parser<keyword_parser> {
   constexpr explicit keyword_parser(std::string_view lower_case_word) : word(lower_case_word) {}
 
   template <typename Context, typename RContext, typename Attribute>
-  bool parse(char const*& first, char const* const& last, Context const& context, RContext&, Attribute&) const {
+  bool parse(char const*& first, char const* const& last, Context const& context, RContext&,
+             Attribute&) const {
     x3::skip_over(first, last, context);
     char const* const end = scan::match_keyword(first, last, word);
     if (end == nullptr) return false;
@@ -88,8 +88,8 @@ struct string_parser : x3::parser<string_parser> {
   }
 
   template <typename Context, typename RContext>
-  bool parse(char const*& first, char const* const& last, Context const& context, RContext& rcontext,
-             x3::unused_type) const {
+  bool parse(char const*& first, char const* const& last, Context const& context,
+             RContext& rcontext, x3::unused_type) const {
     std::string ignored;
     return parse(first, last, context, rcontext, ignored);
   }
@@ -110,9 +110,10 @@ struct dollar_quoted_parser : x3::parser<dollar_quoted_parser> {
     std::string_view const rest(open_end, static_cast<std::size_t>(last - open_end));
     std::size_t const close = rest.find(delimiter);
     if (close == std::string_view::npos) {
-      throw scan::lexical_error{first, open_end,
-                                "unterminated dollar-quoted string: no closing '" + std::string(delimiter) + "'",
-                                std::nullopt};
+      throw scan::lexical_error{
+          first, open_end,
+          "unterminated dollar-quoted string: no closing '" + std::string(delimiter) + "'",
+          std::nullopt};
     }
     step.tag.assign(delimiter.substr(1, delimiter.size() - 2));
     step.body.assign(rest.substr(0, close));
@@ -137,8 +138,8 @@ struct span_of_parser : x3::unary_parser<Subject, span_of_parser<Subject>> {
   constexpr explicit span_of_parser(Subject const& subject) : base_type(subject) {}
 
   template <typename Context, typename RContext>
-  bool parse(char const*& first, char const* const& last, Context const& context, RContext& rcontext,
-             span& where) const {
+  bool parse(char const*& first, char const* const& last, Context const& context,
+             RContext& rcontext, span& where) const {
     char const* begin = first;
     x3::skip_over(begin, last, context);
     char const* end = begin;
@@ -150,7 +151,8 @@ struct span_of_parser : x3::unary_parser<Subject, span_of_parser<Subject>> {
 
 template <typename Subject>
 constexpr auto span_of(Subject const& subject) {
-  return span_of_parser<typename x3::extension::as_parser<Subject>::value_type>(x3::as_parser(subject));
+  return span_of_parser<typename x3::extension::as_parser<Subject>::value_type>(
+      x3::as_parser(subject));
 }
 
 /**
@@ -165,11 +167,12 @@ struct member_parser : x3::unary_parser<Subject, member_parser<Subject, Node, Me
   using attribute_type = Node;
   static bool const has_attribute = true;
 
-  constexpr member_parser(Subject const& subject, Member Node::*member) : base_type(subject), member(member) {}
+  constexpr member_parser(Subject const& subject, Member Node::*member)
+      : base_type(subject), member(member) {}
 
   template <typename Context, typename RContext>
-  bool parse(char const*& first, char const* const& last, Context const& context, RContext& rcontext,
-             Node& node) const {
+  bool parse(char const*& first, char const* const& last, Context const& context,
+             RContext& rcontext, Node& node) const {
     return this->subject.parse(first, last, context, rcontext, node.*member);
   }
 

@@ -105,15 +105,101 @@ target parse_downgrade_target(std::string_view text) {
       fmt::format("invalid downgrade target '{}': expected a revision id, -N or base", text));
 }
 
-position validate(catalog const& cat, database_state const& db) {
-  if (!db.current) return std::nullopt;
+namespace {
+
+/// The recorded row for an embedded revision (ids compare by value), or nullptr.
+applied_record const* record_of(database_state const& db, revision const& rev) {
+  for (auto const& [id, record] : db.applied) {
+    auto value = parse_id(id);
+    if (value && *value == rev.number) return &record;
+  }
+  return nullptr;
+}
+
+/// A recorded checksum differing from the embedded one for revision `index`, if any.
+std::optional<checksum_mismatch> mismatch_at(catalog const& cat, database_state const& db,
+                                             std::size_t index) {
+  revision const& rev = cat.revisions[index];
+  applied_record const* record = record_of(db, rev);
+  if (!record || record->checksum.empty() || record->checksum == rev.checksum) return std::nullopt;
+  // Hashes cannot tell an edit from a fork (both change one revision's checksum on the same
+  // parent); the description can: an edit keeps the revision, a branch brings another one.
+  bool const same_revision = record->description.empty() || record->description == rev.description;
+  return checksum_mismatch{&rev, *record,
+                           same_revision ? checksum_mismatch::kind::edited
+                                         : checksum_mismatch::kind::other_branch};
+}
+
+std::string build_of(applied_record const& record) {
+  return record.build_id.empty() ? std::string("an unknown build")
+                                 : "build " + record.build_id;
+}
+
+refusal mismatch_refusal(catalog const& cat, checksum_mismatch const& m) {
+  revision const& rev = *m.rev;
+  std::string const location = source_location(cat, rev);
+  std::string message;
+  if (m.what == checksum_mismatch::kind::edited) {
+    message = fmt::format(
+        "revision {} \"{}\" was applied with checksum {} ({}), but this binary's {} has "
+        "checksum {}: a published revision was edited; restore the file as it was applied and "
+        "fix forward with a new revision (or accept the edit with --allow-checksum-mismatch, "
+        "dangerous)",
+        rev.id, rev.description, m.recorded.checksum, build_of(m.recorded), location,
+        rev.checksum);
+  } else {
+    message = fmt::format(
+        "database was migrated by a binary from another branch: its revision {} \"{}\" "
+        "(checksum {}, {}) is not this binary's {} \"{}\" ({}, checksum {}); downgrade it "
+        "with the binary that applied it, or renumber this branch's revisions on top of it",
+        rev.id, m.recorded.description, m.recorded.checksum, build_of(m.recorded), rev.id,
+        rev.description, location, rev.checksum);
+  }
+  return refusal(message, {{}, std::string(rev.id), location, {}});
+}
+
+/// Rule 2: why a database revision this catalog does not embed is unknown.
+std::string unknown_revision_reason(catalog const& cat, database_state const& db,
+                                    std::uint64_t value, std::string const& current) {
+  std::size_t const size = cat.revisions.size;
+  if (value < cat.revisions[0].number) {
+    return fmt::format("{} is below this binary's first revision {} (a squashed baseline): "
+                       "upgrade the database to {} with an older binary first",
+                       current, cat.revisions[0].id, cat.revisions[0].id);
+  }
+  for (std::size_t i = 0; i < size; ++i) {
+    if (auto m = mismatch_at(cat, db, i)) {
+      return fmt::format(
+          "the database was migrated by a binary from another branch: its revision {} "
+          "\"{}\" (checksum {}, {}) is not this binary's {} \"{}\" ({}, checksum {})",
+          m->rev->id, m->recorded.description, m->recorded.checksum, build_of(m->recorded),
+          m->rev->id, m->rev->description, source_location(cat, *m->rev), m->rev->checksum);
+    }
+  }
+  std::string by = "no history row says which build applied it";
+  for (auto const& [id, record] : db.applied) {
+    if (parse_id(id) == value) by = current + " was applied by " + build_of(record);
+  }
+  return fmt::format("this binary is older than the database ({}); run a build that knows {}",
+                     by, current);
+}
+
+}  // namespace
+
+validation check(catalog const& cat, database_state const& db, validation_options const& opts) {
+  // Rule 0: a non-transactional revision stopped midway.
+  if (db.dirty && !opts.ignore_dirty) {
+    throw refusal(describe_dirty(cat, *db.dirty), {{}, db.dirty->revision, {}, {}});
+  }
+  if (!db.current) return {std::nullopt, {}};
   std::string const& current = *db.current;
   std::string const knows =
       cat.revisions.empty()
           ? std::string("this binary knows no revisions")
           : fmt::format("this binary knows up to {}", cat.revisions[cat.revisions.size - 1].id);
   // Rule 1: not a migc id at all.
-  if (!parse_id(current)) {
+  auto const value = parse_id(current);
+  if (!value) {
     throw refusal(fmt::format("database is at '{}', which is not a migc revision id; {}", current,
                               knows),
                   {{}, current, {}, {}});
@@ -121,23 +207,49 @@ position validate(catalog const& cat, database_state const& db) {
   // Rule 2: an id this catalog does not embed.
   auto index = find_revision(cat, current);
   if (!index) {
-    throw refusal(fmt::format("database is at {}, {}", current, knows), {{}, current, {}, {}});
+    std::string message = fmt::format("database is at {}, {}", current, knows);
+    if (!cat.revisions.empty()) {
+      message += ": " + unknown_revision_reason(cat, db, *value, current);
+    }
+    throw refusal(message, {{}, current, {}, {}});
   }
   // Rule 3: applied revisions must be byte-for-byte what was published.
+  validation result{index, {}};
   for (std::size_t i = 0; i <= *index; ++i) {
-    revision const& rev = cat.revisions[i];
-    for (auto const& [id, checksum] : db.applied_checksums) {
-      auto value = parse_id(id);
-      if (!value || *value != rev.number || checksum == rev.checksum) continue;
-      std::string const location = source_location(cat, rev);
-      throw refusal(fmt::format("revision {} was applied with checksum {}, but {} now has {}: "
-                                "a published revision was edited",
-                                rev.id, checksum, location, rev.checksum),
-                    {{}, std::string(rev.id), location, {}});
-    }
+    auto m = mismatch_at(cat, db, i);
+    if (!m) continue;
+    if (!opts.allow_checksum_mismatch) throw mismatch_refusal(cat, *m);
+    result.accepted.push_back(std::move(*m));
   }
   // Rule 4: everything else (reverted revisions' rows) is not applied and not checked.
-  return index;
+  return result;
+}
+
+position validate(catalog const& cat, database_state const& db) { return check(cat, db).at; }
+
+std::string describe_dirty(catalog const& cat, dirty_marker const& dirty) {
+  auto const index = find_revision(cat, dirty.revision);
+  std::string const what =
+      index ? fmt::format("revision {} \"{}\" ({})", cat.revisions[*index].id,
+                          cat.revisions[*index].description,
+                          source_location(cat, cat.revisions[*index]))
+            : "revision " + dirty.revision;
+  std::string message = fmt::format(
+      "database is dirty: the {} of {}, which runs outside a transaction, stopped after {} of "
+      "{} statements (started {})",
+      dirty.direction, what, dirty.statements_done, dirty.statements_total, dirty.started_at);
+  if (!dirty.error.empty()) message += ": " + dirty.error;
+  if (!dirty.invalid_indexes.empty()) {
+    std::string names;
+    for (auto const& name : dirty.invalid_indexes) names += (names.empty() ? "" : ", ") + name;
+    message += fmt::format("; invalid indexes left behind (pg_index.indisvalid = false): {}",
+                           names);
+  }
+  message += fmt::format(
+      "; repair the database by hand, then run `migrate resolve {0} --applied` (its remaining "
+      "statements were completed) or `migrate resolve {0} --rolled-back` (what ran was undone)",
+      dirty.revision);
+  return message;
 }
 
 std::vector<plan_step> plan(catalog const& cat, position from, direction dir,

@@ -104,7 +104,8 @@ std::string create_history_table_sql(quoter const& q, table_name const& version)
       "CREATE TABLE {} (\n"
       "  id bigserial PRIMARY KEY,\n"
       "  revision varchar(32),\n"
-      "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade', 'stamp')),\n"
+      "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade', 'stamp', 'repair', "
+      "'resolve')),\n"
       "  checksum text,\n"
       "  description text,\n"
       "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
@@ -113,6 +114,27 @@ std::string create_history_table_sql(quoter const& q, table_name const& version)
       "  build_id text\n"
       ")",
       qualified(q, history_table(version)));
+}
+
+table_name dirty_table(table_name const& version_table) {
+  return {version_table.schema, version_table.table + "_dirty"};
+}
+
+std::string create_dirty_table_sql(quoter const& q, table_name const& version) {
+  return fmt::format(
+      "CREATE TABLE {} (\n"
+      "  revision varchar(32) PRIMARY KEY,\n"
+      "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n"
+      "  statements_done integer NOT NULL DEFAULT 0,\n"
+      "  statements_total integer NOT NULL,\n"
+      "  statements text NOT NULL DEFAULT '',\n"
+      "  error text,\n"
+      "  started_at timestamptz NOT NULL DEFAULT now(),\n"
+      "  started_by text NOT NULL DEFAULT current_user,\n"
+      "  checksum text,\n"
+      "  build_id text\n"
+      ")",
+      qualified(q, dirty_table(version)));
 }
 
 std::string version_update_sql(quoter const& q, script_context const& ctx,

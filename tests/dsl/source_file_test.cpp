@@ -1,10 +1,9 @@
 // Tests of source_file: line index, GNU columns (tabs, UTF-8), CRLF, loading from disk.
-#include <migc/dsl/source_file.hpp>
-
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
+#include <migc/dsl/source_file.hpp>
 #include <system_error>
 
 using migc::dsl::line_column;
@@ -12,7 +11,8 @@ using migc::dsl::source_file;
 
 namespace {
 
-void expect_position(source_file const& file, std::uint32_t offset, std::uint32_t line, std::uint32_t column) {
+void expect_position(source_file const& file, std::uint32_t offset, std::uint32_t line,
+                     std::uint32_t column) {
   line_column const at = file.position(offset);
   EXPECT_EQ(at.line, line) << "offset " << offset;
   EXPECT_EQ(at.column, column) << "offset " << offset;
@@ -41,15 +41,15 @@ TEST(source_file, advances_tabs_to_the_next_multiple_of_eight_plus_one) {
   source_file const file("a.mig", "\tx\nab\tc\n1234567\tz\n12345678\tw");
   expect_position(file, 1, 1, 9);
   expect_position(file, 6, 2, 9);
-  expect_position(file, 17, 3, 9);
-  expect_position(file, 28, 4, 17);
+  expect_position(file, 16, 3, 9);
+  expect_position(file, 27, 4, 17);
 }
 
 TEST(source_file, counts_one_column_per_utf8_character) {
   source_file const file("a.mig", "\xC3\xA9t\xC3\xA9 \xE2\x82\xAC x");  // "été € x"
-  expect_position(file, 2, 1, 2);  // 't'
-  expect_position(file, 6, 1, 5);  // '€'
-  expect_position(file, 10, 1, 7);  // 'x'
+  expect_position(file, 2, 1, 2);                                       // 't'
+  expect_position(file, 6, 1, 5);                                       // '€'
+  expect_position(file, 10, 1, 7);                                      // 'x'
 }
 
 TEST(source_file, treats_crlf_as_one_terminator_outside_line_text) {

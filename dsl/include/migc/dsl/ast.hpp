@@ -1,12 +1,11 @@
 // The syntax tree of one revision file. Plain structs: no parser headers here.
 #pragma once
 
+#include <migc/dsl/source_file.hpp>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <migc/dsl/source_file.hpp>
 
 namespace migc::dsl::ast {
 

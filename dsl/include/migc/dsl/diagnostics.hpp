@@ -3,11 +3,10 @@
 
 #include <cstddef>
 #include <iosfwd>
+#include <migc/dsl/source_file.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <migc/dsl/source_file.hpp>
 
 namespace migc::dsl {
 

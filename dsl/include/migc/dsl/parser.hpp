@@ -1,11 +1,10 @@
 // Entry point of the language front end: text in, syntax tree or diagnostics out.
 #pragma once
 
-#include <optional>
-
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
+#include <optional>
 
 namespace migc::dsl {
 

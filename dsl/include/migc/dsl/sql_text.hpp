@@ -1,11 +1,10 @@
-// Light-weight lexical work on PostgreSQL text: canonical form, statement split, transaction control.
+// Lexical work on PostgreSQL text: canonical form, statement split, transaction control.
 #pragma once
 
+#include <migc/dsl/source_file.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <migc/dsl/source_file.hpp>
 
 /// Functions over raw SQL (the body of `sql $$ ... $$`). They share one
 /// hand-written lexer that knows PostgreSQL's comments (`--`, nested `/* */`)

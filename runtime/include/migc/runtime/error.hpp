@@ -73,6 +73,18 @@ class refusal : public error {
   using error::error;
 };
 
+/// The migration lock was not granted within options::lock_wait; the message names the holder.
+class lock_error : public error {
+ public:
+  using error::error;
+};
+
+/// The run was interrupted (SIGINT/SIGTERM): the running revision was cancelled and rolled back.
+class interrupted_error : public error {
+ public:
+  using error::error;
+};
+
 /// A target (`head`, `003`, `+2`, `-1`, `base`) that does not parse or is not reachable.
 class target_error : public error {
  public:

@@ -1,6 +1,7 @@
 // Applies an embedded catalog to a database: status, upgrade, downgrade, stamp, history.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,41 @@ struct options {
   std::chrono::milliseconds lock_timeout{10000};
   /// How often a waiting run retries the migration (advisory) lock.
   std::chrono::milliseconds lock_poll_interval{250};
+  /**
+   * Bound on the wait for the migration (advisory) lock; nullopt (the
+   * default) waits as long as another run holds it: replicas starting
+   * together should queue behind the first, not crash-loop while it works.
+   * When exceeded the run throws lock_error naming the holder.
+   */
+  std::optional<std::chrono::milliseconds> lock_wait;
+  /// Retries of a transactional revision that failed with lock_not_available (SQLSTATE 55P03).
+  int lock_retries = 0;
+  /// First retry delay; each further retry waits twice as long (0.5 s, 1 s, 2 s ...).
+  std::chrono::milliseconds retry_backoff{500};
+  /// Role the revisions run as (`SET LOCAL ROLE`, so new objects get its ownership); "" = none.
+  std::string role;
+  /**
+   * DANGEROUS: accept applied revisions whose recorded checksum differs from
+   * the embedded one (an edited published revision, or another branch's
+   * revision with the same id). The database keeps whatever the old SQL
+   * did; the run records a 'repair' row per accepted revision (history
+   * tables created by migc 0.1 or later) so the next run does not refuse.
+   */
+  bool allow_checksum_mismatch = false;
+  /**
+   * Conninfo of a second, short-lived session that reports which sessions
+   * block a revision (pg_blocking_pids) when a lock wait exceeds the lock
+   * timeout. "" = the connection's host, port, dbname and user (passwords
+   * then come from PGPASSWORD or ~/.pgpass).
+   */
+  std::string conninfo;
+  /**
+   * Set by the owner (a signal watcher) to stop the run: the migrator then
+   * cancels nothing itself but stops at the next check (lock polling,
+   * between revisions and statements) and throws interrupted_error; the
+   * owner cancels the running statement. May be null.
+   */
+  std::atomic<bool> const* interrupted = nullptr;
   /// Receives progress lines ("Current database version: 001", "Applied 002 ..."); may be empty.
   std::function<void(std::string_view)> log;
   /// Receives server notices and warnings raised by revisions; may be empty (dropped).
@@ -40,13 +76,33 @@ struct status_report {
   position at;                         ///< index of the current revision; nullopt = base
   std::vector<revision const*> pending;
   bool version_table_exists = false;
+  /// Set when a non-transactional revision stopped midway (runs refuse until `resolve`).
+  std::optional<dirty_marker> dirty;
+};
+
+/// One applied revision as `verify` sees it.
+struct verify_entry {
+  revision const* rev = nullptr;  ///< the embedded revision
+  std::optional<applied_record> recorded;  ///< nullopt: no history row (e.g. applied by Alembic)
+  bool matches = true;  ///< recorded checksum equals the embedded one (or nothing recorded)
+};
+
+/// What `verify` found.
+struct verify_report {
+  std::optional<std::string> current;  ///< version row as stored; nullopt = base
+  std::vector<verify_entry> applied;   ///< root up to the current revision
+  /// Set when the database is at a revision this binary does not know (the refusal's text).
+  std::string unknown;
+  std::optional<dirty_marker> dirty;
+  /// True when every recorded checksum matches and the database is neither unknown nor dirty.
+  [[nodiscard]] bool ok() const;
 };
 
 /// One row of the history table.
 struct history_entry {
   std::int64_t id = 0;
   std::string applied_at;  ///< ISO 8601 with offset, in the session's time zone
-  std::string direction;   ///< "upgrade" | "downgrade" | "stamp"
+  std::string direction;   ///< "upgrade" | "downgrade" | "stamp" | "repair" | "resolve"
   std::optional<std::string> revision;  ///< nullopt: stamped to base
   std::string checksum;
   std::string description;
@@ -92,6 +148,16 @@ class migrator {
   run_result downgrade(std::string_view target);
   /// Sets the version row to `id` (or `base`) without running any SQL; records a 'stamp' row.
   run_result stamp(std::string_view id);
+  /**
+   * Clears the dirty marker of revision `id` after the database was repaired
+   * by hand: `applied` = its remaining statements were completed (the
+   * version moves past it), else everything it did was undone (the version
+   * stays). Records a 'resolve' history row. Throws refusal when the
+   * database is not dirty at `id`.
+   */
+  run_result resolve(std::string_view id, bool applied);
+  /// Applied revisions' recorded checksums against the embedded ones (read-only, no lock).
+  [[nodiscard]] verify_report verify();
   /// Every history row, oldest first (empty when the history table does not exist).
   [[nodiscard]] std::vector<history_entry> history();
 

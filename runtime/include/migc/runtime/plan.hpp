@@ -49,31 +49,100 @@ struct plan_step {
  */
 using position = std::optional<std::size_t>;
 
+/// What the history table recorded for one applied revision: its latest 'upgrade' or 'repair' row.
+struct applied_record {
+  std::string checksum;
+  std::string build_id;     ///< chain_hash of the binary that wrote the row ("" when unknown)
+  std::string description;  ///< the revision's description as that binary embedded it
+};
+
+/**
+ * A non-transactional revision that stopped midway: the row of
+ * `<version_table>_dirty` (see create_dirty_table_sql for the table).
+ */
+struct dirty_marker {
+  std::string revision;   ///< id of the revision, as stored
+  std::string direction;  ///< "upgrade" | "downgrade"
+  std::int64_t statements_done = 0;   ///< statements that completed before the stop
+  std::int64_t statements_total = 0;  ///< statements of the revision in that direction
+  std::string statements;  ///< the SQL of the completed statements, each terminated by `;`
+  std::string error;       ///< the server's message, "" when the process died before recording it
+  std::string started_at;  ///< ISO 8601
+  /// Indexes left invalid (pg_index.indisvalid = false), e.g. by a failed CREATE INDEX
+  /// CONCURRENTLY: read from the catalog, not stored in the marker.
+  std::vector<std::string> invalid_indexes;
+};
+
 /**
  * The database state validate() checks against the catalog.
  */
 struct database_state {
   std::optional<std::string> current;  ///< version_num as stored; nullopt = base
-  /// Checksum of the latest 'upgrade' history row per revision id, as stored.
-  std::map<std::string, std::string> applied_checksums;
+  /// Latest 'upgrade' or 'repair' history row per revision id (the id as stored).
+  std::map<std::string, applied_record> applied;
+  /// Set when a non-transactional revision stopped midway and was not resolved yet.
+  std::optional<dirty_marker> dirty;
+};
+
+/// An applied revision whose recorded checksum differs from the embedded one.
+struct checksum_mismatch {
+  /// Why the checksums differ, as far as the history tells.
+  enum class kind {
+    edited,        ///< same revision (same description): its source was edited after it ran
+    other_branch,  ///< another revision with the same id (another description): another branch
+  };
+  revision const* rev = nullptr;  ///< the embedded revision
+  applied_record recorded;
+  kind what = kind::edited;
+};
+
+/// Which refusals validate() may waive.
+struct validation_options {
+  /// Accept applied revisions whose checksum differs (`--allow-checksum-mismatch`, dangerous).
+  bool allow_checksum_mismatch = false;
+  /// Do not refuse a dirty database (status, verify and resolve report it instead).
+  bool ignore_dirty = false;
+};
+
+/// validate()'s verdict.
+struct validation {
+  position at;  ///< the database's position
+  /// Mismatches waived by allow_checksum_mismatch (the migrator records them as 'repair' rows).
+  std::vector<checksum_mismatch> accepted;
 };
 
 /**
  * Checks the database against the catalog before anything changes and
  * returns the database's position. Throws refusal. Rules, in order:
+ *  0. a dirty marker (a non-transactional revision stopped midway) is
+ *     refused until `migrate resolve` clears it, naming the revision, the
+ *     statements that ran and the error;
  *  1. a current revision that is not a decimal id (e.g. an Alembic hex id)
  *     is refused: this binary cannot know it;
  *  2. a current revision whose value matches no embedded revision is refused
- *     ("database is at 007, this binary knows up to 005"); ids compare by
- *     value, so "01" is "001";
+ *     ("database is at 007, this binary knows up to 005"), followed by why:
+ *     below the root (a squashed baseline), ahead of head with every
+ *     recorded checksum of our revisions matching (this binary is older
+ *     than the database), or ahead of head with one of our revisions
+ *     recorded with another checksum (a binary from another branch);
+ *     ids compare by value, so "01" is "001";
  *  3. for every revision from the root up to the current one, a recorded
- *     'upgrade' checksum that differs from the embedded checksum is refused,
- *     naming the revision, its file and both checksums (a published revision
- *     was edited; fix forward with a new one);
+ *     checksum that differs from the embedded checksum is refused, naming
+ *     the revision, its file and both checksums: with the same description
+ *     it is an edited published revision (fix forward with a new one), with
+ *     another description a revision of another branch. With
+ *     allow_checksum_mismatch these are returned in `accepted` instead;
  *  4. checksums recorded for revisions above the current one (reverted ones)
  *     and ids the catalog does not know are ignored: they are not applied.
  */
+[[nodiscard]] validation check(catalog const& cat, database_state const& db,
+                               validation_options const& opts = {});
+
+/// check() with no refusal waived: the database's position. Throws refusal.
 [[nodiscard]] position validate(catalog const& cat, database_state const& db);
+
+/// The refusal message of rule 0 for a dirty database (also used by `status`).
+[[nodiscard]] std::string describe_dirty(catalog const& cat, dirty_marker const& dirty);
 
 /**
  * Ordered steps that take the database from `from` to `goal` in direction

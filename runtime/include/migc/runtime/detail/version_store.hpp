@@ -64,8 +64,31 @@ struct quoter {
 
 /// Alembic's exact DDL: `CREATE TABLE t (version_num VARCHAR(32) NOT NULL, CONSTRAINT t_pkc PRIMARY KEY (version_num))`.
 [[nodiscard]] std::string create_version_table_sql(quoter const& q, table_name const& name);
-/// migc's history table DDL (see DESIGN/README of the runtime).
+/**
+ * migc's history table DDL: one row per applied, reverted, stamped, repaired
+ * or resolved revision. `direction` admits 'repair' (a checksum mismatch
+ * accepted with --allow-checksum-mismatch) and 'resolve' (`migrate resolve`)
+ * since migc 0.1; tables created earlier keep their narrower CHECK (never
+ * altered: older binaries share the table) and the migrator falls back for
+ * them (see migrator.cpp, history_kinds).
+ */
 [[nodiscard]] std::string create_history_table_sql(quoter const& q, table_name const& version);
+
+/// The dirty-marker table beside a version table: same schema, `<table>_dirty`.
+[[nodiscard]] table_name dirty_table(table_name const& version_table);
+
+/**
+ * DDL of the dirty-marker table. It holds at most one row, and only while a
+ * non-transactional revision (CREATE INDEX CONCURRENTLY ...) runs or after
+ * one stopped midway: the row is inserted before its first statement,
+ * updated after each statement (statements_done, and the SQL that ran in
+ * `statements`), given the server's `error` on a failure, and deleted in the
+ * transaction that records the revision as applied. A row left behind
+ * (failure, crash, kill -9, a signal) makes every later run refuse until
+ * `migrate resolve <id> --applied|--rolled-back` deletes it. Created on
+ * first use, under the migration lock.
+ */
+[[nodiscard]] std::string create_dirty_table_sql(quoter const& q, table_name const& version);
 
 /// Everything a bookkeeping script needs besides the revision.
 struct script_context {
