@@ -49,6 +49,28 @@ function(_migc_check_arguments target)
   set(_migc_arguments_ok ${ok} PARENT_SCOPE)
 endfunction()
 
+# How the compiler's inputs are tracked. With Ninja, migc writes a depfile
+# naming the folder and every file in it: an added or deleted file changes
+# the folder's time stamp, an edit changes the file's, and an unchanged tree
+# leaves `ninja -n` with no work. Makefile generators (CMake 3.25) keep a
+# deleted file in their consolidated copy of a custom command's depfile and
+# then rebuild on every run, so there the inputs come from a
+# CONFIGURE_DEPENDS glob instead, which CMake re-checks on every build.
+macro(_migc_dependency_arguments directory depfile stamp)
+  if(CMAKE_GENERATOR MATCHES "Ninja")
+    set(_migc_depfile_flags --depfile "${depfile}" --depfile-target "${stamp}")
+    set(_migc_depfile_argument DEPFILE "${depfile}")
+    set(_migc_depends "")
+  else()
+    set(_migc_depfile_flags "")
+    set(_migc_depfile_argument "")
+    # The folder itself too: a deletion leaves every remaining input older
+    # than the stamp, but it does touch the folder.
+    file(GLOB _migc_depends CONFIGURE_DEPENDS "${directory}/*")
+    list(APPEND _migc_depends "${directory}")
+  endif()
+endmacro()
+
 function(add_migrations target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC" "DIRECTORY;NAMESPACE;VERSION_TABLE" "")
   _migc_check_arguments(${target})
@@ -80,6 +102,7 @@ function(add_migrations target)
   if(arg_WERROR)
     set(werror_flag --werror)
   endif()
+  _migc_dependency_arguments("${directory}" "${out}/${target}.d" "${stamp}")
   # The stamp is the command's one output and is touched on every run; the
   # generated sources are byproducts rewritten only when they change, so
   # touching a .mig file without changing what it means recompiles nothing.
@@ -88,11 +111,10 @@ function(add_migrations target)
     BYPRODUCTS ${generated}
     COMMAND migc::migc build --dir "${directory}" --out-dir "${out}" --name "${target}"
             --namespace "${arg_NAMESPACE}" --version-table "${arg_VERSION_TABLE}"
-            --source-label "${label}" --depfile "${out}/${target}.d" --depfile-target "${stamp}"
-            ${werror_flag}
+            --source-label "${label}" ${_migc_depfile_flags} ${werror_flag}
     COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
-    DEPENDS migc::migc
-    DEPFILE "${out}/${target}.d"
+    DEPENDS migc::migc ${_migc_depends}
+    ${_migc_depfile_argument}
     COMMENT "Compiling migrations in ${label} for ${target}"
     VERBATIM)
 
