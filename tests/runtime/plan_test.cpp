@@ -146,7 +146,73 @@ TEST(validator, refuses_unknown_database_revision) {
   rt::database_state db;
   db.current = "007";
   auto const message = message_of<rt::refusal>([&] { (void)rt::validate(app, db); });
-  EXPECT_EQ(message, "database is at 007, this binary knows up to 003");
+  EXPECT_EQ(message,
+            "database is at 007, this binary knows up to 003: this binary is older than the "
+            "database (no history row says which build applied it); run a build that knows 007");
+}
+
+TEST(validator, tells_an_older_binary_from_the_history) {
+  rt::database_state db;
+  db.current = "005";
+  db.applied["001"] = {std::string(app.revisions[0].checksum), "sha256:chain-new", ""};
+  db.applied["005"] = {"sha256:5", "sha256:chain-new", "Later"};
+  auto const message = message_of<rt::refusal>([&] { (void)rt::validate(app, db); });
+  EXPECT_EQ(message,
+            "database is at 005, this binary knows up to 003: this binary is older than the "
+            "database (005 was applied by build sha256:chain-new); run a build that knows 005");
+}
+
+TEST(validator, tells_another_branch_ahead_of_head) {
+  rt::database_state db;
+  db.current = "004";
+  db.applied["002"] = {"sha256:branch", "sha256:chain-b", "Add tags"};
+  auto const message = message_of<rt::refusal>([&] { (void)rt::validate(app, db); });
+  EXPECT_EQ(message,
+            "database is at 004, this binary knows up to 003: the database was migrated by a "
+            "binary from another branch: its revision 002 \"Add tags\" (checksum sha256:branch, "
+            "build sha256:chain-b) is not this binary's 002 \"Add new_field to memories\" "
+            "(migrations/20250101_1200-002_add_new_field.mig:2, checksum " +
+                std::string(app.revisions[1].checksum) + ")");
+}
+
+TEST(validator, tells_another_branch_at_a_known_id) {
+  rt::database_state db;
+  db.current = "002";
+  db.applied["002"] = {"sha256:branch", "sha256:chain-b", "Add tags"};
+  auto const message = message_of<rt::refusal>([&] { (void)rt::validate(app, db); });
+  EXPECT_EQ(message.rfind("database was migrated by a binary from another branch: its revision "
+                          "002 \"Add tags\" (checksum sha256:branch, build sha256:chain-b) is "
+                          "not this binary's 002 \"Add new_field to memories\"", 0),
+            0u)
+      << message;
+}
+
+TEST(validator, allow_checksum_mismatch_returns_what_it_accepted) {
+  rt::database_state db;
+  db.current = "003";
+  db.applied["02"] = {"sha256:old", "sha256:chain-old", "Add new_field to memories"};
+  auto const verdict = rt::check(app, db, {true, false});
+  EXPECT_EQ(verdict.at, 2u);
+  ASSERT_EQ(verdict.accepted.size(), 1u);
+  EXPECT_EQ(verdict.accepted[0].rev, &app.revisions[1]);
+  EXPECT_EQ(verdict.accepted[0].what, rt::checksum_mismatch::kind::edited);
+  EXPECT_EQ(verdict.accepted[0].recorded.checksum, "sha256:old");
+}
+
+TEST(validator, refuses_a_dirty_database_unless_told_to_report_it) {
+  rt::database_state db;
+  db.current = "003";
+  db.dirty = rt::dirty_marker{"004", "upgrade", 0, 1, "", "canceling statement", "2025-01-01T00:00:00+00", {"public.users_last_name"}};
+  auto const message = message_of<rt::refusal>([&] { (void)rt::validate(mixed, db); });
+  EXPECT_EQ(message,
+            "database is dirty: the upgrade of revision 004 \"Index users by last name\" "
+            "(migrations/20250103_0800-004_index_last_name.mig:1), which runs outside a "
+            "transaction, stopped after 0 of 1 statements (started 2025-01-01T00:00:00+00): "
+            "canceling statement; invalid indexes left behind (pg_index.indisvalid = false): "
+            "public.users_last_name; repair the database by hand, then run `migrate resolve 004 "
+            "--applied` (its remaining statements were completed) or `migrate resolve 004 "
+            "--rolled-back` (what ran was undone)");
+  EXPECT_EQ(rt::check(mixed, db, {false, true}).at, 2u);
 }
 
 TEST(validator, refuses_non_numeric_revision) {
@@ -158,13 +224,16 @@ TEST(validator, refuses_non_numeric_revision) {
 TEST(validator, refuses_revision_below_squashed_root) {
   rt::database_state db;
   db.current = "003";
-  EXPECT_THROW((void)rt::validate(baseline, db), rt::refusal);
+  EXPECT_EQ(message_of<rt::refusal>([&] { (void)rt::validate(baseline, db); }),
+            "database is at 003, this binary knows up to 051: 003 is below this binary's first "
+            "revision 050 (a squashed baseline): upgrade the database to 050 with an older "
+            "binary first");
 }
 
 TEST(validator, refuses_applied_checksum_mismatch) {
   rt::database_state db;
   db.current = "003";
-  db.applied_checksums["002"] = "sha256:old";
+  db.applied["002"] = {"sha256:old", "sha256:chain-old", "Add new_field to memories"};
   try {
     (void)rt::validate(app, db);
     FAIL() << "expected a refusal";
@@ -173,6 +242,8 @@ TEST(validator, refuses_applied_checksum_mismatch) {
     EXPECT_NE(message.find("sha256:old"), std::string::npos) << message;
     EXPECT_NE(message.find(app.revisions[1].checksum), std::string::npos) << message;
     EXPECT_NE(message.find("20250101_1200-002_add_new_field.mig"), std::string::npos);
+    EXPECT_NE(message.find("a published revision was edited"), std::string::npos) << message;
+    EXPECT_NE(message.find("--allow-checksum-mismatch"), std::string::npos) << message;
     EXPECT_EQ(e.revision(), "002");
   }
 }
@@ -180,8 +251,8 @@ TEST(validator, refuses_applied_checksum_mismatch) {
 TEST(validator, ignores_checksums_of_reverted_revisions) {
   rt::database_state db;
   db.current = "001";
-  db.applied_checksums["001"] = std::string(app.revisions[0].checksum);
-  db.applied_checksums["003"] = "sha256:old";
+  db.applied["001"] = {std::string(app.revisions[0].checksum), "", ""};
+  db.applied["003"] = {"sha256:old", "", ""};
   EXPECT_EQ(rt::validate(app, db), 0u);
 }
 

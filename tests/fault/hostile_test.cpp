@@ -1,0 +1,34 @@
+// Hostile names: version tables whose names carry quotes and SQL; nothing is injected, everything still works.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fault_support.hpp"
+#include "pg_test.hpp"
+
+namespace {
+
+using namespace migc::test;
+
+class hostile_test : public pg_test {
+ protected:
+  process_result migrate(std::vector<std::string> const& args) {
+    return run_process(migrate_argv(fault_binary("fault_failing_migrate"), conninfo(), args));
+  }
+};
+
+TEST_F(hostile_test, version_table_name_with_quotes_and_sql_is_quoted_not_executed) {
+  for (std::string const name : {"we\"ird", "x'; DROP TABLE base; --", "Select", "t\xc3\xa4ble"}) {
+    auto const result = migrate({"--version-table", name, "upgrade", "001"});
+    ASSERT_EQ(result.exit_code, 0) << name << ": " << result.err;
+    EXPECT_EQ(query_value(conninfo(), "SELECT count(*) FROM pg_class WHERE relname = $$" + name + "$$"), "1")
+        << name;
+    EXPECT_EQ(query_value(conninfo(), "SELECT to_regclass('base') IS NOT NULL"), "t") << name;
+    auto const status = migrate({"--version-table", name, "status"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    EXPECT_THAT(status.out, ::testing::HasSubstr("001"));
+    auto const down = migrate({"--version-table", name, "downgrade", "base"});
+    ASSERT_EQ(down.exit_code, 0) << name << ": " << down.err;
+  }
+}
+
+}  // namespace
