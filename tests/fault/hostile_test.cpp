@@ -17,7 +17,7 @@ class hostile_test : public pg_test {
 };
 
 TEST_F(hostile_test, version_table_name_with_quotes_and_sql_is_quoted_not_executed) {
-  for (std::string const name : {"we\"ird", "x'; DROP TABLE base; --", "Select", "t\xc3\xa4ble"}) {
+  for (std::string const name : {"we\"ird", "x'; DROP TABLE base; --", "Select", "t\xc3\xa4" "ble"}) {
     auto const result = migrate({"--version-table", name, "upgrade", "001"});
     ASSERT_EQ(result.exit_code, 0) << name << ": " << result.err;
     EXPECT_EQ(query_value(conninfo(), "SELECT count(*) FROM pg_class WHERE relname = $$" + name + "$$"), "1")

@@ -144,3 +144,60 @@ TEST_F(cli_test, run_cli_with_argv) {
   EXPECT_TRUE(contains(out, "Applied 001 \"Initial schema\"")) << out;
   EXPECT_EQ(version(), "001");
 }
+
+TEST_F(cli_test, verify_reports_matches_and_mismatches) {
+  EXPECT_EQ(run({"upgrade", "002"}).code, 0);
+  auto const ok = run({"verify"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_TRUE(contains(ok.out, "2 applied revisions checked, 0 mismatches.")) << ok.out;
+  EXPECT_TRUE(contains(ok.out, "Schema drift: not checked")) << ok.out;
+  auto const bad = run({"verify"}, migc::test::edited);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(contains(bad.out, "002       MISMATCH  " + std::string(migc::test::app.revisions[1].checksum)))
+      << bad.out;
+  EXPECT_TRUE(contains(bad.out, "2 applied revisions checked, 1 mismatch.")) << bad.out;
+  auto const json = run({"verify", "--format", "json"}, migc::test::edited);
+  EXPECT_EQ(json.code, 1);
+  EXPECT_EQ(json.out.rfind("{\"format_version\":1,\"ok\":false,\"current\":\"002\",\"unknown\":null,"
+                           "\"dirty\":null,\"revisions\":[{\"id\":\"001\",\"status\":\"ok\",",
+                           0),
+            0u)
+      << json.out;
+  EXPECT_TRUE(contains(json.out, "{\"id\":\"002\",\"status\":\"mismatch\"")) << json.out;
+}
+
+TEST_F(cli_test, allow_checksum_mismatch_flag_lets_the_run_through) {
+  EXPECT_EQ(run({"upgrade", "002"}).code, 0);
+  auto const refused = run({"upgrade"}, migc::test::edited);
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_TRUE(contains(refused.err, "a published revision was edited")) << refused.err;
+  auto const allowed = run({"upgrade", "--allow-checksum-mismatch"}, migc::test::edited);
+  EXPECT_EQ(allowed.code, 0) << allowed.err;
+  EXPECT_EQ(version(), "003");
+}
+
+TEST_F(cli_test, dirty_database_is_resolved_from_the_command_line) {
+  auto const failed = run({"upgrade"}, migc::test::dirty);
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_TRUE(contains(failed.err, "marked dirty at 003")) << failed.err;
+  auto const refused = run({"upgrade"}, migc::test::dirty);
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_EQ(refused.err.rfind("migrate: error: database is dirty: ", 0), 0u) << refused.err;
+  EXPECT_EQ(run({"resolve", "003"}, migc::test::dirty).code, 2);  // --applied or --rolled-back
+  EXPECT_EQ(run({"resolve", "003", "--applied", "--rolled-back"}, migc::test::dirty).code, 2);
+  auto const resolved = run({"resolve", "003", "--rolled-back"}, migc::test::dirty);
+  EXPECT_EQ(resolved.code, 0) << resolved.err;
+  EXPECT_TRUE(contains(resolved.out, "Resolved the upgrade of 003 as rolled back: the database is "
+                                     "at 002"))
+      << resolved.out;
+  EXPECT_TRUE(contains(resolved.out, "Warning: invalid indexes remain (pg_index.indisvalid = "
+                                     "false): public.users_last_unique"))
+      << resolved.out;
+}
+
+TEST_F(cli_test, lock_options_are_validated) {
+  EXPECT_EQ(run({"upgrade", "--lock-wait", "soon"}).code, 2);
+  EXPECT_EQ(run({"upgrade", "--lock-retries", "-1"}).code, 2);
+  auto const r = run({"upgrade", "--lock-wait", "5s", "--lock-retries", "2"});
+  EXPECT_EQ(r.code, 0) << r.err;
+}

@@ -106,4 +106,52 @@ inline constexpr revision baseline_revisions[] = {
 inline constexpr catalog baseline{view(baseline_revisions), "sha256:chain-baseline",
                                   "alembic_version", ""};
 
+/// 002 seeds two users with the same last name; 003 runs outside a transaction and fails at its
+/// second statement (a unique index over duplicates), leaving that index invalid.
+inline constexpr step seed_dupes_up[] = {
+    {"INSERT INTO users VALUES ('u1', 'Ada', 'Lovelace'), ('u2', 'Byron', 'Lovelace')", 4}};
+inline constexpr step seed_dupes_down[] = {{"DELETE FROM users", 4}};
+inline constexpr step index_dupes_up[] = {
+    {"CREATE INDEX CONCURRENTLY users_first ON users (first_name)", 4},
+    {"CREATE UNIQUE INDEX CONCURRENTLY users_last_unique ON users (last_name)", 5}};
+inline constexpr step index_dupes_down[] = {{"DROP INDEX CONCURRENTLY users_last_unique", 4},
+                                            {"DROP INDEX CONCURRENTLY users_first", 5}};
+inline constexpr revision dirty_revisions[] = {
+    app_revisions[0],
+    {"002", 2, "001", "Seed two users", "20250101_1200-002_seed.mig", 1,
+     "sha256:2222222222222222222222222222222222222222222222222222222222222228", true, true,
+     view(seed_dupes_up), view(seed_dupes_down)},
+    {"003", 3, "002", "Index users", "20250102_0800-003_index_users.mig", 1,
+     "sha256:3333333333333333333333333333333333333333333333333333333333333338", false, true,
+     view(index_dupes_up), view(index_dupes_down)},
+};
+inline constexpr catalog dirty{view(dirty_revisions), "sha256:chain-dirty", "alembic_version",
+                               "migrations"};
+
+/// 002 runs outside a transaction and takes a while before its CREATE INDEX CONCURRENTLY.
+inline constexpr step slow_index_up[] = {
+    {"SELECT pg_sleep(1)", 4},
+    {"CREATE INDEX CONCURRENTLY users_last_name ON users (last_name)", 5}};
+inline constexpr step slow_index_down[] = {{"DROP INDEX CONCURRENTLY users_last_name", 4}};
+inline constexpr revision slow_index_revisions[] = {
+    app_revisions[0],
+    {"002", 2, "001", "Index users slowly", "20250101_1200-002_index_slowly.mig", 1,
+     "sha256:2222222222222222222222222222222222222222222222222222222222222227", false, true,
+     view(slow_index_up), view(slow_index_down)},
+};
+inline constexpr catalog slow_index{view(slow_index_revisions), "sha256:chain-slow-index",
+                                    "alembic_version", "migrations"};
+
+/// 002 sleeps for 30 s inside its transaction: the signal tests interrupt it.
+inline constexpr step sleepy_up[] = {{"SELECT pg_sleep(30)", 4}};
+inline constexpr step sleepy_down[] = {{"SELECT 1", 4}};
+inline constexpr revision sleepy_revisions[] = {
+    app_revisions[0],
+    {"002", 2, "001", "Sleep for 30 s", "20250101_1200-002_sleep.mig", 1,
+     "sha256:2222222222222222222222222222222222222222222222222222222222222226", true, true,
+     view(sleepy_up), view(sleepy_down)},
+};
+inline constexpr catalog sleepy{view(sleepy_revisions), "sha256:chain-sleepy", "alembic_version",
+                                "migrations"};
+
 }  // namespace migc::test
