@@ -1,12 +1,20 @@
 // The `migrate` command line: parses arguments with CLI11 and drives migc::runtime::migrator.
 #include <migc/runtime/cli.hpp>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <pqxx/connection_base>
 #include <pqxx/except>
 
 #include <migc/runtime/connection.hpp>
@@ -30,6 +38,13 @@ struct cli_options {
   bool database_url_given = false;
   std::string version_table;
   std::string lock_timeout = "10s";
+  std::string lock_wait = "forever";
+  int lock_retries = 0;
+  std::string role;
+  bool allow_checksum_mismatch = false;
+  bool resolved_applied = false;
+  bool resolved_rolled_back = false;
+  bool colour = false;  ///< ANSI colours on stdout (a terminal, NO_COLOR unset): not a flag
   std::string format = "text";
   bool check = false;
   std::string upgrade_target = "head";
@@ -38,10 +53,129 @@ struct cli_options {
   std::string range;
 };
 
+// ---- signals ------------------------------------------------------------------------------
+
+/**
+ * Write end of the self-pipe of the one installed signal_watch, -1 when none.
+ * This is the only global state: a signal handler can reach nothing but
+ * globals, and write(2) on a pipe is all it may safely do (no locks, no
+ * allocation, no libpq).
+ */
+std::atomic<int> g_signal_pipe{-1};
+
+extern "C" void on_stop_signal(int signo) {
+  int const saved = errno;  // the handler must not clobber the interrupted code's errno
+  int const fd = g_signal_pipe.load();
+  if (fd >= 0) {
+    auto const byte = static_cast<unsigned char>(signo);
+    [[maybe_unused]] auto n = ::write(fd, &byte, 1);
+  }
+  errno = saved;
+}
+
+/**
+ * SIGINT/SIGTERM while a database command runs: the handler writes the signal
+ * to a self-pipe; a watcher thread reads it, sets the flag the migrator
+ * checks (lock polling, between revisions and statements) and cancels the
+ * running statement with libpq's cancel request (cancel_query opens its own
+ * socket to the server, so it is safe beside the busy connection). The
+ * revision then fails, is rolled back, the lock is released and migrate
+ * exits 1 with "interrupted". Previous handlers come back afterwards. Only
+ * one watch is installed at a time (a second, concurrent run_cli in the same
+ * process goes without).
+ */
+class signal_watch {
+ public:
+  explicit signal_watch(pqxx::connection_base& cx) : m_cx(cx) {
+    if (::pipe(m_pipe) != 0) return;
+    int expected = -1;
+    if (!g_signal_pipe.compare_exchange_strong(expected, m_pipe[1])) {
+      close_pipe();
+      return;
+    }
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &m_old_int);
+    sigaction(SIGTERM, &action, &m_old_term);
+    m_installed = true;
+    m_thread = std::thread([this] { watch(); });
+  }
+
+  ~signal_watch() {
+    if (!m_installed) return;
+    sigaction(SIGINT, &m_old_int, nullptr);
+    sigaction(SIGTERM, &m_old_term, nullptr);
+    g_signal_pipe.store(-1);
+    unsigned char const stop = 0;  // 0 is no signal: tells the watcher to end
+    [[maybe_unused]] auto n = ::write(m_pipe[1], &stop, 1);
+    m_thread.join();
+    close_pipe();
+  }
+
+  signal_watch(signal_watch const&) = delete;
+  signal_watch& operator=(signal_watch const&) = delete;
+
+  [[nodiscard]] std::atomic<bool> const* flag() const { return &m_fired; }
+  [[nodiscard]] bool fired() const { return m_fired.load(); }
+  [[nodiscard]] char const* signal_name() const {
+    return m_signal.load() == SIGINT ? "SIGINT" : "SIGTERM";
+  }
+
+ private:
+  void watch() noexcept {
+    for (;;) {
+      unsigned char byte = 0;
+      auto const n = ::read(m_pipe[0], &byte, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || byte == 0) return;
+      m_signal = byte;
+      m_fired = true;
+      try {
+        m_cx.cancel_query();  // every signal cancels again: a second Ctrl-C is never ignored
+      } catch (...) {  // nothing running, or the server is gone: the flag still stops the run
+      }
+    }
+  }
+
+  void close_pipe() noexcept {
+    ::close(m_pipe[0]);
+    ::close(m_pipe[1]);
+  }
+
+  pqxx::connection_base& m_cx;
+  int m_pipe[2] = {-1, -1};
+  bool m_installed = false;
+  std::atomic<bool> m_fired{false};
+  std::atomic<int> m_signal{0};
+  struct sigaction m_old_int {};
+  struct sigaction m_old_term {};
+  std::thread m_thread;
+};
+
 /// A usage error found after CLI11's parse (bad target, bad duration): exit code 2.
 struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+/// `text` in an ANSI SGR colour (31 red, 32 green, 33 yellow) when `on`.
+std::string paint(std::string_view text, int sgr, bool on) {
+  if (!on) return std::string(text);
+  return fmt::format("\x1b[{}m{}\x1b[0m", sgr, text);
+}
+
+/// A progress line coloured by what it says: done green, reverted/waiting/retrying yellow.
+std::string paint_progress(std::string_view line, bool on) {
+  auto starts = [&](std::string_view p) { return line.rfind(p, 0) == 0; };
+  if (starts("Applied ") || starts("Database is already") || starts("Resolved ")) {
+    return paint(line, 32, on);
+  }
+  if (starts("Reverted ") || starts("Waiting ") || starts("Revision ") || starts("Warning") ||
+      starts("Accepting ")) {
+    return paint(line, 33, on);
+  }
+  return std::string(line);
+}
 
 std::string json_string(std::string_view text) {
   std::string out = "\"";
@@ -103,11 +237,25 @@ void print_table(std::ostream& out, std::vector<std::vector<std::string>> const&
 
 // ---- offline commands ---------------------------------------------------------------------
 
-void cmd_list(catalog const& cat, bool json, std::ostream& out) {
+/// Whether revision `index` is applied at `at` (the current revision included).
+bool applied_at(position at, std::size_t index) { return at && index <= *at; }
+
+/**
+ * `online`: the database's position when one was reachable (nullopt: offline).
+ * Online, text rows note "applied"/"current" and JSON gains "current" and a
+ * per-revision "applied".
+ */
+void cmd_list(catalog const& cat, bool json, std::optional<position> const& online,
+              std::ostream& out) {
   if (json) {
     out << "{\"format_version\":1,\"head\":"
         << (cat.revisions.empty() ? std::string("null") : json_string(head_id(cat)))
-        << ",\"chain_hash\":" << json_string(cat.chain_hash) << ",\"revisions\":[";
+        << ",\"chain_hash\":" << json_string(cat.chain_hash);
+    if (online) {
+      out << ",\"current\":"
+          << (*online ? json_string(cat.revisions[**online].id) : std::string("null"));
+    }
+    out << ",\"revisions\":[";
     for (std::size_t i = 0; i < cat.revisions.size; ++i) {
       revision const& r = cat.revisions[i];
       out << (i ? "," : "") << "{\"id\":" << json_string(r.id) << ",\"parent\":"
@@ -116,7 +264,9 @@ void cmd_list(catalog const& cat, bool json, std::ostream& out) {
           << ",\"source_file\":" << json_string(r.source_file) << ",\"source_line\":"
           << r.source_line << ",\"checksum\":" << json_string(r.checksum)
           << ",\"transactional\":" << (r.transactional ? "true" : "false")
-          << ",\"reversible\":" << (r.reversible ? "true" : "false") << "}";
+          << ",\"reversible\":" << (r.reversible ? "true" : "false");
+      if (online) out << ",\"applied\":" << (applied_at(*online, i) ? "true" : "false");
+      out << "}";
     }
     out << "]}\n";
     return;
@@ -124,6 +274,12 @@ void cmd_list(catalog const& cat, bool json, std::ostream& out) {
   std::vector<std::vector<std::string>> rows{{"REVISION", "DESCRIPTION", "SOURCE", "NOTES"}};
   for (revision const& r : cat.revisions) {
     std::string notes;
+    auto const index = static_cast<std::size_t>(&r - cat.revisions.begin());
+    if (online && *online == position(index)) {
+      notes += "current ";
+    } else if (online && applied_at(*online, index)) {
+      notes += "applied ";
+    }
     if (!r.transactional) notes += "non-transactional ";
     if (!r.reversible) notes += "irreversible ";
     if (&r == &cat.revisions[cat.revisions.size - 1]) notes += "head";
@@ -233,11 +389,20 @@ std::string dot_escape(std::string_view text) {
   return out;
 }
 
-void cmd_graph(catalog const& cat, std::ostream& out) {
+/// Online, applied revisions are filled grey and the current one has a bold border.
+void cmd_graph(catalog const& cat, std::optional<position> const& online, std::ostream& out) {
   out << "digraph migrations {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
-  for (revision const& r : cat.revisions) {
+  for (std::size_t i = 0; i < cat.revisions.size; ++i) {
+    revision const& r = cat.revisions[i];
+    bool const applied = online && applied_at(*online, i);
+    std::string style;
+    if (!r.reversible) style = "dashed";
+    if (applied) style += std::string(style.empty() ? "" : ",") + "filled";
     out << "  \"" << dot_escape(r.id) << "\" [label=\"" << dot_escape(r.id) << "\\n"
-        << dot_escape(r.description) << "\"" << (r.reversible ? "" : ", style=dashed")
+        << dot_escape(r.description) << "\""
+        << (style.empty() ? std::string() : ", style=\"" + style + "\"")
+        << (applied ? ", fillcolor=lightgrey" : "")
+        << (online && *online == position(i) ? ", penwidth=3" : "")
         << (r.transactional ? "" : ", color=orange") << "];\n";
   }
   for (revision const& r : cat.revisions) {
@@ -250,7 +415,7 @@ void cmd_graph(catalog const& cat, std::ostream& out) {
 
 // ---- database commands --------------------------------------------------------------------
 
-void cmd_status(migrator& m, catalog const& cat, bool json, std::ostream& out,
+void cmd_status(migrator& m, catalog const& cat, bool json, bool colour, std::ostream& out,
                 status_report const& s) {
   if (json) {
     out << "{\"format_version\":1,\"version_table\":" << json_string(m.version_table())
@@ -274,11 +439,15 @@ void cmd_status(migrator& m, catalog const& cat, bool json, std::ostream& out,
       << (s.version_table_exists ? "" : " (not created yet)") << "\n"
       << "Current revision: " << describe(s.at) << "\n"
       << "Head revision:    " << describe(head) << "\n";
+  if (s.dirty) out << paint("Dirty: " + describe_dirty(cat, *s.dirty), 31, colour) << "\n";
   if (s.pending.empty()) {
-    out << "Database is up to date.\n";
+    out << paint("Database is up to date.", 32, colour) << "\n";
     return;
   }
-  out << s.pending.size() << " pending revision" << (s.pending.size() == 1 ? "" : "s") << ":\n";
+  out << paint(fmt::format("{} pending revision{}:", s.pending.size(),
+                           s.pending.size() == 1 ? "" : "s"),
+               33, colour)
+      << "\n";
   std::vector<std::vector<std::string>> rows;
   for (revision const* r : s.pending) {
     rows.push_back({"  " + std::string(r->id), std::string(r->description), source_of(cat, *r)});
@@ -317,6 +486,54 @@ void cmd_history(std::vector<history_entry> const& rows, bool json, std::ostream
   print_table(out, table);
 }
 
+std::string json_record(std::optional<applied_record> const& r) {
+  if (!r) return "null";
+  return "{\"checksum\":" + json_string(r->checksum) + ",\"build_id\":" + json_string(r->build_id) +
+         ",\"description\":" + json_string(r->description) + "}";
+}
+
+/// `migrate verify`: every applied revision's recorded checksum against the embedded one.
+void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostream& out) {
+  if (json) {
+    out << "{\"format_version\":1,\"ok\":" << (v.ok() ? "true" : "false")
+        << ",\"current\":" << json_or_null(v.current) << ",\"unknown\":"
+        << (v.unknown.empty() ? std::string("null") : json_string(v.unknown)) << ",\"dirty\":"
+        << (v.dirty ? json_string(describe_dirty(cat, *v.dirty)) : std::string("null"))
+        << ",\"revisions\":[";
+    for (std::size_t i = 0; i < v.applied.size(); ++i) {
+      verify_entry const& e = v.applied[i];
+      out << (i ? "," : "") << "{\"id\":" << json_string(e.rev->id) << ",\"status\":"
+          << json_string(!e.recorded ? "unrecorded" : e.matches ? "ok" : "mismatch")
+          << ",\"embedded_checksum\":" << json_string(e.rev->checksum)
+          << ",\"source\":" << json_string(source_of(cat, *e.rev))
+          << ",\"recorded\":" << json_record(e.recorded) << "}";
+    }
+    // TODO(drift): a "drift" member once the catalog embeds the compiler's schema model.
+    out << "]}\n";
+    return;
+  }
+  if (!v.unknown.empty()) out << v.unknown << "\n";
+  if (v.dirty) out << describe_dirty(cat, *v.dirty) << "\n";
+  std::vector<std::vector<std::string>> rows{{"REVISION", "STATUS", "RECORDED", "EMBEDDED", "SOURCE"}};
+  std::size_t mismatches = 0;
+  for (verify_entry const& e : v.applied) {
+    if (!e.matches) ++mismatches;
+    rows.push_back({std::string(e.rev->id),
+                    !e.recorded ? "unrecorded" : e.matches ? "ok" : "MISMATCH",
+                    e.recorded ? e.recorded->checksum : "-", std::string(e.rev->checksum),
+                    source_of(cat, *e.rev)});
+  }
+  if (!v.applied.empty()) print_table(out, rows);
+  if (v.unknown.empty()) {
+    out << (v.applied.empty() ? std::string("No revisions applied.")
+                              : fmt::format("{} applied revision{} checked, {} mismatch{}.",
+                                            v.applied.size(), v.applied.size() == 1 ? "" : "s",
+                                            mismatches, mismatches == 1 ? "" : "es"))
+        << "\n";
+  }
+  out << "Schema drift: not checked (this catalog does not embed the schema model yet).\n";
+}
+
 void print_run_json(run_result const& r, std::ostream& out) {
   out << "{\"format_version\":1,\"from\":" << json_string(r.from) << ",\"to\":"
       << json_string(r.to) << ",\"applied\":[";
@@ -339,7 +556,22 @@ void define_cli(CLI::App& app, cli_options& o) {
   app.add_option("--lock-timeout", o.lock_timeout,
                  "bound on each table lock wait, e.g. 10s, 500ms, 0 = none")
       ->capture_default_str();
-  app.add_option("--format", o.format, "output format of status, history, list")
+  app.add_option("--lock-wait", o.lock_wait,
+                 "bound on the wait for the migration lock held by another run, e.g. 30s; "
+                 "exceeded: exit 1 naming the holder (default: forever)")
+      ->capture_default_str();
+  app.add_option("--lock-retries", o.lock_retries,
+                 "retry a revision whose table lock wait hit --lock-timeout (rolled back, "
+                 "retried after 0.5 s, 1 s, 2 s ...)")
+      ->check(CLI::Range(0, 20))
+      ->capture_default_str();
+  app.add_option("--role", o.role,
+                 "run the revisions under SET LOCAL ROLE ROLE, so new objects belong to it");
+  app.add_flag("--allow-checksum-mismatch", o.allow_checksum_mismatch,
+               "DANGEROUS: accept applied revisions whose checksum differs from this binary's "
+               "(an edited revision, or another branch's); the database keeps what the old SQL "
+               "did, and a 'repair' history row stops later runs from refusing");
+  app.add_option("--format", o.format, "output format of status, history, list, verify")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
@@ -351,7 +583,8 @@ void define_cli(CLI::App& app, cli_options& o) {
       ->add_option("target", o.downgrade_target, "<id> | -N | base")
       ->required();
   app.add_subcommand("history", "applied revisions: when, how long, checksum, by whom");
-  app.add_subcommand("list", "the embedded revisions");
+  app.add_subcommand(
+      "list", "the embedded revisions (applied and current marked when a database answers)");
   app.add_subcommand("show", "the SQL of one revision, both directions")
       ->add_option("id", o.revision_id, "revision id")
       ->required();
@@ -361,12 +594,28 @@ void define_cli(CLI::App& app, cli_options& o) {
   app.add_subcommand("stamp", "set the version without running anything")
       ->add_option("id", o.revision_id, "<id> | base")
       ->required();
-  app.add_subcommand("graph", "the chain as Graphviz DOT");
+  app.add_subcommand(
+      "graph", "the chain as Graphviz DOT (applied revisions filled when a database answers)");
+  auto* resolve = app.add_subcommand(
+      "resolve", "clear the dirty mark a non-transactional revision left when it stopped midway");
+  resolve->add_option("id", o.revision_id, "the dirty revision")->required();
+  auto* applied = resolve->add_flag("--applied", o.resolved_applied,
+                                    "its remaining statements were completed by hand");
+  auto* rolled_back = resolve->add_flag("--rolled-back", o.resolved_rolled_back,
+                                        "what it ran was undone by hand");
+  applied->excludes(rolled_back);
+  app.add_subcommand("verify",
+                     "applied revisions' recorded checksums vs the embedded ones (exit 1 on a "
+                     "difference)");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 }
 
+int run_with(migrator& m, std::string const& command, cli_options const& o, catalog const& cat,
+             bool json, std::ostream& out);
+
 int run_database_command(std::string const& command, cli_options const& o, catalog const& cat,
-                         std::chrono::milliseconds lock_timeout, std::ostream& out,
+                         std::chrono::milliseconds lock_timeout,
+                         std::optional<std::chrono::milliseconds> lock_wait, std::ostream& out,
                          std::ostream& err) {
   bool const json = o.format == "json";
   // Validate targets before connecting: a typo is a usage error, not a failed run.
@@ -383,27 +632,87 @@ int run_database_command(std::string const& command, cli_options const& o, catal
   options opts;
   opts.version_table = o.version_table;
   opts.lock_timeout = lock_timeout;
+  opts.lock_wait = lock_wait;
+  opts.lock_retries = o.lock_retries;
+  opts.role = o.role;
+  opts.allow_checksum_mismatch = o.allow_checksum_mismatch;
+  opts.conninfo = conninfo;
   // Progress goes to stdout for people; with --format json stdout is reserved for the JSON.
   std::ostream& progress = json ? err : out;
-  opts.log = [&progress](std::string_view line) { progress << line << std::endl; };
+  bool const colour = o.colour && !json;
+  opts.log = [&progress, colour](std::string_view line) {
+    progress << paint_progress(line, colour) << std::endl;
+  };
   opts.notice = [&err](std::string_view line) { err << "migrate: server: " << line << "\n"; };
+  signal_watch signals(*cx);
+  opts.interrupted = signals.flag();
   migrator m(*cx, cat, opts);
+  try {
+    return run_with(m, command, o, cat, json, out);
+  } catch (interrupted_error const&) {
+    throw;
+  } catch (error const& e) {
+    if (!signals.fired()) throw;
+    // The cancel hit a statement of migc's own (bookkeeping, lock polling): still an interrupt.
+    throw interrupted_error(fmt::format("interrupted ({}): {}", signals.signal_name(), e.what()));
+  }
+}
 
+int run_with(migrator& m, std::string const& command, cli_options const& o, catalog const& cat,
+             bool json, std::ostream& out) {
   if (command == "status") {
     status_report const s = m.status();
-    cmd_status(m, cat, json, out, s);
+    cmd_status(m, cat, json, o.colour, out, s);
     return o.check && !s.pending.empty() ? exit_pending : exit_ok;
   }
   if (command == "history") {
     cmd_history(m.history(), json, out);
     return exit_ok;
   }
+  if (command == "verify") {
+    verify_report const v = m.verify();
+    cmd_verify(cat, v, json, out);
+    return v.ok() ? exit_ok : exit_failure;
+  }
   run_result r;
   if (command == "upgrade") r = m.upgrade(o.upgrade_target);
   if (command == "downgrade") r = m.downgrade(o.downgrade_target);
   if (command == "stamp") r = m.stamp(o.revision_id);
+  if (command == "resolve") r = m.resolve(o.revision_id, o.resolved_applied);
   if (json) print_run_json(r, out);
   return exit_ok;
+}
+
+/**
+ * Best effort for list and graph: the database's position when a database is
+ * configured (--database-url, DATABASE_URL, PGHOST, PGDATABASE or PGSERVICE)
+ * and answers within a few seconds; nullopt otherwise, and those commands
+ * stay offline. Any failure (no server, no version table's permission, an
+ * unknown revision) is silent: these commands describe the binary first.
+ */
+std::optional<position> probe_position(cli_options const& o, catalog const& cat) {
+  bool configured = o.database_url_given;
+  for (char const* name : {"DATABASE_URL", "PGHOST", "PGDATABASE", "PGSERVICE"}) {
+    if (char const* v = std::getenv(name); v != nullptr && *v != '\0') configured = true;
+  }
+  if (!configured) return std::nullopt;
+  try {
+    std::string conninfo = resolve_conninfo(
+        o.database_url_given ? std::optional<std::string>(o.database_url) : std::nullopt);
+    if (conninfo.find("connect_timeout") == std::string::npos &&
+        std::getenv("PGCONNECT_TIMEOUT") == nullptr) {
+      conninfo += conninfo.rfind("postgres", 0) == 0
+                      ? std::string(conninfo.find('?') == std::string::npos ? "?" : "&") +
+                            "connect_timeout=3"
+                      : std::string(" connect_timeout=3");
+    }
+    auto cx = connect(conninfo);
+    options opts;
+    opts.version_table = o.version_table;
+    return migrator(*cx, cat, opts).status().at;
+  } catch (...) {
+    return std::nullopt;
+  }
 }
 
 int dispatch(std::string const& command, cli_options const& o, catalog const& cat,
@@ -414,9 +723,21 @@ int dispatch(std::string const& command, cli_options const& o, catalog const& ca
         "invalid --lock-timeout '{}': expected a number with unit ms, s, min or h",
         o.lock_timeout));
   }
+  if (command == "resolve" && !o.resolved_applied && !o.resolved_rolled_back) {
+    throw usage_error("resolve needs --applied or --rolled-back: say what became of the revision");
+  }
+  std::optional<std::chrono::milliseconds> lock_wait;
+  if (o.lock_wait != "forever") {
+    lock_wait = parse_duration(o.lock_wait);
+    if (!lock_wait) {
+      throw usage_error(fmt::format(
+          "invalid --lock-wait '{}': expected forever, 0, or a number with unit ms, s, min or h",
+          o.lock_wait));
+    }
+  }
   bool const json = o.format == "json";
   if (command == "list") {
-    cmd_list(cat, json, out);
+    cmd_list(cat, json, probe_position(o, cat), out);
     return exit_ok;
   }
   if (command == "show") {
@@ -428,10 +749,10 @@ int dispatch(std::string const& command, cli_options const& o, catalog const& ca
     return exit_ok;
   }
   if (command == "graph") {
-    cmd_graph(cat, out);
+    cmd_graph(cat, probe_position(o, cat), out);
     return exit_ok;
   }
-  return run_database_command(command, o, cat, *lock_timeout, out, err);
+  return run_database_command(command, o, cat, *lock_timeout, lock_wait, out, err);
 }
 
 /// Password-free text of the current exception, whatever its type.
@@ -460,8 +781,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 }
 
 int run_cli(std::vector<std::string> const& args, catalog const& embedded, std::ostream& out,
-            std::ostream& err) noexcept {
+            std::ostream& err, bool colour) noexcept {
   cli_options o;
+  o.colour = colour;
   try {
     CLI::App app{"Applies the revisions embedded in this binary to a PostgreSQL database.",
                  "migrate"};
@@ -512,7 +834,10 @@ int run_cli(std::vector<std::string> const& args, catalog const& embedded, std::
 int run_cli(int argc, char** argv, catalog const& embedded) noexcept {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
-  return detail::run_cli(args, embedded, std::cout, std::cerr);
+  // Colour only for a terminal, and never when NO_COLOR is set to anything (no-color.org).
+  char const* no_color = std::getenv("NO_COLOR");
+  bool const colour = ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+  return detail::run_cli(args, embedded, std::cout, std::cerr, colour);
 }
 
 }  // namespace migc::runtime

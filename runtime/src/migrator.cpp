@@ -1,9 +1,13 @@
 // The migrator: lock, ensure tables, validate, plan, apply each revision in one round trip.
 #include <migc/runtime/migrator.hpp>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
+#include <pqxx/connection>
 #include <pqxx/connection_base>
 #include <pqxx/errorhandler>
 #include <pqxx/except>
@@ -55,6 +59,103 @@ std::string name_of(std::optional<std::string> const& version) {
   return version ? *version : std::string("base");
 }
 
+/// A conninfo value quoted for the key=value form ('...' with \\ and \\' escaped).
+std::string conninfo_value(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+/**
+ * Watches, from a second session, which sessions block `pid` while one
+ * revision (or one statement of a non-transactional one) runs, so a
+ * lock-timeout error can name the blocker and its query exactly:
+ * pg_blocking_pids() only answers while the wait lasts, and the waiting
+ * session itself is busy. The second session is opened only when the
+ * statement is still running after a quarter of the lock timeout (at most
+ * 250 ms), so quick revisions cost one idle thread and no connection.
+ */
+class blocker_watch {
+ public:
+  blocker_watch(std::string conninfo, int pid, std::chrono::milliseconds lock_timeout)
+      : m_conninfo(std::move(conninfo)), m_pid(pid), m_lock_timeout(lock_timeout) {
+    m_thread = std::thread([this] { run(); });
+  }
+  ~blocker_watch() {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_stop = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+  }
+  blocker_watch(blocker_watch const&) = delete;
+  blocker_watch& operator=(blocker_watch const&) = delete;
+
+  /// The blocking sessions seen last, one "pid N (...): query" per line; "" when none was seen.
+  std::string blockers() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_seen;
+  }
+
+ private:
+  /// Sleeps up to `d`; false when asked to stop.
+  bool wait(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    return !m_wake.wait_for(lock, d, [this] { return m_stop; });
+  }
+
+  void run() noexcept {
+    using std::chrono::milliseconds;
+    milliseconds const quarter = m_lock_timeout.count() > 0 ? m_lock_timeout / 4 : milliseconds(250);
+    milliseconds const poll =
+        std::clamp(m_lock_timeout.count() > 0 ? m_lock_timeout / 8 : milliseconds(200),
+                   milliseconds(10), milliseconds(200));
+    if (!wait(std::min(quarter, milliseconds(250)))) return;
+    try {
+      pqxx::connection cx(m_conninfo);
+      std::string const sql = fmt::format(
+          "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
+          "coalesce(a.state, ''), coalesce(to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SSTZH:TZM'), "
+          "'-'), coalesce(a.query, '') FROM unnest(pg_blocking_pids({})) AS b(pid) "
+          "JOIN pg_stat_activity a ON a.pid = b.pid ORDER BY a.pid",
+          m_pid);
+      do {
+        auto const rows = pqxx::nontransaction(cx).exec(sql);
+        if (rows.empty()) continue;
+        std::string seen;
+        for (auto const& r : rows) {
+          std::string query = r[5].as<std::string>();
+          std::replace(query.begin(), query.end(), '\n', ' ');
+          seen += fmt::format("\n  pid {} ({}, user {}, {}, transaction open since {}): {}",
+                              r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
+                              r[4].c_str(), query);
+        }
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_seen = std::move(seen);
+      } while (wait(poll));
+    } catch (...) {  // best effort: the error then says the blocker could not be named
+    }
+  }
+
+  std::string m_conninfo;
+  int m_pid;
+  std::chrono::milliseconds m_lock_timeout;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  std::string m_seen;
+  std::thread m_thread;
+};
+
+/// Thrown inside the migrator when a revision lost a lock race and may be retried.
+struct lock_retry {
+  std::string blockers;
+};
+
 std::vector<std::string> ids_of(std::vector<applied_revision> const& done) {
   std::vector<std::string> ids;
   for (auto const& a : done) ids.emplace_back(a.rev->id);
@@ -78,13 +179,19 @@ struct migrator::impl {
     ctx.version_table = detail::parse_table_name(name);
     ctx.lock_timeout = opts.lock_timeout;
     ctx.build_id = std::string(cat.chain_hash);
+    ctx.role = opts.role;
   }
 
   void log(std::string const& line) const {
     if (opts.log) opts.log(line);
   }
 
+  bool interrupted() const { return opts.interrupted != nullptr && opts.interrupted->load(); }
+
   detail::quoter quoting() { return detail::connection_quoter(cx); }
+
+  detail::table_name history_name() const { return detail::history_table(ctx.version_table); }
+  detail::table_name dirty_name() const { return detail::dirty_table(ctx.version_table); }
 
   /// One statement string, one round trip, autocommit unless the string says BEGIN.
   pqxx::result exec(std::string const& sql) {
@@ -100,6 +207,30 @@ struct migrator::impl {
     } catch (...) {  // the connection may be gone: the server then rolled back anyway
     }
     notices.mute(false);
+  }
+
+  /// Sleeps `d` in short slices; throws interrupted_error as soon as the run is interrupted.
+  void sleep_interruptibly(std::chrono::milliseconds d, std::string const& while_doing) {
+    auto const until = clock_type::now() + d;
+    while (clock_type::now() < until) {
+      if (interrupted()) throw interrupted_error("interrupted while " + while_doing);
+      std::this_thread::sleep_for(
+          std::min<clock_type::duration>(std::chrono::milliseconds(50), until - clock_type::now()));
+    }
+  }
+
+  /// Where the blocker watch connects: the configured conninfo, else this connection's own keys.
+  std::string side_conninfo() const {
+    if (!opts.conninfo.empty()) return opts.conninfo;
+    std::string out = "fallback_application_name=migrate";
+    auto add = [&out](char const* key, char const* value) {
+      if (value != nullptr && *value != '\0') out += fmt::format(" {}={}", key, conninfo_value(value));
+    };
+    add("host", cx.hostname());
+    add("port", cx.port());
+    add("dbname", cx.dbname());
+    add("user", cx.username());
+    return out;
   }
 
   // ---- migration lock -------------------------------------------------------------------
@@ -127,19 +258,33 @@ struct migrator::impl {
   /**
    * Takes the session-level advisory lock. Waiters poll pg_try_advisory_lock
    * rather than block in pg_advisory_lock: a session blocked on the lock
-   * keeps a transaction open, and the holder's CREATE INDEX CONCURRENTLY
-   * waits for every open transaction, so both would wait forever.
+   * keeps a snapshot open, and the holder's CREATE INDEX CONCURRENTLY waits
+   * for every such session, so both would wait forever (each poll is a
+   * short autocommit statement, which CIC waits out). Bounded by
+   * options::lock_wait; interrupted between polls.
    */
   void acquire_lock() {
     std::string const sql = fmt::format("SELECT pg_try_advisory_lock({})", lock_key());
+    auto const started = clock_type::now();
     bool announced = false;
     while (!exec(sql)[0][0].as<bool>()) {
+      if (opts.lock_wait && clock_type::now() - started >= *opts.lock_wait) {
+        throw lock_error(fmt::format(
+            "the migration lock on {} was not granted within {} ms (--lock-wait): held by {}",
+            detail::display_name(ctx.version_table), opts.lock_wait->count(), lock_holder()));
+      }
       if (!announced) {
         log(fmt::format("Waiting for the migration lock on {}: held by {}",
                         detail::display_name(ctx.version_table), lock_holder()));
         announced = true;
       }
-      std::this_thread::sleep_for(opts.lock_poll_interval);
+      auto delay = opts.lock_poll_interval;
+      if (opts.lock_wait) {
+        auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *opts.lock_wait - (clock_type::now() - started));
+        delay = std::max(std::chrono::milliseconds(1), std::min(delay, left));
+      }
+      sleep_interruptibly(delay, "waiting for the migration lock; nothing was changed");
     }
   }
 
@@ -168,21 +313,44 @@ struct migrator::impl {
         .as<bool>();
   }
 
+  /// Runs `ddl` (statements ending in ";\n") in one transaction.
+  void run_in_transaction(std::string const& sql) {
+    try {
+      exec("BEGIN;\n" + sql + "COMMIT;");
+    } catch (...) {
+      rollback_quietly();
+      throw;
+    }
+  }
+
   /// Creates whatever is missing in one transaction (under the lock, so no creation race).
   void ensure_tables() {
     auto q = quoting();
     std::string ddl;
     if (!exists(ctx.version_table)) ddl += detail::create_version_table_sql(q, ctx.version_table) + ";\n";
-    if (!exists(detail::history_table(ctx.version_table))) {
-      ddl += detail::create_history_table_sql(q, ctx.version_table) + ";\n";
+    if (!exists(history_name())) ddl += detail::create_history_table_sql(q, ctx.version_table) + ";\n";
+    if (!ddl.empty()) run_in_transaction(ddl);
+  }
+
+  /// The dirty-marker table is created only when a non-transactional revision first runs.
+  void ensure_dirty_table() {
+    if (!exists(dirty_name())) {
+      run_in_transaction(detail::create_dirty_table_sql(quoting(), ctx.version_table) + ";\n");
     }
-    if (ddl.empty()) return;
-    try {
-      exec("BEGIN;\n" + ddl + "COMMIT;");
-    } catch (...) {
-      rollback_quietly();
-      throw;
-    }
+  }
+
+  /**
+   * Whether the history table admits 'repair' and 'resolve' rows. Tables
+   * created before migc 0.1 have CHECK (direction IN ('upgrade',
+   * 'downgrade', 'stamp')); they are never altered (older binaries share
+   * them), so repairs go unrecorded and resolutions are recorded as 'stamp'.
+   */
+  bool history_has_new_kinds() {
+    auto q = quoting();
+    return exec("SELECT coalesce(bool_or(pg_get_constraintdef(oid) LIKE '%''repair''%'), false) "
+                "FROM pg_constraint WHERE contype = 'c' AND conrelid = to_regclass(" +
+                q.literal(detail::qualified(q, history_name())) + ")")[0][0]
+        .as<bool>();
   }
 
   std::optional<std::string> read_current() {
@@ -197,23 +365,74 @@ struct migrator::impl {
     return rows[0][0].as<std::string>();
   }
 
-  /// Latest 'upgrade' checksum per revision, for validate() rule 3.
-  std::map<std::string, std::string> read_checksums() {
+  /// Latest 'upgrade' or 'repair' row per revision value (so "1" and "001" are one revision).
+  std::map<std::string, applied_record> read_applied() {
     auto q = quoting();
-    std::map<std::string, std::string> out;
-    auto rows = exec("SELECT DISTINCT ON (revision) revision, checksum FROM " +
-                     detail::qualified(q, detail::history_table(ctx.version_table)) +
-                     " WHERE direction = 'upgrade' AND revision IS NOT NULL AND checksum IS NOT "
-                     "NULL ORDER BY revision, id DESC");
-    for (auto const& row : rows) out[row[0].as<std::string>()] = row[1].as<std::string>();
+    std::map<std::string, applied_record> out;
+    auto rows = exec("SELECT revision, checksum, coalesce(build_id, ''), coalesce(description, '') "
+                     "FROM " + detail::qualified(q, history_name()) +
+                     " WHERE direction IN ('upgrade', 'repair') AND revision IS NOT NULL AND "
+                     "checksum IS NOT NULL ORDER BY id");
+    for (auto const& row : rows) {
+      std::string const id = row[0].as<std::string>();
+      auto const value = parse_id(id);
+      for (auto it = out.begin(); it != out.end();) {
+        it = value && parse_id(it->first) == value ? out.erase(it) : std::next(it);
+      }
+      out[id] = {row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>()};
+    }
     return out;
+  }
+
+  /// Indexes the server marks invalid (a failed CREATE INDEX CONCURRENTLY leaves one behind).
+  std::vector<std::string> invalid_indexes() {
+    std::vector<std::string> out;
+    auto rows = exec(
+        "SELECT n.nspname || '.' || c.relname FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE NOT i.indisvalid ORDER BY 1");
+    for (auto const& row : rows) out.push_back(row[0].as<std::string>());
+    return out;
+  }
+
+  std::optional<dirty_marker> read_dirty() {
+    if (!exists(dirty_name())) return std::nullopt;
+    auto q = quoting();
+    auto rows = exec("SELECT revision, direction, statements_done, statements_total, statements, "
+                     "coalesce(error, ''), to_char(started_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') "
+                     "FROM " + detail::qualified(q, dirty_name()) + " ORDER BY started_at LIMIT 1");
+    if (rows.empty()) return std::nullopt;
+    auto const r = rows[0];
+    dirty_marker d{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),
+                   r[3].as<std::int64_t>(), r[4].as<std::string>(), r[5].as<std::string>(),
+                   r[6].as<std::string>(), invalid_indexes()};
+    return d;
   }
 
   database_state read_state(bool version_exists, bool history_exists) {
     database_state state;
     if (version_exists) state.current = read_current();
-    if (history_exists) state.applied_checksums = read_checksums();
+    if (history_exists) state.applied = read_applied();
+    state.dirty = read_dirty();
     return state;
+  }
+
+  /// Records the mismatches --allow-checksum-mismatch accepted, so later runs do not refuse.
+  void record_repairs(std::vector<checksum_mismatch> const& accepted) {
+    if (accepted.empty()) return;
+    bool const recordable = history_has_new_kinds();
+    auto q = quoting();
+    std::string sql;
+    for (checksum_mismatch const& m : accepted) {
+      log(fmt::format("Accepting revision {} with checksum {} in place of the applied {} "
+                      "(--allow-checksum-mismatch){}",
+                      m.rev->id, m.rev->checksum, m.recorded.checksum,
+                      recordable ? "" : ": not recorded, this history table predates 'repair' rows"));
+      sql += detail::history_insert_sql(q, ctx, std::string(m.rev->id), "repair", m.rev->checksum,
+                                        m.rev->description, std::chrono::microseconds(0)) +
+             ";\n";
+    }
+    if (recordable) run_in_transaction(sql);
   }
 
   // ---- applying -------------------------------------------------------------------------
@@ -225,6 +444,7 @@ struct migrator::impl {
     try {
       pqxx::work tx(cx);
       tx.exec(detail::lock_timeout_sql(quoting(), opts.lock_timeout, true));
+      if (!opts.role.empty()) tx.exec(detail::set_role_sql(quoting(), opts.role, true));
       for (step const& s : dir == direction::upgrade ? rev.upgrade : rev.downgrade) {
         try {
           tx.exec(std::string(s.sql));
@@ -240,49 +460,58 @@ struct migrator::impl {
     return line;
   }
 
-  /// Sessions in this database with an open transaction: the likely holders of a table lock.
-  std::string open_transactions() {
+  /// Runs `sql` while a blocker_watch observes this session; returns what the watch saw.
+  pqxx::result watched_exec(std::string const& sql, std::string& blockers) {
+    blocker_watch watch(side_conninfo(), cx.backendpid(), opts.lock_timeout);
     try {
-      auto rows = exec(
-          "SELECT pid, coalesce(application_name, ''), coalesce(state, ''), "
-          "to_char(xact_start, 'YYYY-MM-DD HH24:MI:SSTZH:TZM'), left(query, 80) "
-          "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-          "AND xact_start IS NOT NULL ORDER BY xact_start LIMIT 3");
-      std::string out;
-      for (auto const& r : rows) {
-        out += fmt::format("\n  pid {} ({}, {}, transaction open since {}): {}", r[0].c_str(),
-                           r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str());
-      }
-      return out.empty() ? out : "; sessions with open transactions:" + out;
+      auto result = exec(sql);
+      return result;
     } catch (...) {
-      return {};
+      blockers = watch.blockers();
+      throw;
     }
   }
 
   revision_error failure(revision const& rev, direction dir, pqxx::sql_error const& e,
-                         std::optional<std::uint32_t> line, std::string const& consequence) {
+                         std::optional<std::uint32_t> line, std::string const& consequence,
+                         std::string const& blockers) {
     std::string const location = source_location(cat, rev, line ? *line : 0);
     std::string message = fmt::format(
         "{} of revision {} \"{}\" failed at {}: {}{}; {}", to_string(dir), rev.id,
         rev.description, location, server_message(e.what()),
         e.sqlstate().empty() ? std::string() : " (SQLSTATE " + e.sqlstate() + ")", consequence);
     if (e.sqlstate() == "55P03") {
-      message += fmt::format(" (a lock was not granted within lock_timeout {}ms{})",
-                             opts.lock_timeout.count(), open_transactions());
+      message += fmt::format(" (a lock was not granted within lock_timeout {} ms; {})",
+                             opts.lock_timeout.count(),
+                             blockers.empty() ? std::string("the blocking session ended before "
+                                                            "it could be named")
+                                              : "blocked by:" + blockers);
     }
     return revision_error(message, {e.sqlstate(), std::string(rev.id), location, {}});
   }
 
+  interrupted_error interruption(revision const& rev, direction dir,
+                                 std::string const& consequence) {
+    return interrupted_error(
+        fmt::format("interrupted: the {} of revision {} \"{}\" was cancelled; {}", to_string(dir),
+                    rev.id, rev.description, consequence),
+        {"57014", std::string(rev.id), source_location(cat, rev), {}});
+  }
+
+  /// `retries_left` > 0: a lock_not_available failure throws lock_retry instead of an error.
   void apply_in_transaction(revision const& rev, direction dir,
-                            std::optional<std::string> const& expected) {
+                            std::optional<std::string> const& expected, int retries_left) {
     std::string const script = detail::revision_script(quoting(), ctx, rev, dir, expected);
+    std::string blockers;
     try {
-      exec(script);  // BEGIN ... COMMIT: one round trip, all or nothing
+      watched_exec(script, blockers);  // BEGIN ... COMMIT: one round trip, all or nothing
     } catch (pqxx::sql_error const& e) {
       rollback_quietly();
+      std::string const stays = fmt::format("rolled back, the database stays at {}", name_of(expected));
+      if (interrupted()) throw interruption(rev, dir, stays);
+      if (e.sqlstate() == "55P03" && retries_left > 0) throw lock_retry{blockers};
       auto const line = locate_failure(rev, dir);
-      throw failure(rev, dir, e, line,
-                    fmt::format("rolled back, the database stays at {}", name_of(expected)));
+      throw failure(rev, dir, e, line, stays, blockers);
     } catch (pqxx::in_doubt_error const& e) {
       throw commit_unknown_error(
           fmt::format("connection lost while committing revision {}: it may or may not be "
@@ -298,29 +527,116 @@ struct migrator::impl {
     }
   }
 
+  /// Applies a transactional revision, retrying lock_not_available with exponential backoff.
+  void apply_with_retries(revision const& rev, direction dir,
+                          std::optional<std::string> const& expected) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        apply_in_transaction(rev, dir, expected, opts.lock_retries - attempt);
+        return;
+      } catch (lock_retry const& retry) {
+        auto const delay = opts.retry_backoff * (1LL << std::min(attempt, 20));
+        log(fmt::format("Revision {} could not get a lock within {} ms{} and was rolled back; "
+                        "retry {} of {} in {:.1f} s",
+                        rev.id, opts.lock_timeout.count(),
+                        retry.blockers.empty() ? std::string() : " (blocked by:" + retry.blockers + ")",
+                        attempt + 1, opts.lock_retries, static_cast<double>(delay.count()) / 1000));
+        sleep_interruptibly(delay, fmt::format("waiting to retry revision {}; the database stays "
+                                               "at {}", rev.id, name_of(expected)));
+      }
+    }
+  }
+
+  /// Session settings of a non-transactional revision, and their reset.
+  std::string session_settings() {
+    auto q = quoting();
+    std::string sql = detail::lock_timeout_sql(q, opts.lock_timeout, false) + ";";
+    if (!opts.role.empty()) sql += detail::set_role_sql(q, opts.role, false) + ";";
+    return sql;
+  }
+  void reset_session() noexcept {
+    try {
+      exec(opts.role.empty() ? "RESET lock_timeout" : "RESET lock_timeout; RESET ROLE");
+    } catch (...) {  // the connection is gone or cancelled: nothing left to reset
+    }
+  }
+
+  /// Marks the database dirty before the first statement of a non-transactional revision.
+  void mark_dirty(revision const& rev, direction dir, std::size_t total) {
+    ensure_dirty_table();
+    auto q = quoting();
+    exec(fmt::format("INSERT INTO {} (revision, direction, statements_total, checksum, build_id) "
+                     "VALUES ({}, {}, {}, {}, {})",
+                     detail::qualified(q, dirty_name()), q.literal(std::string(rev.id)),
+                     q.literal(std::string(to_string(dir))), total,
+                     q.literal(std::string(rev.checksum)), q.literal(ctx.build_id)));
+  }
+
+  void update_dirty(revision const& rev, std::string const& assignments) noexcept {
+    try {
+      auto q = quoting();
+      exec(fmt::format("UPDATE {} SET {} WHERE revision = {}", detail::qualified(q, dirty_name()),
+                       assignments, q.literal(std::string(rev.id))));
+    } catch (...) {  // the marker row is there already: the state stays dirty either way
+    }
+  }
+
+  std::string invalid_index_note() {
+    try {
+      auto const names = invalid_indexes();
+      if (names.empty()) return {};
+      std::string list;
+      for (auto const& n : names) list += (list.empty() ? "" : ", ") + n;
+      return "; invalid indexes left behind (pg_index.indisvalid = false): " + list;
+    } catch (...) {
+      return {};
+    }
+  }
+
   /**
    * A revision that cannot run in a transaction (CREATE INDEX CONCURRENTLY):
-   * steps run one by one in autocommit, then the version and history rows
-   * are written in their own transaction. A failure in between leaves the
-   * earlier steps applied and the version unchanged; the error says so.
+   * the dirty marker is written first, the steps run one by one in
+   * autocommit (the marker counting them), and the version and history rows
+   * are written, and the marker deleted, in one transaction at the end. A
+   * failure (or a crash) in between leaves the marker: later runs refuse
+   * until `migrate resolve`.
    */
   void apply_outside_transaction(revision const& rev, direction dir,
                                  std::optional<std::string> const& expected) {
     auto q = quoting();
+    auto const& steps = dir == direction::upgrade ? rev.upgrade : rev.downgrade;
+    mark_dirty(rev, dir, steps.size);
     auto const started = clock_type::now();
-    exec(detail::lock_timeout_sql(q, opts.lock_timeout, false));
-    for (step const& s : dir == direction::upgrade ? rev.upgrade : rev.downgrade) {
+    exec(session_settings());
+    std::size_t done = 0;
+    for (step const& s : steps) {
+      std::string blockers;
       try {
-        exec(std::string(s.sql));
+        if (interrupted()) throw interruption(rev, dir, "");
+        watched_exec(std::string(s.sql), blockers);
       } catch (pqxx::sql_error const& e) {
-        exec("RESET lock_timeout");
-        throw failure(rev, dir, e, s.line,
-                      fmt::format("this revision runs outside a transaction: steps before line "
-                                  "{} stay applied, the version stays at {}",
-                                  s.line, name_of(expected)));
+        reset_session();
+        update_dirty(rev, "error = " + q.literal(server_message(e.what()) + " (SQLSTATE " +
+                                                 e.sqlstate() + ")"));
+        std::string const consequence = fmt::format(
+            "this revision runs outside a transaction: {} of {} statements ran and stay "
+            "applied, and the database is marked dirty at {} (the version stays at {}){}; "
+            "repair it, then run `migrate resolve {} --applied` or `--rolled-back`",
+            done, steps.size, rev.id, name_of(expected), invalid_index_note(), rev.id);
+        if (interrupted()) throw interruption(rev, dir, consequence);
+        throw failure(rev, dir, e, s.line, consequence, blockers);
+      } catch (interrupted_error const&) {
+        reset_session();
+        update_dirty(rev, "error = 'interrupted'");
+        throw interruption(rev, dir, fmt::format(
+            "{} of {} statements ran and stay applied; the database is marked dirty at {}", done,
+            steps.size, rev.id));
       }
+      ++done;
+      update_dirty(rev, fmt::format("statements_done = {}, statements = statements || {}", done,
+                                    q.literal(detail::terminated(s.sql))));
     }
-    exec("RESET lock_timeout");
+    reset_session();
     auto const took =
         std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - started);
     std::string const bookkeeping =
@@ -328,26 +644,34 @@ struct migrator::impl {
         ";\n" +
         detail::history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,
                                    rev.description, took) +
-        ";\nCOMMIT;";
+        ";\nDELETE FROM " + detail::qualified(q, dirty_name()) +
+        " WHERE revision = " + q.literal(std::string(rev.id)) + ";\nCOMMIT;";
     try {
       exec(bookkeeping);
     } catch (pqxx::sql_error const& e) {
       rollback_quietly();
       throw failure(rev, dir, e, std::nullopt,
-                    fmt::format("its steps ran, but the version stays at {}", name_of(expected)));
+                    fmt::format("its steps ran, but the version stays at {} and the database is "
+                                "marked dirty at {}",
+                                name_of(expected), rev.id),
+                    {});
     }
+  }
+
+  std::string head_name() const {
+    return cat.revisions.empty() ? "base" : std::string(cat.revisions[cat.revisions.size - 1].id);
   }
 
   run_result run(direction dir, target const& goal) {
     lock_guard lock(*this);
     ensure_tables();
     database_state const state = read_state(true, true);
-    position const at = validate(cat, state);
-    std::string const head =
-        cat.revisions.empty() ? "base" : std::string(cat.revisions[cat.revisions.size - 1].id);
+    validation const verdict = check(cat, state, {opts.allow_checksum_mismatch, false});
+    position const at = verdict.at;
     log("Current database version: " + std::string(position_name(cat, at)));
-    log("Latest migration version: " + head);
+    log("Latest migration version: " + head_name());
     auto const steps = plan(cat, at, dir, goal);
+    record_repairs(verdict.accepted);
     run_result result{std::string(position_name(cat, at)), std::string(position_name(cat, at)),
                       {}};
     if (steps.empty()) {
@@ -358,9 +682,13 @@ struct migrator::impl {
     std::optional<std::string> expected = state.current;
     try {
       for (plan_step const& s : steps) {
+        if (interrupted()) {
+          throw interrupted_error(fmt::format("interrupted before revision {}; the database is "
+                                              "at {}", s.rev->id, name_of(expected)));
+        }
         auto const started = clock_type::now();
         if (s.rev->transactional) {
-          apply_in_transaction(*s.rev, s.dir, expected);
+          apply_with_retries(*s.rev, s.dir, expected);
         } else {
           apply_outside_transaction(*s.rev, s.dir, expected);
         }
@@ -383,10 +711,13 @@ struct migrator::impl {
   run_result stamp(std::optional<std::size_t> index) {
     lock_guard lock(*this);
     ensure_tables();
-    auto const before = read_current();  // no validation: stamping is how a broken state is fixed
+    // No validation (stamping is how a broken state is fixed), except a dirty marker: the
+    // half-run revision must be resolved first, or its statements would be forgotten.
+    if (auto dirty = read_dirty()) throw refusal(describe_dirty(cat, *dirty), {{}, dirty->revision, {}, {}});
+    auto const before = read_current();
     auto q = quoting();
     revision const* rev = index ? &cat.revisions[*index] : nullptr;
-    std::string script = "BEGIN;\nDELETE FROM " + detail::qualified(q, ctx.version_table) + ";\n";
+    std::string script = "DELETE FROM " + detail::qualified(q, ctx.version_table) + ";\n";
     if (rev) {
       script += "INSERT INTO " + detail::qualified(q, ctx.version_table) +
                 " (version_num) VALUES (" + q.literal(std::string(rev->id)) + ");\n";
@@ -395,16 +726,52 @@ struct migrator::impl {
                   q, ctx, rev ? std::optional<std::string>(rev->id) : std::nullopt, "stamp",
                   rev ? rev->checksum : std::string_view(),
                   rev ? rev->description : std::string_view()) +
-              ";\nCOMMIT;";
-    try {
-      exec(script);
-    } catch (...) {
-      rollback_quietly();
-      throw;
-    }
+              ";\n";
+    run_in_transaction(script);
     std::string const after = rev ? std::string(rev->id) : "base";
     log(fmt::format("Stamped {} (was {})", after, name_of(before)));
     return {name_of(before), after, {}};
+  }
+
+  run_result resolve(std::string_view id, bool applied) {
+    lock_guard lock(*this);
+    ensure_tables();
+    auto const dirty = read_dirty();
+    if (!dirty) throw refusal(fmt::format("database is not dirty: nothing to resolve for {}", id));
+    if (parse_id(id) != parse_id(dirty->revision)) {
+      throw refusal(fmt::format("database is dirty at {}, not at {}", dirty->revision, id));
+    }
+    auto const index = find_revision(cat, dirty->revision);
+    if (!index) {
+      throw refusal(fmt::format("database is dirty at {}, which this binary does not know",
+                                dirty->revision));
+    }
+    revision const& rev = cat.revisions[*index];
+    direction const dir = dirty->direction == "downgrade" ? direction::downgrade : direction::upgrade;
+    auto const before = read_current();
+    std::optional<std::string> const after = applied ? detail::version_after(rev, dir) : before;
+    auto q = quoting();
+    std::string script;
+    if (applied) {
+      std::string const update = detail::version_update_sql(q, ctx, before, after);
+      if (!update.empty()) script += update + ";\n";
+    }
+    script += detail::history_insert_sql(
+                  q, ctx, std::string(rev.id), history_has_new_kinds() ? "resolve" : "stamp",
+                  rev.checksum,
+                  fmt::format("{} [{} resolved as {}]", rev.description, dirty->direction,
+                              applied ? "applied" : "rolled back"),
+                  std::chrono::microseconds(0)) +
+              ";\nDELETE FROM " + detail::qualified(q, dirty_name()) + ";\n";
+    run_in_transaction(script);
+    log(fmt::format("Resolved the {} of {} as {}: the database is at {}", dirty->direction, rev.id,
+                    applied ? "applied" : "rolled back", name_of(after)));
+    if (!dirty->invalid_indexes.empty()) {
+      std::string list;
+      for (auto const& n : dirty->invalid_indexes) list += (list.empty() ? "" : ", ") + n;
+      log("Warning: invalid indexes remain (pg_index.indisvalid = false): " + list);
+    }
+    return {name_of(before), name_of(after), {}};
   }
 };
 
@@ -431,6 +798,11 @@ auto translated(F&& f) -> decltype(f()) {
 
 }  // namespace
 
+bool verify_report::ok() const {
+  return unknown.empty() && !dirty &&
+         std::all_of(applied.begin(), applied.end(), [](verify_entry const& e) { return e.matches; });
+}
+
 migrator::migrator(pqxx::connection_base& cx, catalog const& embedded, options opts)
     : m_impl(std::make_unique<impl>(cx, embedded, std::move(opts))) {}
 
@@ -444,13 +816,45 @@ status_report migrator::status() {
   return translated([&] {
     status_report report;
     report.version_table_exists = m_impl->exists(m_impl->ctx.version_table);
-    bool const history_exists =
-        m_impl->exists(detail::history_table(m_impl->ctx.version_table));
+    bool const history_exists = m_impl->exists(m_impl->history_name());
     database_state const state = m_impl->read_state(report.version_table_exists, history_exists);
     report.current = state.current;
-    report.at = validate(m_impl->cat, state);
+    report.dirty = state.dirty;
+    report.at = check(m_impl->cat, state, {false, true}).at;
     for (std::size_t i = report.at ? *report.at + 1 : 0; i < m_impl->cat.revisions.size; ++i) {
       report.pending.push_back(&m_impl->cat.revisions[i]);
+    }
+    return report;
+  });
+}
+
+verify_report migrator::verify() {
+  return translated([&] {
+    verify_report report;
+    bool const version_exists = m_impl->exists(m_impl->ctx.version_table);
+    bool const history_exists = m_impl->exists(m_impl->history_name());
+    database_state const state = m_impl->read_state(version_exists, history_exists);
+    report.current = state.current;
+    report.dirty = state.dirty;
+    validation verdict;
+    try {
+      verdict = check(m_impl->cat, state, {true, true});
+    } catch (refusal const& e) {
+      report.unknown = e.what();
+      return report;
+    }
+    // TODO(drift): compare the live schema with the compiler's schema model at the current
+    // revision. The catalog does not embed that model yet (catalog.hpp has no field for it).
+    for (std::size_t i = 0; verdict.at && i <= *verdict.at; ++i) {
+      revision const& rev = m_impl->cat.revisions[i];
+      verify_entry entry{&rev, std::nullopt, true};
+      for (auto const& [id, record] : state.applied) {
+        if (parse_id(id) == rev.number) entry.recorded = record;
+      }
+      for (auto const& m : verdict.accepted) {
+        if (m.rev == &rev) entry.matches = false;
+      }
+      report.applied.push_back(std::move(entry));
     }
     return report;
   });
@@ -475,10 +879,15 @@ run_result migrator::stamp(std::string_view id) {
   return translated([&] { return m_impl->stamp(index); });
 }
 
+run_result migrator::resolve(std::string_view id, bool applied) {
+  if (!parse_id(id)) throw target_error(fmt::format("invalid revision id '{}'", id));
+  return translated([&] { return m_impl->resolve(id, applied); });
+}
+
 std::vector<history_entry> migrator::history() {
   return translated([&] {
     std::vector<history_entry> out;
-    auto const table = detail::history_table(m_impl->ctx.version_table);
+    auto const table = m_impl->history_name();
     if (!m_impl->exists(table)) return out;
     auto q = m_impl->quoting();
     auto rows = m_impl->exec(

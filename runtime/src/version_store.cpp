@@ -201,6 +201,11 @@ std::string lock_timeout_sql(quoter const& q, std::chrono::milliseconds timeout,
                      q.literal(fmt::format("{}ms", timeout.count())));
 }
 
+std::string set_role_sql(quoter const& q, std::string const& role, bool local) {
+  if (role.empty()) return {};
+  return fmt::format("SET {}ROLE {}", local ? "LOCAL " : "", q.identifier(role));
+}
+
 std::optional<std::string> version_after(revision const& rev, direction dir) {
   if (dir == direction::upgrade) return std::string(rev.id);
   if (rev.parent.empty()) return std::nullopt;
@@ -210,9 +215,11 @@ std::optional<std::string> version_after(revision const& rev, direction dir) {
 std::string revision_script(quoter const& q, script_context const& ctx, revision const& rev,
                             direction dir, std::optional<std::string> const& expected) {
   std::string script = "BEGIN;\n" + lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
+  if (!ctx.role.empty()) script += set_role_sql(q, ctx.role, true) + ";\n";
   for (step const& s : dir == direction::upgrade ? rev.upgrade : rev.downgrade) {
     script += terminated(s.sql);
   }
+  if (!ctx.role.empty()) script += "RESET ROLE;\n";
   std::string const update = version_update_sql(q, ctx, expected, version_after(rev, dir));
   if (!update.empty()) script += update + ";\n";
   script += history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,

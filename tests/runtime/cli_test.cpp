@@ -1,4 +1,5 @@
 // End-to-end tests of the migrate front end (run_cli) against a real PostgreSQL.
+#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -200,4 +201,48 @@ TEST_F(cli_test, lock_options_are_validated) {
   EXPECT_EQ(run({"upgrade", "--lock-retries", "-1"}).code, 2);
   auto const r = run({"upgrade", "--lock-wait", "5s", "--lock-retries", "2"});
   EXPECT_EQ(r.code, 0) << r.err;
+}
+
+TEST_F(cli_test, list_and_graph_mark_applied_revisions_when_online) {
+  EXPECT_EQ(run({"upgrade", "002"}).code, 0);
+  auto const list = run({"list"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_TRUE(std::regex_search(list.out, std::regex(R"(\n001 .* applied\n)"))) << list.out;
+  EXPECT_TRUE(std::regex_search(list.out, std::regex(R"(\n002 .* current\n)"))) << list.out;
+  EXPECT_TRUE(std::regex_search(list.out, std::regex(R"(\n003 .* head\n)"))) << list.out;
+  auto const json = run({"list", "--format", "json"});
+  EXPECT_TRUE(contains(json.out, "\"chain_hash\":\"sha256:chain-app\",\"current\":\"002\",")) << json.out;
+  EXPECT_TRUE(contains(json.out, "\"reversible\":true,\"applied\":false}]}")) << json.out;
+  auto const graph = run({"graph"});
+  EXPECT_TRUE(contains(graph.out, "\"002\" [label=\"002\\nAdd new_field to memories\", "
+                                  "style=\"filled\", fillcolor=lightgrey, penwidth=3];"))
+      << graph.out;
+  EXPECT_TRUE(contains(graph.out, "\"003\" [label=\"003\\nBackfill users.full_name\"];"))
+      << graph.out;
+}
+
+TEST_F(cli_test, list_stays_offline_when_the_database_is_unreachable) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int const code = migc::runtime::detail::run_cli(
+      {"--database-url", "postgresql:///nodb?host=/nonexistent-migc", "list"}, migc::test::app,
+      out, err);
+  EXPECT_EQ(code, 0) << err.str();
+  EXPECT_FALSE(contains(out.str(), "applied")) << out.str();
+  EXPECT_TRUE(err.str().empty()) << err.str();
+}
+
+TEST_F(cli_test, colours_only_when_asked) {
+  std::vector<std::string> const args{"--database-url", conninfo(), "upgrade", "+1"};
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(migc::runtime::detail::run_cli(args, migc::test::app, out, err, true), 0) << err.str();
+  EXPECT_TRUE(contains(out.str(), "\x1b[32mApplied 001 \"Initial schema\" in ")) << out.str();
+  std::ostringstream status_out;
+  EXPECT_EQ(migc::runtime::detail::run_cli({"--database-url", conninfo(), "status"},
+                                           migc::test::app, status_out, err, true),
+            0);
+  EXPECT_TRUE(contains(status_out.str(), "\x1b[33m2 pending revisions:\x1b[0m")) << status_out.str();
+  auto const plain = run({"status"});
+  EXPECT_FALSE(contains(plain.out, "\x1b[")) << plain.out;
 }

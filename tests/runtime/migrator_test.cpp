@@ -340,7 +340,8 @@ TEST_F(migrator_test, waiting_run_names_the_lock_holder) {
 TEST_F(migrator_test, releases_the_lock_after_a_failure) {
   pqxx::connection cx(conninfo());
   EXPECT_THROW(rt::migrator(cx, migc::test::failing).upgrade(), rt::revision_error);
-  EXPECT_EQ(scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                   "(SELECT oid FROM pg_database WHERE datname = current_database())"), "0");
 }
 
 TEST_F(migrator_test, sets_application_name_unless_the_user_did) {

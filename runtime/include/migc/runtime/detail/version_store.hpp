@@ -95,6 +95,7 @@ struct script_context {
   table_name version_table;
   std::chrono::milliseconds lock_timeout{10000};
   std::string build_id;  ///< catalog.chain_hash
+  std::string role;      ///< `SET LOCAL ROLE` for the revision's steps; "" = none
 };
 
 /**
@@ -119,6 +120,9 @@ struct script_context {
     std::string_view dir, std::string_view checksum, std::string_view description,
     std::optional<std::chrono::microseconds> duration = std::nullopt);
 
+/// `SET [LOCAL] ROLE "role"`; "" when `role` is empty.
+[[nodiscard]] std::string set_role_sql(quoter const& q, std::string const& role, bool local);
+
 /// A step's SQL terminated safely (a trailing `-- comment` cannot swallow the `;`).
 [[nodiscard]] std::string terminated(std::string_view sql);
 
@@ -128,8 +132,10 @@ struct script_context {
 
 /**
  * The single simple-query string that applies a transactional revision:
- * BEGIN; SET LOCAL lock_timeout; every step; version update; history row;
- * COMMIT. `expected` is the version row as stored before it runs.
+ * BEGIN; SET LOCAL lock_timeout; [SET LOCAL ROLE; ] every step; [RESET ROLE;]
+ * version update; history row; COMMIT. `expected` is the version row as
+ * stored before it runs. The bookkeeping runs as the session's user (the
+ * role may not be allowed to write the version table).
  */
 [[nodiscard]] std::string revision_script(quoter const& q, script_context const& ctx,
                                           revision const& rev, direction dir,
