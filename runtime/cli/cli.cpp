@@ -433,12 +433,11 @@ void cmd_status(migrator& m, catalog const& cat, bool json, bool colour, std::os
     if (!at) return std::string("base");
     return fmt::format("{} \"{}\"", cat.revisions[*at].id, cat.revisions[*at].description);
   };
-  position const head =
-      cat.revisions.empty() ? position() : position(cat.revisions.size - 1);
   out << "Version table:    " << m.version_table()
       << (s.version_table_exists ? "" : " (not created yet)") << "\n"
       << "Current revision: " << describe(s.at) << "\n"
-      << "Head revision:    " << describe(head) << "\n";
+      << "Head revision:    "
+      << (cat.revisions.empty() ? std::string("base") : describe(cat.revisions.size - 1)) << "\n";
   if (s.dirty) out << paint("Dirty: " + describe_dirty(cat, *s.dirty), 31, colour) << "\n";
   if (s.pending.empty()) {
     out << paint("Database is up to date.", 32, colour) << "\n";
