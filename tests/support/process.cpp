@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,16 +66,18 @@ void child_process::kill(int signal) const { ::kill(m_pid, signal); }
 process_result child_process::wait(std::chrono::milliseconds timeout) {
   auto const deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  while (::waitpid(m_pid, &status, WNOHANG) == 0) {
+  struct rusage usage {};
+  while (::wait4(m_pid, &status, WNOHANG, &usage) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(m_pid, SIGKILL);
-      ::waitpid(m_pid, &status, 0);
+      ::wait4(m_pid, &status, 0, &usage);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   m_reaped = true;
   process_result result;
+  result.max_rss_kib = usage.ru_maxrss;
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   result.out = slurp(m_out_path);

@@ -15,6 +15,7 @@ struct process_result {
   int signal = 0;         ///< the signal that ended it, 0 when it exited
   std::string out;        ///< everything it wrote to stdout
   std::string err;        ///< everything it wrote to stderr
+  long max_rss_kib = 0;   ///< peak resident memory of the child (getrusage)
 };
 
 /**

@@ -1,0 +1,89 @@
+// Very large inputs to the compiler end in success or a diagnostic, within bounded memory, never a crash.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using migc::test::process_result;
+using migc::test::run_process;
+using ::testing::HasSubstr;
+
+/// A fresh folder for one test's revisions.
+class limits_test : public ::testing::Test {
+ protected:
+  limits_test() : m_folder(fs::temp_directory_path() / fmt::format("migc-limits-{}-{}", ::getpid(), ++s_count)) {
+    fs::remove_all(m_folder);
+    fs::create_directories(m_folder);
+  }
+  ~limits_test() override { fs::remove_all(m_folder); }
+
+  void write(std::string const& name, std::string const& text) const {
+    std::ofstream(m_folder / name, std::ios::binary) << text;
+  }
+  process_result check() const {
+    auto result = run_process({MIGC_BINARY, "check", "--dir", m_folder.string()}, std::chrono::minutes(5));
+    std::printf("[ figures  ] peak memory %ld MiB\n", result.max_rss_kib / 1024);
+    return result;
+  }
+
+ private:
+  static inline int s_count = 0;
+  fs::path m_folder;
+};
+
+constexpr long memory_bound_kib = 1024L * 1024;  // 1 GiB: far above need, far below the machine
+
+std::string revision(int id, std::string const& sql) {
+  std::string header = id == 1 ? "revision 001 \"Big\"" : fmt::format("revision {:03d} revises {:03d} \"R\"", id, id - 1);
+  return header + "\nupgrade {\n    sql $$ " + sql + " $$\n}\ndowngrade {\n    sql $$ SELECT 1 $$\n}\n";
+}
+
+TEST_F(limits_test, a_50_mb_revision_compiles_within_bounded_memory) {
+  std::string sql = "INSERT INTO t VALUES ";
+  while (sql.size() < 50u * 1024 * 1024) sql += "(1, 'some text with ''quotes'' and -- dashes'), ";
+  sql += "(0, '')";
+  write("20250101_0000-001_big.mig", revision(1, sql));
+  auto const result = check();
+  EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 2000);
+  EXPECT_LT(result.max_rss_kib, memory_bound_kib);
+}
+
+TEST_F(limits_test, a_50_mb_revision_of_garbage_ends_in_one_diagnostic) {
+  std::string text = "revision 001 \"Garbage\"\nupgrade {\n";
+  while (text.size() < 50u * 1024 * 1024) text += "\xe3\x80 ((( $$ ~~~ \"unterminated \n";
+  write("20250101_0000-001_garbage.mig", text);
+  auto const result = check();
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("20250101_0000-001_garbage.mig:3:1: error:"));
+  EXPECT_LT(result.max_rss_kib, memory_bound_kib);
+}
+
+TEST_F(limits_test, twenty_thousand_revisions_compile_within_bounded_memory) {
+  for (int id = 1; id <= 20000; ++id) {
+    write(fmt::format("20250101_0000-{:03d}_r.mig", id), revision(id, fmt::format("CREATE TABLE t{} (id int)", id)));
+  }
+  auto const result = check();
+  EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 2000);
+  EXPECT_THAT(result.out, HasSubstr("20000 revisions, head 20000"));
+  EXPECT_LT(result.max_rss_kib, memory_bound_kib);
+}
+
+TEST_F(limits_test, deeply_nested_parentheses_do_not_overflow_the_stack) {
+  std::string const nested = std::string(200000, '(') + "1" + std::string(200000, ')');
+  write("20250101_0000-001_nested.mig", revision(1, "SELECT " + nested));
+  auto const result = check();
+  EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 2000);
+  EXPECT_EQ(result.signal, 0);
+}
+
+}  // namespace
