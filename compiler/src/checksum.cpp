@@ -12,6 +12,8 @@
 #include <migc/compiler/revision_id.hpp>
 #include <migc/dsl/sql_text.hpp>
 
+#include "render.hpp"
+
 namespace migc::compiler {
 namespace {
 
@@ -36,6 +38,7 @@ void append_block(std::string& out, std::string_view name, dsl::ast::block const
                      append_field(out, "sql", dsl::sql::canonical(sql.body));
                    },
                    [&](dsl::ast::irreversible_step const&) { out += "irreversible\n"; },
+                   [&](auto const&) { append_field(out, "step", step_canonical(step)); },
                },
                step);
   }

@@ -14,6 +14,8 @@
 #include <migc/dsl/parser.hpp>
 #include <migc/dsl/sql_text.hpp>
 
+#include "revision_compiler.hpp"
+
 namespace migc::compiler {
 namespace {
 
@@ -94,6 +96,7 @@ bool check_identity(dsl::source_file const& file, parsed_revision& r, dsl::diagn
 }
 
 bool is_irreversible(ast::step const& step) { return std::holds_alternative<ast::irreversible_step>(step); }
+bool is_raw_sql(ast::step const& step) { return std::holds_alternative<ast::raw_sql_step>(step); }
 
 void check_raw_sql(dsl::source_file const& file, ast::revision const& rev, ast::block const& block,
                    dsl::diagnostic_engine& out) {
@@ -135,7 +138,7 @@ void check_body(dsl::source_file const& file, ast::revision const& rev, dsl::dia
       out.report(make(dsl::severity::error, "irreversible-place", span_of(file, *rev.downgrade),
                       "'irreversible' must be the only step of its downgrade block"));
     }
-  } else if (!rev.upgrade.steps.empty()) {
+  } else if (std::any_of(rev.upgrade.steps.begin(), rev.upgrade.steps.end(), is_raw_sql)) {
     // Raw SQL is opaque: its inverse cannot be derived from it.
     out.report(make(dsl::severity::error, "missing-downgrade", span_of(file, rev.id),
                     fmt::format("revision '{}' has no downgrade block, and its raw sql steps have no "
@@ -163,46 +166,6 @@ std::optional<parsed_revision> read_revision(fs::path const& path, source_set& s
   if (!check_identity(file, r, out)) return std::nullopt;
   check_body(file, r.syntax, out);
   return r;
-}
-
-/// The SQL of a raw step without surrounding blank space, and the line it starts on.
-compiled_step compile_raw_step(dsl::source_file const& file, ast::raw_sql_step const& sql) {
-  std::string_view body = sql.body;
-  std::size_t const first = body.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {"", file.position(sql.body_offset).line};
-  std::size_t const last = body.find_last_not_of(" \t\r\n");
-  auto const offset = static_cast<std::uint32_t>(sql.body_offset + first);
-  return {std::string(body.substr(first, last - first + 1)), file.position(offset).line};
-}
-
-std::vector<compiled_step> compile_block(dsl::source_file const& file, ast::block const& block) {
-  std::vector<compiled_step> steps;
-  for (auto const& step : block.steps) {
-    if (auto const* sql = std::get_if<ast::raw_sql_step>(&step)) {
-      steps.push_back(compile_raw_step(file, *sql));
-    }
-  }
-  return steps;
-}
-
-compiled_revision compile_revision(parsed_revision const& r) {
-  auto const& syntax = r.syntax;
-  compiled_revision out;
-  out.id = syntax.id.digits;
-  out.number = r.number;
-  out.parent = syntax.parent ? syntax.parent->digits : "";
-  out.description = syntax.description;
-  out.source_file = fs::path(r.file->path()).filename().string();
-  out.source_line = r.file->position(syntax.where.begin).line;
-  out.checksum = revision_checksum(syntax);
-  out.transactional = syntax.transactional;
-  out.upgrade = compile_block(*r.file, syntax.upgrade);
-  if (syntax.downgrade) {
-    auto const& steps = syntax.downgrade->steps;
-    out.reversible = std::none_of(steps.begin(), steps.end(), is_irreversible);
-    out.downgrade = compile_block(*r.file, *syntax.downgrade);
-  }
-  return out;
 }
 
 std::string chain_hash(std::vector<compiled_revision> const& revisions) {
@@ -245,8 +208,11 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   }
   auto const line = link_chain(parsed, diagnostics, unreadable);
   if (!line || diagnostics.has_errors()) return std::nullopt;
-  for (auto const* r : *line) chain.revisions.push_back(compile_revision(*r));
+  model::schema head;
+  chain.revisions = compile_revisions(*line, diagnostics, head);
+  if (diagnostics.has_errors()) return std::nullopt;
   chain.chain_hash = chain_hash(chain.revisions);
+  chain.schema_sql = schema_ddl(head);
   return chain;
 }
 

@@ -61,7 +61,8 @@ void append_steps(std::string& out, compiled_revision const& r, std::vector<comp
   for (std::size_t i = 0; i < steps.size(); ++i) {
     fmt::format_to(std::back_inserter(out), "  // {} {} step {}\n  {{", r.id, direction, i + 1);
     append_literal(out, steps[i].sql);
-    fmt::format_to(std::back_inserter(out), ", {}}},\n", steps[i].line);
+    fmt::format_to(std::back_inserter(out), ", {}, {}, {}}},\n", steps[i].line, literal(steps[i].lock),
+                   steps[i].rewrites);
   }
 }
 

@@ -1,4 +1,4 @@
-// `migc`: the migration compiler's command line (build, check, new).
+// `migc`: the migration compiler's command line (build, check, schema, new).
 #include <unistd.h>
 
 #include <chrono>
@@ -74,6 +74,7 @@ int run_build(common_options const& common, build_options const& build) {
   compiler::write_if_changed(out / emit.header_name, compiler::emit_header(emit));
   compiler::write_if_changed(out / (build.name + "_catalog.cpp"), compiler::emit_catalog(*chain, emit));
   compiler::write_if_changed(out / (build.name + "_main.cpp"), compiler::emit_main(emit));
+  compiler::write_if_changed(out / (build.name + "_schema.sql"), chain->schema_sql);
   if (!build.depfile.empty()) {
     // The folder itself is a dependency: adding or deleting a file changes its
     // modification time, so new revisions are noticed without re-running cmake.
@@ -95,6 +96,16 @@ int run_check(common_options const& common) {
     std::string const head = chain->revisions.empty() ? "none" : chain->revisions.back().id;
     std::cout << fmt::format("{}: {} revisions, head {}\n", common.folder, chain->revisions.size(), head);
   }
+  return exit_ok;
+}
+
+/// Prints the head schema (the model after the last revision) as SQL DDL.
+int run_schema(common_options const& common) {
+  compiler::source_set sources;
+  dsl::diagnostic_engine diagnostics(common.werror);
+  auto const chain = compile(common, sources, diagnostics);
+  if (!chain) return exit_failure;
+  std::cout << chain->schema_sql;
   return exit_ok;
 }
 
@@ -175,6 +186,9 @@ int main(int argc, char** argv) {
   auto* check_command = app.add_subcommand("check", "check a migrations folder; generate nothing");
   add_common(*check_command, common);
 
+  auto* schema_command = app.add_subcommand("schema", "print the head schema of a migrations folder as SQL DDL");
+  add_common(*schema_command, common);
+
   auto* new_command = app.add_subcommand("new", "write the next revision file of a chain");
   new_command->add_option("description", description, "what the revision does")->required();
   new_command->add_option("--dir,-d", common.folder, "migrations folder")->required();
@@ -188,6 +202,7 @@ int main(int argc, char** argv) {
   try {
     if (*build_command) return run_build(common, build);
     if (*check_command) return run_check(common);
+    if (*schema_command) return run_schema(common);
     return run_new(common, description);
   } catch (std::exception const& e) {
     std::cerr << "migc: error: " << e.what() << "\n";

@@ -7,6 +7,7 @@
 #include "ast_adapted.hpp"
 #include "config.hpp"
 #include "grammar.hpp"
+#include "step_def.hpp"
 #include "token_parsers.hpp"
 
 /*
@@ -17,7 +18,8 @@
  * upgrade-block  = "upgrade" , block ;
  * downgrade-block= "downgrade" , block ;
  * block          = "{" , { step } , "}" ;
- * step           = sql-step | irreversible-step ;      (grows: create table, ...)
+ * step           = sql-step | irreversible-step | create-step | drop-step
+ *                | rename-step | add-step | alter-step ;  (step_def.hpp)
  * sql-step       = "sql" , dollar-quoted ;               $tag$ ... $tag$, tag may be empty
  * irreversible-step = "irreversible" , [ string ] ;
  * revision-id    = digit , { digit } ;                   not followed by a word byte
@@ -31,17 +33,6 @@ namespace migc::dsl::grammar {
 
 namespace x3 = boost::spirit::x3;
 
-/// Sets a node's `where` once its rule matched: [first, last) without the
-/// leading blanks (X3 passes `first` after skipping). Our own handler, not
-/// x3::position_tagged: the AST stays free of parser types.
-struct annotate_where {
-  template <typename Iterator, typename Context>
-  void on_success(Iterator const& first, Iterator const& last, ast::node& node,
-                  Context const& context) const {
-    node.where = {offset_of(first, context), offset_of(last, context)};
-  }
-};
-
 struct file_class {};
 struct revision_class : annotate_where {};
 struct revision_id_class : annotate_where {};
@@ -51,7 +42,16 @@ struct transaction_mode_class {};
 struct upgrade_block_class : annotate_where {};
 struct downgrade_block_class : annotate_where {};
 struct block_body_class {};
-struct step_class {};
+/// A step's span covers its verb too (`create table ...`), which the
+/// object rules after the verb do not see.
+struct step_class {
+  template <typename Iterator, typename Context>
+  void on_success(Iterator const& first, Iterator const& last, ast::step& step,
+                  Context const& context) const {
+    span const where{offset_of(first, context), offset_of(last, context)};
+    std::visit([&](ast::node& node) { node.where = where; }, step);
+  }
+};
 struct raw_sql_step_class : annotate_where {};
 struct dollar_quoted_class {};
 struct irreversible_step_class : annotate_where {};
@@ -68,7 +68,8 @@ x3::rule<transaction_mode_class, bool> const transaction_mode = "'without transa
 x3::rule<upgrade_block_class, ast::block> const upgrade_block = "'upgrade'";
 x3::rule<downgrade_block_class, ast::block> const downgrade_block = "'downgrade'";
 x3::rule<block_body_class, ast::block> const block_body = "'{'";
-x3::rule<step_class, ast::step> const step = "step (sql or irreversible)";
+x3::rule<step_class, ast::step> const step =
+    "step (sql, create, drop, rename, add, alter or irreversible)";
 x3::rule<raw_sql_step_class, ast::raw_sql_step> const raw_sql_step = "sql step";
 x3::rule<dollar_quoted_class, ast::raw_sql_step> const dollar_quoted = "dollar-quoted SQL body";
 x3::rule<irreversible_step_class, ast::irreversible_step> const irreversible_step =
@@ -112,8 +113,10 @@ auto const block_body_def =
     into(&ast::block::steps)[x3::lit('{') > *((!block_end) > step) > x3::lit('}')];
 
 // Every alternative starts with its own keyword (a whole word), so their
-// order does not matter; declarative steps are added here as alternatives.
-auto const step_def = raw_sql_step | irreversible_step;
+// order does not matter.
+auto const step_def = raw_sql_step | irreversible_step
+    | (kw_create > create_object) | (kw_drop > drop_object) | (kw_rename > rename_object)
+    | (kw_add > add_object) | (kw_alter > alter_column);
 
 auto const raw_sql_step_def = kw_sql > dollar_quoted;
 auto const dollar_quoted_def = dollar_quoted_parser{};

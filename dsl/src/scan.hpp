@@ -1,6 +1,7 @@
 // Byte-level scanners for the tokens of the revision language (no X3 here).
 #pragma once
 
+#include <migc/dsl/ast.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,5 +42,47 @@ char const* read_string(char const* first, char const* last, std::string& text);
 /// nullptr otherwise. A tag is letters, digits, '_' or bytes >= 0x80 and
 /// does not start with a digit, as in PostgreSQL.
 char const* match_dollar_delimiter(char const* first, char const* last);
+
+/// Deepest parenthesis nesting accepted in a check, where, using or default.
+inline constexpr std::size_t max_expression_depth = 200;
+
+// The scanners below read SQL-side tokens of declarative steps. `origin` is
+// the first byte of the file, so they can fill the spans of nested nodes.
+
+/// An identifier at `first`: unquoted (letters, digits, '_', '$', bytes >=
+/// 0x80; folded to lower case) or "quoted" (kept verbatim, "" is a quote).
+/// Fills name and span; nullptr when there is none. Throws lexical_error for
+/// an unterminated or empty quoted identifier.
+char const* read_identifier(char const* first, char const* last, char const* origin,
+                            ast::identifier& id);
+
+/// `[schema.]name`.
+char const* read_qualified_name(char const* first, char const* last, char const* origin,
+                                ast::qualified_name& name);
+
+/// `[schema.]table.column`.
+char const* read_column_ref(char const* first, char const* last, char const* origin,
+                            ast::column_ref& ref);
+
+/// A type: `[schema.]name`, the known multi-word names (`double precision`,
+/// `character varying`, `timestamp [(p)] with[out] time zone`, ...), an
+/// optional `(n[, m])` and any number of `[]`.
+char const* read_type(char const* first, char const* last, char const* origin, ast::type_name& type);
+
+/// A SQL string literal `'...'` ('' is a quote). Throws when unterminated.
+char const* read_sql_string(char const* first, char const* last, char const* origin,
+                            ast::sql_string& text);
+
+/// `( ... )` with balanced parentheses (literals and comments respected);
+/// stores the text between the outer parentheses. Throws lexical_error when
+/// unbalanced or nested deeper than max_expression_depth.
+char const* read_parenthesised(char const* first, char const* last, char const* origin,
+                               ast::sql_fragment& fragment);
+
+/// A default: a literal ('...', number, -number), a word or function call
+/// (`now()`, `current_timestamp`, `gen_random_uuid()`), or `( ... )`, each
+/// optionally followed by `::type`. Stores the text as written.
+char const* read_default(char const* first, char const* last, char const* origin,
+                         ast::sql_fragment& fragment);
 
 }  // namespace migc::dsl::scan

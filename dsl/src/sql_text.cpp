@@ -195,19 +195,6 @@ class routine_body_tracker {
   std::size_t m_depth = 0;
 };
 
-/// The first `count` words of a statement, lower-cased; stops at anything but a word.
-std::vector<std::string> leading_words(std::string_view statement, std::size_t count) {
-  std::vector<std::string> words;
-  lexer lex(statement);
-  while (words.size() < count) {
-    std::optional<token> const t = lex.next();
-    if (!t || (t->kind != token_kind::word && !is_insignificant(*t))) break;
-    if (t->kind == token_kind::word)
-      words.push_back(lower_ascii(statement.substr(t->begin, t->end - t->begin)));
-  }
-  return words;
-}
-
 bool is_transaction_control(std::string_view statement) {
   std::vector<std::string> const words = leading_words(statement, 2);
   if (words.empty()) return false;
@@ -261,6 +248,30 @@ std::vector<span> split_statements(std::string_view sql) {
   }
   flush();
   return statements;
+}
+
+std::vector<std::string> leading_words(std::string_view statement, std::size_t count) {
+  std::vector<std::string> words;
+  lexer lex(statement);
+  while (words.size() < count) {
+    std::optional<token> const t = lex.next();
+    if (!t || (t->kind != token_kind::word && !is_insignificant(*t))) break;
+    if (t->kind == token_kind::word)
+      words.push_back(lower_ascii(statement.substr(t->begin, t->end - t->begin)));
+  }
+  return words;
+}
+
+parentheses_match match_parentheses(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  lexer lex(text);
+  while (std::optional<token> const t = lex.next()) {
+    if (t->kind != token_kind::symbol) continue;
+    char const c = text[t->begin];
+    if (c == '(' && ++depth > max_depth) return {parentheses_match::outcome::too_deep, t->begin};
+    if (c == ')' && --depth == 0) return {parentheses_match::outcome::closed, t->end};
+  }
+  return {parentheses_match::outcome::unterminated, text.size()};
 }
 
 bool contains_transaction_control(std::string_view sql) {

@@ -21,6 +21,17 @@ std::uint32_t offset_of(char const* it, Context const& context) {
   return static_cast<std::uint32_t>(it - x3::get<source_begin_tag>(context));
 }
 
+/// Sets a node's `where` once its rule matched: [first, last) without the
+/// leading blanks (X3 passes `first` after skipping). Our own handler, not
+/// x3::position_tagged: the AST stays free of parser types.
+struct annotate_where {
+  template <typename Iterator, typename Context>
+  void on_success(Iterator const& first, Iterator const& last, ast::node& node,
+                  Context const& context) const {
+    node.where = {offset_of(first, context), offset_of(last, context)};
+  }
+};
+
 /// Whitespace and `--` comments. Hand-written on explicit bytes: X3's
 /// `space` asserts on bytes >= 0x80 with Boost 1.74.
 struct skipper_parser : x3::parser<skipper_parser> {
@@ -122,6 +133,41 @@ struct dollar_quoted_parser : x3::parser<dollar_quoted_parser> {
     return true;
   }
 };
+
+/**
+ * A token read by one of scan.hpp's `read_*` scanners into a node (which
+ * fills its own span, and the spans of nested nodes). Scanners return
+ * nullptr for "not here" and throw scan::lexical_error for malformed input.
+ */
+template <typename Node, char const* (*Scan)(char const*, char const*, char const*, Node&)>
+struct scanned_parser : x3::parser<scanned_parser<Node, Scan>> {
+  using attribute_type = Node;
+
+  template <typename Context, typename RContext>
+  bool parse(char const*& first, char const* const& last, Context const& context, RContext&,
+             Node& node) const {
+    x3::skip_over(first, last, context);
+    char const* const end = Scan(first, last, x3::get<source_begin_tag>(context), node);
+    if (end == nullptr) return false;
+    first = end;
+    return true;
+  }
+
+  template <typename Context, typename RContext>
+  bool parse(char const*& first, char const* const& last, Context const& context,
+             RContext& rcontext, x3::unused_type) const {
+    Node ignored;
+    return parse(first, last, context, rcontext, ignored);
+  }
+};
+
+using identifier_parser = scanned_parser<ast::identifier, scan::read_identifier>;
+using qualified_name_parser = scanned_parser<ast::qualified_name, scan::read_qualified_name>;
+using column_ref_parser = scanned_parser<ast::column_ref, scan::read_column_ref>;
+using type_parser = scanned_parser<ast::type_name, scan::read_type>;
+using sql_string_parser = scanned_parser<ast::sql_string, scan::read_sql_string>;
+using parenthesised_parser = scanned_parser<ast::sql_fragment, scan::read_parenthesised>;
+using default_parser = scanned_parser<ast::sql_fragment, scan::read_default>;
 
 /**
  * Zero-width: where `subject` would match, as a span, without consuming it.

@@ -123,3 +123,71 @@ TEST(emitter, chain_hash_depends_on_every_revision) {
   EXPECT_EQ(a.chain->revisions[1].checksum, b.chain->revisions[1].checksum);
   EXPECT_NE(a.chain->chain_hash, b.chain->chain_hash);
 }
+
+namespace {
+
+constexpr char const* declarative = R"(revision 001 "Initial schema"
+upgrade {
+    create table users (
+        id         text primary key,
+        first_name text not null
+    )
+    create table memories (
+        id         text primary key,
+        user_id    text not null references users(id) on delete cascade,
+        created_at timestamptz not null default now()
+    )
+    create index memories_user_id on memories (user_id)
+}
+)";
+
+}  // namespace
+
+// Declarative steps hash a canonical text rendered from the syntax tree
+// (docs/checksum.md), never the generated SQL: pinned like the raw ones.
+TEST(checksum, is_pinned_for_declarative_revisions) {
+  EXPECT_EQ(checksum_of(declarative), "sha256:b440d974b0009715bda287203dbf97da687bf32ee8cebb59a75bf828f9d4c3c3");
+  EXPECT_EQ(checksum_of("revision 002 revises 001 \"x\"\nupgrade { add column memories.new_field text }\n"),
+            "sha256:df43a95101322fe1afb054e2dc0b80ce873322787eabb869587ca2af161c4597");
+}
+
+TEST(checksum, declarative_steps_ignore_spelling_that_does_not_change_the_schema) {
+  std::string respelled = declarative;
+  respelled.replace(respelled.find("timestamptz"), 11, "TIMESTAMP WITH TIME ZONE");
+  respelled.replace(respelled.find("create table users"), 18, "CREATE TABLE public.USERS");
+  EXPECT_EQ(checksum_of(respelled), checksum_of(declarative));
+  std::string changed = declarative;
+  changed.replace(changed.find("text not null"), 13, "text null");
+  EXPECT_NE(checksum_of(changed), checksum_of(declarative));
+}
+
+TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig", declarative);
+  folder.write("20250102_0000-002_b.mig",
+               "revision 002 revises 001 \"b\"\nupgrade {\n"
+               "    -- migc:allow(table-rewrite)\n"
+               "    alter column users.first_name type \"Order\"\n}\n");
+  auto const bad = compile(folder.path());
+  EXPECT_FALSE(bad.chain);
+  folder.write("20250102_0000-002_b.mig",
+               "revision 002 revises 001 \"b\"\nupgrade {\n"
+               "    create table \"Order\" (\"select\" int4, \"x\"\"y\" varchar(10)[])\n"
+               "    drop constraint memories_user_id_fkey on memories\n}\n");
+  auto const outcome = compile(folder.path());
+  ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
+  auto const& second = outcome.chain->revisions.at(1);
+  ASSERT_EQ(second.upgrade.size(), 2u);
+  EXPECT_EQ(second.upgrade[0].sql, "CREATE TABLE \"Order\" (\n    \"select\" integer,\n    \"x\"\"y\" varchar(10)[]\n)");
+  EXPECT_EQ(second.upgrade[1].sql, "ALTER TABLE memories DROP CONSTRAINT memories_user_id_fkey");
+  EXPECT_EQ(second.upgrade[1].lock, "ACCESS EXCLUSIVE");
+  ASSERT_EQ(second.downgrade.size(), 2u);
+  EXPECT_EQ(second.downgrade[0].sql,
+            "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) "
+            "ON DELETE CASCADE");
+  EXPECT_EQ(second.downgrade[1].sql, "DROP TABLE \"Order\"");
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
+  EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
+              ::testing::HasSubstr("\"CREATE INDEX memories_user_id ON memories (user_id)\"sv, 12, \"SHARE\"sv, false}"));
+  EXPECT_THAT(outcome.chain->schema_sql, ::testing::HasSubstr("CONSTRAINT users_pkey PRIMARY KEY (id)"));
+}

@@ -17,6 +17,10 @@ namespace migc::compiler {
 struct compiled_step {
   std::string sql;
   std::uint32_t line = 0;
+  /// Strongest table lock the step takes in PostgreSQL 15 ("ACCESS EXCLUSIVE",
+  /// "SHARE", ..., "none"); "unknown" for raw sql.
+  std::string lock;
+  bool rewrites = false;  ///< the step rewrites a whole table
 };
 
 struct compiled_revision {
@@ -38,6 +42,7 @@ struct compiled_chain {
   std::vector<compiled_revision> revisions;
   std::string chain_hash;  ///< "sha256:<hex>" over every checksum, chained
   std::vector<std::filesystem::path> inputs;  ///< every file read (for the depfile)
+  std::string schema_sql;  ///< the head's schema model as SQL DDL (`migc schema`)
 };
 
 /// The source files of one compiler run; they outlive every diagnostic that points into them.

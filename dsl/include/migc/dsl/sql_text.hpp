@@ -46,4 +46,23 @@ namespace migc::dsl::sql {
  */
 [[nodiscard]] bool contains_transaction_control(std::string_view sql);
 
+/// The first `count` words of a statement, lower-cased; stops at the first
+/// token that is not a word (so `DELETE FROM t` gives {"delete", "from"}).
+[[nodiscard]] std::vector<std::string> leading_words(std::string_view statement, std::size_t count);
+
+/// What match_parentheses found.
+struct parentheses_match {
+  enum class outcome { closed, unterminated, too_deep };
+  outcome result = outcome::closed;
+  std::size_t end = 0;  ///< just past the matching ')' (when closed)
+};
+
+/**
+ * `text` starts with '(': finds the matching ')' with the same lexer, so
+ * parentheses inside literals, quoted identifiers and comments do not
+ * count. A loop with a counter, not recursion: nesting deeper than
+ * `max_depth` ends in `too_deep` instead of a stack overflow.
+ */
+[[nodiscard]] parentheses_match match_parentheses(std::string_view text, std::size_t max_depth);
+
 }  // namespace migc::dsl::sql

@@ -27,6 +27,11 @@ struct array_view {
 struct step {
   std::string_view sql;
   std::uint32_t line = 0;  ///< 1-based line of the step in the revision's source file
+  /// Strongest table lock the step takes in PostgreSQL 15 ("ACCESS EXCLUSIVE",
+  /// "SHARE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "none"), or
+  /// "unknown" for raw sql; empty in catalogs built before it was recorded.
+  std::string_view lock = {};
+  bool rewrites = false;  ///< the step rewrites a whole table (e.g. a type change)
 };
 
 /// One revision of the chain.

@@ -1,0 +1,188 @@
+// The rules and lint warnings of upgrade steps; warnings name the marker that silences them.
+#include "lint.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include <migc/dsl/sql_text.hpp>
+
+#include "render.hpp"
+#include "replay.hpp"
+#include "types.hpp"
+
+namespace migc::compiler {
+namespace {
+
+namespace ast = dsl::ast;
+
+constexpr std::string_view marker = "-- migc:allow(";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+/// Codes listed in one `-- migc:allow(a, b)` line.
+void parse_marker(std::string_view line, std::vector<std::string>& codes) {
+  if (line.substr(0, marker.size()) != marker) return;
+  line.remove_prefix(marker.size());
+  std::size_t const close = line.find(')');
+  if (close == std::string_view::npos) return;
+  line = line.substr(0, close);
+  while (!line.empty()) {
+    std::size_t const comma = line.find(',');
+    codes.emplace_back(trim(line.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    line.remove_prefix(comma + 1);
+  }
+}
+
+class linter {
+ public:
+  linter(ast::step const& step, model::schema const& before, lint_context const& context)
+      : m_step(step), m_before(before), m_context(context),
+        m_allowed(allowed_codes(*context.file, ast::node_of(step).where)) {}
+
+  void run(std::string const& sql) {
+    std::visit([&](auto const& s) { check(s); }, m_step);
+    check_enum_values(sql);
+  }
+
+ private:
+  void report(dsl::severity level, std::string code, ast::node const& at, std::string message, std::string help) {
+    if (level == dsl::severity::warning && std::count(m_allowed.begin(), m_allowed.end(), code)) return;
+    if (level == dsl::severity::warning) {
+      help += fmt::format("; if intended, put '-- migc:allow({})' on the line above the step", code);
+    }
+    dsl::diagnostic d;
+    d.level = level;
+    d.code = std::move(code);
+    d.where = {m_context.file, at.where};
+    d.message = std::move(message);
+    d.help = std::move(help);
+    m_context.out->report(std::move(d));
+  }
+
+  /// A table created in an earlier revision holds data and serves traffic.
+  [[nodiscard]] bool existing_table(ast::qualified_name const& name) const {
+    auto const it = m_before.tables.find(key_of(name));
+    if (it == m_before.tables.end()) return !m_before.complete;
+    return it->second.defined.revision < m_context.revision;
+  }
+
+  void check(ast::add_column_step const& s) {
+    bool not_null = false;
+    bool filled = is_serial(normalized(s.type).name);
+    for (auto const& c : s.constraints) {
+      if (auto const* n = std::get_if<ast::nullability>(&c)) not_null = n->not_null;
+      if (auto const* k = std::get_if<ast::key_marker>(&c)) not_null = not_null || k->primary;
+      filled = filled || std::holds_alternative<ast::default_value>(c) ||
+               std::holds_alternative<ast::identity_clause>(c);
+    }
+    if (not_null && !filled && existing_table(s.column.table)) {
+      report(dsl::severity::warning, "not-null-without-default", s,
+             fmt::format("not null column '{}' without a default fails on a table that has rows",
+                         s.column.column.name),
+             "add a default, or add the column nullable, backfill it, then 'set not null'");
+    }
+  }
+
+  void check(ast::create_index_step const& s) {
+    if (s.concurrently) {
+      require_no_transaction(s, "create index concurrently");
+    } else if (existing_table(s.table)) {
+      report(dsl::severity::warning, "index-not-concurrent", s,
+             fmt::format("index '{}' is built without 'concurrently' and blocks writes to '{}' while it builds",
+                         s.name.name, s.table.name),
+             "write 'create index concurrently' in a revision marked 'without transaction'");
+    }
+  }
+
+  void check(ast::drop_index_step const& s) {
+    if (s.concurrently) require_no_transaction(s, "drop index concurrently");
+  }
+
+  void require_no_transaction(ast::node const& at, std::string_view what) {
+    if (!m_context.transactional) return;
+    report(dsl::severity::error, "concurrently-in-transaction", at,
+           fmt::format("'{}' cannot run inside a transaction block, and this revision runs in one", what),
+           "mark the revision 'without transaction'");
+  }
+
+  void check(ast::alter_column_step const& s) {
+    if (!std::holds_alternative<ast::set_type>(s.action)) return;
+    if (!lock_of(m_step, m_before).rewrites || !existing_table(s.column.table)) return;
+    report(dsl::severity::warning, "table-rewrite", s,
+           fmt::format("changing the type of '{}.{}' rewrites the whole table under an ACCESS EXCLUSIVE lock",
+                       s.column.table.name, s.column.column.name),
+           "add a new column, backfill it in batches, then swap the columns");
+  }
+
+  void check(ast::drop_column_step const& s) {
+    report(dsl::severity::warning, "drop-column", s,
+           fmt::format("dropping column '{}.{}' deletes its data", s.column.table.name, s.column.column.name),
+           "make sure no deployed code still reads it");
+  }
+
+  void check(ast::drop_table_step const& s) {
+    report(dsl::severity::warning, "drop-table", s, fmt::format("dropping table '{}' deletes its data", s.table.name),
+           "make sure no deployed code still reads it");
+  }
+
+  void check(ast::raw_sql_step const& s) {
+    for (dsl::span const statement : dsl::sql::split_statements(s.body)) {
+      auto const words = dsl::sql::leading_words(
+          std::string_view(s.body).substr(statement.begin, statement.end - statement.begin), 1);
+      if (words.empty() || (words[0] != "delete" && words[0] != "truncate")) continue;
+      report(dsl::severity::warning, "data-deletion", s,
+             fmt::format("raw sql deletes data ({})", words[0] == "delete" ? "DELETE" : "TRUNCATE"),
+             "deletes belong in an operational task, not in a migration");
+      return;
+    }
+  }
+
+  template <typename Step>
+  void check(Step const&) {}
+
+  /// PostgreSQL refuses a new enum value before the transaction that added it commits.
+  void check_enum_values(std::string const& sql) {
+    if (!m_context.transactional || std::holds_alternative<ast::add_enum_value_step>(m_step)) return;
+    for (auto const& [key, e] : m_before.enums) {
+      for (auto const& [value, revision] : e.value_added_in) {
+        if (revision != m_context.revision || sql.find(quote_literal(value)) == std::string::npos) continue;
+        report(dsl::severity::error, "enum-value-same-revision", ast::node_of(m_step),
+               fmt::format("enum value '{}' is used in the revision that adds it", value),
+               "PostgreSQL cannot use a new enum value before the transaction that added it commits: move the "
+               "use to a later revision, or mark this revision 'without transaction'");
+      }
+    }
+  }
+
+  ast::step const& m_step;
+  model::schema const& m_before;
+  lint_context const& m_context;
+  std::vector<std::string> m_allowed;
+};
+
+}  // namespace
+
+std::vector<std::string> allowed_codes(dsl::source_file const& file, dsl::span where) {
+  std::vector<std::string> codes;
+  std::uint32_t line = file.position(where.begin).line;
+  while (line > 1) {
+    std::string_view const text = trim(file.line_text(--line));
+    if (text.substr(0, 2) != "--") break;
+    parse_marker(text, codes);
+  }
+  return codes;
+}
+
+void lint_step(ast::step const& step, std::string const& sql, model::schema const& before,
+               lint_context const& context) {
+  linter(step, before, context).run(sql);
+}
+
+}  // namespace migc::compiler

@@ -1,0 +1,43 @@
+// Rules (errors) and lint warnings on upgrade steps, each warning silenced by a visible marker.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <migc/dsl/ast.hpp>
+#include <migc/dsl/diagnostics.hpp>
+
+#include "model.hpp"
+
+namespace migc::compiler {
+
+/// What the checks of one upgrade step need to know.
+struct lint_context {
+  dsl::source_file const* file = nullptr;
+  std::uint64_t revision = 0;
+  bool transactional = true;
+  dsl::diagnostic_engine* out = nullptr;
+};
+
+/**
+ * Checks one upgrade step against the model *before* it:
+ *
+ *  - error `concurrently-in-transaction`: `create|drop index concurrently`
+ *    in a transactional revision (PostgreSQL refuses it in a transaction block);
+ *  - error `enum-value-same-revision`: the step's SQL uses an enum value an
+ *    earlier step of the same transactional revision added;
+ *  - warnings (each silenced by `-- migc:allow(<code>)` on the comment lines
+ *    directly above the step): `not-null-without-default`,
+ *    `index-not-concurrent`, `table-rewrite`, `data-deletion`, `drop-column`,
+ *    `drop-table`.
+ *
+ * `sql` is the SQL the step runs (for the enum-value rule).
+ */
+void lint_step(dsl::ast::step const& step, std::string const& sql, model::schema const& before,
+               lint_context const& context);
+
+/// The codes a `-- migc:allow(a, b)` comment directly above `where` allows.
+[[nodiscard]] std::vector<std::string> allowed_codes(dsl::source_file const& file, dsl::span where);
+
+}  // namespace migc::compiler

@@ -1,0 +1,40 @@
+// Rendering steps as text: the SQL sent to PostgreSQL, and the canonical form revision checksums hash.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <migc/dsl/ast.hpp>
+
+namespace migc::compiler {
+
+/// An identifier as PostgreSQL needs it written: bare when it is lower
+/// case letters, digits, '_' and '$' (not first) and no keyword that would
+/// need quoting, else in double quotes with inner quotes doubled.
+[[nodiscard]] std::string quote_identifier(std::string_view name);
+
+/// A SQL string literal: single quotes, inner quotes doubled.
+[[nodiscard]] std::string quote_literal(std::string_view text);
+
+/// A type as generated SQL writes it (`varchar(20)[]`, `audit.mood`).
+[[nodiscard]] std::string type_sql(dsl::ast::type_name const& type);
+
+/**
+ * The one SQL statement a declarative step runs, as a PostgreSQL user would
+ * write it by hand: upper-case keywords, identifiers quoted only where
+ * needed, `public.` left out, types by their canonical name. Unnamed
+ * constraints stay unnamed (PostgreSQL picks the names the model predicts).
+ * Not for raw sql or irreversible steps.
+ */
+[[nodiscard]] std::string step_sql(dsl::ast::step const& step);
+
+/**
+ * The canonical text of a declarative step for checksums (docs/checksum.md):
+ * the step in the language's own shape, lower-case keywords, every
+ * identifier double-quoted, every name schema-qualified (`"public"."users"`),
+ * types normalised (`int4` -> `integer`), SQL fragments in sql::canonical form.
+ * Frozen: changing it changes the checksums of applied revisions.
+ */
+[[nodiscard]] std::string step_canonical(dsl::ast::step const& step);
+
+}  // namespace migc::compiler

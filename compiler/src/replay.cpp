@@ -1,0 +1,891 @@
+// apply_step: each declarative step checked against the schema model, then applied to it.
+#include "replay.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include "naming.hpp"
+#include "types.hpp"
+
+namespace migc::compiler {
+namespace {
+
+namespace ast = dsl::ast;
+using model::object_key;
+
+template <typename... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <typename... F>
+overloaded(F...) -> overloaded<F...>;
+
+std::string shown(object_key const& key) {
+  return key.first == "public" ? key.second : key.first + "." + key.second;
+}
+
+std::string joined(std::vector<std::string> const& names) {
+  std::string out;
+  for (auto const& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::vector<std::string> names_of(std::vector<ast::identifier> const& ids) {
+  std::vector<std::string> out;
+  for (auto const& id : ids) out.push_back(id.name);
+  return out;
+}
+
+/// Reports and checks on behalf of one step.
+class replayer {
+ public:
+  replayer(model::schema& model, step_context const& context) : m_model(model), m_context(context) {}
+
+  bool apply(ast::step const& step) {
+    return std::visit(
+        overloaded{
+            [&](ast::raw_sql_step const&) {
+              m_model.complete = false;  // opaque: it may create or drop anything
+              return true;
+            },
+            [&](ast::irreversible_step const&) { return true; },
+            [&](auto const& s) { return apply_declarative(s); },
+        },
+        step);
+  }
+
+ private:
+  // ------------------------------------------------------------ reporting
+
+  bool error(std::string code, ast::node const& at, std::string message,
+             std::optional<std::string> help = std::nullopt, std::vector<dsl::note> notes = {}) {
+    dsl::diagnostic d;
+    d.code = std::move(code);
+    d.where = {m_context.file, at.where};
+    d.message = std::move(message);
+    d.help = std::move(help);
+    d.notes = std::move(notes);
+    m_context.out->report(std::move(d));
+    return false;
+  }
+
+  static std::vector<dsl::note> defined_here(model::origin const& origin, std::string what) {
+    if (!origin.where.file) return {};
+    return {dsl::note{origin.where, std::move(what)}};
+  }
+
+  // ------------------------------------------------------------ lookups
+
+  model::table* find_table(object_key const& key) {
+    auto const it = m_model.tables.find(key);
+    return it == m_model.tables.end() ? nullptr : &it->second;
+  }
+
+  /// The table, or an error when the model is sure it does not exist.
+  /// `missing_ok` (an unknown table in an incomplete model) is then true.
+  model::table* require_table(ast::qualified_name const& name, bool& missing_ok) {
+    object_key const key = key_of(name);
+    if (auto* t = find_table(key)) return t;
+    missing_ok = !m_model.complete;
+    if (missing_ok) return nullptr;
+    std::vector<std::string> known;
+    for (auto const& [k, t] : m_model.tables) known.push_back(shown(k));
+    auto const close = closest_name(shown(key), known);
+    error("unknown-table", name, fmt::format("table '{}' does not exist", shown(key)),
+          close ? std::optional<std::string>(fmt::format("did you mean '{}'?", *close)) : std::nullopt);
+    return nullptr;
+  }
+
+  model::column* require_column(model::table& table, ast::identifier const& name) {
+    if (auto* c = table.find_column(name.name)) return c;
+    std::vector<std::string> known;
+    for (auto const& c : table.columns) known.push_back(c.name);
+    auto const close = closest_name(name.name, known);
+    error("unknown-column", name,
+          fmt::format("column '{}' does not exist in table '{}'", name.name, shown(table.key)),
+          close ? std::optional<std::string>(fmt::format("did you mean '{}'?", *close)) : std::nullopt,
+          defined_here(table.defined, fmt::format("table '{}' is created here", shown(table.key))));
+    return nullptr;
+  }
+
+  bool require_schema(std::string const& schema, ast::node const& at) {
+    if (m_model.schemas.count(schema) || !m_model.complete) return true;
+    return error("unknown-schema", at, fmt::format("schema '{}' does not exist", schema),
+                 fmt::format("create it first: 'create schema {}'", schema));
+  }
+
+  /// The origin of a relation (table, index, key constraint) named `key`, if one exists.
+  std::optional<model::origin> relation(object_key const& key) const {
+    if (auto const t = m_model.tables.find(key); t != m_model.tables.end()) return t->second.defined;
+    if (auto const i = m_model.indexes.find(key); i != m_model.indexes.end()) return i->second.defined;
+    for (auto const& [k, t] : m_model.tables) {
+      if (k.first != key.first) continue;
+      for (auto const& c : t.constraints) {
+        bool const has_index = c.kind == model::constraint_kind::primary_key ||
+                               c.kind == model::constraint_kind::unique;
+        if (has_index && c.name == key.second) return c.defined;
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool relation_names_free(object_key const& key, ast::node const& at, std::string_view what) {
+    auto const existing = relation(key);
+    if (!existing) return true;
+    return error("duplicate-name", at, fmt::format("{} '{}' already exists", what, shown(key)),
+                 std::nullopt, defined_here(*existing, fmt::format("'{}' is created here", key.second)));
+  }
+
+  model::origin here(ast::node const& at) const { return {{m_context.file, at.where}, m_context.revision}; }
+
+  // ------------------------------------------------------------ types
+
+  /// Resolves a type (aliases, enum schema) or reports it unknown with the closest known name.
+  std::optional<ast::type_name> resolve_type(ast::type_name const& written) {
+    ast::type_name type = normalized(written);
+    if (type.schema.empty() && builtin_type(type.name)) return type;
+    object_key const key{type.schema.empty() ? "public" : type.schema, type.name};
+    if (m_model.enums.count(key)) {
+      type.schema = key.first;
+      return type;
+    }
+    for (auto const& [extension, origin] : m_model.extensions) {
+      for (auto const t : extension_types(extension)) {
+        if (type.schema.empty() && t == type.name) return type;
+      }
+    }
+    if (!m_model.complete) return type;  // perhaps created by raw sql
+    if (auto const extension = extension_of(type.name)) {
+      return report_unknown_type(written, key, fmt::format("type '{}' comes with extension '{}': add 'create "
+                                                           "extension {}' in this or an earlier revision",
+                                                           type.name, *extension, *extension));
+    }
+    std::vector<std::string> known{"string", "str", "datetime", "long", "int64", "double", "float64"};
+    for (auto const name : builtin_type_names()) known.emplace_back(name);
+    for (auto const& [k, e] : m_model.enums) known.push_back(shown(k));
+    auto close = closest_name(type.name, known);
+    if (close) close = suggestion_for(*close);
+    return report_unknown_type(written, key,
+                               close ? std::optional<std::string>(fmt::format("did you mean '{}'?", *close))
+                                     : std::nullopt);
+  }
+
+  std::optional<ast::type_name> report_unknown_type(ast::node const& at, object_key const& key,
+                                                    std::optional<std::string> help) {
+    error("unknown-type", at, fmt::format("unknown type '{}'", shown(key)), std::move(help));
+    return std::nullopt;
+  }
+
+  /// Names users bring from other languages map to the PostgreSQL type they mean.
+  static std::string suggestion_for(std::string const& name) {
+    if (name == "string" || name == "str") return "text";
+    if (name == "datetime") return "timestamptz";
+    if (name == "long" || name == "int64") return "bigint";
+    if (name == "double" || name == "float64") return "double precision";
+    return name;
+  }
+
+  // ------------------------------------------------------------ columns
+
+  /// Builds a column and the constraints it declares inline; false on error.
+  bool build_column(model::table& table, ast::identifier const& name, ast::type_name const& type,
+                    std::vector<ast::column_constraint> const& constraints, std::vector<model::constraint>& out) {
+    auto const resolved = resolve_type(type);
+    if (!resolved) return false;
+    model::column column;
+    column.name = name.name;
+    column.type = *resolved;
+    column.defined = here(name);
+    std::optional<bool> nullability;
+    bool ok = true;
+    for (auto const& c : constraints) {
+      ok = std::visit(
+               overloaded{
+                   [&](ast::nullability const& n) {
+                     if (nullability && *nullability != n.not_null) {
+                       return error("conflicting-constraints", n,
+                                    fmt::format("column '{}' is declared both null and not null", name.name));
+                     }
+                     nullability = n.not_null;
+                     column.not_null = n.not_null;
+                     return true;
+                   },
+                   [&](ast::default_value const& d) {
+                     column.default_sql = d.expression.text;
+                     return true;
+                   },
+                   [&](ast::key_marker const& k) {
+                     out.push_back(key_constraint(table, k.primary, {name.name}, std::nullopt, k));
+                     if (k.primary) column.not_null = true;
+                     return true;
+                   },
+                   [&](ast::references_clause const& r) {
+                     auto fk = foreign_key_constraint(table, {name.name}, r, std::nullopt, r, &column);
+                     if (fk) out.push_back(std::move(*fk));
+                     return fk.has_value() || !m_model.complete;
+                   },
+                   [&](ast::check_clause const& c) {
+                     model::constraint check;
+                     check.kind = model::constraint_kind::check;
+                     check.name = choose_constraint_name(table, {name.name}, "check", out);
+                     check.check_sql = c.expression.text;
+                     check.defined = here(c);
+                     out.push_back(std::move(check));
+                     return true;
+                   },
+                   [&](ast::identity_clause const& i) {
+                     auto const storage = column.type.name;
+                     if (storage != "smallint" && storage != "integer" && storage != "bigint") {
+                       return error("identity-type", i,
+                                    fmt::format("identity column '{}' must be smallint, integer or bigint",
+                                                name.name));
+                     }
+                     column.identity_always = i.always;
+                     column.not_null = true;
+                     return true;
+                   },
+               },
+               c) &&
+           ok;
+    }
+    if (column.identity_always && column.default_sql) {
+      ok = error("conflicting-constraints", name,
+                 fmt::format("identity column '{}' cannot also have a default", name.name));
+    }
+    if (ok) m_new_columns.push_back(std::move(column));
+    return ok;
+  }
+
+  // ------------------------------------------------------------ constraints
+
+  std::vector<std::string> constraint_names_in_schema(std::string const& schema,
+                                                      std::vector<model::constraint> const& pending) const {
+    std::vector<std::string> names;
+    for (auto const& [k, t] : m_model.tables) {
+      if (k.first != schema) continue;
+      for (auto const& c : t.constraints) names.push_back(c.name);
+    }
+    for (auto const& c : pending) names.push_back(c.name);
+    return names;
+  }
+
+  std::string choose_constraint_name(model::table const& table, std::vector<std::string> const& columns,
+                                     std::string_view label, std::vector<model::constraint> const& pending) const {
+    auto used = constraint_names_in_schema(table.key.first, pending);
+    bool const is_index = label == "pkey" || label == "key";
+    if (is_index) {
+      for (auto const& [k, t] : m_model.tables) {
+        if (k.first == table.key.first) used.push_back(k.second);
+      }
+      for (auto const& [k, i] : m_model.indexes) {
+        if (k.first == table.key.first) used.push_back(k.second);
+      }
+    }
+    std::string const joined_columns = label == "pkey" ? std::string() : join_names(columns);
+    return choose_name(table.key.second, joined_columns, label, used);
+  }
+
+  model::constraint key_constraint(model::table const& table, bool primary, std::vector<std::string> columns,
+                                   std::optional<std::string> name, ast::node const& at) {
+    model::constraint c;
+    c.kind = primary ? model::constraint_kind::primary_key : model::constraint_kind::unique;
+    c.columns = std::move(columns);
+    c.name = name ? *name : choose_constraint_name(table, c.columns, primary ? "pkey" : "key", m_new_constraints);
+    c.defined = here(at);
+    return c;
+  }
+
+  /// Checks a foreign key; `pending` is the column being defined (not yet in the table).
+  std::optional<model::constraint> foreign_key_constraint(model::table const& table, std::vector<std::string> columns,
+                                                          ast::references_clause const& r,
+                                                          std::optional<std::string> name, ast::node const& at,
+                                                          model::column const* pending) {
+    object_key const target_key = key_of(r.table);
+    model::table const* target = target_key == table.key ? &table : find_table(target_key);
+    if (!target) {
+      bool missing_ok = false;
+      require_table(r.table, missing_ok);
+      return std::nullopt;
+    }
+    std::vector<std::string> ref_columns = names_of(r.columns);
+    if (ref_columns.empty()) {
+      model::constraint const* pk = target->primary_key();
+      if (!pk) {
+        error("foreign-key-target", r, fmt::format("table '{}' has no primary key to reference", shown(target_key)),
+              "name the referenced columns: references t (column)");
+        return std::nullopt;
+      }
+      ref_columns = pk->columns;
+    }
+    if (ref_columns.size() != columns.size()) {
+      error("foreign-key-columns", r,
+            fmt::format("foreign key has {} column(s) but references {}", columns.size(), ref_columns.size()));
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      model::column const* mine = pending && pending->name == columns[i] ? pending : table.find_column(columns[i]);
+      model::column const* theirs = target->find_column(ref_columns[i]);
+      if (!theirs && target == &table) theirs = find_pending(ref_columns[i]);
+      if (!theirs) {
+        error("foreign-key-target", r,
+              fmt::format("foreign key references column '{}', which does not exist in table '{}'", ref_columns[i],
+                          shown(target_key)),
+              std::nullopt, defined_here(target->defined, fmt::format("table '{}' is created here", shown(target_key))));
+        return std::nullopt;
+      }
+      if (!mine) mine = find_pending(columns[i]);
+      if (mine && storage_type(mine->type.name) != storage_type(theirs->type.name)) {
+        error("foreign-key-type", r,
+              fmt::format("foreign key column '{}' is of type '{}' but references '{}.{}' of type '{}'", columns[i],
+                          mine->type.name, shown(target_key), theirs->name, theirs->type.name),
+              "give both columns the same type",
+              defined_here(theirs->defined, fmt::format("'{}.{}' is defined here", shown(target_key), theirs->name)));
+        return std::nullopt;
+      }
+    }
+    if (!is_unique_key(*target, ref_columns)) {
+      error("foreign-key-target", r,
+            fmt::format("no primary key or unique constraint on '{}' ({}) for the foreign key to reference",
+                        shown(target_key), joined(ref_columns)),
+            "add a unique constraint on the referenced columns");
+      return std::nullopt;
+    }
+    model::constraint c;
+    c.kind = model::constraint_kind::foreign_key;
+    c.columns = columns;
+    c.ref_table = target_key;
+    c.ref_columns = ref_columns;
+    c.on_delete = r.on_delete;
+    c.name = name ? *name : choose_constraint_name(table, columns, "fkey", m_new_constraints);
+    c.defined = here(at);
+    return c;
+  }
+
+  bool is_unique_key(model::table const& target, std::vector<std::string> const& columns) const {
+    auto const matches = [&](model::constraint const& c) {
+      return (c.kind == model::constraint_kind::primary_key || c.kind == model::constraint_kind::unique) &&
+             c.columns == columns;
+    };
+    return std::any_of(target.constraints.begin(), target.constraints.end(), matches) ||
+           std::any_of(m_new_constraints.begin(), m_new_constraints.end(), matches);
+  }
+
+  model::column const* find_pending(std::string const& name) const {
+    auto const it = std::find_if(m_new_columns.begin(), m_new_columns.end(),
+                                 [&](model::column const& c) { return c.name == name; });
+    return it == m_new_columns.end() ? nullptr : &*it;
+  }
+
+  /// A table-level constraint of `table` (columns must exist, in the table or pending).
+  std::optional<model::constraint> table_constraint(model::table const& table, ast::constraint_body const& body,
+                                                    std::optional<std::string> name, ast::node const& at) {
+    auto const check_columns = [&](std::vector<ast::identifier> const& columns) {
+      for (auto const& c : columns) {
+        if (!table.find_column(c.name) && !find_pending(c.name)) {
+          error("unknown-column", c,
+                fmt::format("column '{}' does not exist in table '{}'", c.name, shown(table.key)));
+          return false;
+        }
+      }
+      return true;
+    };
+    return std::visit(
+        overloaded{
+            [&](ast::key_columns const& k) -> std::optional<model::constraint> {
+              if (!check_columns(k.columns)) return std::nullopt;
+              return key_constraint(table, k.primary, names_of(k.columns), name, at);
+            },
+            [&](ast::foreign_key const& f) -> std::optional<model::constraint> {
+              if (!check_columns(f.columns)) return std::nullopt;
+              return foreign_key_constraint(table, names_of(f.columns), f.references, name, at, nullptr);
+            },
+            [&](ast::check_clause const& c) -> std::optional<model::constraint> {
+              if (!name) {
+                error("unnamed-check", c, "a table-level check constraint needs a name",
+                      "write 'constraint <name> check (...)'");
+                return std::nullopt;
+              }
+              model::constraint check;
+              check.kind = model::constraint_kind::check;
+              check.name = *name;
+              check.check_sql = c.expression.text;
+              check.defined = here(at);
+              return check;
+            },
+        },
+        body);
+  }
+
+  /// Adds new constraints to a table: one primary key, unique names.
+  bool add_constraints(model::table& table, std::vector<model::constraint> constraints) {
+    bool ok = true;
+    for (auto& c : constraints) {
+      if (auto const* existing = table.find_constraint(c.name)) {
+        ok = error("duplicate-constraint", node_at(c), fmt::format("constraint '{}' already exists on table '{}'", c.name, shown(table.key)),
+                   std::nullopt, defined_here(existing->defined, fmt::format("'{}' is created here", c.name)));
+        continue;
+      }
+      if (c.kind == model::constraint_kind::primary_key && table.primary_key()) {
+        ok = error("duplicate-primary-key", node_at(c),
+                   fmt::format("table '{}' already has a primary key", shown(table.key)), std::nullopt,
+                   defined_here(table.primary_key()->defined, "the primary key is defined here"));
+        continue;
+      }
+      if (c.kind == model::constraint_kind::primary_key) {
+        for (auto const& name : c.columns) {
+          if (auto* column = table.find_column(name)) column->not_null = true;
+        }
+      }
+      table.constraints.push_back(std::move(c));
+    }
+    return ok;
+  }
+
+  /// The span a constraint was defined at, as a node to point diagnostics at.
+  static ast::node node_at(model::constraint const& c) { return ast::node{c.defined.where.range}; }
+
+  // ------------------------------------------------------------ steps
+
+  bool apply_declarative(ast::create_table_step const& s) {
+    object_key const key = key_of(s.table);
+    if (!require_schema(key.first, s.table)) return false;
+    if (s.if_not_exists && relation(key)) return true;
+    if (!relation_names_free(key, s.table, "table")) return false;
+    model::table table;
+    table.key = key;
+    table.defined = here(s.table);
+    bool ok = true;
+    for (auto const& element : s.elements) {
+      if (auto const* c = std::get_if<ast::column_def>(&element)) {
+        if (find_pending(c->name.name)) {
+          ok = error("duplicate-column", c->name, fmt::format("column '{}' is defined twice", c->name.name));
+          continue;
+        }
+        ok = build_column(table, c->name, c->type, c->constraints, m_new_constraints) && ok;
+      }
+    }
+    for (auto const& element : s.elements) {
+      if (auto const* c = std::get_if<ast::table_constraint>(&element)) {
+        std::optional<std::string> name;
+        if (c->name) name = c->name->name;
+        auto constraint = table_constraint(table, c->body, name, *c);
+        if (constraint) m_new_constraints.push_back(std::move(*constraint));
+        ok = (constraint.has_value() || !m_model.complete) && ok;
+      }
+    }
+    if (!ok) return false;
+    table.columns = std::move(m_new_columns);
+    if (!add_constraints(table, std::move(m_new_constraints))) return false;
+    m_model.tables.emplace(key, std::move(table));
+    return true;
+  }
+
+  /// Foreign keys of other tables that reference `key` (optionally only `column`).
+  std::vector<std::pair<model::table*, model::constraint const*>> referencing(object_key const& key,
+                                                                            std::string const* column = nullptr) {
+    std::vector<std::pair<model::table*, model::constraint const*>> found;
+    for (auto& [k, t] : m_model.tables) {
+      for (auto const& c : t.constraints) {
+        if (c.kind != model::constraint_kind::foreign_key || c.ref_table != key) continue;
+        if (k == key && !column) continue;  // self-reference goes with the table
+        bool const uses = !column || std::count(c.ref_columns.begin(), c.ref_columns.end(), *column);
+        if (uses) found.emplace_back(&t, &c);
+      }
+    }
+    return found;
+  }
+
+  static void remove_constraint(model::table& t, std::string const& name) {
+    t.constraints.erase(std::remove_if(t.constraints.begin(), t.constraints.end(),
+                                       [&](model::constraint const& c) { return c.name == name; }),
+                        t.constraints.end());
+  }
+
+  bool apply_declarative(ast::drop_table_step const& s) {
+    object_key const key = key_of(s.table);
+    if (s.if_exists && !find_table(key)) return true;
+    bool missing_ok = false;
+    model::table* table = require_table(s.table, missing_ok);
+    if (!table) return missing_ok;
+    auto const users = referencing(key);
+    if (!users.empty() && !s.cascade) {
+      auto const& [other, fk] = users.front();
+      return error("table-in-use", s.table,
+                   fmt::format("table '{}' is referenced by foreign key '{}' of table '{}'", shown(key), fk->name,
+                               shown(other->key)),
+                   "drop the foreign key first, or write 'drop table ... cascade'",
+                   defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
+    }
+    for (auto& [other, fk] : users) remove_constraint(*other, std::string(fk->name));
+    drop_indexes_of(key, nullptr);
+    m_model.tables.erase(key);
+    return true;
+  }
+
+  /// Indexes on table `key` (optionally only those using `column`).
+  std::vector<object_key> indexes_of(object_key const& table, std::string const* column) const {
+    std::vector<object_key> found;
+    for (auto const& [k, i] : m_model.indexes) {
+      if (k.first != table.first || i.table != table.second) continue;
+      if (!column || std::count(i.columns.begin(), i.columns.end(), *column)) found.push_back(k);
+    }
+    return found;
+  }
+
+  void drop_indexes_of(object_key const& table, std::string const* column) {
+    for (auto const& k : indexes_of(table, column)) m_model.indexes.erase(k);
+  }
+
+  bool apply_declarative(ast::rename_table_step const& s) {
+    object_key const key = key_of(s.table);
+    bool missing_ok = false;
+    model::table* table = require_table(s.table, missing_ok);
+    if (!table) return missing_ok;
+    object_key const target{key.first, s.to.name};
+    if (!relation_names_free(target, s.to, "relation")) return false;
+    for (auto& [k, t] : m_model.tables) {
+      for (auto& c : t.constraints) {
+        if (c.ref_table == key) c.ref_table = target;
+      }
+    }
+    for (auto& [k, i] : m_model.indexes) {
+      if (k.first == key.first && i.table == key.second) i.table = target.second;
+    }
+    model::table moved = std::move(*table);
+    moved.key = target;
+    m_model.tables.erase(key);
+    m_model.tables.emplace(target, std::move(moved));
+    return true;
+  }
+
+  bool apply_declarative(ast::add_column_step const& s) {
+    bool missing_ok = false;
+    model::table* table = require_table(s.column.table, missing_ok);
+    if (!table) return missing_ok;
+    if (auto const* existing = table->find_column(s.column.column.name)) {
+      if (s.if_not_exists) return true;
+      return error("duplicate-column", s.column.column,
+                   fmt::format("column '{}' already exists in table '{}'", s.column.column.name, shown(table->key)),
+                   std::nullopt, defined_here(existing->defined, fmt::format("'{}' is defined here", existing->name)));
+    }
+    if (!build_column(*table, s.column.column, s.type, s.constraints, m_new_constraints)) return false;
+    table->columns.push_back(std::move(m_new_columns.front()));
+    return add_constraints(*table, std::move(m_new_constraints));
+  }
+
+  bool apply_declarative(ast::drop_column_step const& s) {
+    bool missing_ok = false;
+    model::table* table = require_table(s.column.table, missing_ok);
+    if (!table) return missing_ok;
+    std::string const& name = s.column.column.name;
+    if (s.if_exists && !table->find_column(name)) return true;
+    if (!require_column(*table, s.column.column)) return false;
+    if (!s.cascade && !column_unused(*table, s.column.column)) return false;
+    for (auto& [other, fk] : referencing(table->key, &name)) remove_constraint(*other, std::string(fk->name));
+    std::vector<std::string> involved;
+    for (auto const& c : table->constraints) {
+      if (std::count(c.columns.begin(), c.columns.end(), name)) involved.push_back(c.name);
+    }
+    for (auto const& c : involved) remove_constraint(*table, c);
+    drop_indexes_of(table->key, &name);
+    table->columns.erase(std::remove_if(table->columns.begin(), table->columns.end(),
+                                        [&](model::column const& c) { return c.name == name; }),
+                         table->columns.end());
+    return true;
+  }
+
+  /// Without cascade a column still used by an index or a foreign key cannot go.
+  bool column_unused(model::table& table, ast::identifier const& column) {
+    std::string const& name = column.name;
+    std::string const help = "drop the dependent object first, or write 'drop column ... cascade'";
+    for (auto const& k : indexes_of(table.key, &name)) {
+      auto const& i = m_model.indexes.at(k);
+      return error("column-in-use", column, fmt::format("column '{}' is used by index '{}'", name, k.second), help,
+                   defined_here(i.defined, fmt::format("'{}' is created here", k.second)));
+    }
+    for (auto const& c : table.constraints) {
+      bool const multi_or_fk = c.kind == model::constraint_kind::foreign_key || c.columns.size() > 1;
+      if (multi_or_fk && std::count(c.columns.begin(), c.columns.end(), name)) {
+        return error("column-in-use", column, fmt::format("column '{}' is used by constraint '{}'", name, c.name),
+                     help, defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
+      }
+    }
+    for (auto const& [other, fk] : referencing(table.key, &name)) {
+      return error("column-in-use", column,
+                   fmt::format("column '{}' is referenced by foreign key '{}' of table '{}'", name, fk->name,
+                               shown(other->key)),
+                   help, defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
+    }
+    return true;
+  }
+
+  bool apply_declarative(ast::rename_column_step const& s) {
+    bool missing_ok = false;
+    model::table* table = require_table(s.column.table, missing_ok);
+    if (!table) return missing_ok;
+    model::column* column = require_column(*table, s.column.column);
+    if (!column) return false;
+    std::string const from = column->name;
+    std::string const& to = s.to.name;
+    if (auto const* existing = table->find_column(to)) {
+      return error("duplicate-column", s.to, fmt::format("column '{}' already exists in table '{}'", to, shown(table->key)),
+                   std::nullopt, defined_here(existing->defined, fmt::format("'{}' is defined here", to)));
+    }
+    column->name = to;
+    auto const rename = [&](std::vector<std::string>& names) { std::replace(names.begin(), names.end(), from, to); };
+    for (auto& c : table->constraints) rename(c.columns);
+    for (auto& [k, t] : m_model.tables) {
+      for (auto& c : t.constraints) {
+        if (c.ref_table == table->key) rename(c.ref_columns);
+      }
+    }
+    for (auto& [k, i] : m_model.indexes) {
+      if (k.first == table->key.first && i.table == table->key.second) rename(i.columns);
+    }
+    return true;
+  }
+
+  bool apply_declarative(ast::alter_column_step const& s) {
+    bool missing_ok = false;
+    model::table* table = require_table(s.column.table, missing_ok);
+    if (!table) return missing_ok;
+    model::column* column = require_column(*table, s.column.column);
+    if (!column) return false;
+    return std::visit(
+        overloaded{
+            [&](ast::set_type const& t) {
+              auto const resolved = resolve_type(t.type);
+              if (resolved) column->type = *resolved;
+              return resolved.has_value();
+            },
+            [&](ast::set_not_null const& n) {
+              model::constraint const* pk = table->primary_key();
+              if (!n.not_null && pk && std::count(pk->columns.begin(), pk->columns.end(), column->name)) {
+                return error("column-in-primary-key", s.column.column,
+                             fmt::format("column '{}' is in the primary key and cannot be nullable", column->name),
+                             std::nullopt, defined_here(pk->defined, "the primary key is defined here"));
+              }
+              column->not_null = n.not_null;
+              return true;
+            },
+            [&](ast::set_default const& d) {
+              if (d.expression) {
+                column->default_sql = d.expression->text;
+              } else {
+                column->default_sql.reset();
+              }
+              return true;
+            },
+        },
+        s.action);
+  }
+
+  bool apply_declarative(ast::create_index_step const& s) {
+    bool missing_ok = false;
+    model::table* table = require_table(s.table, missing_ok);
+    if (!table) return missing_ok;
+    object_key const key{table->key.first, s.name.name};
+    if (s.if_not_exists && relation(key)) return true;
+    if (!relation_names_free(key, s.name, "relation")) return false;
+    for (auto const& c : s.columns) {
+      if (!require_column(*table, c)) return false;
+    }
+    model::index index;
+    index.key = key;
+    index.table = table->key.second;
+    index.columns = names_of(s.columns);
+    index.unique = s.unique;
+    index.where_sql = s.where_clause ? s.where_clause->text : "";
+    index.defined = here(s.name);
+    m_model.indexes.emplace(key, std::move(index));
+    return true;
+  }
+
+  bool apply_declarative(ast::drop_index_step const& s) {
+    object_key const key = key_of(s.name);
+    if (m_model.indexes.erase(key) || s.if_exists || !m_model.complete) return true;
+    if (auto const existing = relation(key)) {
+      return error("not-an-index", s.name, fmt::format("'{}' is not an index that 'drop index' can drop", shown(key)),
+                   "an index behind a primary key or unique constraint goes with 'drop constraint'",
+                   defined_here(*existing, fmt::format("'{}' is created here", key.second)));
+    }
+    return error("unknown-index", s.name, fmt::format("index '{}' does not exist", shown(key)));
+  }
+
+  bool apply_declarative(ast::add_constraint_step const& s) {
+    bool missing_ok = false;
+    model::table* table = require_table(s.table, missing_ok);
+    if (!table) return missing_ok;
+    bool const has_index = !std::holds_alternative<ast::foreign_key>(s.body) &&
+                           !std::holds_alternative<ast::check_clause>(s.body);
+    if (has_index && !relation_names_free({table->key.first, s.name.name}, s.name, "relation")) return false;
+    auto constraint = table_constraint(*table, s.body, s.name.name, s.name);
+    if (!constraint) return !m_model.complete;
+    return add_constraints(*table, {std::move(*constraint)});
+  }
+
+  bool apply_declarative(ast::drop_constraint_step const& s) {
+    bool missing_ok = false;
+    model::table* table = require_table(s.table, missing_ok);
+    if (!table) return missing_ok;
+    model::constraint const* c = table->find_constraint(s.name.name);
+    if (!c) {
+      if (!m_model.complete) return true;
+      return error("unknown-constraint", s.name,
+                   fmt::format("constraint '{}' does not exist on table '{}'", s.name.name, shown(table->key)));
+    }
+    for (auto const& [other, fk] : referencing(table->key)) {
+      if (fk->ref_columns == c->columns && c->kind != model::constraint_kind::check &&
+          c->kind != model::constraint_kind::foreign_key) {
+        return error("constraint-in-use", s.name,
+                     fmt::format("constraint '{}' is needed by foreign key '{}' of table '{}'", c->name, fk->name,
+                                 shown(other->key)),
+                     "drop the foreign key first",
+                     defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
+      }
+    }
+    remove_constraint(*table, s.name.name);
+    return true;
+  }
+
+  bool apply_declarative(ast::create_enum_step const& s) {
+    object_key const key = key_of(s.name);
+    if (!require_schema(key.first, s.name)) return false;
+    if (auto const existing = m_model.enums.find(key); existing != m_model.enums.end()) {
+      return error("duplicate-type", s.name, fmt::format("type '{}' already exists", shown(key)), std::nullopt,
+                   defined_here(existing->second.defined, fmt::format("'{}' is created here", shown(key))));
+    }
+    model::enum_type e;
+    e.key = key;
+    e.defined = here(s.name);
+    for (auto const& v : s.values) {
+      if (std::count(e.values.begin(), e.values.end(), v.value)) {
+        return error("duplicate-enum-value", v, fmt::format("value '{}' appears twice in type '{}'", v.value, shown(key)));
+      }
+      e.values.push_back(v.value);
+    }
+    m_model.enums.emplace(key, std::move(e));
+    return true;
+  }
+
+  bool apply_declarative(ast::drop_type_step const& s) {
+    object_key const key = key_of(s.name);
+    if (!m_model.enums.count(key)) {
+      if (s.if_exists || !m_model.complete) return true;
+      return error("unknown-type", s.name, fmt::format("type '{}' does not exist", shown(key)));
+    }
+    for (auto const& [k, t] : m_model.tables) {
+      for (auto const& c : t.columns) {
+        if (c.type.schema == key.first && c.type.name == key.second) {
+          return error("type-in-use", s.name,
+                       fmt::format("type '{}' is used by column '{}.{}'", shown(key), shown(k), c.name),
+                       "drop or change the column first",
+                       defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
+        }
+      }
+    }
+    m_model.enums.erase(key);
+    return true;
+  }
+
+  bool apply_declarative(ast::add_enum_value_step const& s) {
+    object_key const key = key_of(s.type);
+    auto const it = m_model.enums.find(key);
+    if (it == m_model.enums.end()) {
+      if (!m_model.complete) return true;
+      return error("unknown-type", s.type, fmt::format("type '{}' does not exist", shown(key)));
+    }
+    auto& values = it->second.values;
+    if (std::count(values.begin(), values.end(), s.value.value)) {
+      return error("duplicate-enum-value", s.value,
+                   fmt::format("type '{}' already has the value '{}'", shown(key), s.value.value), std::nullopt,
+                   defined_here(it->second.defined, fmt::format("'{}' is created here", shown(key))));
+    }
+    auto where = values.end();
+    if (s.position) {
+      where = std::find(values.begin(), values.end(), s.position->neighbour.value);
+      if (where == values.end()) {
+        return error("unknown-enum-value", s.position->neighbour,
+                     fmt::format("type '{}' has no value '{}'", shown(key), s.position->neighbour.value));
+      }
+      if (!s.position->before) ++where;
+    }
+    values.insert(where, s.value.value);
+    it->second.value_added_in[s.value.value] = m_context.revision;
+    return true;
+  }
+
+  bool apply_declarative(ast::create_schema_step const& s) {
+    if (auto const existing = m_model.schemas.find(s.name.name); existing != m_model.schemas.end()) {
+      if (s.if_not_exists) return true;
+      return error("duplicate-schema", s.name, fmt::format("schema '{}' already exists", s.name.name), std::nullopt,
+                   defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
+    }
+    m_model.schemas.emplace(s.name.name, here(s.name));
+    return true;
+  }
+
+  bool apply_declarative(ast::drop_schema_step const& s) {
+    if (!m_model.schemas.count(s.name.name)) {
+      if (s.if_exists || !m_model.complete) return true;
+      return error("unknown-schema", s.name, fmt::format("schema '{}' does not exist", s.name.name));
+    }
+    bool const empty = std::none_of(m_model.tables.begin(), m_model.tables.end(),
+                                    [&](auto const& t) { return t.first.first == s.name.name; }) &&
+                       std::none_of(m_model.enums.begin(), m_model.enums.end(),
+                                    [&](auto const& e) { return e.first.first == s.name.name; });
+    if (!empty && !s.cascade) {
+      return error("schema-in-use", s.name, fmt::format("schema '{}' is not empty", s.name.name),
+                   "drop its objects first, or write 'drop schema ... cascade'");
+    }
+    auto const in_schema = [&](auto const& entry) { return entry.first.first == s.name.name; };
+    for (auto* map : {&m_model.tables}) {
+      for (auto it = map->begin(); it != map->end();) it = in_schema(*it) ? map->erase(it) : std::next(it);
+    }
+    for (auto it = m_model.indexes.begin(); it != m_model.indexes.end();)
+      it = in_schema(*it) ? m_model.indexes.erase(it) : std::next(it);
+    for (auto it = m_model.enums.begin(); it != m_model.enums.end();)
+      it = in_schema(*it) ? m_model.enums.erase(it) : std::next(it);
+    m_model.schemas.erase(s.name.name);
+    return true;
+  }
+
+  bool apply_declarative(ast::create_extension_step const& s) {
+    if (auto const existing = m_model.extensions.find(s.name.name); existing != m_model.extensions.end()) {
+      if (s.if_not_exists) return true;
+      return error("duplicate-extension", s.name, fmt::format("extension '{}' already exists", s.name.name),
+                   std::nullopt, defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
+    }
+    m_model.extensions.emplace(s.name.name, here(s.name));
+    return true;
+  }
+
+  bool apply_declarative(ast::drop_extension_step const& s) {
+    if (m_model.extensions.erase(s.name.name) || s.if_exists || !m_model.complete) return true;
+    return error("unknown-extension", s.name, fmt::format("extension '{}' does not exist", s.name.name));
+  }
+
+  model::schema& m_model;
+  step_context const& m_context;
+  /// Columns and constraints of the step under construction, before they join their table.
+  std::vector<model::column> m_new_columns;
+  std::vector<model::constraint> m_new_constraints;
+};
+
+}  // namespace
+
+model::object_key key_of(ast::qualified_name const& name) {
+  return {name.schema.empty() ? "public" : name.schema, name.name};
+}
+
+bool apply_step(model::schema& model, ast::step const& step, step_context const& context) {
+  // Work on a copy so a failed step leaves the model as it was.
+  model::schema scratch = model;
+  if (!replayer(scratch, context).apply(step)) return false;
+  model = std::move(scratch);
+  return true;
+}
+
+}  // namespace migc::compiler

@@ -1,0 +1,59 @@
+// Replaying steps on the schema model: checks, derived inverses, lock knowledge.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <migc/dsl/ast.hpp>
+#include <migc/dsl/diagnostics.hpp>
+
+#include "model.hpp"
+
+namespace migc::compiler {
+
+/// Where the step being replayed comes from.
+struct step_context {
+  dsl::source_file const* file = nullptr;
+  std::uint64_t revision = 0;
+  dsl::diagnostic_engine* out = nullptr;
+};
+
+/**
+ * Checks that `step` fits `model` (objects exist or do not, types are
+ * known, foreign keys match, nothing still in use is dropped) and applies
+ * it. Every problem is reported with a note at the step that created the
+ * object involved. Returns false on error; the model is then left as it was
+ * for this step. Raw sql marks the model incomplete (see model::schema).
+ */
+bool apply_step(model::schema& model, dsl::ast::step const& step, step_context const& context);
+
+/// The steps that undo one step, or why there are none.
+struct inverse {
+  std::vector<dsl::ast::step> steps;  ///< in the order to run them
+  std::optional<std::string> impossible;
+};
+
+/// Derives the inverse of `step` from the model *before* the step; the
+/// inverse steps carry the span of `step`.
+[[nodiscard]] inverse inverse_of(dsl::ast::step const& step, model::schema const& before);
+
+/// The strongest table lock a step takes in PostgreSQL 15, and whether it rewrites the table.
+struct lock_info {
+  std::string_view lock;  ///< "ACCESS EXCLUSIVE", "SHARE", ..., "none", or "unknown" for raw sql
+  bool rewrites = false;
+};
+
+[[nodiscard]] lock_info lock_of(dsl::ast::step const& step, model::schema const& before);
+
+/// Steps that build `schema` from an empty database, in an order that
+/// works: schemas, extensions, enum types, tables (without foreign keys),
+/// foreign keys, indexes. Used to print the head schema.
+[[nodiscard]] std::vector<dsl::ast::step> rebuild_steps(model::schema const& schema);
+
+/// `(schema or "public", name)`.
+[[nodiscard]] model::object_key key_of(dsl::ast::qualified_name const& name);
+
+}  // namespace migc::compiler

@@ -1,0 +1,180 @@
+// The per-revision pipeline: lint, replay, SQL generation, derived downgrade, downgrade proof.
+#include "revision_compiler.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <variant>
+
+#include <fmt/format.h>
+
+#include <migc/compiler/checksum.hpp>
+
+#include "lint.hpp"
+#include "render.hpp"
+#include "replay.hpp"
+
+namespace migc::compiler {
+namespace {
+
+namespace ast = dsl::ast;
+
+bool is_irreversible(ast::step const& step) { return std::holds_alternative<ast::irreversible_step>(step); }
+bool is_raw(ast::step const& step) { return std::holds_alternative<ast::raw_sql_step>(step); }
+
+/// The SQL of a raw step without surrounding blank space, and the line it starts on.
+compiled_step compile_raw_step(dsl::source_file const& file, ast::raw_sql_step const& sql) {
+  std::string_view body = sql.body;
+  std::size_t const first = body.find_first_not_of(" \t\r\n");
+  compiled_step out{"", file.position(sql.body_offset).line, "unknown", false};
+  if (first == std::string_view::npos) return out;
+  std::size_t const last = body.find_last_not_of(" \t\r\n");
+  auto const offset = static_cast<std::uint32_t>(sql.body_offset + first);
+  out.sql = std::string(body.substr(first, last - first + 1));
+  out.line = file.position(offset).line;
+  return out;
+}
+
+compiled_step compile_step(dsl::source_file const& file, ast::step const& step, model::schema const& before) {
+  if (auto const* sql = std::get_if<ast::raw_sql_step>(&step)) return compile_raw_step(file, *sql);
+  lock_info const lock = lock_of(step, before);
+  return {step_sql(step), file.position(ast::node_of(step).where.begin).line, std::string(lock.lock),
+          lock.rewrites};
+}
+
+class revision_compiler {
+ public:
+  revision_compiler(parsed_revision const& r, dsl::diagnostic_engine& out, model::schema& model)
+      : m_r(r), m_file(*r.file), m_out(out), m_model(model), m_before(model) {}
+
+  compiled_revision run() {
+    std::size_t const errors = m_out.error_count();
+    compiled_revision out = header();
+    upgrade(out);
+    // After a failed upgrade step the downgrade's problems are echoes.
+    if (m_out.error_count() == errors) downgrade(out);
+    // A failed step leaves the model short of what later revisions expect:
+    // stop checking references from here on rather than report echoes.
+    if (m_out.error_count() != errors) m_model.complete = false;
+    return out;
+  }
+
+ private:
+  compiled_revision header() const {
+    auto const& syntax = m_r.syntax;
+    compiled_revision out;
+    out.id = syntax.id.digits;
+    out.number = m_r.number;
+    out.parent = syntax.parent ? syntax.parent->digits : "";
+    out.description = syntax.description;
+    out.source_file = std::filesystem::path(m_file.path()).filename().string();
+    out.source_line = m_file.position(syntax.where.begin).line;
+    out.checksum = revision_checksum(syntax);
+    out.transactional = syntax.transactional;
+    return out;
+  }
+
+  step_context context() { return {&m_file, m_r.number, &m_out}; }
+
+  void upgrade(compiled_revision& out) {
+    lint_context const lint{&m_file, m_r.number, m_r.syntax.transactional, &m_out};
+    for (auto const& step : m_r.syntax.upgrade.steps) {
+      if (is_irreversible(step)) continue;
+      compiled_step compiled = compile_step(m_file, step, m_model);
+      // Lint findings of a step that does not fit the model would only
+      // repeat its error: they are kept aside until the step applied.
+      dsl::diagnostic_engine findings(false, 0);
+      lint_step(step, compiled.sql, m_model, {lint.file, lint.revision, lint.transactional, &findings});
+      m_inverses.push_back(inverse_of(step, m_model));
+      if (apply_step(m_model, step, context())) {
+        for (auto const& d : findings.diagnostics()) m_out.report(d);
+      }
+      out.upgrade.push_back(std::move(compiled));
+    }
+  }
+
+  void downgrade(compiled_revision& out) {
+    auto const& explicit_block = m_r.syntax.downgrade;
+    if (explicit_block && std::any_of(explicit_block->steps.begin(), explicit_block->steps.end(), is_irreversible)) {
+      out.reversible = false;
+      return;
+    }
+    std::vector<ast::step> const steps = explicit_block ? explicit_block->steps : derived();
+    if (!m_derivable) return;
+    model::schema after = m_model;
+    dsl::diagnostic_engine scratch;
+    step_context const replay{&m_file, m_r.number, explicit_block ? &m_out : &scratch};
+    for (auto const& step : steps) {
+      out.downgrade.push_back(compile_step(m_file, step, after));
+      apply_step(after, step, replay);
+    }
+    if (std::any_of(steps.begin(), steps.end(), is_raw) || scratch.has_errors()) return;
+    prove(after, explicit_block ? static_cast<ast::node const&>(*explicit_block) : m_r.syntax.id);
+  }
+
+  /// The inverses of the upgrade steps, last step first; reports the steps that have none.
+  std::vector<ast::step> derived() {
+    std::vector<ast::step> steps;
+    auto const& upgrade = m_r.syntax.upgrade.steps;
+    std::size_t k = m_inverses.size();
+    for (auto it = upgrade.rbegin(); it != upgrade.rend(); ++it) {
+      if (is_irreversible(*it) || is_raw(*it)) {
+        if (is_raw(*it)) --k;
+        continue;  // raw sql without downgrade is reported as missing-downgrade
+      }
+      inverse const& inv = m_inverses[--k];
+      if (inv.impossible) {
+        m_derivable = false;
+        report_underivable(*it, *inv.impossible);
+      }
+      steps.insert(steps.end(), inv.steps.begin(), inv.steps.end());
+    }
+    return steps;
+  }
+
+  void report_underivable(ast::step const& step, std::string const& why) {
+    dsl::diagnostic d;
+    d.code = "no-inverse";
+    d.where = {&m_file, ast::node_of(step).where};
+    d.message = fmt::format("revision '{}' has no downgrade block, and this step has no derivable inverse: {}",
+                            m_r.syntax.id.digits, why);
+    d.help = "add a 'downgrade { ... }' block, or 'downgrade { irreversible }'";
+    m_out.report(std::move(d));
+  }
+
+  void prove(model::schema const& after, ast::node const& at) {
+    auto const difference = model::first_difference(m_before, after);
+    if (!difference) return;
+    dsl::diagnostic d;
+    d.code = "downgrade-mismatch";
+    d.where = {&m_file, at.where};
+    d.message = fmt::format("the downgrade of revision '{}' does not restore the schema before it: {}",
+                            m_r.syntax.id.digits, *difference);
+    d.help = "make the downgrade undo every upgrade step";
+    m_out.report(std::move(d));
+  }
+
+  parsed_revision const& m_r;
+  dsl::source_file const& m_file;
+  dsl::diagnostic_engine& m_out;
+  model::schema& m_model;
+  model::schema const m_before;
+  std::vector<inverse> m_inverses;
+  bool m_derivable = true;
+};
+
+}  // namespace
+
+std::string schema_ddl(model::schema const& schema) {
+  std::string out;
+  for (auto const& step : rebuild_steps(schema)) out += step_sql(step) + ";\n\n";
+  return out;
+}
+
+std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision const*> const& chain,
+                                                 dsl::diagnostic_engine& diagnostics, model::schema& head) {
+  std::vector<compiled_revision> out;
+  for (auto const* r : chain) out.push_back(revision_compiler(*r, diagnostics, head).run());
+  return out;
+}
+
+}  // namespace migc::compiler

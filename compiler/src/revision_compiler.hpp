@@ -1,0 +1,28 @@
+// Compiling a linked chain revision by revision on the schema model: SQL, locks, derived downgrades, proofs.
+#pragma once
+
+#include <vector>
+
+#include <migc/compiler/compile.hpp>
+
+#include "model.hpp"
+
+namespace migc::compiler {
+
+/**
+ * Replays `chain` (root first) on a fresh schema model. For each revision:
+ * lint and apply every upgrade step, turn each into its SQL, derive the
+ * downgrade when there is no downgrade block, then prove the downgrade by
+ * replaying it on the model after the upgrade: it must give back the model
+ * before it (unless it holds raw sql, which the model cannot follow).
+ * Every problem is reported; `head` receives the model after the last revision.
+ */
+[[nodiscard]] std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision const*> const& chain,
+                                                               dsl::diagnostic_engine& diagnostics,
+                                                               model::schema& head);
+
+/// The model as SQL DDL, one statement per object, each ending in ";\n\n":
+/// schemas, extensions, enum types, tables, then foreign keys and indexes.
+[[nodiscard]] std::string schema_ddl(model::schema const& schema);
+
+}  // namespace migc::compiler
