@@ -32,3 +32,35 @@ TEST_F(hostile_test, version_table_name_with_quotes_and_sql_is_quoted_not_execut
 }
 
 }  // namespace
+
+namespace {
+
+using namespace migc::test;
+
+class hostile_names_test : public pg_test {
+ protected:
+  process_result migrate(std::vector<std::string> const& args) {
+    return run_process(migrate_argv(fault_binary("fault_hostile_migrate"), conninfo(), args));
+  }
+};
+
+TEST_F(hostile_names_test, quoted_unicode_and_reserved_identifiers_round_trip_through_generated_sql) {
+  auto const up = migrate({"upgrade"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(query_value(conninfo(), "SELECT \"ünïcödé\" FROM \"Weird \"\"Table\"\"\" WHERE \"select\" = $q$$$ inside; ' quote$q$"),
+            "it's $$ here");
+  EXPECT_EQ(query_value(conninfo(), "SELECT \"user\" FROM \"order\" WHERE \"group\" = 1"), "x");
+  EXPECT_EQ(query_value(conninfo(), "SELECT indexname FROM pg_indexes WHERE indexname = 'idx \"q\"'"), "idx \"q\"");
+  EXPECT_EQ(query_value(conninfo(), "SELECT conname FROM pg_constraint WHERE conname = 'Weird \"Table\"_pkey'"),
+            "Weird \"Table\"_pkey");
+  auto const down = migrate({"downgrade", "base"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(query_value(conninfo(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN "
+                                    "('order', 'Weird \"Table\"')"),
+            "0");
+  auto const history = migrate({"history"});
+  EXPECT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_THAT(history.out, ::testing::HasSubstr("ünïcödé"));
+}
+
+}  // namespace
