@@ -14,16 +14,10 @@
 
 #include "render.hpp"
 
+#include "overloaded.hpp"
+
 namespace migc::compiler {
 namespace {
-
-// Overloaded-lambda helper for std::visit over steps.
-template <typename... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <typename... F>
-overloaded(F...) -> overloaded<F...>;
 
 /// Length-prefixed, so no body can forge the start of the next field.
 void append_field(std::string& out, std::string_view tag, std::string_view value) {

@@ -6,18 +6,13 @@
 #include "replay.hpp"
 #include "types.hpp"
 
+#include "overloaded.hpp"
+
 namespace migc::compiler {
 namespace {
 
 namespace ast = dsl::ast;
 using model::object_key;
-
-template <typename... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <typename... F>
-overloaded(F...) -> overloaded<F...>;
 
 /// Builds AST nodes that all point at one source span (the step being inverted).
 class builder {

@@ -11,17 +11,12 @@
 
 #include "types.hpp"
 
+#include "overloaded.hpp"
+
 namespace migc::compiler {
 namespace {
 
 namespace ast = dsl::ast;
-
-template <typename... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <typename... F>
-overloaded(F...) -> overloaded<F...>;
 
 // PostgreSQL 15 keywords that are not UNRESERVED_KEYWORD (reserved,
 // col_name and type_func_name): quote_ident() quotes exactly these. Sorted.

@@ -9,18 +9,13 @@
 #include "naming.hpp"
 #include "types.hpp"
 
+#include "overloaded.hpp"
+
 namespace migc::compiler {
 namespace {
 
 namespace ast = dsl::ast;
 using model::object_key;
-
-template <typename... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <typename... F>
-overloaded(F...) -> overloaded<F...>;
 
 std::string shown(object_key const& key) {
   return key.first == "public" ? key.second : key.first + "." + key.second;
