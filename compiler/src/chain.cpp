@@ -71,26 +71,47 @@ class chain_index {
 /// (one mistake, one error).
 using blamed_set = std::set<std::size_t>;
 
+/// The newest id once the extra children of a fork are set aside: where they
+/// must be renumbered to follow.
+std::uint64_t newest_without(chain_index const& chain, index_list const& extras) {
+  std::uint64_t newest = 0;
+  for (auto const& [number, indices] : chain.by_number()) {
+    bool const only_extras = std::all_of(indices.begin(), indices.end(), [&](std::size_t i) {
+      return std::find(extras.begin(), extras.end(), i) != extras.end();
+    });
+    if (!only_extras) newest = std::max(newest, number);
+  }
+  return newest;
+}
+
+/// "rename 'a.mig' to 'b.mig' and make it 'revision N revises P'", or without
+/// the rename when the file already carries the right number.
+std::string renumbering_help(parsed_revision const& extra, std::uint64_t new_number) {
+  std::string const header =
+      fmt::format("'revision {} revises {}'", format_revision_id(new_number), format_revision_id(new_number - 1));
+  auto const name = parse_revision_file_name(file_name(extra));
+  if (name && revision_number(name->id_digits) == new_number) return "make it " + header;
+  std::string const new_file =
+      name ? fmt::format("{}-{}_{}.mig", name->timestamp, format_revision_id(new_number), name->slug)
+           : fmt::format("...-{}_....mig", format_revision_id(new_number));
+  return fmt::format("rename '{}' to '{}' and make it {}", file_name(extra), new_file, header);
+}
+
 void check_forks(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_engine& out) {
   for (auto const& [parent, children] : chain.children()) {
     if (children.size() < 2) continue;
     auto const& kept = chain.at(children.front());
+    index_list const extras(children.begin() + 1, children.end());
+    std::uint64_t const newest = newest_without(chain, extras);
     for (std::size_t k = 1; k < children.size(); ++k) {
       auto const& extra = chain.at(children[k]);
-      std::uint64_t const new_number = chain.newest() + k;
       auto d = chain_error(
           "chain-fork", id_location(extra),
           fmt::format("fork: '{}' and '{}' both revise '{}'", file_name(extra), file_name(kept),
                       format_revision_id(parent)));
       d.notes.push_back({id_location(kept), fmt::format("the other revision with parent '{}' is here",
                                                         format_revision_id(parent))});
-      auto const name = parse_revision_file_name(file_name(extra));
-      std::string const new_file =
-          name ? fmt::format("{}-{}_{}.mig", name->timestamp, format_revision_id(new_number), name->slug)
-               : fmt::format("...-{}_....mig", format_revision_id(new_number));
-      d.help = fmt::format("rename '{}' to '{}' and make it 'revision {} revises {}'",
-                           file_name(extra), new_file, format_revision_id(new_number),
-                           format_revision_id(new_number - 1));
+      d.help = renumbering_help(extra, newest + k);
       out.report(std::move(d));
       blamed.insert(children[k]);
     }
@@ -136,46 +157,87 @@ void check_roots(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_e
   }
 }
 
-/// Follows parent links from every revision; a walk that comes back is a cycle.
+/// Reports the cycle `cycle` (indices in walk order) unless a cycle with the same smallest number was reported.
+void report_cycle(chain_index const& chain, std::vector<std::size_t> const& cycle, std::set<std::uint64_t>& reported,
+                  blamed_set& blamed, dsl::diagnostic_engine& out) {
+  std::uint64_t const smallest = chain.at(*std::min_element(cycle.begin(), cycle.end(), [&](auto a, auto b) {
+                                   return chain.at(a).number < chain.at(b).number;
+                                 })).number;
+  if (!reported.insert(smallest).second) return;
+  std::string route;
+  for (auto i : cycle) route += chain.at(i).syntax.id.digits + " -> ";
+  route += chain.at(cycle.front()).syntax.id.digits;
+  auto d = chain_error("chain-cycle", parent_location(chain.at(cycle.front())),
+                       fmt::format("revisions form a cycle: {}", route));
+  for (std::size_t k = 1; k < cycle.size(); ++k) {
+    d.notes.push_back({parent_location(chain.at(cycle[k])), "part of the cycle"});
+  }
+  d.help = "every revision must revise the one numbered just below it";
+  out.report(std::move(d));
+  blamed.insert(cycle.begin(), cycle.end());
+}
+
+/// The walk from `start` along parent links, stopping at a revisited number: the cycle it closes, if any.
+/// Used for a revision that is not the first with its number (a duplicate), where a walk can come back to
+/// the number without coming back to the revision.
+std::vector<std::size_t> walk_from(chain_index const& chain, std::size_t start) {
+  std::vector<std::size_t> path;
+  std::set<std::uint64_t> seen;
+  std::size_t current = start;
+  while (true) {
+    auto const& r = chain.at(current);
+    if (seen.count(r.number)) break;
+    seen.insert(r.number);
+    path.push_back(current);
+    if (!r.parent || !chain.exists(*r.parent)) return {};  // reached a root or a gap: no cycle on this walk
+    current = chain.first(*r.parent);
+  }
+  std::uint64_t const again = chain.at(current).number;
+  auto const cycle_start = std::find_if(path.begin(), path.end(), [&](std::size_t i) {
+    return chain.at(i).number == again;
+  });
+  return {cycle_start, path.end()};
+}
+
+/**
+ * Follows parent links from every revision; a walk that comes back is a
+ * cycle, reported once (by the first walk, in file order, that reaches it).
+ * Walks from the first revision of each number only ever visit such
+ * revisions, so each is coloured once: a walk stops at a revision an
+ * earlier walk settled (its outcome is known, and any cycle it leads to is
+ * reported already), or at one on its own path (a new cycle). Linear.
+ */
 void check_cycles(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_engine& out) {
   std::set<std::uint64_t> reported;
+  enum class colour : std::uint8_t { unvisited, on_path, settled };
+  std::vector<colour> state(chain.size(), colour::unvisited);
+  std::vector<std::size_t> position(chain.size(), 0);  // index in the current path while on_path
+  std::vector<std::size_t> path;
   for (std::size_t start = 0; start < chain.size(); ++start) {
-    std::vector<std::size_t> path;
-    std::set<std::uint64_t> seen;
+    if (chain.first(chain.at(start).number) != start) {
+      auto const cycle = walk_from(chain, start);
+      if (!cycle.empty()) report_cycle(chain, cycle, reported, blamed, out);
+      continue;
+    }
+    if (state[start] != colour::unvisited) continue;
+    path.clear();
     std::size_t current = start;
     while (true) {
-      auto const& r = chain.at(current);
-      if (seen.count(r.number)) break;
-      seen.insert(r.number);
-      path.push_back(current);
-      if (!r.parent || !chain.exists(*r.parent)) {
-        path.clear();  // reached a root or a gap: no cycle on this walk
+      if (state[current] == colour::settled) break;
+      if (state[current] == colour::on_path) {
+        std::vector<std::size_t> const cycle(path.begin() + static_cast<std::ptrdiff_t>(position[current]),
+                                             path.end());
+        report_cycle(chain, cycle, reported, blamed, out);
         break;
       }
+      state[current] = colour::on_path;
+      position[current] = path.size();
+      path.push_back(current);
+      auto const& r = chain.at(current);
+      if (!r.parent || !chain.exists(*r.parent)) break;
       current = chain.first(*r.parent);
     }
-    if (path.empty()) continue;
-    // The cycle is the part of the path from the revisited revision on.
-    std::uint64_t const again = chain.at(current).number;
-    auto const cycle_start = std::find_if(path.begin(), path.end(), [&](std::size_t i) {
-      return chain.at(i).number == again;
-    });
-    std::vector<std::size_t> cycle(cycle_start, path.end());
-    std::uint64_t const smallest = chain.at(*std::min_element(cycle.begin(), cycle.end(), [&](auto a, auto b) {
-                                     return chain.at(a).number < chain.at(b).number;
-                                   })).number;
-    if (!reported.insert(smallest).second) continue;
-    std::string route;
-    for (auto i : cycle) route += chain.at(i).syntax.id.digits + " -> ";
-    route += chain.at(cycle.front()).syntax.id.digits;
-    auto d = chain_error("chain-cycle", parent_location(chain.at(cycle.front())),
-                         fmt::format("revisions form a cycle: {}", route));
-    for (std::size_t k = 1; k < cycle.size(); ++k) {
-      d.notes.push_back({parent_location(chain.at(cycle[k])), "part of the cycle"});
-    }
-    d.help = "every revision must revise the one numbered just below it";
-    out.report(std::move(d));
-    blamed.insert(cycle.begin(), cycle.end());
+    for (auto i : path) state[i] = colour::settled;
   }
 }
 

@@ -149,8 +149,13 @@ int run_new(common_options const& common, std::string const& description) {
   std::string const name = fmt::format("{}-{}_{}.mig", utc_timestamp(), compiler::format_revision_id(number),
                                        compiler::slugify(description));
   fs::path const path = fs::path(common.folder) / name;
+  // Steps are left to the author; the comments show the two kinds. A
+  // downgrade block is only needed for steps the compiler cannot invert.
   std::string const body = header +
-                           "\n\nupgrade {\n    sql $$\n    $$\n}\n\ndowngrade {\n    sql $$\n    $$\n}\n";
+                           "\n\nupgrade {\n"
+                           "    -- declarative steps, e.g.: add column memories.tags text[]\n"
+                           "    -- or raw SQL:              sql $$ UPDATE ... $$\n"
+                           "}\n";
   compiler::write_if_changed(path, body);
   std::cout << path.string() << "\n";
   return exit_ok;

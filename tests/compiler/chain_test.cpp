@@ -211,3 +211,15 @@ TEST(chain_checker, reports_errors_of_every_file_in_one_run) {
                                     "has no downgrade block"));
   EXPECT_THAT(outcome.diagnostics[2], ::testing::StartsWith("20250104_0000-005_d.mig:1:22: error[chain-gap]"));
 }
+
+TEST(chain_checker, fork_help_follows_the_other_branch_when_the_forked_file_already_has_the_next_number) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig", revision_text("001"));
+  folder.write("20250102_0000-002_b.mig", revision_text("002", "001"));
+  folder.write("20250103_0000-003_c.mig", revision_text("003", "002"));
+  folder.write("20250104_0000-004_d.mig", revision_text("004", "003"));
+  folder.write("20250105_0000-005_e.mig", revision_text("005", "003"));
+  auto const outcome = compile(folder.path());
+  ASSERT_EQ(outcome.diagnostics.size(), 1u) << ::testing::PrintToString(outcome.diagnostics);
+  EXPECT_THAT(outcome.diagnostics[0], ::testing::EndsWith("| help: make it 'revision 005 revises 004'"));
+}
