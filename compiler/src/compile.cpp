@@ -213,6 +213,7 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   if (diagnostics.has_errors()) return std::nullopt;
   chain.chain_hash = chain_hash(chain.revisions);
   chain.schema_sql = schema_ddl(head);
+  chain.head_schema = schema_objects(head);
   return chain;
 }
 

@@ -81,6 +81,12 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
                      view_of("steps", down, r.downgrade.size()));
 }
 
+void append_schema_object(std::string& out, schema_object const& o) {
+  fmt::format_to(std::back_inserter(out), "  {{{}, {}, {}, {}, {}, {}, {}, {}}},\n", literal(o.kind),
+                 literal(o.table), literal(o.name), literal(o.type), literal(o.columns),
+                 literal(o.default_value), o.not_null, o.partial);
+}
+
 }  // namespace
 
 std::string emit_header(emit_options const& options) {
@@ -119,10 +125,17 @@ std::string emit_catalog(compiled_chain const& chain, emit_options const& option
     }
     out += "};\n\n";
   }
+  if (!chain.head_schema.empty()) {
+    out += "// The schema model at head, for `migrate verify` (drift).\n"
+           "constexpr ::migc::runtime::schema_object head_schema[] = {\n";
+    for (auto const& o : chain.head_schema) append_schema_object(out, o);
+    out += "};\n\n";
+  }
   fmt::format_to(std::back_inserter(out),
-                 "constexpr ::migc::runtime::catalog embedded{{\n  {},\n  {},\n  {},\n  {}}};\n\n",
+                 "constexpr ::migc::runtime::catalog embedded{{\n  {},\n  {},\n  {},\n  {},\n  {}, true}};\n\n",
                  view_of("revisions", 0, chain.revisions.size()), literal(chain.chain_hash),
-                 literal(options.version_table), literal(options.source_dir));
+                 literal(options.version_table), literal(options.source_dir),
+                 view_of("head_schema", 0, chain.head_schema.size()));
   fmt::format_to(std::back_inserter(out),
                  "}}  // namespace\n\n"
                  "::migc::runtime::catalog const& catalog() noexcept {{ return embedded; }}\n\n"

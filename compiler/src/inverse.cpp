@@ -156,8 +156,8 @@ inverse impossible(std::string why) { return {{}, std::move(why)}; }
 
 /// Foreign keys of other tables that point at `table` (optionally at one column of it).
 bool is_referenced(model::schema const& m, object_key const& table, std::string const* column) {
-  for (auto const& [k, t] : m.tables) {
-    for (auto const& c : t.constraints) {
+  for (auto const& [k, n] : m.tables_referencing(table)) {
+    for (auto const& c : m.tables.at(k).constraints) {
       if (c.kind != model::constraint_kind::foreign_key || c.ref_table != table || (k == table && !column)) continue;
       if (!column || std::count(c.ref_columns.begin(), c.ref_columns.end(), *column)) return true;
     }
@@ -174,9 +174,7 @@ inverse drop_table_inverse(builder const& b, model::schema const& before, ast::d
   }
   inverse out;
   out.steps.push_back(b.create_table(*t));
-  for (auto const& [k, i] : before.indexes) {
-    if (k.first == key.first && i.table == key.second) out.steps.push_back(b.create_index(i));
-  }
+  for (auto const& [k, n] : before.indexes_on(key)) out.steps.push_back(b.create_index(before.indexes.at(k)));
   return out;
 }
 
@@ -202,9 +200,9 @@ inverse drop_column_inverse(builder const& b, model::schema const& before, ast::
     if (std::count(constraint.columns.begin(), constraint.columns.end(), name))
       out.steps.push_back(b.add_constraint(key, constraint));
   }
-  for (auto const& [k, i] : before.indexes) {
-    bool const uses = std::count(i.columns.begin(), i.columns.end(), name) > 0;
-    if (k.first == key.first && i.table == key.second && uses) out.steps.push_back(b.create_index(i));
+  for (auto const& [k, n] : before.indexes_on(key)) {
+    auto const& i = before.indexes.at(k);
+    if (std::count(i.columns.begin(), i.columns.end(), name)) out.steps.push_back(b.create_index(i));
   }
   return out;
 }

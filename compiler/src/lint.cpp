@@ -150,8 +150,8 @@ class linter {
   /// PostgreSQL refuses a new enum value before the transaction that added it commits.
   void check_enum_values(std::string const& sql) {
     if (!m_context.transactional || std::holds_alternative<ast::add_enum_value_step>(m_step)) return;
-    for (auto const& [key, e] : m_before.enums) {
-      for (auto const& [value, revision] : e.value_added_in) {
+    for (auto const& key : m_before.enums_with_values_added_in(m_context.revision)) {
+      for (auto const& [value, revision] : m_before.enums.at(key).value_added_in) {
         if (revision != m_context.revision || sql.find(quote_literal(value)) == std::string::npos) continue;
         report(dsl::severity::error, "enum-value-same-revision", ast::node_of(m_step),
                fmt::format("enum value '{}' is used in the revision that adds it", value),

@@ -53,29 +53,96 @@ std::optional<std::string> table_difference(table const& a, table const& b) {
   return std::nullopt;
 }
 
-/// Compares two maps by key, then each pair of values with `differ`.
-template <typename Map, typename Differ>
-std::optional<std::string> map_difference(Map const& a, Map const& b, std::string_view what, Differ differ) {
-  for (auto const& [key, value] : a) {
-    auto const it = b.find(key);
-    if (it == b.end()) return fmt::format("{} '{}' is missing", what, shown(key));
-    if (auto d = differ(value, it->second)) return d;
+std::string const& shown(std::string const& name) { return name; }
+
+/**
+ * Compares two models' objects of one kind at `keys` (sorted; only those can
+ * differ): first the expected objects in key order (missing, or differing
+ * by `differ`), then the left over ones. `expected(key)` and `actual(key)`
+ * give a pointer to the object, null when there is none.
+ */
+template <typename Keys, typename Expected, typename Actual, typename Differ>
+std::optional<std::string> keyed_difference(Keys const& keys, Expected expected, Actual actual, std::string_view what,
+                                            Differ differ) {
+  for (auto const& key : keys) {
+    auto const* e = expected(key);
+    if (!e) continue;
+    auto const* a = actual(key);
+    if (!a) return fmt::format("{} '{}' is missing", what, shown(key));
+    if (auto d = differ(*e, *a)) return d;
   }
-  for (auto const& [key, value] : b) {
-    if (a.count(key) == 0) return fmt::format("{} '{}' is left over", what, shown(key));
+  for (auto const& key : keys) {
+    if (actual(key) && !expected(key)) return fmt::format("{} '{}' is left over", what, shown(key));
   }
   return std::nullopt;
 }
 
 template <typename Map>
-std::optional<std::string> name_difference(Map const& a, Map const& b, std::string_view what) {
-  for (auto const& [name, value] : a) {
-    if (b.count(name) == 0) return fmt::format("{} '{}' is missing", what, name);
+auto in(Map const& map) {
+  return [&map](typename Map::key_type const& key) -> typename Map::mapped_type const* {
+    auto const it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+  };
+}
+
+/// The sorted keys of two maps.
+template <typename MapA, typename MapB>
+std::vector<typename MapA::key_type> key_union(MapA const& a, MapB const& b) {
+  std::vector<typename MapA::key_type> keys;
+  keys.reserve(a.size() + b.size());
+  auto i = a.begin();
+  auto j = b.begin();
+  while (i != a.end() || j != b.end()) {
+    if (j == b.end() || (i != a.end() && i->first < j->first)) {
+      keys.push_back((i++)->first);
+    } else if (i == a.end() || j->first < i->first) {
+      keys.push_back((j++)->first);
+    } else {
+      keys.push_back(i->first);
+      ++i;
+      ++j;
+    }
   }
-  for (auto const& [name, value] : b) {
-    if (a.count(name) == 0) return fmt::format("{} '{}' is left over", what, name);
-  }
-  return std::nullopt;
+  return keys;
+}
+
+/// The value before the revision: as the upgrade journal recorded it, else
+/// (the upgrade did not touch it) as the downgrade journal did.
+template <typename Map>
+auto before_revision(Map const& upgrade, Map const& downgrade) {
+  return [&](typename Map::key_type const& key) -> typename Map::mapped_type::value_type const* {
+    auto it = upgrade.find(key);
+    if (it == upgrade.end()) it = downgrade.find(key);
+    return it->second ? &*it->second : nullptr;
+  };
+}
+
+auto const no_difference = [](auto const&, auto const&) -> std::optional<std::string> { return std::nullopt; };
+
+std::optional<std::string> index_difference(index const& a, index const& b) {
+  if (a.table == b.table && a.columns == b.columns && a.unique == b.unique && a.where_sql == b.where_sql)
+    return std::nullopt;
+  return fmt::format("index '{}' differs", shown(a.key));
+}
+
+std::optional<std::string> enum_difference(enum_type const& a, enum_type const& b) {
+  if (a.values == b.values) return std::nullopt;
+  return fmt::format("the values of type '{}' differ", shown(a.key));
+}
+
+/// Adds `delta` to the count of `key` under `entry`, dropping entries that reach zero.
+template <typename Index, typename Entry>
+void add_count(Index& index, Entry const& entry, object_key const& key, int delta) {
+  auto& counts = index[entry];
+  if ((counts[key] += delta) == 0) counts.erase(key);
+  if (counts.empty()) index.erase(entry);
+}
+
+template <typename Index, typename Entry>
+key_counts const& counts_of(Index const& index, Entry const& entry) {
+  static key_counts const none;
+  auto const it = index.find(entry);
+  return it == index.end() ? none : it->second;
 }
 
 }  // namespace
@@ -91,23 +158,285 @@ constraint const* table::primary_key() const {
   return it == constraints.end() ? nullptr : &*it;
 }
 
+bool journal::empty() const {
+  return schemas.empty() && extensions.empty() && tables.empty() && indexes.empty() && enums.empty() &&
+         !complete.has_value();
+}
+
 schema::schema() { schemas.emplace("public", origin{}); }
 
+// ------------------------------------------------------------ changes
+
+void schema::add_schema(std::string const& name, origin const& where) {
+  record_schema(name);
+  schemas[name] = where;
+}
+
+void schema::erase_schema(std::string const& name) {
+  record_schema(name);
+  schemas.erase(name);
+}
+
+void schema::add_extension(std::string const& name, origin const& where) {
+  record_extension(name);
+  extensions[name] = where;
+}
+
+bool schema::erase_extension(std::string const& name) {
+  if (!extensions.count(name)) return false;
+  record_extension(name);
+  extensions.erase(name);
+  return true;
+}
+
+void schema::add_table(table t) {
+  record_table(t.key);
+  if (auto const it = tables.find(t.key); it != tables.end()) {
+    index_table(it->second, -1);
+    tables.erase(it);
+  }
+  index_table(t, +1);
+  object_key const key = t.key;
+  tables.emplace(key, std::move(t));
+}
+
+void schema::erase_table(object_key const& key) {
+  auto const it = tables.find(key);
+  if (it == tables.end()) return;
+  record_table(key);
+  index_table(it->second, -1);
+  tables.erase(it);
+}
+
+void schema::add_index(index i) {
+  record_index(i.key);
+  if (auto const it = indexes.find(i.key); it != indexes.end()) {
+    index_index(it->second, -1);
+    indexes.erase(it);
+  }
+  index_index(i, +1);
+  object_key const key = i.key;
+  indexes.emplace(key, std::move(i));
+}
+
+bool schema::erase_index(object_key const& key) {
+  auto const it = indexes.find(key);
+  if (it == indexes.end()) return false;
+  record_index(key);
+  index_index(it->second, -1);
+  indexes.erase(it);
+  return true;
+}
+
+void schema::add_enum(enum_type e) {
+  record_enum(e.key);
+  if (auto const it = enums.find(e.key); it != enums.end()) {
+    index_enum(it->second, -1);
+    enums.erase(it);
+  }
+  index_enum(e, +1);
+  object_key const key = e.key;
+  enums.emplace(key, std::move(e));
+}
+
+void schema::erase_enum(object_key const& key) {
+  auto const it = enums.find(key);
+  if (it == enums.end()) return;
+  record_enum(key);
+  index_enum(it->second, -1);
+  enums.erase(it);
+}
+
+void schema::mark_incomplete() {
+  if (!m_journals.empty() && !m_journals.back().complete) m_journals.back().complete = complete;
+  complete = false;
+}
+
+table& schema::begin_table_edit(object_key const& key) {
+  record_table(key);
+  table& t = tables.at(key);
+  index_table(t, -1);
+  return t;
+}
+void schema::end_table_edit(table const& t) { index_table(t, +1); }
+
+index& schema::begin_index_edit(object_key const& key) {
+  record_index(key);
+  index& i = indexes.at(key);
+  index_index(i, -1);
+  return i;
+}
+void schema::end_index_edit(index const& i) { index_index(i, +1); }
+
+enum_type& schema::begin_enum_edit(object_key const& key) {
+  record_enum(key);
+  enum_type& e = enums.at(key);
+  index_enum(e, -1);
+  return e;
+}
+void schema::end_enum_edit(enum_type const& e) { index_enum(e, +1); }
+
+// ------------------------------------------------------------ journals
+
+namespace {
+
+template <typename Journaled, typename Map>
+void record(Journaled& journaled, Map const& map, typename Map::key_type const& key) {
+  if (journaled.count(key)) return;
+  auto const it = map.find(key);
+  if (it == map.end()) {
+    journaled.emplace(key, std::nullopt);
+  } else {
+    journaled.emplace(key, it->second);
+  }
+}
+
+/// Moves the records of `from` that `to` lacks into `to`.
+template <typename Journaled>
+void merge(Journaled& to, Journaled& from) {
+  for (auto& [key, value] : from) to.emplace(key, std::move(value));
+}
+
+/// Puts back recorded values, calling `unindex`/`reindex` around each object.
+template <typename Journaled, typename Map, typename Unindex, typename Reindex>
+void put_back(Journaled const& journaled, Map& map, Unindex unindex, Reindex reindex) {
+  for (auto const& [key, value] : journaled) {
+    if (auto const it = map.find(key); it != map.end()) {
+      unindex(it->second);
+      map.erase(it);
+    }
+    if (value) reindex(map.emplace(key, *value).first->second);
+  }
+}
+
+}  // namespace
+
+void schema::record_schema(std::string const& name) {
+  if (!m_journals.empty()) record(m_journals.back().schemas, schemas, name);
+}
+void schema::record_extension(std::string const& name) {
+  if (!m_journals.empty()) record(m_journals.back().extensions, extensions, name);
+}
+void schema::record_table(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().tables, tables, key);
+}
+void schema::record_index(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().indexes, indexes, key);
+}
+void schema::record_enum(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().enums, enums, key);
+}
+
+void schema::open_journal() { m_journals.emplace_back(); }
+
+void schema::commit_journal() {
+  journal top = std::move(m_journals.back());
+  m_journals.pop_back();
+  if (m_journals.empty()) return;
+  journal& below = m_journals.back();
+  merge(below.schemas, top.schemas);
+  merge(below.extensions, top.extensions);
+  merge(below.tables, top.tables);
+  merge(below.indexes, top.indexes);
+  merge(below.enums, top.enums);
+  if (!below.complete) below.complete = top.complete;
+}
+
+void schema::roll_back_journal() {
+  journal const top = take_journal();
+  restore(top);
+}
+
+journal schema::take_journal() {
+  journal top = std::move(m_journals.back());
+  m_journals.pop_back();
+  return top;
+}
+
+void schema::restore(journal const& j) {
+  auto const nothing = [](auto const&) {};
+  put_back(j.schemas, schemas, nothing, nothing);
+  put_back(j.extensions, extensions, nothing, nothing);
+  put_back(
+      j.tables, tables, [&](table const& t) { index_table(t, -1); }, [&](table const& t) { index_table(t, +1); });
+  put_back(
+      j.indexes, indexes, [&](index const& i) { index_index(i, -1); }, [&](index const& i) { index_index(i, +1); });
+  put_back(
+      j.enums, enums, [&](enum_type const& e) { index_enum(e, -1); }, [&](enum_type const& e) { index_enum(e, +1); });
+  if (j.complete) complete = *j.complete;
+}
+
+// ------------------------------------------------------------ lookups
+
+void schema::index_table(table const& t, int delta) {
+  for (auto const& c : t.constraints) {
+    add_count(m_constraint_names, object_key{t.key.first, c.name}, t.key, delta);
+    if (c.kind == constraint_kind::foreign_key) add_count(m_references, c.ref_table, t.key, delta);
+  }
+  for (auto const& c : t.columns) {
+    if (!c.type.schema.empty()) add_count(m_type_users, object_key{c.type.schema, c.type.name}, t.key, delta);
+  }
+}
+
+void schema::index_index(index const& i, int delta) {
+  add_count(m_table_indexes, object_key{i.key.first, i.table}, i.key, delta);
+}
+
+void schema::index_enum(enum_type const& e, int delta) {
+  for (auto const& [value, revision] : e.value_added_in) add_count(m_added_values, revision, e.key, delta);
+}
+
+key_counts const& schema::tables_with_constraint(object_key const& key) const {
+  return counts_of(m_constraint_names, key);
+}
+key_counts const& schema::tables_referencing(object_key const& key) const { return counts_of(m_references, key); }
+key_counts const& schema::tables_using_type(object_key const& key) const { return counts_of(m_type_users, key); }
+key_counts const& schema::indexes_on(object_key const& key) const { return counts_of(m_table_indexes, key); }
+
+std::vector<object_key> schema::enums_with_values_added_in(std::uint64_t revision) const {
+  std::vector<object_key> out;
+  for (auto const& [key, n] : counts_of(m_added_values, revision)) out.push_back(key);
+  return out;
+}
+
+// ------------------------------------------------------------ comparison
+
 std::optional<std::string> first_difference(schema const& expected, schema const& actual) {
-  if (auto d = name_difference(expected.schemas, actual.schemas, "schema")) return d;
-  if (auto d = name_difference(expected.extensions, actual.extensions, "extension")) return d;
-  if (auto d = map_difference(expected.tables, actual.tables, "table", table_difference)) return d;
-  auto const index_difference = [](index const& a, index const& b) -> std::optional<std::string> {
-    if (a.table == b.table && a.columns == b.columns && a.unique == b.unique && a.where_sql == b.where_sql)
-      return std::nullopt;
-    return fmt::format("index '{}' differs", shown(a.key));
-  };
-  if (auto d = map_difference(expected.indexes, actual.indexes, "index", index_difference)) return d;
-  auto const enum_difference = [](enum_type const& a, enum_type const& b) -> std::optional<std::string> {
-    if (a.values == b.values) return std::nullopt;
-    return fmt::format("the values of type '{}' differ", shown(a.key));
-  };
-  return map_difference(expected.enums, actual.enums, "type", enum_difference);
+  if (auto d = keyed_difference(key_union(expected.schemas, actual.schemas), in(expected.schemas),
+                                in(actual.schemas), "schema", no_difference))
+    return d;
+  if (auto d = keyed_difference(key_union(expected.extensions, actual.extensions), in(expected.extensions),
+                                in(actual.extensions), "extension", no_difference))
+    return d;
+  if (auto d = keyed_difference(key_union(expected.tables, actual.tables), in(expected.tables), in(actual.tables),
+                                "table", table_difference))
+    return d;
+  if (auto d = keyed_difference(key_union(expected.indexes, actual.indexes), in(expected.indexes),
+                                in(actual.indexes), "index", index_difference))
+    return d;
+  return keyed_difference(key_union(expected.enums, actual.enums), in(expected.enums), in(actual.enums), "type",
+                          enum_difference);
+}
+
+std::optional<std::string> first_difference(journal const& upgrade, journal const& downgrade, schema const& actual) {
+  if (auto d = keyed_difference(key_union(upgrade.schemas, downgrade.schemas),
+                                before_revision(upgrade.schemas, downgrade.schemas), in(actual.schemas), "schema",
+                                no_difference))
+    return d;
+  if (auto d = keyed_difference(key_union(upgrade.extensions, downgrade.extensions),
+                                before_revision(upgrade.extensions, downgrade.extensions), in(actual.extensions),
+                                "extension", no_difference))
+    return d;
+  if (auto d = keyed_difference(key_union(upgrade.tables, downgrade.tables),
+                                before_revision(upgrade.tables, downgrade.tables), in(actual.tables), "table",
+                                table_difference))
+    return d;
+  if (auto d = keyed_difference(key_union(upgrade.indexes, downgrade.indexes),
+                                before_revision(upgrade.indexes, downgrade.indexes), in(actual.indexes), "index",
+                                index_difference))
+    return d;
+  return keyed_difference(key_union(upgrade.enums, downgrade.enums), before_revision(upgrade.enums, downgrade.enums),
+                          in(actual.enums), "type", enum_difference);
 }
 
 }  // namespace migc::compiler::model

@@ -47,10 +47,17 @@ std::string join_names(std::vector<std::string> const& names) {
 
 std::string choose_name(std::string_view table, std::string_view columns, std::string_view label,
                         std::vector<std::string> const& used) {
+  return choose_name(table, columns, label, [&](std::string const& name) {
+    return std::find(used.begin(), used.end(), name) != used.end();
+  });
+}
+
+std::string choose_name(std::string_view table, std::string_view columns, std::string_view label,
+                        std::function<bool(std::string const&)> const& is_used) {
   std::string modified(label);
   for (int pass = 1;; ++pass) {
     std::string name = make_object_name(table, columns, modified);
-    if (std::find(used.begin(), used.end(), name) == used.end()) return name;
+    if (!is_used(name)) return name;
     modified = std::string(label) + std::to_string(pass);
   }
 }

@@ -1,6 +1,7 @@
 // The names PostgreSQL gives unnamed constraints (users_pkey, tenants_slug_key, memories_user_id_fkey).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,5 +22,9 @@ inline constexpr std::size_t max_identifier_bytes = 63;
  */
 [[nodiscard]] std::string choose_name(std::string_view table, std::string_view columns, std::string_view label,
                                       std::vector<std::string> const& used);
+
+/// choose_name with the names in use given as a test.
+[[nodiscard]] std::string choose_name(std::string_view table, std::string_view columns, std::string_view label,
+                                      std::function<bool(std::string const&)> const& is_used);
 
 }  // namespace migc::compiler

@@ -33,16 +33,36 @@ std::vector<std::string> names_of(std::vector<ast::identifier> const& ids) {
   return out;
 }
 
-/// Reports and checks on behalf of one step.
+/// The keys of a lookup index entry, copied: changing the model changes the entry.
+std::vector<object_key> keys_in(model::key_counts const& counts) {
+  std::vector<object_key> out;
+  out.reserve(counts.size());
+  for (auto const& [key, n] : counts) out.push_back(key);
+  return out;
+}
+
+void remove_constraint(model::table& t, std::string const& name) {
+  t.constraints.erase(std::remove_if(t.constraints.begin(), t.constraints.end(),
+                                     [&](model::constraint const& c) { return c.name == name; }),
+                      t.constraints.end());
+}
+
+/**
+ * Reports and checks on behalf of one step. Reads go through `m_model`
+ * (const); every change goes through `m_change`, whose member functions
+ * journal it and keep the model's lookup indexes in step. Lookups are not
+ * made inside an edit (the edited object is out of the indexes then).
+ */
 class replayer {
  public:
-  replayer(model::schema& model, step_context const& context) : m_model(model), m_context(context) {}
+  replayer(model::schema& model, step_context const& context)
+      : m_model(model), m_change(model), m_context(context) {}
 
   bool apply(ast::step const& step) {
     return std::visit(
         overloaded{
             [&](ast::raw_sql_step const&) {
-              m_model.complete = false;  // opaque: it may create or drop anything
+              m_change.mark_incomplete();  // opaque: it may create or drop anything
               return true;
             },
             [&](ast::irreversible_step const&) { return true; },
@@ -73,14 +93,14 @@ class replayer {
 
   // ------------------------------------------------------------ lookups
 
-  model::table* find_table(object_key const& key) {
+  model::table const* find_table(object_key const& key) const {
     auto const it = m_model.tables.find(key);
     return it == m_model.tables.end() ? nullptr : &it->second;
   }
 
   /// The table, or an error when the model is sure it does not exist.
   /// `missing_ok` (an unknown table in an incomplete model) is then true.
-  model::table* require_table(ast::qualified_name const& name, bool& missing_ok) {
+  model::table const* require_table(ast::qualified_name const& name, bool& missing_ok) {
     object_key const key = key_of(name);
     if (auto* t = find_table(key)) return t;
     missing_ok = !m_model.complete;
@@ -93,7 +113,7 @@ class replayer {
     return nullptr;
   }
 
-  model::column* require_column(model::table& table, ast::identifier const& name) {
+  model::column const* require_column(model::table const& table, ast::identifier const& name) {
     if (auto* c = table.find_column(name.name)) return c;
     std::vector<std::string> known;
     for (auto const& c : table.columns) known.push_back(c.name);
@@ -115,9 +135,9 @@ class replayer {
   std::optional<model::origin> relation(object_key const& key) const {
     if (auto const t = m_model.tables.find(key); t != m_model.tables.end()) return t->second.defined;
     if (auto const i = m_model.indexes.find(key); i != m_model.indexes.end()) return i->second.defined;
-    for (auto const& [k, t] : m_model.tables) {
-      if (k.first != key.first) continue;
-      for (auto const& c : t.constraints) {
+    // The tables of the schema, in key order, with a constraint of that name.
+    for (auto const& [k, n] : m_model.tables_with_constraint(key)) {
+      for (auto const& c : m_model.tables.at(k).constraints) {
         bool const has_index = c.kind == model::constraint_kind::primary_key ||
                                c.kind == model::constraint_kind::unique;
         if (has_index && c.name == key.second) return c.defined;
@@ -185,7 +205,7 @@ class replayer {
   // ------------------------------------------------------------ columns
 
   /// Builds a column and the constraints it declares inline; false on error.
-  bool build_column(model::table& table, ast::identifier const& name, ast::type_name const& type,
+  bool build_column(model::table const& table, ast::identifier const& name, ast::type_name const& type,
                     std::vector<ast::column_constraint> const& constraints, std::vector<model::constraint>& out) {
     auto const resolved = resolve_type(type);
     if (!resolved) return false;
@@ -255,29 +275,19 @@ class replayer {
 
   // ------------------------------------------------------------ constraints
 
-  std::vector<std::string> constraint_names_in_schema(std::string const& schema,
-                                                      std::vector<model::constraint> const& pending) const {
-    std::vector<std::string> names;
-    for (auto const& [k, t] : m_model.tables) {
-      if (k.first != schema) continue;
-      for (auto const& c : t.constraints) names.push_back(c.name);
-    }
-    for (auto const& c : pending) names.push_back(c.name);
-    return names;
-  }
-
+  /// The names in use: constraint names in the table's schema (and pending), and for a
+  /// constraint with an index also the schema's relation names.
   std::string choose_constraint_name(model::table const& table, std::vector<std::string> const& columns,
                                      std::string_view label, std::vector<model::constraint> const& pending) const {
-    auto used = constraint_names_in_schema(table.key.first, pending);
+    std::string const& schema = table.key.first;
     bool const is_index = label == "pkey" || label == "key";
-    if (is_index) {
-      for (auto const& [k, t] : m_model.tables) {
-        if (k.first == table.key.first) used.push_back(k.second);
-      }
-      for (auto const& [k, i] : m_model.indexes) {
-        if (k.first == table.key.first) used.push_back(k.second);
-      }
-    }
+    auto const used = [&](std::string const& name) {
+      object_key const key{schema, name};
+      if (!m_model.tables_with_constraint(key).empty()) return true;
+      if (std::any_of(pending.begin(), pending.end(), [&](model::constraint const& c) { return c.name == name; }))
+        return true;
+      return is_index && (m_model.tables.count(key) != 0 || m_model.indexes.count(key) != 0);
+    };
     std::string const joined_columns = label == "pkey" ? std::string() : join_names(columns);
     return choose_name(table.key.second, joined_columns, label, used);
   }
@@ -473,15 +483,17 @@ class replayer {
     if (!ok) return false;
     table.columns = std::move(m_new_columns);
     if (!add_constraints(table, std::move(m_new_constraints))) return false;
-    m_model.tables.emplace(key, std::move(table));
+    m_change.add_table(std::move(table));
     return true;
   }
 
   /// Foreign keys of other tables that reference `key` (optionally only `column`).
-  std::vector<std::pair<model::table*, model::constraint const*>> referencing(object_key const& key,
-                                                                            std::string const* column = nullptr) {
-    std::vector<std::pair<model::table*, model::constraint const*>> found;
-    for (auto& [k, t] : m_model.tables) {
+  /// In table key order, then constraint order. The pointers go stale when the model changes.
+  std::vector<std::pair<model::table const*, model::constraint const*>> referencing(
+      object_key const& key, std::string const* column = nullptr) const {
+    std::vector<std::pair<model::table const*, model::constraint const*>> found;
+    for (auto const& [k, n] : m_model.tables_referencing(key)) {
+      model::table const& t = m_model.tables.at(k);
       for (auto const& c : t.constraints) {
         if (c.kind != model::constraint_kind::foreign_key || c.ref_table != key) continue;
         if (k == key && !column) continue;  // self-reference goes with the table
@@ -492,17 +504,20 @@ class replayer {
     return found;
   }
 
-  static void remove_constraint(model::table& t, std::string const& name) {
-    t.constraints.erase(std::remove_if(t.constraints.begin(), t.constraints.end(),
-                                       [&](model::constraint const& c) { return c.name == name; }),
-                        t.constraints.end());
+  /// Removes the foreign keys `referencing` found (collected first: removing one moves the others).
+  void remove_foreign_keys(std::vector<std::pair<model::table const*, model::constraint const*>> const& found) {
+    std::vector<std::pair<object_key, std::string>> doomed;
+    for (auto const& [other, fk] : found) doomed.emplace_back(other->key, fk->name);
+    for (auto const& [other, name] : doomed) {
+      m_change.edit_table(other, [&](model::table& t) { remove_constraint(t, name); });
+    }
   }
 
   bool apply_declarative(ast::drop_table_step const& s) {
     object_key const key = key_of(s.table);
     if (s.if_exists && !find_table(key)) return true;
     bool missing_ok = false;
-    model::table* table = require_table(s.table, missing_ok);
+    model::table const* table = require_table(s.table, missing_ok);
     if (!table) return missing_ok;
     auto const users = referencing(key);
     if (!users.empty() && !s.cascade) {
@@ -513,51 +528,53 @@ class replayer {
                    "drop the foreign key first, or write 'drop table ... cascade'",
                    defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
     }
-    for (auto& [other, fk] : users) remove_constraint(*other, std::string(fk->name));
+    remove_foreign_keys(users);
     drop_indexes_of(key, nullptr);
-    m_model.tables.erase(key);
+    m_change.erase_table(key);
     return true;
   }
 
   /// Indexes on table `key` (optionally only those using `column`).
   std::vector<object_key> indexes_of(object_key const& table, std::string const* column) const {
     std::vector<object_key> found;
-    for (auto const& [k, i] : m_model.indexes) {
-      if (k.first != table.first || i.table != table.second) continue;
+    for (auto const& [k, n] : m_model.indexes_on(table)) {
+      auto const& i = m_model.indexes.at(k);
       if (!column || std::count(i.columns.begin(), i.columns.end(), *column)) found.push_back(k);
     }
     return found;
   }
 
   void drop_indexes_of(object_key const& table, std::string const* column) {
-    for (auto const& k : indexes_of(table, column)) m_model.indexes.erase(k);
+    for (auto const& k : indexes_of(table, column)) m_change.erase_index(k);
   }
 
   bool apply_declarative(ast::rename_table_step const& s) {
     object_key const key = key_of(s.table);
     bool missing_ok = false;
-    model::table* table = require_table(s.table, missing_ok);
+    model::table const* table = require_table(s.table, missing_ok);
     if (!table) return missing_ok;
     object_key const target{key.first, s.to.name};
     if (!relation_names_free(target, s.to, "relation")) return false;
-    for (auto& [k, t] : m_model.tables) {
-      for (auto& c : t.constraints) {
-        if (c.ref_table == key) c.ref_table = target;
-      }
+    for (auto const& k : keys_in(m_model.tables_referencing(key))) {
+      m_change.edit_table(k, [&](model::table& t) {
+        for (auto& c : t.constraints) {
+          if (c.ref_table == key) c.ref_table = target;
+        }
+      });
     }
-    for (auto& [k, i] : m_model.indexes) {
-      if (k.first == key.first && i.table == key.second) i.table = target.second;
+    for (auto const& k : keys_in(m_model.indexes_on(key))) {
+      m_change.edit_index(k, [&](model::index& i) { i.table = target.second; });
     }
-    model::table moved = std::move(*table);
+    model::table moved = m_model.tables.at(key);
     moved.key = target;
-    m_model.tables.erase(key);
-    m_model.tables.emplace(target, std::move(moved));
+    m_change.erase_table(key);
+    m_change.add_table(std::move(moved));
     return true;
   }
 
   bool apply_declarative(ast::add_column_step const& s) {
     bool missing_ok = false;
-    model::table* table = require_table(s.column.table, missing_ok);
+    model::table const* table = require_table(s.column.table, missing_ok);
     if (!table) return missing_ok;
     if (auto const* existing = table->find_column(s.column.column.name)) {
       if (s.if_not_exists) return true;
@@ -566,33 +583,39 @@ class replayer {
                    std::nullopt, defined_here(existing->defined, fmt::format("'{}' is defined here", existing->name)));
     }
     if (!build_column(*table, s.column.column, s.type, s.constraints, m_new_constraints)) return false;
-    table->columns.push_back(std::move(m_new_columns.front()));
-    return add_constraints(*table, std::move(m_new_constraints));
+    bool ok = true;
+    m_change.edit_table(table->key, [&](model::table& t) {
+      t.columns.push_back(std::move(m_new_columns.front()));
+      ok = add_constraints(t, std::move(m_new_constraints));
+    });
+    return ok;
   }
 
   bool apply_declarative(ast::drop_column_step const& s) {
     bool missing_ok = false;
-    model::table* table = require_table(s.column.table, missing_ok);
+    model::table const* table = require_table(s.column.table, missing_ok);
     if (!table) return missing_ok;
     std::string const& name = s.column.column.name;
     if (s.if_exists && !table->find_column(name)) return true;
     if (!require_column(*table, s.column.column)) return false;
     if (!s.cascade && !column_unused(*table, s.column.column)) return false;
-    for (auto& [other, fk] : referencing(table->key, &name)) remove_constraint(*other, std::string(fk->name));
-    std::vector<std::string> involved;
-    for (auto const& c : table->constraints) {
-      if (std::count(c.columns.begin(), c.columns.end(), name)) involved.push_back(c.name);
-    }
-    for (auto const& c : involved) remove_constraint(*table, c);
+    remove_foreign_keys(referencing(table->key, &name));
     drop_indexes_of(table->key, &name);
-    table->columns.erase(std::remove_if(table->columns.begin(), table->columns.end(),
-                                        [&](model::column const& c) { return c.name == name; }),
-                         table->columns.end());
+    m_change.edit_table(table->key, [&](model::table& t) {
+      std::vector<std::string> involved;
+      for (auto const& c : t.constraints) {
+        if (std::count(c.columns.begin(), c.columns.end(), name)) involved.push_back(c.name);
+      }
+      for (auto const& c : involved) remove_constraint(t, c);
+      t.columns.erase(std::remove_if(t.columns.begin(), t.columns.end(),
+                                     [&](model::column const& c) { return c.name == name; }),
+                      t.columns.end());
+    });
     return true;
   }
 
   /// Without cascade a column still used by an index or a foreign key cannot go.
-  bool column_unused(model::table& table, ast::identifier const& column) {
+  bool column_unused(model::table const& table, ast::identifier const& column) {
     std::string const& name = column.name;
     std::string const help = "drop the dependent object first, or write 'drop column ... cascade'";
     for (auto const& k : indexes_of(table.key, &name)) {
@@ -618,9 +641,9 @@ class replayer {
 
   bool apply_declarative(ast::rename_column_step const& s) {
     bool missing_ok = false;
-    model::table* table = require_table(s.column.table, missing_ok);
+    model::table const* table = require_table(s.column.table, missing_ok);
     if (!table) return missing_ok;
-    model::column* column = require_column(*table, s.column.column);
+    model::column const* column = require_column(*table, s.column.column);
     if (!column) return false;
     std::string const from = column->name;
     std::string const& to = s.to.name;
@@ -628,31 +651,40 @@ class replayer {
       return error("duplicate-column", s.to, fmt::format("column '{}' already exists in table '{}'", to, shown(table->key)),
                    std::nullopt, defined_here(existing->defined, fmt::format("'{}' is defined here", to)));
     }
-    column->name = to;
+    object_key const key = table->key;
     auto const rename = [&](std::vector<std::string>& names) { std::replace(names.begin(), names.end(), from, to); };
-    for (auto& c : table->constraints) rename(c.columns);
-    for (auto& [k, t] : m_model.tables) {
-      for (auto& c : t.constraints) {
-        if (c.ref_table == table->key) rename(c.ref_columns);
-      }
+    m_change.edit_table(key, [&](model::table& t) {
+      t.find_column(from)->name = to;
+      for (auto& c : t.constraints) rename(c.columns);
+    });
+    for (auto const& k : keys_in(m_model.tables_referencing(key))) {
+      m_change.edit_table(k, [&](model::table& t) {
+        for (auto& c : t.constraints) {
+          if (c.ref_table == key) rename(c.ref_columns);
+        }
+      });
     }
-    for (auto& [k, i] : m_model.indexes) {
-      if (k.first == table->key.first && i.table == table->key.second) rename(i.columns);
+    for (auto const& k : keys_in(m_model.indexes_on(key))) {
+      m_change.edit_index(k, [&](model::index& i) { rename(i.columns); });
     }
     return true;
   }
 
   bool apply_declarative(ast::alter_column_step const& s) {
     bool missing_ok = false;
-    model::table* table = require_table(s.column.table, missing_ok);
+    model::table const* table = require_table(s.column.table, missing_ok);
     if (!table) return missing_ok;
-    model::column* column = require_column(*table, s.column.column);
+    model::column const* column = require_column(*table, s.column.column);
     if (!column) return false;
+    std::string const name = column->name;
+    auto const change_column = [&](auto&& change) {
+      m_change.edit_table(table->key, [&](model::table& t) { change(*t.find_column(name)); });
+    };
     return std::visit(
         overloaded{
             [&](ast::set_type const& t) {
               auto const resolved = resolve_type(t.type);
-              if (resolved) column->type = *resolved;
+              if (resolved) change_column([&](model::column& c) { c.type = *resolved; });
               return resolved.has_value();
             },
             [&](ast::set_not_null const& n) {
@@ -662,15 +694,17 @@ class replayer {
                              fmt::format("column '{}' is in the primary key and cannot be nullable", column->name),
                              std::nullopt, defined_here(pk->defined, "the primary key is defined here"));
               }
-              column->not_null = n.not_null;
+              change_column([&](model::column& c) { c.not_null = n.not_null; });
               return true;
             },
             [&](ast::set_default const& d) {
-              if (d.expression) {
-                column->default_sql = d.expression->text;
-              } else {
-                column->default_sql.reset();
-              }
+              change_column([&](model::column& c) {
+                if (d.expression) {
+                  c.default_sql = d.expression->text;
+                } else {
+                  c.default_sql.reset();
+                }
+              });
               return true;
             },
         },
@@ -679,7 +713,7 @@ class replayer {
 
   bool apply_declarative(ast::create_index_step const& s) {
     bool missing_ok = false;
-    model::table* table = require_table(s.table, missing_ok);
+    model::table const* table = require_table(s.table, missing_ok);
     if (!table) return missing_ok;
     object_key const key{table->key.first, s.name.name};
     if (s.if_not_exists && relation(key)) return true;
@@ -694,13 +728,13 @@ class replayer {
     index.unique = s.unique;
     index.where_sql = s.where_clause ? s.where_clause->text : "";
     index.defined = here(s.name);
-    m_model.indexes.emplace(key, std::move(index));
+    m_change.add_index(std::move(index));
     return true;
   }
 
   bool apply_declarative(ast::drop_index_step const& s) {
     object_key const key = key_of(s.name);
-    if (m_model.indexes.erase(key) || s.if_exists || !m_model.complete) return true;
+    if (m_change.erase_index(key) || s.if_exists || !m_model.complete) return true;
     if (auto const existing = relation(key)) {
       return error("not-an-index", s.name, fmt::format("'{}' is not an index that 'drop index' can drop", shown(key)),
                    "an index behind a primary key or unique constraint goes with 'drop constraint'",
@@ -711,19 +745,21 @@ class replayer {
 
   bool apply_declarative(ast::add_constraint_step const& s) {
     bool missing_ok = false;
-    model::table* table = require_table(s.table, missing_ok);
+    model::table const* table = require_table(s.table, missing_ok);
     if (!table) return missing_ok;
     bool const has_index = !std::holds_alternative<ast::foreign_key>(s.body) &&
                            !std::holds_alternative<ast::check_clause>(s.body);
     if (has_index && !relation_names_free({table->key.first, s.name.name}, s.name, "relation")) return false;
     auto constraint = table_constraint(*table, s.body, s.name.name, s.name);
     if (!constraint) return !m_model.complete;
-    return add_constraints(*table, {std::move(*constraint)});
+    bool ok = true;
+    m_change.edit_table(table->key, [&](model::table& t) { ok = add_constraints(t, {std::move(*constraint)}); });
+    return ok;
   }
 
   bool apply_declarative(ast::drop_constraint_step const& s) {
     bool missing_ok = false;
-    model::table* table = require_table(s.table, missing_ok);
+    model::table const* table = require_table(s.table, missing_ok);
     if (!table) return missing_ok;
     model::constraint const* c = table->find_constraint(s.name.name);
     if (!c) {
@@ -741,7 +777,7 @@ class replayer {
                      defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
       }
     }
-    remove_constraint(*table, s.name.name);
+    m_change.edit_table(table->key, [&](model::table& t) { remove_constraint(t, s.name.name); });
     return true;
   }
 
@@ -761,7 +797,7 @@ class replayer {
       }
       e.values.push_back(v.value);
     }
-    m_model.enums.emplace(key, std::move(e));
+    m_change.add_enum(std::move(e));
     return true;
   }
 
@@ -771,8 +807,8 @@ class replayer {
       if (s.if_exists || !m_model.complete) return true;
       return error("unknown-type", s.name, fmt::format("type '{}' does not exist", shown(key)));
     }
-    for (auto const& [k, t] : m_model.tables) {
-      for (auto const& c : t.columns) {
+    for (auto const& [k, n] : m_model.tables_using_type(key)) {
+      for (auto const& c : m_model.tables.at(k).columns) {
         if (c.type.schema == key.first && c.type.name == key.second) {
           return error("type-in-use", s.name,
                        fmt::format("type '{}' is used by column '{}.{}'", shown(key), shown(k), c.name),
@@ -781,7 +817,7 @@ class replayer {
         }
       }
     }
-    m_model.enums.erase(key);
+    m_change.erase_enum(key);
     return true;
   }
 
@@ -792,7 +828,7 @@ class replayer {
       if (!m_model.complete) return true;
       return error("unknown-type", s.type, fmt::format("type '{}' does not exist", shown(key)));
     }
-    auto& values = it->second.values;
+    auto const& values = it->second.values;
     if (std::count(values.begin(), values.end(), s.value.value)) {
       return error("duplicate-enum-value", s.value,
                    fmt::format("type '{}' already has the value '{}'", shown(key), s.value.value), std::nullopt,
@@ -807,8 +843,11 @@ class replayer {
       }
       if (!s.position->before) ++where;
     }
-    values.insert(where, s.value.value);
-    it->second.value_added_in[s.value.value] = m_context.revision;
+    auto const position = where - values.begin();
+    m_change.edit_enum(key, [&](model::enum_type& e) {
+      e.values.insert(e.values.begin() + position, s.value.value);
+      e.value_added_in[s.value.value] = m_context.revision;
+    });
     return true;
   }
 
@@ -818,7 +857,7 @@ class replayer {
       return error("duplicate-schema", s.name, fmt::format("schema '{}' already exists", s.name.name), std::nullopt,
                    defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
     }
-    m_model.schemas.emplace(s.name.name, here(s.name));
+    m_change.add_schema(s.name.name, here(s.name));
     return true;
   }
 
@@ -827,23 +866,23 @@ class replayer {
       if (s.if_exists || !m_model.complete) return true;
       return error("unknown-schema", s.name, fmt::format("schema '{}' does not exist", s.name.name));
     }
-    bool const empty = std::none_of(m_model.tables.begin(), m_model.tables.end(),
-                                    [&](auto const& t) { return t.first.first == s.name.name; }) &&
-                       std::none_of(m_model.enums.begin(), m_model.enums.end(),
-                                    [&](auto const& e) { return e.first.first == s.name.name; });
-    if (!empty && !s.cascade) {
+    // Keys sort by schema first: a schema's objects are one range of each map.
+    auto const in_schema = [&](auto const& map) {
+      std::vector<object_key> keys;
+      for (auto it = map.lower_bound({s.name.name, ""}); it != map.end() && it->first.first == s.name.name; ++it)
+        keys.push_back(it->first);
+      return keys;
+    };
+    auto const tables = in_schema(m_model.tables);
+    auto const enums = in_schema(m_model.enums);
+    if ((!tables.empty() || !enums.empty()) && !s.cascade) {
       return error("schema-in-use", s.name, fmt::format("schema '{}' is not empty", s.name.name),
                    "drop its objects first, or write 'drop schema ... cascade'");
     }
-    auto const in_schema = [&](auto const& entry) { return entry.first.first == s.name.name; };
-    for (auto* map : {&m_model.tables}) {
-      for (auto it = map->begin(); it != map->end();) it = in_schema(*it) ? map->erase(it) : std::next(it);
-    }
-    for (auto it = m_model.indexes.begin(); it != m_model.indexes.end();)
-      it = in_schema(*it) ? m_model.indexes.erase(it) : std::next(it);
-    for (auto it = m_model.enums.begin(); it != m_model.enums.end();)
-      it = in_schema(*it) ? m_model.enums.erase(it) : std::next(it);
-    m_model.schemas.erase(s.name.name);
+    for (auto const& k : tables) m_change.erase_table(k);
+    for (auto const& k : in_schema(m_model.indexes)) m_change.erase_index(k);
+    for (auto const& k : enums) m_change.erase_enum(k);
+    m_change.erase_schema(s.name.name);
     return true;
   }
 
@@ -853,16 +892,17 @@ class replayer {
       return error("duplicate-extension", s.name, fmt::format("extension '{}' already exists", s.name.name),
                    std::nullopt, defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
     }
-    m_model.extensions.emplace(s.name.name, here(s.name));
+    m_change.add_extension(s.name.name, here(s.name));
     return true;
   }
 
   bool apply_declarative(ast::drop_extension_step const& s) {
-    if (m_model.extensions.erase(s.name.name) || s.if_exists || !m_model.complete) return true;
+    if (m_change.erase_extension(s.name.name) || s.if_exists || !m_model.complete) return true;
     return error("unknown-extension", s.name, fmt::format("extension '{}' does not exist", s.name.name));
   }
 
-  model::schema& m_model;
+  model::schema const& m_model;
+  model::schema& m_change;
   step_context const& m_context;
   /// Columns and constraints of the step under construction, before they join their table.
   std::vector<model::column> m_new_columns;
@@ -876,10 +916,13 @@ model::object_key key_of(ast::qualified_name const& name) {
 }
 
 bool apply_step(model::schema& model, ast::step const& step, step_context const& context) {
-  // Work on a copy so a failed step leaves the model as it was.
-  model::schema scratch = model;
-  if (!replayer(scratch, context).apply(step)) return false;
-  model = std::move(scratch);
+  // Journal the step so a failed step leaves the model as it was.
+  model.open_journal();
+  if (!replayer(model, context).apply(step)) {
+    model.roll_back_journal();
+    return false;
+  }
+  model.commit_journal();
   return true;
 }
 

@@ -44,17 +44,21 @@ compiled_step compile_step(dsl::source_file const& file, ast::step const& step, 
 class revision_compiler {
  public:
   revision_compiler(parsed_revision const& r, dsl::diagnostic_engine& out, model::schema& model)
-      : m_r(r), m_file(*r.file), m_out(out), m_model(model), m_before(model) {}
+      : m_r(r), m_file(*r.file), m_out(out), m_model(model) {}
 
   compiled_revision run() {
     std::size_t const errors = m_out.error_count();
     compiled_revision out = header();
+    // The upgrade's journal holds, for each object the upgrade touched, its
+    // value before the revision: what the downgrade proof compares with.
+    m_model.open_journal();
     upgrade(out);
+    model::journal const before = m_model.take_journal();
     // After a failed upgrade step the downgrade's problems are echoes.
-    if (m_out.error_count() == errors) downgrade(out);
+    if (m_out.error_count() == errors) downgrade(out, before);
     // A failed step leaves the model short of what later revisions expect:
     // stop checking references from here on rather than report echoes.
-    if (m_out.error_count() != errors) m_model.complete = false;
+    if (m_out.error_count() != errors) m_model.mark_incomplete();
     return out;
   }
 
@@ -92,7 +96,9 @@ class revision_compiler {
     }
   }
 
-  void downgrade(compiled_revision& out) {
+  /// Replays the downgrade on the model under its own journal, proves it, then
+  /// puts the model back as the upgrade left it.
+  void downgrade(compiled_revision& out, model::journal const& before) {
     auto const& explicit_block = m_r.syntax.downgrade;
     if (explicit_block && std::any_of(explicit_block->steps.begin(), explicit_block->steps.end(), is_irreversible)) {
       out.reversible = false;
@@ -100,15 +106,18 @@ class revision_compiler {
     }
     std::vector<ast::step> const steps = explicit_block ? explicit_block->steps : derived();
     if (!m_derivable) return;
-    model::schema after = m_model;
     dsl::diagnostic_engine scratch;
     step_context const replay{&m_file, m_r.number, explicit_block ? &m_out : &scratch};
+    m_model.open_journal();
     for (auto const& step : steps) {
-      out.downgrade.push_back(compile_step(m_file, step, after));
-      apply_step(after, step, replay);
+      out.downgrade.push_back(compile_step(m_file, step, m_model));
+      apply_step(m_model, step, replay);
     }
-    if (std::any_of(steps.begin(), steps.end(), is_raw) || scratch.has_errors()) return;
-    prove(after, explicit_block ? static_cast<ast::node const&>(*explicit_block) : m_r.syntax.id);
+    model::journal const undone = m_model.take_journal();
+    if (!std::any_of(steps.begin(), steps.end(), is_raw) && !scratch.has_errors()) {
+      prove(before, undone, explicit_block ? static_cast<ast::node const&>(*explicit_block) : m_r.syntax.id);
+    }
+    m_model.restore(undone);
   }
 
   /// The inverses of the upgrade steps, last step first; reports the steps that have none.
@@ -141,8 +150,10 @@ class revision_compiler {
     m_out.report(std::move(d));
   }
 
-  void prove(model::schema const& after, ast::node const& at) {
-    auto const difference = model::first_difference(m_before, after);
+  /// Compares the model after the downgrade with the model before the revision
+  /// where they can differ: at the objects either journal recorded.
+  void prove(model::journal const& before, model::journal const& undone, ast::node const& at) {
+    auto const difference = model::first_difference(before, undone, m_model);
     if (!difference) return;
     dsl::diagnostic d;
     d.code = "downgrade-mismatch";
@@ -157,7 +168,6 @@ class revision_compiler {
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
-  model::schema const m_before;
   std::vector<inverse> m_inverses;
   bool m_derivable = true;
 };

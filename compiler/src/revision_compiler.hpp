@@ -14,7 +14,10 @@ namespace migc::compiler {
  * lint and apply every upgrade step, turn each into its SQL, derive the
  * downgrade when there is no downgrade block, then prove the downgrade by
  * replaying it on the model after the upgrade: it must give back the model
- * before it (unless it holds raw sql, which the model cannot follow).
+ * before it (unless it holds raw sql, which the model cannot follow). The
+ * model is never copied: the upgrade and the downgrade each run under a
+ * journal (model::journal), the proof compares only the objects they
+ * touched, and the downgrade's journal then puts the upgrade's result back.
  * Every problem is reported; `head` receives the model after the last revision.
  */
 [[nodiscard]] std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision const*> const& chain,

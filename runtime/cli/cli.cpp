@@ -294,9 +294,11 @@ revision const& revision_or_throw(catalog const& cat, std::string_view id) {
   return cat.revisions[*index];
 }
 
+/// `-- line 5, lock: ACCESS EXCLUSIVE, rewrites the table` (lock part only when the catalog knows it).
 void print_steps(std::ostream& out, array_view<step> steps) {
   for (step const& s : steps) {
-    out << "-- line " << s.line << "\n" << terminated(s.sql);
+    std::string const lock = lock_note(s);
+    out << "-- line " << s.line << (lock.empty() ? "" : ", ") << lock << "\n" << terminated(s.sql);
   }
 }
 
@@ -365,7 +367,7 @@ void cmd_sql(catalog const& cat, cli_options const& o, std::chrono::milliseconds
     out << "\n-- " << to_string(s.dir) << " " << s.rev->id << " \"" << s.rev->description
         << "\" (" << source_of(cat, *s.rev) << ")\n";
     if (s.rev->transactional) {
-      out << revision_script(q, ctx, *s.rev, s.dir, expected);
+      out << revision_script(q, ctx, *s.rev, s.dir, expected, true);
     } else {
       out << "-- outside a transaction, statement by statement:\n"
           << lock_timeout_sql(q, lock_timeout, false) << ";\n";
@@ -491,6 +493,71 @@ std::string json_record(std::optional<applied_record> const& r) {
          ",\"description\":" + json_string(r->description) + "}";
 }
 
+std::string_view drift_status_name(drift_report::state s) {
+  switch (s) {
+    case drift_report::state::not_embedded: return "not_embedded";
+    case drift_report::state::not_at_head: return "not_at_head";
+    case drift_report::state::skipped: return "skipped";
+    case drift_report::state::checked: return "checked";
+  }
+  return "skipped";
+}
+
+std::string_view finding_name(drift_finding::kind k) {
+  switch (k) {
+    case drift_finding::kind::drift: return "drift";
+    case drift_finding::kind::not_modelled: return "not_modelled";
+    case drift_finding::kind::raw_sql: return "raw_sql";
+  }
+  return "drift";
+}
+
+std::string drift_json(drift_report const& d) {
+  std::string out = "{\"status\":" + json_string(drift_status_name(d.status)) +
+                    ",\"at\":" + json_string(d.at) + ",\"drift\":" + (d.has_drift() ? "true" : "false") +
+                    ",\"objects\":" + std::to_string(d.objects) + ",\"findings\":[";
+  for (std::size_t i = 0; i < d.findings.size(); ++i) {
+    drift_finding const& f = d.findings[i];
+    out += (i ? "," : "") + std::string("{\"kind\":") + json_string(finding_name(f.what)) +
+           ",\"object\":" + json_string(f.object) + ",\"name\":" + json_string(f.name) +
+           ",\"message\":" + json_string(f.message) + "}";
+  }
+  return out + "]}";
+}
+
+/// The drift half of `verify` as text: a summary line, then one line per finding.
+void print_drift(drift_report const& d, std::ostream& out) {
+  switch (d.status) {
+    case drift_report::state::not_embedded:
+      out << "Schema drift: not checked (this binary's catalog does not embed the schema model).\n";
+      return;
+    case drift_report::state::not_at_head:
+      out << "Schema drift: checked only at head (database at " << d.at << ").\n";
+      return;
+    case drift_report::state::skipped:
+      out << "Schema drift: not checked (the database is dirty or at an unknown revision).\n";
+      return;
+    case drift_report::state::checked: break;
+  }
+  std::vector<drift_finding const*> drift;
+  std::vector<drift_finding const*> lenient;
+  for (drift_finding const& f : d.findings) {
+    (f.what == drift_finding::kind::drift ? drift : lenient).push_back(&f);
+  }
+  if (drift.empty()) {
+    out << "Schema drift: none (the live schema matches the model at head, " << d.objects << " object"
+        << (d.objects == 1 ? "" : "s") << ").\n";
+  } else {
+    out << "Schema drift: " << drift.size() << " difference" << (drift.size() == 1 ? "" : "s")
+        << " from the model at head:\n";
+    for (auto const* f : drift) out << "  " << f->message << "\n";
+  }
+  if (!lenient.empty()) {
+    out << "Not counted as drift (raw SQL created or changed these):\n";
+    for (auto const* f : lenient) out << "  " << f->message << "\n";
+  }
+}
+
 /// `migrate verify`: every applied revision's recorded checksum against the embedded one.
 void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostream& out) {
   if (json) {
@@ -507,8 +574,7 @@ void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostr
           << ",\"source\":" << json_string(source_of(cat, *e.rev))
           << ",\"recorded\":" << json_record(e.recorded) << "}";
     }
-    // TODO(drift): a "drift" member once the catalog embeds the compiler's schema model.
-    out << "]}\n";
+    out << "],\"drift\":" << drift_json(v.drift) << "}\n";
     return;
   }
   if (!v.unknown.empty()) out << v.unknown << "\n";
@@ -530,7 +596,7 @@ void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostr
                                             mismatches, mismatches == 1 ? "" : "es"))
         << "\n";
   }
-  out << "Schema drift: not checked (this catalog does not embed the schema model yet).\n";
+  print_drift(v.drift, out);
 }
 
 void print_run_json(run_result const& r, std::ostream& out) {
@@ -604,8 +670,8 @@ void define_cli(CLI::App& app, cli_options& o) {
                                         "what it ran was undone by hand");
   applied->excludes(rolled_back);
   app.add_subcommand("verify",
-                     "applied revisions' recorded checksums vs the embedded ones (exit 1 on a "
-                     "difference)");
+                     "applied revisions' recorded checksums vs the embedded ones; at head, the live "
+                     "schema vs the compiler's model (exit 1 on a difference or drift)");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 }
 

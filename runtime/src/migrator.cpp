@@ -798,8 +798,13 @@ auto translated(F&& f) -> decltype(f()) {
 
 }  // namespace
 
+bool drift_report::has_drift() const {
+  return std::any_of(findings.begin(), findings.end(),
+                     [](drift_finding const& f) { return f.what == drift_finding::kind::drift; });
+}
+
 bool verify_report::ok() const {
-  return unknown.empty() && !dirty &&
+  return unknown.empty() && !dirty && !drift.has_drift() &&
          std::all_of(applied.begin(), applied.end(), [](verify_entry const& e) { return e.matches; });
 }
 
@@ -836,15 +841,35 @@ verify_report migrator::verify() {
     database_state const state = m_impl->read_state(version_exists, history_exists);
     report.current = state.current;
     report.dirty = state.dirty;
+    catalog const& cat = m_impl->cat;
+    report.drift.status = cat.has_head_schema ? drift_report::state::skipped
+                                              : drift_report::state::not_embedded;
+    report.drift.at = state.current ? *state.current : std::string("base");
     validation verdict;
     try {
-      verdict = check(m_impl->cat, state, {true, true});
+      verdict = check(cat, state, {true, true});
     } catch (refusal const& e) {
       report.unknown = e.what();
       return report;
     }
-    // TODO(drift): compare the live schema with the compiler's schema model at the current
-    // revision. The catalog does not embed that model yet (catalog.hpp has no field for it).
+    // Only head's model is embedded: below head the schema is not compared.
+    if (cat.has_head_schema && !state.dirty) {
+      bool const at_head = verdict.at && *verdict.at + 1 == cat.revisions.size;
+      if (!at_head) {
+        report.drift.status = drift_report::state::not_at_head;
+      } else {
+        detail::quoter const q = m_impl->quoting();
+        std::vector<std::string> exclude;
+        for (auto const& name : {m_impl->ctx.version_table, m_impl->history_name(), m_impl->dirty_name()}) {
+          exclude.push_back(detail::qualified(q, name));
+        }
+        auto const model = model_objects(cat);
+        report.drift.findings =
+            compare_schema(model, read_live_schema(m_impl->cx, exclude), raw_ddl_names(cat, *verdict.at));
+        report.drift.objects = model.size();
+        report.drift.status = drift_report::state::checked;
+      }
+    }
     for (std::size_t i = 0; verdict.at && i <= *verdict.at; ++i) {
       revision const& rev = m_impl->cat.revisions[i];
       verify_entry entry{&rev, std::nullopt, true};

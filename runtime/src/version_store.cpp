@@ -212,11 +212,23 @@ std::optional<std::string> version_after(revision const& rev, direction dir) {
   return std::string(rev.parent);
 }
 
+std::string lock_note(step const& s) {
+  if (s.lock.empty()) return {};
+  std::string note = "lock: " + std::string(s.lock);
+  if (s.lock == "unknown") note += " (raw SQL)";
+  if (s.rewrites) note += ", rewrites the table";
+  return note;
+}
+
 std::string revision_script(quoter const& q, script_context const& ctx, revision const& rev,
-                            direction dir, std::optional<std::string> const& expected) {
+                            direction dir, std::optional<std::string> const& expected,
+                            bool annotate_locks) {
   std::string script = "BEGIN;\n" + lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
   if (!ctx.role.empty()) script += set_role_sql(q, ctx.role, true) + ";\n";
   for (step const& s : dir == direction::upgrade ? rev.upgrade : rev.downgrade) {
+    if (annotate_locks) {
+      if (std::string const note = lock_note(s); !note.empty()) script += "-- " + note + "\n";
+    }
     script += terminated(s.sql);
   }
   if (!ctx.role.empty()) script += "RESET ROLE;\n";

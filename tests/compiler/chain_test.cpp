@@ -223,3 +223,32 @@ TEST(chain_checker, fork_help_follows_the_other_branch_when_the_forked_file_alre
   ASSERT_EQ(outcome.diagnostics.size(), 1u) << ::testing::PrintToString(outcome.diagnostics);
   EXPECT_THAT(outcome.diagnostics[0], ::testing::EndsWith("| help: make it 'revision 005 revises 004'"));
 }
+
+// Two cycles, tails that run into them and a duplicate that closes a walk through its number: each cycle
+// reported once, by the first revision (file order) whose walk reaches it, in that walk's order.
+TEST(chain_checker, reports_each_of_several_cycles_once_from_the_first_walk_that_reaches_it) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig", revision_text("001", "003"));
+  folder.write("20250101_0000-002_b.mig", revision_text("002", "001"));
+  folder.write("20250101_0000-003_c.mig", revision_text("003", "002"));
+  folder.write("20250101_0000-004_d.mig", revision_text("004", "002"));
+  folder.write("20250101_0000-005_e.mig", revision_text("005", "006"));
+  folder.write("20250101_0000-006_f.mig", revision_text("006", "005"));
+  folder.write("20250101_0000-007_g.mig", revision_text("007", "005"));
+  folder.write("20250101_0000-008_h.mig", revision_text("008", "007"));
+  folder.write("20250101_0000-005_i.mig", revision_text("005", "008"));
+  auto const outcome = compile(folder.path());
+  EXPECT_FALSE(outcome.chain);
+  std::vector<std::string> cycles;
+  for (auto const& d : outcome.diagnostics) {
+    if (d.find("chain-cycle") != std::string::npos) cycles.push_back(d);
+  }
+  EXPECT_THAT(cycles,
+              ElementsAre("20250101_0000-001_a.mig:1:22: error[chain-cycle]: revisions form a cycle: 001 -> 003 -> "
+                          "002 -> 001 | note 20250101_0000-003_c.mig:1:22: part of the cycle | note "
+                          "20250101_0000-002_b.mig:1:22: part of the cycle | help: every revision must revise the "
+                          "one numbered just below it",
+                          "20250101_0000-005_e.mig:1:22: error[chain-cycle]: revisions form a cycle: 005 -> 006 -> "
+                          "005 | note 20250101_0000-006_f.mig:1:22: part of the cycle | help: every revision must "
+                          "revise the one numbered just below it"));
+}

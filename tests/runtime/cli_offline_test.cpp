@@ -92,9 +92,42 @@ TEST(cli_offline, list_json_has_format_version) {
 TEST(cli_offline, show_prints_both_directions) {
   auto const r = run({"show", "3"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5\nALTER TABLE users ADD COLUMN full_name text;"))
+  EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\n"
+                              "ALTER TABLE users ADD COLUMN full_name text;"))
       << r.out;
-  EXPECT_TRUE(contains(r.out, "-- downgrade\n-- line 11\nALTER TABLE users DROP COLUMN"))
+  EXPECT_TRUE(contains(r.out, "-- line 6, lock: unknown (raw SQL)\nUPDATE users")) << r.out;
+  EXPECT_TRUE(contains(r.out, "-- downgrade\n-- line 11, lock: ACCESS EXCLUSIVE\n"
+                              "ALTER TABLE users DROP COLUMN"))
+      << r.out;
+}
+
+TEST(cli_offline, show_without_lock_knowledge_prints_only_the_line) {
+  auto const r = run({"show", "2"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5\nALTER TABLE memories ADD COLUMN")) << r.out;
+}
+
+TEST(cli_offline, sql_annotates_each_statement_with_its_lock) {
+  auto const r = run({"sql", "002:003"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
+                              "ALTER TABLE users ADD COLUMN full_name text;\n"
+                              "-- lock: unknown (raw SQL)\nUPDATE users"))
+      << r.out;
+}
+
+TEST(cli_offline, sql_marks_table_rewrites) {
+  static constexpr migc::runtime::step up[] = {
+      {"ALTER TABLE users ALTER COLUMN age TYPE bigint", 4, "ACCESS EXCLUSIVE", true}};
+  static constexpr migc::runtime::revision revs[] = {
+      {"001", 1, "", "Widen", "20250101_0000-001_widen.mig", 1, "sha256:00", true, false,
+       migc::test::view(up), {}}};
+  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c", "alembic_version",
+                                              "migrations"};
+  auto const r = run({"sql", "head"}, cat);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "-- lock: ACCESS EXCLUSIVE, rewrites the table\n"
+                              "ALTER TABLE users ALTER COLUMN age TYPE bigint;"))
       << r.out;
 }
 

@@ -30,9 +30,11 @@ inline constexpr step r001_down[] = {{"DROP TABLE memories", 5}, {"DROP TABLE us
 inline constexpr step r002_up[] = {{"ALTER TABLE memories ADD COLUMN new_field text", 5}};
 inline constexpr step r002_down[] = {{"ALTER TABLE memories DROP COLUMN new_field", 5}};
 inline constexpr step r003_up[] = {
-    {"ALTER TABLE users ADD COLUMN full_name text", 5},
-    {"UPDATE users SET full_name = first_name || ' ' || last_name\nWHERE full_name IS NULL;", 6}};
-inline constexpr step r003_down[] = {{"ALTER TABLE users DROP COLUMN full_name", 11}};
+    {"ALTER TABLE users ADD COLUMN full_name text", 5, "ACCESS EXCLUSIVE", false},
+    {"UPDATE users SET full_name = first_name || ' ' || last_name\nWHERE full_name IS NULL;", 6,
+     "unknown", false}};
+inline constexpr step r003_down[] = {
+    {"ALTER TABLE users DROP COLUMN full_name", 11, "ACCESS EXCLUSIVE", false}};
 
 /// The reference application: 001 → 002 → 003, all reversible and transactional.
 inline constexpr revision app_revisions[] = {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <migc/compiler/chain.hpp>
+#include <migc/compiler/schema_objects.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
 
@@ -43,6 +44,7 @@ struct compiled_chain {
   std::string chain_hash;  ///< "sha256:<hex>" over every checksum, chained
   std::vector<std::filesystem::path> inputs;  ///< every file read (for the depfile)
   std::string schema_sql;  ///< the head's schema model as SQL DDL (`migc schema`)
+  std::vector<schema_object> head_schema;  ///< the head's schema model, flattened (drift checks)
 };
 
 /// The source files of one compiler run; they outlive every diagnostic that points into them.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <migc/runtime/catalog.hpp>
+#include <migc/runtime/drift.hpp>
 #include <migc/runtime/error.hpp>
 #include <migc/runtime/plan.hpp>
 
@@ -87,6 +88,22 @@ struct verify_entry {
   bool matches = true;  ///< recorded checksum equals the embedded one (or nothing recorded)
 };
 
+/// The drift half of `verify`: the live schema against the compiler's model at head.
+struct drift_report {
+  enum class state {
+    not_embedded,  ///< the catalog predates the embedded model
+    not_at_head,   ///< the database is below head (or at base): only head's model is embedded
+    skipped,       ///< the database is dirty or at an unknown revision
+    checked,
+  };
+  state status = state::not_embedded;
+  std::string at;       ///< the database's revision ("base" when none)
+  std::size_t objects = 0;  ///< objects of the model compared (checked)
+  std::vector<drift_finding> findings;
+  /// True when a finding is drift (not merely not modelled or attributed to raw SQL).
+  [[nodiscard]] bool has_drift() const;
+};
+
 /// What `verify` found.
 struct verify_report {
   std::optional<std::string> current;  ///< version row as stored; nullopt = base
@@ -94,7 +111,9 @@ struct verify_report {
   /// Set when the database is at a revision this binary does not know (the refusal's text).
   std::string unknown;
   std::optional<dirty_marker> dirty;
-  /// True when every recorded checksum matches and the database is neither unknown nor dirty.
+  drift_report drift;
+  /// True when every recorded checksum matches, the database is neither unknown nor dirty, and
+  /// the schema has no drift.
   [[nodiscard]] bool ok() const;
 };
 

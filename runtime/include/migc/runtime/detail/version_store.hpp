@@ -139,7 +139,15 @@ struct script_context {
  */
 [[nodiscard]] std::string revision_script(quoter const& q, script_context const& ctx,
                                           revision const& rev, direction dir,
-                                          std::optional<std::string> const& expected);
+                                          std::optional<std::string> const& expected,
+                                          bool annotate_locks = false);
+
+/**
+ * What a step locks, for people reading a script: `lock: ACCESS EXCLUSIVE,
+ * rewrites the table`, `lock: SHARE`, `lock: none`, `lock: unknown (raw
+ * SQL)`; "" when the catalog predates lock knowledge (step::lock empty).
+ */
+[[nodiscard]] std::string lock_note(step const& s);
 
 /// The version row after applying `rev` in `dir` (downgrade → its parent, "" parent → base).
 [[nodiscard]] std::optional<std::string> version_after(revision const& rev, direction dir);

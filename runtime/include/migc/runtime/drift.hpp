@@ -1,0 +1,95 @@
+// Schema drift: the live database's catalog against the compiler's schema model at head.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <migc/runtime/catalog.hpp>
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace migc::runtime {
+
+/// A schema_object with its own strings: the live side is read at run time.
+struct db_object {
+  std::string kind;  ///< "table" | "column" | "index" | "constraint" | "enum"
+  std::string table;
+  std::string name;
+  std::string type;
+  std::string columns;
+  std::string default_value;
+  bool not_null = false;
+  bool partial = false;
+
+  [[nodiscard]] static db_object from(schema_object const& o);
+  /// How the object is named in messages: `public.users`, `public.users.id`, `users_pkey on public.users`.
+  [[nodiscard]] std::string display() const;
+};
+
+/// The embedded model as db_objects.
+[[nodiscard]] std::vector<db_object> model_objects(catalog const& cat);
+
+/// One line of a drift report.
+struct drift_finding {
+  enum class kind {
+    drift,         ///< a modelled object differs, is missing, or an object nobody modelled exists: exit 1
+    not_modelled,  ///< an object raw SQL created (a raw DDL statement names it or its table): exit 0
+    raw_sql,       ///< a modelled object differs but raw SQL DDL names it or its table: reported, exit 0
+  };
+  kind what = kind::drift;
+  std::string object;   ///< "table", "column", ...
+  std::string name;     ///< db_object::display()
+  std::string message;  ///< the whole line, e.g. "missing column public.users.full_name"
+};
+
+/**
+ * Names that raw SQL DDL statements (CREATE, ALTER, DROP, COMMENT, DO, ...;
+ * not SELECT/INSERT/UPDATE/DELETE and other data statements) of the upgrade
+ * steps of revisions 0..`up_to` mention, each with the first revision that
+ * mentions it. Unquoted words are folded to lower case; quoted identifiers
+ * are kept; words inside dollar-quoted bodies (DO blocks) count too.
+ */
+struct raw_sql_names {
+  std::map<std::string, std::string> first_revision;  ///< name -> revision id
+  [[nodiscard]] std::string const* find(std::string const& name) const;
+};
+[[nodiscard]] raw_sql_names raw_ddl_names(catalog const& cat, std::size_t up_to);
+/// The same for one SQL text attributed to `revision_id` (added to `into` when not present yet).
+void scan_raw_sql(std::string_view sql, std::string const& revision_id, raw_sql_names& into);
+
+/**
+ * A column default reduced for a lenient comparison: lower case and no
+ * white space or parentheses outside string literals, casts (`::text`,
+ * `::character varying(20)[]`) removed, a quoted number or boolean unquoted
+ * (`'-1'::integer` is `-1`), `null` as no default.
+ */
+[[nodiscard]] std::string normalize_default(std::string_view text);
+
+/**
+ * The comparison, a pure function: the model's objects against the live
+ * ones, as findings in model order (missing or different), then live order
+ * (extra). Children of a missing or extra table are not listed again.
+ * Objects whose name or table `raw` knows are findings of kind raw_sql
+ * (modelled) or not_modelled (extra) instead of drift.
+ */
+[[nodiscard]] std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
+                                                        std::vector<db_object> const& live,
+                                                        raw_sql_names const& raw = {});
+
+/**
+ * The live schema from pg_catalog: ordinary and partitioned tables (not
+ * partitions), their columns, indexes (not those backing a primary key,
+ * unique or exclusion constraint), constraints and enum types, outside
+ * system schemas and extensions, without the tables in `exclude` (migc's
+ * version, history and dirty tables; each as SQL text for to_regclass, e.g.
+ * `"public"."alembic_version"`). Runs in a read-only transaction.
+ */
+[[nodiscard]] std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
+                                                      std::vector<std::string> const& exclude);
+
+}  // namespace migc::runtime

@@ -1,0 +1,295 @@
+// Schema drift against a real PostgreSQL (label pg). Every good corpus chain is compiled with the
+// compiler library at test time and applied through an in-memory catalog built from the compiled
+// chain, so every generated SQL statement of the good corpus runs on the real server and the
+// resulting catalog is compared with the compiler's model by `migrate verify`.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <sstream>
+
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+
+#include <migc/runtime/catalog.hpp>
+#include <migc/runtime/detail/cli_io.hpp>
+
+#include "compiler_test_support.hpp"
+#include "pg_test.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+/// A runtime catalog over a compiled chain: what the emitter would write, built in memory.
+class memory_catalog {
+ public:
+  explicit memory_catalog(migc::compiler::compiled_chain chain) : m_chain(std::move(chain)) {
+    std::size_t total = 0;
+    for (auto const& r : m_chain.revisions) total += r.upgrade.size() + r.downgrade.size();
+    m_steps.reserve(total);  // the revisions' views point into it: no reallocation
+    for (auto const& r : m_chain.revisions) {
+      auto const up = add_steps(r.upgrade);
+      auto const down = add_steps(r.downgrade);
+      m_revisions.push_back({r.id, r.number, r.parent, r.description, r.source_file, r.source_line, r.checksum,
+                             r.transactional, r.reversible, up, down});
+    }
+    for (auto const& o : m_chain.head_schema) {
+      m_objects.push_back({o.kind, o.table, o.name, o.type, o.columns, o.default_value, o.not_null, o.partial});
+    }
+    m_catalog = {{m_revisions.data(), m_revisions.size()},
+                 m_chain.chain_hash,
+                 "alembic_version",
+                 "migrations",
+                 {m_objects.data(), m_objects.size()},
+                 true};
+  }
+  memory_catalog(memory_catalog const&) = delete;
+  memory_catalog& operator=(memory_catalog const&) = delete;
+
+  [[nodiscard]] migc::runtime::catalog const& get() const { return m_catalog; }
+
+ private:
+  migc::runtime::array_view<migc::runtime::step> add_steps(std::vector<migc::compiler::compiled_step> const& steps) {
+    std::size_t const begin = m_steps.size();
+    for (auto const& s : steps) m_steps.push_back({s.sql, s.line, s.lock, s.rewrites});
+    if (steps.empty()) return {};
+    return {m_steps.data() + begin, steps.size()};
+  }
+
+  migc::compiler::compiled_chain m_chain;
+  std::vector<migc::runtime::step> m_steps;
+  std::vector<migc::runtime::revision> m_revisions;
+  std::vector<migc::runtime::schema_object> m_objects;
+  migc::runtime::catalog m_catalog;
+};
+
+std::unique_ptr<memory_catalog> compile_chain(fs::path const& folder) {
+  auto outcome = migc::test::compile(folder);
+  if (!outcome.chain) {
+    std::string all;
+    for (auto const& d : outcome.diagnostics) all += d + "\n";
+    ADD_FAILURE() << folder << " does not compile:\n" << all;
+    return nullptr;
+  }
+  return std::make_unique<memory_catalog>(std::move(*outcome.chain));
+}
+
+struct cli_result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& cat, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--database-url", conninfo});
+  std::ostringstream out;
+  std::ostringstream err;
+  int const code = migc::runtime::detail::run_cli(args, cat, out, err);
+  return {code, out.str(), err.str()};
+}
+
+void exec(std::string const& conninfo, std::string const& sql) {
+  pqxx::connection cx(conninfo);
+  pqxx::nontransaction(cx).exec(sql);
+}
+
+/// The lines of verify's text output indented under a heading (the findings).
+std::vector<std::string> findings(std::string const& out) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("  ", 0) == 0 && line.find("sha256:") == std::string::npos) lines.push_back(line.substr(2));
+  }
+  return lines;
+}
+
+std::vector<fs::path> good_cases() {
+  std::vector<fs::path> out;
+  for (auto const& entry : fs::directory_iterator(fs::path(MIGC_LANGUAGE_CORPUS) / "good")) {
+    if (entry.is_directory()) out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class drift_pg : public migc::test::pg_test {};
+
+TEST(drift_corpus, every_good_chain_applied_to_postgresql_matches_the_model) {
+  auto const cases = good_cases();
+  ASSERT_FALSE(cases.empty());
+  for (auto const& dir : cases) {
+    SCOPED_TRACE(dir.filename().string());
+    auto const cat = compile_chain(dir);
+    ASSERT_TRUE(cat);
+    ASSERT_TRUE(cat->get().has_head_schema);
+    migc::test::scratch_database db;
+    auto const up = migrate(db.conninfo(), cat->get(), {"upgrade"});
+    ASSERT_EQ(up.code, 0) << up.err;
+    auto const verify = migrate(db.conninfo(), cat->get(), {"verify"});
+    EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+    EXPECT_THAT(verify.out, HasSubstr("Schema drift: none")) << verify.out;
+    EXPECT_THAT(findings(verify.out), ::testing::IsEmpty()) << verify.out;
+  }
+}
+
+TEST_F(drift_pg, types_defaults_and_identity_match_their_live_spelling) {
+  migc::test::temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"A\"\nupgrade {\n"
+               "    create schema audit\n"
+               "    create type audit.level as enum ('low', 'high')\n"
+               "    create type \"Mood\" as enum ('happy', 'it''s')\n"
+               "    create table t (\n"
+               "        id serial primary key,\n"
+               "        a varchar(40) not null default 'x',\n"
+               "        b char default 'y',\n"
+               "        c numeric(10, 2) default -1.5,\n"
+               "        c2 numeric(8) default 0,\n"
+               "        d timestamptz default current_timestamp,\n"
+               "        e time,\n"
+               "        f int[][] default '{}',\n"
+               "        g \"Mood\" default 'happy',\n"
+               "        h audit.level,\n"
+               "        i bigint generated by default as identity,\n"
+               "        j float8 default (1 + 2),\n"
+               "        k boolean not null default false,\n"
+               "        l jsonb default '{}'::jsonb,\n"
+               "        m int default -1,\n"
+               "        n text default null,\n"
+               "        constraint t_a_key unique (a, b)\n"
+               "    )\n"
+               "    create index t_d on t (d, e) where (d is not null)\n"
+               "    create table audit.u (id bigint generated always as identity primary key,\n"
+               "                          t_id integer references t on delete cascade)\n"
+               "}\n");
+  folder.write("20250102_0000-002_b.mig",
+               "revision 002 revises 001 \"B\"\nupgrade {\n"
+               "    rename table t to t2\n"
+               "    rename column t2.a to a2\n"
+               "    alter column t2.e type time(3)\n"
+               "    add value 'meh' to type audit.level before 'high'\n"
+               "}\n"
+               "downgrade {\n    irreversible\n}\n");
+  auto const cat = compile_chain(folder.path());
+  ASSERT_TRUE(cat);
+  auto const up = migrate(conninfo(), cat->get(), {"upgrade"});
+  ASSERT_EQ(up.code, 0) << up.err;
+  auto const r = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(findings(r.out), ::testing::IsEmpty()) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: none (the live schema matches the model at head, 27 objects)")) << r.out;
+}
+
+TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
+  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  exec(conninfo(),
+       "ALTER TABLE users DROP COLUMN full_name;"
+       "ALTER TABLE memories ALTER COLUMN task_id TYPE varchar(20);"
+       "CREATE INDEX memories_content ON memories (content)");
+  auto const r = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at head:\n")) << r.out;
+  EXPECT_EQ(findings(r.out),
+            (std::vector<std::string>{
+                "column public.memories.task_id: type is character varying(20), model says text",
+                "missing column public.users.full_name",
+                "extra index public.memories_content (not in the model: created by raw SQL or by hand)"}))
+      << r.out;
+}
+
+TEST_F(drift_pg, verify_json_lists_the_findings) {
+  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  exec(conninfo(), "ALTER TABLE memories ALTER COLUMN content DROP NOT NULL");
+  auto const r = migrate(conninfo(), cat->get(), {"verify", "--format", "json"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"drift\":{\"status\":\"checked\",\"at\":\"003\",\"drift\":true,")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("{\"kind\":\"drift\",\"object\":\"column\",\"name\":\"public.memories.content\","
+                               "\"message\":\"column public.memories.content: nullable, model says not null\"}"))
+      << r.out;
+}
+
+TEST_F(drift_pg, objects_only_raw_sql_created_are_not_modelled_and_exit_0) {
+  migc::test::temp_folder folder;
+  folder.write("20250101_0000-001_base.mig",
+               "revision 001 \"Base\"\nupgrade {\n"
+               "    create table users (id bigint primary key, email text not null)\n}\n");
+  folder.write("20250102_0000-002_raw.mig",
+               "revision 002 revises 001 \"Raw\"\nupgrade {\n"
+               "    sql $$\n"
+               "        CREATE TABLE audit_log (id bigserial PRIMARY KEY, note text);\n"
+               "        CREATE INDEX users_lower_email ON users (lower(email));\n"
+               "        CREATE TYPE audit_kind AS ENUM ('login', 'logout')\n"
+               "    $$\n}\n"
+               "downgrade {\n"
+               "    sql $$ DROP TABLE audit_log; DROP INDEX users_lower_email; DROP TYPE audit_kind $$\n}\n");
+  auto const cat = compile_chain(folder.path());
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  auto const r = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: none")) << r.out;
+  EXPECT_EQ(findings(r.out),
+            (std::vector<std::string>{
+                "not modelled: table public.audit_log (raw SQL in revision 002 names it)",
+                "not modelled: index public.users_lower_email (raw SQL in revision 002 names it)",
+                "not modelled: enum public.audit_kind (raw SQL in revision 002 names it)"}))
+      << r.out;
+
+  // A hand-made object beside them is still drift.
+  exec(conninfo(), "CREATE TABLE scratch (x int)");
+  auto const again = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(again.code, 1) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("  extra table public.scratch (not in the model: created by raw SQL or by hand)"));
+}
+
+TEST_F(drift_pg, a_modelled_column_raw_sql_changed_is_reported_but_not_drift) {
+  migc::test::temp_folder folder;
+  folder.write("20250101_0000-001_base.mig",
+               "revision 001 \"Base\"\nupgrade {\n"
+               "    create table notes (id bigint primary key, body text)\n}\n");
+  folder.write("20250102_0000-002_raw.mig",
+               "revision 002 revises 001 \"Raw\"\nupgrade {\n"
+               "    sql $$ ALTER TABLE notes ALTER COLUMN body TYPE varchar(200) $$\n}\n"
+               "downgrade {\n    sql $$ ALTER TABLE notes ALTER COLUMN body TYPE text $$\n}\n");
+  auto const cat = compile_chain(folder.path());
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  auto const r = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(findings(r.out),
+            (std::vector<std::string>{"column public.notes.body: type is character varying(200), model says text "
+                                      "(raw SQL in revision 002 names it: not counted as drift)"}))
+      << r.out;
+}
+
+TEST_F(drift_pg, below_head_drift_is_not_checked) {
+  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade", "002"}).code, 0);
+  auto const r = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: checked only at head (database at 002).")) << r.out;
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"downgrade", "base"}).code, 0);
+  auto const at_base = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_THAT(at_base.out, HasSubstr("Schema drift: checked only at head (database at base).")) << at_base.out;
+}
+
+TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {
+  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  exec(conninfo(), "UPDATE alembic_version_history SET checksum = 'sha256:00' WHERE revision = '002'");
+  auto const r = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("MISMATCH")) << r.out;
+}
+
+}  // namespace
