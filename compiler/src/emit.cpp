@@ -81,11 +81,6 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
                      view_of("steps", down, r.downgrade.size()));
 }
 
-void append_schema_object(std::string& out, schema_object const& o) {
-  fmt::format_to(std::back_inserter(out), "  {{{}, {}, {}, {}, {}, {}, {}, {}}},\n", literal(o.kind),
-                 literal(o.table), literal(o.name), literal(o.type), literal(o.columns),
-                 literal(o.default_value), o.not_null, o.partial);
-}
 
 }  // namespace
 
@@ -125,17 +120,15 @@ std::string emit_catalog(compiled_chain const& chain, emit_options const& option
     }
     out += "};\n\n";
   }
-  if (!chain.head_schema.empty()) {
-    out += "// The schema model at head, for `migrate verify` (drift).\n"
-           "constexpr ::migc::runtime::schema_object head_schema[] = {\n";
-    for (auto const& o : chain.head_schema) append_schema_object(out, o);
-    out += "};\n\n";
-  }
+  out += "// The schema model at head, for `migrate verify` (drift): one object per line.\n"
+         "constexpr std::string_view head_schema =\n    ";
+  append_literal(out, serialize_schema_objects(chain.head_schema));
+  out += ";\n\n";
   fmt::format_to(std::back_inserter(out),
                  "constexpr ::migc::runtime::catalog embedded{{\n  {},\n  {},\n  {},\n  {},\n  {}, true}};\n\n",
                  view_of("revisions", 0, chain.revisions.size()), literal(chain.chain_hash),
                  literal(options.version_table), literal(options.source_dir),
-                 view_of("head_schema", 0, chain.head_schema.size()));
+                 "head_schema");
   fmt::format_to(std::back_inserter(out),
                  "}}  // namespace\n\n"
                  "::migc::runtime::catalog const& catalog() noexcept {{ return embedded; }}\n\n"

@@ -141,4 +141,35 @@ std::vector<schema_object> schema_objects(model::schema const& model) {
   return out;
 }
 
+namespace {
+
+void append_field(std::string& out, std::string const& field) {
+  for (char c : field) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+}  // namespace
+
+std::string serialize_schema_objects(std::vector<schema_object> const& objects) {
+  std::string out;
+  for (auto const& o : objects) {
+    for (auto const* field : {&o.kind, &o.table, &o.name, &o.type, &o.columns, &o.default_value}) {
+      append_field(out, *field);
+      out += '\t';
+    }
+    out += o.not_null ? "1\t" : "0\t";
+    out += o.partial ? "1\n" : "0\n";
+  }
+  return out;
+}
+
 }  // namespace migc::compiler

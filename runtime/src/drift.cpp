@@ -165,9 +165,48 @@ std::string key_of(db_object const& o) { return o.kind + '\x1f' + o.table + '\x1
 
 }  // namespace
 
-db_object db_object::from(schema_object const& o) {
-  return {std::string(o.kind),    std::string(o.table),         std::string(o.name), std::string(o.type),
-          std::string(o.columns), std::string(o.default_value), o.not_null,          o.partial};
+namespace {
+
+/// One field of a serialised object, with `\\`, `\t` and `\n` undone.
+std::string unescape_field(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out += field[i];
+      continue;
+    }
+    char const next = field[++i];
+    out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
+  }
+  return out;
+}
+
+std::vector<std::string> split_fields(std::string_view line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t const tab = line.find('\t', start);
+    fields.push_back(unescape_field(line.substr(start, tab == std::string_view::npos ? line.npos : tab - start)));
+    if (tab == std::string_view::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+}  // namespace
+
+std::vector<db_object> parse_head_schema(std::string_view text) {
+  std::vector<db_object> out;
+  while (!text.empty()) {
+    std::size_t const end = text.find('\n');
+    std::string_view const line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    auto fields = split_fields(line);
+    if (fields.size() != 8) continue;  // written by migc itself: never happens, never crash
+    out.push_back({std::move(fields[0]), std::move(fields[1]), std::move(fields[2]), std::move(fields[3]),
+                   std::move(fields[4]), std::move(fields[5]), fields[6] == "1", fields[7] == "1"});
+  }
+  return out;
 }
 
 std::string db_object::display() const {
@@ -176,12 +215,7 @@ std::string db_object::display() const {
   return name;
 }
 
-std::vector<db_object> model_objects(catalog const& cat) {
-  std::vector<db_object> out;
-  out.reserve(cat.head_schema.size);
-  for (schema_object const& o : cat.head_schema) out.push_back(db_object::from(o));
-  return out;
-}
+std::vector<db_object> model_objects(catalog const& cat) { return parse_head_schema(cat.head_schema); }
 
 std::string const* raw_sql_names::find(std::string const& name) const {
   auto const it = first_revision.find(name);

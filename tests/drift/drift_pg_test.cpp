@@ -37,14 +37,12 @@ class memory_catalog {
       m_revisions.push_back({r.id, r.number, r.parent, r.description, r.source_file, r.source_line, r.checksum,
                              r.transactional, r.reversible, up, down});
     }
-    for (auto const& o : m_chain.head_schema) {
-      m_objects.push_back({o.kind, o.table, o.name, o.type, o.columns, o.default_value, o.not_null, o.partial});
-    }
+    m_head_schema = migc::compiler::serialize_schema_objects(m_chain.head_schema);
     m_catalog = {{m_revisions.data(), m_revisions.size()},
                  m_chain.chain_hash,
                  "alembic_version",
                  "migrations",
-                 {m_objects.data(), m_objects.size()},
+                 m_head_schema,
                  true};
   }
   memory_catalog(memory_catalog const&) = delete;
@@ -63,7 +61,7 @@ class memory_catalog {
   migc::compiler::compiled_chain m_chain;
   std::vector<migc::runtime::step> m_steps;
   std::vector<migc::runtime::revision> m_revisions;
-  std::vector<migc::runtime::schema_object> m_objects;
+  std::string m_head_schema;
   migc::runtime::catalog m_catalog;
 };
 

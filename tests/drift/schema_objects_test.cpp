@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <migc/compiler/emit.hpp>
+#include <migc/runtime/drift.hpp>
 
 #include "compiler_test_support.hpp"
 
@@ -77,12 +78,16 @@ TEST(schema_objects, the_emitted_catalog_embeds_the_head_model_once) {
   ASSERT_TRUE(outcome.chain);
   migc::compiler::emit_options const options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
   std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
-  EXPECT_THAT(source, ::testing::HasSubstr("constexpr ::migc::runtime::schema_object head_schema[] = {\n"
-                                           "  {\"table\"sv, \"\"sv, \"public.t\"sv, \"\"sv, \"\"sv, \"\"sv, false, "
-                                           "false},\n"));
-  EXPECT_THAT(source, ::testing::HasSubstr("{\"column\"sv, \"public.t\"sv, \"note\"sv, \"text\"sv, \"\"sv, \"\"sv, "
-                                           "false, false},"));
-  EXPECT_THAT(source, ::testing::HasSubstr("{head_schema + 0, 4}, true};"));
+  // One string literal (tabs are octal escapes in it), not an array of aggregates.
+  EXPECT_THAT(source, ::testing::HasSubstr("constexpr std::string_view head_schema =\n"
+                                           "    \"table\\011\\011public.t\\011"));
+  EXPECT_THAT(source, ::testing::HasSubstr("column\\011public.t\\011note\\011text\\011\\011\\0110\\0110\\n"));
+  EXPECT_THAT(source, ::testing::HasSubstr("head_schema, true};"));
+  auto const parsed = migc::runtime::parse_head_schema(
+      migc::compiler::serialize_schema_objects(outcome.chain->head_schema));
+  ASSERT_EQ(parsed.size(), outcome.chain->head_schema.size());
+  EXPECT_EQ(parsed.back().kind, outcome.chain->head_schema.back().kind);
+  EXPECT_EQ(parsed.back().name, outcome.chain->head_schema.back().name);
 }
 
 TEST(schema_objects, an_empty_model_still_marks_the_catalog_as_embedding_it) {
@@ -92,7 +97,22 @@ TEST(schema_objects, an_empty_model_still_marks_the_catalog_as_embedding_it) {
   auto const outcome = migc::test::compile(folder.path());
   ASSERT_TRUE(outcome.chain);
   migc::compiler::emit_options const options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
-  EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options), ::testing::HasSubstr("{nullptr, 0}, true};"));
+  EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options), ::testing::HasSubstr("head_schema =\n    \"\"sv;"));
 }
 
 }  // namespace
+
+TEST(schema_objects, serialised_form_round_trips_tabs_newlines_and_backslashes) {
+  migc::compiler::schema_object weird;
+  weird.kind = "column";
+  weird.table = "public.t";
+  weird.name = "c";
+  weird.type = "text";
+  weird.default_value = "E'a\\tb\\\\c'\n\t";
+  weird.not_null = true;
+  auto const parsed = migc::runtime::parse_head_schema(migc::compiler::serialize_schema_objects({weird, weird}));
+  ASSERT_EQ(parsed.size(), 2u);
+  EXPECT_EQ(parsed[1].default_value, weird.default_value);
+  EXPECT_TRUE(parsed[1].not_null);
+  EXPECT_FALSE(parsed[1].partial);
+}

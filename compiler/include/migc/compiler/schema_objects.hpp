@@ -12,7 +12,7 @@ struct schema;
 
 /**
  * One object of the schema model as `migrate verify` compares it with the
- * live catalog (runtime mirror: migc::runtime::schema_object). Names are
+ * live catalog (the runtime reads it back as migc::runtime::db_object). Names are
  * unquoted, as pg_catalog stores them.
  */
 struct schema_object {
@@ -34,5 +34,9 @@ struct schema_object {
 /// The objects of `model`, tables in key order, each followed by its columns (in table order),
 /// constraints and indexes; then enum types.
 [[nodiscard]] std::vector<schema_object> schema_objects(model::schema const& model);
+
+/// The objects in the form catalog::head_schema embeds (runtime/include/migc/runtime/catalog.hpp):
+/// a line each, eight tab-separated fields, `\\` `\t` `\n` escaped.
+[[nodiscard]] std::string serialize_schema_objects(std::vector<schema_object> const& objects);
 
 }  // namespace migc::compiler

@@ -15,7 +15,7 @@ class connection_base;
 
 namespace migc::runtime {
 
-/// A schema_object with its own strings: the live side is read at run time.
+/// One object of a schema (the embedded model's or the live database's), with its own strings.
 struct db_object {
   std::string kind;  ///< "table" | "column" | "index" | "constraint" | "enum"
   std::string table;
@@ -26,10 +26,12 @@ struct db_object {
   bool not_null = false;
   bool partial = false;
 
-  [[nodiscard]] static db_object from(schema_object const& o);
   /// How the object is named in messages: `public.users`, `public.users.id`, `users_pkey on public.users`.
   [[nodiscard]] std::string display() const;
 };
+
+/// Parses catalog::head_schema's serialised form (see catalog.hpp).
+[[nodiscard]] std::vector<db_object> parse_head_schema(std::string_view text);
 
 /// The embedded model as db_objects.
 [[nodiscard]] std::vector<db_object> model_objects(catalog const& cat);
