@@ -1,6 +1,10 @@
 // The C++ emitter: constexpr tables of string_view literals (data, not code, so 10k revisions compile fast).
 #include <migc/compiler/emit.hpp>
 
+#include <algorithm>
+#include <set>
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace migc::compiler {
@@ -56,13 +60,31 @@ step_ranges layout_steps(compiled_chain const& chain) {
   return ranges;
 }
 
+/// The few distinct lock names, sorted: steps refer to them as `locks[k]`,
+/// which costs the C++ compiler far less than one literal per step.
+std::vector<std::string> distinct_locks(compiled_chain const& chain) {
+  std::set<std::string> names;
+  for (auto const& r : chain.revisions) {
+    for (auto const* steps : {&r.upgrade, &r.downgrade}) {
+      for (auto const& s : *steps) names.insert(s.lock);
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+void append_locks(std::string& out, std::vector<std::string> const& locks) {
+  out += "constexpr std::string_view locks[] = {";
+  for (auto const& lock : locks) out += literal(lock) + ", ";
+  out += "};\n\n";
+}
+
 void append_steps(std::string& out, compiled_revision const& r, std::vector<compiled_step> const& steps,
-                  std::string_view direction) {
+                  std::string_view direction, std::vector<std::string> const& locks) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     fmt::format_to(std::back_inserter(out), "  // {} {} step {}\n  {{", r.id, direction, i + 1);
     append_literal(out, steps[i].sql);
-    fmt::format_to(std::back_inserter(out), ", {}, {}, {}}},\n", steps[i].line, literal(steps[i].lock),
-                   steps[i].rewrites);
+    auto const lock = std::lower_bound(locks.begin(), locks.end(), steps[i].lock) - locks.begin();
+    fmt::format_to(std::back_inserter(out), ", {}, locks[{}], {}}},\n", steps[i].line, lock, steps[i].rewrites);
   }
 }
 
@@ -106,10 +128,12 @@ std::string emit_catalog(compiled_chain const& chain, emit_options const& option
                  options.header_name, options.cpp_namespace);
   step_ranges const ranges = layout_steps(chain);
   if (ranges.total > 0) {
+    auto const locks = distinct_locks(chain);
+    append_locks(out, locks);
     out += "constexpr ::migc::runtime::step steps[] = {\n";
     for (auto const& r : chain.revisions) {
-      append_steps(out, r, r.upgrade, "upgrade");
-      append_steps(out, r, r.downgrade, "downgrade");
+      append_steps(out, r, r.upgrade, "upgrade", locks);
+      append_steps(out, r, r.downgrade, "downgrade", locks);
     }
     out += "};\n\n";
   }
