@@ -1,6 +1,8 @@
 // Pure planning: id values, target parsing, validation of the database state, step lists.
 #include <migc/runtime/plan.hpp>
 
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 #include <migc/runtime/error.hpp>
@@ -107,20 +109,36 @@ target parse_downgrade_target(std::string_view text) {
 
 namespace {
 
-/// The recorded row for an embedded revision (ids compare by value), or nullptr.
-applied_record const* record_of(database_state const& db, revision const& rev) {
-  for (auto const& [id, record] : db.applied) {
-    auto value = parse_id(id);
-    if (value && *value == rev.number) return &record;
+/**
+ * The recorded rows of `db.applied` by id value, built once per check (a
+ * lookup per embedded revision would otherwise scan the whole map: O(N²) at
+ * thousands of revisions). When two stored ids have one value ("1" and
+ * "001"), the first in the map's order wins, as a scan would find it.
+ */
+class applied_index {
+ public:
+  explicit applied_index(database_state const& db) {
+    m_by_value.reserve(db.applied.size());
+    for (auto const& [id, record] : db.applied) {
+      if (auto value = parse_id(id)) m_by_value.emplace(*value, &record);
+    }
   }
-  return nullptr;
-}
+
+  /// The recorded row for an embedded revision (ids compare by value), or nullptr.
+  [[nodiscard]] applied_record const* find(revision const& rev) const {
+    auto const it = m_by_value.find(rev.number);
+    return it == m_by_value.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::unordered_map<std::uint64_t, applied_record const*> m_by_value;
+};
 
 /// A recorded checksum differing from the embedded one for revision `index`, if any.
-std::optional<checksum_mismatch> mismatch_at(catalog const& cat, database_state const& db,
+std::optional<checksum_mismatch> mismatch_at(catalog const& cat, applied_index const& applied,
                                              std::size_t index) {
   revision const& rev = cat.revisions[index];
-  applied_record const* record = record_of(db, rev);
+  applied_record const* record = applied.find(rev);
   if (!record || record->checksum.empty() || record->checksum == rev.checksum) return std::nullopt;
   // Hashes cannot tell an edit from a fork (both change one revision's checksum on the same
   // parent); the description can: an edit keeps the revision, a branch brings another one.
@@ -160,7 +178,8 @@ refusal mismatch_refusal(catalog const& cat, checksum_mismatch const& m) {
 
 /// Rule 2: why a database revision this catalog does not embed is unknown.
 std::string unknown_revision_reason(catalog const& cat, database_state const& db,
-                                    std::uint64_t value, std::string const& current) {
+                                    applied_index const& applied, std::uint64_t value,
+                                    std::string const& current) {
   std::size_t const size = cat.revisions.size;
   if (value < cat.revisions[0].number) {
     return fmt::format("{} is below this binary's first revision {} (a squashed baseline): "
@@ -168,7 +187,7 @@ std::string unknown_revision_reason(catalog const& cat, database_state const& db
                        current, cat.revisions[0].id, cat.revisions[0].id);
   }
   for (std::size_t i = 0; i < size; ++i) {
-    if (auto m = mismatch_at(cat, db, i)) {
+    if (auto m = mismatch_at(cat, applied, i)) {
       return fmt::format(
           "the database was migrated by a binary from another branch: its revision {} "
           "\"{}\" (checksum {}, {}) is not this binary's {} \"{}\" ({}, checksum {})",
@@ -209,14 +228,15 @@ validation check(catalog const& cat, database_state const& db, validation_option
   if (!index) {
     std::string message = fmt::format("database is at {}, {}", current, knows);
     if (!cat.revisions.empty()) {
-      message += ": " + unknown_revision_reason(cat, db, *value, current);
+      message += ": " + unknown_revision_reason(cat, db, applied_index(db), *value, current);
     }
     throw refusal(message, {{}, current, {}, {}});
   }
   // Rule 3: applied revisions must be byte-for-byte what was published.
   validation result{index, {}};
+  applied_index const applied(db);
   for (std::size_t i = 0; i <= *index; ++i) {
-    auto m = mismatch_at(cat, db, i);
+    auto m = mismatch_at(cat, applied, i);
     if (!m) continue;
     if (!opts.allow_checksum_mismatch) throw mismatch_refusal(cat, *m);
     result.accepted.push_back(std::move(*m));

@@ -38,6 +38,16 @@ std::string_view trim_right(std::string_view text) {
   return text;
 }
 
+std::string guard_message(script_context const& ctx, std::optional<std::string> const& expected) {
+  return fmt::format("version table {} is not at {} any more (changed by another session?)",
+                     display_name(ctx.version_table), expected ? *expected : std::string("base"));
+}
+
+/// A literal, or NULL for "" (as history_insert_sql stores an empty checksum or description).
+std::string literal_or_null(quoter const& q, std::string_view text) {
+  return text.empty() ? std::string("NULL") : q.literal(std::string(text));
+}
+
 }  // namespace
 
 table_name parse_table_name(std::string_view text) {
@@ -156,15 +166,64 @@ std::string version_update_sql(quoter const& q, script_context const& ctx,
   } else {
     return {};
   }
-  std::string const message =
-      fmt::format("version table {} is not at {} any more (changed by another session?)",
-                  display_name(ctx.version_table), expected ? *expected : std::string("base"));
+  std::string const message = guard_message(ctx, expected);
   std::string const body = fmt::format(
       " BEGIN {}; IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = {}, ERRCODE = 'P0001'; END "
       "IF; END ",
       statement, q.literal(message));
   std::string const tag = dollar_tag(body);
   return fmt::format("DO {0}{1}{0}", tag, body);
+}
+
+std::string bookkeeping_function_name(table_name const& version_table) {
+  // One function per version table (its body names the tables); the suffix is the advisory
+  // lock key's bits, so the name is a plain identifier whatever the table is called.
+  return fmt::format("pg_temp.migc_record_{:016x}",
+                     static_cast<std::uint64_t>(advisory_lock_key(version_table)));
+}
+
+std::string create_bookkeeping_function_sql(quoter const& q, script_context const& ctx) {
+  std::string const table = qualified(q, ctx.version_table);
+  // The same guard as version_update_sql's DO block (and the same history row as
+  // history_insert_sql with a server-measured duration), compiled once per session instead of
+  // once per revision: an anonymous DO block is parsed and compiled on every execution, and a
+  // function's statements keep their plans across calls. Parameters are prefixed so that
+  // no column name can make a reference ambiguous. `p_message` comes from the client so
+  // the error text is byte for byte version_update_sql's.
+  std::string const body = fmt::format(
+      "\nBEGIN\n"
+      "  IF p_expected IS NULL THEN\n"
+      "    INSERT INTO {0} (version_num) SELECT p_next WHERE NOT EXISTS (SELECT 1 FROM {0});\n"
+      "  ELSIF p_next IS NULL THEN\n"
+      "    DELETE FROM {0} WHERE version_num = p_expected;\n"
+      "  ELSE\n"
+      "    UPDATE {0} SET version_num = p_next WHERE version_num = p_expected;\n"
+      "  END IF;\n"
+      "  IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = 'P0001'; END IF;\n"
+      "  INSERT INTO {1} (revision, direction, checksum, description, duration, build_id)\n"
+      "    VALUES (p_revision, p_direction, p_checksum, p_description,\n"
+      "            clock_timestamp() - transaction_timestamp(), p_build_id);\n"
+      "END\n",
+      table, qualified(q, history_table(ctx.version_table)));
+  std::string const tag = dollar_tag(body);
+  return fmt::format(
+      "CREATE OR REPLACE FUNCTION {}(p_expected text, p_next text, p_message text, p_revision "
+      "text, p_direction text, p_checksum text, p_description text, p_build_id text) "
+      "RETURNS void "
+      "LANGUAGE plpgsql AS {}{}{}",
+      bookkeeping_function_name(ctx.version_table), tag, body, tag);
+}
+
+std::string bookkeeping_call_sql(quoter const& q, script_context const& ctx, revision const& rev,
+                                 direction dir, std::optional<std::string> const& expected) {
+  auto const next = version_after(rev, dir);
+  return fmt::format("SELECT {}({}, {}, {}, {}, {}, {}, {}, {})",
+                     bookkeeping_function_name(ctx.version_table),
+                     expected ? q.literal(*expected) + "::text" : std::string("NULL::text"),
+                     next ? q.literal(*next) + "::text" : std::string("NULL::text"),
+                     q.literal(guard_message(ctx, expected)), q.literal(std::string(rev.id)),
+                     q.literal(std::string(to_string(dir))), literal_or_null(q, rev.checksum),
+                     literal_or_null(q, rev.description), q.literal(ctx.build_id));
 }
 
 std::string history_insert_sql(quoter const& q, script_context const& ctx,
@@ -232,6 +291,10 @@ std::string revision_script(quoter const& q, script_context const& ctx, revision
     script += terminated(s.sql);
   }
   if (!ctx.role.empty()) script += "RESET ROLE;\n";
+  if (ctx.bookkeeping_function) {
+    // Both as one call of the session's function (create_bookkeeping_function_sql).
+    return script + bookkeeping_call_sql(q, ctx, rev, dir, expected) + ";\nCOMMIT;\n";
+  }
   std::string const update = version_update_sql(q, ctx, expected, version_after(rev, dir));
   if (!update.empty()) script += update + ";\n";
   script += history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,

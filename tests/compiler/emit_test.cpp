@@ -188,6 +188,9 @@ TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
   EXPECT_EQ(second.downgrade[1].sql, "DROP TABLE \"Order\"");
   migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
   EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
-              ::testing::HasSubstr("\"CREATE INDEX memories_user_id ON memories (user_id)\"sv, 12, \"SHARE\"sv, false}"));
+              ::testing::HasSubstr("\"CREATE INDEX memories_user_id ON memories (user_id)\"sv, 12, locks[1], false}"));
+  // The lock names are one sorted table the steps index into.
+  EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
+              ::testing::HasSubstr("constexpr std::string_view locks[] = {\"ACCESS EXCLUSIVE\"sv, \"SHARE\"sv, "));
   EXPECT_THAT(outcome.chain->schema_sql, ::testing::HasSubstr("CONSTRAINT users_pkey PRIMARY KEY (id)"));
 }

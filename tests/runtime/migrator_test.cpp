@@ -394,3 +394,115 @@ TEST_F(migrator_test, lock_timeout_names_the_blocking_session) {
   hold.abort();
   EXPECT_EQ(version(), "002");
 }
+
+// ---- start-up log of a downgrade, the session's bookkeeping function and its guard ----------
+
+namespace {
+
+class bookkeeping_test : public migc::test::pg_test {
+ protected:
+  std::string scalar(std::string const& sql) {
+    pqxx::connection cx(conninfo());
+    pqxx::nontransaction tx(cx);
+    auto r = tx.exec(sql);
+    if (r.empty() || r[0][0].is_null()) return {};
+    return r[0][0].as<std::string>();
+  }
+};
+
+}  // namespace
+
+TEST_F(bookkeeping_test, downgrade_logs_its_target_not_the_head) {
+  pqxx::connection cx(conninfo());
+  std::vector<std::string> log;
+  rt::options o;
+  o.log = [&log](std::string_view line) { log.emplace_back(line); };
+  rt::migrator m(cx, app, o);
+  m.upgrade();
+  log.clear();
+  m.downgrade("-1");
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0], "Current database version: 003");
+  EXPECT_EQ(log[1], "Target migration version: 002");
+  EXPECT_TRUE(std::regex_match(log[2], std::regex(R"(Reverted 003 "[^"]+" in \d+ ms)"))) << log[2];
+  log.clear();
+  m.downgrade("base");
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_EQ(log[1], "Target migration version: base");
+  log.clear();
+  m.downgrade("base");  // nothing to do
+  EXPECT_EQ(log, (std::vector<std::string>{"Current database version: base",
+                                            "Target migration version: base",
+                                            "Database is already at base"}));
+}
+
+TEST_F(bookkeeping_test, session_function_guards_the_version_row_like_the_do_block) {
+  pqxx::connection cx(conninfo());
+  rt::upgrade(cx, app);  // the tables, at 003
+  namespace detail = rt::detail;
+  detail::script_context ctx;
+  ctx.version_table = detail::parse_table_name("alembic_version");
+  ctx.build_id = "sha256:chain-app";
+  ctx.bookkeeping_function = true;
+  auto const q = detail::connection_quoter(cx);
+  pqxx::nontransaction(cx).exec(detail::create_bookkeeping_function_sql(q, ctx));
+  // The database is at 003, not at 002: the revision's steps are rolled back with it.
+  std::string const stale = detail::revision_script(q, ctx, app.revisions[2],
+                                                    rt::direction::downgrade, std::string("002"));
+  EXPECT_NE(stale.find("SELECT pg_temp.migc_record_"), std::string::npos) << stale;
+  EXPECT_EQ(stale.find("DO $"), std::string::npos) << stale;
+  try {
+    pqxx::nontransaction(cx).exec(stale);
+    ADD_FAILURE() << "a stale version was not refused";
+  } catch (pqxx::sql_error const& e) {
+    EXPECT_EQ(e.sqlstate(), "P0001");
+    EXPECT_NE(std::string(e.what()).find(
+                  "version table alembic_version is not at 002 any more (changed by another "
+                  "session?)"),
+              std::string::npos)
+        << e.what();
+  }
+  pqxx::nontransaction(cx).exec("ROLLBACK");
+  EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "003");
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history"), "3");
+  // The right version: moved, and the history row written with a server-side duration.
+  pqxx::nontransaction(cx).exec(detail::revision_script(
+      q, ctx, app.revisions[2], rt::direction::downgrade, std::string("003")));
+  EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "002");
+  EXPECT_EQ(scalar("SELECT revision || ' ' || direction || ' ' || checksum || ' ' || "
+                   "description || ' ' || build_id || ' ' || (duration >= '0'::interval) "
+                   "FROM alembic_version_history ORDER BY id DESC LIMIT 1"),
+            "003 downgrade " + std::string(app.revisions[2].checksum) + " " +
+                std::string(app.revisions[2].description) + " sha256:chain-app true");
+  // The root: an insert only into an empty table, a delete only of the expected row.
+  // (The call alone: the steps of 001 would fail first on a database that has its tables.)
+  pqxx::nontransaction(cx).exec("DELETE FROM alembic_version");
+  auto const root = detail::bookkeeping_call_sql(q, ctx, app.revisions[0], rt::direction::upgrade,
+                                                 std::nullopt);
+  pqxx::nontransaction(cx).exec(root);
+  EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "001");
+  EXPECT_THROW(pqxx::nontransaction(cx).exec(root), pqxx::sql_error);
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version"), "1");
+  auto const to_base = detail::bookkeeping_call_sql(q, ctx, app.revisions[0],
+                                                    rt::direction::downgrade, std::string("001"));
+  pqxx::nontransaction(cx).exec(to_base);
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version"), "0");
+  EXPECT_THROW(pqxx::nontransaction(cx).exec(to_base), pqxx::sql_error);
+}
+
+TEST_F(bookkeeping_test, runs_without_the_temp_privilege) {
+  std::string const role = database_name() + "_notemp";
+  scalar("CREATE ROLE " + role + " LOGIN; GRANT CREATE ON SCHEMA public TO " + role +
+         "; REVOKE TEMPORARY ON DATABASE " + database_name() + " FROM PUBLIC");
+  {
+    pqxx::connection cx(conninfo() + " user=" + role);
+    auto const result = rt::upgrade(cx, app);
+    EXPECT_EQ(result.to, "003");
+    rt::migrator m(cx, app);
+    EXPECT_EQ(m.downgrade("-2").to, "001");
+  }
+  EXPECT_EQ(scalar("SELECT string_agg(revision || ':' || direction, ',' ORDER BY id) "
+                   "FROM alembic_version_history"),
+            "001:upgrade,002:upgrade,003:upgrade,003:downgrade,002:downgrade");
+  scalar("DROP OWNED BY " + role + "; DROP ROLE " + role);
+}

@@ -96,6 +96,13 @@ struct script_context {
   std::chrono::milliseconds lock_timeout{10000};
   std::string build_id;  ///< catalog.chain_hash
   std::string role;      ///< `SET LOCAL ROLE` for the revision's steps; "" = none
+  /**
+   * revision_script records the revision with one call of the session's
+   * bookkeeping function (create_bookkeeping_function_sql, which the
+   * migrator runs once per session) instead of a DO block and an INSERT.
+   * Off for `migrate sql`: its script must run in any session, piece by piece.
+   */
+  bool bookkeeping_function = false;
 };
 
 /**
@@ -109,6 +116,31 @@ struct script_context {
 [[nodiscard]] std::string version_update_sql(quoter const& q, script_context const& ctx,
                                              std::optional<std::string> const& expected,
                                              std::optional<std::string> const& next);
+
+/// `pg_temp.migc_record_<16 hex digits of advisory_lock_key>`: one per version table.
+[[nodiscard]] std::string bookkeeping_function_name(table_name const& version_table);
+
+/**
+ * `CREATE OR REPLACE FUNCTION pg_temp.migc_record_...(expected, next, message,
+ * revision, direction, checksum, description, build_id)`: moves the version
+ * row from `expected` to `next` exactly as version_update_sql does (raising
+ * `message` with SQLSTATE P0001 unless exactly one row changed), then inserts
+ * the history row as history_insert_sql does with a server-measured
+ * duration. Why a function: PL/pgSQL compiles a DO block on every execution
+ * (0.15 ms a revision), while a function is compiled once per session and
+ * keeps its statements' plans; one call also replaces the INSERT's own
+ * parse and plan. A temporary function (pg_temp) leaves nothing behind in the
+ * database and is visible only to this session; it needs the TEMP privilege
+ * on the database (granted to PUBLIC by default): without it the migrator
+ * falls back to the DO block.
+ */
+[[nodiscard]] std::string create_bookkeeping_function_sql(quoter const& q,
+                                                          script_context const& ctx);
+
+/// `SELECT pg_temp.migc_record_...(...)` recording `rev` applied in `dir` on top of `expected`.
+[[nodiscard]] std::string bookkeeping_call_sql(quoter const& q, script_context const& ctx,
+                                               revision const& rev, direction dir,
+                                               std::optional<std::string> const& expected);
 
 /**
  * History row for `rev` in `dir`. duration: nullopt = measured by the
@@ -133,7 +165,8 @@ struct script_context {
 /**
  * The single simple-query string that applies a transactional revision:
  * BEGIN; SET LOCAL lock_timeout; [SET LOCAL ROLE; ] every step; [RESET ROLE;]
- * version update; history row; COMMIT. `expected` is the version row as
+ * version update; history row; COMMIT (the last two as one bookkeeping call
+ * when ctx.bookkeeping_function is set). `expected` is the version row as
  * stored before it runs. The bookkeeping runs as the session's user (the
  * role may not be allowed to write the version table).
  */
