@@ -508,8 +508,10 @@ class replayer {
   void remove_foreign_keys(std::vector<std::pair<model::table const*, model::constraint const*>> const& found) {
     std::vector<std::pair<object_key, std::string>> doomed;
     for (auto const& [other, fk] : found) doomed.emplace_back(other->key, fk->name);
-    for (auto const& [other, name] : doomed) {
-      m_change.edit_table(other, [&](model::table& t) { remove_constraint(t, name); });
+    for (auto const& entry : doomed) {
+      // Not a structured binding: C++17 lambdas cannot capture those (clang rejects it).
+      std::string const& name = entry.second;
+      m_change.edit_table(entry.first, [&](model::table& t) { remove_constraint(t, name); });
     }
   }
 
