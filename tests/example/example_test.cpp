@@ -15,14 +15,7 @@
 
 namespace {
 
-class example_test : public migc::test::pg_test {
- protected:
-  std::string query(std::string const& sql) {
-    pqxx::connection cx(conninfo());
-    auto const result = pqxx::nontransaction(cx).exec(sql);
-    return result.empty() || result[0][0].is_null() ? "" : result[0][0].as<std::string>();
-  }
-};
+class example_test : public migc::test::pg_test {};
 
 TEST_F(example_test, upgrades_to_head_backfills_full_name_and_downgrades_to_base_and_back) {
   pqxx::connection cx(conninfo());
@@ -32,17 +25,17 @@ TEST_F(example_test, upgrades_to_head_backfills_full_name_and_downgrades_to_base
       "INSERT INTO users (id, first_name, last_name) VALUES ('u1', 'Ada', 'Lovelace');"
       "INSERT INTO memories (id, user_id, content) VALUES ('m1', 'u1', 'first memory')");
   m.upgrade("head");
-  EXPECT_EQ(query("SELECT full_name FROM users WHERE id = 'u1'"), "Ada Lovelace");
-  EXPECT_EQ(query("SELECT version_num FROM alembic_version"), "004");
-  EXPECT_EQ(query("SELECT count(*) FROM pg_indexes WHERE indexname IN ('memories_task_id', 'task_logs_task_id')"), "2");
-  EXPECT_EQ(query("SELECT conname FROM pg_constraint WHERE conrelid = 'memories'::regclass AND contype = 'f'"),
+  EXPECT_EQ(scalar("SELECT full_name FROM users WHERE id = 'u1'"), "Ada Lovelace");
+  EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "004");
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_indexes WHERE indexname IN ('memories_task_id', 'task_logs_task_id')"), "2");
+  EXPECT_EQ(scalar("SELECT conname FROM pg_constraint WHERE conrelid = 'memories'::regclass AND contype = 'f'"),
             "memories_user_id_fkey");
   m.downgrade("base");
-  EXPECT_EQ(query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN "
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN "
                   "('users', 'memories', 'task_logs')"),
             "0");
   m.upgrade("head");
-  EXPECT_EQ(query("SELECT version_num FROM alembic_version"), "004");
+  EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "004");
 }
 
 /// pg_dump --schema-only of a database, without migc's own tables and the

@@ -20,14 +20,6 @@ namespace {
 
 class migrator_test : public migc::test::pg_test {
  protected:
-  /// Runs one query on a separate connection and returns the first field, "" for NULL/none.
-  std::string scalar(std::string const& sql) {
-    pqxx::connection cx(conninfo());
-    pqxx::nontransaction tx(cx);
-    auto r = tx.exec(sql);
-    if (r.empty() || r[0][0].is_null()) return {};
-    return r[0][0].as<std::string>();
-  }
 
   std::string version() { return scalar("SELECT string_agg(version_num, ',') FROM alembic_version"); }
 
@@ -401,13 +393,6 @@ namespace {
 
 class bookkeeping_test : public migc::test::pg_test {
  protected:
-  std::string scalar(std::string const& sql) {
-    pqxx::connection cx(conninfo());
-    pqxx::nontransaction tx(cx);
-    auto r = tx.exec(sql);
-    if (r.empty() || r[0][0].is_null()) return {};
-    return r[0][0].as<std::string>();
-  }
 };
 
 }  // namespace

@@ -18,12 +18,6 @@ namespace {
 
 class safety_test : public migc::test::pg_test {
  protected:
-  std::string scalar(std::string const& sql) {
-    pqxx::connection cx(conninfo());
-    auto r = pqxx::nontransaction(cx).exec(sql);
-    if (r.empty() || r[0][0].is_null()) return {};
-    return r[0][0].as<std::string>();
-  }
 
   std::string version() { return scalar("SELECT string_agg(version_num, ',') FROM alembic_version"); }
 

@@ -73,4 +73,10 @@ scratch_database::~scratch_database() {
   }
 }
 
+std::string pg_test::scalar(std::string const& sql) const {
+  pqxx::connection cx(conninfo());
+  auto const result = pqxx::nontransaction(cx).exec(sql);
+  return result.empty() || result[0][0].is_null() ? std::string() : result[0][0].as<std::string>();
+}
+
 }  // namespace migc::test

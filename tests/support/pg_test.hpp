@@ -39,6 +39,9 @@ class pg_test : public ::testing::Test {
  protected:
   [[nodiscard]] std::string const& conninfo() const { return m_db.conninfo(); }
   [[nodiscard]] std::string const& database_name() const { return m_db.name(); }
+  /// Runs `sql` in the test's database on a connection of its own; returns the first
+  /// column of the first row, "" for no row or NULL (tests also use it to run statements).
+  std::string scalar(std::string const& sql) const;
 
  private:
   scratch_database m_db;

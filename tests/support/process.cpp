@@ -26,7 +26,9 @@ std::string slurp(std::string const& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-[[noreturn]] void exec_child(std::vector<std::string> const& argv, std::string const& out, std::string const& err) {
+[[noreturn]] void exec_child(std::vector<std::string> const& argv, child_process::environment const& extra_env,
+                             std::string const& out, std::string const& err) {
+  for (auto const& [name, value] : extra_env) ::setenv(name.c_str(), value.c_str(), 1);
   int const out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int const err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int const null_fd = ::open("/dev/null", O_RDONLY);
@@ -43,12 +45,12 @@ std::string slurp(std::string const& path) {
 
 }  // namespace
 
-child_process::child_process(std::vector<std::string> const& argv)
+child_process::child_process(std::vector<std::string> const& argv, environment const& extra_env)
     : m_out_path(temp_path("out")), m_err_path(temp_path("err")) {
   if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
   m_pid = ::fork();
   if (m_pid < 0) throw std::runtime_error("fork failed");
-  if (m_pid == 0) exec_child(argv, m_out_path, m_err_path);
+  if (m_pid == 0) exec_child(argv, extra_env, m_out_path, m_err_path);
 }
 
 child_process::~child_process() {

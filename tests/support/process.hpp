@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace migc::test {
@@ -25,7 +26,10 @@ struct process_result {
  */
 class child_process {
  public:
-  explicit child_process(std::vector<std::string> const& argv);
+  /// Environment variables the child gets on top of the parent's.
+  using environment = std::vector<std::pair<std::string, std::string>>;
+
+  explicit child_process(std::vector<std::string> const& argv, environment const& extra_env = {});
   ~child_process();
   child_process(child_process const&) = delete;
   child_process& operator=(child_process const&) = delete;
