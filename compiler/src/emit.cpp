@@ -144,15 +144,15 @@ std::string emit_catalog(compiled_chain const& chain, emit_options const& option
     }
     out += "};\n\n";
   }
-  out += "// The schema model at head, for `migrate verify` (drift): one object per line.\n"
-         "constexpr std::string_view head_schema =\n    ";
-  append_literal(out, serialize_schema_objects(chain.head_schema));
+  out += "// What each revision changed in the schema model, for `migrate verify` (drift): one object per line.\n"
+         "constexpr std::string_view schema_history =\n    ";
+  append_literal(out, serialize_schema_history(chain.revisions));
   out += ";\n\n";
   fmt::format_to(std::back_inserter(out),
                  "constexpr ::migc::runtime::catalog embedded{{\n  {},\n  {},\n  {},\n  {},\n  {}, true}};\n\n",
                  view_of("revisions", 0, chain.revisions.size()), literal(chain.chain_hash),
                  literal(options.version_table), literal(options.source_dir),
-                 "head_schema");
+                 "schema_history");
   fmt::format_to(std::back_inserter(out),
                  "}}  // namespace\n\n"
                  "::migc::runtime::catalog const& catalog() noexcept {{ return embedded; }}\n\n"

@@ -54,6 +54,7 @@ class revision_compiler {
     m_model.open_journal();
     upgrade(out);
     model::journal const before = m_model.take_journal();
+    out.schema_changes = schema_changes(before, m_model);
     // After a failed upgrade step the downgrade's problems are echoes.
     if (m_out.error_count() == errors) downgrade(out, before);
     // A failed step leaves the model short of what later revisions expect:

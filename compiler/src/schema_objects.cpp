@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
+
+#include <migc/compiler/compile.hpp>
 
 #include <fmt/format.h>
 
@@ -96,52 +99,44 @@ schema_object column_object(model::table const& table, model::column const& c) {
   return o;
 }
 
-}  // namespace
-
-std::vector<schema_object> schema_objects(model::schema const& model) {
-  std::vector<schema_object> out;
-  std::map<model::object_key, std::vector<model::index const*>> indexes_of;
-  for (auto const& [index_key, index] : model.indexes) indexes_of[{index_key.first, index.table}].push_back(&index);
-  for (auto const& [key, table] : model.tables) {
-    schema_object t;
-    t.kind = "table";
-    t.name = qualified(key);
-    out.push_back(t);
-    for (auto const& c : table.columns) out.push_back(column_object(table, c));
-    for (auto const& c : table.constraints) {
-      schema_object o;
-      o.kind = "constraint";
-      o.table = qualified(key);
-      o.name = c.name;
-      o.type = std::string(constraint_kind_name(c.kind));
-      if (c.kind == model::constraint_kind::primary_key || c.kind == model::constraint_kind::unique) {
-        o.columns = joined(c.columns);
-      }
-      out.push_back(o);
+/// The table's own line, its columns (in table order) and its constraints.
+void append_table_objects(std::vector<schema_object>& out, model::table const& table) {
+  schema_object t;
+  t.kind = "table";
+  t.name = qualified(table.key);
+  out.push_back(t);
+  for (auto const& c : table.columns) out.push_back(column_object(table, c));
+  for (auto const& c : table.constraints) {
+    schema_object o;
+    o.kind = "constraint";
+    o.table = qualified(table.key);
+    o.name = c.name;
+    o.type = std::string(constraint_kind_name(c.kind));
+    if (c.kind == model::constraint_kind::primary_key || c.kind == model::constraint_kind::unique) {
+      o.columns = joined(c.columns);
     }
-    for (model::index const* found : indexes_of[key]) {
-      model::index const& index = *found;
-      schema_object o;
-      o.kind = "index";
-      o.table = qualified(key);
-      o.name = qualified(index.key);
-      o.type = index.unique ? "unique index" : "index";
-      o.columns = joined(index.columns);
-      o.partial = !index.where_sql.empty();
-      out.push_back(o);
-    }
+    out.push_back(o);
   }
-  for (auto const& [key, type] : model.enums) {
-    schema_object e;
-    e.kind = "enum";
-    e.name = qualified(key);
-    for (auto const& v : type.values) e.columns += (e.columns.empty() ? "" : ", ") + quote_literal(v);
-    out.push_back(e);
-  }
-  return out;
 }
 
-namespace {
+schema_object index_object(model::index const& index) {
+  schema_object o;
+  o.kind = "index";
+  o.table = qualified({index.key.first, index.table});
+  o.name = qualified(index.key);
+  o.type = index.unique ? "unique index" : "index";
+  o.columns = joined(index.columns);
+  o.partial = !index.where_sql.empty();
+  return o;
+}
+
+schema_object enum_object(model::enum_type const& type) {
+  schema_object e;
+  e.kind = "enum";
+  e.name = qualified(type.key);
+  for (auto const& v : type.values) e.columns += (e.columns.empty() ? "" : ", ") + quote_literal(v);
+  return e;
+}
 
 void append_field(std::string& out, std::string const& field) {
   for (char c : field) {
@@ -157,17 +152,92 @@ void append_field(std::string& out, std::string const& field) {
   }
 }
 
+/// One line of the serialised form; `kind_prefix` marks removals ("-").
+void append_line(std::string& out, schema_object const& o, std::string_view kind_prefix = {}) {
+  out += kind_prefix;
+  for (auto const* field : {&o.kind, &o.table, &o.name, &o.type, &o.columns, &o.default_value}) {
+    append_field(out, *field);
+    out += '\t';
+  }
+  out += o.not_null ? "1\t" : "0\t";
+  out += o.partial ? "1\n" : "0\n";
+}
+
+/// What tells two objects apart: kind, table and name (the live catalog's identity too).
+std::string identity_of(schema_object const& o) { return o.kind + '\x1f' + o.table + '\x1f' + o.name; }
+
+/// The objects of `after` that are new or differ from `before`, and the objects of `before` gone from `after`.
+schema_delta difference(std::vector<schema_object> const& before, std::vector<schema_object> const& after) {
+  std::map<std::string, std::pair<schema_object const*, bool>> old_objects;  // identity -> (object, still there)
+  for (auto const& o : before) old_objects.emplace(identity_of(o), std::pair{&o, false});
+  schema_delta delta;
+  for (auto const& o : after) {
+    auto const it = old_objects.find(identity_of(o));
+    if (it == old_objects.end()) {
+      delta.changed.push_back(o);
+      continue;
+    }
+    it->second.second = true;
+    if (!(*it->second.first == o)) delta.changed.push_back(o);
+  }
+  for (auto const& o : before) {
+    if (!old_objects.at(identity_of(o)).second) delta.removed.push_back(o);
+  }
+  return delta;
+}
+
 }  // namespace
+
+bool operator==(schema_object const& a, schema_object const& b) {
+  return std::tie(a.kind, a.table, a.name, a.type, a.columns, a.default_value, a.not_null, a.partial) ==
+         std::tie(b.kind, b.table, b.name, b.type, b.columns, b.default_value, b.not_null, b.partial);
+}
+
+std::vector<schema_object> schema_objects(model::schema const& model) {
+  std::vector<schema_object> out;
+  std::map<model::object_key, std::vector<model::index const*>> indexes_of;
+  for (auto const& [index_key, index] : model.indexes) indexes_of[{index_key.first, index.table}].push_back(&index);
+  for (auto const& [key, table] : model.tables) {
+    append_table_objects(out, table);
+    for (model::index const* index : indexes_of[key]) out.push_back(index_object(*index));
+  }
+  for (auto const& [key, type] : model.enums) out.push_back(enum_object(type));
+  return out;
+}
+
+schema_delta schema_changes(model::journal const& before, model::schema const& after) {
+  std::vector<schema_object> old_objects;
+  std::vector<schema_object> new_objects;
+  for (auto const& [key, prior] : before.tables) {
+    if (prior) append_table_objects(old_objects, *prior);
+    if (auto const it = after.tables.find(key); it != after.tables.end()) append_table_objects(new_objects, it->second);
+  }
+  for (auto const& [key, prior] : before.indexes) {
+    if (prior) old_objects.push_back(index_object(*prior));
+    if (auto const it = after.indexes.find(key); it != after.indexes.end()) new_objects.push_back(index_object(it->second));
+  }
+  for (auto const& [key, prior] : before.enums) {
+    if (prior) old_objects.push_back(enum_object(*prior));
+    if (auto const it = after.enums.find(key); it != after.enums.end()) new_objects.push_back(enum_object(it->second));
+  }
+  return difference(old_objects, new_objects);
+}
 
 std::string serialize_schema_objects(std::vector<schema_object> const& objects) {
   std::string out;
-  for (auto const& o : objects) {
-    for (auto const* field : {&o.kind, &o.table, &o.name, &o.type, &o.columns, &o.default_value}) {
-      append_field(out, *field);
-      out += '\t';
-    }
-    out += o.not_null ? "1\t" : "0\t";
-    out += o.partial ? "1\n" : "0\n";
+  for (auto const& o : objects) append_line(out, o);
+  return out;
+}
+
+std::string serialize_schema_history(std::vector<compiled_revision> const& revisions) {
+  std::string out;
+  for (auto const& r : revisions) {
+    schema_object marker;
+    marker.kind = "revision";
+    marker.name = r.id;
+    append_line(out, marker);
+    for (auto const& o : r.schema_changes.removed) append_line(out, o, "-");
+    for (auto const& o : r.schema_changes.changed) append_line(out, o);
   }
   return out;
 }

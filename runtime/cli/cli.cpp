@@ -496,7 +496,6 @@ std::string json_record(std::optional<applied_record> const& r) {
 std::string_view drift_status_name(drift_report::state s) {
   switch (s) {
     case drift_report::state::not_embedded: return "not_embedded";
-    case drift_report::state::not_at_head: return "not_at_head";
     case drift_report::state::skipped: return "skipped";
     case drift_report::state::checked: return "checked";
   }
@@ -525,14 +524,14 @@ std::string drift_json(drift_report const& d) {
   return out + "]}";
 }
 
+/// "revision 003", or "base" (the empty model).
+std::string model_revision(drift_report const& d) { return d.at == "base" ? d.at : "revision " + d.at; }
+
 /// The drift half of `verify` as text: a summary line, then one line per finding.
 void print_drift(drift_report const& d, std::ostream& out) {
   switch (d.status) {
     case drift_report::state::not_embedded:
       out << "Schema drift: not checked (this binary's catalog does not embed the schema model).\n";
-      return;
-    case drift_report::state::not_at_head:
-      out << "Schema drift: checked only at head (database at " << d.at << ").\n";
       return;
     case drift_report::state::skipped:
       out << "Schema drift: not checked (the database is dirty or at an unknown revision).\n";
@@ -545,11 +544,11 @@ void print_drift(drift_report const& d, std::ostream& out) {
     (f.what == drift_finding::kind::drift ? drift : lenient).push_back(&f);
   }
   if (drift.empty()) {
-    out << "Schema drift: none (the live schema matches the model at head, " << d.objects << " object"
+    out << "Schema drift: none (the live schema matches the model at " << model_revision(d) << ", " << d.objects << " object"
         << (d.objects == 1 ? "" : "s") << ").\n";
   } else {
     out << "Schema drift: " << drift.size() << " difference" << (drift.size() == 1 ? "" : "s")
-        << " from the model at head:\n";
+        << " from the model at " << model_revision(d) << ":\n";
     for (auto const* f : drift) out << "  " << f->message << "\n";
   }
   if (!lenient.empty()) {

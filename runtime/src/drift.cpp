@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <pqxx/connection_base>
@@ -195,16 +196,45 @@ std::vector<std::string> split_fields(std::string_view line) {
 
 }  // namespace
 
-std::vector<db_object> parse_head_schema(std::string_view text) {
-  std::vector<db_object> out;
-  while (!text.empty()) {
-    std::size_t const end = text.find('\n');
-    std::string_view const line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+std::vector<db_object> schema_at(std::string_view history, std::optional<std::size_t> revision_index) {
+  if (!revision_index) return {};
+  // Objects stay where they were first added, so a table still precedes its columns;
+  // a removed object leaves a hole, dropped at the end.
+  std::vector<std::optional<db_object>> objects;
+  std::unordered_map<std::string, std::size_t> position;
+  std::size_t revisions_started = 0;
+  while (!history.empty()) {
+    std::size_t const end = history.find('\n');
+    std::string_view const line = history.substr(0, end);
+    history = end == std::string_view::npos ? std::string_view{} : history.substr(end + 1);
     auto fields = split_fields(line);
     if (fields.size() != 8) continue;  // written by migc itself: never happens, never crash
-    out.push_back({std::move(fields[0]), std::move(fields[1]), std::move(fields[2]), std::move(fields[3]),
-                   std::move(fields[4]), std::move(fields[5]), fields[6] == "1", fields[7] == "1"});
+    if (fields[0] == "revision") {
+      if (revisions_started++ == *revision_index + 1) break;
+      continue;
+    }
+    bool const removal = !fields[0].empty() && fields[0][0] == '-';
+    if (removal) fields[0].erase(0, 1);
+    db_object object{std::move(fields[0]), std::move(fields[1]), std::move(fields[2]), std::move(fields[3]),
+                     std::move(fields[4]), std::move(fields[5]), fields[6] == "1", fields[7] == "1"};
+    std::string key = key_of(object);
+    auto const found = position.find(key);
+    if (removal) {
+      if (found != position.end()) {
+        objects[found->second].reset();
+        position.erase(found);
+      }
+    } else if (found != position.end()) {
+      objects[found->second] = std::move(object);
+    } else {
+      position.emplace(std::move(key), objects.size());
+      objects.push_back(std::move(object));
+    }
+  }
+  std::vector<db_object> out;
+  out.reserve(position.size());
+  for (auto& o : objects) {
+    if (o) out.push_back(std::move(*o));
   }
   return out;
 }
@@ -215,7 +245,9 @@ std::string db_object::display() const {
   return name;
 }
 
-std::vector<db_object> model_objects(catalog const& cat) { return parse_head_schema(cat.head_schema); }
+std::vector<db_object> model_objects(catalog const& cat, std::optional<std::size_t> revision_index) {
+  return schema_at(cat.schema_history, revision_index);
+}
 
 std::string const* raw_sql_names::find(std::string const& name) const {
   auto const it = first_revision.find(name);

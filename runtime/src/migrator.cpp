@@ -957,8 +957,8 @@ verify_report migrator::verify() {
     report.current = state.current;
     report.dirty = state.dirty;
     catalog const& cat = m_impl->cat;
-    report.drift.status = cat.has_head_schema ? drift_report::state::skipped
-                                              : drift_report::state::not_embedded;
+    report.drift.status = cat.has_schema_history ? drift_report::state::skipped
+                                                 : drift_report::state::not_embedded;
     report.drift.at = state.current ? *state.current : std::string("base");
     validation verdict;
     try {
@@ -967,23 +967,18 @@ verify_report migrator::verify() {
       report.unknown = e.what();
       return report;
     }
-    // Only head's model is embedded: below head the schema is not compared.
-    if (cat.has_head_schema && !state.dirty) {
-      bool const at_head = verdict.at && *verdict.at + 1 == cat.revisions.size;
-      if (!at_head) {
-        report.drift.status = drift_report::state::not_at_head;
-      } else {
-        detail::quoter const q = m_impl->quoting();
-        std::vector<std::string> exclude;
-        for (auto const& name : {m_impl->ctx.version_table, m_impl->history_name(), m_impl->dirty_name()}) {
-          exclude.push_back(detail::qualified(q, name));
-        }
-        auto const model = model_objects(cat);
-        report.drift.findings =
-            compare_schema(model, read_live_schema(m_impl->cx, exclude), raw_ddl_names(cat, *verdict.at));
-        report.drift.objects = model.size();
-        report.drift.status = drift_report::state::checked;
+    if (cat.has_schema_history && !state.dirty) {
+      detail::quoter const q = m_impl->quoting();
+      std::vector<std::string> exclude;
+      for (auto const& name : {m_impl->ctx.version_table, m_impl->history_name(), m_impl->dirty_name()}) {
+        exclude.push_back(detail::qualified(q, name));
       }
+      // The model at the database's revision, not head's: a database below head is checked too.
+      auto const model = model_objects(cat, verdict.at);
+      report.drift.findings = compare_schema(model, read_live_schema(m_impl->cx, exclude),
+                                             verdict.at ? raw_ddl_names(cat, *verdict.at) : raw_sql_names{});
+      report.drift.objects = model.size();
+      report.drift.status = drift_report::state::checked;
     }
     // Indexed once: a scan per revision is quadratic at thousands of revisions.
     std::unordered_map<std::uint64_t, applied_record const*> recorded;

@@ -37,12 +37,12 @@ class memory_catalog {
       m_revisions.push_back({r.id, r.number, r.parent, r.description, r.source_file, r.source_line, r.checksum,
                              r.transactional, r.reversible, up, down});
     }
-    m_head_schema = migc::compiler::serialize_schema_objects(m_chain.head_schema);
+    m_schema_history = migc::compiler::serialize_schema_history(m_chain.revisions);
     m_catalog = {{m_revisions.data(), m_revisions.size()},
                  m_chain.chain_hash,
                  "alembic_version",
                  "migrations",
-                 m_head_schema,
+                 m_schema_history,
                  true};
   }
   memory_catalog(memory_catalog const&) = delete;
@@ -61,7 +61,7 @@ class memory_catalog {
   migc::compiler::compiled_chain m_chain;
   std::vector<migc::runtime::step> m_steps;
   std::vector<migc::runtime::revision> m_revisions;
-  std::string m_head_schema;
+  std::string m_schema_history;
   migc::runtime::catalog m_catalog;
 };
 
@@ -116,21 +116,39 @@ std::vector<fs::path> good_cases() {
 
 class drift_pg : public migc::test::pg_test {};
 
-TEST(drift_corpus, every_good_chain_applied_to_postgresql_matches_the_model) {
+/// Runs verify and expects no drift and no other finding at the database's revision.
+void expect_no_drift(std::string const& conninfo, migc::runtime::catalog const& cat, std::string const& at) {
+  SCOPED_TRACE("at " + at);
+  auto const verify = migrate(conninfo, cat, {"verify"});
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("Schema drift: none (the live schema matches the model at " + at))
+      << verify.out;
+  EXPECT_THAT(findings(verify.out), ::testing::IsEmpty()) << verify.out;
+}
+
+// Up one revision at a time, then down again as far as the downgrades go: at every stop the
+// live schema must be the model at that revision (which also proves the generated downgrades).
+TEST(drift_corpus, every_good_chain_matches_the_model_at_every_revision_up_and_down) {
   auto const cases = good_cases();
   ASSERT_FALSE(cases.empty());
   for (auto const& dir : cases) {
     SCOPED_TRACE(dir.filename().string());
     auto const cat = compile_chain(dir);
     ASSERT_TRUE(cat);
-    ASSERT_TRUE(cat->get().has_head_schema);
+    ASSERT_TRUE(cat->get().has_schema_history);
+    auto const& revisions = cat->get().revisions;
     migc::test::scratch_database db;
-    auto const up = migrate(db.conninfo(), cat->get(), {"upgrade"});
-    ASSERT_EQ(up.code, 0) << up.err;
-    auto const verify = migrate(db.conninfo(), cat->get(), {"verify"});
-    EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
-    EXPECT_THAT(verify.out, HasSubstr("Schema drift: none")) << verify.out;
-    EXPECT_THAT(findings(verify.out), ::testing::IsEmpty()) << verify.out;
+    expect_no_drift(db.conninfo(), cat->get(), "base");
+    for (auto const& rev : revisions) {
+      auto const up = migrate(db.conninfo(), cat->get(), {"upgrade", "+1"});
+      ASSERT_EQ(up.code, 0) << up.err;
+      expect_no_drift(db.conninfo(), cat->get(), "revision " + std::string(rev.id));
+    }
+    for (std::size_t i = revisions.size; i-- > 0 && revisions[i].reversible;) {
+      auto const down = migrate(db.conninfo(), cat->get(), {"downgrade", "-1"});
+      ASSERT_EQ(down.code, 0) << down.err;
+      expect_no_drift(db.conninfo(), cat->get(), i == 0 ? "base" : "revision " + std::string(revisions[i - 1].id));
+    }
   }
 }
 
@@ -179,7 +197,7 @@ TEST_F(drift_pg, types_defaults_and_identity_match_their_live_spelling) {
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_THAT(findings(r.out), ::testing::IsEmpty()) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("Schema drift: none (the live schema matches the model at head, 27 objects)")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: none (the live schema matches the model at revision 002, 27 objects)")) << r.out;
 }
 
 TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
@@ -192,7 +210,7 @@ TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
        "CREATE INDEX memories_content ON memories (content)");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at head:\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at revision 003:\n")) << r.out;
   EXPECT_EQ(findings(r.out),
             (std::vector<std::string>{
                 "column public.memories.task_id: type is character varying(20), model says text",
@@ -268,16 +286,42 @@ TEST_F(drift_pg, a_modelled_column_raw_sql_changed_is_reported_but_not_drift) {
       << r.out;
 }
 
-TEST_F(drift_pg, below_head_drift_is_not_checked) {
+TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
   auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade", "002"}).code, 0);
-  auto const r = migrate(conninfo(), cat->get(), {"verify"});
-  EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("Schema drift: checked only at head (database at 002).")) << r.out;
+  auto const clean = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_THAT(clean.out, HasSubstr("Schema drift: none (the live schema matches the model at revision 002, "))
+      << clean.out;
+
+  // 003 adds users.full_name: creating it by hand below 003 is drift, and so is dropping 002's column.
+  exec(conninfo(), "ALTER TABLE users ADD COLUMN full_name text; ALTER TABLE memories DROP COLUMN new_field");
+  auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(drifted.code, 1) << drifted.out << drifted.err;
+  EXPECT_THAT(drifted.out, HasSubstr("Schema drift: 2 differences from the model at revision 002:\n")) << drifted.out;
+  EXPECT_EQ(findings(drifted.out),
+            (std::vector<std::string>{
+                "missing column public.memories.new_field",
+                "extra column public.users.full_name (not in the model: created by raw SQL or by hand)"}))
+      << drifted.out;
+}
+
+TEST_F(drift_pg, at_base_every_object_outside_migcs_tables_is_drift) {
+  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"downgrade", "base"}).code, 0);
-  auto const at_base = migrate(conninfo(), cat->get(), {"verify"});
-  EXPECT_THAT(at_base.out, HasSubstr("Schema drift: checked only at head (database at base).")) << at_base.out;
+  auto const clean = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_THAT(clean.out, HasSubstr("Schema drift: none (the live schema matches the model at base, 0 objects).\n"))
+      << clean.out;
+  exec(conninfo(), "CREATE TABLE leftover (x int)");
+  auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(drifted.code, 1) << drifted.out;
+  EXPECT_EQ(findings(drifted.out),
+            (std::vector<std::string>{"extra table public.leftover (not in the model: created by raw SQL or by hand)"}))
+      << drifted.out;
 }
 
 TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {

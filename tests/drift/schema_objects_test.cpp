@@ -2,6 +2,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
 #include <migc/compiler/emit.hpp>
 #include <migc/runtime/drift.hpp>
 
@@ -9,6 +15,7 @@
 
 namespace {
 
+namespace fs = std::filesystem;
 using migc::compiler::schema_object;
 
 std::vector<std::string> lines(std::vector<schema_object> const& objects) {
@@ -68,7 +75,7 @@ TEST(schema_objects, types_are_spelt_as_format_type_spells_them) {
             }));
 }
 
-TEST(schema_objects, the_emitted_catalog_embeds_the_head_model_once) {
+TEST(schema_history, the_emitted_catalog_embeds_each_revisions_changes_once) {
   migc::test::temp_folder folder;
   folder.write("20250101_0000-001_a.mig",
                "revision 001 \"A\"\nupgrade {\n    create table t (id int primary key)\n}\n");
@@ -78,26 +85,122 @@ TEST(schema_objects, the_emitted_catalog_embeds_the_head_model_once) {
   ASSERT_TRUE(outcome.chain);
   migc::compiler::emit_options const options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
   std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
-  // One string literal (tabs are octal escapes in it), not an array of aggregates.
-  EXPECT_THAT(source, ::testing::HasSubstr("constexpr std::string_view head_schema =\n"
+  // One string literal (tabs are octal escapes in it), not an array of aggregates; 002 carries
+  // only its new column, not the table again.
+  EXPECT_THAT(source, ::testing::HasSubstr("constexpr std::string_view schema_history =\n"
+                                           "    \"revision\\011\\011001\\011\\011\\011\\0110\\0110\\n\"\n"
                                            "    \"table\\011\\011public.t\\011"));
-  EXPECT_THAT(source, ::testing::HasSubstr("column\\011public.t\\011note\\011text\\011\\011\\0110\\0110\\n"));
-  EXPECT_THAT(source, ::testing::HasSubstr("head_schema, true};"));
-  auto const parsed = migc::runtime::parse_head_schema(
-      migc::compiler::serialize_schema_objects(outcome.chain->head_schema));
-  ASSERT_EQ(parsed.size(), outcome.chain->head_schema.size());
-  EXPECT_EQ(parsed.back().kind, outcome.chain->head_schema.back().kind);
-  EXPECT_EQ(parsed.back().name, outcome.chain->head_schema.back().name);
+  EXPECT_THAT(source, ::testing::HasSubstr("\"revision\\011\\011002\\011\\011\\011\\0110\\0110\\n\"\n"
+                                           "    \"column\\011public.t\\011note\\011text\\011\\011\\0110\\0110\\n\""));
+  EXPECT_THAT(source, ::testing::HasSubstr("schema_history, true};"));
 }
 
-TEST(schema_objects, an_empty_model_still_marks_the_catalog_as_embedding_it) {
+TEST(schema_history, an_empty_model_still_marks_the_catalog_as_embedding_it) {
   migc::test::temp_folder folder;
   folder.write("20250101_0000-001_a.mig",
                "revision 001 \"A\"\nupgrade {\n    sql $$ SELECT 1 $$\n}\ndowngrade {\n    irreversible\n}\n");
   auto const outcome = migc::test::compile(folder.path());
   ASSERT_TRUE(outcome.chain);
   migc::compiler::emit_options const options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
-  EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options), ::testing::HasSubstr("head_schema =\n    \"\"sv;"));
+  std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
+  EXPECT_THAT(source, ::testing::HasSubstr("schema_history =\n    \"revision\\011\\011001\\011\\011\\011\\0110\\0110\\n\"\n    \"\"sv;"));
+  EXPECT_THAT(source, ::testing::HasSubstr("schema_history, true};"));
+  EXPECT_THAT(migc::runtime::schema_at(migc::compiler::serialize_schema_history(outcome.chain->revisions), 0),
+              ::testing::IsEmpty());
+}
+
+/// Objects as sorted serialised lines: the fold keeps first-added order, the model its own.
+std::vector<std::string> sorted_lines(std::vector<schema_object> const& objects) {
+  auto const text = migc::compiler::serialize_schema_objects(objects);
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> sorted_lines(std::vector<migc::runtime::db_object> const& objects) {
+  std::vector<schema_object> converted;
+  for (auto const& o : objects) {
+    converted.push_back({o.kind, o.table, o.name, o.type, o.columns, o.default_value, o.not_null, o.partial});
+  }
+  return sorted_lines(converted);
+}
+
+std::vector<fs::path> revision_files(fs::path const& folder) {
+  std::vector<fs::path> out;
+  for (auto const& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() == ".mig") out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string read_all(fs::path const& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The property the runtime relies on: folding the embedded changes up to revision k gives
+// exactly the model the compiler builds from revisions 1..k alone.
+TEST(schema_history, folding_up_to_each_revision_gives_the_model_of_the_chain_cut_there) {
+  std::vector<fs::path> chains{fs::path(MIGC_EXAMPLE_MIGRATIONS)};
+  for (auto const& entry : fs::directory_iterator(fs::path(MIGC_LANGUAGE_CORPUS) / "good")) {
+    chains.push_back(entry.path());
+  }
+  std::size_t checked = 0;
+  for (auto const& chain_folder : chains) {
+    SCOPED_TRACE(chain_folder.string());
+    auto const whole = migc::test::compile(chain_folder);
+    ASSERT_TRUE(whole.chain);
+    std::string const history = migc::compiler::serialize_schema_history(whole.chain->revisions);
+    auto const files = revision_files(chain_folder);
+    ASSERT_EQ(files.size(), whole.chain->revisions.size());
+    migc::test::temp_folder prefix;
+    for (std::size_t k = 0; k < files.size(); ++k) {
+      SCOPED_TRACE(files[k].filename().string());
+      prefix.write(files[k].filename().string(), read_all(files[k]));
+      auto const cut = migc::test::compile(prefix.path());
+      ASSERT_TRUE(cut.chain);
+      EXPECT_EQ(sorted_lines(migc::runtime::schema_at(history, k)), sorted_lines(cut.chain->head_schema));
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 10u);
+}
+
+TEST(schema_history, removals_replacements_and_the_stop_at_the_next_revision) {
+  auto const object = [](std::string kind, std::string table, std::string name, std::string type) {
+    schema_object o;
+    o.kind = std::move(kind);
+    o.table = std::move(table);
+    o.name = std::move(name);
+    o.type = std::move(type);
+    return o;
+  };
+  std::vector<migc::compiler::compiled_revision> revisions(3);
+  revisions[0].id = "001";
+  revisions[0].schema_changes.changed = {object("table", "", "public.t", ""),
+                                         object("column", "public.t", "a", "integer"),
+                                         object("column", "public.t", "b", "text")};
+  revisions[1].id = "002";
+  revisions[1].schema_changes.removed = {object("column", "public.t", "a", "integer")};
+  revisions[1].schema_changes.changed = {object("column", "public.t", "b", "character varying(10)")};
+  revisions[2].id = "003";
+  revisions[2].schema_changes.changed = {object("column", "public.t", "a", "bigint")};
+  std::string const history = migc::compiler::serialize_schema_history(revisions);
+
+  auto const names = [&](std::optional<std::size_t> at) {
+    std::vector<std::string> out;
+    for (auto const& o : migc::runtime::schema_at(history, at)) out.push_back(o.kind + " " + o.name + " " + o.type);
+    return out;
+  };
+  EXPECT_THAT(names(std::nullopt), ::testing::IsEmpty());
+  EXPECT_EQ(names(0), (std::vector<std::string>{"table public.t ", "column a integer", "column b text"}));
+  EXPECT_EQ(names(1), (std::vector<std::string>{"table public.t ", "column b character varying(10)"}));
+  EXPECT_EQ(names(2), (std::vector<std::string>{"table public.t ", "column b character varying(10)",
+                                                "column a bigint"}));
+  EXPECT_EQ(names(7), names(2));  // past head: everything
 }
 
 }  // namespace
@@ -105,14 +208,19 @@ TEST(schema_objects, an_empty_model_still_marks_the_catalog_as_embedding_it) {
 TEST(schema_objects, serialised_form_round_trips_tabs_newlines_and_backslashes) {
   migc::compiler::schema_object weird;
   weird.kind = "column";
-  weird.table = "public.t";
-  weird.name = "c";
+  weird.table = "public.t\tx";
+  weird.name = "c\\";
   weird.type = "text";
   weird.default_value = "E'a\\tb\\\\c'\n\t";
   weird.not_null = true;
-  auto const parsed = migc::runtime::parse_head_schema(migc::compiler::serialize_schema_objects({weird, weird}));
-  ASSERT_EQ(parsed.size(), 2u);
-  EXPECT_EQ(parsed[1].default_value, weird.default_value);
-  EXPECT_TRUE(parsed[1].not_null);
-  EXPECT_FALSE(parsed[1].partial);
+  std::vector<migc::compiler::compiled_revision> revisions(1);
+  revisions[0].id = "001";
+  revisions[0].schema_changes.changed = {weird};
+  auto const parsed = migc::runtime::schema_at(migc::compiler::serialize_schema_history(revisions), 0);
+  ASSERT_EQ(parsed.size(), 1u);
+  EXPECT_EQ(parsed[0].table, weird.table);
+  EXPECT_EQ(parsed[0].name, weird.name);
+  EXPECT_EQ(parsed[0].default_value, weird.default_value);
+  EXPECT_TRUE(parsed[0].not_null);
+  EXPECT_FALSE(parsed[0].partial);
 }

@@ -36,6 +36,7 @@ struct compiled_revision {
   bool reversible = true;
   std::vector<compiled_step> upgrade;
   std::vector<compiled_step> downgrade;
+  schema_delta schema_changes;  ///< what the upgrade changed in the flattened model (drift checks)
 };
 
 /// A checked chain, root first.

@@ -8,7 +8,10 @@ namespace migc::compiler {
 
 namespace model {
 struct schema;
-}
+struct journal;
+}  // namespace model
+
+struct compiled_revision;
 
 /**
  * One object of the schema model as `migrate verify` compares it with the
@@ -31,12 +34,30 @@ struct schema_object {
   bool partial = false;   ///< index with a WHERE clause
 };
 
+[[nodiscard]] bool operator==(schema_object const& a, schema_object const& b);
+
+/// What one revision's upgrade changed in the flattened model.
+struct schema_delta {
+  std::vector<schema_object> changed;  ///< objects new after the revision, or different
+  std::vector<schema_object> removed;  ///< objects the revision removed
+};
+
 /// The objects of `model`, tables in key order, each followed by its columns (in table order),
 /// constraints and indexes; then enum types.
 [[nodiscard]] std::vector<schema_object> schema_objects(model::schema const& model);
 
-/// The objects in the form catalog::head_schema embeds (runtime/include/migc/runtime/catalog.hpp):
+/**
+ * What a revision changed, from the upgrade's journal (`before`: the value
+ * before the revision of every object it touched) and the model after it.
+ * Costs what the touched tables hold, not the size of the model.
+ */
+[[nodiscard]] schema_delta schema_changes(model::journal const& before, model::schema const& after);
+
+/// The objects in the serialised form of catalog::schema_history (runtime/include/migc/runtime/catalog.hpp):
 /// a line each, eight tab-separated fields, `\\` `\t` `\n` escaped.
 [[nodiscard]] std::string serialize_schema_objects(std::vector<schema_object> const& objects);
+
+/// catalog::schema_history: each revision's marker line, then its schema_delta (removals marked).
+[[nodiscard]] std::string serialize_schema_history(std::vector<compiled_revision> const& revisions);
 
 }  // namespace migc::compiler

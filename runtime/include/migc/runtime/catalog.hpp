@@ -60,19 +60,23 @@ struct catalog {
   /// Migrations folder the catalog was compiled from, relative to the project source dir.
   std::string_view source_dir;
   /**
-   * The compiler's schema model after the head revision (only head: an older
-   * revision's model is not embedded), for `migrate verify`; meaningful when
-   * has_head_schema. One object per line, eight tab-separated fields: kind
-   * ("table" | "column" | "index" | "constraint" | "enum"), table, name, type,
-   * columns, default, not null ("1"/"0"), partial ("1"/"0"); backslash, tab and
-   * newline inside a field are written `\\`, `\t`, `\n` (PostgreSQL's COPY
-   * text rules). One string literal rather than an array of aggregates: a
-   * 10,000-table model compiles in a fraction of the time and memory.
-   * Read it with migc::runtime::parse_head_schema (drift.hpp).
+   * What each revision changed in the compiler's schema model, root first,
+   * for `migrate verify`: folding the changes of the revisions up to the
+   * database's one gives the model at that revision. Meaningful when
+   * has_schema_history. One object per line, eight tab-separated fields:
+   * kind ("table" | "column" | "index" | "constraint" | "enum"), table, name,
+   * type, columns, default, not null ("1"/"0"), partial ("1"/"0"); backslash,
+   * tab and newline inside a field are written `\\`, `\t`, `\n` (PostgreSQL's
+   * COPY text rules). A line of kind "revision" (name: the id) starts each
+   * revision's changes; a kind with a leading "-" removes the object of that
+   * kind, table and name; any other line adds the object or replaces the one
+   * with the same kind, table and name. One string literal rather than an
+   * array of aggregates: 10,000 revisions compile in a fraction of the time
+   * and memory. Read it with migc::runtime::schema_at (drift.hpp).
    */
-  std::string_view head_schema = {};
+  std::string_view schema_history = {};
   /// False in catalogs built before the model was embedded: verify skips the drift check.
-  bool has_head_schema = false;
+  bool has_schema_history = false;
 };
 
 }  // namespace migc::runtime

@@ -1,7 +1,8 @@
-// Schema drift: the live database's catalog against the compiler's schema model at head.
+// Schema drift: the live database's catalog against the compiler's schema model at its revision.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,11 +31,18 @@ struct db_object {
   [[nodiscard]] std::string display() const;
 };
 
-/// Parses catalog::head_schema's serialised form (see catalog.hpp).
-[[nodiscard]] std::vector<db_object> parse_head_schema(std::string_view text);
+/**
+ * The schema model after the revision at `revision_index` (0: the root) of
+ * a catalog::schema_history (see catalog.hpp): the changes of the revisions
+ * up to it folded, in the order objects were first added (a table before
+ * its columns). Nothing for base (nullopt). Linear in the text read; stops
+ * at the next revision's changes.
+ */
+[[nodiscard]] std::vector<db_object> schema_at(std::string_view history,
+                                               std::optional<std::size_t> revision_index);
 
-/// The embedded model as db_objects.
-[[nodiscard]] std::vector<db_object> model_objects(catalog const& cat);
+/// The embedded model at the revision at `revision_index` (nullopt: base) as db_objects.
+[[nodiscard]] std::vector<db_object> model_objects(catalog const& cat, std::optional<std::size_t> revision_index);
 
 /// One line of a drift report.
 struct drift_finding {

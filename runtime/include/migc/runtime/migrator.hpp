@@ -88,11 +88,10 @@ struct verify_entry {
   bool matches = true;  ///< recorded checksum equals the embedded one (or nothing recorded)
 };
 
-/// The drift half of `verify`: the live schema against the compiler's model at head.
+/// The drift half of `verify`: the live schema against the compiler's model at the database's revision.
 struct drift_report {
   enum class state {
     not_embedded,  ///< the catalog predates the embedded model
-    not_at_head,   ///< the database is below head (or at base): only head's model is embedded
     skipped,       ///< the database is dirty or at an unknown revision
     checked,
   };
