@@ -58,16 +58,6 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-std::string_view action_words(ast::fk_action action) {
-  switch (action) {
-    case ast::fk_action::no_action: return "no action";
-    case ast::fk_action::restrict: return "restrict";
-    case ast::fk_action::cascade: return "cascade";
-    case ast::fk_action::set_null: return "set null";
-    case ast::fk_action::set_default: return "set default";
-  }
-  return "no action";
-}
 
 /// The pieces both styles share; `canonical` picks the style.
 class writer {
@@ -278,6 +268,17 @@ std::string alter_table(writer const& w, ast::qualified_name const& table) {
 }
 
 }  // namespace
+
+std::string_view action_words(dsl::ast::fk_action action) {
+  switch (action) {
+    case dsl::ast::fk_action::no_action: return "no action";
+    case dsl::ast::fk_action::restrict: return "restrict";
+    case dsl::ast::fk_action::cascade: return "cascade";
+    case dsl::ast::fk_action::set_null: return "set null";
+    case dsl::ast::fk_action::set_default: return "set default";
+  }
+  return "no action";
+}
 
 std::string quote_identifier(std::string_view name) {
   if (!needs_quotes(name)) return std::string(name);

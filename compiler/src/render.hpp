@@ -16,6 +16,9 @@ namespace migc::compiler {
 /// A SQL string literal: single quotes, inner quotes doubled.
 [[nodiscard]] std::string quote_literal(std::string_view text);
 
+/// An ON DELETE action as SQL spells it, lower case ("set null").
+[[nodiscard]] std::string_view action_words(dsl::ast::fk_action action);
+
 /// A type as generated SQL writes it (`varchar(20)[]`, `audit.mood`).
 [[nodiscard]] std::string type_sql(dsl::ast::type_name const& type);
 

@@ -114,6 +114,10 @@ void append_table_objects(std::vector<schema_object>& out, model::table const& t
     o.type = std::string(constraint_kind_name(c.kind));
     if (c.kind == model::constraint_kind::primary_key || c.kind == model::constraint_kind::unique) {
       o.columns = joined(c.columns);
+    } else if (c.kind == model::constraint_kind::foreign_key) {
+      o.columns = fmt::format("({}) references {} ({}) on delete {}", joined(c.columns), qualified(c.ref_table),
+                              joined(c.ref_columns),
+                              action_words(c.on_delete.value_or(dsl::ast::fk_action::no_action)));
     }
     out.push_back(o);
   }

@@ -369,6 +369,8 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model, s
     } else if (m.kind == "constraint") {
       if (l.type != m.type) {
         modelled_finding(m, fmt::format("{}: kind is {}, model says {}", what, l.type, m.type));
+      } else if (l.columns != m.columns && m.type == "foreign key") {
+        modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.columns, m.columns));
       } else if (l.columns != m.columns) {
         modelled_finding(m, fmt::format("{}: columns ({}), model says ({})", what, l.columns, m.columns));
       }
@@ -408,6 +410,14 @@ WITH live AS (
                     AND d.deptype = 'e')
     AND c.oid <> ALL ({}))
 )";
+
+/// SQL for the names of the columns numbered `keys` (an int2[] expression) of the relation `relation`
+/// (an oid expression), in key order, separated by ", ".
+std::string key_columns(std::string_view relation, std::string_view keys) {
+  return fmt::format("(SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest({}) WITH ORDINALITY "
+                     "AS k(attnum, ord) JOIN pg_attribute a ON a.attrelid = {} AND a.attnum = k.attnum)",
+                     keys, relation);
+}
 
 }  // namespace
 
@@ -449,16 +459,19 @@ ORDER BY live.name, a.attnum)")) {
     o.default_value = row[4].as<std::string>();
     out.push_back(std::move(o));
   }
+  std::string const own_keys = key_columns("con.conrelid", "con.conkey");
   for (auto const& row : tx.exec(with + R"(
 SELECT live.name, con.conname,
        CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key'
                         WHEN 'c' THEN 'check' ELSE 'exclusion' END,
-       CASE WHEN con.contype IN ('p', 'u') THEN
-         (SELECT string_agg(a.attname, ', ' ORDER BY k.ord)
-          FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)
-       ELSE '' END
+       CASE WHEN con.contype IN ('p', 'u') THEN )" + own_keys + R"(
+            WHEN con.contype = 'f' THEN '(' || )" + own_keys + R"( || ') references ' || fn.nspname || '.' || fc.relname
+              || ' (' || )" + key_columns("con.confrelid", "con.confkey") + R"( || ') on delete '
+              || CASE con.confdeltype WHEN 'r' THEN 'restrict' WHEN 'c' THEN 'cascade'
+                                      WHEN 'n' THEN 'set null' WHEN 'd' THEN 'set default' ELSE 'no action' END
+            ELSE '' END
 FROM live JOIN pg_constraint con ON con.conrelid = live.oid
+LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY live.name, con.conname)")) {
     db_object o;

@@ -219,6 +219,22 @@ TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
       << r.out;
 }
 
+TEST_F(drift_pg, a_foreign_key_changed_by_hand_is_drift) {
+  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  exec(conninfo(),
+       "ALTER TABLE memories DROP CONSTRAINT memories_user_id_fkey;"
+       "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY (user_id) REFERENCES users");
+  auto const r = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(findings(r.out),
+            (std::vector<std::string>{
+                "constraint memories_user_id_fkey on public.memories: (user_id) references public.users (id) on "
+                "delete no action, model says (user_id) references public.users (id) on delete cascade"}))
+      << r.out;
+}
+
 TEST_F(drift_pg, verify_json_lists_the_findings) {
   auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
   ASSERT_TRUE(cat);
