@@ -89,8 +89,8 @@ TEST(emitter, escapes_every_byte_so_the_literal_round_trips) {
   ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
   migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
   std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
-  EXPECT_THAT(source, ::testing::HasSubstr(R"("Quotes \" and \\ and caf\303\251"sv)"));
-  EXPECT_THAT(source, ::testing::HasSubstr(R"("SELECT '\?\?=', E'\\t', 'caf\303\251'"sv)"));
+  EXPECT_THAT(source, ::testing::HasSubstr(R"({"Quotes \" and \\ and caf\303\251", 24})"));
+  EXPECT_THAT(source, ::testing::HasSubstr(R"({"SELECT '\?\?=', E'\\t', 'caf\303\251'", 28})"));
   EXPECT_THAT(source, ::testing::HasSubstr("namespace app::db {"));
   EXPECT_THAT(source, ::testing::HasSubstr("{nullptr, 0}"));  // irreversible: no downgrade steps
 }
@@ -188,9 +188,9 @@ TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
   EXPECT_EQ(second.downgrade[1].sql, "DROP TABLE \"Order\"");
   migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
   EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
-              ::testing::HasSubstr("\"CREATE INDEX memories_user_id ON memories (user_id)\"sv, 12, locks[1], false}"));
+              ::testing::HasSubstr("{\"CREATE INDEX memories_user_id ON memories (user_id)\", 51}, 12, locks[1], false}"));
   // The lock names are one sorted table the steps index into.
   EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
-              ::testing::HasSubstr("constexpr std::string_view locks[] = {\"ACCESS EXCLUSIVE\"sv, \"SHARE\"sv, "));
+              ::testing::HasSubstr("constexpr ::migc::runtime::text locks[] = {{\"ACCESS EXCLUSIVE\", 16}, {\"SHARE\", 5}, "));
   EXPECT_THAT(outcome.chain->schema_sql, ::testing::HasSubstr("CONSTRAINT users_pkey PRIMARY KEY (id)"));
 }

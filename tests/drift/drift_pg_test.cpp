@@ -34,8 +34,9 @@ class memory_catalog {
     for (auto const& r : m_chain.revisions) {
       auto const up = add_steps(r.upgrade);
       auto const down = add_steps(r.downgrade);
-      m_revisions.push_back({r.id, r.number, r.parent, r.description, r.source_file, r.source_line, r.checksum,
-                             r.transactional, r.reversible, up, down});
+      m_revisions.push_back({text_of(r.id), r.number, text_of(r.parent), text_of(r.description),
+                             text_of(r.source_file), r.source_line, text_of(r.checksum), r.transactional,
+                             r.reversible, up, down});
     }
     m_schema_history = migc::compiler::serialize_schema_history(m_chain.revisions);
     m_catalog = {{m_revisions.data(), m_revisions.size()},
@@ -51,9 +52,12 @@ class memory_catalog {
   [[nodiscard]] migc::runtime::catalog const& get() const { return m_catalog; }
 
  private:
+  /// A view of a string this catalog owns (through m_chain).
+  static migc::runtime::text text_of(std::string const& s) { return {s.data(), s.size()}; }
+
   migc::runtime::array_view<migc::runtime::step> add_steps(std::vector<migc::compiler::compiled_step> const& steps) {
     std::size_t const begin = m_steps.size();
-    for (auto const& s : steps) m_steps.push_back({s.sql, s.line, s.lock, s.rewrites});
+    for (auto const& s : steps) m_steps.push_back({text_of(s.sql), s.line, text_of(s.lock), s.rewrites});
     if (steps.empty()) return {};
     return {m_steps.data() + begin, steps.size()};
   }

@@ -117,13 +117,14 @@ TEST(cli_offline, sql_annotates_each_statement_with_its_lock) {
 }
 
 TEST(cli_offline, sql_marks_table_rewrites) {
+  using namespace migc::runtime::literals;
   static constexpr migc::runtime::step up[] = {
-      {"ALTER TABLE users ALTER COLUMN age TYPE bigint", 4, "ACCESS EXCLUSIVE", true}};
+      {"ALTER TABLE users ALTER COLUMN age TYPE bigint"_text, 4, "ACCESS EXCLUSIVE"_text, true}};
   static constexpr migc::runtime::revision revs[] = {
-      {"001", 1, "", "Widen", "20250101_0000-001_widen.mig", 1, "sha256:00", true, false,
+      {"001"_text, 1, ""_text, "Widen"_text, "20250101_0000-001_widen.mig"_text, 1, "sha256:00"_text, true, false,
        migc::test::view(up), {}}};
-  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c", "alembic_version",
-                                              "migrations"};
+  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text, "alembic_version"_text,
+                                              "migrations"_text};
   auto const r = run({"sql", "head"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "-- lock: ACCESS EXCLUSIVE, rewrites the table\n"

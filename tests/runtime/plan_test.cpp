@@ -1,6 +1,10 @@
 // Unit tests (no database): targets, planning, validation, redaction, lock key, scripts.
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <string>
+#include <string_view>
+
 #include <migc/runtime/connection.hpp>
 #include <migc/runtime/detail/version_store.hpp>
 #include <migc/runtime/error.hpp>
@@ -15,6 +19,22 @@ using migc::test::baseline;
 using migc::test::mixed;
 
 namespace {
+
+TEST(catalog_text, reads_as_the_string_it_points_at) {
+  using namespace rt::literals;
+  constexpr rt::text id = "003"_text;
+  static_assert(id.size() == 3 && id.view() == "003");
+  constexpr rt::text embedded_nul{"a\0b", 3};  // the generated form: the length, not the terminator
+  EXPECT_EQ(embedded_nul.view(), std::string_view("a\0b", 3));
+  EXPECT_TRUE(id == "003");
+  EXPECT_TRUE("003" == id);
+  EXPECT_TRUE(id != "004"_text);
+  EXPECT_TRUE(rt::text{}.empty());
+  EXPECT_EQ(std::string(id) + "!", "003!");
+  std::ostringstream out;
+  out << id << '|' << rt::text{};
+  EXPECT_EQ(out.str(), "003|");
+}
 
 std::vector<std::string> ids(std::vector<rt::plan_step> const& steps) {
   std::vector<std::string> out;
