@@ -109,6 +109,12 @@ void check_raw_sql(dsl::source_file const& file, ast::revision const& rev, ast::
                       "migc runs each revision in its own transaction: remove BEGIN/COMMIT/ROLLBACK, "
                       "or mark the revision 'without transaction'"));
     }
+    if (dsl::sql::contains_temp_discard(sql->body)) {
+      // migrate records each revision through a function in the session's pg_temp schema.
+      out.report(make(dsl::severity::error, "sql-discard", span_of(file, *sql),
+                      "raw sql discards the session's temporary objects, which migrate's bookkeeping uses",
+                      "remove DISCARD TEMP/ALL; to drop your own temporary tables, drop them by name"));
+    }
     if (!rev.transactional && dsl::sql::split_statements(sql->body).size() > 1) {
       // libpq runs a multi-statement string as one implicit transaction, which
       // is exactly what a non-transactional revision must avoid.

@@ -206,6 +206,21 @@ bool is_transaction_control(std::string_view statement) {
   return false;
 }
 
+bool is_temp_discard(std::string_view statement) {
+  std::vector<std::string> const words = leading_words(statement, 2);
+  return words.size() == 2 && words[0] == "discard" &&
+         (words[1] == "temp" || words[1] == "temporary" || words[1] == "all");
+}
+
+/// True when a top-level statement of `sql` satisfies `matches`.
+template <typename Predicate>
+bool any_statement(std::string_view sql, Predicate matches) {
+  for (span const& s : split_statements(sql)) {
+    if (matches(sql.substr(s.begin, s.end - s.begin))) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string canonical(std::string_view sql) {
@@ -274,11 +289,8 @@ parentheses_match match_parentheses(std::string_view text, std::size_t max_depth
   return {parentheses_match::outcome::unterminated, text.size()};
 }
 
-bool contains_transaction_control(std::string_view sql) {
-  for (span const& s : split_statements(sql)) {
-    if (is_transaction_control(sql.substr(s.begin, s.end - s.begin))) return true;
-  }
-  return false;
-}
+bool contains_transaction_control(std::string_view sql) { return any_statement(sql, is_transaction_control); }
+
+bool contains_temp_discard(std::string_view sql) { return any_statement(sql, is_temp_discard); }
 
 }  // namespace migc::dsl::sql

@@ -145,6 +145,16 @@ TEST(sql_transaction_control, ignores_savepoints_literals_and_routine_bodies) {
   }
 }
 
+TEST(sql_temp_discard, finds_discard_temp_and_all_but_not_plans_or_literals) {
+  for (char const* text : {"DISCARD TEMP", "discard temporary", "SELECT 1; Discard All;"}) {
+    EXPECT_TRUE(sql::contains_temp_discard(text)) << text;
+  }
+  for (char const* text : {"DISCARD PLANS", "DISCARD SEQUENCES", "SELECT 'DISCARD ALL'", "-- DISCARD ALL",
+                           "DO $$ BEGIN EXECUTE 'x'; END $$", "discard", ""}) {
+    EXPECT_FALSE(sql::contains_temp_discard(text)) << text;
+  }
+}
+
 TEST(sql_text, survives_hostile_input) {
   std::string bytes;
   for (int i = 0; i < 4096; ++i) bytes += static_cast<char>((i * 37 + 11) % 256);

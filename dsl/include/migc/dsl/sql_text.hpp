@@ -46,6 +46,11 @@ namespace migc::dsl::sql {
  */
 [[nodiscard]] bool contains_transaction_control(std::string_view sql);
 
+/// True when a top-level statement is DISCARD TEMP, DISCARD TEMPORARY or
+/// DISCARD ALL (any letter case): it drops the temporary objects of the
+/// session, among them migrate's own bookkeeping function.
+[[nodiscard]] bool contains_temp_discard(std::string_view sql);
+
 /// The first `count` words of a statement, lower-cased; stops at the first
 /// token that is not a word (so `DELETE FROM t` gives {"delete", "from"}).
 [[nodiscard]] std::vector<std::string> leading_words(std::string_view statement, std::size_t count);
