@@ -90,7 +90,7 @@ class builder {
         f.references = node<ast::references_clause>();
         f.references.table = qname(c.ref_table);
         f.references.columns = idents(c.ref_columns);
-        f.references.on_delete = c.on_delete;
+        f.references.actions = {c.on_delete, c.on_update};
         return f;
       }
       case model::constraint_kind::check:

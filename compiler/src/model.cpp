@@ -27,7 +27,8 @@ bool same_column(column const& a, column const& b) {
 
 bool same_constraint(constraint const& a, constraint const& b) {
   return a.name == b.name && a.kind == b.kind && a.columns == b.columns && a.ref_table == b.ref_table &&
-         a.ref_columns == b.ref_columns && a.on_delete == b.on_delete && a.check_sql == b.check_sql;
+         a.ref_columns == b.ref_columns && a.on_delete == b.on_delete && a.on_update == b.on_update &&
+         a.check_sql == b.check_sql;
 }
 
 std::string shown(object_key const& key) { return key.first + "." + key.second; }

@@ -40,6 +40,7 @@ struct constraint {
   object_key ref_table;
   std::vector<std::string> ref_columns;
   std::optional<dsl::ast::fk_action> on_delete;
+  std::optional<dsl::ast::fk_action> on_update;
   std::string check_sql;
   origin defined;
 };

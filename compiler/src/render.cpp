@@ -115,7 +115,9 @@ class writer {
   [[nodiscard]] std::string references(ast::references_clause const& r) const {
     std::string out = kw("references") + " " + qname(r.table);
     if (!r.columns.empty()) out += " " + columns(r.columns);
-    if (r.on_delete) out += " " + kw("on delete") + " " + kw(action_words(*r.on_delete));
+    // Always in this order, whatever the source's: the canonical form must not depend on it.
+    if (r.actions.on_delete) out += " " + kw("on delete") + " " + kw(action_words(*r.actions.on_delete));
+    if (r.actions.on_update) out += " " + kw("on update") + " " + kw(action_words(*r.actions.on_update));
     return out;
   }
 

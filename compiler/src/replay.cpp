@@ -362,7 +362,8 @@ class replayer {
     c.columns = columns;
     c.ref_table = target_key;
     c.ref_columns = ref_columns;
-    c.on_delete = r.on_delete;
+    c.on_delete = r.actions.on_delete;
+    c.on_update = r.actions.on_update;
     c.name = name ? *name : choose_constraint_name(table, columns, "fkey", m_new_constraints);
     c.defined = here(at);
     return c;

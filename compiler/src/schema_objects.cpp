@@ -115,9 +115,12 @@ void append_table_objects(std::vector<schema_object>& out, model::table const& t
     if (c.kind == model::constraint_kind::primary_key || c.kind == model::constraint_kind::unique) {
       o.columns = joined(c.columns);
     } else if (c.kind == model::constraint_kind::foreign_key) {
-      o.columns = fmt::format("({}) references {} ({}) on delete {}", joined(c.columns), qualified(c.ref_table),
-                              joined(c.ref_columns),
-                              action_words(c.on_delete.value_or(dsl::ast::fk_action::no_action)));
+      auto const action = [](std::optional<dsl::ast::fk_action> a) {
+        return action_words(a.value_or(dsl::ast::fk_action::no_action));
+      };
+      o.columns = fmt::format("({}) references {} ({}) on delete {} on update {}", joined(c.columns),
+                              qualified(c.ref_table), joined(c.ref_columns), action(c.on_delete),
+                              action(c.on_update));
     }
     out.push_back(o);
   }

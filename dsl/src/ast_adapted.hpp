@@ -11,7 +11,7 @@ BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::revision, id, parent, description_wher
                           transactional, upgrade, downgrade)
 
 // Declarative steps, members in grammar order.
-BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::references_clause, table, columns, on_delete)
+BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::references_clause, table, columns, actions)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::column_def, name, type, constraints)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::key_columns, primary, columns)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::foreign_key, columns, references)

@@ -14,6 +14,9 @@ struct file_class;
 using file_type = x3::rule<file_class, ast::revision>;
 BOOST_SPIRIT_DECLARE(file_type)
 
+/// What a foreign key's repeated `on delete` / `on update` clause is reported as expecting.
+inline constexpr char const* repeated_action = "at most one 'on delete' and one 'on update' clause";
+
 /// A whole revision file: one revision, then only blanks and comments.
 file_type const& file();
 

@@ -63,11 +63,12 @@ found_token token_at(std::string_view text, std::size_t offset) {
 
 /// A `help:` for expectations with an obvious fix; keyed by rule name.
 std::optional<std::string> help_for(std::string_view expected) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> helps{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> helps{{
       {"revision id", "a revision id is a decimal number, e.g. 'revision 002 revises 001'"},
       {"description string",
        "describe the revision in double quotes, e.g. \"add users.full_name\""},
       {"dollar-quoted SQL body", "put the SQL between dollar quotes: sql $$ ... $$"},
+      {grammar::repeated_action, "keep one 'on delete' and one 'on update' clause at most"},
       {"'{'", "a block's steps go between braces: upgrade { ... }"},
       {"end of file",
        "a file holds one revision: an 'upgrade' block and an optional 'downgrade' block"},

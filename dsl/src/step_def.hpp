@@ -213,6 +213,7 @@ keyword_parser const kw_references{"references"};
 keyword_parser const kw_foreign{"foreign"};
 keyword_parser const kw_on{"on"};
 keyword_parser const kw_delete{"delete"};
+keyword_parser const kw_update{"update"};
 keyword_parser const kw_no{"no"};
 keyword_parser const kw_action{"action"};
 keyword_parser const kw_check{"check"};
@@ -258,13 +259,55 @@ auto const fk_action_def =
     | (kw_set > kw_default > x3::attr(ast::fk_action::set_default))
     | (kw_no > kw_action > x3::attr(ast::fk_action::no_action));
 
+/**
+ * `[on delete action] [on update action]`, in either order, into ast::fk_actions.
+ * A second clause of one kind is a syntax error at its `on`, as in
+ * PostgreSQL's grammar. A loop rather than `*(a | b)`: X3 would take the
+ * kleene's attribute for a container.
+ */
+struct fk_actions_parser : x3::parser<fk_actions_parser> {
+  using attribute_type = ast::fk_actions;
+
+  template <typename Context, typename RContext>
+  bool parse(iterator_type& first, iterator_type const& last, Context const& context, RContext& rcontext,
+             ast::fk_actions& actions) const {
+    while (true) {
+      x3::skip_over(first, last, context);
+      iterator_type const start = first;
+      std::optional<ast::fk_action>* slot = clause_slot(first, last, context, rcontext, actions);
+      if (slot == nullptr) {
+        first = start;
+        return true;
+      }
+      if (*slot) throw x3::expectation_failure<iterator_type>(start, repeated_action);
+      ast::fk_action action{};
+      if (!fk_action.parse(first, last, context, rcontext, action)) {
+        throw x3::expectation_failure<iterator_type>(first, x3::what(fk_action));
+      }
+      *slot = action;
+    }
+  }
+
+ private:
+  /// Reads `on delete` or `on update`: the slot it fills, or nothing.
+  template <typename Context, typename RContext>
+  static std::optional<ast::fk_action>* clause_slot(iterator_type& first, iterator_type const& last,
+                                                    Context const& context, RContext& rcontext,
+                                                    ast::fk_actions& actions) {
+    if (!kw_on.parse(first, last, context, rcontext, x3::unused)) return nullptr;
+    if (kw_delete.parse(first, last, context, rcontext, x3::unused)) return &actions.on_delete;
+    if (kw_update.parse(first, last, context, rcontext, x3::unused)) return &actions.on_update;
+    return nullptr;
+  }
+};
+
 auto const nullability_def = into(&ast::nullability::not_null)[
     (kw_not > kw_null > x3::attr(true)) | (kw_null >> x3::attr(false))];
 auto const default_value_def = into(&ast::default_value::expression)[kw_default > default_expr];
 auto const key_marker_def = into(&ast::key_marker::primary)[
     (kw_primary > kw_key > x3::attr(true)) | (kw_unique >> x3::attr(false))];
 auto const references_def =
-    kw_references > table_name > -column_list > -(kw_on > kw_delete > fk_action);
+    kw_references > table_name > -column_list > fk_actions_parser{};
 auto const check_clause_def = into(&ast::check_clause::expression)[kw_check > expression];
 auto const identity_clause_def = into(&ast::identity_clause::always)[
     kw_generated > identity_kind > kw_as > kw_identity];

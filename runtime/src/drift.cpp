@@ -419,6 +419,13 @@ std::string key_columns(std::string_view relation, std::string_view keys) {
                      keys, relation);
 }
 
+/// SQL for a referential action code of pg_constraint (`confdeltype`, `confupdtype`) in words.
+std::string action_words(std::string_view code) {
+  return fmt::format("CASE {} WHEN 'r' THEN 'restrict' WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' "
+                     "WHEN 'd' THEN 'set default' ELSE 'no action' END",
+                     code);
+}
+
 }  // namespace
 
 std::vector<db_object> read_live_schema(pqxx::connection_base& cx, std::vector<std::string> const& exclude) {
@@ -466,9 +473,9 @@ SELECT live.name, con.conname,
                         WHEN 'c' THEN 'check' ELSE 'exclusion' END,
        CASE WHEN con.contype IN ('p', 'u') THEN )" + own_keys + R"(
             WHEN con.contype = 'f' THEN '(' || )" + own_keys + R"( || ') references ' || fn.nspname || '.' || fc.relname
-              || ' (' || )" + key_columns("con.confrelid", "con.confkey") + R"( || ') on delete '
-              || CASE con.confdeltype WHEN 'r' THEN 'restrict' WHEN 'c' THEN 'cascade'
-                                      WHEN 'n' THEN 'set null' WHEN 'd' THEN 'set default' ELSE 'no action' END
+              || ' (' || )" + key_columns("con.confrelid", "con.confkey") + R"( || ')'
+              || ' on delete ' || )" + action_words("con.confdeltype") + R"(
+              || ' on update ' || )" + action_words("con.confupdtype") + R"(
             ELSE '' END
 FROM live JOIN pg_constraint con ON con.conrelid = live.oid
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace

@@ -235,7 +235,8 @@ TEST_F(drift_pg, a_foreign_key_changed_by_hand_is_drift) {
   EXPECT_EQ(findings(r.out),
             (std::vector<std::string>{
                 "constraint memories_user_id_fkey on public.memories: (user_id) references public.users (id) on "
-                "delete no action, model says (user_id) references public.users (id) on delete cascade"}))
+                "delete no action on update no action, model says (user_id) references public.users (id) on "
+                "delete cascade on update no action"}))
       << r.out;
 }
 

@@ -79,3 +79,30 @@ TEST(step_parser, names_what_it_expected) {
   EXPECT_EQ(error_of(std::string(header) + "upgrade { add column email text }").message,
             "expected column (table.column), found 'email'");
 }
+
+TEST(step_parser, reads_referential_actions_in_either_order) {
+  for (std::string const actions : {"on delete cascade on update set null", "on update set null on delete cascade"}) {
+    SCOPED_TRACE(actions);
+    auto const p = parse_step("add column t.u bigint references users (id) " + actions);
+    ASSERT_TRUE(p->revision);
+    auto const& c = only_step<ast::add_column_step>(*p);
+    auto const& r = std::get<ast::references_clause>(c.constraints.at(0));
+    EXPECT_EQ(r.actions.on_delete, ast::fk_action::cascade);
+    EXPECT_EQ(r.actions.on_update, ast::fk_action::set_null);
+  }
+  auto const only_update = parse_step("add column t.u bigint references users on update restrict not null");
+  ASSERT_TRUE(only_update->revision);
+  auto const& c = only_step<ast::add_column_step>(*only_update);
+  auto const& r = std::get<ast::references_clause>(c.constraints.at(0));
+  EXPECT_FALSE(r.actions.on_delete);
+  EXPECT_EQ(r.actions.on_update, ast::fk_action::restrict);
+  EXPECT_EQ(c.constraints.size(), 2u);
+}
+
+TEST(step_parser, rejects_a_referential_action_given_twice) {
+  auto const e = error_of(std::string(header) +
+                          "upgrade {\n    add column t.u bigint references users on delete cascade on delete restrict\n}\n");
+  EXPECT_EQ(e.at, "3:62");
+  EXPECT_EQ(e.message, "expected at most one 'on delete' and one 'on update' clause, found 'on'");
+  EXPECT_EQ(e.help, "keep one 'on delete' and one 'on update' clause at most");
+}

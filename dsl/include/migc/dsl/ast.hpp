@@ -84,11 +84,17 @@ struct sql_string : node {
 
 enum class fk_action { no_action, restrict, cascade, set_null, set_default };
 
-/// `references t [(c, ...)] [on delete action]`; no columns = the primary key.
+/// `[on delete action] [on update action]`, in either order, each at most once.
+struct fk_actions {
+  std::optional<fk_action> on_delete;
+  std::optional<fk_action> on_update;
+};
+
+/// `references t [(c, ...)] [actions]`; no columns = the primary key.
 struct references_clause : node {
   qualified_name table;
   std::vector<identifier> columns;
-  std::optional<fk_action> on_delete;
+  fk_actions actions;
 };
 
 /// Column constraints, in any order after the type.
