@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run-side benchmarks on a real PostgreSQL 15 (scripts/pg-cluster, default durability): 1,000
-# trivial revisions applied by psql, `migrate upgrade`, Alembic and dbmate; `status` of an
-# up-to-date database. See bench/README.md.
+# trivial revisions applied by psql, `migrate upgrade` (one transaction per revision, and
+# --single-transaction), Alembic and dbmate; `status` of an up-to-date database (the shared and
+# the static migrate). See bench/README.md.
 #
 #   bench/run_bench.sh [BUILD_DIR]     # BUILD_DIR: a migc build (default build-bench)
 #
@@ -9,6 +10,7 @@
 # 21) runs per status command, median taken; N (default 1000) revisions; MIGRATE: use this
 # migrate binary (built for the same chain) instead of building one; GEN_FLAGS is passed to
 # gen_chain.py for migrate's chain (--declarative, --mix 0.5; the other tools run raw SQL);
+# STATIC=0 skips building a static migrate (add_migrations(... STATIC)) for the status figure;
 # KEEP=1 keeps the scratch folder. Needs python3-alembic, python3-psycopg2 and dbmate under bench/.tools (README).
 set -euo pipefail
 read -r -a gen_flags <<<"${GEN_FLAGS:-}"  # extra gen_chain.py arguments
@@ -93,11 +95,16 @@ cmake_minimum_required(VERSION 3.20)
 project(bench_run CXX)
 find_package(migc REQUIRED)
 add_migrations(migrate DIRECTORY "$work/migrations" NAMESPACE bench::db)
+if(BENCH_STATIC)
+  add_migrations(migrate_static DIRECTORY "$work/migrations" NAMESPACE bench::db_static STATIC)
+endif()
 EOF
+  static=${STATIC:-1}
   cmake -S "$work/project" -B "$work/project/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+    -DCMAKE_PREFIX_PATH="$work/prefix" -DBENCH_STATIC="$([ "$static" = 1 ] && echo ON || echo OFF)" >/dev/null
   cmake --build "$work/project/build" >/dev/null
   migrate=$work/project/build/migrate
+  [ "$static" = 1 ] && migrate_static=$work/project/build/migrate_static
 fi
 # migrate's own per-revision scripts (bookkeeping included), for psql to run: separates the
 # server's cost of the bookkeeping from migrate's client-side cost.
@@ -114,6 +121,7 @@ apply() {
     psql_one_transaction) "$psql" -X -q -1 -v ON_ERROR_STOP=1 -h "$sock" -U "$user" -d "$db" -f "$work/one_transaction.sql" ;;
     psql_migrate_sql) "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U "$user" -d "$db" -f "$work/migrate_script.sql" ;;
     migrate) "$migrate" --database-url "$(url_for "$db")" upgrade ;;
+    migrate_one_transaction) "$migrate" --database-url "$(url_for "$db")" upgrade --single-transaction ;;
     alembic) BENCH_ALEMBIC_URL="postgresql+psycopg2://$user@/$db?host=$sock" \
                "${alembic[@]}" -c "$work/alembic/alembic.ini" upgrade head ;;
     dbmate) "$dbmate" --url "postgres://$user@/$db?socket=$sock&sslmode=disable" \
@@ -126,7 +134,7 @@ apply() {
   echo "scale=3; ($t1 - $t0) / 1000000000" | bc
 }
 
-tools=(psql_per_revision psql_one_transaction psql_migrate_sql migrate alembic dbmate)
+tools=(psql_per_revision psql_one_transaction psql_migrate_sql migrate migrate_one_transaction alembic dbmate)
 declare -A times
 echo "== applying $n revisions: $rounds interleaved rounds (tool order rotates)" >&2
 for round in $(seq "$rounds"); do
@@ -144,7 +152,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 echo "== status of an up-to-date database: median of $status_runs interleaved runs" >&2
 admin -c "CREATE DATABASE bench_status"
 "$migrate" --database-url "$(url_for bench_status)" upgrade >/dev/null
-status_migrate=() status_psql=()
+status_migrate=() status_static=() status_psql=()
 one_run() {  # seconds of one run of "$@"
   local t0 t1
   t0=$(date +%s%N)
@@ -154,6 +162,9 @@ one_run() {  # seconds of one run of "$@"
 }
 for _ in $(seq "$status_runs"); do
   status_migrate+=("$(one_run "$migrate" --database-url "$(url_for bench_status)" status)")
+  if [ -n "${migrate_static:-}" ]; then
+    status_static+=("$(one_run "$migrate_static" --database-url "$(url_for bench_status)" status)")
+  fi
   status_psql+=("$(one_run "$psql" -X -A -t -h "$sock" -U "$user" -d bench_status -c "select version_num from alembic_version")")
 done
 
@@ -175,4 +186,15 @@ sm=$(median "${status_migrate[@]}") sp=$(median "${status_psql[@]}")
 printf '%-44s %10s %10s\n' "status of an up-to-date database" "median s" "vs psql"
 printf '%-44s %10s %9sx\n' "psql -c 'select version_num ...'" "$sp" "1.00"
 printf '%-44s %10s %9sx\n' "migrate status" "$sm" "$(echo "scale=2; $sm / $sp" | bc)"
-echo "targets: migrate apply <= 1.15x psql_per_revision; migrate status <= 1.2x psql"
+if [ ${#status_static[@]} -gt 0 ]; then
+  ss=$(median "${status_static[@]}")
+  printf '%-44s %10s %9sx\n' "migrate status (static binary)" "$ss" "$(echo "scale=2; $ss / $sp" | bc)"
+fi
+# shellcheck disable=SC2086
+one_base=$(min ${times[psql_one_transaction]}) one_mid=$(median ${times[psql_one_transaction]})
+# shellcheck disable=SC2086
+one_best=$(min ${times[migrate_one_transaction]}) one_mig=$(median ${times[migrate_one_transaction]})
+echo "migrate --single-transaction vs psql -1: min $(echo "scale=2; $one_best / $one_base" | bc)x," \
+  "median $(echo "scale=2; $one_mig / $one_mid" | bc)x"
+echo "targets: migrate apply <= 1.15x psql_per_revision; --single-transaction <= 1.15x psql -1;" \
+  "migrate status <= 1.2x psql"

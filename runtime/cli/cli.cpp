@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -42,6 +43,7 @@ struct cli_options {
   int lock_retries = 0;
   std::string role;
   bool allow_checksum_mismatch = false;
+  bool single_transaction = false;
   bool resolved_applied = false;
   bool resolved_rolled_back = false;
   bool colour = false;  ///< ANSI colours on stdout (a terminal, NO_COLOR unset): not a flag
@@ -641,11 +643,15 @@ void define_cli(CLI::App& app, cli_options& o) {
 
   auto* status = app.add_subcommand("status", "current revision, head, pending revisions");
   status->add_flag("--check", o.check, "exit with 3 when revisions are pending");
-  app.add_subcommand("upgrade", "apply pending revisions")
-      ->add_option("target", o.upgrade_target, "head (default) | <id> | +N");
-  app.add_subcommand("downgrade", "revert revisions")
-      ->add_option("target", o.downgrade_target, "<id> | -N | base")
-      ->required();
+  auto* upgrade = app.add_subcommand("upgrade", "apply pending revisions");
+  upgrade->add_option("target", o.upgrade_target, "head (default) | <id> | +N");
+  auto* downgrade = app.add_subcommand("downgrade", "revert revisions");
+  downgrade->add_option("target", o.downgrade_target, "<id> | -N | base")->required();
+  for (auto* run : {upgrade, downgrade}) {
+    run->add_flag("--single-transaction", o.single_transaction,
+                  "run every revision in ONE transaction, committed together or not at all "
+                  "(refused when one runs without a transaction)");
+  }
   app.add_subcommand("history", "applied revisions: when, how long, checksum, by whom");
   app.add_subcommand(
       "list", "the embedded revisions (applied and current marked when a database answers)");
@@ -700,6 +706,7 @@ int run_database_command(std::string const& command, cli_options const& o, catal
   opts.lock_retries = o.lock_retries;
   opts.role = o.role;
   opts.allow_checksum_mismatch = o.allow_checksum_mismatch;
+  opts.single_transaction = o.single_transaction;
   opts.conninfo = conninfo;
   // Progress goes to stdout for people; with --format json stdout is reserved for the JSON.
   std::ostream& progress = json ? err : out;
@@ -708,17 +715,24 @@ int run_database_command(std::string const& command, cli_options const& o, catal
     progress << paint_progress(line, colour) << std::endl;
   };
   opts.notice = [&err](std::string_view line) { err << "migrate: server: " << line << "\n"; };
-  signal_watch signals(*cx);
-  opts.interrupted = signals.flag();
+  // Only runs that change the database have something to roll back and a lock to release; a
+  // read-only command (status, history, verify) ends with the signal's default action, and its
+  // start-up skips the watcher thread (status is measured against psql: bench/README.md).
+  bool const changes_database =
+      command != "status" && command != "history" && command != "verify";
+  std::optional<signal_watch> signals;
+  if (changes_database) signals.emplace(*cx);
+  opts.interrupted = signals ? signals->flag() : nullptr;
   migrator m(*cx, cat, opts);
   try {
     return run_with(m, command, o, cat, json, out);
   } catch (interrupted_error const&) {
     throw;
   } catch (error const& e) {
-    if (!signals.fired()) throw;
+    if (!signals || !signals->fired()) throw;
     // The cancel hit a statement of migc's own (bookkeeping, lock polling): still an interrupt.
-    throw interrupted_error(fmt::format("interrupted ({}): {}", signals.signal_name(), e.what()));
+    throw interrupted_error(
+        fmt::format("interrupted ({}): {}", signals->signal_name(), e.what()));
   }
 }
 

@@ -247,6 +247,29 @@ validation check(catalog const& cat, database_state const& db, validation_option
 
 position validate(catalog const& cat, database_state const& db) { return check(cat, db).at; }
 
+std::optional<std::size_t> verified_position(catalog const& cat, std::string_view current,
+                                             std::vector<recorded_checksum> const& rows) {
+  auto const at = find_revision(cat, current);
+  if (!at) return std::nullopt;
+  // latest[i]: the newest row for revision i (root first); row_id 0 = none (ids start at 1).
+  std::vector<recorded_checksum const*> latest(*at + 1, nullptr);
+  std::uint64_t const root = cat.revisions[0].number;
+  for (recorded_checksum const& row : rows) {
+    auto const value = parse_id(row.revision);
+    if (!value || *value < root || *value - root > *at) continue;  // not applied: rule 4
+    auto& slot = latest[static_cast<std::size_t>(*value - root)];
+    if (slot == nullptr || row.row_id > slot->row_id) slot = &row;
+  }
+  for (std::size_t i = 0; i <= *at; ++i) {
+    revision const& rev = cat.revisions[i];
+    // Also guards the index arithmetic above: revision i has the value root + i.
+    if (latest[i] == nullptr || rev.number != root + i || latest[i]->checksum != rev.checksum) {
+      return std::nullopt;
+    }
+  }
+  return at;
+}
+
 std::string describe_dirty(catalog const& cat, dirty_marker const& dirty) {
   auto const index = find_revision(cat, dirty.revision);
   std::string const what =

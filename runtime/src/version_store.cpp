@@ -43,6 +43,12 @@ std::string guard_message(script_context const& ctx, std::optional<std::string> 
                      display_name(ctx.version_table), expected ? *expected : std::string("base"));
 }
 
+/// The revision's duration as the server measures it, inside its script (see script_context).
+std::string server_measured_duration(script_context const& ctx) {
+  return ctx.one_message_per_revision ? "clock_timestamp() - statement_timestamp()"
+                                      : "clock_timestamp() - transaction_timestamp()";
+}
+
 /// A literal, or NULL for "" (as history_insert_sql stores an empty checksum or description).
 std::string literal_or_null(quoter const& q, std::string_view text) {
   return text.empty() ? std::string("NULL") : q.literal(std::string(text));
@@ -201,10 +207,9 @@ std::string create_bookkeeping_function_sql(quoter const& q, script_context cons
       "  END IF;\n"
       "  IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = 'P0001'; END IF;\n"
       "  INSERT INTO {1} (revision, direction, checksum, description, duration, build_id)\n"
-      "    VALUES (p_revision, p_direction, p_checksum, p_description,\n"
-      "            clock_timestamp() - transaction_timestamp(), p_build_id);\n"
+      "    VALUES (p_revision, p_direction, p_checksum, p_description, {2}, p_build_id);\n"
       "END\n",
-      table, qualified(q, history_table(ctx.version_table)));
+      table, qualified(q, history_table(ctx.version_table)), server_measured_duration(ctx));
   std::string const tag = dollar_tag(body);
   return fmt::format(
       "CREATE OR REPLACE FUNCTION {}(p_expected text, p_next text, p_message text, p_revision "
@@ -231,11 +236,10 @@ std::string history_insert_sql(quoter const& q, script_context const& ctx,
                                std::string_view dir, std::string_view checksum,
                                std::string_view description,
                                std::optional<std::chrono::microseconds> duration) {
-  // Server-side duration: the transaction began at BEGIN of the same script, so
-  // clock_timestamp() - transaction_timestamp() is the revision's time without a round trip.
+  // Server-side duration (server_measured_duration): the revision's time without a round trip.
   std::string const measured =
       duration ? q.literal(fmt::format("{} microseconds", duration->count())) + "::interval"
-               : std::string("clock_timestamp() - transaction_timestamp()");
+               : server_measured_duration(ctx);
   return fmt::format(
       "INSERT INTO {} (revision, direction, checksum, description, duration, build_id) "
       "VALUES ({}, {}, {}, {}, {}, {})",
@@ -282,7 +286,13 @@ std::string lock_note(step const& s) {
 std::string revision_script(quoter const& q, script_context const& ctx, revision const& rev,
                             direction dir, std::optional<std::string> const& expected,
                             bool annotate_locks) {
-  std::string script = "BEGIN;\n" + lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
+  return "BEGIN;\n" + revision_body(q, ctx, rev, dir, expected, annotate_locks) + "COMMIT;\n";
+}
+
+std::string revision_body(quoter const& q, script_context const& ctx, revision const& rev,
+                          direction dir, std::optional<std::string> const& expected,
+                          bool annotate_locks) {
+  std::string script = lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
   if (!ctx.role.empty()) script += set_role_sql(q, ctx.role, true) + ";\n";
   for (step const& s : dir == direction::upgrade ? rev.upgrade : rev.downgrade) {
     if (annotate_locks) {
@@ -293,14 +303,13 @@ std::string revision_script(quoter const& q, script_context const& ctx, revision
   if (!ctx.role.empty()) script += "RESET ROLE;\n";
   if (ctx.bookkeeping_function) {
     // Both as one call of the session's function (create_bookkeeping_function_sql).
-    return script + bookkeeping_call_sql(q, ctx, rev, dir, expected) + ";\nCOMMIT;\n";
+    return script + bookkeeping_call_sql(q, ctx, rev, dir, expected) + ";\n";
   }
   std::string const update = version_update_sql(q, ctx, expected, version_after(rev, dir));
   if (!update.empty()) script += update + ";\n";
-  script += history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,
-                               rev.description) +
-            ";\nCOMMIT;\n";
-  return script;
+  return script + history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,
+                                     rev.description) +
+         ";\n";
 }
 
 }  // namespace migc::runtime::detail

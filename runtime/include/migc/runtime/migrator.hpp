@@ -44,6 +44,17 @@ struct options {
   /// Role the revisions run as (`SET LOCAL ROLE`, so new objects get its ownership); "" = none.
   std::string role;
   /**
+   * Upgrade or downgrade in ONE transaction (like Alembic's default or
+   * `psql -1`): every pending revision with its version and history update,
+   * committed together or not at all. Still one round trip per revision
+   * (and one for the COMMIT). A plan holding a revision that runs
+   * `without transaction` is refused before anything changes, naming it.
+   * A failure rolls everything back and names the failing step's file:line;
+   * lock_retries then retry the whole transaction. Nothing is logged as
+   * applied before the COMMIT succeeded.
+   */
+  bool single_transaction = false;
+  /**
    * DANGEROUS: accept applied revisions whose recorded checksum differs from
    * the embedded one (an edited published revision, or another branch's
    * revision with the same id). The database keeps whatever the old SQL

@@ -141,6 +141,28 @@ struct validation {
 /// check() with no refusal waived: the database's position. Throws refusal.
 [[nodiscard]] position validate(catalog const& cat, database_state const& db);
 
+/// One 'upgrade' or 'repair' history row, as the fast path of validation reads it (views).
+struct recorded_checksum {
+  std::int64_t row_id = 0;      ///< the history row's id: a later row replaces an earlier one
+  std::string_view revision;    ///< as stored
+  std::string_view checksum;
+};
+
+/**
+ * The fast path of check() for the common case, decided from the history's
+ * checksums alone: the index of the revision `current` names when it is an
+ * embedded revision and every revision from the root up to it has a latest
+ * 'upgrade' or 'repair' row (highest row_id among the rows whose id has the
+ * same value) carrying exactly the embedded checksum. Then check() would
+ * accept the database with nothing to report, whatever its options (the
+ * caller has ruled out a dirty marker). nullopt is no verdict, just "not
+ * the common case": read the whole state and let check() decide and word
+ * the refusal (a revision without a row, e.g. applied by Alembic, lands
+ * here too, and check() accepts it).
+ */
+[[nodiscard]] std::optional<std::size_t> verified_position(
+    catalog const& cat, std::string_view current, std::vector<recorded_checksum> const& rows);
+
 /// The refusal message of rule 0 for a dirty database (also used by `status`).
 [[nodiscard]] std::string describe_dirty(catalog const& cat, dirty_marker const& dirty);
 

@@ -103,6 +103,16 @@ struct script_context {
    * Off for `migrate sql`: its script must run in any session, piece by piece.
    */
   bool bookkeeping_function = false;
+  /**
+   * Where a revision's server-measured duration starts. Online, each
+   * revision's script is one simple-query message, and statement_timestamp()
+   * is that message's arrival (for every statement in it), so it starts the
+   * revision also when several revisions share one transaction
+   * (options::single_transaction). `migrate sql`'s script runs statement by
+   * statement under psql: there the revision's transaction starts it
+   * (transaction_timestamp()), which is the default.
+   */
+  bool one_message_per_revision = false;
 };
 
 /**
@@ -144,7 +154,8 @@ struct script_context {
 
 /**
  * History row for `rev` in `dir`. duration: nullopt = measured by the
- * server in the same transaction (`clock_timestamp() - transaction_timestamp()`),
+ * server in the revision's script (`clock_timestamp() - statement_timestamp()`
+ * or `transaction_timestamp()`, see script_context::one_message_per_revision),
  * else the client's measurement (non-transactional revisions).
  */
 [[nodiscard]] std::string history_insert_sql(
@@ -164,16 +175,27 @@ struct script_context {
 
 /**
  * The single simple-query string that applies a transactional revision:
- * BEGIN; SET LOCAL lock_timeout; [SET LOCAL ROLE; ] every step; [RESET ROLE;]
- * version update; history row; COMMIT (the last two as one bookkeeping call
- * when ctx.bookkeeping_function is set). `expected` is the version row as
- * stored before it runs. The bookkeeping runs as the session's user (the
- * role may not be allowed to write the version table).
+ * BEGIN; revision_body(); COMMIT.
  */
 [[nodiscard]] std::string revision_script(quoter const& q, script_context const& ctx,
                                           revision const& rev, direction dir,
                                           std::optional<std::string> const& expected,
                                           bool annotate_locks = false);
+
+/**
+ * A transactional revision's statements inside an open transaction: SET
+ * LOCAL lock_timeout; [SET LOCAL ROLE; ] every step; [RESET ROLE;] version
+ * update; history row (the last two as one bookkeeping call when
+ * ctx.bookkeeping_function is set). `expected` is the version row as stored
+ * before it runs. The bookkeeping runs as the session's user (the role may
+ * not be allowed to write the version table). With
+ * options::single_transaction the migrator sends one body per revision
+ * inside one BEGIN ... COMMIT.
+ */
+[[nodiscard]] std::string revision_body(quoter const& q, script_context const& ctx,
+                                        revision const& rev, direction dir,
+                                        std::optional<std::string> const& expected,
+                                        bool annotate_locks = false);
 
 /**
  * What a step locks, for people reading a script: `lock: ACCESS EXCLUSIVE,
