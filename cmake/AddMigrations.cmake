@@ -5,7 +5,8 @@
 #       [NAMESPACE <ns>]             # C++ namespace of the generated catalog (default: <target>)
 #       [VERSION_TABLE <name>]       # default version table of the migrate binary (default alembic_version)
 #       [WERROR]                     # compiler warnings (risky steps) fail the build
-#       [STATIC])                    # link <target> fully static
+#       [STATIC | SHARED])           # link <target> fully static / with every library shared
+#                                    # (default: libpqxx and the C++ runtime static, libpq shared)
 #
 # Creates:
 #   <target>          executable: the migrate command line over the embedded chain
@@ -42,6 +43,10 @@ function(_migc_check_arguments target)
     message(SEND_ERROR "add_migrations(${target}): VERSION_TABLE '${arg_VERSION_TABLE}' must be a table name, optionally schema-qualified (e.g. alembic_version or app.schema_version)")
     set(ok FALSE)
   endif()
+  if(arg_STATIC AND arg_SHARED)
+    message(SEND_ERROR "add_migrations(${target}): STATIC and SHARED exclude each other")
+    set(ok FALSE)
+  endif()
   if(TARGET ${target})
     message(SEND_ERROR "add_migrations(${target}): a target named '${target}' already exists")
     set(ok FALSE)
@@ -72,7 +77,7 @@ macro(_migc_dependency_arguments directory depfile stamp)
 endmacro()
 
 function(add_migrations target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC" "DIRECTORY;NAMESPACE;VERSION_TABLE" "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC;SHARED" "DIRECTORY;NAMESPACE;VERSION_TABLE" "")
   _migc_check_arguments(${target})
   if(NOT _migc_arguments_ok)
     return()
@@ -127,5 +132,7 @@ function(add_migrations target)
   target_link_libraries(${target} PRIVATE ${target}_catalog migc::cli)
   if(arg_STATIC)
     _migc_link_static(${target})
+  elseif(NOT arg_SHARED)
+    _migc_link_self_contained(${target})
   endif()
 endfunction()

@@ -1,4 +1,6 @@
-# Fully static migrate binaries (add_migrations(... STATIC)): see docs/static.md.
+# How add_migrations() links migrate: self-contained by default (libpqxx and
+# the C++ runtime inside, libpq shared), fully static with STATIC, all shared
+# with SHARED. See docs/static.md.
 #
 # A static target links the same targets as any other (`<target>_catalog`,
 # migc::cli, migc::runtime), so every usage requirement still flows; only the
@@ -113,18 +115,21 @@ function(_migc_find_static_archive var file package)
   set(${var} "${${cache}}" PARENT_SCOPE)
 endfunction()
 
-# Defines migc::static_deps once (an imported interface target: libpqxx's
-# include folders and the static archives in link order) and makes
-# migc::runtime's link to PkgConfig::libpqxx resolve to it for consumers whose
-# MIGC_STATIC property is true. migc::runtime is the one target of the graph
+# Makes migc::runtime's link to PkgConfig::libpqxx depend on the consuming
+# target: migc::static_deps when its MIGC_STATIC property is true,
+# migc::self_contained_deps when its MIGC_SELF_CONTAINED property is, the
+# shared libpqxx otherwise. migc::runtime is the one target of the graph
 # visible from every consumer (a global target with add_subdirectory, an
 # imported one in find_package's scope), where PkgConfig::libpqxx may not be.
-function(_migc_define_static_deps)
-  if(TARGET migc::static_deps)
-    set(_migc_static_ok TRUE PARENT_SCOPE)
+# Once per project; the installed export of migc::runtime (this build may
+# install it) keeps its plain link. Sets _migc_link_ok in the caller.
+function(_migc_route_runtime_link)
+  get_property(routed GLOBAL PROPERTY _MIGC_RUNTIME_LINK_ROUTED)
+  if(routed)
+    set(_migc_link_ok TRUE PARENT_SCOPE)
     return()
   endif()
-  set(_migc_static_ok FALSE PARENT_SCOPE)
+  set(_migc_link_ok FALSE PARENT_SCOPE)
   # The shared link to replace, on the real (not ALIAS) runtime target.
   set(runtime migc::runtime)
   get_target_property(aliased migc::runtime ALIASED_TARGET)
@@ -133,17 +138,43 @@ function(_migc_define_static_deps)
   endif()
   get_target_property(runtime_links ${runtime} INTERFACE_LINK_LIBRARIES)
   if(NOT "PkgConfig::libpqxx" IN_LIST runtime_links)
-    message(SEND_ERROR "add_migrations(... STATIC): migc::runtime does not link PkgConfig::libpqxx "
+    message(SEND_ERROR "add_migrations(): migc::runtime does not link PkgConfig::libpqxx "
                        "directly any more; update MigcStatic.cmake (links: ${runtime_links})")
     return()
   endif()
+  set(is_static "$<BOOL:$<TARGET_PROPERTY:MIGC_STATIC>>")
+  set(is_self_contained "$<BOOL:$<TARGET_PROPERTY:MIGC_SELF_CONTAINED>>")
+  set(is_shared "$<NOT:$<OR:${is_static},${is_self_contained}>>")
+  list(TRANSFORM runtime_links REPLACE "^PkgConfig::libpqxx$"
+       "$<INSTALL_INTERFACE:PkgConfig::libpqxx>;$<BUILD_INTERFACE:$<${is_shared}:PkgConfig::libpqxx>>;$<BUILD_INTERFACE:$<${is_static}:migc::static_deps>>;$<BUILD_INTERFACE:$<${is_self_contained}:migc::self_contained_deps>>")
+  set_target_properties(${runtime} PROPERTIES INTERFACE_LINK_LIBRARIES "${runtime_links}")
+  set_property(GLOBAL PROPERTY _MIGC_RUNTIME_LINK_ROUTED TRUE)
+  set(_migc_link_ok TRUE PARENT_SCOPE)
+endfunction()
 
+# libpqxx's and libpq's pkg-config data, as _migc_pqxx_* and _migc_pq_* in the caller.
+macro(_migc_find_pq_packages)
   find_package(PkgConfig REQUIRED)
-  pkg_check_modules(_migc_static_pqxx QUIET libpqxx)
-  pkg_check_modules(_migc_static_pq QUIET libpq)
+  pkg_check_modules(_migc_pqxx QUIET libpqxx)
+  pkg_check_modules(_migc_pq QUIET libpq)
+endmacro()
+
+# Defines migc::static_deps once: an imported interface target with libpqxx's
+# include folders and the static archives in link order.
+function(_migc_define_static_deps)
+  if(TARGET migc::static_deps)
+    set(_migc_static_ok TRUE PARENT_SCOPE)
+    return()
+  endif()
+  set(_migc_static_ok FALSE PARENT_SCOPE)
+  _migc_route_runtime_link()
+  if(NOT _migc_link_ok)
+    return()
+  endif()
+  _migc_find_pq_packages()
   # libpq's helper archives sit in the server's private lib folder
   # (postgresql-server-dev-<major>): take the major of the libpq we link.
-  string(REGEX MATCH "^[0-9]+" major "${_migc_static_pq_VERSION}")
+  string(REGEX MATCH "^[0-9]+" major "${_migc_pq_VERSION}")
   set(pg_lib_hints "")
   if(major)
     list(APPEND pg_lib_hints /usr/lib/postgresql/${major}/lib)
@@ -155,8 +186,8 @@ function(_migc_define_static_deps)
     list(APPEND pg_lib_hints "${pkglibdir}")
   endif()
   set(server_dev "postgresql-server-dev-${major}")
-  _migc_find_static_archive(pqxx libpqxx.a libpqxx-dev ${_migc_static_pqxx_LIBRARY_DIRS})
-  _migc_find_static_archive(pq libpq.a libpq-dev ${_migc_static_pq_LIBRARY_DIRS})
+  _migc_find_static_archive(pqxx libpqxx.a libpqxx-dev ${_migc_pqxx_LIBRARY_DIRS})
+  _migc_find_static_archive(pq libpq.a libpq-dev ${_migc_pq_LIBRARY_DIRS})
   _migc_find_static_archive(pgcommon libpgcommon_shlib.a ${server_dev} ${pg_lib_hints})
   _migc_find_static_archive(pgport libpgport_shlib.a ${server_dev} ${pg_lib_hints})
   _migc_find_static_archive(ssl libssl.a libssl-dev)
@@ -170,16 +201,51 @@ function(_migc_define_static_deps)
   # LDAP: stubs (see above), compiled into each static target.
   add_library(migc::static_deps INTERFACE IMPORTED GLOBAL)
   set_target_properties(migc::static_deps PROPERTIES
-    INTERFACE_INCLUDE_DIRECTORIES "${_migc_static_pqxx_INCLUDE_DIRS}"
+    INTERFACE_INCLUDE_DIRECTORIES "${_migc_pqxx_INCLUDE_DIRS}"
     INTERFACE_LINK_LIBRARIES "${pqxx};${pq};${pgcommon};${pgport};${ssl};${crypto};-pthread")
-
-  # Per consumer: PkgConfig::libpqxx for ordinary targets, the archives for static ones. The
-  # installed export of migc::runtime (this build may install it) keeps its plain link.
-  set(is_static "$<BOOL:$<TARGET_PROPERTY:MIGC_STATIC>>")
-  list(TRANSFORM runtime_links REPLACE "^PkgConfig::libpqxx$"
-       "$<INSTALL_INTERFACE:PkgConfig::libpqxx>;$<BUILD_INTERFACE:$<$<NOT:${is_static}>:PkgConfig::libpqxx>>;$<BUILD_INTERFACE:$<${is_static}:migc::static_deps>>")
-  set_target_properties(${runtime} PROPERTIES INTERFACE_LINK_LIBRARIES "${runtime_links}")
   set(_migc_static_ok TRUE PARENT_SCOPE)
+endfunction()
+
+# Defines migc::self_contained_deps once: libpqxx.a, the shared libpq (which
+# keeps GSSAPI, LDAP and the system's OpenSSL), and static libstdc++/libgcc.
+# Why: `migrate status` is mostly process start-up, and binding the symbols
+# of the shared libpqxx and libstdc++ was a quarter of it (bench/README.md).
+# libstdc++ static only together with libpqxx static: a shared libpqxx would
+# bring a second, shared libstdc++ into the process. Without libpqxx.a the
+# target stays shared (_migc_self_contained_ok false), with a note.
+function(_migc_define_self_contained_deps)
+  if(TARGET migc::self_contained_deps)
+    set(_migc_self_contained_ok TRUE PARENT_SCOPE)
+    return()
+  endif()
+  set(_migc_self_contained_ok FALSE PARENT_SCOPE)
+  _migc_route_runtime_link()
+  if(NOT _migc_link_ok)
+    return()
+  endif()
+  _migc_find_pq_packages()
+  find_library(MIGC_SELF_CONTAINED_PQXX NAMES libpqxx.a HINTS ${_migc_pqxx_LIBRARY_DIRS}
+               DOC "libpqxx.a, linked into add_migrations() executables")
+  if(NOT MIGC_SELF_CONTAINED_PQXX OR NOT _migc_pq_FOUND)
+    message(STATUS "add_migrations(): no libpqxx.a (libpqxx-dev) or no libpq: migrate links the "
+                   "shared libpqxx")
+    return()
+  endif()
+  add_library(migc::self_contained_deps INTERFACE IMPORTED GLOBAL)
+  set_target_properties(migc::self_contained_deps PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${_migc_pqxx_INCLUDE_DIRS}"
+    INTERFACE_LINK_LIBRARIES "${MIGC_SELF_CONTAINED_PQXX};${_migc_pq_LINK_LIBRARIES}"
+    INTERFACE_LINK_OPTIONS "-static-libstdc++;-static-libgcc")
+  set(_migc_self_contained_ok TRUE PARENT_SCOPE)
+endfunction()
+
+# Links `target` (an add_migrations() executable) with libpqxx and the C++
+# runtime inside and libpq shared: the default (see above).
+function(_migc_link_self_contained target)
+  _migc_define_self_contained_deps()
+  if(_migc_self_contained_ok)
+    set_target_properties(${target} PROPERTIES MIGC_SELF_CONTAINED TRUE)
+  endif()
 endfunction()
 
 # Links `target` (an add_migrations() executable) fully static.
