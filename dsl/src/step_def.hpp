@@ -249,7 +249,7 @@ auto const enum_label_def = sql_string_parser{};
 auto const expression_def = parenthesised_parser{};
 auto const default_expr_def = default_parser{};
 // `>>` up to the word that commits: `if` alone may still be a name.
-auto const if_not_exists_def = x3::matches[kw_if >> kw_not > kw_exists];
+auto const if_not_exists_def = x3::matches[(kw_if >> kw_not) > kw_exists];
 auto const if_exists_def = x3::matches[kw_if > kw_exists];
 
 auto const fk_action_def =
@@ -337,9 +337,9 @@ auto const rename_column_def = kw_column > column_path > kw_to > new_name;
 
 auto const set_type_def = kw_type > type_ref > -(kw_using > expression);
 auto const set_not_null_def = into(&ast::set_not_null::not_null)[
-    (kw_set >> kw_not > kw_null > x3::attr(true)) | (kw_drop >> kw_not > kw_null > x3::attr(false))];
+    ((kw_set >> kw_not) > kw_null > x3::attr(true)) | ((kw_drop >> kw_not) > kw_null > x3::attr(false))];
 auto const set_default_def = into(&ast::set_default::expression)[
-      (kw_set >> kw_default > default_expr)
+      ((kw_set >> kw_default) > default_expr)
     | (kw_drop >> kw_default >> x3::attr(std::optional<ast::sql_fragment>()))];
 // `set not null` before `set default`: both start with `set`, and `>>` lets
 // the first give the word back.
@@ -347,7 +347,7 @@ auto const alter_action_def = set_type | set_not_null | set_default;
 auto const alter_column_def = kw_column > column_path > alter_action;
 
 auto const create_index_def =
-    x3::matches[kw_unique] >> kw_index > x3::matches[kw_concurrently] > if_not_exists
+    (x3::matches[kw_unique] >> kw_index) > x3::matches[kw_concurrently] > if_not_exists
     > index_name > kw_on > table_name > column_list > -(kw_where > expression);
 auto const drop_index_def =
     kw_index > x3::matches[kw_concurrently] > if_exists > qualified_index_name;
