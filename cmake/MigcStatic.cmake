@@ -224,9 +224,10 @@ function(_migc_define_self_contained_deps)
     return()
   endif()
   _migc_find_pq_packages()
-  find_library(MIGC_SELF_CONTAINED_PQXX NAMES libpqxx.a HINTS ${_migc_pqxx_LIBRARY_DIRS}
-               DOC "libpqxx.a, linked into add_migrations() executables")
-  if(NOT MIGC_SELF_CONTAINED_PQXX OR NOT _migc_pq_FOUND)
+  # The cache entry STATIC's _migc_find_static_archive(pqxx ...) uses: one setting for the file.
+  find_library(MIGC_STATIC_PQXX NAMES libpqxx.a HINTS ${_migc_pqxx_LIBRARY_DIRS}
+               DOC "libpqxx.a for static migrate binaries")
+  if(NOT MIGC_STATIC_PQXX OR NOT _migc_pq_FOUND)
     message(STATUS "add_migrations(): no libpqxx.a (libpqxx-dev) or no libpq: migrate links the "
                    "shared libpqxx")
     return()
@@ -234,7 +235,7 @@ function(_migc_define_self_contained_deps)
   add_library(migc::self_contained_deps INTERFACE IMPORTED GLOBAL)
   set_target_properties(migc::self_contained_deps PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${_migc_pqxx_INCLUDE_DIRS}"
-    INTERFACE_LINK_LIBRARIES "${MIGC_SELF_CONTAINED_PQXX};${_migc_pq_LINK_LIBRARIES}"
+    INTERFACE_LINK_LIBRARIES "${MIGC_STATIC_PQXX};${_migc_pq_LINK_LIBRARIES}"
     INTERFACE_LINK_OPTIONS "-static-libstdc++;-static-libgcc")
   set(_migc_self_contained_ok TRUE PARENT_SCOPE)
 endfunction()

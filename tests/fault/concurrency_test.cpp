@@ -23,7 +23,7 @@ std::vector<process_result> run_all(std::vector<std::vector<std::string>> const&
 class concurrency_test : public pg_test {};
 
 TEST_F(concurrency_test, sixteen_upgrades_at_once_apply_each_revision_exactly_once) {
-  std::vector<std::vector<std::string>> commands(16, migrate_argv(fault_binary("fault_migrate"), conninfo(), {"upgrade"}));
+  std::vector<std::vector<std::string>> commands(16, fault_argv("fault_migrate", conninfo(), {"upgrade"}));
   auto const results = run_all(commands);
   for (auto const& result : results) EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(fault_chain_version(conninfo()), 200);
@@ -34,11 +34,10 @@ TEST_F(concurrency_test, sixteen_upgrades_at_once_apply_each_revision_exactly_on
 }
 
 TEST_F(concurrency_test, upgrades_racing_downgrades_keep_a_consistent_history) {
-  auto const binary = fault_binary("fault_migrate");
-  std::vector<std::vector<std::string>> commands;
+    std::vector<std::vector<std::string>> commands;
   for (int i = 0; i < 4; ++i) {
-    commands.push_back(migrate_argv(binary, conninfo(), {"upgrade"}));
-    commands.push_back(migrate_argv(binary, conninfo(), {"downgrade", "base"}));
+    commands.push_back(fault_argv("fault_migrate", conninfo(), {"upgrade"}));
+    commands.push_back(fault_argv("fault_migrate", conninfo(), {"downgrade", "base"}));
   }
   auto const results = run_all(commands);
   for (auto const& result : results) EXPECT_EQ(result.exit_code, 0) << result.err;

@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 class failure_test : public pg_test {
  protected:
   process_result migrate(std::string const& chain, std::vector<std::string> const& args) {
-    return run_process(migrate_argv(fault_binary("fault_" + chain + "_migrate"), conninfo(), args));
+    return run_process(fault_argv("fault_" + chain + "_migrate", conninfo(), args));
   }
   std::optional<std::string> version() {
     return query_value(conninfo(), "SELECT max(version_num) FROM alembic_version");
@@ -91,7 +91,7 @@ TEST_F(failure_test, lock_timeout_names_the_blocking_session_and_leaves_the_prev
 }
 
 TEST_F(failure_test, backend_terminated_mid_revision_rolls_back_and_a_rerun_succeeds) {
-  child_process child(migrate_argv(fault_binary("fault_slow_migrate"), conninfo(), {"upgrade"}));
+  child_process child(fault_argv("fault_slow_migrate", conninfo(), {"upgrade"}));
   int const pid = wait_for_statement("pg_sleep");
   ASSERT_NE(pid, 0) << "the slow revision never started";
   execute(conninfo(), "SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
@@ -131,7 +131,7 @@ class private_cluster {
 TEST(server_restart, server_restarted_mid_run_fails_clearly_and_a_rerun_succeeds) {
   private_cluster cluster;
   std::string const& cx = cluster.conninfo();
-  auto const argv = migrate_argv(fault_binary("fault_slow_migrate"), cx, {"upgrade"});
+  auto const argv = fault_argv("fault_slow_migrate", cx, {"upgrade"});
   child_process child(argv);
   bool sleeping = false;
   for (int tries = 0; tries < 500 && !sleeping; ++tries) {

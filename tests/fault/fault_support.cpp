@@ -1,34 +1,18 @@
-// Fault-test support: binaries, queries and the fault chain's consistency rules.
+// Fault-test support: binaries and the fault chain's consistency rules.
 #include "fault_support.hpp"
 
 #include <chrono>
 #include <thread>
 
 #include <fmt/format.h>
-#include <pqxx/pqxx>
 
 namespace migc::test {
 
-std::string fault_binary(std::string const& name) { return std::string(MIGC_FAULT_BIN_DIR) + "/" + name; }
-
-std::vector<std::string> migrate_argv(std::string const& binary, std::string const& conninfo,
-                                      std::vector<std::string> const& args) {
-  std::vector<std::string> argv{binary, "--database-url", conninfo};
+std::vector<std::string> fault_argv(std::string const& binary, std::string const& conninfo,
+                                    std::vector<std::string> const& args) {
+  std::vector<std::string> argv{std::string(MIGC_FAULT_BIN_DIR) + "/" + binary, "--database-url", conninfo};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
-}
-
-std::optional<std::string> query_value(std::string const& conninfo, std::string const& sql) {
-  pqxx::connection cx(conninfo);
-  pqxx::nontransaction tx(cx);
-  auto const result = tx.exec(sql);
-  if (result.empty() || result[0][0].is_null()) return std::nullopt;
-  return result[0][0].as<std::string>();
-}
-
-void execute(std::string const& conninfo, std::string const& sql) {
-  pqxx::connection cx(conninfo);
-  pqxx::nontransaction(cx).exec(sql);
 }
 
 void wait_for_quiet_database(std::string const& conninfo) {

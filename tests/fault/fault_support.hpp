@@ -5,22 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "pg_test.hpp"
 #include "process.hpp"
 
 namespace migc::test {
 
-/// Path of a migrate binary built by tests/fault/CMakeLists.txt (e.g. "fault_migrate").
-[[nodiscard]] std::string fault_binary(std::string const& name);
-
-/// argv for `<binary> --database-url <conninfo> <args...>`.
-[[nodiscard]] std::vector<std::string> migrate_argv(std::string const& binary, std::string const& conninfo,
-                                                    std::vector<std::string> const& args);
-
-/// One SQL query's first column of the first row, as text; nullopt for no row or NULL.
-[[nodiscard]] std::optional<std::string> query_value(std::string const& conninfo, std::string const& sql);
-
-/// Runs a statement.
-void execute(std::string const& conninfo, std::string const& sql);
+/// argv for `<binary> --database-url <conninfo> <args...>`, where `binary` names one of the
+/// migrate builds of tests/fault/CMakeLists.txt (e.g. "fault_migrate").
+[[nodiscard]] std::vector<std::string> fault_argv(std::string const& binary, std::string const& conninfo,
+                                                  std::vector<std::string> const& args);
 
 /// Waits until no other session (e.g. the backend of a killed client, still
 /// finishing its script) is active in the database of `conninfo`.

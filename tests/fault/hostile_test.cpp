@@ -11,9 +11,12 @@ using namespace migc::test;
 
 class hostile_test : public pg_test {
  protected:
-  process_result migrate(std::vector<std::string> const& args) {
-    return run_process(migrate_argv(fault_binary("fault_failing_migrate"), conninfo(), args));
+  /// Runs `binary` (one of tests/fault's migrate builds) against this test's database.
+  process_result run(std::string const& binary, std::vector<std::string> const& args) {
+    return run_process(fault_argv(binary, conninfo(), args));
   }
+  process_result migrate(std::vector<std::string> const& args) { return run("fault_failing_migrate", args); }
+  process_result migrate_hostile(std::vector<std::string> const& args) { return run("fault_hostile_migrate", args); }
 };
 
 TEST_F(hostile_test, version_table_name_with_quotes_and_sql_is_quoted_not_executed) {
@@ -31,21 +34,8 @@ TEST_F(hostile_test, version_table_name_with_quotes_and_sql_is_quoted_not_execut
   }
 }
 
-}  // namespace
-
-namespace {
-
-using namespace migc::test;
-
-class hostile_names_test : public pg_test {
- protected:
-  process_result migrate(std::vector<std::string> const& args) {
-    return run_process(migrate_argv(fault_binary("fault_hostile_migrate"), conninfo(), args));
-  }
-};
-
-TEST_F(hostile_names_test, quoted_unicode_and_reserved_identifiers_round_trip_through_generated_sql) {
-  auto const up = migrate({"upgrade"});
+TEST_F(hostile_test, quoted_unicode_and_reserved_identifiers_round_trip_through_generated_sql) {
+  auto const up = migrate_hostile({"upgrade"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   EXPECT_EQ(query_value(conninfo(), "SELECT \"ünïcödé\" FROM \"Weird \"\"Table\"\"\" WHERE \"select\" = $q$$$ inside; ' quote$q$"),
             "it's $$ here");
@@ -53,12 +43,12 @@ TEST_F(hostile_names_test, quoted_unicode_and_reserved_identifiers_round_trip_th
   EXPECT_EQ(query_value(conninfo(), "SELECT indexname FROM pg_indexes WHERE indexname = 'idx \"q\"'"), "idx \"q\"");
   EXPECT_EQ(query_value(conninfo(), "SELECT conname FROM pg_constraint WHERE conname = 'Weird \"Table\"_pkey'"),
             "Weird \"Table\"_pkey");
-  auto const down = migrate({"downgrade", "base"});
+  auto const down = migrate_hostile({"downgrade", "base"});
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_EQ(query_value(conninfo(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN "
                                     "('order', 'Weird \"Table\"')"),
             "0");
-  auto const history = migrate({"history"});
+  auto const history = migrate_hostile({"history"});
   EXPECT_EQ(history.exit_code, 0) << history.err;
   EXPECT_THAT(history.out, ::testing::HasSubstr("ünïcödé"));
 }

@@ -22,9 +22,13 @@ int kill_rounds() {
 
 class kill_test : public pg_test {
  protected:
+  process_result migrate(std::vector<std::string> const& args) const {
+    return run_process(fault_argv("fault_migrate", conninfo(), args));
+  }
+
   /// Starts `args`, kills it after `delay`, lets the orphaned backend finish, and checks the invariants.
   void kill_after(std::vector<std::string> const& args, std::chrono::milliseconds delay) {
-    child_process child(migrate_argv(fault_binary("fault_migrate"), conninfo(), args));
+    child_process child(fault_argv("fault_migrate", conninfo(), args));
     std::this_thread::sleep_for(delay);
     child.kill(SIGKILL);
     auto const ended = child.wait();
@@ -55,12 +59,12 @@ TEST_F(kill_test, upgrade_killed_at_random_always_leaves_a_revision_boundary_and
     std::uniform_int_distribution<int> delay_ms(0, 1500);
     kill_after({"upgrade"}, std::chrono::milliseconds(delay_ms(random)));
     if (fault_chain_version(conninfo()) == 200) {
-      auto const down = run_process(migrate_argv(fault_binary("fault_migrate"), conninfo(), {"downgrade", "base"}));
+      auto const down = migrate({"downgrade", "base"});
       ASSERT_EQ(down.exit_code, 0) << down.err;
     }
   }
   report("upgrade");
-  auto const finish = run_process(migrate_argv(fault_binary("fault_migrate"), conninfo(), {"upgrade"}));
+  auto const finish = migrate({"upgrade"});
   EXPECT_EQ(finish.exit_code, 0) << finish.err;
   EXPECT_EQ(fault_chain_version(conninfo()), 200);
   EXPECT_EQ(fault_chain_inconsistency(conninfo()), "");
@@ -68,7 +72,7 @@ TEST_F(kill_test, upgrade_killed_at_random_always_leaves_a_revision_boundary_and
 }
 
 TEST_F(kill_test, downgrade_killed_at_random_always_leaves_a_revision_boundary_and_reaches_base_after) {
-  auto const up = run_process(migrate_argv(fault_binary("fault_migrate"), conninfo(), {"upgrade"}));
+  auto const up = migrate({"upgrade"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   std::mt19937 random(11242026);
   int const rounds = kill_rounds();
@@ -76,12 +80,12 @@ TEST_F(kill_test, downgrade_killed_at_random_always_leaves_a_revision_boundary_a
     std::uniform_int_distribution<int> delay_ms(0, 600);
     kill_after({"downgrade", "base"}, std::chrono::milliseconds(delay_ms(random)));
     if (fault_chain_version(conninfo()) == 0) {
-      auto const again = run_process(migrate_argv(fault_binary("fault_migrate"), conninfo(), {"upgrade"}));
+      auto const again = migrate({"upgrade"});
       ASSERT_EQ(again.exit_code, 0) << again.err;
     }
   }
   report("downgrade");
-  auto const finish = run_process(migrate_argv(fault_binary("fault_migrate"), conninfo(), {"downgrade", "base"}));
+  auto const finish = migrate({"downgrade", "base"});
   EXPECT_EQ(finish.exit_code, 0) << finish.err;
   EXPECT_EQ(fault_chain_version(conninfo()), 0);
   EXPECT_EQ(fault_chain_inconsistency(conninfo()), "");

@@ -73,10 +73,18 @@ scratch_database::~scratch_database() {
   }
 }
 
-std::string pg_test::scalar(std::string const& sql) const {
-  pqxx::connection cx(conninfo());
+std::optional<std::string> query_value(std::string const& conninfo, std::string const& sql) {
+  pqxx::connection cx(conninfo);
   auto const result = pqxx::nontransaction(cx).exec(sql);
-  return result.empty() || result[0][0].is_null() ? std::string() : result[0][0].as<std::string>();
+  if (result.empty() || result[0][0].is_null()) return std::nullopt;
+  return result[0][0].as<std::string>();
 }
+
+void execute(std::string const& conninfo, std::string const& sql) {
+  pqxx::connection cx(conninfo);
+  pqxx::nontransaction(cx).exec(sql);
+}
+
+std::string pg_test::scalar(std::string const& sql) const { return query_value(conninfo(), sql).value_or(""); }
 
 }  // namespace migc::test

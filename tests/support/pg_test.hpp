@@ -1,6 +1,7 @@
 // Test support: one fresh PostgreSQL database per test, on the suite's throwaway server.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -17,6 +18,13 @@ namespace migc::test {
 
 /// Replaces (or adds) `dbname=` in a key=value conninfo.
 [[nodiscard]] std::string with_dbname(std::string const& conninfo, std::string const& dbname);
+
+/// One SQL query's first column of the first row, as text, on a connection of its own;
+/// nullopt for no row or NULL.
+[[nodiscard]] std::optional<std::string> query_value(std::string const& conninfo, std::string const& sql);
+
+/// Runs `sql` (one or more statements) on a connection of its own, outside a transaction block.
+void execute(std::string const& conninfo, std::string const& sql);
 
 /// A database created for one test and dropped (WITH FORCE) when destroyed.
 class scratch_database {
