@@ -93,7 +93,10 @@ std::vector<std::string> distinct_locks(compiled_chain const& chain) {
 
 void append_locks(std::string& out, std::vector<std::string> const& locks) {
   out += "constexpr ::migc::runtime::text locks[] = {";
-  for (auto const& lock : locks) out += text_literal(lock) + ", ";
+  for (auto const& lock : locks) {
+    append_text(out, lock);
+    out += ", ";
+  }
   out += "};\n\n";
 }
 
@@ -121,7 +124,6 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
   out += fmt::format("{}, {}}},\n", view_of("steps", up, r.upgrade.size()),
                      view_of("steps", down, r.downgrade.size()));
 }
-
 
 }  // namespace
 
@@ -168,10 +170,9 @@ std::string emit_catalog(compiled_chain const& chain, emit_options const& option
   append_literal(out, serialize_schema_history(chain.revisions));
   out += ";\n\n";
   fmt::format_to(std::back_inserter(out),
-                 "constexpr ::migc::runtime::catalog embedded{{\n  {},\n  {},\n  {},\n  {},\n  {}, true}};\n\n",
+                 "constexpr ::migc::runtime::catalog embedded{{\n  {},\n  {},\n  {},\n  {},\n  schema_history, true}};\n\n",
                  view_of("revisions", 0, chain.revisions.size()), literal(chain.chain_hash),
-                 literal(options.version_table), literal(options.source_dir),
-                 "schema_history");
+                 literal(options.version_table), literal(options.source_dir));
   fmt::format_to(std::back_inserter(out),
                  "}}  // namespace\n\n"
                  "::migc::runtime::catalog const& catalog() noexcept {{ return embedded; }}\n\n"

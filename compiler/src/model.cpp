@@ -31,10 +31,8 @@ bool same_constraint(constraint const& a, constraint const& b) {
          a.check_sql == b.check_sql;
 }
 
-std::string shown(object_key const& key) { return key.first + "." + key.second; }
-
 std::optional<std::string> table_difference(table const& a, table const& b) {
-  std::string const name = shown(a.key);
+  std::string const name = qualified(a.key);
   for (auto const& c : a.columns) {
     column const* other = b.find_column(c.name);
     if (!other) return fmt::format("column '{}.{}' is missing", name, c.name);
@@ -54,7 +52,9 @@ std::optional<std::string> table_difference(table const& a, table const& b) {
   return std::nullopt;
 }
 
-std::string const& shown(std::string const& name) { return name; }
+/// A schema or extension name, shown as is; keys go through the public overload.
+using model::qualified;
+std::string const& qualified(std::string const& name) { return name; }
 
 /**
  * Compares two models' objects of one kind at `keys` (sorted; only those can
@@ -69,11 +69,11 @@ std::optional<std::string> keyed_difference(Keys const& keys, Expected expected,
     auto const* e = expected(key);
     if (!e) continue;
     auto const* a = actual(key);
-    if (!a) return fmt::format("{} '{}' is missing", what, shown(key));
+    if (!a) return fmt::format("{} '{}' is missing", what, qualified(key));
     if (auto d = differ(*e, *a)) return d;
   }
   for (auto const& key : keys) {
-    if (actual(key) && !expected(key)) return fmt::format("{} '{}' is left over", what, shown(key));
+    if (actual(key) && !expected(key)) return fmt::format("{} '{}' is left over", what, qualified(key));
   }
   return std::nullopt;
 }
@@ -123,12 +123,12 @@ auto const no_difference = [](auto const&, auto const&) -> std::optional<std::st
 std::optional<std::string> index_difference(index const& a, index const& b) {
   if (a.table == b.table && a.columns == b.columns && a.unique == b.unique && a.where_sql == b.where_sql)
     return std::nullopt;
-  return fmt::format("index '{}' differs", shown(a.key));
+  return fmt::format("index '{}' differs", qualified(a.key));
 }
 
 std::optional<std::string> enum_difference(enum_type const& a, enum_type const& b) {
   if (a.values == b.values) return std::nullopt;
-  return fmt::format("the values of type '{}' differ", shown(a.key));
+  return fmt::format("the values of type '{}' differ", qualified(a.key));
 }
 
 /// Adds `delta` to the count of `key` under `entry`, dropping entries that reach zero.
@@ -146,6 +146,30 @@ key_counts const& counts_of(Index const& index, Entry const& entry) {
   return it == index.end() ? none : it->second;
 }
 
+/// Removes the object at `key`, if any, taking it out of the lookups first (`reindex(object, -1)`).
+template <typename Map, typename Reindex>
+void erase_indexed(Map& map, typename Map::key_type const& key, Reindex reindex) {
+  auto const it = map.find(key);
+  if (it == map.end()) return;
+  reindex(it->second, -1);
+  map.erase(it);
+}
+
+/// `reindex(object, delta)` for erase_indexed and put_indexed: one of the schema's index_* members.
+template <typename Object>
+auto reindexer(schema& s, void (schema::*member)(Object const&, int)) {
+  return [&s, member](Object const& object, int delta) { (s.*member)(object, delta); };
+}
+
+/// Puts `object` at its key, replacing the one there, and keeps the lookups in step.
+template <typename Map, typename Reindex>
+void put_indexed(Map& map, typename Map::mapped_type object, Reindex reindex) {
+  erase_indexed(map, object.key, reindex);
+  reindex(object, +1);
+  auto const key = object.key;
+  map.emplace(key, std::move(object));
+}
+
 }  // namespace
 
 column const* table::find_column(std::string const& name) const { return find_named(columns, name); }
@@ -158,6 +182,8 @@ constraint const* table::primary_key() const {
                                [](constraint const& c) { return c.kind == constraint_kind::primary_key; });
   return it == constraints.end() ? nullptr : &*it;
 }
+
+std::string qualified(object_key const& key) { return key.first + "." + key.second; }
 
 bool journal::empty() const {
   return schemas.empty() && extensions.empty() && tables.empty() && indexes.empty() && enums.empty() &&
@@ -192,60 +218,36 @@ bool schema::erase_extension(std::string const& name) {
 
 void schema::add_table(table t) {
   record_table(t.key);
-  if (auto const it = tables.find(t.key); it != tables.end()) {
-    index_table(it->second, -1);
-    tables.erase(it);
-  }
-  index_table(t, +1);
-  object_key const key = t.key;
-  tables.emplace(key, std::move(t));
+  put_indexed(tables, std::move(t), reindexer(*this, &schema::index_table));
 }
 
 void schema::erase_table(object_key const& key) {
-  auto const it = tables.find(key);
-  if (it == tables.end()) return;
+  if (!tables.count(key)) return;
   record_table(key);
-  index_table(it->second, -1);
-  tables.erase(it);
+  erase_indexed(tables, key, reindexer(*this, &schema::index_table));
 }
 
 void schema::add_index(index i) {
   record_index(i.key);
-  if (auto const it = indexes.find(i.key); it != indexes.end()) {
-    index_index(it->second, -1);
-    indexes.erase(it);
-  }
-  index_index(i, +1);
-  object_key const key = i.key;
-  indexes.emplace(key, std::move(i));
+  put_indexed(indexes, std::move(i), reindexer(*this, &schema::index_index));
 }
 
 bool schema::erase_index(object_key const& key) {
-  auto const it = indexes.find(key);
-  if (it == indexes.end()) return false;
+  if (!indexes.count(key)) return false;
   record_index(key);
-  index_index(it->second, -1);
-  indexes.erase(it);
+  erase_indexed(indexes, key, reindexer(*this, &schema::index_index));
   return true;
 }
 
 void schema::add_enum(enum_type e) {
   record_enum(e.key);
-  if (auto const it = enums.find(e.key); it != enums.end()) {
-    index_enum(it->second, -1);
-    enums.erase(it);
-  }
-  index_enum(e, +1);
-  object_key const key = e.key;
-  enums.emplace(key, std::move(e));
+  put_indexed(enums, std::move(e), reindexer(*this, &schema::index_enum));
 }
 
 void schema::erase_enum(object_key const& key) {
-  auto const it = enums.find(key);
-  if (it == enums.end()) return;
+  if (!enums.count(key)) return;
   record_enum(key);
-  index_enum(it->second, -1);
-  enums.erase(it);
+  erase_indexed(enums, key, reindexer(*this, &schema::index_enum));
 }
 
 void schema::mark_incomplete() {
@@ -298,15 +300,12 @@ void merge(Journaled& to, Journaled& from) {
   for (auto& [key, value] : from) to.emplace(key, std::move(value));
 }
 
-/// Puts back recorded values, calling `unindex`/`reindex` around each object.
-template <typename Journaled, typename Map, typename Unindex, typename Reindex>
-void put_back(Journaled const& journaled, Map& map, Unindex unindex, Reindex reindex) {
+/// Puts back recorded values, keeping the lookups in step with `reindex(object, delta)`.
+template <typename Journaled, typename Map, typename Reindex>
+void put_back(Journaled const& journaled, Map& map, Reindex reindex) {
   for (auto const& [key, value] : journaled) {
-    if (auto const it = map.find(key); it != map.end()) {
-      unindex(it->second);
-      map.erase(it);
-    }
-    if (value) reindex(map.emplace(key, *value).first->second);
+    erase_indexed(map, key, reindex);
+    if (value) reindex(map.emplace(key, *value).first->second, +1);
   }
 }
 
@@ -355,15 +354,12 @@ journal schema::take_journal() {
 }
 
 void schema::restore(journal const& j) {
-  auto const nothing = [](auto const&) {};
-  put_back(j.schemas, schemas, nothing, nothing);
-  put_back(j.extensions, extensions, nothing, nothing);
-  put_back(
-      j.tables, tables, [&](table const& t) { index_table(t, -1); }, [&](table const& t) { index_table(t, +1); });
-  put_back(
-      j.indexes, indexes, [&](index const& i) { index_index(i, -1); }, [&](index const& i) { index_index(i, +1); });
-  put_back(
-      j.enums, enums, [&](enum_type const& e) { index_enum(e, -1); }, [&](enum_type const& e) { index_enum(e, +1); });
+  auto const nothing = [](auto const&, int) {};
+  put_back(j.schemas, schemas, nothing);
+  put_back(j.extensions, extensions, nothing);
+  put_back(j.tables, tables, reindexer(*this, &schema::index_table));
+  put_back(j.indexes, indexes, reindexer(*this, &schema::index_index));
+  put_back(j.enums, enums, reindexer(*this, &schema::index_enum));
   if (j.complete) complete = *j.complete;
 }
 

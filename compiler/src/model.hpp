@@ -16,6 +16,9 @@ namespace migc::compiler::model {
 /// `(schema, name)`, schema resolved (`public` when not written).
 using object_key = std::pair<std::string, std::string>;
 
+/// `schema.name`, always qualified: as the downgrade proof and the drift lines show a key.
+[[nodiscard]] std::string qualified(object_key const& key);
+
 /// Where an object was defined, for "note: ... defined here".
 struct origin {
   dsl::location where;

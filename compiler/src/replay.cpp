@@ -21,12 +21,6 @@ std::string shown(object_key const& key) {
   return key.first == "public" ? key.second : key.first + "." + key.second;
 }
 
-std::string joined(std::vector<std::string> const& names) {
-  std::string out;
-  for (auto const& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 std::vector<std::string> names_of(std::vector<ast::identifier> const& ids) {
   std::vector<std::string> out;
   for (auto const& id : ids) out.push_back(id.name);
@@ -86,6 +80,12 @@ class replayer {
     return false;
   }
 
+  /// The help for an unknown name: the closest known one, if any.
+  static std::optional<std::string> did_you_mean(std::optional<std::string> const& close) {
+    if (!close) return std::nullopt;
+    return fmt::format("did you mean '{}'?", *close);
+  }
+
   static std::vector<dsl::note> defined_here(model::origin const& origin, std::string what) {
     if (!origin.where.file) return {};
     return {dsl::note{origin.where, std::move(what)}};
@@ -109,7 +109,7 @@ class replayer {
     for (auto const& [k, t] : m_model.tables) known.push_back(shown(k));
     auto const close = closest_name(shown(key), known);
     error("unknown-table", name, fmt::format("table '{}' does not exist", shown(key)),
-          close ? std::optional<std::string>(fmt::format("did you mean '{}'?", *close)) : std::nullopt);
+          did_you_mean(close));
     return nullptr;
   }
 
@@ -120,7 +120,7 @@ class replayer {
     auto const close = closest_name(name.name, known);
     error("unknown-column", name,
           fmt::format("column '{}' does not exist in table '{}'", name.name, shown(table.key)),
-          close ? std::optional<std::string>(fmt::format("did you mean '{}'?", *close)) : std::nullopt,
+          did_you_mean(close),
           defined_here(table.defined, fmt::format("table '{}' is created here", shown(table.key))));
     return nullptr;
   }
@@ -182,9 +182,7 @@ class replayer {
     for (auto const& [k, e] : m_model.enums) known.push_back(shown(k));
     auto close = closest_name(type.name, known);
     if (close) close = suggestion_for(*close);
-    return report_unknown_type(written, key,
-                               close ? std::optional<std::string>(fmt::format("did you mean '{}'?", *close))
-                                     : std::nullopt);
+    return report_unknown_type(written, key, did_you_mean(close));
   }
 
   std::optional<ast::type_name> report_unknown_type(ast::node const& at, object_key const& key,
@@ -353,7 +351,7 @@ class replayer {
     if (!is_unique_key(*target, ref_columns)) {
       error("foreign-key-target", r,
             fmt::format("no primary key or unique constraint on '{}' ({}) for the foreign key to reference",
-                        shown(target_key), joined(ref_columns)),
+                        shown(target_key), fmt::join(ref_columns, ", ")),
             "add a unique constraint on the referenced columns");
       return std::nullopt;
     }
@@ -621,10 +619,10 @@ class replayer {
   bool column_unused(model::table const& table, ast::identifier const& column) {
     std::string const& name = column.name;
     std::string const help = "drop the dependent object first, or write 'drop column ... cascade'";
-    for (auto const& k : indexes_of(table.key, &name)) {
-      auto const& i = m_model.indexes.at(k);
+    if (auto const indexes = indexes_of(table.key, &name); !indexes.empty()) {
+      object_key const& k = indexes.front();
       return error("column-in-use", column, fmt::format("column '{}' is used by index '{}'", name, k.second), help,
-                   defined_here(i.defined, fmt::format("'{}' is created here", k.second)));
+                   defined_here(m_model.indexes.at(k).defined, fmt::format("'{}' is created here", k.second)));
     }
     for (auto const& c : table.constraints) {
       bool const multi_or_fk = c.kind == model::constraint_kind::foreign_key || c.columns.size() > 1;
@@ -633,7 +631,8 @@ class replayer {
                      help, defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
       }
     }
-    for (auto const& [other, fk] : referencing(table.key, &name)) {
+    if (auto const users = referencing(table.key, &name); !users.empty()) {
+      auto const& [other, fk] = users.front();
       return error("column-in-use", column,
                    fmt::format("column '{}' is referenced by foreign key '{}' of table '{}'", name, fk->name,
                                shown(other->key)),

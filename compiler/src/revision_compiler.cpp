@@ -81,14 +81,13 @@ class revision_compiler {
   step_context context() { return {&m_file, m_r.number, &m_out}; }
 
   void upgrade(compiled_revision& out) {
-    lint_context const lint{&m_file, m_r.number, m_r.syntax.transactional, &m_out};
     for (auto const& step : m_r.syntax.upgrade.steps) {
       if (is_irreversible(step)) continue;
       compiled_step compiled = compile_step(m_file, step, m_model);
       // Lint findings of a step that does not fit the model would only
       // repeat its error: they are kept aside until the step applied.
       dsl::diagnostic_engine findings(false, 0);
-      lint_step(step, compiled.sql, m_model, {lint.file, lint.revision, lint.transactional, &findings});
+      lint_step(step, compiled.sql, m_model, {&m_file, m_r.number, m_r.syntax.transactional, &findings});
       m_inverses.push_back(inverse_of(step, m_model));
       if (apply_step(m_model, step, context())) {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
@@ -125,13 +124,11 @@ class revision_compiler {
   std::vector<ast::step> derived() {
     std::vector<ast::step> steps;
     auto const& upgrade = m_r.syntax.upgrade.steps;
-    std::size_t k = m_inverses.size();
+    std::size_t k = m_inverses.size();  // one per upgrade step but irreversible ones
     for (auto it = upgrade.rbegin(); it != upgrade.rend(); ++it) {
-      if (is_irreversible(*it) || is_raw(*it)) {
-        if (is_raw(*it)) --k;
-        continue;  // raw sql without downgrade is reported as missing-downgrade
-      }
+      if (is_irreversible(*it)) continue;
       inverse const& inv = m_inverses[--k];
+      if (is_raw(*it)) continue;  // raw sql without downgrade is reported as missing-downgrade
       if (inv.impossible) {
         m_derivable = false;
         report_underivable(*it, *inv.impossible);

@@ -17,6 +17,7 @@ namespace migc::compiler {
 namespace {
 
 namespace ast = dsl::ast;
+using model::qualified;
 
 std::string modifiers_of(ast::type_name const& t) {
   if (t.modifiers.empty()) return {};
@@ -62,8 +63,6 @@ std::string joined(std::vector<std::string> const& names) {
   for (auto const& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
 }
-
-std::string qualified(model::object_key const& key) { return key.first + "." + key.second; }
 
 std::string_view constraint_kind_name(model::constraint_kind kind) {
   switch (kind) {

@@ -304,8 +304,9 @@ struct fk_actions_parser : x3::parser<fk_actions_parser> {
 auto const nullability_def = into(&ast::nullability::not_null)[
     (kw_not > kw_null > x3::attr(true)) | (kw_null >> x3::attr(false))];
 auto const default_value_def = into(&ast::default_value::expression)[kw_default > default_expr];
-auto const key_marker_def = into(&ast::key_marker::primary)[
-    (kw_primary > kw_key > x3::attr(true)) | (kw_unique >> x3::attr(false))];
+// `primary key` (true) or `unique` (false): a column's key marker, or the kind of a table's key.
+auto const primary_or_unique = (kw_primary > kw_key > x3::attr(true)) | (kw_unique >> x3::attr(false));
+auto const key_marker_def = into(&ast::key_marker::primary)[primary_or_unique];
 auto const references_def =
     kw_references > table_name > -column_list > fk_actions_parser{};
 auto const check_clause_def = into(&ast::check_clause::expression)[kw_check > expression];
@@ -315,8 +316,7 @@ auto const column_constraint_def =
     nullability | default_value | key_marker | references | check_clause | identity_clause;
 auto const column_def_def = column_name > type_ref > *column_constraint;
 
-auto const key_columns_def =
-    ((kw_primary > kw_key > x3::attr(true)) | (kw_unique >> x3::attr(false))) > column_list;
+auto const key_columns_def = primary_or_unique > column_list;
 auto const foreign_key_def = kw_foreign > kw_key > column_list > references;
 auto const constraint_body_def = key_columns | foreign_key | check_clause;
 // Unnamed constraints start with their own keyword; anything else is a column.

@@ -84,28 +84,6 @@ struct digits_parser : x3::parser<digits_parser> {
   }
 };
 
-/// A double-quoted string with `\"` and `\\` escapes; throws scan::lexical_error when malformed.
-struct string_parser : x3::parser<string_parser> {
-  using attribute_type = std::string;
-
-  template <typename Context, typename RContext>
-  bool parse(char const*& first, char const* const& last, Context const& context, RContext&,
-             std::string& text) const {
-    x3::skip_over(first, last, context);
-    char const* const end = scan::read_string(first, last, text);
-    if (end == nullptr) return false;
-    first = end;
-    return true;
-  }
-
-  template <typename Context, typename RContext>
-  bool parse(char const*& first, char const* const& last, Context const& context,
-             RContext& rcontext, x3::unused_type) const {
-    std::string ignored;
-    return parse(first, last, context, rcontext, ignored);
-  }
-};
-
 /// `$tag$ body $tag$`: the closing delimiter must repeat the opening tag, so
 /// `$x$ ... $$ ... $x$` keeps the inner `$$`. Fills tag, body and body_offset.
 struct dollar_quoted_parser : x3::parser<dollar_quoted_parser> {
@@ -161,6 +139,13 @@ struct scanned_parser : x3::parser<scanned_parser<Node, Scan>> {
   }
 };
 
+/// scan::read_string as scanned_parser calls scanners (a string has no nested spans).
+inline char const* read_string_token(char const* first, char const* last, char const*, std::string& text) {
+  return scan::read_string(first, last, text);
+}
+
+/// A double-quoted string with `\"` and `\\` escapes; throws scan::lexical_error when malformed.
+using string_parser = scanned_parser<std::string, read_string_token>;
 using identifier_parser = scanned_parser<ast::identifier, scan::read_identifier>;
 using qualified_name_parser = scanned_parser<ast::qualified_name, scan::read_qualified_name>;
 using column_ref_parser = scanned_parser<ast::column_ref, scan::read_column_ref>;

@@ -109,9 +109,11 @@ std::vector<std::string> findings(std::string const& out) {
   return lines;
 }
 
+fs::path good_corpus() { return fs::path(MIGC_LANGUAGE_CORPUS) / "good"; }
+
 std::vector<fs::path> good_cases() {
   std::vector<fs::path> out;
-  for (auto const& entry : fs::directory_iterator(fs::path(MIGC_LANGUAGE_CORPUS) / "good")) {
+  for (auto const& entry : fs::directory_iterator(good_corpus())) {
     if (entry.is_directory()) out.push_back(entry.path());
   }
   std::sort(out.begin(), out.end());
@@ -205,7 +207,7 @@ TEST_F(drift_pg, types_defaults_and_identity_match_their_live_spelling) {
 }
 
 TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
-  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   exec(conninfo(),
@@ -224,7 +226,7 @@ TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
 }
 
 TEST_F(drift_pg, a_foreign_key_changed_by_hand_is_drift) {
-  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   exec(conninfo(),
@@ -241,7 +243,7 @@ TEST_F(drift_pg, a_foreign_key_changed_by_hand_is_drift) {
 }
 
 TEST_F(drift_pg, verify_json_lists_the_findings) {
-  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   exec(conninfo(), "ALTER TABLE memories ALTER COLUMN content DROP NOT NULL");
@@ -308,7 +310,7 @@ TEST_F(drift_pg, a_modelled_column_raw_sql_changed_is_reported_but_not_drift) {
 }
 
 TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
-  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade", "002"}).code, 0);
   auto const clean = migrate(conninfo(), cat->get(), {"verify"});
@@ -329,7 +331,7 @@ TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
 }
 
 TEST_F(drift_pg, at_base_every_object_outside_migcs_tables_is_drift) {
-  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"downgrade", "base"}).code, 0);
@@ -346,7 +348,7 @@ TEST_F(drift_pg, at_base_every_object_outside_migcs_tables_is_drift) {
 }
 
 TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {
-  auto const cat = compile_chain(fs::path(MIGC_LANGUAGE_CORPUS) / "good" / "design_example");
+  auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   exec(conninfo(), "UPDATE alembic_version_history SET checksum = 'sha256:00' WHERE revision = '002'");

@@ -75,6 +75,10 @@ TEST(schema_objects, types_are_spelt_as_format_type_spells_them) {
             }));
 }
 
+std::string emitted_catalog(migc::compiler::compiled_chain const& chain) {
+  return migc::compiler::emit_catalog(chain, {"app::db", "app_catalog.hpp", "alembic_version", "migrations"});
+}
+
 TEST(schema_history, the_emitted_catalog_embeds_each_revisions_changes_once) {
   migc::test::temp_folder folder;
   folder.write("20250101_0000-001_a.mig",
@@ -83,8 +87,7 @@ TEST(schema_history, the_emitted_catalog_embeds_each_revisions_changes_once) {
                "revision 002 revises 001 \"B\"\nupgrade {\n    add column t.note text\n}\n");
   auto const outcome = migc::test::compile(folder.path());
   ASSERT_TRUE(outcome.chain);
-  migc::compiler::emit_options const options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
-  std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
+  std::string const source = emitted_catalog(*outcome.chain);
   // One string literal (tabs are octal escapes in it), not an array of aggregates; 002 carries
   // only its new column, not the table again.
   EXPECT_THAT(source, ::testing::HasSubstr("constexpr std::string_view schema_history =\n"
@@ -101,8 +104,7 @@ TEST(schema_history, an_empty_model_still_marks_the_catalog_as_embedding_it) {
                "revision 001 \"A\"\nupgrade {\n    sql $$ SELECT 1 $$\n}\ndowngrade {\n    irreversible\n}\n");
   auto const outcome = migc::test::compile(folder.path());
   ASSERT_TRUE(outcome.chain);
-  migc::compiler::emit_options const options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
-  std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
+  std::string const source = emitted_catalog(*outcome.chain);
   EXPECT_THAT(source, ::testing::HasSubstr("schema_history =\n    \"revision\\011\\011001\\011\\011\\011\\0110\\0110\\n\"\n    \"\"sv;"));
   EXPECT_THAT(source, ::testing::HasSubstr("schema_history, true};"));
   EXPECT_THAT(migc::runtime::schema_at(migc::compiler::serialize_schema_history(outcome.chain->revisions), 0),
