@@ -210,10 +210,6 @@ std::string format_duration(double ms) {
                      static_cast<long>(ms / 1000) % 60);
 }
 
-std::string source_of(catalog const& cat, revision const& rev) {
-  return source_location(cat, rev);
-}
-
 std::string_view head_id(catalog const& cat) {
   return cat.revisions.empty() ? std::string_view("base")
                                : cat.revisions[cat.revisions.size - 1].id;
@@ -285,7 +281,7 @@ void cmd_list(catalog const& cat, bool json, std::optional<position> const& onli
     if (!r.transactional) notes += "non-transactional ";
     if (!r.reversible) notes += "irreversible ";
     if (&r == &cat.revisions[cat.revisions.size - 1]) notes += "head";
-    rows.push_back({std::string(r.id), std::string(r.description), source_of(cat, r), notes});
+    rows.push_back({std::string(r.id), std::string(r.description), source_location(cat, r), notes});
   }
   print_table(out, rows);
 }
@@ -307,7 +303,7 @@ void print_steps(std::ostream& out, array_view<step> steps) {
 void cmd_show(catalog const& cat, std::string_view id, std::ostream& out) {
   revision const& r = revision_or_throw(cat, id);
   out << "-- revision " << r.id << " \"" << r.description << "\"\n"
-      << "-- source: " << source_of(cat, r) << "\n"
+      << "-- source: " << source_location(cat, r) << "\n"
       << "-- parent: " << (r.parent.empty() ? std::string_view("base") : r.parent) << "\n"
       << "-- checksum: " << r.checksum << "\n"
       << (r.transactional ? "" : "-- runs outside a transaction\n") << "\n-- upgrade\n";
@@ -349,9 +345,7 @@ void cmd_sql(catalog const& cat, cli_options const& o, std::chrono::milliseconds
 
   quoter const q = offline_quoter();
   script_context ctx;
-  ctx.version_table = parse_table_name(
-      !o.version_table.empty() ? std::string_view(o.version_table)
-      : !cat.version_table.empty() ? cat.version_table : std::string_view("alembic_version"));
+  ctx.version_table = version_table_for(o.version_table, cat);
   ctx.lock_timeout = lock_timeout;
   ctx.build_id = std::string(cat.chain_hash);
 
@@ -367,7 +361,7 @@ void cmd_sql(catalog const& cat, cli_options const& o, std::chrono::milliseconds
       from ? std::optional<std::string>(cat.revisions[*from].id) : std::nullopt;
   for (plan_step const& s : steps) {
     out << "\n-- " << to_string(s.dir) << " " << s.rev->id << " \"" << s.rev->description
-        << "\" (" << source_of(cat, *s.rev) << ")\n";
+        << "\" (" << source_location(cat, *s.rev) << ")\n";
     if (s.rev->transactional) {
       out << revision_script(q, ctx, *s.rev, s.dir, expected, true);
     } else {
@@ -453,7 +447,7 @@ void cmd_status(migrator& m, catalog const& cat, bool json, bool colour, std::os
       << "\n";
   std::vector<std::vector<std::string>> rows;
   for (revision const* r : s.pending) {
-    rows.push_back({"  " + std::string(r->id), std::string(r->description), source_of(cat, *r)});
+    rows.push_back({"  " + std::string(r->id), std::string(r->description), source_location(cat, *r)});
   }
   print_table(out, rows);
 }
@@ -572,7 +566,7 @@ void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostr
       out << (i ? "," : "") << "{\"id\":" << json_string(e.rev->id) << ",\"status\":"
           << json_string(!e.recorded ? "unrecorded" : e.matches ? "ok" : "mismatch")
           << ",\"embedded_checksum\":" << json_string(e.rev->checksum)
-          << ",\"source\":" << json_string(source_of(cat, *e.rev))
+          << ",\"source\":" << json_string(source_location(cat, *e.rev))
           << ",\"recorded\":" << json_record(e.recorded) << "}";
     }
     out << "],\"drift\":" << drift_json(v.drift) << "}\n";
@@ -587,7 +581,7 @@ void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostr
     rows.push_back({std::string(e.rev->id),
                     !e.recorded ? "unrecorded" : e.matches ? "ok" : "MISMATCH",
                     e.recorded ? e.recorded->checksum : "-", std::string(e.rev->checksum),
-                    source_of(cat, *e.rev)});
+                    source_location(cat, *e.rev)});
   }
   if (!v.applied.empty()) print_table(out, rows);
   if (v.unknown.empty()) {
@@ -611,7 +605,7 @@ void print_run_json(run_result const& r, std::ostream& out) {
   out << "]}\n";
 }
 
-/// Builds the CLI11 app; `o` receives the values, `commands` the subcommands by name.
+/// Builds the CLI11 app; `o` receives the values.
 void define_cli(CLI::App& app, cli_options& o) {
   app.fallthrough();  // global options work before or after the command (inherited)
   app.require_subcommand(1);

@@ -83,6 +83,11 @@ std::vector<span> keyword_password_spans(std::string_view text) {
   return out;
 }
 
+/// Password ranges of a conninfo, URL or key=value.
+std::vector<span> password_spans(std::string_view conninfo) {
+  return is_url(conninfo) ? url_password_spans(conninfo) : keyword_password_spans(conninfo);
+}
+
 std::string replace_spans(std::string_view text, std::vector<span> spans) {
   std::sort(spans.begin(), spans.end(), [](span a, span b) { return a.begin < b.begin; });
   std::string out;
@@ -100,8 +105,7 @@ std::string replace_spans(std::string_view text, std::vector<span> spans) {
 /// The raw password values present in a conninfo (percent-encoding left as written).
 std::vector<std::string> password_values(std::string_view conninfo) {
   std::vector<std::string> out;
-  auto spans = is_url(conninfo) ? url_password_spans(conninfo) : keyword_password_spans(conninfo);
-  for (span const& s : spans) {
+  for (span const& s : password_spans(conninfo)) {
     std::string value(conninfo.substr(s.begin, s.end - s.begin));
     if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
       value = value.substr(1, value.size() - 2);
@@ -124,18 +128,15 @@ std::string resolve_conninfo(std::optional<std::string> const& database_url) {
 std::string with_fallback_application_name(std::string conninfo) {
   if (is_url(conninfo)) {
     conninfo += conninfo.find('?') == std::string::npos ? '?' : '&';
-    conninfo += "fallback_application_name=migrate";
-    return conninfo;
+  } else if (!conninfo.empty()) {
+    conninfo += ' ';
   }
-  if (!conninfo.empty()) conninfo += ' ';
   conninfo += "fallback_application_name=migrate";
   return conninfo;
 }
 
 std::string redact(std::string_view conninfo) {
-  std::vector<span> spans =
-      is_url(conninfo) ? url_password_spans(conninfo) : keyword_password_spans(conninfo);
-  return replace_spans(conninfo, std::move(spans));
+  return replace_spans(conninfo, password_spans(conninfo));
 }
 
 std::string sanitize(std::string_view message, std::string_view conninfo) {

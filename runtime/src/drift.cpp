@@ -486,7 +486,7 @@ ORDER BY live.name, con.conname)")) {
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
     o.type = row[2].as<std::string>();
-    o.columns = row[3].is_null() ? std::string() : row[3].as<std::string>();
+    o.columns = row[3].as(std::string());
     out.push_back(std::move(o));
   }
   for (auto const& row : tx.exec(with + R"(
@@ -507,7 +507,7 @@ ORDER BY 2)")) {
     o.name = row[1].as<std::string>();
     o.type = row[2].as<bool>() ? "unique index" : "index";
     o.partial = row[3].as<bool>();
-    o.columns = row[4].is_null() ? std::string() : row[4].as<std::string>();
+    o.columns = row[4].as(std::string());
     out.push_back(std::move(o));
   }
   for (auto const& row : tx.exec(R"(
@@ -522,7 +522,7 @@ ORDER BY 1)")) {
     db_object o;
     o.kind = "enum";
     o.name = row[0].as<std::string>();
-    o.columns = row[1].is_null() ? std::string() : row[1].as<std::string>();
+    o.columns = row[1].as(std::string());
     out.push_back(std::move(o));
   }
   return out;

@@ -159,6 +159,18 @@ struct lock_retry {
   std::string revision;  ///< id of the revision that did not get its lock
 };
 
+/// "a, b, c".
+std::string comma_list(std::vector<std::string> const& items) {
+  std::string out;
+  for (auto const& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+/// "message (SQLSTATE xxxxx)": a server error as the runtime's messages quote it.
+std::string with_sqlstate(pqxx::sql_error const& e) {
+  return server_message(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+}
+
 std::vector<std::string> ids_of(std::vector<applied_revision> const& done) {
   std::vector<std::string> ids;
   for (auto const& a : done) ids.emplace_back(a.rev->id);
@@ -178,10 +190,7 @@ struct migrator::impl {
 
   impl(pqxx::connection_base& connection, catalog const& embedded, options o)
       : cx(connection), cat(embedded), opts(std::move(o)), notices(connection, opts.notice) {
-    std::string_view name = opts.version_table;
-    if (name.empty()) name = cat.version_table;
-    if (name.empty()) name = "alembic_version";
-    ctx.version_table = detail::parse_table_name(name);
+    ctx.version_table = detail::version_table_for(opts.version_table, cat);
     ctx.lock_timeout = opts.lock_timeout;
     ctx.build_id = std::string(cat.chain_hash);
     ctx.role = opts.role;
@@ -312,11 +321,14 @@ struct migrator::impl {
 
   // ---- reading the database -------------------------------------------------------------
 
-  bool exists(detail::table_name const& name) {
+  /// SQL: whether `name` resolves to a relation (under the session's search_path).
+  std::string exists_sql(detail::table_name const& name) {
     auto q = quoting();
-    return exec("SELECT to_regclass(" + q.literal(detail::qualified(q, name)) + ") IS NOT NULL")
-        [0][0]
-        .as<bool>();
+    return "to_regclass(" + q.literal(detail::qualified(q, name)) + ") IS NOT NULL";
+  }
+
+  bool exists(detail::table_name const& name) {
+    return exec("SELECT " + exists_sql(name))[0][0].as<bool>();
   }
 
   /// Runs `ddl` (statements ending in ";\n") in one transaction.
@@ -336,12 +348,8 @@ struct migrator::impl {
     bool dirty = false;
   };
   table_presence probe_tables() {
-    auto q = quoting();
-    auto regclass = [&](detail::table_name const& name) {
-      return "to_regclass(" + q.literal(detail::qualified(q, name)) + ") IS NOT NULL";
-    };
-    auto const row = exec("SELECT " + regclass(ctx.version_table) + ", " +
-                          regclass(history_name()) + ", " + regclass(dirty_name()))[0];
+    auto const row = exec("SELECT " + exists_sql(ctx.version_table) + ", " +
+                          exists_sql(history_name()) + ", " + exists_sql(dirty_name()))[0];
     return {row[0].as<bool>(), row[1].as<bool>(), row[2].as<bool>()};
   }
 
@@ -407,18 +415,12 @@ struct migrator::impl {
     return out;
   }
 
+  /// The dirty marker with the invalid indexes: read_state's dirty branches alone.
   std::optional<dirty_marker> read_dirty() {
     if (!exists(dirty_name())) return std::nullopt;
-    auto q = quoting();
-    auto rows = exec("SELECT revision, direction, statements_done, statements_total, statements, "
-                     "coalesce(error, ''), to_char(started_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') "
-                     "FROM " + detail::qualified(q, dirty_name()) + " ORDER BY started_at LIMIT 1");
-    if (rows.empty()) return std::nullopt;
-    auto const r = rows[0];
-    dirty_marker d{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),
-                   r[3].as<std::int64_t>(), r[4].as<std::string>(), r[5].as<std::string>(),
-                   r[6].as<std::string>(), invalid_indexes()};
-    return d;
+    table_presence dirty_only;
+    dirty_only.dirty = true;
+    return read_state(dirty_only).dirty;
   }
 
   /// The history rows that record an applied revision (read_state and the fast path share it).
@@ -632,12 +634,11 @@ struct migrator::impl {
     return line;
   }
 
-  /// Runs `sql` while a blocker_watch observes this session; returns what the watch saw.
-  pqxx::result watched_exec(std::string const& sql, std::string& blockers) {
+  /// Runs `sql` while a blocker_watch observes this session; on failure `blockers` is what it saw.
+  void watched_exec(std::string const& sql, std::string& blockers) {
     blocker_watch watch(side_conninfo(), cx.backendpid(), opts.lock_timeout);
     try {
-      auto result = exec(sql);
-      return result;
+      exec(sql);
     } catch (...) {
       blockers = watch.blockers();
       throw;
@@ -856,9 +857,9 @@ struct migrator::impl {
     } catch (pqxx::sql_error const& e) {
       rollback_quietly();
       throw error(
-          fmt::format("COMMIT of the single transaction up to {} failed: {} (SQLSTATE {}); "
+          fmt::format("COMMIT of the single transaction up to {} failed: {}; "
                       "everything was rolled back, the database stays at {}",
-                      name_of(to), server_message(e.what()), e.sqlstate(), name_of(from)),
+                      name_of(to), with_sqlstate(e), name_of(from)),
           {e.sqlstate(), {}, {}, {}});
     } catch (pqxx::broken_connection const& e) {
       throw commit_unknown_error(
@@ -906,9 +907,7 @@ struct migrator::impl {
     try {
       auto const names = invalid_indexes();
       if (names.empty()) return {};
-      std::string list;
-      for (auto const& n : names) list += (list.empty() ? "" : ", ") + n;
-      return "; invalid indexes left behind (pg_index.indisvalid = false): " + list;
+      return "; invalid indexes left behind (pg_index.indisvalid = false): " + comma_list(names);
     } catch (...) {
       return {};
     }
@@ -937,8 +936,7 @@ struct migrator::impl {
         watched_exec(std::string(s.sql), blockers);
       } catch (pqxx::sql_error const& e) {
         reset_session();
-        update_dirty(rev, "error = " + q.literal(server_message(e.what()) + " (SQLSTATE " +
-                                                 e.sqlstate() + ")"));
+        update_dirty(rev, "error = " + q.literal(with_sqlstate(e)));
         std::string const consequence = fmt::format(
             "this revision runs outside a transaction: {} of {} statements ran and stay "
             "applied, and the database is marked dirty at {} (the version stays at {}){}; "
@@ -990,18 +988,18 @@ struct migrator::impl {
     database_state const& state = checked.state;
     validation const& verdict = checked.verdict;
     position const at = verdict.at;
-    log("Current database version: " + std::string(position_name(cat, at)));
+    std::string const at_name(position_name(cat, at));
+    log("Current database version: " + at_name);
     if (dir == direction::upgrade) log("Latest migration version: " + head_name());
     auto const steps = plan(cat, at, dir, goal);
     if (dir == direction::downgrade) {
       log("Target migration version: " +
-          (steps.empty() ? std::string(position_name(cat, at))
+          (steps.empty() ? at_name
                          : name_of(detail::version_after(*steps.back().rev, direction::downgrade))));
     }
     if (opts.single_transaction) refuse_non_transactional(steps);
     record_repairs(verdict.accepted);
-    run_result result{std::string(position_name(cat, at)), std::string(position_name(cat, at)),
-                      {}};
+    run_result result{at_name, at_name, {}};
     if (steps.empty()) {
       log(goal.what == target::kind::head ? std::string("Database is already at latest version")
                                           : "Database is already at " + result.from);
@@ -1121,9 +1119,8 @@ struct migrator::impl {
     log(fmt::format("Resolved the {} of {} as {}: the database is at {}", dirty->direction, rev.id,
                     applied ? "applied" : "rolled back", name_of(after)));
     if (!dirty->invalid_indexes.empty()) {
-      std::string list;
-      for (auto const& n : dirty->invalid_indexes) list += (list.empty() ? "" : ", ") + n;
-      log("Warning: invalid indexes remain (pg_index.indisvalid = false): " + list);
+      log("Warning: invalid indexes remain (pg_index.indisvalid = false): " +
+          comma_list(dirty->invalid_indexes));
     }
     return {name_of(before), name_of(after), {}};
   }
@@ -1143,8 +1140,7 @@ auto translated(F&& f) -> decltype(f()) {
   } catch (pqxx::broken_connection const& e) {
     throw connection_error(std::string("connection lost: ") + server_message(e.what()));
   } catch (pqxx::sql_error const& e) {
-    throw error(server_message(e.what()) + " (SQLSTATE " + e.sqlstate() + ")",
-                {e.sqlstate(), {}, {}, {}});
+    throw error(with_sqlstate(e), {e.sqlstate(), {}, {}, {}});
   } catch (std::exception const& e) {
     throw error(server_message(e.what()));
   }

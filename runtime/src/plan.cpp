@@ -153,6 +153,15 @@ std::string build_of(applied_record const& record) {
                                  : "build " + record.build_id;
 }
 
+/// The two revisions of an other_branch mismatch: "its revision 002 "..." (checksum ..., build
+/// ...) is not this binary's 002 "..." (file:line, checksum ...)".
+std::string other_branch_revisions(catalog const& cat, checksum_mismatch const& m) {
+  return fmt::format("its revision {} \"{}\" (checksum {}, {}) is not this binary's {} \"{}\" ({}, "
+                     "checksum {})",
+                     m.rev->id, m.recorded.description, m.recorded.checksum, build_of(m.recorded),
+                     m.rev->id, m.rev->description, source_location(cat, *m.rev), m.rev->checksum);
+}
+
 refusal mismatch_refusal(catalog const& cat, checksum_mismatch const& m) {
   revision const& rev = *m.rev;
   std::string const location = source_location(cat, rev);
@@ -166,12 +175,10 @@ refusal mismatch_refusal(catalog const& cat, checksum_mismatch const& m) {
         rev.id, rev.description, m.recorded.checksum, build_of(m.recorded), location,
         rev.checksum);
   } else {
-    message = fmt::format(
-        "database was migrated by a binary from another branch: its revision {} \"{}\" "
-        "(checksum {}, {}) is not this binary's {} \"{}\" ({}, checksum {}); downgrade it "
-        "with the binary that applied it, or renumber this branch's revisions on top of it",
-        rev.id, m.recorded.description, m.recorded.checksum, build_of(m.recorded), rev.id,
-        rev.description, location, rev.checksum);
+    message = "database was migrated by a binary from another branch: " +
+              other_branch_revisions(cat, m) +
+              "; downgrade it with the binary that applied it, or renumber this branch's "
+              "revisions on top of it";
   }
   return refusal(message, {{}, std::string(rev.id), location, {}});
 }
@@ -188,11 +195,8 @@ std::string unknown_revision_reason(catalog const& cat, database_state const& db
   }
   for (std::size_t i = 0; i < size; ++i) {
     if (auto m = mismatch_at(cat, applied, i)) {
-      return fmt::format(
-          "the database was migrated by a binary from another branch: its revision {} "
-          "\"{}\" (checksum {}, {}) is not this binary's {} \"{}\" ({}, checksum {})",
-          m->rev->id, m->recorded.description, m->recorded.checksum, build_of(m->recorded),
-          m->rev->id, m->rev->description, source_location(cat, *m->rev), m->rev->checksum);
+      return "the database was migrated by a binary from another branch: " +
+             other_branch_revisions(cat, *m);
     }
   }
   std::string by = "no history row says which build applied it";

@@ -49,7 +49,7 @@ std::string server_measured_duration(script_context const& ctx) {
                                       : "clock_timestamp() - transaction_timestamp()";
 }
 
-/// A literal, or NULL for "" (as history_insert_sql stores an empty checksum or description).
+/// A literal, or NULL for "" (how an empty checksum or description is stored in the history).
 std::string literal_or_null(quoter const& q, std::string_view text) {
   return text.empty() ? std::string("NULL") : q.literal(std::string(text));
 }
@@ -67,6 +67,12 @@ table_name parse_table_name(std::string_view text) {
   }
   if (dot == std::string_view::npos) return {"", std::string(text)};
   return {std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
+}
+
+table_name version_table_for(std::string_view option, catalog const& cat) {
+  if (!option.empty()) return parse_table_name(option);
+  if (!cat.version_table.empty()) return parse_table_name(cat.version_table);
+  return parse_table_name("alembic_version");
 }
 
 std::string display_name(table_name const& name) {
@@ -245,8 +251,7 @@ std::string history_insert_sql(quoter const& q, script_context const& ctx,
       "VALUES ({}, {}, {}, {}, {}, {})",
       qualified(q, history_table(ctx.version_table)),
       revision_id ? q.literal(*revision_id) : std::string("NULL"), q.literal(std::string(dir)),
-      checksum.empty() ? std::string("NULL") : q.literal(std::string(checksum)),
-      description.empty() ? std::string("NULL") : q.literal(std::string(description)), measured,
+      literal_or_null(q, checksum), literal_or_null(q, description), measured,
       q.literal(ctx.build_id));
 }
 

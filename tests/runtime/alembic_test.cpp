@@ -1,11 +1,8 @@
 // Hand-over from Alembic: a database Alembic migrated to 002 is picked up by migc at 002.
-#include <sys/wait.h>
-
-#include <cstdlib>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -13,6 +10,7 @@
 #include <migc/runtime/migrator.hpp>
 
 #include "pg_test.hpp"
+#include "process.hpp"
 #include "test_catalogs.hpp"
 
 namespace fs = std::filesystem;
@@ -60,9 +58,12 @@ class alembic_env {
     write(m_dir / "alembic.ini", "[alembic]\nscript_location = " + m_dir.string() + "\n");
     // The URL comes from the environment: alembic.ini would need '%' escaped.
     write(m_dir / "env.py",
+          "import logging\n"
           "import os\n"
           "from alembic import context\n"
           "from sqlalchemy import create_engine\n\n"
+          "# Alembic's INFO lines (\"Running upgrade 001 -> 002\") on stderr: the tests read them.\n"
+          "logging.basicConfig(level=logging.INFO)\n"
           "engine = create_engine(os.environ['MIGC_ALEMBIC_URL'])\n"
           "with engine.connect() as connection:\n"
           "    context.configure(connection=connection)\n"
@@ -81,16 +82,13 @@ class alembic_env {
    * installed for it, and a python3 earlier on PATH (pyenv, a venv) would not see them.
    */
   int upgrade(std::string const& conninfo, std::string const& target, std::string& output) {
-    fs::path const log = m_dir / "alembic.log";
-    std::string const command = "MIGC_ALEMBIC_URL='" + sqlalchemy_url(conninfo) +
-                                "' /usr/bin/python3 -m alembic -c '" + (m_dir / "alembic.ini").string() +
-                                "' upgrade " + target + " >'" + log.string() + "' 2>&1";
-    int const status = std::system(command.c_str());
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    output = text.str();
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    migc::test::child_process alembic(
+        {"/usr/bin/python3", "-m", "alembic", "-c", (m_dir / "alembic.ini").string(), "upgrade",
+         target},
+        {{"MIGC_ALEMBIC_URL", sqlalchemy_url(conninfo)}});
+    auto const p = alembic.wait();
+    output = p.out + p.err;
+    return p.exit_code;
   }
 
  private:
@@ -120,6 +118,7 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
   alembic_env env;
   std::string output;
   ASSERT_EQ(env.upgrade(conninfo(), "002", output), 0) << output;
+  EXPECT_NE(output.find("Running upgrade 001 -> 002"), std::string::npos) << output;
   migc::test::scratch_database alembic_only;
   ASSERT_EQ(env.upgrade(alembic_only.conninfo(), "002", output), 0) << output;
 
@@ -129,9 +128,8 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
   EXPECT_EQ(result.to, "003");
   ASSERT_EQ(result.applied.size(), 1u);
   EXPECT_EQ(result.applied[0].rev->id, "003");
-  auto const rows = pqxx::nontransaction(cx).exec(
-      "SELECT string_agg(revision || ':' || direction, ',') FROM alembic_version_history");
-  EXPECT_EQ(rows[0][0].as<std::string>(), "003:upgrade");
+  EXPECT_EQ(scalar("SELECT string_agg(revision || ':' || direction, ',') FROM alembic_version_history"),
+            "003:upgrade");
 
   std::string const ours = dump_version_table(conninfo());
   std::string const theirs = dump_version_table(alembic_only.conninfo());

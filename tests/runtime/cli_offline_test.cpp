@@ -1,65 +1,45 @@
 // Unit tests of the migrate front end's offline commands and usage errors (no database).
 #include <regex>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include <migc/runtime/detail/cli_io.hpp>
 
 #include "test_catalogs.hpp"
+#include "test_helpers.hpp"
 
 namespace detail = migc::runtime::detail;
-using migc::test::app;
 using migc::test::mixed;
+using migc::test::contains;
+using migc::test::run_cli;
 
-namespace {
-
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-cli_result run(std::vector<std::string> const& args,
-               migc::runtime::catalog const& cat = app) {
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = detail::run_cli(args, cat, out, err);
-  return {code, out.str(), err.str()};
-}
-
-bool contains(std::string const& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
-
-}  // namespace
 
 TEST(cli_offline, help_exits_zero) {
-  auto const r = run({"--help"});
+  auto const r = run_cli({"--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(contains(r.out, "downgrade")) << r.out;
 }
 
 TEST(cli_offline, unknown_command_is_usage_error) {
-  auto const r = run({"frobnicate"});
+  auto const r = run_cli({"frobnicate"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err.rfind("migrate: error: ", 0), 0u) << r.err;
 }
 
-TEST(cli_offline, missing_command_is_usage_error) { EXPECT_EQ(run({}).code, 2); }
+TEST(cli_offline, missing_command_is_usage_error) { EXPECT_EQ(run_cli({}).code, 2); }
 
 TEST(cli_offline, bad_format_is_usage_error) {
-  EXPECT_EQ(run({"--format", "yaml", "list"}).code, 2);
+  EXPECT_EQ(run_cli({"--format", "yaml", "list"}).code, 2);
 }
 
 TEST(cli_offline, bad_lock_timeout_is_usage_error) {
-  auto const r = run({"list", "--lock-timeout", "10 parsecs"});
+  auto const r = run_cli({"list", "--lock-timeout", "10 parsecs"});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "--lock-timeout")) << r.err;
 }
 
 TEST(cli_offline, bad_upgrade_target_is_usage_error_before_connecting) {
-  auto const r = run({"--database-url", "host=/nonexistent", "upgrade", "sideways"});
+  auto const r = run_cli({"--database-url", "host=/nonexistent", "upgrade", "sideways"});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "invalid upgrade target 'sideways'")) << r.err;
 }
@@ -74,7 +54,7 @@ TEST(cli_offline, parses_durations) {
 }
 
 TEST(cli_offline, list_shows_every_revision) {
-  auto const r = run({"list"});
+  auto const r = run_cli({"list"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\n002 +Add new_field to memories +migrations/"
                                                    "20250101_1200-002_add_new_field.mig:2\n")))
@@ -83,14 +63,14 @@ TEST(cli_offline, list_shows_every_revision) {
 }
 
 TEST(cli_offline, list_json_has_format_version) {
-  auto const r = run({"list", "--format", "json"});
+  auto const r = run_cli({"list", "--format", "json"});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out.rfind("{\"format_version\":1,", 0), 0u) << r.out;
   EXPECT_TRUE(contains(r.out, "\"id\":\"003\",\"parent\":\"002\"")) << r.out;
 }
 
 TEST(cli_offline, show_prints_both_directions) {
-  auto const r = run({"show", "3"});
+  auto const r = run_cli({"show", "3"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\n"
                               "ALTER TABLE users ADD COLUMN full_name text;"))
@@ -102,13 +82,13 @@ TEST(cli_offline, show_prints_both_directions) {
 }
 
 TEST(cli_offline, show_without_lock_knowledge_prints_only_the_line) {
-  auto const r = run({"show", "2"});
+  auto const r = run_cli({"show", "2"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5\nALTER TABLE memories ADD COLUMN")) << r.out;
 }
 
 TEST(cli_offline, sql_annotates_each_statement_with_its_lock) {
-  auto const r = run({"sql", "002:003"});
+  auto const r = run_cli({"sql", "002:003"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
                               "ALTER TABLE users ADD COLUMN full_name text;\n"
@@ -125,17 +105,17 @@ TEST(cli_offline, sql_marks_table_rewrites) {
        migc::test::view(up), {}}};
   static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text, "alembic_version"_text,
                                               "migrations"_text};
-  auto const r = run({"sql", "head"}, cat);
+  auto const r = run_cli({"sql", "head"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "-- lock: ACCESS EXCLUSIVE, rewrites the table\n"
                               "ALTER TABLE users ALTER COLUMN age TYPE bigint;"))
       << r.out;
 }
 
-TEST(cli_offline, show_unknown_revision_is_usage_error) { EXPECT_EQ(run({"show", "9"}).code, 2); }
+TEST(cli_offline, show_unknown_revision_is_usage_error) { EXPECT_EQ(run_cli({"show", "9"}).code, 2); }
 
 TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
-  auto const r = run({"sql", "001:003"});
+  auto const r = run_cli({"sql", "001:003"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "BEGIN;\nSET LOCAL lock_timeout = '10000ms';\nALTER TABLE memories"))
       << r.out;
@@ -144,7 +124,7 @@ TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
 }
 
 TEST(cli_offline, sql_from_base_creates_tables_first) {
-  auto const r = run({"sql", "head", "--version-table", "app.schema_version"});
+  auto const r = run_cli({"sql", "head", "--version-table", "app.schema_version"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "CREATE TABLE \"app\".\"schema_version\" (version_num VARCHAR(32) "
                               "NOT NULL, CONSTRAINT \"schema_version_pkc\""))
@@ -154,7 +134,7 @@ TEST(cli_offline, sql_from_base_creates_tables_first) {
 }
 
 TEST(cli_offline, sql_downgrade_script) {
-  auto const r = run({"sql", "003:001"});
+  auto const r = run_cli({"sql", "003:001"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "-- downgrade 003")) << r.out;
   EXPECT_TRUE(contains(r.out, "'downgrade'")) << r.out;
@@ -162,13 +142,13 @@ TEST(cli_offline, sql_downgrade_script) {
 }
 
 TEST(cli_offline, sql_refuses_irreversible_range) {
-  auto const r = run({"sql", "head:base"}, mixed);
+  auto const r = run_cli({"sql", "head:base"}, mixed);
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "irreversible")) << r.err;
 }
 
 TEST(cli_offline, graph_is_dot) {
-  auto const r = run({"graph"});
+  auto const r = run_cli({"graph"});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out.rfind("digraph migrations {", 0), 0u) << r.out;
   EXPECT_TRUE(contains(r.out, "\"001\" -> \"002\";")) << r.out;

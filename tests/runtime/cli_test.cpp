@@ -1,45 +1,35 @@
 // End-to-end tests of the migrate front end (run_cli) against a real PostgreSQL.
 #include <regex>
-#include <sstream>
 
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 
 #include <migc/runtime/cli.hpp>
 #include <migc/runtime/detail/cli_io.hpp>
 
 #include "pg_test.hpp"
 #include "test_catalogs.hpp"
+#include "test_helpers.hpp"
+
+using migc::test::cli_result;
+using migc::test::contains;
+using migc::test::run_cli;
 
 namespace {
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
 class cli_test : public migc::test::pg_test {
  protected:
+  /// run_cli on the test's database.
   cli_result run(std::vector<std::string> args,
                  migc::runtime::catalog const& cat = migc::test::app) {
     args.insert(args.begin(), {"--database-url", conninfo()});
-    std::ostringstream out;
-    std::ostringstream err;
-    int const code = migc::runtime::detail::run_cli(args, cat, out, err);
-    return {code, out.str(), err.str()};
+    return run_cli(args, cat);
   }
 
   std::string version() {
-    pqxx::connection cx(conninfo());
-    auto r = pqxx::nontransaction(cx).exec("SELECT version_num FROM alembic_version");
-    return r.empty() ? "base" : r[0][0].as<std::string>();
+    std::string const v = scalar("SELECT version_num FROM alembic_version");
+    return v.empty() ? "base" : v;
   }
 };
-
-bool contains(std::string const& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 
@@ -73,12 +63,8 @@ TEST_F(cli_test, status_json_has_format_version) {
 }
 
 TEST_F(cli_test, global_options_work_after_the_command) {
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(
-      {"upgrade", "002", "--lock-timeout", "500ms", "--database-url", conninfo()},
-      migc::test::app, out, err);
-  EXPECT_EQ(code, 0) << err.str();
+  auto const r = run_cli({"upgrade", "002", "--lock-timeout", "500ms", "--database-url", conninfo()});
+  EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(version(), "002");
 }
 
@@ -122,14 +108,11 @@ TEST_F(cli_test, unreachable_target_exits_1) {
 }
 
 TEST_F(cli_test, connection_failure_never_prints_the_password) {
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(
-      {"--database-url", "postgresql://alice:s3cret@/nodb?host=/nonexistent-migc", "status"},
-      migc::test::app, out, err);
-  EXPECT_EQ(code, 1);
-  EXPECT_EQ(err.str().rfind("migrate: error: cannot connect", 0), 0u) << err.str();
-  EXPECT_FALSE(contains(err.str() + out.str(), "s3cret")) << err.str();
+  auto const r =
+      run_cli({"--database-url", "postgresql://alice:s3cret@/nodb?host=/nonexistent-migc", "status"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err.rfind("migrate: error: cannot connect", 0), 0u) << r.err;
+  EXPECT_FALSE(contains(r.err + r.out, "s3cret")) << r.err;
 }
 
 TEST_F(cli_test, run_cli_with_argv) {
@@ -222,27 +205,19 @@ TEST_F(cli_test, list_and_graph_mark_applied_revisions_when_online) {
 }
 
 TEST_F(cli_test, list_stays_offline_when_the_database_is_unreachable) {
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(
-      {"--database-url", "postgresql:///nodb?host=/nonexistent-migc", "list"}, migc::test::app,
-      out, err);
-  EXPECT_EQ(code, 0) << err.str();
-  EXPECT_FALSE(contains(out.str(), "applied")) << out.str();
-  EXPECT_TRUE(err.str().empty()) << err.str();
+  auto const r = run_cli({"--database-url", "postgresql:///nodb?host=/nonexistent-migc", "list"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(contains(r.out, "applied")) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
 TEST_F(cli_test, colours_only_when_asked) {
-  std::vector<std::string> const args{"--database-url", conninfo(), "upgrade", "+1"};
-  std::ostringstream out;
-  std::ostringstream err;
-  EXPECT_EQ(migc::runtime::detail::run_cli(args, migc::test::app, out, err, true), 0) << err.str();
-  EXPECT_TRUE(contains(out.str(), "\x1b[32mApplied 001 \"Initial schema\" in ")) << out.str();
-  std::ostringstream status_out;
-  EXPECT_EQ(migc::runtime::detail::run_cli({"--database-url", conninfo(), "status"},
-                                           migc::test::app, status_out, err, true),
-            0);
-  EXPECT_TRUE(contains(status_out.str(), "\x1b[33m2 pending revisions:\x1b[0m")) << status_out.str();
+  auto const upgraded = run_cli({"--database-url", conninfo(), "upgrade", "+1"}, migc::test::app, true);
+  EXPECT_EQ(upgraded.code, 0) << upgraded.err;
+  EXPECT_TRUE(contains(upgraded.out, "\x1b[32mApplied 001 \"Initial schema\" in ")) << upgraded.out;
+  auto const status = run_cli({"--database-url", conninfo(), "status"}, migc::test::app, true);
+  EXPECT_EQ(status.code, 0);
+  EXPECT_TRUE(contains(status.out, "\x1b[33m2 pending revisions:\x1b[0m")) << status.out;
   auto const plain = run({"status"});
   EXPECT_FALSE(contains(plain.out, "\x1b[")) << plain.out;
 }

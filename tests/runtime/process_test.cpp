@@ -4,12 +4,12 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include "pg_test.hpp"
+#include "pg_wait.hpp"
 #include "process.hpp"
 
 namespace {
@@ -24,22 +24,9 @@ std::unique_ptr<migc::test::child_process> start_migrate(std::vector<std::string
 class process_test : public migc::test::pg_test {
  protected:
 
-  /// Waits (at most 10 s) until the database runs a statement containing `text`.
-  bool wait_for_statement(std::string const& text) {
-    for (int i = 0; i < 1000; ++i) {
-      if (scalar("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND datname = "
-                 "current_database() AND pid <> pg_backend_pid() AND position('" + text +
-                 "' IN query) > 0") == "1") {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-
   void expect_interrupted_cleanly(int signo) {
     auto const child = start_migrate({"--database-url", conninfo(), "upgrade"}, "sleepy");
-    ASSERT_TRUE(wait_for_statement("pg_sleep(30)"));
+    ASSERT_TRUE(migc::test::wait_for_statement(conninfo(), "pg_sleep(30)"));
     auto const sent = std::chrono::steady_clock::now();
     child->kill(signo);
     auto const p = child->wait();

@@ -9,10 +9,13 @@
 #include <migc/runtime/migrator.hpp>
 
 #include "pg_test.hpp"
+#include "pg_wait.hpp"
 #include "test_catalogs.hpp"
+#include "test_helpers.hpp"
 
 namespace rt = migc::runtime;
 using migc::test::app;
+using migc::test::contains;
 
 namespace {
 
@@ -23,35 +26,12 @@ class safety_test : public migc::test::pg_test {
 
   rt::options logging_options() {
     rt::options o;
-    o.log = [this](std::string_view line) {
-      std::lock_guard<std::mutex> lock(m_mutex);
-      m_log.emplace_back(line);
-    };
+    o.log = m_log.sink();
     return o;
   }
 
-  bool logged(std::string_view part) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    for (auto const& line : m_log) {
-      if (line.find(part) != std::string::npos) return true;
-    }
-    return false;
-  }
-
-  std::string all_log() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    std::string out;
-    for (auto const& line : m_log) out += line + "\n";
-    return out;
-  }
-
-  std::mutex m_mutex;
-  std::vector<std::string> m_log;
+  migc::test::log_capture m_log;
 };
-
-bool contains(std::string const& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 
@@ -62,11 +42,11 @@ TEST_F(safety_test, allow_checksum_mismatch_records_a_repair_row) {
   o.allow_checksum_mismatch = true;
   rt::migrator(cx, migc::test::edited, o).upgrade();
   EXPECT_EQ(version(), "003");
-  EXPECT_TRUE(logged("Accepting revision 002 with checksum " +
+  EXPECT_TRUE(m_log.has("Accepting revision 002 with checksum " +
                      std::string(migc::test::edited.revisions[1].checksum) + " in place of the "
                      "applied " + std::string(app.revisions[1].checksum) +
                      " (--allow-checksum-mismatch)"))
-      << all_log();
+      << m_log.text();
   EXPECT_EQ(scalar("SELECT checksum || ' ' || build_id FROM alembic_version_history WHERE "
                    "direction = 'repair' AND revision = '002'"),
             std::string(migc::test::edited.revisions[1].checksum) + " sha256:chain-edited");
@@ -83,7 +63,7 @@ TEST_F(safety_test, allow_checksum_mismatch_on_an_old_history_table_records_noth
   auto o = logging_options();
   o.allow_checksum_mismatch = true;
   rt::migrator(cx, migc::test::edited, o).upgrade();
-  EXPECT_TRUE(logged("not recorded, this history table predates 'repair' rows")) << all_log();
+  EXPECT_TRUE(m_log.has("not recorded, this history table predates 'repair' rows")) << m_log.text();
   EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history WHERE direction = 'repair'"), "0");
   EXPECT_THROW(rt::migrator(cx, migc::test::edited).downgrade("-1"), rt::refusal);
 }
@@ -154,27 +134,20 @@ TEST_F(safety_test, concurrent_index_while_another_run_polls_for_the_lock) {
     rt::options o = logging_options();
     o.lock_poll_interval = std::chrono::milliseconds(20);
     if (second) {
-      o.log = [this](std::string_view line) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_log.push_back("B: " + std::string(line));
-      };
+      o.log = m_log.sink("B: ");
     }
     rt::upgrade(cx, migc::test::slow_index, o);
   };
   auto const started = std::chrono::steady_clock::now();
   std::thread first([&] { run(false); });
   // The second run starts while the first sits in 002 (pg_sleep before its CIC).
-  for (int i = 0; i < 500 && scalar("SELECT count(*) FROM pg_stat_activity WHERE query = "
-                                    "'SELECT pg_sleep(1)' AND state = 'active'") != "1";
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(migc::test::wait_for_statement(conninfo(), "SELECT pg_sleep(1)"));
   std::thread second([&] { run(true); });
   first.join();
   second.join();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
-  EXPECT_TRUE(logged("B: Waiting for the migration lock on alembic_version")) << all_log();
-  EXPECT_TRUE(logged("B: Database is already at latest version")) << all_log();
+  EXPECT_TRUE(m_log.has("B: Waiting for the migration lock on alembic_version")) << m_log.text();
+  EXPECT_TRUE(m_log.has("B: Database is already at latest version")) << m_log.text();
   EXPECT_EQ(scalar("SELECT string_agg(revision, ',' ORDER BY id) FROM alembic_version_history"),
             "001,002");
   EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_last_name'::regclass"),
@@ -222,10 +195,10 @@ TEST_F(safety_test, lock_timeout_retries_with_backoff) {
   rt::migrator(cx, app, o).upgrade();
   release.join();
   EXPECT_EQ(version(), "003");
-  EXPECT_TRUE(logged("Revision 003 could not get a lock within 200 ms (blocked by:\n  pid " +
+  EXPECT_TRUE(m_log.has("Revision 003 could not get a lock within 200 ms (blocked by:\n  pid " +
                      std::to_string(blocker.backendpid()) + " (blocker, "))
-      << all_log();
-  EXPECT_TRUE(logged("and was rolled back; retry 1 of 4 in 0.1 s")) << all_log();
+      << m_log.text();
+  EXPECT_TRUE(m_log.has("and was rolled back; retry 1 of 4 in 0.1 s")) << m_log.text();
   EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history WHERE revision = '003'"), "1");
 }
 

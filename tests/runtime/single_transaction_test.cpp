@@ -4,8 +4,6 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -17,16 +15,16 @@
 
 #include "pg_test.hpp"
 #include "process.hpp"
+#include "pg_wait.hpp"
 #include "test_catalogs.hpp"
+#include "test_helpers.hpp"
 
 namespace rt = migc::runtime;
 using migc::test::app;
 
-namespace {
+using migc::test::contains;
 
-bool contains(std::string const& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
-}
+namespace {
 
 class single_transaction_test : public migc::test::pg_test {
  protected:
@@ -53,37 +51,19 @@ class single_transaction_test : public migc::test::pg_test {
   rt::options single(bool logging = false) {
     rt::options o;
     o.single_transaction = true;
-    if (logging) {
-      o.log = [this](std::string_view line) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_log += std::string(line) + "\n";
-      };
-    }
+    if (logging) o.log = m_log.sink();
     return o;
   }
 
-  std::string log() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_log;
-  }
+  std::string log() const { return m_log.text(); }
 
-  struct cli_result {
-    int code;
-    std::string out;
-    std::string err;
-  };
-
-  cli_result run_cli(std::vector<std::string> args, rt::catalog const& cat = app) {
+  migc::test::cli_result run_cli(std::vector<std::string> args, rt::catalog const& cat = app) {
     args.insert(args.begin(), {"--database-url", conninfo()});
-    std::ostringstream out;
-    std::ostringstream err;
-    int const code = rt::detail::run_cli(args, cat, out, err);
-    return {code, out.str(), err.str()};
+    return migc::test::run_cli(args, cat);
   }
 
  private:
-  std::mutex m_mutex;
-  std::string m_log;
+  migc::test::log_capture m_log;
 };
 
 }  // namespace
@@ -222,13 +202,8 @@ TEST_F(single_transaction_test, sigint_rolls_back_the_whole_run) {
   std::vector<std::string> args{MIGC_TEST_MIGRATE, "--database-url", conninfo(), "upgrade",
                                 "--single-transaction"};
   migc::test::child_process child(args, {{"MIGC_TEST_CATALOG", "sleepy"}});
-  bool running = false;
-  for (int i = 0; i < 1000 && !running; ++i) {  // 002 sleeps after 001 ran in the transaction
-    running = scalar("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
-                     "position('pg_sleep(30)' IN query) > 0 AND pid <> pg_backend_pid()") == "1";
-    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(running);
+  // 002 sleeps after 001 ran in the transaction.
+  ASSERT_TRUE(migc::test::wait_for_statement(conninfo(), "pg_sleep(30)"));
   child.kill(SIGINT);
   auto const p = child.wait();
   EXPECT_EQ(p.exit_code, 1) << p.err;

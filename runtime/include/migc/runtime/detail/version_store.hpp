@@ -26,6 +26,10 @@ struct table_name {
 /// Splits `schema.table` / `table`; throws error on "", ".x", "x.", "a.b.c".
 [[nodiscard]] table_name parse_table_name(std::string_view text);
 
+/// The version table of a run: `option` (--version-table) when set, else the catalog's, else
+/// `alembic_version`.
+[[nodiscard]] table_name version_table_for(std::string_view option, catalog const& cat);
+
 /// `schema.table` or `table`, unquoted: for messages.
 [[nodiscard]] std::string display_name(table_name const& name);
 
