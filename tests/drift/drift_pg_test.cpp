@@ -9,9 +9,6 @@
 #include <memory>
 #include <sstream>
 
-#include <pqxx/connection>
-#include <pqxx/nontransaction>
-
 #include <migc/runtime/catalog.hpp>
 #include <migc/runtime/detail/cli_io.hpp>
 
@@ -92,11 +89,6 @@ cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& ca
   std::ostringstream err;
   int const code = migc::runtime::detail::run_cli(args, cat, out, err);
   return {code, out.str(), err.str()};
-}
-
-void exec(std::string const& conninfo, std::string const& sql) {
-  pqxx::connection cx(conninfo);
-  pqxx::nontransaction(cx).exec(sql);
 }
 
 /// The lines of verify's text output indented under a heading (the findings).
@@ -210,7 +202,7 @@ TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
   auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
-  exec(conninfo(),
+  migc::test::execute(conninfo(),
        "ALTER TABLE users DROP COLUMN full_name;"
        "ALTER TABLE memories ALTER COLUMN task_id TYPE varchar(20);"
        "CREATE INDEX memories_content ON memories (content)");
@@ -229,7 +221,7 @@ TEST_F(drift_pg, a_foreign_key_changed_by_hand_is_drift) {
   auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
-  exec(conninfo(),
+  migc::test::execute(conninfo(),
        "ALTER TABLE memories DROP CONSTRAINT memories_user_id_fkey;"
        "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY (user_id) REFERENCES users");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
@@ -246,7 +238,7 @@ TEST_F(drift_pg, verify_json_lists_the_findings) {
   auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
-  exec(conninfo(), "ALTER TABLE memories ALTER COLUMN content DROP NOT NULL");
+  migc::test::execute(conninfo(), "ALTER TABLE memories ALTER COLUMN content DROP NOT NULL");
   auto const r = migrate(conninfo(), cat->get(), {"verify", "--format", "json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("\"drift\":{\"status\":\"checked\",\"at\":\"003\",\"drift\":true,")) << r.out;
@@ -283,7 +275,7 @@ TEST_F(drift_pg, objects_only_raw_sql_created_are_not_modelled_and_exit_0) {
       << r.out;
 
   // A hand-made object beside them is still drift.
-  exec(conninfo(), "CREATE TABLE scratch (x int)");
+  migc::test::execute(conninfo(), "CREATE TABLE scratch (x int)");
   auto const again = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(again.code, 1) << again.out;
   EXPECT_THAT(again.out, HasSubstr("  extra table public.scratch (not in the model: created by raw SQL or by hand)"));
@@ -319,7 +311,7 @@ TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
       << clean.out;
 
   // 003 adds users.full_name: creating it by hand below 003 is drift, and so is dropping 002's column.
-  exec(conninfo(), "ALTER TABLE users ADD COLUMN full_name text; ALTER TABLE memories DROP COLUMN new_field");
+  migc::test::execute(conninfo(), "ALTER TABLE users ADD COLUMN full_name text; ALTER TABLE memories DROP COLUMN new_field");
   auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(drifted.code, 1) << drifted.out << drifted.err;
   EXPECT_THAT(drifted.out, HasSubstr("Schema drift: 2 differences from the model at revision 002:\n")) << drifted.out;
@@ -339,7 +331,7 @@ TEST_F(drift_pg, at_base_every_object_outside_migcs_tables_is_drift) {
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
   EXPECT_THAT(clean.out, HasSubstr("Schema drift: none (the live schema matches the model at base, 0 objects).\n"))
       << clean.out;
-  exec(conninfo(), "CREATE TABLE leftover (x int)");
+  migc::test::execute(conninfo(), "CREATE TABLE leftover (x int)");
   auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(drifted.code, 1) << drifted.out;
   EXPECT_EQ(findings(drifted.out),
@@ -351,7 +343,7 @@ TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {
   auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
-  exec(conninfo(), "UPDATE alembic_version_history SET checksum = 'sha256:00' WHERE revision = '002'");
+  migc::test::execute(conninfo(), "UPDATE alembic_version_history SET checksum = 'sha256:00' WHERE revision = '002'");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("MISMATCH")) << r.out;
