@@ -1,15 +1,13 @@
 // The chain checker: duplicates, roots, gaps, skips, forks and cycles, each with every file named.
-#include <migc/compiler/chain.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <set>
-
-#include <fmt/format.h>
-
+#include <migc/compiler/chain.hpp>
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
+#include <set>
 
 namespace migc::compiler {
 namespace {
@@ -20,7 +18,9 @@ std::string file_name(parsed_revision const& r) {
   return std::filesystem::path(r.file->path()).filename().string();
 }
 
-dsl::location id_location(parsed_revision const& r) { return {r.file, r.syntax.id.where}; }
+dsl::location id_location(parsed_revision const& r) {
+  return {r.file, r.syntax.id.where};
+}
 
 dsl::location parent_location(parsed_revision const& r) {
   return {r.file, r.syntax.parent ? r.syntax.parent->where : r.syntax.id.where};
@@ -57,7 +57,9 @@ class chain_index {
   [[nodiscard]] std::uint64_t newest() const { return m_newest; }
   [[nodiscard]] bool exists(std::uint64_t number) const { return m_by_number.count(number) != 0; }
   /// The first revision declaring `number` (file order).
-  [[nodiscard]] std::size_t first(std::uint64_t number) const { return m_by_number.at(number).front(); }
+  [[nodiscard]] std::size_t first(std::uint64_t number) const {
+    return m_by_number.at(number).front();
+  }
 
  private:
   std::vector<parsed_revision> const& m_revisions;
@@ -87,13 +89,13 @@ std::uint64_t newest_without(chain_index const& chain, index_list const& extras)
 /// "rename 'a.mig' to 'b.mig' and make it 'revision N revises P'", or without
 /// the rename when the file already carries the right number.
 std::string renumbering_help(parsed_revision const& extra, std::uint64_t new_number) {
-  std::string const header =
-      fmt::format("'revision {} revises {}'", format_revision_id(new_number), format_revision_id(new_number - 1));
+  std::string const header = fmt::format("'revision {} revises {}'", format_revision_id(new_number),
+                                         format_revision_id(new_number - 1));
   auto const name = parse_revision_file_name(file_name(extra));
   if (name && revision_number(name->id_digits) == new_number) return "make it " + header;
-  std::string const new_file =
-      name ? fmt::format("{}-{}_{}.mig", name->timestamp, format_revision_id(new_number), name->slug)
-           : fmt::format("...-{}_....mig", format_revision_id(new_number));
+  std::string const new_file = name ? fmt::format("{}-{}_{}.mig", name->timestamp,
+                                                  format_revision_id(new_number), name->slug)
+                                    : fmt::format("...-{}_....mig", format_revision_id(new_number));
   return fmt::format("rename '{}' to '{}' and make it {}", file_name(extra), new_file, header);
 }
 
@@ -105,12 +107,12 @@ void check_forks(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_e
     std::uint64_t const newest = newest_without(chain, extras);
     for (std::size_t k = 1; k < children.size(); ++k) {
       auto const& extra = chain.at(children[k]);
-      auto d = chain_error(
-          "chain-fork", id_location(extra),
-          fmt::format("fork: '{}' and '{}' both revise '{}'", file_name(extra), file_name(kept),
-                      format_revision_id(parent)));
-      d.notes.push_back({id_location(kept), fmt::format("the other revision with parent '{}' is here",
-                                                        format_revision_id(parent))});
+      auto d = chain_error("chain-fork", id_location(extra),
+                           fmt::format("fork: '{}' and '{}' both revise '{}'", file_name(extra),
+                                       file_name(kept), format_revision_id(parent)));
+      d.notes.push_back(
+          {id_location(kept),
+           fmt::format("the other revision with parent '{}' is here", format_revision_id(parent))});
       d.help = renumbering_help(extra, newest + k);
       out.report(std::move(d));
       blamed.insert(children[k]);
@@ -126,11 +128,12 @@ void check_duplicates(chain_index const& chain, blamed_set& blamed, dsl::diagnos
       auto const& again = chain.at(indices[k]);
       auto d = chain_error("chain-duplicate", id_location(again),
                            fmt::format("duplicate revision id '{}'", again.syntax.id.digits));
-      d.notes.push_back({id_location(first),
-                         first.syntax.id.digits == again.syntax.id.digits
-                             ? fmt::format("revision '{}' is also declared here", first.syntax.id.digits)
-                             : fmt::format("'{}' is declared here: ids compare by value",
-                                           first.syntax.id.digits)});
+      d.notes.push_back(
+          {id_location(first),
+           first.syntax.id.digits == again.syntax.id.digits
+               ? fmt::format("revision '{}' is also declared here", first.syntax.id.digits)
+               : fmt::format("'{}' is declared here: ids compare by value",
+                             first.syntax.id.digits)});
       d.help = fmt::format("give '{}' the next free id, {}", file_name(again),
                            format_revision_id(chain.newest() + 1));
       out.report(std::move(d));
@@ -145,11 +148,11 @@ void check_roots(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_e
     if (blamed.count(roots[k])) continue;
     auto const& extra = chain.at(roots[k]);
     auto const& first = chain.at(roots.front());
-    auto d = chain_error("chain-roots", id_location(extra),
-                         fmt::format("more than one root revision: '{}' revises nothing",
-                                     extra.syntax.id.digits));
-    d.notes.push_back({id_location(first), fmt::format("the first root, '{}', is here",
-                                                       first.syntax.id.digits)});
+    auto d = chain_error(
+        "chain-roots", id_location(extra),
+        fmt::format("more than one root revision: '{}' revises nothing", extra.syntax.id.digits));
+    d.notes.push_back(
+        {id_location(first), fmt::format("the first root, '{}', is here", first.syntax.id.digits)});
     d.help = fmt::format("add 'revises {}' to its header to make it follow the chain",
                          format_revision_id(extra.number == 0 ? 0 : extra.number - 1));
     out.report(std::move(d));
@@ -157,12 +160,17 @@ void check_roots(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_e
   }
 }
 
-/// Reports the cycle `cycle` (indices in walk order) unless a cycle with the same smallest number was reported.
-void report_cycle(chain_index const& chain, std::vector<std::size_t> const& cycle, std::set<std::uint64_t>& reported,
-                  blamed_set& blamed, dsl::diagnostic_engine& out) {
-  std::uint64_t const smallest = chain.at(*std::min_element(cycle.begin(), cycle.end(), [&](auto a, auto b) {
-                                   return chain.at(a).number < chain.at(b).number;
-                                 })).number;
+/// Reports the cycle `cycle` (indices in walk order) unless a cycle with the same smallest number
+/// was reported.
+void report_cycle(chain_index const& chain, std::vector<std::size_t> const& cycle,
+                  std::set<std::uint64_t>& reported, blamed_set& blamed,
+                  dsl::diagnostic_engine& out) {
+  std::uint64_t const smallest =
+      chain
+          .at(*std::min_element(
+              cycle.begin(), cycle.end(),
+              [&](auto a, auto b) { return chain.at(a).number < chain.at(b).number; }))
+          .number;
   if (!reported.insert(smallest).second) return;
   std::string route;
   for (auto i : cycle) route += chain.at(i).syntax.id.digits + " -> ";
@@ -177,9 +185,9 @@ void report_cycle(chain_index const& chain, std::vector<std::size_t> const& cycl
   blamed.insert(cycle.begin(), cycle.end());
 }
 
-/// The walk from `start` along parent links, stopping at a revisited number: the cycle it closes, if any.
-/// Used for a revision that is not the first with its number (a duplicate), where a walk can come back to
-/// the number without coming back to the revision.
+/// The walk from `start` along parent links, stopping at a revisited number: the cycle it closes,
+/// if any. Used for a revision that is not the first with its number (a duplicate), where a walk
+/// can come back to the number without coming back to the revision.
 std::vector<std::size_t> walk_from(chain_index const& chain, std::size_t start) {
   std::vector<std::size_t> path;
   std::set<std::uint64_t> seen;
@@ -189,13 +197,13 @@ std::vector<std::size_t> walk_from(chain_index const& chain, std::size_t start) 
     if (seen.count(r.number)) break;
     seen.insert(r.number);
     path.push_back(current);
-    if (!r.parent || !chain.exists(*r.parent)) return {};  // reached a root or a gap: no cycle on this walk
+    if (!r.parent || !chain.exists(*r.parent))
+      return {};  // reached a root or a gap: no cycle on this walk
     current = chain.first(*r.parent);
   }
   std::uint64_t const again = chain.at(current).number;
-  auto const cycle_start = std::find_if(path.begin(), path.end(), [&](std::size_t i) {
-    return chain.at(i).number == again;
-  });
+  auto const cycle_start = std::find_if(path.begin(), path.end(),
+                                        [&](std::size_t i) { return chain.at(i).number == again; });
   return {cycle_start, path.end()};
 }
 
@@ -225,8 +233,8 @@ void check_cycles(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_
     while (true) {
       if (state[current] == colour::settled) break;
       if (state[current] == colour::on_path) {
-        std::vector<std::size_t> const cycle(path.begin() + static_cast<std::ptrdiff_t>(position[current]),
-                                             path.end());
+        std::vector<std::size_t> const cycle(
+            path.begin() + static_cast<std::ptrdiff_t>(position[current]), path.end());
         report_cycle(chain, cycle, reported, blamed, out);
         break;
       }
@@ -241,8 +249,8 @@ void check_cycles(chain_index const& chain, blamed_set& blamed, dsl::diagnostic_
   }
 }
 
-void check_parents(chain_index const& chain, blamed_set const& blamed, std::set<std::uint64_t> const& unreadable,
-                   dsl::diagnostic_engine& out) {
+void check_parents(chain_index const& chain, blamed_set const& blamed,
+                   std::set<std::uint64_t> const& unreadable, dsl::diagnostic_engine& out) {
   for (std::size_t i = 0; i < chain.size(); ++i) {
     auto const& r = chain.at(i);
     if (!r.parent || blamed.count(i) || unreadable.count(*r.parent)) continue;
@@ -251,17 +259,19 @@ void check_parents(chain_index const& chain, blamed_set const& blamed, std::set<
                            fmt::format("revision '{}' revises '{}', which does not exist",
                                        r.syntax.id.digits, r.syntax.parent->digits));
       if (r.number > 0 && chain.exists(r.number - 1)) {
-        d.help = fmt::format("write 'revises {}'", chain.at(chain.first(r.number - 1)).syntax.id.digits);
+        d.help =
+            fmt::format("write 'revises {}'", chain.at(chain.first(r.number - 1)).syntax.id.digits);
       } else {
         d.help = fmt::format("add the missing revision '{}', or make '{}' revise an existing one",
                              format_revision_id(*r.parent), r.syntax.id.digits);
       }
       out.report(std::move(d));
     } else if (r.number != *r.parent + 1) {
-      auto d = chain_error("chain-skip", id_location(r),
-                           fmt::format("numbering skips: revision '{}' revises '{}', so its id must be {}",
-                                       r.syntax.id.digits, r.syntax.parent->digits,
-                                       format_revision_id(*r.parent + 1)));
+      auto d = chain_error(
+          "chain-skip", id_location(r),
+          fmt::format("numbering skips: revision '{}' revises '{}', so its id must be {}",
+                      r.syntax.id.digits, r.syntax.parent->digits,
+                      format_revision_id(*r.parent + 1)));
       d.help = fmt::format("renumber '{}' to {} (in its header and its file name)", file_name(r),
                            format_revision_id(*r.parent + 1));
       out.report(std::move(d));

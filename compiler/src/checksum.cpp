@@ -1,20 +1,16 @@
 // Revision checksums: the canonical form (docs/checksum.md) hashed with SHA-256 (OpenSSL).
-#include <migc/compiler/checksum.hpp>
-
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <array>
 #include <memory>
-#include <stdexcept>
-
-#include <fmt/format.h>
-
+#include <migc/compiler/checksum.hpp>
 #include <migc/compiler/revision_id.hpp>
 #include <migc/dsl/sql_text.hpp>
-
-#include "render.hpp"
+#include <stdexcept>
 
 #include "overloaded.hpp"
+#include "render.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -69,7 +65,8 @@ std::string sha256_hex(std::string_view bytes) {
   }
   std::string hex;
   hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) fmt::format_to(std::back_inserter(hex), "{:02x}", digest[i]);
+  for (unsigned int i = 0; i < length; ++i)
+    fmt::format_to(std::back_inserter(hex), "{:02x}", digest[i]);
   return hex;
 }
 

@@ -1,18 +1,16 @@
 // The compiler driver: folder scan, parse, per-revision checks, chain linking, checksums.
-#include <migc/compiler/compile.hpp>
-
-#include <algorithm>
-#include <set>
-#include <system_error>
-#include <variant>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <migc/compiler/checksum.hpp>
+#include <migc/compiler/compile.hpp>
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
 #include <migc/dsl/parser.hpp>
 #include <migc/dsl/sql_text.hpp>
+#include <set>
+#include <system_error>
+#include <variant>
 
 #include "revision_compiler.hpp"
 
@@ -22,8 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace ast = dsl::ast;
 
-dsl::diagnostic make(dsl::severity level, std::string code, dsl::location where, std::string message,
-                     std::optional<std::string> help = std::nullopt) {
+dsl::diagnostic make(dsl::severity level, std::string code, dsl::location where,
+                     std::string message, std::optional<std::string> help = std::nullopt) {
   dsl::diagnostic d;
   d.level = level;
   d.code = std::move(code);
@@ -33,21 +31,24 @@ dsl::diagnostic make(dsl::severity level, std::string code, dsl::location where,
   return d;
 }
 
-dsl::location span_of(dsl::source_file const& file, ast::node const& node) { return {&file, node.where}; }
+dsl::location span_of(dsl::source_file const& file, ast::node const& node) {
+  return {&file, node.where};
+}
 
 void report_stray(fs::path const& path, dsl::diagnostic_engine& out) {
   std::string const name = path.filename().string();
   if (looks_like_revision_file(name)) {
     // Named like a revision: skipping it would silently drop a revision from the build.
-    out.report(make(dsl::severity::error, "stray-revision", {},
-                    fmt::format("'{}' is named like a revision but does not end in '.mig'", path.string()),
-                    "rename it to end in '.mig', or move it out of the migrations folder"));
+    out.report(
+        make(dsl::severity::error, "stray-revision", {},
+             fmt::format("'{}' is named like a revision but does not end in '.mig'", path.string()),
+             "rename it to end in '.mig', or move it out of the migrations folder"));
   } else {
     // Anything else is probably harmless (notes, scripts), but worth knowing about.
-    out.report(make(dsl::severity::warning, "stray-file", {},
-                    fmt::format("'{}' in the migrations folder is not a revision file; ignored",
-                                path.string()),
-                    "revision files are named YYYYMMDD_HHMM-NNN_slug.mig"));
+    out.report(make(
+        dsl::severity::warning, "stray-file", {},
+        fmt::format("'{}' in the migrations folder is not a revision file; ignored", path.string()),
+        "revision files are named YYYYMMDD_HHMM-NNN_slug.mig"));
   }
 }
 
@@ -88,15 +89,19 @@ bool check_identity(dsl::source_file const& file, parsed_revision& r, dsl::diagn
     out.report(make(dsl::severity::error, "file-name", span_of(file, id),
                     fmt::format("file name says revision '{}' but the file declares '{}'",
                                 parts->id_digits, id.digits),
-                    fmt::format("rename the file to '{}-{}_{}.mig', or fix the id", parts->timestamp,
-                                id.digits, parts->slug)));
+                    fmt::format("rename the file to '{}-{}_{}.mig', or fix the id",
+                                parts->timestamp, id.digits, parts->slug)));
     return false;
   }
   return true;
 }
 
-bool is_irreversible(ast::step const& step) { return std::holds_alternative<ast::irreversible_step>(step); }
-bool is_raw_sql(ast::step const& step) { return std::holds_alternative<ast::raw_sql_step>(step); }
+bool is_irreversible(ast::step const& step) {
+  return std::holds_alternative<ast::irreversible_step>(step);
+}
+bool is_raw_sql(ast::step const& step) {
+  return std::holds_alternative<ast::raw_sql_step>(step);
+}
 
 void check_raw_sql(dsl::source_file const& file, ast::revision const& rev, ast::block const& block,
                    dsl::diagnostic_engine& out) {
@@ -104,28 +109,32 @@ void check_raw_sql(dsl::source_file const& file, ast::revision const& rev, ast::
     auto const* sql = std::get_if<ast::raw_sql_step>(&step);
     if (!sql) continue;
     if (rev.transactional && dsl::sql::contains_transaction_control(sql->body)) {
-      out.report(make(dsl::severity::error, "sql-transaction", span_of(file, *sql),
-                      "raw sql in a transactional revision controls the transaction",
-                      "migc runs each revision in its own transaction: remove BEGIN/COMMIT/ROLLBACK, "
-                      "or mark the revision 'without transaction'"));
+      out.report(
+          make(dsl::severity::error, "sql-transaction", span_of(file, *sql),
+               "raw sql in a transactional revision controls the transaction",
+               "migc runs each revision in its own transaction: remove BEGIN/COMMIT/ROLLBACK, "
+               "or mark the revision 'without transaction'"));
     }
     if (dsl::sql::contains_temp_discard(sql->body)) {
       // migrate records each revision through a function in the session's pg_temp schema.
-      out.report(make(dsl::severity::error, "sql-discard", span_of(file, *sql),
-                      "raw sql discards the session's temporary objects, which migrate's bookkeeping uses",
-                      "remove DISCARD TEMP/ALL; to drop your own temporary tables, drop them by name"));
+      out.report(
+          make(dsl::severity::error, "sql-discard", span_of(file, *sql),
+               "raw sql discards the session's temporary objects, which migrate's bookkeeping uses",
+               "remove DISCARD TEMP/ALL; to drop your own temporary tables, drop them by name"));
     }
     if (!rev.transactional && dsl::sql::split_statements(sql->body).size() > 1) {
       // libpq runs a multi-statement string as one implicit transaction, which
       // is exactly what a non-transactional revision must avoid.
-      out.report(make(dsl::severity::error, "sql-statements", span_of(file, *sql),
-                      "a raw sql step of a revision without transaction holds more than one statement",
-                      "split it into one 'sql $$ ... $$' step per statement"));
+      out.report(
+          make(dsl::severity::error, "sql-statements", span_of(file, *sql),
+               "a raw sql step of a revision without transaction holds more than one statement",
+               "split it into one 'sql $$ ... $$' step per statement"));
     }
   }
 }
 
-void check_body(dsl::source_file const& file, ast::revision const& rev, dsl::diagnostic_engine& out) {
+void check_body(dsl::source_file const& file, ast::revision const& rev,
+                dsl::diagnostic_engine& out) {
   for (auto const& step : rev.upgrade.steps) {
     if (is_irreversible(step)) {
       out.report(make(dsl::severity::error, "irreversible-place",
@@ -146,11 +155,12 @@ void check_body(dsl::source_file const& file, ast::revision const& rev, dsl::dia
     }
   } else if (std::any_of(rev.upgrade.steps.begin(), rev.upgrade.steps.end(), is_raw_sql)) {
     // Raw SQL is opaque: its inverse cannot be derived from it.
-    out.report(make(dsl::severity::error, "missing-downgrade", span_of(file, rev.id),
-                    fmt::format("revision '{}' has no downgrade block, and its raw sql steps have no "
-                                "derivable inverse",
-                                rev.id.digits),
-                    "add 'downgrade { sql $$ ... $$ }', or 'downgrade { irreversible }'"));
+    out.report(
+        make(dsl::severity::error, "missing-downgrade", span_of(file, rev.id),
+             fmt::format("revision '{}' has no downgrade block, and its raw sql steps have no "
+                         "derivable inverse",
+                         rev.id.digits),
+             "add 'downgrade { sql $$ ... $$ }', or 'downgrade { irreversible }'"));
   }
   check_raw_sql(file, rev, rev.upgrade, out);
   if (rev.downgrade) check_raw_sql(file, rev, *rev.downgrade, out);

@@ -1,12 +1,12 @@
-// Derived downgrades (each step's inverse, rebuilt from the model before it) and PostgreSQL 15 lock levels.
+// Derived downgrades (each step's inverse, rebuilt from the model before it) and PostgreSQL 15 lock
+// levels.
 #include <algorithm>
 #include <variant>
 
+#include "overloaded.hpp"
 #include "render.hpp"
 #include "replay.hpp"
 #include "types.hpp"
-
-#include "overloaded.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -152,40 +152,53 @@ bool has_relation(model::schema const& m, object_key const& key) {
   return m.tables.count(key) || m.indexes.count(key);
 }
 
-inverse impossible(std::string why) { return {{}, std::move(why)}; }
+inverse impossible(std::string why) {
+  return {{}, std::move(why)};
+}
 
 /// Foreign keys of other tables that point at `table` (optionally at one column of it).
 bool is_referenced(model::schema const& m, object_key const& table, std::string const* column) {
   for (auto const& [k, n] : m.tables_referencing(table)) {
     for (auto const& c : m.tables.at(k).constraints) {
-      if (c.kind != model::constraint_kind::foreign_key || c.ref_table != table || (k == table && !column)) continue;
+      if (c.kind != model::constraint_kind::foreign_key || c.ref_table != table ||
+          (k == table && !column))
+        continue;
       if (!column || std::count(c.ref_columns.begin(), c.ref_columns.end(), *column)) return true;
     }
   }
   return false;
 }
 
-inverse drop_table_inverse(builder const& b, model::schema const& before, ast::drop_table_step const& s) {
+inverse drop_table_inverse(builder const& b, model::schema const& before,
+                           ast::drop_table_step const& s) {
   object_key const key = key_of(s.table);
   model::table const* t = table_at(before, key);
-  if (!t) return s.if_exists && before.complete ? inverse{} : impossible("the schema model does not know table '" + key.second + "'");
+  if (!t)
+    return s.if_exists && before.complete
+               ? inverse{}
+               : impossible("the schema model does not know table '" + key.second + "'");
   if (is_referenced(before, key, nullptr)) {
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
   }
   inverse out;
   out.steps.push_back(b.create_table(*t));
-  for (auto const& [k, n] : before.indexes_on(key)) out.steps.push_back(b.create_index(before.indexes.at(k)));
+  for (auto const& [k, n] : before.indexes_on(key))
+    out.steps.push_back(b.create_index(before.indexes.at(k)));
   return out;
 }
 
-inverse drop_column_inverse(builder const& b, model::schema const& before, ast::drop_column_step const& s) {
+inverse drop_column_inverse(builder const& b, model::schema const& before,
+                            ast::drop_column_step const& s) {
   object_key const key = key_of(s.column.table);
   model::table const* t = table_at(before, key);
   std::string const& name = s.column.column.name;
   model::column const* c = t ? t->find_column(name) : nullptr;
-  if (!c) return s.if_exists && t ? inverse{} : impossible("the schema model does not know column '" + name + "'");
+  if (!c)
+    return s.if_exists && t ? inverse{}
+                            : impossible("the schema model does not know column '" + name + "'");
   if (c->not_null && !c->default_sql && !c->identity_always && !is_serial(c->type.name)) {
-    return impossible("column '" + name + "' is not null without a default: re-adding it fails on a table with rows");
+    return impossible("column '" + name +
+                      "' is not null without a default: re-adding it fails on a table with rows");
   }
   if (is_referenced(before, key, &name)) {
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
@@ -202,12 +215,14 @@ inverse drop_column_inverse(builder const& b, model::schema const& before, ast::
   }
   for (auto const& [k, n] : before.indexes_on(key)) {
     auto const& i = before.indexes.at(k);
-    if (std::count(i.columns.begin(), i.columns.end(), name)) out.steps.push_back(b.create_index(i));
+    if (std::count(i.columns.begin(), i.columns.end(), name))
+      out.steps.push_back(b.create_index(i));
   }
   return out;
 }
 
-inverse alter_inverse(builder const& b, model::schema const& before, ast::alter_column_step const& s) {
+inverse alter_inverse(builder const& b, model::schema const& before,
+                      ast::alter_column_step const& s) {
   object_key const key = key_of(s.column.table);
   model::table const* t = table_at(before, key);
   model::column const* c = t ? t->find_column(s.column.column.name) : nullptr;
@@ -287,7 +302,9 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
           [&](ast::drop_index_step const& s) {
             auto const it = before.indexes.find(key_of(s.name));
             if (it == before.indexes.end())
-              return s.if_exists && before.complete ? inverse{} : impossible("the schema model does not know index '" + s.name.name + "'");
+              return s.if_exists && before.complete
+                         ? inverse{}
+                         : impossible("the schema model does not know index '" + s.name.name + "'");
             return inverse{{b.create_index(it->second)}, std::nullopt};
           },
           [&](ast::add_constraint_step const& s) {
@@ -299,7 +316,8 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
           [&](ast::drop_constraint_step const& s) {
             model::table const* t = table_at(before, key_of(s.table));
             model::constraint const* c = t ? t->find_constraint(s.name.name) : nullptr;
-            if (!c) return impossible("the schema model does not know constraint '" + s.name.name + "'");
+            if (!c)
+              return impossible("the schema model does not know constraint '" + s.name.name + "'");
             return inverse{{b.add_constraint(t->key, *c)}, std::nullopt};
           },
           [&](ast::create_enum_step const& s) {
@@ -310,7 +328,9 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
           [&](ast::drop_type_step const& s) {
             auto const it = before.enums.find(key_of(s.name));
             if (it == before.enums.end())
-              return s.if_exists && before.complete ? inverse{} : impossible("the schema model does not know type '" + s.name.name + "'");
+              return s.if_exists && before.complete
+                         ? inverse{}
+                         : impossible("the schema model does not know type '" + s.name.name + "'");
             auto c = b.node<ast::create_enum_step>();
             c.name = b.qname(it->first);
             for (auto const& v : it->second.values) {
@@ -336,14 +356,16 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
             return inverse{{d}, std::nullopt};
           },
           [&](ast::drop_schema_step const& s) {
-            if (!before.schemas.count(s.name.name)) return impossible("the schema model does not know schema '" + s.name.name + "'");
+            if (!before.schemas.count(s.name.name))
+              return impossible("the schema model does not know schema '" + s.name.name + "'");
             if (s.cascade) return impossible("objects that 'cascade' dropped cannot be derived");
             auto c = b.node<ast::create_schema_step>();
             c.name = b.ident(s.name.name);
             return inverse{{c}, std::nullopt};
           },
           [&](ast::drop_extension_step const& s) {
-            if (!before.extensions.count(s.name.name)) return impossible("the schema model does not know extension '" + s.name.name + "'");
+            if (!before.extensions.count(s.name.name))
+              return impossible("the schema model does not know extension '" + s.name.name + "'");
             auto c = b.node<ast::create_extension_step>();
             c.name = b.ident(s.name.name);
             return inverse{{c}, std::nullopt};
@@ -387,22 +409,25 @@ constexpr std::string_view access_exclusive = "ACCESS EXCLUSIVE";
 
 /// Functions whose default value differs per row: adding a column with one rewrites the table.
 bool is_volatile_default(std::string const& sql) {
-  for (std::string_view const f : {"random(", "gen_random_uuid(", "uuid_generate_v4(", "clock_timestamp(",
-                                   "nextval(", "timeofday("}) {
+  for (std::string_view const f : {"random(", "gen_random_uuid(", "uuid_generate_v4(",
+                                   "clock_timestamp(", "nextval(", "timeofday("}) {
     if (sql.find(f) != std::string::npos) return true;
   }
   return false;
 }
 
-/// True when changing `from` to `to` needs no rewrite (binary-coercible, as PostgreSQL 15 decides it).
+/// True when changing `from` to `to` needs no rewrite (binary-coercible, as PostgreSQL 15 decides
+/// it).
 bool coercible_without_rewrite(ast::type_name const& from, ast::type_name const& to) {
   if (from.array_dims != to.array_dims) return false;
   if (from.name == to.name && from.schema == to.schema) {
-    if (to.modifiers.empty()) return from.name == "varchar" || from.name == "numeric" || from.modifiers.empty();
-    if (from.name == "varchar") return !from.modifiers.empty() && to.modifiers[0] >= from.modifiers[0];
+    if (to.modifiers.empty())
+      return from.name == "varchar" || from.name == "numeric" || from.modifiers.empty();
+    if (from.name == "varchar")
+      return !from.modifiers.empty() && to.modifiers[0] >= from.modifiers[0];
     if (from.name == "numeric") {
-      return from.modifiers.size() == 2 && to.modifiers.size() == 2 && to.modifiers[1] == from.modifiers[1] &&
-             to.modifiers[0] >= from.modifiers[0];
+      return from.modifiers.size() == 2 && to.modifiers.size() == 2 &&
+             to.modifiers[1] == from.modifiers[1] && to.modifiers[0] >= from.modifiers[0];
     }
     return from.modifiers == to.modifiers;
   }
@@ -414,14 +439,16 @@ lock_info alter_lock(ast::alter_column_step const& s, model::schema const& befor
   if (!type) return {access_exclusive, false};
   model::table const* t = table_at(before, key_of(s.column.table));
   model::column const* c = t ? t->find_column(s.column.column.name) : nullptr;
-  bool const rewrites = !c || type->using_expression || !coercible_without_rewrite(c->type, normalized(type->type));
+  bool const rewrites =
+      !c || type->using_expression || !coercible_without_rewrite(c->type, normalized(type->type));
   return {access_exclusive, rewrites};
 }
 
 lock_info add_column_lock(ast::add_column_step const& s) {
   bool rewrites = is_serial(normalized(s.type).name);
   for (auto const& c : s.constraints) {
-    if (auto const* d = std::get_if<ast::default_value>(&c)) rewrites = rewrites || is_volatile_default(d->expression.text);
+    if (auto const* d = std::get_if<ast::default_value>(&c))
+      rewrites = rewrites || is_volatile_default(d->expression.text);
     if (std::holds_alternative<ast::identity_clause>(c)) rewrites = true;
   }
   return {access_exclusive, rewrites};
@@ -446,7 +473,9 @@ bool has_foreign_key(ast::create_table_step const& s) {
 lock_info lock_of(ast::step const& step, model::schema const& before) {
   return std::visit(
       overloaded{
-          [](ast::raw_sql_step const&) { return lock_info{"unknown", false}; },
+          [](ast::raw_sql_step const&) {
+            return lock_info{"unknown", false};
+          },
           // A new table is invisible to others; a foreign key locks the referenced table.
           [](ast::create_table_step const& s) {
             return lock_info{has_foreign_key(s) ? "SHARE ROW EXCLUSIVE" : "none", false};
@@ -464,16 +493,34 @@ lock_info lock_of(ast::step const& step, model::schema const& before) {
             bool const fk = std::holds_alternative<ast::foreign_key>(s.body);
             return lock_info{fk ? "SHARE ROW EXCLUSIVE" : access_exclusive, false};
           },
-          [](ast::create_enum_step const&) { return lock_info{"none", false}; },
-          [](ast::drop_type_step const&) { return lock_info{"none", false}; },
-          [](ast::add_enum_value_step const&) { return lock_info{"none", false}; },
-          [](ast::create_schema_step const&) { return lock_info{"none", false}; },
-          [](ast::create_extension_step const&) { return lock_info{"none", false}; },
-          [](ast::drop_schema_step const&) { return lock_info{access_exclusive, false}; },
-          [](ast::drop_extension_step const&) { return lock_info{access_exclusive, false}; },
-          [](ast::irreversible_step const&) { return lock_info{"none", false}; },
+          [](ast::create_enum_step const&) {
+            return lock_info{"none", false};
+          },
+          [](ast::drop_type_step const&) {
+            return lock_info{"none", false};
+          },
+          [](ast::add_enum_value_step const&) {
+            return lock_info{"none", false};
+          },
+          [](ast::create_schema_step const&) {
+            return lock_info{"none", false};
+          },
+          [](ast::create_extension_step const&) {
+            return lock_info{"none", false};
+          },
+          [](ast::drop_schema_step const&) {
+            return lock_info{access_exclusive, false};
+          },
+          [](ast::drop_extension_step const&) {
+            return lock_info{access_exclusive, false};
+          },
+          [](ast::irreversible_step const&) {
+            return lock_info{"none", false};
+          },
           // drop/rename table, drop/rename column, drop constraint.
-          [](auto const&) { return lock_info{access_exclusive, false}; },
+          [](auto const&) {
+            return lock_info{access_exclusive, false};
+          },
       },
       step);
 }

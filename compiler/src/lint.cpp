@@ -1,12 +1,11 @@
 // The rules and lint warnings of upgrade steps; warnings name the marker that silences them.
 #include "lint.hpp"
 
-#include <algorithm>
-#include <variant>
-
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <migc/dsl/sql_text.hpp>
+#include <variant>
 
 #include "render.hpp"
 #include "replay.hpp"
@@ -21,7 +20,8 @@ constexpr std::string_view marker = "-- migc:allow(";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -43,7 +43,9 @@ void parse_marker(std::string_view line, std::vector<std::string>& codes) {
 class linter {
  public:
   linter(ast::step const& step, model::schema const& before, lint_context const& context)
-      : m_step(step), m_before(before), m_context(context),
+      : m_step(step),
+        m_before(before),
+        m_context(context),
         m_allowed(allowed_codes(*context.file, ast::node_of(step).where)) {}
 
   void run(std::string const& sql) {
@@ -52,10 +54,13 @@ class linter {
   }
 
  private:
-  void report(dsl::severity level, std::string code, ast::node const& at, std::string message, std::string help) {
-    if (level == dsl::severity::warning && std::count(m_allowed.begin(), m_allowed.end(), code)) return;
+  void report(dsl::severity level, std::string code, ast::node const& at, std::string message,
+              std::string help) {
+    if (level == dsl::severity::warning && std::count(m_allowed.begin(), m_allowed.end(), code))
+      return;
     if (level == dsl::severity::warning) {
-      help += fmt::format("; if intended, put '-- migc:allow({})' on the line above the step", code);
+      help +=
+          fmt::format("; if intended, put '-- migc:allow({})' on the line above the step", code);
     }
     dsl::diagnostic d;
     d.level = level;
@@ -95,7 +100,8 @@ class linter {
       require_no_transaction(s, "create index concurrently");
     } else if (existing_table(s.table)) {
       report(dsl::severity::warning, "index-not-concurrent", s,
-             fmt::format("index '{}' is built without 'concurrently' and blocks writes to '{}' while it builds",
+             fmt::format("index '{}' is built without 'concurrently' and blocks writes to '{}' "
+                         "while it builds",
                          s.name.name, s.table.name),
              "write 'create index concurrently' in a revision marked 'without transaction'");
     }
@@ -108,27 +114,32 @@ class linter {
   void require_no_transaction(ast::node const& at, std::string_view what) {
     if (!m_context.transactional) return;
     report(dsl::severity::error, "concurrently-in-transaction", at,
-           fmt::format("'{}' cannot run inside a transaction block, and this revision runs in one", what),
+           fmt::format("'{}' cannot run inside a transaction block, and this revision runs in one",
+                       what),
            "mark the revision 'without transaction'");
   }
 
   void check(ast::alter_column_step const& s) {
     if (!std::holds_alternative<ast::set_type>(s.action)) return;
     if (!lock_of(m_step, m_before).rewrites || !existing_table(s.column.table)) return;
-    report(dsl::severity::warning, "table-rewrite", s,
-           fmt::format("changing the type of '{}.{}' rewrites the whole table under an ACCESS EXCLUSIVE lock",
-                       s.column.table.name, s.column.column.name),
-           "add a new column, backfill it in batches, then swap the columns");
+    report(
+        dsl::severity::warning, "table-rewrite", s,
+        fmt::format(
+            "changing the type of '{}.{}' rewrites the whole table under an ACCESS EXCLUSIVE lock",
+            s.column.table.name, s.column.column.name),
+        "add a new column, backfill it in batches, then swap the columns");
   }
 
   void check(ast::drop_column_step const& s) {
     report(dsl::severity::warning, "drop-column", s,
-           fmt::format("dropping column '{}.{}' deletes its data", s.column.table.name, s.column.column.name),
+           fmt::format("dropping column '{}.{}' deletes its data", s.column.table.name,
+                       s.column.column.name),
            "make sure no deployed code still reads it");
   }
 
   void check(ast::drop_table_step const& s) {
-    report(dsl::severity::warning, "drop-table", s, fmt::format("dropping table '{}' deletes its data", s.table.name),
+    report(dsl::severity::warning, "drop-table", s,
+           fmt::format("dropping table '{}' deletes its data", s.table.name),
            "make sure no deployed code still reads it");
   }
 
@@ -149,13 +160,16 @@ class linter {
 
   /// PostgreSQL refuses a new enum value before the transaction that added it commits.
   void check_enum_values(std::string const& sql) {
-    if (!m_context.transactional || std::holds_alternative<ast::add_enum_value_step>(m_step)) return;
+    if (!m_context.transactional || std::holds_alternative<ast::add_enum_value_step>(m_step))
+      return;
     for (auto const& key : m_before.enums_with_values_added_in(m_context.revision)) {
       for (auto const& [value, revision] : m_before.enums.at(key).value_added_in) {
-        if (revision != m_context.revision || sql.find(quote_literal(value)) == std::string::npos) continue;
+        if (revision != m_context.revision || sql.find(quote_literal(value)) == std::string::npos)
+          continue;
         report(dsl::severity::error, "enum-value-same-revision", ast::node_of(m_step),
                fmt::format("enum value '{}' is used in the revision that adds it", value),
-               "PostgreSQL cannot use a new enum value before the transaction that added it commits: move the "
+               "PostgreSQL cannot use a new enum value before the transaction that added it "
+               "commits: move the "
                "use to a later revision, or mark this revision 'without transaction'");
       }
     }

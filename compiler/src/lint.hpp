@@ -2,11 +2,10 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <vector>
-
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
+#include <string>
+#include <vector>
 
 #include "model.hpp"
 

@@ -1,16 +1,14 @@
 // `migc`: the migration compiler's command line (build, check, schema, new).
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <migc/compiler/compile.hpp>
 #include <migc/compiler/emit.hpp>
 #include <migc/compiler/outputs.hpp>
@@ -42,7 +40,9 @@ struct build_options {
   std::string depfile_target;
 };
 
-bool use_color() { return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr; }
+bool use_color() {
+  return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
+}
 
 void render(dsl::diagnostic_engine const& diagnostics, std::string const& format) {
   if (format == "json") {
@@ -53,7 +53,8 @@ void render(dsl::diagnostic_engine const& diagnostics, std::string const& format
 }
 
 /// Parses and checks a folder, rendering every diagnostic; the chain when it is sound.
-std::optional<compiler::compiled_chain> compile(common_options const& common, compiler::source_set& sources,
+std::optional<compiler::compiled_chain> compile(common_options const& common,
+                                                compiler::source_set& sources,
                                                 dsl::diagnostic_engine& diagnostics) {
   auto chain = compiler::compile_folder(common.folder, sources, diagnostics);
   render(diagnostics, common.format);
@@ -69,10 +70,12 @@ int run_build(common_options const& common, build_options const& build) {
   emit.cpp_namespace = build.cpp_namespace.empty() ? build.name : build.cpp_namespace;
   emit.header_name = build.name + "_catalog.hpp";
   emit.version_table = build.version_table;
-  emit.source_dir = build.source_label.empty() ? fs::path(common.folder).filename().string() : build.source_label;
+  emit.source_dir =
+      build.source_label.empty() ? fs::path(common.folder).filename().string() : build.source_label;
   fs::path const out(build.out_dir);
   compiler::write_if_changed(out / emit.header_name, compiler::emit_header(emit));
-  compiler::write_if_changed(out / (build.name + "_catalog.cpp"), compiler::emit_catalog(*chain, emit));
+  compiler::write_if_changed(out / (build.name + "_catalog.cpp"),
+                             compiler::emit_catalog(*chain, emit));
   compiler::write_if_changed(out / (build.name + "_main.cpp"), compiler::emit_main(emit));
   compiler::write_if_changed(out / (build.name + "_schema.sql"), chain->schema_sql);
   if (!build.depfile.empty()) {
@@ -80,8 +83,9 @@ int run_build(common_options const& common, build_options const& build) {
     // modification time, so new revisions are noticed without re-running cmake.
     std::vector<fs::path> inputs{fs::absolute(common.folder)};
     for (auto const& input : chain->inputs) inputs.push_back(fs::absolute(input));
-    std::string const target = build.depfile_target.empty() ? (out / (build.name + "_catalog.cpp")).string()
-                                                            : build.depfile_target;
+    std::string const target = build.depfile_target.empty()
+                                   ? (out / (build.name + "_catalog.cpp")).string()
+                                   : build.depfile_target;
     compiler::write_if_changed(build.depfile, compiler::make_depfile(target, inputs));
   }
   return exit_ok;
@@ -94,7 +98,8 @@ int run_check(common_options const& common) {
   if (!chain) return exit_failure;
   if (common.format == "text") {
     std::string const head = chain->revisions.empty() ? "none" : chain->revisions.back().id;
-    std::cout << fmt::format("{}: {} revisions, head {}\n", common.folder, chain->revisions.size(), head);
+    std::cout << fmt::format("{}: {} revisions, head {}\n", common.folder, chain->revisions.size(),
+                             head);
   }
   return exit_ok;
 }
@@ -139,15 +144,17 @@ int run_new(common_options const& common, std::string const& description) {
   std::string header;
   std::uint64_t number = 1;
   if (chain->revisions.empty()) {
-    header = fmt::format("revision {} {}", compiler::format_revision_id(number), quote_description(description));
+    header = fmt::format("revision {} {}", compiler::format_revision_id(number),
+                         quote_description(description));
   } else {
     auto const& head = chain->revisions.back();
     number = head.number + 1;
     header = fmt::format("revision {} revises {} {}", compiler::format_revision_id(number), head.id,
                          quote_description(description));
   }
-  std::string const name = fmt::format("{}-{}_{}.mig", utc_timestamp(), compiler::format_revision_id(number),
-                                       compiler::slugify(description));
+  std::string const name =
+      fmt::format("{}-{}_{}.mig", utc_timestamp(), compiler::format_revision_id(number),
+                  compiler::slugify(description));
   fs::path const path = fs::path(common.folder) / name;
   // Steps are left to the author; the comments show the two kinds. A
   // downgrade block is only needed for steps the compiler cannot invert.
@@ -178,20 +185,24 @@ int main(int argc, char** argv) {
   build_options build;
   std::string description;
 
-  auto* build_command = app.add_subcommand("build", "check a migrations folder and generate its C++ catalog");
+  auto* build_command =
+      app.add_subcommand("build", "check a migrations folder and generate its C++ catalog");
   add_common(*build_command, common);
-  build_command->add_option("--out-dir", build.out_dir, "folder for the generated files")->required();
+  build_command->add_option("--out-dir", build.out_dir, "folder for the generated files")
+      ->required();
   build_command->add_option("--name", build.name, "base name of the generated files")->required();
   build_command->add_option("--namespace", build.cpp_namespace, "C++ namespace of the catalog");
   build_command->add_option("--version-table", build.version_table, "default version table");
-  build_command->add_option("--source-label", build.source_label, "migrations folder as shown at run time");
+  build_command->add_option("--source-label", build.source_label,
+                            "migrations folder as shown at run time");
   build_command->add_option("--depfile", build.depfile, "write a Makefile-style depfile");
   build_command->add_option("--depfile-target", build.depfile_target, "the depfile's target path");
 
   auto* check_command = app.add_subcommand("check", "check a migrations folder; generate nothing");
   add_common(*check_command, common);
 
-  auto* schema_command = app.add_subcommand("schema", "print the head schema of a migrations folder as SQL DDL");
+  auto* schema_command =
+      app.add_subcommand("schema", "print the head schema of a migrations folder as SQL DDL");
   add_common(*schema_command, common);
 
   auto* new_command = app.add_subcommand("new", "write the next revision file of a chain");

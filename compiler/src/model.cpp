@@ -1,16 +1,18 @@
-// Schema model lookups and the structural comparison that proves a downgrade restores its revision's start.
+// Schema model lookups and the structural comparison that proves a downgrade restores its
+// revision's start.
 #include "model.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace migc::compiler::model {
 namespace {
 
 template <typename Items>
 auto find_named(Items& items, std::string const& name) -> decltype(&items.front()) {
-  auto const it = std::find_if(items.begin(), items.end(), [&](auto const& i) { return i.name == name; });
+  auto const it =
+      std::find_if(items.begin(), items.end(), [&](auto const& i) { return i.name == name; });
   return it == items.end() ? nullptr : &*it;
 }
 
@@ -26,9 +28,9 @@ bool same_column(column const& a, column const& b) {
 }
 
 bool same_constraint(constraint const& a, constraint const& b) {
-  return a.name == b.name && a.kind == b.kind && a.columns == b.columns && a.ref_table == b.ref_table &&
-         a.ref_columns == b.ref_columns && a.on_delete == b.on_delete && a.on_update == b.on_update &&
-         a.check_sql == b.check_sql;
+  return a.name == b.name && a.kind == b.kind && a.columns == b.columns &&
+         a.ref_table == b.ref_table && a.ref_columns == b.ref_columns &&
+         a.on_delete == b.on_delete && a.on_update == b.on_update && a.check_sql == b.check_sql;
 }
 
 std::optional<std::string> table_difference(table const& a, table const& b) {
@@ -44,17 +46,21 @@ std::optional<std::string> table_difference(table const& a, table const& b) {
   for (auto const& c : a.constraints) {
     constraint const* other = b.find_constraint(c.name);
     if (!other) return fmt::format("constraint '{}' on '{}' is missing", c.name, name);
-    if (!same_constraint(c, *other)) return fmt::format("constraint '{}' on '{}' differs", c.name, name);
+    if (!same_constraint(c, *other))
+      return fmt::format("constraint '{}' on '{}' differs", c.name, name);
   }
   for (auto const& c : b.constraints) {
-    if (!a.find_constraint(c.name)) return fmt::format("constraint '{}' on '{}' is left over", c.name, name);
+    if (!a.find_constraint(c.name))
+      return fmt::format("constraint '{}' on '{}' is left over", c.name, name);
   }
   return std::nullopt;
 }
 
 /// A schema or extension name, shown as is; keys go through the public overload.
 using model::qualified;
-std::string const& qualified(std::string const& name) { return name; }
+std::string const& qualified(std::string const& name) {
+  return name;
+}
 
 /**
  * Compares two models' objects of one kind at `keys` (sorted; only those can
@@ -63,8 +69,8 @@ std::string const& qualified(std::string const& name) { return name; }
  * give a pointer to the object, null when there is none.
  */
 template <typename Keys, typename Expected, typename Actual, typename Differ>
-std::optional<std::string> keyed_difference(Keys const& keys, Expected expected, Actual actual, std::string_view what,
-                                            Differ differ) {
+std::optional<std::string> keyed_difference(Keys const& keys, Expected expected, Actual actual,
+                                            std::string_view what, Differ differ) {
   for (auto const& key : keys) {
     auto const* e = expected(key);
     if (!e) continue;
@@ -73,7 +79,8 @@ std::optional<std::string> keyed_difference(Keys const& keys, Expected expected,
     if (auto d = differ(*e, *a)) return d;
   }
   for (auto const& key : keys) {
-    if (actual(key) && !expected(key)) return fmt::format("{} '{}' is left over", what, qualified(key));
+    if (actual(key) && !expected(key))
+      return fmt::format("{} '{}' is left over", what, qualified(key));
   }
   return std::nullopt;
 }
@@ -118,10 +125,13 @@ auto before_revision(Map const& upgrade, Map const& downgrade) {
   };
 }
 
-auto const no_difference = [](auto const&, auto const&) -> std::optional<std::string> { return std::nullopt; };
+auto const no_difference = [](auto const&, auto const&) -> std::optional<std::string> {
+  return std::nullopt;
+};
 
 std::optional<std::string> index_difference(index const& a, index const& b) {
-  if (a.table == b.table && a.columns == b.columns && a.unique == b.unique && a.where_sql == b.where_sql)
+  if (a.table == b.table && a.columns == b.columns && a.unique == b.unique &&
+      a.where_sql == b.where_sql)
     return std::nullopt;
   return fmt::format("index '{}' differs", qualified(a.key));
 }
@@ -172,25 +182,34 @@ void put_indexed(Map& map, typename Map::mapped_type object, Reindex reindex) {
 
 }  // namespace
 
-column const* table::find_column(std::string const& name) const { return find_named(columns, name); }
-column* table::find_column(std::string const& name) { return find_named(columns, name); }
+column const* table::find_column(std::string const& name) const {
+  return find_named(columns, name);
+}
+column* table::find_column(std::string const& name) {
+  return find_named(columns, name);
+}
 constraint const* table::find_constraint(std::string const& name) const {
   return find_named(constraints, name);
 }
 constraint const* table::primary_key() const {
-  auto const it = std::find_if(constraints.begin(), constraints.end(),
-                               [](constraint const& c) { return c.kind == constraint_kind::primary_key; });
+  auto const it = std::find_if(constraints.begin(), constraints.end(), [](constraint const& c) {
+    return c.kind == constraint_kind::primary_key;
+  });
   return it == constraints.end() ? nullptr : &*it;
 }
 
-std::string qualified(object_key const& key) { return key.first + "." + key.second; }
-
-bool journal::empty() const {
-  return schemas.empty() && extensions.empty() && tables.empty() && indexes.empty() && enums.empty() &&
-         !complete.has_value();
+std::string qualified(object_key const& key) {
+  return key.first + "." + key.second;
 }
 
-schema::schema() { schemas.emplace("public", origin{}); }
+bool journal::empty() const {
+  return schemas.empty() && extensions.empty() && tables.empty() && indexes.empty() &&
+         enums.empty() && !complete.has_value();
+}
+
+schema::schema() {
+  schemas.emplace("public", origin{});
+}
 
 // ------------------------------------------------------------ changes
 
@@ -261,7 +280,9 @@ table& schema::begin_table_edit(object_key const& key) {
   index_table(t, -1);
   return t;
 }
-void schema::end_table_edit(table const& t) { index_table(t, +1); }
+void schema::end_table_edit(table const& t) {
+  index_table(t, +1);
+}
 
 index& schema::begin_index_edit(object_key const& key) {
   record_index(key);
@@ -269,7 +290,9 @@ index& schema::begin_index_edit(object_key const& key) {
   index_index(i, -1);
   return i;
 }
-void schema::end_index_edit(index const& i) { index_index(i, +1); }
+void schema::end_index_edit(index const& i) {
+  index_index(i, +1);
+}
 
 enum_type& schema::begin_enum_edit(object_key const& key) {
   record_enum(key);
@@ -277,7 +300,9 @@ enum_type& schema::begin_enum_edit(object_key const& key) {
   index_enum(e, -1);
   return e;
 }
-void schema::end_enum_edit(enum_type const& e) { index_enum(e, +1); }
+void schema::end_enum_edit(enum_type const& e) {
+  index_enum(e, +1);
+}
 
 // ------------------------------------------------------------ journals
 
@@ -327,7 +352,9 @@ void schema::record_enum(object_key const& key) {
   if (!m_journals.empty()) record(m_journals.back().enums, enums, key);
 }
 
-void schema::open_journal() { m_journals.emplace_back(); }
+void schema::open_journal() {
+  m_journals.emplace_back();
+}
 
 void schema::commit_journal() {
   journal top = std::move(m_journals.back());
@@ -371,7 +398,8 @@ void schema::index_table(table const& t, int delta) {
     if (c.kind == constraint_kind::foreign_key) add_count(m_references, c.ref_table, t.key, delta);
   }
   for (auto const& c : t.columns) {
-    if (!c.type.schema.empty()) add_count(m_type_users, object_key{c.type.schema, c.type.name}, t.key, delta);
+    if (!c.type.schema.empty())
+      add_count(m_type_users, object_key{c.type.schema, c.type.name}, t.key, delta);
   }
 }
 
@@ -380,15 +408,22 @@ void schema::index_index(index const& i, int delta) {
 }
 
 void schema::index_enum(enum_type const& e, int delta) {
-  for (auto const& [value, revision] : e.value_added_in) add_count(m_added_values, revision, e.key, delta);
+  for (auto const& [value, revision] : e.value_added_in)
+    add_count(m_added_values, revision, e.key, delta);
 }
 
 key_counts const& schema::tables_with_constraint(object_key const& key) const {
   return counts_of(m_constraint_names, key);
 }
-key_counts const& schema::tables_referencing(object_key const& key) const { return counts_of(m_references, key); }
-key_counts const& schema::tables_using_type(object_key const& key) const { return counts_of(m_type_users, key); }
-key_counts const& schema::indexes_on(object_key const& key) const { return counts_of(m_table_indexes, key); }
+key_counts const& schema::tables_referencing(object_key const& key) const {
+  return counts_of(m_references, key);
+}
+key_counts const& schema::tables_using_type(object_key const& key) const {
+  return counts_of(m_type_users, key);
+}
+key_counts const& schema::indexes_on(object_key const& key) const {
+  return counts_of(m_table_indexes, key);
+}
 
 std::vector<object_key> schema::enums_with_values_added_in(std::uint64_t revision) const {
   std::vector<object_key> out;
@@ -402,38 +437,41 @@ std::optional<std::string> first_difference(schema const& expected, schema const
   if (auto d = keyed_difference(key_union(expected.schemas, actual.schemas), in(expected.schemas),
                                 in(actual.schemas), "schema", no_difference))
     return d;
-  if (auto d = keyed_difference(key_union(expected.extensions, actual.extensions), in(expected.extensions),
-                                in(actual.extensions), "extension", no_difference))
+  if (auto d = keyed_difference(key_union(expected.extensions, actual.extensions),
+                                in(expected.extensions), in(actual.extensions), "extension",
+                                no_difference))
     return d;
-  if (auto d = keyed_difference(key_union(expected.tables, actual.tables), in(expected.tables), in(actual.tables),
-                                "table", table_difference))
+  if (auto d = keyed_difference(key_union(expected.tables, actual.tables), in(expected.tables),
+                                in(actual.tables), "table", table_difference))
     return d;
   if (auto d = keyed_difference(key_union(expected.indexes, actual.indexes), in(expected.indexes),
                                 in(actual.indexes), "index", index_difference))
     return d;
-  return keyed_difference(key_union(expected.enums, actual.enums), in(expected.enums), in(actual.enums), "type",
-                          enum_difference);
+  return keyed_difference(key_union(expected.enums, actual.enums), in(expected.enums),
+                          in(actual.enums), "type", enum_difference);
 }
 
-std::optional<std::string> first_difference(journal const& upgrade, journal const& downgrade, schema const& actual) {
+std::optional<std::string> first_difference(journal const& upgrade, journal const& downgrade,
+                                            schema const& actual) {
   if (auto d = keyed_difference(key_union(upgrade.schemas, downgrade.schemas),
-                                before_revision(upgrade.schemas, downgrade.schemas), in(actual.schemas), "schema",
-                                no_difference))
+                                before_revision(upgrade.schemas, downgrade.schemas),
+                                in(actual.schemas), "schema", no_difference))
     return d;
   if (auto d = keyed_difference(key_union(upgrade.extensions, downgrade.extensions),
-                                before_revision(upgrade.extensions, downgrade.extensions), in(actual.extensions),
-                                "extension", no_difference))
+                                before_revision(upgrade.extensions, downgrade.extensions),
+                                in(actual.extensions), "extension", no_difference))
     return d;
   if (auto d = keyed_difference(key_union(upgrade.tables, downgrade.tables),
-                                before_revision(upgrade.tables, downgrade.tables), in(actual.tables), "table",
-                                table_difference))
+                                before_revision(upgrade.tables, downgrade.tables),
+                                in(actual.tables), "table", table_difference))
     return d;
   if (auto d = keyed_difference(key_union(upgrade.indexes, downgrade.indexes),
-                                before_revision(upgrade.indexes, downgrade.indexes), in(actual.indexes), "index",
-                                index_difference))
+                                before_revision(upgrade.indexes, downgrade.indexes),
+                                in(actual.indexes), "index", index_difference))
     return d;
-  return keyed_difference(key_union(upgrade.enums, downgrade.enums), before_revision(upgrade.enums, downgrade.enums),
-                          in(actual.enums), "type", enum_difference);
+  return keyed_difference(key_union(upgrade.enums, downgrade.enums),
+                          before_revision(upgrade.enums, downgrade.enums), in(actual.enums), "type",
+                          enum_difference);
 }
 
 }  // namespace migc::compiler::model

@@ -3,13 +3,12 @@
 
 #include <cstdint>
 #include <map>
+#include <migc/dsl/ast.hpp>
+#include <migc/dsl/diagnostics.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <migc/dsl/ast.hpp>
-#include <migc/dsl/diagnostics.hpp>
 
 namespace migc::compiler::model {
 
@@ -165,7 +164,8 @@ struct schema {
   /// without recording anything.
   void restore(journal const& j);
 
-  // ------------------------------------------------------------ lookups (kept by the changes above)
+  // ------------------------------------------------------------ lookups (kept by the changes
+  // above)
 
   /// Tables (sorted) that hold a constraint named `key.second` in schema `key.first`, any kind.
   [[nodiscard]] key_counts const& tables_with_constraint(object_key const& key) const;
@@ -198,16 +198,19 @@ struct schema {
 
   std::vector<journal> m_journals;
   std::map<object_key, key_counts> m_constraint_names;  ///< (schema, constraint name) -> tables
-  std::map<object_key, key_counts> m_references;        ///< referenced table -> tables with such foreign keys
-  std::map<object_key, key_counts> m_type_users;        ///< user type -> tables with such columns
-  std::map<object_key, key_counts> m_table_indexes;     ///< (schema, table name) -> indexes
-  std::map<std::uint64_t, key_counts> m_added_values;   ///< revision -> enums with a value added in it
+  std::map<object_key, key_counts>
+      m_references;  ///< referenced table -> tables with such foreign keys
+  std::map<object_key, key_counts> m_type_users;     ///< user type -> tables with such columns
+  std::map<object_key, key_counts> m_table_indexes;  ///< (schema, table name) -> indexes
+  std::map<std::uint64_t, key_counts>
+      m_added_values;  ///< revision -> enums with a value added in it
 };
 
 /// The first difference between two models (ignoring origins and column
 /// order, which a re-added column cannot keep), as a phrase for a message;
 /// nothing when they are the same.
-[[nodiscard]] std::optional<std::string> first_difference(schema const& expected, schema const& actual);
+[[nodiscard]] std::optional<std::string> first_difference(schema const& expected,
+                                                          schema const& actual);
 
 /**
  * first_difference between the model before a revision and `actual`, the
@@ -216,7 +219,8 @@ struct schema {
  * or `downgrade` (the downgrade's journal: values after the upgrade) can
  * differ. Costs what the journals hold.
  */
-[[nodiscard]] std::optional<std::string> first_difference(journal const& upgrade, journal const& downgrade,
+[[nodiscard]] std::optional<std::string> first_difference(journal const& upgrade,
+                                                          journal const& downgrade,
                                                           schema const& actual);
 
 }  // namespace migc::compiler::model

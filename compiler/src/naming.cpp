@@ -1,4 +1,5 @@
-// Constraint names exactly as PostgreSQL 15 chooses them (src/backend/commands/indexcmds.c, makeObjectName).
+// Constraint names exactly as PostgreSQL 15 chooses them (src/backend/commands/indexcmds.c,
+// makeObjectName).
 #include "naming.hpp"
 
 #include <algorithm>
@@ -6,14 +7,16 @@
 namespace migc::compiler {
 namespace {
 
-/// The longest prefix of `s` of at most `bytes` bytes that ends on a character boundary (pg_mbcliplen).
+/// The longest prefix of `s` of at most `bytes` bytes that ends on a character boundary
+/// (pg_mbcliplen).
 std::string_view clip(std::string_view s, std::size_t bytes) {
   if (s.size() <= bytes) return s;
   while (bytes > 0 && (static_cast<unsigned char>(s[bytes]) & 0xC0) == 0x80) --bytes;
   return s.substr(0, bytes);
 }
 
-std::string make_object_name(std::string_view name1, std::string_view name2, std::string_view label) {
+std::string make_object_name(std::string_view name1, std::string_view name2,
+                             std::string_view label) {
   std::size_t overhead = 0;
   if (!name2.empty()) overhead += 1;
   if (!label.empty()) overhead += label.size() + 1;

@@ -1,8 +1,7 @@
 // Generated-file output: atomic, change-only writes and depfiles.
-#include <migc/compiler/outputs.hpp>
-
 #include <fstream>
 #include <iterator>
+#include <migc/compiler/outputs.hpp>
 #include <system_error>
 
 namespace migc::compiler {
@@ -35,14 +34,16 @@ bool write_if_changed(std::filesystem::path const& path, std::string_view conten
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     if (!out.flush()) {
-      throw std::system_error(errno, std::generic_category(), "cannot write '" + temporary.string() + "'");
+      throw std::system_error(errno, std::generic_category(),
+                              "cannot write '" + temporary.string() + "'");
     }
   }
   std::filesystem::rename(temporary, path);
   return true;
 }
 
-std::string make_depfile(std::string_view target, std::vector<std::filesystem::path> const& dependencies) {
+std::string make_depfile(std::string_view target,
+                         std::vector<std::filesystem::path> const& dependencies) {
   std::string out = escape_make_path(target) + ":";
   for (auto const& dependency : dependencies) {
     out += " \\\n  ";

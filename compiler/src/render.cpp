@@ -1,17 +1,16 @@
-// One renderer, two styles: hand-written-looking SQL for the server, and the frozen canonical text for checksums.
+// One renderer, two styles: hand-written-looking SQL for the server, and the frozen canonical text
+// for checksums.
 #include "render.hpp"
-
-#include <algorithm>
-#include <array>
-#include <variant>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <migc/dsl/sql_text.hpp>
-
-#include "types.hpp"
+#include <variant>
 
 #include "overloaded.hpp"
+#include "types.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -21,23 +20,157 @@ namespace ast = dsl::ast;
 // PostgreSQL 15 keywords that are not UNRESERVED_KEYWORD (reserved,
 // col_name and type_func_name): quote_ident() quotes exactly these. Sorted.
 constexpr std::array<std::string_view, 151> quoted_keywords{{
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
-    "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character",
-    "check", "coalesce", "collate", "collation", "column", "concurrently", "constraint", "create",
-    "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
-    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc",
-    "distinct", "do", "else", "end", "except", "exists", "extract", "false", "fetch", "float",
-    "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group", "grouping", "having",
-    "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect", "interval", "into",
-    "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit", "localtime",
-    "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull", "null",
-    "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps",
-    "overlay", "placing", "position", "precision", "primary", "real", "references", "returning",
-    "right", "row", "select", "session_user", "setof", "similar", "smallint", "some", "substring",
-    "symmetric", "table", "tablesample", "then", "time", "timestamp", "to", "trailing", "treat",
-    "trim", "true", "union", "unique", "user", "using", "values", "varchar", "variadic", "verbose",
-    "when", "where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists",
-    "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
 }};
 
 bool needs_quotes(std::string_view name) {
@@ -57,7 +190,6 @@ std::string upper(std::string_view s) {
   }
   return out;
 }
-
 
 /// The pieces both styles share; `canonical` picks the style.
 class writer {
@@ -87,14 +219,17 @@ class writer {
     if (schema.empty() || schema == "public") return ident(name);
     return ident(schema) + "." + ident(name);
   }
-  [[nodiscard]] std::string qname(ast::qualified_name const& n) const { return qname(n.schema, n.name); }
+  [[nodiscard]] std::string qname(ast::qualified_name const& n) const {
+    return qname(n.schema, n.name);
+  }
 
   [[nodiscard]] std::string type(ast::type_name const& t) const {
     ast::type_name const n = normalized(t);
     std::string out = builtin_type(n.name) && n.schema.empty() ? n.name : qname(n.schema, n.name);
     if (!n.modifiers.empty()) {
       out += "(";
-      for (std::size_t i = 0; i < n.modifiers.size(); ++i) out += (i ? ", " : "") + std::to_string(n.modifiers[i]);
+      for (std::size_t i = 0; i < n.modifiers.size(); ++i)
+        out += (i ? ", " : "") + std::to_string(n.modifiers[i]);
       out += ")";
     }
     for (std::uint32_t i = 0; i < n.array_dims; ++i) out += "[]";
@@ -104,7 +239,9 @@ class writer {
   [[nodiscard]] std::string fragment(ast::sql_fragment const& f) const {
     return m_canonical ? dsl::sql::canonical(f.text) : f.text;
   }
-  [[nodiscard]] std::string parenthesised(ast::sql_fragment const& f) const { return "(" + fragment(f) + ")"; }
+  [[nodiscard]] std::string parenthesised(ast::sql_fragment const& f) const {
+    return "(" + fragment(f) + ")";
+  }
 
   [[nodiscard]] std::string columns(std::vector<ast::identifier> const& names) const {
     std::string out = "(";
@@ -116,8 +253,10 @@ class writer {
     std::string out = kw("references") + " " + qname(r.table);
     if (!r.columns.empty()) out += " " + columns(r.columns);
     // Always in this order, whatever the source's: the canonical form must not depend on it.
-    if (r.actions.on_delete) out += " " + kw("on delete") + " " + kw(action_words(*r.actions.on_delete));
-    if (r.actions.on_update) out += " " + kw("on update") + " " + kw(action_words(*r.actions.on_update));
+    if (r.actions.on_delete)
+      out += " " + kw("on delete") + " " + kw(action_words(*r.actions.on_delete));
+    if (r.actions.on_update)
+      out += " " + kw("on update") + " " + kw(action_words(*r.actions.on_update));
     return out;
   }
 
@@ -125,12 +264,17 @@ class writer {
     return std::visit(
         overloaded{
             [&](ast::nullability const& n) { return kw(n.not_null ? "not null" : "null"); },
-            [&](ast::default_value const& d) { return kw("default") + " " + fragment(d.expression); },
+            [&](ast::default_value const& d) {
+              return kw("default") + " " + fragment(d.expression);
+            },
             [&](ast::key_marker const& k) { return kw(k.primary ? "primary key" : "unique"); },
             [&](ast::references_clause const& r) { return references(r); },
-            [&](ast::check_clause const& c) { return kw("check") + " " + parenthesised(c.expression); },
+            [&](ast::check_clause const& c) {
+              return kw("check") + " " + parenthesised(c.expression);
+            },
             [&](ast::identity_clause const& i) {
-              return kw(i.always ? "generated always as identity" : "generated by default as identity");
+              return kw(i.always ? "generated always as identity"
+                                 : "generated by default as identity");
             },
         },
         c);
@@ -152,7 +296,9 @@ class writer {
             [&](ast::foreign_key const& f) {
               return kw("foreign key") + " " + columns(f.columns) + " " + references(f.references);
             },
-            [&](ast::check_clause const& c) { return kw("check") + " " + parenthesised(c.expression); },
+            [&](ast::check_clause const& c) {
+              return kw("check") + " " + parenthesised(c.expression);
+            },
         },
         body);
   }
@@ -164,11 +310,12 @@ class writer {
   }
 
   [[nodiscard]] std::string table_element(ast::table_element const& e) const {
-    return std::visit(overloaded{
-                          [&](ast::column_def const& c) { return column(c.name.name, c.type, c.constraints); },
-                          [&](ast::table_constraint const& c) { return table_constraint(c); },
-                      },
-                      e);
+    return std::visit(
+        overloaded{
+            [&](ast::column_def const& c) { return column(c.name.name, c.type, c.constraints); },
+            [&](ast::table_constraint const& c) { return table_constraint(c); },
+        },
+        e);
   }
 
   [[nodiscard]] std::string literal(std::string_view text) const { return quote_literal(text); }
@@ -180,8 +327,8 @@ class writer {
 /// `CREATE TABLE t (\n    a ...,\n    b ...\n)` in SQL; one line in the canonical form.
 std::string create_table(writer const& w, ast::create_table_step const& s) {
   std::string const separator = w.canonical() ? ", " : ",\n    ";
-  std::string out = w.kw("create table") + " " + w.flag(s.if_not_exists, "if not exists") + w.qname(s.table) +
-                    (w.canonical() ? " (" : " (\n    ");
+  std::string out = w.kw("create table") + " " + w.flag(s.if_not_exists, "if not exists") +
+                    w.qname(s.table) + (w.canonical() ? " (" : " (\n    ");
   for (std::size_t i = 0; i < s.elements.size(); ++i) {
     out += (i ? separator : "") + w.table_element(s.elements[i]);
   }
@@ -189,30 +336,36 @@ std::string create_table(writer const& w, ast::create_table_step const& s) {
 }
 
 std::string alter_action_sql(writer const& w, ast::alter_action const& action) {
-  return std::visit(
-      overloaded{
-          [&](ast::set_type const& t) {
-            std::string out = w.kw("type") + " " + w.type(t.type);
-            if (t.using_expression) out += " " + w.kw("using") + " " + w.fragment(*t.using_expression);
-            return out;
-          },
-          [&](ast::set_not_null const& n) { return w.kw(n.not_null ? "set not null" : "drop not null"); },
-          [&](ast::set_default const& d) {
-            return d.expression ? w.kw("set default") + " " + w.fragment(*d.expression) : w.kw("drop default");
-          },
-      },
-      action);
+  return std::visit(overloaded{
+                        [&](ast::set_type const& t) {
+                          std::string out = w.kw("type") + " " + w.type(t.type);
+                          if (t.using_expression)
+                            out += " " + w.kw("using") + " " + w.fragment(*t.using_expression);
+                          return out;
+                        },
+                        [&](ast::set_not_null const& n) {
+                          return w.kw(n.not_null ? "set not null" : "drop not null");
+                        },
+                        [&](ast::set_default const& d) {
+                          return d.expression
+                                     ? w.kw("set default") + " " + w.fragment(*d.expression)
+                                     : w.kw("drop default");
+                        },
+                    },
+                    action);
 }
 
 std::string enum_values(writer const& w, std::vector<ast::sql_string> const& values) {
   std::string out = "(";
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + w.literal(values[i].value);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    out += (i ? ", " : "") + w.literal(values[i].value);
   return out + ")";
 }
 
 std::string enum_position(writer const& w, std::optional<ast::enum_position> const& position) {
   if (!position) return "";
-  return " " + w.kw(position->before ? "before" : "after") + " " + w.literal(position->neighbour.value);
+  return " " + w.kw(position->before ? "before" : "after") + " " +
+         w.literal(position->neighbour.value);
 }
 
 std::string index_tail(writer const& w, ast::create_index_step const& s) {
@@ -223,46 +376,49 @@ std::string index_tail(writer const& w, ast::create_index_step const& s) {
 
 /// The shared statements whose SQL and canonical shapes coincide up to style.
 std::string common_step(writer const& w, ast::step const& step) {
-  return std::visit(
-      overloaded{
-          [&](ast::create_table_step const& s) { return create_table(w, s); },
-          [&](ast::drop_table_step const& s) {
-            return w.kw("drop table") + " " + w.flag(s.if_exists, "if exists") + w.qname(s.table) +
-                   (s.cascade ? " " + w.kw("cascade") : "");
-          },
-          [&](ast::create_index_step const& s) {
-            return w.kw("create") + " " + w.flag(s.unique, "unique") + w.kw("index") + " " +
-                   w.flag(s.concurrently, "concurrently") + w.flag(s.if_not_exists, "if not exists") +
-                   w.ident(s.name.name) + " " + w.kw("on") + " " + w.qname(s.table) + " " + index_tail(w, s);
-          },
-          [&](ast::drop_index_step const& s) {
-            return w.kw("drop index") + " " + w.flag(s.concurrently, "concurrently") +
-                   w.flag(s.if_exists, "if exists") + w.qname(s.name);
-          },
-          [&](ast::create_enum_step const& s) {
-            return w.kw("create type") + " " + w.qname(s.name) + " " + w.kw("as enum") + " " +
-                   enum_values(w, s.values);
-          },
-          [&](ast::drop_type_step const& s) {
-            return w.kw("drop type") + " " + w.flag(s.if_exists, "if exists") + w.qname(s.name);
-          },
-          [&](ast::create_schema_step const& s) {
-            return w.kw("create schema") + " " + w.flag(s.if_not_exists, "if not exists") + w.ident(s.name.name);
-          },
-          [&](ast::create_extension_step const& s) {
-            return w.kw("create extension") + " " + w.flag(s.if_not_exists, "if not exists") +
-                   w.ident(s.name.name);
-          },
-          [&](ast::drop_schema_step const& s) {
-            return w.kw("drop schema") + " " + w.flag(s.if_exists, "if exists") + w.ident(s.name.name) +
-                   (s.cascade ? " " + w.kw("cascade") : "");
-          },
-          [&](ast::drop_extension_step const& s) {
-            return w.kw("drop extension") + " " + w.flag(s.if_exists, "if exists") + w.ident(s.name.name);
-          },
-          [&](auto const&) { return std::string(); },
-      },
-      step);
+  return std::visit(overloaded{
+                        [&](ast::create_table_step const& s) { return create_table(w, s); },
+                        [&](ast::drop_table_step const& s) {
+                          return w.kw("drop table") + " " + w.flag(s.if_exists, "if exists") +
+                                 w.qname(s.table) + (s.cascade ? " " + w.kw("cascade") : "");
+                        },
+                        [&](ast::create_index_step const& s) {
+                          return w.kw("create") + " " + w.flag(s.unique, "unique") + w.kw("index") +
+                                 " " + w.flag(s.concurrently, "concurrently") +
+                                 w.flag(s.if_not_exists, "if not exists") + w.ident(s.name.name) +
+                                 " " + w.kw("on") + " " + w.qname(s.table) + " " + index_tail(w, s);
+                        },
+                        [&](ast::drop_index_step const& s) {
+                          return w.kw("drop index") + " " + w.flag(s.concurrently, "concurrently") +
+                                 w.flag(s.if_exists, "if exists") + w.qname(s.name);
+                        },
+                        [&](ast::create_enum_step const& s) {
+                          return w.kw("create type") + " " + w.qname(s.name) + " " +
+                                 w.kw("as enum") + " " + enum_values(w, s.values);
+                        },
+                        [&](ast::drop_type_step const& s) {
+                          return w.kw("drop type") + " " + w.flag(s.if_exists, "if exists") +
+                                 w.qname(s.name);
+                        },
+                        [&](ast::create_schema_step const& s) {
+                          return w.kw("create schema") + " " +
+                                 w.flag(s.if_not_exists, "if not exists") + w.ident(s.name.name);
+                        },
+                        [&](ast::create_extension_step const& s) {
+                          return w.kw("create extension") + " " +
+                                 w.flag(s.if_not_exists, "if not exists") + w.ident(s.name.name);
+                        },
+                        [&](ast::drop_schema_step const& s) {
+                          return w.kw("drop schema") + " " + w.flag(s.if_exists, "if exists") +
+                                 w.ident(s.name.name) + (s.cascade ? " " + w.kw("cascade") : "");
+                        },
+                        [&](ast::drop_extension_step const& s) {
+                          return w.kw("drop extension") + " " + w.flag(s.if_exists, "if exists") +
+                                 w.ident(s.name.name);
+                        },
+                        [&](auto const&) { return std::string(); },
+                    },
+                    step);
 }
 
 std::string alter_table(writer const& w, ast::qualified_name const& table) {
@@ -273,11 +429,16 @@ std::string alter_table(writer const& w, ast::qualified_name const& table) {
 
 std::string_view action_words(dsl::ast::fk_action action) {
   switch (action) {
-    case dsl::ast::fk_action::no_action: return "no action";
-    case dsl::ast::fk_action::restrict: return "restrict";
-    case dsl::ast::fk_action::cascade: return "cascade";
-    case dsl::ast::fk_action::set_null: return "set null";
-    case dsl::ast::fk_action::set_default: return "set default";
+    case dsl::ast::fk_action::no_action:
+      return "no action";
+    case dsl::ast::fk_action::restrict:
+      return "restrict";
+    case dsl::ast::fk_action::cascade:
+      return "cascade";
+    case dsl::ast::fk_action::set_null:
+      return "set null";
+    case dsl::ast::fk_action::set_default:
+      return "set default";
   }
   return "no action";
 }
@@ -295,7 +456,9 @@ std::string quote_literal(std::string_view text) {
   return out + "'";
 }
 
-std::string type_sql(ast::type_name const& type) { return writer(false).type(type); }
+std::string type_sql(ast::type_name const& type) {
+  return writer(false).type(type);
+}
 
 std::string step_sql(ast::step const& step) {
   writer const w(false);
@@ -305,20 +468,22 @@ std::string step_sql(ast::step const& step) {
             return alter_table(w, s.table) + "RENAME TO " + w.ident(s.to.name);
           },
           [&](ast::add_column_step const& s) {
-            return alter_table(w, s.column.table) + "ADD COLUMN " + w.flag(s.if_not_exists, "if not exists") +
+            return alter_table(w, s.column.table) + "ADD COLUMN " +
+                   w.flag(s.if_not_exists, "if not exists") +
                    w.column(s.column.column.name, s.type, s.constraints);
           },
           [&](ast::drop_column_step const& s) {
-            return alter_table(w, s.column.table) + "DROP COLUMN " + w.flag(s.if_exists, "if exists") +
-                   w.ident(s.column.column.name) + (s.cascade ? " CASCADE" : "");
+            return alter_table(w, s.column.table) + "DROP COLUMN " +
+                   w.flag(s.if_exists, "if exists") + w.ident(s.column.column.name) +
+                   (s.cascade ? " CASCADE" : "");
           },
           [&](ast::rename_column_step const& s) {
-            return alter_table(w, s.column.table) + "RENAME COLUMN " + w.ident(s.column.column.name) + " TO " +
-                   w.ident(s.to.name);
+            return alter_table(w, s.column.table) + "RENAME COLUMN " +
+                   w.ident(s.column.column.name) + " TO " + w.ident(s.to.name);
           },
           [&](ast::alter_column_step const& s) {
-            return alter_table(w, s.column.table) + "ALTER COLUMN " + w.ident(s.column.column.name) + " " +
-                   alter_action_sql(w, s.action);
+            return alter_table(w, s.column.table) + "ALTER COLUMN " +
+                   w.ident(s.column.column.name) + " " + alter_action_sql(w, s.action);
           },
           [&](ast::add_constraint_step const& s) {
             return alter_table(w, s.table) + "ADD CONSTRAINT " + w.ident(s.name.name) + " " +
@@ -338,13 +503,17 @@ std::string step_sql(ast::step const& step) {
 
 std::string step_canonical(ast::step const& step) {
   writer const w(true);
-  auto const column = [&](ast::column_ref const& c) { return w.qname(c.table) + "." + w.ident(c.column.name); };
+  auto const column = [&](ast::column_ref const& c) {
+    return w.qname(c.table) + "." + w.ident(c.column.name);
+  };
   return std::visit(
       overloaded{
-          [&](ast::rename_table_step const& s) { return "rename table " + w.qname(s.table) + " to " + w.ident(s.to.name); },
+          [&](ast::rename_table_step const& s) {
+            return "rename table " + w.qname(s.table) + " to " + w.ident(s.to.name);
+          },
           [&](ast::add_column_step const& s) {
-            std::string out = "add column " + w.flag(s.if_not_exists, "if not exists") + column(s.column) + " " +
-                              w.type(s.type);
+            std::string out = "add column " + w.flag(s.if_not_exists, "if not exists") +
+                              column(s.column) + " " + w.type(s.type);
             for (auto const& c : s.constraints) out += " " + w.column_constraint(c);
             return out;
           },

@@ -1,10 +1,10 @@
-// Rendering steps as text: the SQL sent to PostgreSQL, and the canonical form revision checksums hash.
+// Rendering steps as text: the SQL sent to PostgreSQL, and the canonical form revision checksums
+// hash.
 #pragma once
 
+#include <migc/dsl/ast.hpp>
 #include <string>
 #include <string_view>
-
-#include <migc/dsl/ast.hpp>
 
 namespace migc::compiler {
 

@@ -1,15 +1,14 @@
 // apply_step: each declarative step checked against the schema model, then applied to it.
 #include "replay.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <variant>
 
-#include <fmt/format.h>
-
 #include "naming.hpp"
-#include "types.hpp"
-
 #include "overloaded.hpp"
+#include "types.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -53,16 +52,15 @@ class replayer {
       : m_model(model), m_change(model), m_context(context) {}
 
   bool apply(ast::step const& step) {
-    return std::visit(
-        overloaded{
-            [&](ast::raw_sql_step const&) {
-              m_change.mark_incomplete();  // opaque: it may create or drop anything
-              return true;
-            },
-            [&](ast::irreversible_step const&) { return true; },
-            [&](auto const& s) { return apply_declarative(s); },
-        },
-        step);
+    return std::visit(overloaded{
+                          [&](ast::raw_sql_step const&) {
+                            m_change.mark_incomplete();  // opaque: it may create or drop anything
+                            return true;
+                          },
+                          [&](ast::irreversible_step const&) { return true; },
+                          [&](auto const& s) { return apply_declarative(s); },
+                      },
+                      step);
   }
 
  private:
@@ -133,8 +131,10 @@ class replayer {
 
   /// The origin of a relation (table, index, key constraint) named `key`, if one exists.
   std::optional<model::origin> relation(object_key const& key) const {
-    if (auto const t = m_model.tables.find(key); t != m_model.tables.end()) return t->second.defined;
-    if (auto const i = m_model.indexes.find(key); i != m_model.indexes.end()) return i->second.defined;
+    if (auto const t = m_model.tables.find(key); t != m_model.tables.end())
+      return t->second.defined;
+    if (auto const i = m_model.indexes.find(key); i != m_model.indexes.end())
+      return i->second.defined;
     // The tables of the schema, in key order, with a constraint of that name.
     for (auto const& [k, n] : m_model.tables_with_constraint(key)) {
       for (auto const& c : m_model.tables.at(k).constraints) {
@@ -150,10 +150,13 @@ class replayer {
     auto const existing = relation(key);
     if (!existing) return true;
     return error("duplicate-name", at, fmt::format("{} '{}' already exists", what, shown(key)),
-                 std::nullopt, defined_here(*existing, fmt::format("'{}' is created here", key.second)));
+                 std::nullopt,
+                 defined_here(*existing, fmt::format("'{}' is created here", key.second)));
   }
 
-  model::origin here(ast::node const& at) const { return {{m_context.file, at.where}, m_context.revision}; }
+  model::origin here(ast::node const& at) const {
+    return {{m_context.file, at.where}, m_context.revision};
+  }
 
   // ------------------------------------------------------------ types
 
@@ -173,11 +176,13 @@ class replayer {
     }
     if (!m_model.complete) return type;  // perhaps created by raw sql
     if (auto const extension = extension_of(type.name)) {
-      return report_unknown_type(written, key, fmt::format("type '{}' comes with extension '{}': add 'create "
-                                                           "extension {}' in this or an earlier revision",
-                                                           type.name, *extension, *extension));
+      return report_unknown_type(written, key,
+                                 fmt::format("type '{}' comes with extension '{}': add 'create "
+                                             "extension {}' in this or an earlier revision",
+                                             type.name, *extension, *extension));
     }
-    std::vector<std::string> known{"string", "str", "datetime", "long", "int64", "double", "float64"};
+    std::vector<std::string> known{"string", "str",    "datetime", "long",
+                                   "int64",  "double", "float64"};
     for (auto const name : builtin_type_names()) known.emplace_back(name);
     for (auto const& [k, e] : m_model.enums) known.push_back(shown(k));
     auto close = closest_name(type.name, known);
@@ -203,8 +208,10 @@ class replayer {
   // ------------------------------------------------------------ columns
 
   /// Builds a column and the constraints it declares inline; false on error.
-  bool build_column(model::table const& table, ast::identifier const& name, ast::type_name const& type,
-                    std::vector<ast::column_constraint> const& constraints, std::vector<model::constraint>& out) {
+  bool build_column(model::table const& table, ast::identifier const& name,
+                    ast::type_name const& type,
+                    std::vector<ast::column_constraint> const& constraints,
+                    std::vector<model::constraint>& out) {
     auto const resolved = resolve_type(type);
     if (!resolved) return false;
     model::column column;
@@ -219,7 +226,8 @@ class replayer {
                    [&](ast::nullability const& n) {
                      if (nullability && *nullability != n.not_null) {
                        return error("conflicting-constraints", n,
-                                    fmt::format("column '{}' is declared both null and not null", name.name));
+                                    fmt::format("column '{}' is declared both null and not null",
+                                                name.name));
                      }
                      nullability = n.not_null;
                      column.not_null = n.not_null;
@@ -235,7 +243,8 @@ class replayer {
                      return true;
                    },
                    [&](ast::references_clause const& r) {
-                     auto fk = foreign_key_constraint(table, {name.name}, r, std::nullopt, r, &column);
+                     auto fk =
+                         foreign_key_constraint(table, {name.name}, r, std::nullopt, r, &column);
                      if (fk) out.push_back(std::move(*fk));
                      return fk.has_value() || !m_model.complete;
                    },
@@ -251,9 +260,10 @@ class replayer {
                    [&](ast::identity_clause const& i) {
                      auto const storage = column.type.name;
                      if (storage != "smallint" && storage != "integer" && storage != "bigint") {
-                       return error("identity-type", i,
-                                    fmt::format("identity column '{}' must be smallint, integer or bigint",
-                                                name.name));
+                       return error(
+                           "identity-type", i,
+                           fmt::format("identity column '{}' must be smallint, integer or bigint",
+                                       name.name));
                      }
                      column.identity_always = i.always;
                      column.not_null = true;
@@ -275,14 +285,17 @@ class replayer {
 
   /// The names in use: constraint names in the table's schema (and pending), and for a
   /// constraint with an index also the schema's relation names.
-  std::string choose_constraint_name(model::table const& table, std::vector<std::string> const& columns,
-                                     std::string_view label, std::vector<model::constraint> const& pending) const {
+  std::string choose_constraint_name(model::table const& table,
+                                     std::vector<std::string> const& columns,
+                                     std::string_view label,
+                                     std::vector<model::constraint> const& pending) const {
     std::string const& schema = table.key.first;
     bool const is_index = label == "pkey" || label == "key";
     auto const used = [&](std::string const& name) {
       object_key const key{schema, name};
       if (!m_model.tables_with_constraint(key).empty()) return true;
-      if (std::any_of(pending.begin(), pending.end(), [&](model::constraint const& c) { return c.name == name; }))
+      if (std::any_of(pending.begin(), pending.end(),
+                      [&](model::constraint const& c) { return c.name == name; }))
         return true;
       return is_index && (m_model.tables.count(key) != 0 || m_model.indexes.count(key) != 0);
     };
@@ -290,21 +303,23 @@ class replayer {
     return choose_name(table.key.second, joined_columns, label, used);
   }
 
-  model::constraint key_constraint(model::table const& table, bool primary, std::vector<std::string> columns,
+  model::constraint key_constraint(model::table const& table, bool primary,
+                                   std::vector<std::string> columns,
                                    std::optional<std::string> name, ast::node const& at) {
     model::constraint c;
     c.kind = primary ? model::constraint_kind::primary_key : model::constraint_kind::unique;
     c.columns = std::move(columns);
-    c.name = name ? *name : choose_constraint_name(table, c.columns, primary ? "pkey" : "key", m_new_constraints);
+    c.name = name ? *name
+                  : choose_constraint_name(table, c.columns, primary ? "pkey" : "key",
+                                           m_new_constraints);
     c.defined = here(at);
     return c;
   }
 
   /// Checks a foreign key; `pending` is the column being defined (not yet in the table).
-  std::optional<model::constraint> foreign_key_constraint(model::table const& table, std::vector<std::string> columns,
-                                                          ast::references_clause const& r,
-                                                          std::optional<std::string> name, ast::node const& at,
-                                                          model::column const* pending) {
+  std::optional<model::constraint> foreign_key_constraint(
+      model::table const& table, std::vector<std::string> columns, ast::references_clause const& r,
+      std::optional<std::string> name, ast::node const& at, model::column const* pending) {
     object_key const target_key = key_of(r.table);
     model::table const* target = target_key == table.key ? &table : find_table(target_key);
     if (!target) {
@@ -316,7 +331,8 @@ class replayer {
     if (ref_columns.empty()) {
       model::constraint const* pk = target->primary_key();
       if (!pk) {
-        error("foreign-key-target", r, fmt::format("table '{}' has no primary key to reference", shown(target_key)),
+        error("foreign-key-target", r,
+              fmt::format("table '{}' has no primary key to reference", shown(target_key)),
               "name the referenced columns: references t (column)");
         return std::nullopt;
       }
@@ -324,34 +340,41 @@ class replayer {
     }
     if (ref_columns.size() != columns.size()) {
       error("foreign-key-columns", r,
-            fmt::format("foreign key has {} column(s) but references {}", columns.size(), ref_columns.size()));
+            fmt::format("foreign key has {} column(s) but references {}", columns.size(),
+                        ref_columns.size()));
       return std::nullopt;
     }
     for (std::size_t i = 0; i < columns.size(); ++i) {
-      model::column const* mine = pending && pending->name == columns[i] ? pending : table.find_column(columns[i]);
+      model::column const* mine =
+          pending && pending->name == columns[i] ? pending : table.find_column(columns[i]);
       model::column const* theirs = target->find_column(ref_columns[i]);
       if (!theirs && target == &table) theirs = find_pending(ref_columns[i]);
       if (!theirs) {
         error("foreign-key-target", r,
-              fmt::format("foreign key references column '{}', which does not exist in table '{}'", ref_columns[i],
-                          shown(target_key)),
-              std::nullopt, defined_here(target->defined, fmt::format("table '{}' is created here", shown(target_key))));
+              fmt::format("foreign key references column '{}', which does not exist in table '{}'",
+                          ref_columns[i], shown(target_key)),
+              std::nullopt,
+              defined_here(target->defined,
+                           fmt::format("table '{}' is created here", shown(target_key))));
         return std::nullopt;
       }
       if (!mine) mine = find_pending(columns[i]);
       if (mine && storage_type(mine->type.name) != storage_type(theirs->type.name)) {
         error("foreign-key-type", r,
-              fmt::format("foreign key column '{}' is of type '{}' but references '{}.{}' of type '{}'", columns[i],
-                          mine->type.name, shown(target_key), theirs->name, theirs->type.name),
+              fmt::format(
+                  "foreign key column '{}' is of type '{}' but references '{}.{}' of type '{}'",
+                  columns[i], mine->type.name, shown(target_key), theirs->name, theirs->type.name),
               "give both columns the same type",
-              defined_here(theirs->defined, fmt::format("'{}.{}' is defined here", shown(target_key), theirs->name)));
+              defined_here(theirs->defined, fmt::format("'{}.{}' is defined here",
+                                                        shown(target_key), theirs->name)));
         return std::nullopt;
       }
     }
     if (!is_unique_key(*target, ref_columns)) {
       error("foreign-key-target", r,
-            fmt::format("no primary key or unique constraint on '{}' ({}) for the foreign key to reference",
-                        shown(target_key), fmt::join(ref_columns, ", ")),
+            fmt::format(
+                "no primary key or unique constraint on '{}' ({}) for the foreign key to reference",
+                shown(target_key), fmt::join(ref_columns, ", ")),
             "add a unique constraint on the referenced columns");
       return std::nullopt;
     }
@@ -369,7 +392,8 @@ class replayer {
 
   bool is_unique_key(model::table const& target, std::vector<std::string> const& columns) const {
     auto const matches = [&](model::constraint const& c) {
-      return (c.kind == model::constraint_kind::primary_key || c.kind == model::constraint_kind::unique) &&
+      return (c.kind == model::constraint_kind::primary_key ||
+              c.kind == model::constraint_kind::unique) &&
              c.columns == columns;
     };
     return std::any_of(target.constraints.begin(), target.constraints.end(), matches) ||
@@ -383,8 +407,10 @@ class replayer {
   }
 
   /// A table-level constraint of `table` (columns must exist, in the table or pending).
-  std::optional<model::constraint> table_constraint(model::table const& table, ast::constraint_body const& body,
-                                                    std::optional<std::string> name, ast::node const& at) {
+  std::optional<model::constraint> table_constraint(model::table const& table,
+                                                    ast::constraint_body const& body,
+                                                    std::optional<std::string> name,
+                                                    ast::node const& at) {
     auto const check_columns = [&](std::vector<ast::identifier> const& columns) {
       for (auto const& c : columns) {
         if (!table.find_column(c.name) && !find_pending(c.name)) {
@@ -395,31 +421,32 @@ class replayer {
       }
       return true;
     };
-    return std::visit(
-        overloaded{
-            [&](ast::key_columns const& k) -> std::optional<model::constraint> {
-              if (!check_columns(k.columns)) return std::nullopt;
-              return key_constraint(table, k.primary, names_of(k.columns), name, at);
-            },
-            [&](ast::foreign_key const& f) -> std::optional<model::constraint> {
-              if (!check_columns(f.columns)) return std::nullopt;
-              return foreign_key_constraint(table, names_of(f.columns), f.references, name, at, nullptr);
-            },
-            [&](ast::check_clause const& c) -> std::optional<model::constraint> {
-              if (!name) {
-                error("unnamed-check", c, "a table-level check constraint needs a name",
-                      "write 'constraint <name> check (...)'");
-                return std::nullopt;
-              }
-              model::constraint check;
-              check.kind = model::constraint_kind::check;
-              check.name = *name;
-              check.check_sql = c.expression.text;
-              check.defined = here(at);
-              return check;
-            },
-        },
-        body);
+    return std::visit(overloaded{
+                          [&](ast::key_columns const& k) -> std::optional<model::constraint> {
+                            if (!check_columns(k.columns)) return std::nullopt;
+                            return key_constraint(table, k.primary, names_of(k.columns), name, at);
+                          },
+                          [&](ast::foreign_key const& f) -> std::optional<model::constraint> {
+                            if (!check_columns(f.columns)) return std::nullopt;
+                            return foreign_key_constraint(table, names_of(f.columns), f.references,
+                                                          name, at, nullptr);
+                          },
+                          [&](ast::check_clause const& c) -> std::optional<model::constraint> {
+                            if (!name) {
+                              error("unnamed-check", c,
+                                    "a table-level check constraint needs a name",
+                                    "write 'constraint <name> check (...)'");
+                              return std::nullopt;
+                            }
+                            model::constraint check;
+                            check.kind = model::constraint_kind::check;
+                            check.name = *name;
+                            check.check_sql = c.expression.text;
+                            check.defined = here(at);
+                            return check;
+                          },
+                      },
+                      body);
   }
 
   /// Adds new constraints to a table: one primary key, unique names.
@@ -427,13 +454,17 @@ class replayer {
     bool ok = true;
     for (auto& c : constraints) {
       if (auto const* existing = table.find_constraint(c.name)) {
-        ok = error("duplicate-constraint", node_at(c), fmt::format("constraint '{}' already exists on table '{}'", c.name, shown(table.key)),
-                   std::nullopt, defined_here(existing->defined, fmt::format("'{}' is created here", c.name)));
+        ok = error(
+            "duplicate-constraint", node_at(c),
+            fmt::format("constraint '{}' already exists on table '{}'", c.name, shown(table.key)),
+            std::nullopt,
+            defined_here(existing->defined, fmt::format("'{}' is created here", c.name)));
         continue;
       }
       if (c.kind == model::constraint_kind::primary_key && table.primary_key()) {
         ok = error("duplicate-primary-key", node_at(c),
-                   fmt::format("table '{}' already has a primary key", shown(table.key)), std::nullopt,
+                   fmt::format("table '{}' already has a primary key", shown(table.key)),
+                   std::nullopt,
                    defined_here(table.primary_key()->defined, "the primary key is defined here"));
         continue;
       }
@@ -464,7 +495,8 @@ class replayer {
     for (auto const& element : s.elements) {
       if (auto const* c = std::get_if<ast::column_def>(&element)) {
         if (find_pending(c->name.name)) {
-          ok = error("duplicate-column", c->name, fmt::format("column '{}' is defined twice", c->name.name));
+          ok = error("duplicate-column", c->name,
+                     fmt::format("column '{}' is defined twice", c->name.name));
           continue;
         }
         ok = build_column(table, c->name, c->type, c->constraints, m_new_constraints) && ok;
@@ -496,7 +528,8 @@ class replayer {
       for (auto const& c : t.constraints) {
         if (c.kind != model::constraint_kind::foreign_key || c.ref_table != key) continue;
         if (k == key && !column) continue;  // self-reference goes with the table
-        bool const uses = !column || std::count(c.ref_columns.begin(), c.ref_columns.end(), *column);
+        bool const uses =
+            !column || std::count(c.ref_columns.begin(), c.ref_columns.end(), *column);
         if (uses) found.emplace_back(&t, &c);
       }
     }
@@ -504,7 +537,8 @@ class replayer {
   }
 
   /// Removes the foreign keys `referencing` found (collected first: removing one moves the others).
-  void remove_foreign_keys(std::vector<std::pair<model::table const*, model::constraint const*>> const& found) {
+  void remove_foreign_keys(
+      std::vector<std::pair<model::table const*, model::constraint const*>> const& found) {
     std::vector<std::pair<object_key, std::string>> doomed;
     for (auto const& [other, fk] : found) doomed.emplace_back(other->key, fk->name);
     for (auto const& entry : doomed) {
@@ -524,8 +558,8 @@ class replayer {
     if (!users.empty() && !s.cascade) {
       auto const& [other, fk] = users.front();
       return error("table-in-use", s.table,
-                   fmt::format("table '{}' is referenced by foreign key '{}' of table '{}'", shown(key), fk->name,
-                               shown(other->key)),
+                   fmt::format("table '{}' is referenced by foreign key '{}' of table '{}'",
+                               shown(key), fk->name, shown(other->key)),
                    "drop the foreign key first, or write 'drop table ... cascade'",
                    defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
     }
@@ -579,11 +613,15 @@ class replayer {
     if (!table) return missing_ok;
     if (auto const* existing = table->find_column(s.column.column.name)) {
       if (s.if_not_exists) return true;
-      return error("duplicate-column", s.column.column,
-                   fmt::format("column '{}' already exists in table '{}'", s.column.column.name, shown(table->key)),
-                   std::nullopt, defined_here(existing->defined, fmt::format("'{}' is defined here", existing->name)));
+      return error(
+          "duplicate-column", s.column.column,
+          fmt::format("column '{}' already exists in table '{}'", s.column.column.name,
+                      shown(table->key)),
+          std::nullopt,
+          defined_here(existing->defined, fmt::format("'{}' is defined here", existing->name)));
     }
-    if (!build_column(*table, s.column.column, s.type, s.constraints, m_new_constraints)) return false;
+    if (!build_column(*table, s.column.column, s.type, s.constraints, m_new_constraints))
+      return false;
     bool ok = true;
     m_change.edit_table(table->key, [&](model::table& t) {
       t.columns.push_back(std::move(m_new_columns.front()));
@@ -621,21 +659,25 @@ class replayer {
     std::string const help = "drop the dependent object first, or write 'drop column ... cascade'";
     if (auto const indexes = indexes_of(table.key, &name); !indexes.empty()) {
       object_key const& k = indexes.front();
-      return error("column-in-use", column, fmt::format("column '{}' is used by index '{}'", name, k.second), help,
-                   defined_here(m_model.indexes.at(k).defined, fmt::format("'{}' is created here", k.second)));
+      return error("column-in-use", column,
+                   fmt::format("column '{}' is used by index '{}'", name, k.second), help,
+                   defined_here(m_model.indexes.at(k).defined,
+                                fmt::format("'{}' is created here", k.second)));
     }
     for (auto const& c : table.constraints) {
-      bool const multi_or_fk = c.kind == model::constraint_kind::foreign_key || c.columns.size() > 1;
+      bool const multi_or_fk =
+          c.kind == model::constraint_kind::foreign_key || c.columns.size() > 1;
       if (multi_or_fk && std::count(c.columns.begin(), c.columns.end(), name)) {
-        return error("column-in-use", column, fmt::format("column '{}' is used by constraint '{}'", name, c.name),
-                     help, defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
+        return error("column-in-use", column,
+                     fmt::format("column '{}' is used by constraint '{}'", name, c.name), help,
+                     defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
       }
     }
     if (auto const users = referencing(table.key, &name); !users.empty()) {
       auto const& [other, fk] = users.front();
       return error("column-in-use", column,
-                   fmt::format("column '{}' is referenced by foreign key '{}' of table '{}'", name, fk->name,
-                               shown(other->key)),
+                   fmt::format("column '{}' is referenced by foreign key '{}' of table '{}'", name,
+                               fk->name, shown(other->key)),
                    help, defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
     }
     return true;
@@ -650,11 +692,15 @@ class replayer {
     std::string const from = column->name;
     std::string const& to = s.to.name;
     if (auto const* existing = table->find_column(to)) {
-      return error("duplicate-column", s.to, fmt::format("column '{}' already exists in table '{}'", to, shown(table->key)),
-                   std::nullopt, defined_here(existing->defined, fmt::format("'{}' is defined here", to)));
+      return error("duplicate-column", s.to,
+                   fmt::format("column '{}' already exists in table '{}'", to, shown(table->key)),
+                   std::nullopt,
+                   defined_here(existing->defined, fmt::format("'{}' is defined here", to)));
     }
     object_key const key = table->key;
-    auto const rename = [&](std::vector<std::string>& names) { std::replace(names.begin(), names.end(), from, to); };
+    auto const rename = [&](std::vector<std::string>& names) {
+      std::replace(names.begin(), names.end(), from, to);
+    };
     m_change.edit_table(key, [&](model::table& t) {
       t.find_column(from)->name = to;
       for (auto& c : t.constraints) rename(c.columns);
@@ -691,10 +737,13 @@ class replayer {
             },
             [&](ast::set_not_null const& n) {
               model::constraint const* pk = table->primary_key();
-              if (!n.not_null && pk && std::count(pk->columns.begin(), pk->columns.end(), column->name)) {
+              if (!n.not_null && pk &&
+                  std::count(pk->columns.begin(), pk->columns.end(), column->name)) {
                 return error("column-in-primary-key", s.column.column,
-                             fmt::format("column '{}' is in the primary key and cannot be nullable", column->name),
-                             std::nullopt, defined_here(pk->defined, "the primary key is defined here"));
+                             fmt::format("column '{}' is in the primary key and cannot be nullable",
+                                         column->name),
+                             std::nullopt,
+                             defined_here(pk->defined, "the primary key is defined here"));
               }
               change_column([&](model::column& c) { c.not_null = n.not_null; });
               return true;
@@ -738,7 +787,8 @@ class replayer {
     object_key const key = key_of(s.name);
     if (m_change.erase_index(key) || s.if_exists || !m_model.complete) return true;
     if (auto const existing = relation(key)) {
-      return error("not-an-index", s.name, fmt::format("'{}' is not an index that 'drop index' can drop", shown(key)),
+      return error("not-an-index", s.name,
+                   fmt::format("'{}' is not an index that 'drop index' can drop", shown(key)),
                    "an index behind a primary key or unique constraint goes with 'drop constraint'",
                    defined_here(*existing, fmt::format("'{}' is created here", key.second)));
     }
@@ -751,11 +801,13 @@ class replayer {
     if (!table) return missing_ok;
     bool const has_index = !std::holds_alternative<ast::foreign_key>(s.body) &&
                            !std::holds_alternative<ast::check_clause>(s.body);
-    if (has_index && !relation_names_free({table->key.first, s.name.name}, s.name, "relation")) return false;
+    if (has_index && !relation_names_free({table->key.first, s.name.name}, s.name, "relation"))
+      return false;
     auto constraint = table_constraint(*table, s.body, s.name.name, s.name);
     if (!constraint) return !m_model.complete;
     bool ok = true;
-    m_change.edit_table(table->key, [&](model::table& t) { ok = add_constraints(t, {std::move(*constraint)}); });
+    m_change.edit_table(
+        table->key, [&](model::table& t) { ok = add_constraints(t, {std::move(*constraint)}); });
     return ok;
   }
 
@@ -767,14 +819,15 @@ class replayer {
     if (!c) {
       if (!m_model.complete) return true;
       return error("unknown-constraint", s.name,
-                   fmt::format("constraint '{}' does not exist on table '{}'", s.name.name, shown(table->key)));
+                   fmt::format("constraint '{}' does not exist on table '{}'", s.name.name,
+                               shown(table->key)));
     }
     for (auto const& [other, fk] : referencing(table->key)) {
       if (fk->ref_columns == c->columns && c->kind != model::constraint_kind::check &&
           c->kind != model::constraint_kind::foreign_key) {
         return error("constraint-in-use", s.name,
-                     fmt::format("constraint '{}' is needed by foreign key '{}' of table '{}'", c->name, fk->name,
-                                 shown(other->key)),
+                     fmt::format("constraint '{}' is needed by foreign key '{}' of table '{}'",
+                                 c->name, fk->name, shown(other->key)),
                      "drop the foreign key first",
                      defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
       }
@@ -787,15 +840,18 @@ class replayer {
     object_key const key = key_of(s.name);
     if (!require_schema(key.first, s.name)) return false;
     if (auto const existing = m_model.enums.find(key); existing != m_model.enums.end()) {
-      return error("duplicate-type", s.name, fmt::format("type '{}' already exists", shown(key)), std::nullopt,
-                   defined_here(existing->second.defined, fmt::format("'{}' is created here", shown(key))));
+      return error(
+          "duplicate-type", s.name, fmt::format("type '{}' already exists", shown(key)),
+          std::nullopt,
+          defined_here(existing->second.defined, fmt::format("'{}' is created here", shown(key))));
     }
     model::enum_type e;
     e.key = key;
     e.defined = here(s.name);
     for (auto const& v : s.values) {
       if (std::count(e.values.begin(), e.values.end(), v.value)) {
-        return error("duplicate-enum-value", v, fmt::format("value '{}' appears twice in type '{}'", v.value, shown(key)));
+        return error("duplicate-enum-value", v,
+                     fmt::format("value '{}' appears twice in type '{}'", v.value, shown(key)));
       }
       e.values.push_back(v.value);
     }
@@ -812,10 +868,11 @@ class replayer {
     for (auto const& [k, n] : m_model.tables_using_type(key)) {
       for (auto const& c : m_model.tables.at(k).columns) {
         if (c.type.schema == key.first && c.type.name == key.second) {
-          return error("type-in-use", s.name,
-                       fmt::format("type '{}' is used by column '{}.{}'", shown(key), shown(k), c.name),
-                       "drop or change the column first",
-                       defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
+          return error(
+              "type-in-use", s.name,
+              fmt::format("type '{}' is used by column '{}.{}'", shown(key), shown(k), c.name),
+              "drop or change the column first",
+              defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
         }
       }
     }
@@ -832,16 +889,19 @@ class replayer {
     }
     auto const& values = it->second.values;
     if (std::count(values.begin(), values.end(), s.value.value)) {
-      return error("duplicate-enum-value", s.value,
-                   fmt::format("type '{}' already has the value '{}'", shown(key), s.value.value), std::nullopt,
-                   defined_here(it->second.defined, fmt::format("'{}' is created here", shown(key))));
+      return error(
+          "duplicate-enum-value", s.value,
+          fmt::format("type '{}' already has the value '{}'", shown(key), s.value.value),
+          std::nullopt,
+          defined_here(it->second.defined, fmt::format("'{}' is created here", shown(key))));
     }
     auto where = values.end();
     if (s.position) {
       where = std::find(values.begin(), values.end(), s.position->neighbour.value);
       if (where == values.end()) {
-        return error("unknown-enum-value", s.position->neighbour,
-                     fmt::format("type '{}' has no value '{}'", shown(key), s.position->neighbour.value));
+        return error(
+            "unknown-enum-value", s.position->neighbour,
+            fmt::format("type '{}' has no value '{}'", shown(key), s.position->neighbour.value));
       }
       if (!s.position->before) ++where;
     }
@@ -854,10 +914,13 @@ class replayer {
   }
 
   bool apply_declarative(ast::create_schema_step const& s) {
-    if (auto const existing = m_model.schemas.find(s.name.name); existing != m_model.schemas.end()) {
+    if (auto const existing = m_model.schemas.find(s.name.name);
+        existing != m_model.schemas.end()) {
       if (s.if_not_exists) return true;
-      return error("duplicate-schema", s.name, fmt::format("schema '{}' already exists", s.name.name), std::nullopt,
-                   defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
+      return error(
+          "duplicate-schema", s.name, fmt::format("schema '{}' already exists", s.name.name),
+          std::nullopt,
+          defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
     }
     m_change.add_schema(s.name.name, here(s.name));
     return true;
@@ -866,12 +929,14 @@ class replayer {
   bool apply_declarative(ast::drop_schema_step const& s) {
     if (!m_model.schemas.count(s.name.name)) {
       if (s.if_exists || !m_model.complete) return true;
-      return error("unknown-schema", s.name, fmt::format("schema '{}' does not exist", s.name.name));
+      return error("unknown-schema", s.name,
+                   fmt::format("schema '{}' does not exist", s.name.name));
     }
     // Keys sort by schema first: a schema's objects are one range of each map.
     auto const in_schema = [&](auto const& map) {
       std::vector<object_key> keys;
-      for (auto it = map.lower_bound({s.name.name, ""}); it != map.end() && it->first.first == s.name.name; ++it)
+      for (auto it = map.lower_bound({s.name.name, ""});
+           it != map.end() && it->first.first == s.name.name; ++it)
         keys.push_back(it->first);
       return keys;
     };
@@ -889,10 +954,13 @@ class replayer {
   }
 
   bool apply_declarative(ast::create_extension_step const& s) {
-    if (auto const existing = m_model.extensions.find(s.name.name); existing != m_model.extensions.end()) {
+    if (auto const existing = m_model.extensions.find(s.name.name);
+        existing != m_model.extensions.end()) {
       if (s.if_not_exists) return true;
-      return error("duplicate-extension", s.name, fmt::format("extension '{}' already exists", s.name.name),
-                   std::nullopt, defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
+      return error(
+          "duplicate-extension", s.name, fmt::format("extension '{}' already exists", s.name.name),
+          std::nullopt,
+          defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
     }
     m_change.add_extension(s.name.name, here(s.name));
     return true;
@@ -900,7 +968,8 @@ class replayer {
 
   bool apply_declarative(ast::drop_extension_step const& s) {
     if (m_change.erase_extension(s.name.name) || s.if_exists || !m_model.complete) return true;
-    return error("unknown-extension", s.name, fmt::format("extension '{}' does not exist", s.name.name));
+    return error("unknown-extension", s.name,
+                 fmt::format("extension '{}' does not exist", s.name.name));
   }
 
   model::schema const& m_model;

@@ -2,13 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <migc/dsl/ast.hpp>
+#include <migc/dsl/diagnostics.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <migc/dsl/ast.hpp>
-#include <migc/dsl/diagnostics.hpp>
 
 #include "model.hpp"
 

@@ -1,13 +1,12 @@
 // The per-revision pipeline: lint, replay, SQL generation, derived downgrade, downgrade proof.
 #include "revision_compiler.hpp"
 
-#include <algorithm>
-#include <filesystem>
-#include <variant>
-
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <migc/compiler/checksum.hpp>
+#include <variant>
 
 #include "lint.hpp"
 #include "render.hpp"
@@ -18,8 +17,12 @@ namespace {
 
 namespace ast = dsl::ast;
 
-bool is_irreversible(ast::step const& step) { return std::holds_alternative<ast::irreversible_step>(step); }
-bool is_raw(ast::step const& step) { return std::holds_alternative<ast::raw_sql_step>(step); }
+bool is_irreversible(ast::step const& step) {
+  return std::holds_alternative<ast::irreversible_step>(step);
+}
+bool is_raw(ast::step const& step) {
+  return std::holds_alternative<ast::raw_sql_step>(step);
+}
 
 /// The SQL of a raw step without surrounding blank space, and the line it starts on.
 compiled_step compile_raw_step(dsl::source_file const& file, ast::raw_sql_step const& sql) {
@@ -34,11 +37,12 @@ compiled_step compile_raw_step(dsl::source_file const& file, ast::raw_sql_step c
   return out;
 }
 
-compiled_step compile_step(dsl::source_file const& file, ast::step const& step, model::schema const& before) {
+compiled_step compile_step(dsl::source_file const& file, ast::step const& step,
+                           model::schema const& before) {
   if (auto const* sql = std::get_if<ast::raw_sql_step>(&step)) return compile_raw_step(file, *sql);
   lock_info const lock = lock_of(step, before);
-  return {step_sql(step), file.position(ast::node_of(step).where.begin).line, std::string(lock.lock),
-          lock.rewrites};
+  return {step_sql(step), file.position(ast::node_of(step).where.begin).line,
+          std::string(lock.lock), lock.rewrites};
 }
 
 class revision_compiler {
@@ -87,7 +91,8 @@ class revision_compiler {
       // Lint findings of a step that does not fit the model would only
       // repeat its error: they are kept aside until the step applied.
       dsl::diagnostic_engine findings(false, 0);
-      lint_step(step, compiled.sql, m_model, {&m_file, m_r.number, m_r.syntax.transactional, &findings});
+      lint_step(step, compiled.sql, m_model,
+                {&m_file, m_r.number, m_r.syntax.transactional, &findings});
       m_inverses.push_back(inverse_of(step, m_model));
       if (apply_step(m_model, step, context())) {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
@@ -100,7 +105,8 @@ class revision_compiler {
   /// puts the model back as the upgrade left it.
   void downgrade(compiled_revision& out, model::journal const& before) {
     auto const& explicit_block = m_r.syntax.downgrade;
-    if (explicit_block && std::any_of(explicit_block->steps.begin(), explicit_block->steps.end(), is_irreversible)) {
+    if (explicit_block &&
+        std::any_of(explicit_block->steps.begin(), explicit_block->steps.end(), is_irreversible)) {
       out.reversible = false;
       return;
     }
@@ -115,7 +121,8 @@ class revision_compiler {
     }
     model::journal const undone = m_model.take_journal();
     if (!std::any_of(steps.begin(), steps.end(), is_raw) && !scratch.has_errors()) {
-      prove(before, undone, explicit_block ? static_cast<ast::node const&>(*explicit_block) : m_r.syntax.id);
+      prove(before, undone,
+            explicit_block ? static_cast<ast::node const&>(*explicit_block) : m_r.syntax.id);
     }
     m_model.restore(undone);
   }
@@ -142,8 +149,9 @@ class revision_compiler {
     dsl::diagnostic d;
     d.code = "no-inverse";
     d.where = {&m_file, ast::node_of(step).where};
-    d.message = fmt::format("revision '{}' has no downgrade block, and this step has no derivable inverse: {}",
-                            m_r.syntax.id.digits, why);
+    d.message = fmt::format(
+        "revision '{}' has no downgrade block, and this step has no derivable inverse: {}",
+        m_r.syntax.id.digits, why);
     d.help = "add a 'downgrade { ... }' block, or 'downgrade { irreversible }'";
     m_out.report(std::move(d));
   }
@@ -156,8 +164,9 @@ class revision_compiler {
     dsl::diagnostic d;
     d.code = "downgrade-mismatch";
     d.where = {&m_file, at.where};
-    d.message = fmt::format("the downgrade of revision '{}' does not restore the schema before it: {}",
-                            m_r.syntax.id.digits, *difference);
+    d.message =
+        fmt::format("the downgrade of revision '{}' does not restore the schema before it: {}",
+                    m_r.syntax.id.digits, *difference);
     d.help = "make the downgrade undo every upgrade step";
     m_out.report(std::move(d));
   }
@@ -179,7 +188,8 @@ std::string schema_ddl(model::schema const& schema) {
 }
 
 std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision const*> const& chain,
-                                                 dsl::diagnostic_engine& diagnostics, model::schema& head) {
+                                                 dsl::diagnostic_engine& diagnostics,
+                                                 model::schema& head) {
   std::vector<compiled_revision> out;
   for (auto const* r : chain) out.push_back(revision_compiler(*r, diagnostics, head).run());
   return out;

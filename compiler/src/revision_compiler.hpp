@@ -1,9 +1,9 @@
-// Compiling a linked chain revision by revision on the schema model: SQL, locks, derived downgrades, proofs.
+// Compiling a linked chain revision by revision on the schema model: SQL, locks, derived
+// downgrades, proofs.
 #pragma once
 
-#include <vector>
-
 #include <migc/compiler/compile.hpp>
+#include <vector>
 
 #include "model.hpp"
 
@@ -20,9 +20,9 @@ namespace migc::compiler {
  * touched, and the downgrade's journal then puts the upgrade's result back.
  * Every problem is reported; `head` receives the model after the last revision.
  */
-[[nodiscard]] std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision const*> const& chain,
-                                                               dsl::diagnostic_engine& diagnostics,
-                                                               model::schema& head);
+[[nodiscard]] std::vector<compiled_revision> compile_revisions(
+    std::vector<parsed_revision const*> const& chain, dsl::diagnostic_engine& diagnostics,
+    model::schema& head);
 
 /// The model as SQL DDL, one statement per object, each ending in ";\n\n":
 /// schemas, extensions, enum types, tables, then foreign keys and indexes.

@@ -1,15 +1,16 @@
 // Revision file names: `YYYYMMDD_HHMM-NNN_slug.mig`, parsed by hand (no regex, exact rules).
-#include <migc/compiler/revision_files.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <migc/compiler/revision_files.hpp>
 
 namespace migc::compiler {
 namespace {
 
 constexpr std::string_view extension = ".mig";
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 bool is_slug_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '-';
 }

@@ -1,9 +1,8 @@
 // Revision ids as numbers.
-#include <migc/compiler/revision_id.hpp>
+#include <fmt/format.h>
 
 #include <limits>
-
-#include <fmt/format.h>
+#include <migc/compiler/revision_id.hpp>
 
 namespace migc::compiler {
 
@@ -19,6 +18,8 @@ std::optional<std::uint64_t> revision_number(std::string_view digits) {
   return value;
 }
 
-std::string format_revision_id(std::uint64_t number) { return fmt::format("{:03d}", number); }
+std::string format_revision_id(std::uint64_t number) {
+  return fmt::format("{:03d}", number);
+}
 
 }  // namespace migc::compiler

@@ -14,34 +14,80 @@ using alias = std::pair<std::string_view, std::string_view>;
 // PostgreSQL user writes (`timestamptz`, `varchar`), used in generated SQL,
 // in the model and in checksums (so changing one changes checksums).
 constexpr std::array<alias, 62> aliases{{
-    {"integer", "integer"}, {"int", "integer"}, {"int4", "integer"},
-    {"bigint", "bigint"}, {"int8", "bigint"}, {"smallint", "smallint"}, {"int2", "smallint"},
-    {"serial", "serial"}, {"serial4", "serial"}, {"bigserial", "bigserial"}, {"serial8", "bigserial"},
-    {"smallserial", "smallserial"}, {"serial2", "smallserial"},
-    {"real", "real"}, {"float4", "real"}, {"double precision", "double precision"},
-    {"float8", "double precision"}, {"float", "double precision"},
-    {"numeric", "numeric"}, {"decimal", "numeric"}, {"boolean", "boolean"}, {"bool", "boolean"},
-    {"text", "text"}, {"varchar", "varchar"}, {"character varying", "varchar"},
-    {"char varying", "varchar"}, {"char", "char"}, {"character", "char"}, {"bpchar", "char"},
-    {"timestamptz", "timestamptz"}, {"timestamp with time zone", "timestamptz"},
-    {"timestamp", "timestamp"}, {"timestamp without time zone", "timestamp"},
-    {"timetz", "timetz"}, {"time with time zone", "timetz"}, {"time", "time"},
-    {"time without time zone", "time"}, {"date", "date"}, {"interval", "interval"},
-    {"json", "json"}, {"jsonb", "jsonb"}, {"uuid", "uuid"}, {"bytea", "bytea"}, {"inet", "inet"},
-    {"cidr", "cidr"}, {"macaddr", "macaddr"}, {"macaddr8", "macaddr8"}, {"money", "money"},
-    {"xml", "xml"}, {"tsvector", "tsvector"}, {"tsquery", "tsquery"}, {"oid", "oid"},
-    {"bit", "bit"}, {"varbit", "varbit"}, {"bit varying", "varbit"}, {"int4range", "int4range"},
-    {"int8range", "int8range"}, {"numrange", "numrange"}, {"tsrange", "tsrange"},
-    {"tstzrange", "tstzrange"}, {"daterange", "daterange"}, {"point", "point"},
+    {"integer", "integer"},
+    {"int", "integer"},
+    {"int4", "integer"},
+    {"bigint", "bigint"},
+    {"int8", "bigint"},
+    {"smallint", "smallint"},
+    {"int2", "smallint"},
+    {"serial", "serial"},
+    {"serial4", "serial"},
+    {"bigserial", "bigserial"},
+    {"serial8", "bigserial"},
+    {"smallserial", "smallserial"},
+    {"serial2", "smallserial"},
+    {"real", "real"},
+    {"float4", "real"},
+    {"double precision", "double precision"},
+    {"float8", "double precision"},
+    {"float", "double precision"},
+    {"numeric", "numeric"},
+    {"decimal", "numeric"},
+    {"boolean", "boolean"},
+    {"bool", "boolean"},
+    {"text", "text"},
+    {"varchar", "varchar"},
+    {"character varying", "varchar"},
+    {"char varying", "varchar"},
+    {"char", "char"},
+    {"character", "char"},
+    {"bpchar", "char"},
+    {"timestamptz", "timestamptz"},
+    {"timestamp with time zone", "timestamptz"},
+    {"timestamp", "timestamp"},
+    {"timestamp without time zone", "timestamp"},
+    {"timetz", "timetz"},
+    {"time with time zone", "timetz"},
+    {"time", "time"},
+    {"time without time zone", "time"},
+    {"date", "date"},
+    {"interval", "interval"},
+    {"json", "json"},
+    {"jsonb", "jsonb"},
+    {"uuid", "uuid"},
+    {"bytea", "bytea"},
+    {"inet", "inet"},
+    {"cidr", "cidr"},
+    {"macaddr", "macaddr"},
+    {"macaddr8", "macaddr8"},
+    {"money", "money"},
+    {"xml", "xml"},
+    {"tsvector", "tsvector"},
+    {"tsquery", "tsquery"},
+    {"oid", "oid"},
+    {"bit", "bit"},
+    {"varbit", "varbit"},
+    {"bit varying", "varbit"},
+    {"int4range", "int4range"},
+    {"int8range", "int8range"},
+    {"numrange", "numrange"},
+    {"tsrange", "tsrange"},
+    {"tstzrange", "tstzrange"},
+    {"daterange", "daterange"},
+    {"point", "point"},
 }};
 
 struct extension_entry {
   std::string_view extension;
   std::string_view type;
 };
-constexpr std::array<extension_entry, 6> extension_entries{{
-    {"citext", "citext"}, {"hstore", "hstore"}, {"ltree", "ltree"}, {"vector", "vector"},
-    {"postgis", "geometry"}, {"postgis", "geography"}}};
+constexpr std::array<extension_entry, 6> extension_entries{{{"citext", "citext"},
+                                                            {"hstore", "hstore"},
+                                                            {"ltree", "ltree"},
+                                                            {"vector", "vector"},
+                                                            {"postgis", "geometry"},
+                                                            {"postgis", "geography"}}};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -95,7 +141,8 @@ std::vector<std::string_view> builtin_type_names() {
   return names;
 }
 
-std::optional<std::string> closest_name(std::string_view name, std::vector<std::string> const& candidates) {
+std::optional<std::string> closest_name(std::string_view name,
+                                        std::vector<std::string> const& candidates) {
   std::optional<std::string> best;
   std::size_t best_distance = 0;
   for (auto const& candidate : candidates) {
@@ -117,6 +164,8 @@ std::string_view storage_type(std::string_view base) {
   return base;
 }
 
-bool is_serial(std::string_view base) { return storage_type(base) != base; }
+bool is_serial(std::string_view base) {
+  return storage_type(base) != base;
+}
 
 }  // namespace migc::compiler

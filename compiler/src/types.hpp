@@ -1,12 +1,11 @@
 // PostgreSQL's built-in types: alias resolution (int4 = integer), rendering, and "did you mean".
 #pragma once
 
+#include <migc/dsl/ast.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <migc/dsl/ast.hpp>
 
 namespace migc::compiler {
 

@@ -68,11 +68,12 @@ struct multi_word_type {
   std::string_view first;
   std::string_view second;
 };
-constexpr std::array<multi_word_type, 4> multi_word_types{{
-    {"double", "precision"}, {"character", "varying"}, {"char", "varying"}, {"bit", "varying"}}};
+constexpr std::array<multi_word_type, 4> multi_word_types{
+    {{"double", "precision"}, {"character", "varying"}, {"char", "varying"}, {"bit", "varying"}}};
 
 /// `(n[, m ...])` after a type name; returns `first` when there is none.
-char const* read_type_modifiers(char const* first, char const* last, std::vector<std::uint32_t>& out) {
+char const* read_type_modifiers(char const* first, char const* last,
+                                std::vector<std::uint32_t>& out) {
   char const* it = skip_blanks(first, last);
   if (it == last || *it != '(') return first;
   char const* const open = it;
@@ -244,7 +245,8 @@ char const* read_column_ref(char const* first, char const* last, char const* ori
   return end;
 }
 
-char const* read_type(char const* first, char const* last, char const* origin, ast::type_name& type) {
+char const* read_type(char const* first, char const* last, char const* origin,
+                      ast::type_name& type) {
   ast::qualified_name name;
   char const* end = read_qualified_name(first, last, origin, name);
   if (end == nullptr) return nullptr;
@@ -290,8 +292,8 @@ namespace {
 
 /// End of the balanced `( ... )` at `first`; throws when unbalanced or too deep.
 char const* balanced_end(char const* first, char const* last) {
-  auto const match = sql::match_parentheses(std::string_view(first, static_cast<std::size_t>(last - first)),
-                                            max_expression_depth);
+  auto const match = sql::match_parentheses(
+      std::string_view(first, static_cast<std::size_t>(last - first)), max_expression_depth);
   switch (match.result) {
     case sql::parentheses_match::outcome::closed:
       return first + match.end;

@@ -67,7 +67,8 @@ char const* read_column_ref(char const* first, char const* last, char const* ori
 /// A type: `[schema.]name`, the known multi-word names (`double precision`,
 /// `character varying`, `timestamp [(p)] with[out] time zone`, ...), an
 /// optional `(n[, m])` and any number of `[]`.
-char const* read_type(char const* first, char const* last, char const* origin, ast::type_name& type);
+char const* read_type(char const* first, char const* last, char const* origin,
+                      ast::type_name& type);
 
 /// A SQL string literal `'...'` ('' is a quote). Throws when unterminated.
 char const* read_sql_string(char const* first, char const* last, char const* origin,

@@ -289,8 +289,12 @@ parentheses_match match_parentheses(std::string_view text, std::size_t max_depth
   return {parentheses_match::outcome::unterminated, text.size()};
 }
 
-bool contains_transaction_control(std::string_view sql) { return any_statement(sql, is_transaction_control); }
+bool contains_transaction_control(std::string_view sql) {
+  return any_statement(sql, is_transaction_control);
+}
 
-bool contains_temp_discard(std::string_view sql) { return any_statement(sql, is_temp_discard); }
+bool contains_temp_discard(std::string_view sql) {
+  return any_statement(sql, is_temp_discard);
+}
 
 }  // namespace migc::dsl::sql

@@ -1,4 +1,5 @@
-// The rules of the declarative steps (create table, add column, ...). Included by grammar_def.hpp only.
+// The rules of the declarative steps (create table, add column, ...). Included by grammar_def.hpp
+// only.
 #pragma once
 
 #include <boost/spirit/home/x3.hpp>
@@ -24,8 +25,8 @@
  *                  | "foreign" "key" , column-list , references | "check" , expression ) ;
  * create-index   = [ "unique" ] , "index" , [ "concurrently" ] , [ if-not-exists ] ,
  *                  identifier , "on" , table-name , column-list , [ "where" , expression ] ;
- * create-type    = "type" , qualified-name , "as" , "enum" , "(" , string , { "," , string } , ")" ;
- * create-schema  = "schema" , [ if-not-exists ] , identifier ;   (create-extension alike)
+ * create-type    = "type" , qualified-name , "as" , "enum" , "(" , string , { "," , string } , ")"
+ * ; create-schema  = "schema" , [ if-not-exists ] , identifier ;   (create-extension alike)
  * drop-step      = "drop" , ( "table" [ if-exists ] table-name [ "cascade" ]
  *                           | "column" [ if-exists ] column-ref [ "cascade" ]
  *                           | "index" [ "concurrently" ] [ if-exists ] qualified-name
@@ -128,7 +129,8 @@ x3::rule<column_list_class, std::vector<ast::identifier>> const column_list = "c
 x3::rule<column_names_class, std::vector<ast::identifier>> const column_names = "column name";
 x3::rule<table_elements_class, std::vector<ast::table_element>> const table_elements =
     "column definition or table constraint";
-x3::rule<enum_labels_class, std::vector<ast::sql_string>> const enum_labels = "string literal '...'";
+x3::rule<enum_labels_class, std::vector<ast::sql_string>> const enum_labels =
+    "string literal '...'";
 x3::rule<identity_kind_class, bool> const identity_kind = "'always' or 'by default'";
 x3::rule<enum_label_class, ast::sql_string> const enum_label = "string literal '...'";
 x3::rule<expression_class, ast::sql_fragment> const expression = "parenthesised expression '(...)'";
@@ -143,7 +145,8 @@ x3::rule<key_marker_class, ast::key_marker> const key_marker = "'primary key' or
 x3::rule<references_class, ast::references_clause> const references = "references clause";
 x3::rule<check_clause_class, ast::check_clause> const check_clause = "check clause";
 x3::rule<identity_clause_class, ast::identity_clause> const identity_clause = "identity clause";
-x3::rule<column_constraint_class, ast::column_constraint> const column_constraint = "column constraint";
+x3::rule<column_constraint_class, ast::column_constraint> const column_constraint =
+    "column constraint";
 x3::rule<column_def_class, ast::column_def> const column_def = "column definition";
 x3::rule<key_columns_class, ast::key_columns> const key_columns = "key columns";
 x3::rule<foreign_key_class, ast::foreign_key> const foreign_key = "foreign key";
@@ -159,7 +162,8 @@ x3::rule<add_column_class, ast::add_column_step> const add_column = "add column"
 x3::rule<drop_column_class, ast::drop_column_step> const drop_column = "drop column";
 x3::rule<rename_column_class, ast::rename_column_step> const rename_column = "rename column";
 x3::rule<set_type_class, ast::set_type> const set_type = "'type'";
-x3::rule<set_not_null_class, ast::set_not_null> const set_not_null = "'set not null' or 'drop not null'";
+x3::rule<set_not_null_class, ast::set_not_null> const set_not_null =
+    "'set not null' or 'drop not null'";
 x3::rule<set_default_class, ast::set_default> const set_default = "'set default' or 'drop default'";
 x3::rule<alter_action_class, ast::alter_action> const alter_action =
     "column change (type, set not null, drop not null, set default or drop default)";
@@ -167,13 +171,15 @@ x3::rule<alter_column_class, ast::alter_column_step> const alter_column = "alter
 x3::rule<create_index_class, ast::create_index_step> const create_index = "create index";
 x3::rule<drop_index_class, ast::drop_index_step> const drop_index = "drop index";
 x3::rule<add_constraint_class, ast::add_constraint_step> const add_constraint = "add constraint";
-x3::rule<drop_constraint_class, ast::drop_constraint_step> const drop_constraint = "drop constraint";
+x3::rule<drop_constraint_class, ast::drop_constraint_step> const drop_constraint =
+    "drop constraint";
 x3::rule<create_enum_class, ast::create_enum_step> const create_enum = "create type";
 x3::rule<drop_type_class, ast::drop_type_step> const drop_type = "drop type";
 x3::rule<enum_position_class, ast::enum_position> const enum_position = "'before' or 'after'";
 x3::rule<add_enum_value_class, ast::add_enum_value_step> const add_enum_value = "add value";
 x3::rule<create_schema_class, ast::create_schema_step> const create_schema = "create schema";
-x3::rule<create_extension_class, ast::create_extension_step> const create_extension = "create extension";
+x3::rule<create_extension_class, ast::create_extension_step> const create_extension =
+    "create extension";
 x3::rule<drop_schema_class, ast::drop_schema_step> const drop_schema = "drop schema";
 x3::rule<drop_extension_class, ast::drop_extension_step> const drop_extension = "drop extension";
 x3::rule<create_object_class, ast::step> const create_object =
@@ -181,7 +187,8 @@ x3::rule<create_object_class, ast::step> const create_object =
 x3::rule<drop_object_class, ast::step> const drop_object =
     "what to drop (table, column, index, constraint, type, schema or extension)";
 x3::rule<rename_object_class, ast::step> const rename_object = "what to rename (table or column)";
-x3::rule<add_object_class, ast::step> const add_object = "what to add (column, constraint or value)";
+x3::rule<add_object_class, ast::step> const add_object =
+    "what to add (column, constraint or value)";
 
 keyword_parser const kw_create{"create"};
 keyword_parser const kw_drop{"drop"};

@@ -140,7 +140,8 @@ struct scanned_parser : x3::parser<scanned_parser<Node, Scan>> {
 };
 
 /// scan::read_string as scanned_parser calls scanners (a string has no nested spans).
-inline char const* read_string_token(char const* first, char const* last, char const*, std::string& text) {
+inline char const* read_string_token(char const* first, char const* last, char const*,
+                                     std::string& text) {
   return scan::read_string(first, last, text);
 }
 

@@ -1,28 +1,25 @@
 // The `migrate` command line: parses arguments with CLI11 and drives migc::runtime::migrator.
-#include <migc/runtime/cli.hpp>
-
+#include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <iostream>
-#include <optional>
-#include <sstream>
-#include <thread>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <pqxx/connection_base>
-#include <pqxx/except>
-
+#include <migc/runtime/cli.hpp>
 #include <migc/runtime/connection.hpp>
 #include <migc/runtime/detail/cli_io.hpp>
 #include <migc/runtime/detail/version_store.hpp>
 #include <migc/runtime/error.hpp>
 #include <migc/runtime/migrator.hpp>
+#include <optional>
+#include <pqxx/connection_base>
+#include <pqxx/except>
+#include <sstream>
+#include <thread>
 
 namespace migc::runtime {
 namespace detail {
@@ -183,11 +180,21 @@ std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -236,7 +243,9 @@ void print_table(std::ostream& out, std::vector<std::vector<std::string>> const&
 // ---- offline commands ---------------------------------------------------------------------
 
 /// Whether revision `index` is applied at `at` (the current revision included).
-bool applied_at(position at, std::size_t index) { return at && index <= *at; }
+bool applied_at(position at, std::size_t index) {
+  return at && index <= *at;
+}
 
 /**
  * `online`: the database's position when one was reachable (nullopt: offline).
@@ -256,11 +265,11 @@ void cmd_list(catalog const& cat, bool json, std::optional<position> const& onli
     out << ",\"revisions\":[";
     for (std::size_t i = 0; i < cat.revisions.size; ++i) {
       revision const& r = cat.revisions[i];
-      out << (i ? "," : "") << "{\"id\":" << json_string(r.id) << ",\"parent\":"
-          << (r.parent.empty() ? std::string("null") : json_string(r.parent))
+      out << (i ? "," : "") << "{\"id\":" << json_string(r.id)
+          << ",\"parent\":" << (r.parent.empty() ? std::string("null") : json_string(r.parent))
           << ",\"description\":" << json_string(r.description)
-          << ",\"source_file\":" << json_string(r.source_file) << ",\"source_line\":"
-          << r.source_line << ",\"checksum\":" << json_string(r.checksum)
+          << ",\"source_file\":" << json_string(r.source_file)
+          << ",\"source_line\":" << r.source_line << ",\"checksum\":" << json_string(r.checksum)
           << ",\"transactional\":" << (r.transactional ? "true" : "false")
           << ",\"reversible\":" << (r.reversible ? "true" : "false");
       if (online) out << ",\"applied\":" << (applied_at(*online, i) ? "true" : "false");
@@ -292,7 +301,8 @@ revision const& revision_or_throw(catalog const& cat, std::string_view id) {
   return cat.revisions[*index];
 }
 
-/// `-- line 5, lock: ACCESS EXCLUSIVE, rewrites the table` (lock part only when the catalog knows it).
+/// `-- line 5, lock: ACCESS EXCLUSIVE, rewrites the table` (lock part only when the catalog knows
+/// it).
 void print_steps(std::ostream& out, array_view<step> steps) {
   for (step const& s : steps) {
     std::string const lock = lock_note(s);
@@ -360,8 +370,8 @@ void cmd_sql(catalog const& cat, cli_options const& o, std::chrono::milliseconds
   std::optional<std::string> expected =
       from ? std::optional<std::string>(cat.revisions[*from].id) : std::nullopt;
   for (plan_step const& s : steps) {
-    out << "\n-- " << to_string(s.dir) << " " << s.rev->id << " \"" << s.rev->description
-        << "\" (" << source_location(cat, *s.rev) << ")\n";
+    out << "\n-- " << to_string(s.dir) << " " << s.rev->id << " \"" << s.rev->description << "\" ("
+        << source_location(cat, *s.rev) << ")\n";
     if (s.rev->transactional) {
       out << revision_script(q, ctx, *s.rev, s.dir, expected, true);
     } else {
@@ -370,8 +380,8 @@ void cmd_sql(catalog const& cat, cli_options const& o, std::chrono::milliseconds
       print_steps(out, s.dir == direction::upgrade ? s.rev->upgrade : s.rev->downgrade);
       out << "RESET lock_timeout;\nBEGIN;\n"
           << version_update_sql(q, ctx, expected, version_after(*s.rev, s.dir)) << ";\n"
-          << history_insert_sql(q, ctx, std::string(s.rev->id), to_string(s.dir),
-                                s.rev->checksum, s.rev->description)
+          << history_insert_sql(q, ctx, std::string(s.rev->id), to_string(s.dir), s.rev->checksum,
+                                s.rev->description)
           << ";\nCOMMIT;\n";
     }
     expected = version_after(*s.rev, s.dir);
@@ -417,8 +427,8 @@ void cmd_status(migrator& m, catalog const& cat, bool json, bool colour, std::os
                 status_report const& s) {
   if (json) {
     out << "{\"format_version\":1,\"version_table\":" << json_string(m.version_table())
-        << ",\"current\":" << json_or_null(s.current) << ",\"head\":"
-        << (cat.revisions.empty() ? std::string("null") : json_string(head_id(cat)))
+        << ",\"current\":" << json_or_null(s.current)
+        << ",\"head\":" << (cat.revisions.empty() ? std::string("null") : json_string(head_id(cat)))
         << ",\"up_to_date\":" << (s.pending.empty() ? "true" : "false") << ",\"pending\":[";
     for (std::size_t i = 0; i < s.pending.size(); ++i) {
       out << (i ? "," : "") << "{\"id\":" << json_string(s.pending[i]->id)
@@ -447,7 +457,8 @@ void cmd_status(migrator& m, catalog const& cat, bool json, bool colour, std::os
       << "\n";
   std::vector<std::vector<std::string>> rows;
   for (revision const* r : s.pending) {
-    rows.push_back({"  " + std::string(r->id), std::string(r->description), source_location(cat, *r)});
+    rows.push_back(
+        {"  " + std::string(r->id), std::string(r->description), source_location(cat, *r)});
   }
   print_table(out, rows);
 }
@@ -457,8 +468,8 @@ void cmd_history(std::vector<history_entry> const& rows, bool json, std::ostream
     out << "{\"format_version\":1,\"history\":[";
     for (std::size_t i = 0; i < rows.size(); ++i) {
       history_entry const& h = rows[i];
-      out << (i ? "," : "") << "{\"id\":" << h.id << ",\"applied_at\":"
-          << json_string(h.applied_at) << ",\"direction\":" << json_string(h.direction)
+      out << (i ? "," : "") << "{\"id\":" << h.id << ",\"applied_at\":" << json_string(h.applied_at)
+          << ",\"direction\":" << json_string(h.direction)
           << ",\"revision\":" << json_or_null(h.revision)
           << ",\"description\":" << json_string(h.description)
           << ",\"duration_ms\":" << fmt::format("{:.3f}", h.duration_ms)
@@ -491,25 +502,32 @@ std::string json_record(std::optional<applied_record> const& r) {
 
 std::string_view drift_status_name(drift_report::state s) {
   switch (s) {
-    case drift_report::state::not_embedded: return "not_embedded";
-    case drift_report::state::skipped: return "skipped";
-    case drift_report::state::checked: return "checked";
+    case drift_report::state::not_embedded:
+      return "not_embedded";
+    case drift_report::state::skipped:
+      return "skipped";
+    case drift_report::state::checked:
+      return "checked";
   }
   return "skipped";
 }
 
 std::string_view finding_name(drift_finding::kind k) {
   switch (k) {
-    case drift_finding::kind::drift: return "drift";
-    case drift_finding::kind::not_modelled: return "not_modelled";
-    case drift_finding::kind::raw_sql: return "raw_sql";
+    case drift_finding::kind::drift:
+      return "drift";
+    case drift_finding::kind::not_modelled:
+      return "not_modelled";
+    case drift_finding::kind::raw_sql:
+      return "raw_sql";
   }
   return "drift";
 }
 
 std::string drift_json(drift_report const& d) {
   std::string out = "{\"status\":" + json_string(drift_status_name(d.status)) +
-                    ",\"at\":" + json_string(d.at) + ",\"drift\":" + (d.has_drift() ? "true" : "false") +
+                    ",\"at\":" + json_string(d.at) +
+                    ",\"drift\":" + (d.has_drift() ? "true" : "false") +
                     ",\"objects\":" + std::to_string(d.objects) + ",\"findings\":[";
   for (std::size_t i = 0; i < d.findings.size(); ++i) {
     drift_finding const& f = d.findings[i];
@@ -521,7 +539,9 @@ std::string drift_json(drift_report const& d) {
 }
 
 /// "revision 003", or "base" (the empty model).
-std::string model_revision(drift_report const& d) { return d.at == "base" ? d.at : "revision " + d.at; }
+std::string model_revision(drift_report const& d) {
+  return d.at == "base" ? d.at : "revision " + d.at;
+}
 
 /// The drift half of `verify` as text: a summary line, then one line per finding.
 void print_drift(drift_report const& d, std::ostream& out) {
@@ -532,7 +552,8 @@ void print_drift(drift_report const& d, std::ostream& out) {
     case drift_report::state::skipped:
       out << "Schema drift: not checked (the database is dirty or at an unknown revision).\n";
       return;
-    case drift_report::state::checked: break;
+    case drift_report::state::checked:
+      break;
   }
   std::vector<drift_finding const*> drift;
   std::vector<drift_finding const*> lenient;
@@ -540,8 +561,8 @@ void print_drift(drift_report const& d, std::ostream& out) {
     (f.what == drift_finding::kind::drift ? drift : lenient).push_back(&f);
   }
   if (drift.empty()) {
-    out << "Schema drift: none (the live schema matches the model at " << model_revision(d) << ", " << d.objects << " object"
-        << (d.objects == 1 ? "" : "s") << ").\n";
+    out << "Schema drift: none (the live schema matches the model at " << model_revision(d) << ", "
+        << d.objects << " object" << (d.objects == 1 ? "" : "s") << ").\n";
   } else {
     out << "Schema drift: " << drift.size() << " difference" << (drift.size() == 1 ? "" : "s")
         << " from the model at " << model_revision(d) << ":\n";
@@ -557,14 +578,17 @@ void print_drift(drift_report const& d, std::ostream& out) {
 void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostream& out) {
   if (json) {
     out << "{\"format_version\":1,\"ok\":" << (v.ok() ? "true" : "false")
-        << ",\"current\":" << json_or_null(v.current) << ",\"unknown\":"
-        << (v.unknown.empty() ? std::string("null") : json_string(v.unknown)) << ",\"dirty\":"
+        << ",\"current\":" << json_or_null(v.current)
+        << ",\"unknown\":" << (v.unknown.empty() ? std::string("null") : json_string(v.unknown))
+        << ",\"dirty\":"
         << (v.dirty ? json_string(describe_dirty(cat, *v.dirty)) : std::string("null"))
         << ",\"revisions\":[";
     for (std::size_t i = 0; i < v.applied.size(); ++i) {
       verify_entry const& e = v.applied[i];
       out << (i ? "," : "") << "{\"id\":" << json_string(e.rev->id) << ",\"status\":"
-          << json_string(!e.recorded ? "unrecorded" : e.matches ? "ok" : "mismatch")
+          << json_string(!e.recorded ? "unrecorded"
+                         : e.matches ? "ok"
+                                     : "mismatch")
           << ",\"embedded_checksum\":" << json_string(e.rev->checksum)
           << ",\"source\":" << json_string(source_location(cat, *e.rev))
           << ",\"recorded\":" << json_record(e.recorded) << "}";
@@ -574,12 +598,15 @@ void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostr
   }
   if (!v.unknown.empty()) out << v.unknown << "\n";
   if (v.dirty) out << describe_dirty(cat, *v.dirty) << "\n";
-  std::vector<std::vector<std::string>> rows{{"REVISION", "STATUS", "RECORDED", "EMBEDDED", "SOURCE"}};
+  std::vector<std::vector<std::string>> rows{
+      {"REVISION", "STATUS", "RECORDED", "EMBEDDED", "SOURCE"}};
   std::size_t mismatches = 0;
   for (verify_entry const& e : v.applied) {
     if (!e.matches) ++mismatches;
     rows.push_back({std::string(e.rev->id),
-                    !e.recorded ? "unrecorded" : e.matches ? "ok" : "MISMATCH",
+                    !e.recorded ? "unrecorded"
+                    : e.matches ? "ok"
+                                : "MISMATCH",
                     e.recorded ? e.recorded->checksum : "-", std::string(e.rev->checksum),
                     source_location(cat, *e.rev)});
   }
@@ -595,8 +622,8 @@ void cmd_verify(catalog const& cat, verify_report const& v, bool json, std::ostr
 }
 
 void print_run_json(run_result const& r, std::ostream& out) {
-  out << "{\"format_version\":1,\"from\":" << json_string(r.from) << ",\"to\":"
-      << json_string(r.to) << ",\"applied\":[";
+  out << "{\"format_version\":1,\"from\":" << json_string(r.from) << ",\"to\":" << json_string(r.to)
+      << ",\"applied\":[";
   for (std::size_t i = 0; i < r.applied.size(); ++i) {
     out << (i ? "," : "") << "{\"id\":" << json_string(r.applied[i].rev->id)
         << ",\"direction\":" << json_string(to_string(r.applied[i].dir))
@@ -647,8 +674,8 @@ void define_cli(CLI::App& app, cli_options& o) {
                   "(refused when one runs without a transaction)");
   }
   app.add_subcommand("history", "applied revisions: when, how long, checksum, by whom");
-  app.add_subcommand(
-      "list", "the embedded revisions (applied and current marked when a database answers)");
+  app.add_subcommand("list",
+                     "the embedded revisions (applied and current marked when a database answers)");
   app.add_subcommand("show", "the SQL of one revision, both directions")
       ->add_option("id", o.revision_id, "revision id")
       ->required();
@@ -665,12 +692,13 @@ void define_cli(CLI::App& app, cli_options& o) {
   resolve->add_option("id", o.revision_id, "the dirty revision")->required();
   auto* applied = resolve->add_flag("--applied", o.resolved_applied,
                                     "its remaining statements were completed by hand");
-  auto* rolled_back = resolve->add_flag("--rolled-back", o.resolved_rolled_back,
-                                        "what it ran was undone by hand");
+  auto* rolled_back =
+      resolve->add_flag("--rolled-back", o.resolved_rolled_back, "what it ran was undone by hand");
   applied->excludes(rolled_back);
-  app.add_subcommand("verify",
-                     "applied revisions' recorded checksums vs the embedded ones; at head, the live "
-                     "schema vs the compiler's model (exit 1 on a difference or drift)");
+  app.add_subcommand(
+      "verify",
+      "applied revisions' recorded checksums vs the embedded ones; at head, the live "
+      "schema vs the compiler's model (exit 1 on a difference or drift)");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 }
 
@@ -712,8 +740,7 @@ int run_database_command(std::string const& command, cli_options const& o, catal
   // Only runs that change the database have something to roll back and a lock to release; a
   // read-only command (status, history, verify) ends with the signal's default action, and its
   // start-up skips the watcher thread (status is measured against psql: bench/README.md).
-  bool const changes_database =
-      command != "status" && command != "history" && command != "verify";
+  bool const changes_database = command != "status" && command != "history" && command != "verify";
   std::optional<signal_watch> signals;
   if (changes_database) signals.emplace(*cx);
   opts.interrupted = signals ? signals->flag() : nullptr;
@@ -725,8 +752,7 @@ int run_database_command(std::string const& command, cli_options const& o, catal
   } catch (error const& e) {
     if (!signals || !signals->fired()) throw;
     // The cancel hit a statement of migc's own (bookkeeping, lock polling): still an interrupt.
-    throw interrupted_error(
-        fmt::format("interrupted ({}): {}", signals->signal_name(), e.what()));
+    throw interrupted_error(fmt::format("interrupted ({}): {}", signals->signal_name(), e.what()));
   }
 }
 
@@ -791,9 +817,9 @@ int dispatch(std::string const& command, cli_options const& o, catalog const& ca
              std::ostream& out, std::ostream& err) {
   auto const lock_timeout = parse_duration(o.lock_timeout);
   if (!lock_timeout) {
-    throw usage_error(fmt::format(
-        "invalid --lock-timeout '{}': expected a number with unit ms, s, min or h",
-        o.lock_timeout));
+    throw usage_error(
+        fmt::format("invalid --lock-timeout '{}': expected a number with unit ms, s, min or h",
+                    o.lock_timeout));
   }
   if (command == "resolve" && !o.resolved_applied && !o.resolved_rolled_back) {
     throw usage_error("resolve needs --applied or --rolled-back: say what became of the revision");

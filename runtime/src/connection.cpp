@@ -1,14 +1,11 @@
 // Conninfo resolution, fallback application name, and password redaction.
-#include <migc/runtime/connection.hpp>
-
 #include <algorithm>
 #include <cstdlib>
-#include <vector>
-
+#include <migc/runtime/connection.hpp>
+#include <migc/runtime/error.hpp>
 #include <pqxx/connection>
 #include <pqxx/except>
-
-#include <migc/runtime/error.hpp>
+#include <vector>
 
 namespace migc::runtime {
 namespace {
@@ -19,7 +16,9 @@ bool is_url(std::string_view conninfo) {
   return conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
 /// A half-open byte range [begin, end) of a password value inside a string.
 struct span {

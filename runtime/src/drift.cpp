@@ -1,22 +1,28 @@
 // Schema drift: reading the live schema from pg_catalog and comparing it with the embedded model.
-#include <migc/runtime/drift.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <set>
-#include <unordered_map>
-
-#include <fmt/format.h>
+#include <migc/runtime/drift.hpp>
 #include <pqxx/connection_base>
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <set>
+#include <unordered_map>
 
 namespace migc::runtime {
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-bool word_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80; }
-bool word_char(char c) { return word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$'; }
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+bool word_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+bool word_char(char c) {
+  return word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
+}
 
 /// The dollar-quote tag starting at `i` (`$$`, `$body$`), or "" when there is none.
 std::string_view dollar_tag(std::string_view s, std::size_t i) {
@@ -43,7 +49,8 @@ std::vector<std::string_view> statements(std::string_view sql) {
     } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
       std::size_t const close = sql.find("*/", i + 2);
       i = close == std::string_view::npos ? sql.size() : close + 2;
-    } else if (auto const tag = dollar_tag(sql, i); !tag.empty() && (i == 0 || !word_char(sql[i - 1]))) {
+    } else if (auto const tag = dollar_tag(sql, i);
+               !tag.empty() && (i == 0 || !word_char(sql[i - 1]))) {
       std::size_t const close = sql.find(tag, i + tag.size());
       i = close == std::string_view::npos ? sql.size() : close + tag.size();
     } else if (c == ';') {
@@ -92,8 +99,9 @@ std::vector<std::string> words(std::string_view s) {
 bool is_ddl(std::string_view statement) {
   auto const w = words(statement.substr(0, std::min<std::size_t>(statement.size(), 64)));
   if (w.empty()) return false;
-  static std::set<std::string> const ddl{"create", "alter",  "drop",   "comment", "do",     "grant",
-                                         "revoke", "reindex", "cluster", "call",   "import", "security"};
+  static std::set<std::string> const ddl{"create",  "alter", "drop",   "comment",
+                                         "do",      "grant", "revoke", "reindex",
+                                         "cluster", "call",  "import", "security"};
   return ddl.count(w.front()) > 0;
 }
 
@@ -118,7 +126,8 @@ std::size_t skip_type(std::string_view s, std::size_t i) {
     return k;
   };
   i = read_word(i);
-  static std::set<std::string> const continuations{"varying", "precision", "with", "without", "time", "zone"};
+  static std::set<std::string> const continuations{"varying", "precision", "with",
+                                                   "without", "time",      "zone"};
   for (;;) {
     std::size_t const k = skip_space(i);
     std::size_t const end = read_word(k);
@@ -160,9 +169,13 @@ bool plain_value(std::string_view inner) {
   return digits;
 }
 
-std::string or_none(std::string const& text) { return text.empty() ? std::string("none") : text; }
+std::string or_none(std::string const& text) {
+  return text.empty() ? std::string("none") : text;
+}
 
-std::string key_of(db_object const& o) { return o.kind + '\x1f' + o.table + '\x1f' + o.name; }
+std::string key_of(db_object const& o) {
+  return o.kind + '\x1f' + o.table + '\x1f' + o.name;
+}
 
 }  // namespace
 
@@ -188,7 +201,8 @@ std::vector<std::string> split_fields(std::string_view line) {
   std::size_t start = 0;
   while (true) {
     std::size_t const tab = line.find('\t', start);
-    fields.push_back(unescape_field(line.substr(start, tab == std::string_view::npos ? line.npos : tab - start)));
+    fields.push_back(unescape_field(
+        line.substr(start, tab == std::string_view::npos ? line.npos : tab - start)));
     if (tab == std::string_view::npos) return fields;
     start = tab + 1;
   }
@@ -196,7 +210,8 @@ std::vector<std::string> split_fields(std::string_view line) {
 
 }  // namespace
 
-std::vector<db_object> schema_at(std::string_view history, std::optional<std::size_t> revision_index) {
+std::vector<db_object> schema_at(std::string_view history,
+                                 std::optional<std::size_t> revision_index) {
   if (!revision_index) return {};
   // Objects stay where they were first added, so a table still precedes its columns;
   // a removed object leaves a hole, dropped at the end.
@@ -215,8 +230,9 @@ std::vector<db_object> schema_at(std::string_view history, std::optional<std::si
     }
     bool const removal = !fields[0].empty() && fields[0][0] == '-';
     if (removal) fields[0].erase(0, 1);
-    db_object object{std::move(fields[0]), std::move(fields[1]), std::move(fields[2]), std::move(fields[3]),
-                     std::move(fields[4]), std::move(fields[5]), fields[6] == "1", fields[7] == "1"};
+    db_object object{std::move(fields[0]), std::move(fields[1]), std::move(fields[2]),
+                     std::move(fields[3]), std::move(fields[4]), std::move(fields[5]),
+                     fields[6] == "1",     fields[7] == "1"};
     std::string key = key_of(object);
     auto const found = position.find(key);
     if (removal) {
@@ -245,7 +261,8 @@ std::string db_object::display() const {
   return name;
 }
 
-std::vector<db_object> model_objects(catalog const& cat, std::optional<std::size_t> revision_index) {
+std::vector<db_object> model_objects(catalog const& cat,
+                                     std::optional<std::size_t> revision_index) {
   return schema_at(cat.schema_history, revision_index);
 }
 
@@ -308,7 +325,8 @@ std::string normalize_default(std::string_view text) {
   return out;
 }
 
-std::vector<drift_finding> compare_schema(std::vector<db_object> const& model, std::vector<db_object> const& live,
+std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
+                                          std::vector<db_object> const& live,
                                           raw_sql_names const& raw) {
   std::map<std::string, db_object const*> live_by_key;
   for (auto const& o : live) live_by_key.emplace(key_of(o), &o);
@@ -344,27 +362,33 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model, s
     db_object const& l = *it->second;
     std::string const what = m.kind + " " + m.display();
     if (m.kind == "column") {
-      if (l.type != m.type) modelled_finding(m, fmt::format("{}: type is {}, model says {}", what, l.type, m.type));
+      if (l.type != m.type)
+        modelled_finding(m, fmt::format("{}: type is {}, model says {}", what, l.type, m.type));
       if (l.not_null != m.not_null) {
-        modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.not_null ? "not null" : "nullable",
-                                        m.not_null ? "not null" : "nullable"));
+        modelled_finding(
+            m, fmt::format("{}: {}, model says {}", what, l.not_null ? "not null" : "nullable",
+                           m.not_null ? "not null" : "nullable"));
       }
       std::string const a = normalize_default(l.default_value);
       std::string const b = normalize_default(m.default_value);
       bool const both_sequences = a.rfind("nextval", 0) == 0 && b.rfind("nextval", 0) == 0;
       if (a != b && !both_sequences) {
-        modelled_finding(m, fmt::format("{}: default is {}, model says {}", what, or_none(l.default_value),
-                                        or_none(m.default_value)));
+        modelled_finding(m, fmt::format("{}: default is {}, model says {}", what,
+                                        or_none(l.default_value), or_none(m.default_value)));
       }
     } else if (m.kind == "index") {
-      if (l.table != m.table) modelled_finding(m, fmt::format("{}: on {}, model says {}", what, l.table, m.table));
-      if (l.type != m.type) modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.type, m.type));
+      if (l.table != m.table)
+        modelled_finding(m, fmt::format("{}: on {}, model says {}", what, l.table, m.table));
+      if (l.type != m.type)
+        modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.type, m.type));
       if (l.columns != m.columns) {
-        modelled_finding(m, fmt::format("{}: columns ({}), model says ({})", what, l.columns, m.columns));
+        modelled_finding(
+            m, fmt::format("{}: columns ({}), model says ({})", what, l.columns, m.columns));
       }
       if (l.partial != m.partial) {
-        modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.partial ? "partial" : "not partial",
-                                        m.partial ? "partial" : "not partial"));
+        modelled_finding(
+            m, fmt::format("{}: {}, model says {}", what, l.partial ? "partial" : "not partial",
+                           m.partial ? "partial" : "not partial"));
       }
     } else if (m.kind == "constraint") {
       if (l.type != m.type) {
@@ -372,11 +396,13 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model, s
       } else if (l.columns != m.columns && m.type == "foreign key") {
         modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.columns, m.columns));
       } else if (l.columns != m.columns) {
-        modelled_finding(m, fmt::format("{}: columns ({}), model says ({})", what, l.columns, m.columns));
+        modelled_finding(
+            m, fmt::format("{}: columns ({}), model says ({})", what, l.columns, m.columns));
       }
     } else if (m.kind == "enum") {
       if (l.columns != m.columns) {
-        modelled_finding(m, fmt::format("{}: values are {}, model says {}", what, l.columns, m.columns));
+        modelled_finding(
+            m, fmt::format("{}: values are {}, model says {}", what, l.columns, m.columns));
       }
     }
   }
@@ -388,11 +414,12 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model, s
     if (l.kind == "table") extra_tables.insert(l.name);
     if (auto const* r = raw_revision(l)) {
       out.push_back({drift_finding::kind::not_modelled, l.kind, l.display(),
-                     fmt::format("not modelled: {} {} (raw SQL in revision {} names it)", l.kind, l.display(), *r)});
+                     fmt::format("not modelled: {} {} (raw SQL in revision {} names it)", l.kind,
+                                 l.display(), *r)});
     } else {
       out.push_back({drift_finding::kind::drift, l.kind, l.display(),
-                     fmt::format("extra {} {} (not in the model: created by raw SQL or by hand)", l.kind,
-                                 l.display())});
+                     fmt::format("extra {} {} (not in the model: created by raw SQL or by hand)",
+                                 l.kind, l.display())});
     }
   }
   return out;
@@ -411,24 +438,27 @@ WITH live AS (
     AND c.oid <> ALL ({}))
 )";
 
-/// SQL for the names of the columns numbered `keys` (an int2[] expression) of the relation `relation`
-/// (an oid expression), in key order, separated by ", ".
+/// SQL for the names of the columns numbered `keys` (an int2[] expression) of the relation
+/// `relation` (an oid expression), in key order, separated by ", ".
 std::string key_columns(std::string_view relation, std::string_view keys) {
-  return fmt::format("(SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest({}) WITH ORDINALITY "
-                     "AS k(attnum, ord) JOIN pg_attribute a ON a.attrelid = {} AND a.attnum = k.attnum)",
-                     keys, relation);
+  return fmt::format(
+      "(SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest({}) WITH ORDINALITY "
+      "AS k(attnum, ord) JOIN pg_attribute a ON a.attrelid = {} AND a.attnum = k.attnum)",
+      keys, relation);
 }
 
 /// SQL for a referential action code of pg_constraint (`confdeltype`, `confupdtype`) in words.
 std::string action_words(std::string_view code) {
-  return fmt::format("CASE {} WHEN 'r' THEN 'restrict' WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' "
-                     "WHEN 'd' THEN 'set default' ELSE 'no action' END",
-                     code);
+  return fmt::format(
+      "CASE {} WHEN 'r' THEN 'restrict' WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' "
+      "WHEN 'd' THEN 'set default' ELSE 'no action' END",
+      code);
 }
 
 }  // namespace
 
-std::vector<db_object> read_live_schema(pqxx::connection_base& cx, std::vector<std::string> const& exclude) {
+std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
+                                        std::vector<std::string> const& exclude) {
   pqxx::read_transaction tx(cx);
   std::string excluded = "ARRAY[0]::oid[]";
   for (auto const& name : exclude) {
@@ -467,15 +497,21 @@ ORDER BY live.name, a.attnum)")) {
     out.push_back(std::move(o));
   }
   std::string const own_keys = key_columns("con.conrelid", "con.conkey");
-  for (auto const& row : tx.exec(with + R"(
+  for (auto const& row :
+       tx.exec(with + R"(
 SELECT live.name, con.conname,
        CASE con.contype WHEN 'p' THEN 'primary key' WHEN 'u' THEN 'unique' WHEN 'f' THEN 'foreign key'
                         WHEN 'c' THEN 'check' ELSE 'exclusion' END,
-       CASE WHEN con.contype IN ('p', 'u') THEN )" + own_keys + R"(
-            WHEN con.contype = 'f' THEN '(' || )" + own_keys + R"( || ') references ' || fn.nspname || '.' || fc.relname
-              || ' (' || )" + key_columns("con.confrelid", "con.confkey") + R"( || ')'
-              || ' on delete ' || )" + action_words("con.confdeltype") + R"(
-              || ' on update ' || )" + action_words("con.confupdtype") + R"(
+       CASE WHEN con.contype IN ('p', 'u') THEN )" +
+               own_keys + R"(
+            WHEN con.contype = 'f' THEN '(' || )" +
+               own_keys + R"( || ') references ' || fn.nspname || '.' || fc.relname
+              || ' (' || )" +
+               key_columns("con.confrelid", "con.confkey") + R"( || ')'
+              || ' on delete ' || )" +
+               action_words("con.confdeltype") + R"(
+              || ' on update ' || )" +
+               action_words("con.confupdtype") + R"(
             ELSE '' END
 FROM live JOIN pg_constraint con ON con.conrelid = live.oid
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace

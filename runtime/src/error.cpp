@@ -1,6 +1,5 @@
 // The runtime's exception family (see error.hpp).
 #include <migc/runtime/error.hpp>
-
 #include <utility>
 
 namespace migc::runtime {

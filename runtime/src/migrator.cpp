@@ -1,14 +1,11 @@
 // The migrator: lock, ensure tables, validate, plan, apply each revision in one round trip.
-#include <migc/runtime/migrator.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <migc/runtime/detail/version_store.hpp>
+#include <migc/runtime/migrator.hpp>
 #include <mutex>
-#include <thread>
-#include <unordered_map>
-#include <unordered_set>
-
-#include <fmt/format.h>
 #include <pqxx/connection>
 #include <pqxx/connection_base>
 #include <pqxx/errorhandler>
@@ -16,8 +13,9 @@
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <pqxx/transaction>
-
-#include <migc/runtime/detail/version_store.hpp>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace migc::runtime {
 namespace {
@@ -112,7 +110,8 @@ class blocker_watch {
 
   void run() noexcept {
     using std::chrono::milliseconds;
-    milliseconds const quarter = m_lock_timeout.count() > 0 ? m_lock_timeout / 4 : milliseconds(250);
+    milliseconds const quarter =
+        m_lock_timeout.count() > 0 ? m_lock_timeout / 4 : milliseconds(250);
     milliseconds const poll =
         std::clamp(m_lock_timeout.count() > 0 ? m_lock_timeout / 8 : milliseconds(200),
                    milliseconds(10), milliseconds(200));
@@ -133,8 +132,8 @@ class blocker_watch {
           std::string query = r[5].as<std::string>();
           std::replace(query.begin(), query.end(), '\n', ' ');
           seen += fmt::format("\n  pid {} ({}, user {}, {}, transaction open since {}): {}",
-                              r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
-                              r[4].c_str(), query);
+                              r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str(),
+                              query);
         }
         std::lock_guard<std::mutex> lock(m_mutex);
         m_seen = std::move(seen);
@@ -239,7 +238,8 @@ struct migrator::impl {
     if (!opts.conninfo.empty()) return opts.conninfo;
     std::string out = "fallback_application_name=migrate";
     auto add = [&out](char const* key, char const* value) {
-      if (value != nullptr && *value != '\0') out += fmt::format(" {}={}", key, conninfo_value(value));
+      if (value != nullptr && *value != '\0')
+        out += fmt::format(" {}={}", key, conninfo_value(value));
     };
     add("host", cx.hostname());
     add("port", cx.port());
@@ -380,16 +380,18 @@ struct migrator::impl {
    */
   bool history_has_new_kinds() {
     auto q = quoting();
-    return exec("SELECT coalesce(bool_or(pg_get_constraintdef(oid) LIKE '%''repair''%'), false) "
-                "FROM pg_constraint WHERE contype = 'c' AND conrelid = to_regclass(" +
-                q.literal(detail::qualified(q, history_name())) + ")")[0][0]
+    return exec(
+               "SELECT coalesce(bool_or(pg_get_constraintdef(oid) LIKE '%''repair''%'), false) "
+               "FROM pg_constraint WHERE contype = 'c' AND conrelid = to_regclass(" +
+               q.literal(detail::qualified(q, history_name())) + ")")[0][0]
         .as<bool>();
   }
 
   refusal too_many_versions(std::size_t rows) const {
-    return refusal(fmt::format("version table {} has {} rows: migc manages a single chain "
-                               "(merge the Alembic branches first)",
-                               detail::display_name(ctx.version_table), rows));
+    return refusal(
+        fmt::format("version table {} has {} rows: migc manages a single chain "
+                    "(merge the Alembic branches first)",
+                    detail::display_name(ctx.version_table), rows));
   }
 
   std::optional<std::string> read_current() {
@@ -439,21 +441,25 @@ struct migrator::impl {
     auto q = quoting();
     std::vector<std::string> parts;
     if (present.version) {
-      parts.push_back("SELECT 0 AS k, 0::bigint AS seq, version_num::text AS a, NULL::text AS b, "
-                      "NULL::text AS c, NULL::text AS d, NULL::text AS e, NULL::text AS f, "
-                      "NULL::text AS g FROM " + detail::qualified(q, ctx.version_table));
+      parts.push_back(
+          "SELECT 0 AS k, 0::bigint AS seq, version_num::text AS a, NULL::text AS b, "
+          "NULL::text AS c, NULL::text AS d, NULL::text AS e, NULL::text AS f, "
+          "NULL::text AS g FROM " +
+          detail::qualified(q, ctx.version_table));
     }
     if (present.history) {
-      parts.push_back("SELECT 1, id, revision::text, checksum, coalesce(build_id, ''), "
-                      "coalesce(description, ''), NULL, NULL, NULL FROM " +
-                      detail::qualified(q, history_name()) + " WHERE " + applied_rows_filter);
+      parts.push_back(
+          "SELECT 1, id, revision::text, checksum, coalesce(build_id, ''), "
+          "coalesce(description, ''), NULL, NULL, NULL FROM " +
+          detail::qualified(q, history_name()) + " WHERE " + applied_rows_filter);
     }
     if (present.dirty) {
       std::string const dirty = detail::qualified(q, dirty_name());
-      parts.push_back("(SELECT 2, 0, revision::text, direction, statements_done::text, "
-                      "statements_total::text, statements, coalesce(error, ''), "
-                      "to_char(started_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM " + dirty +
-                      " ORDER BY started_at LIMIT 1)");
+      parts.push_back(
+          "(SELECT 2, 0, revision::text, direction, statements_done::text, "
+          "statements_total::text, statements, coalesce(error, ''), "
+          "to_char(started_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM " +
+          dirty + " ORDER BY started_at LIMIT 1)");
       parts.push_back("SELECT 3, row_number() OVER (ORDER BY " +
                       std::string(invalid_indexes_column) + "), " + invalid_indexes_column +
                       ", NULL, NULL, NULL, NULL, NULL, NULL " + invalid_indexes_from +
@@ -496,10 +502,10 @@ struct migrator::impl {
           break;
         }
         case 2:
-          state.dirty = dirty_marker{row[2].as<std::string>(), row[3].as<std::string>(),
+          state.dirty = dirty_marker{row[2].as<std::string>(),  row[3].as<std::string>(),
                                      row[4].as<std::int64_t>(), row[5].as<std::int64_t>(),
-                                     row[6].as<std::string>(), row[7].as<std::string>(),
-                                     row[8].as<std::string>(), {}};
+                                     row[6].as<std::string>(),  row[7].as<std::string>(),
+                                     row[8].as<std::string>(),  {}};
           break;
         default:
           if (state.dirty) state.dirty->invalid_indexes.push_back(row[2].as<std::string>());
@@ -539,8 +545,8 @@ struct migrator::impl {
                       " UNION ALL SELECT 1, id, revision, checksum, direction FROM " +
                       detail::qualified(q, history_name());
     if (present.dirty) {
-      sql += " UNION ALL SELECT 2, NULL, NULL, NULL, NULL FROM " +
-             detail::qualified(q, dirty_name());
+      sql +=
+          " UNION ALL SELECT 2, NULL, NULL, NULL, NULL FROM " + detail::qualified(q, dirty_name());
     }
     auto const rows = exec(sql);
     checked_state checked;
@@ -554,7 +560,8 @@ struct migrator::impl {
           break;
         case '1':
           if (is_applied_row(row[2], row[3], row[4])) {
-            recorded.push_back({row[1].as<std::int64_t>(), {row[2].c_str(), row[2].size()},
+            recorded.push_back({row[1].as<std::int64_t>(),
+                                {row[2].c_str(), row[2].size()},
                                 {row[3].c_str(), row[3].size()}});
           }
           break;
@@ -591,10 +598,11 @@ struct migrator::impl {
     auto q = quoting();
     std::string sql;
     for (checksum_mismatch const& m : accepted) {
-      log(fmt::format("Accepting revision {} with checksum {} in place of the applied {} "
-                      "(--allow-checksum-mismatch){}",
-                      m.rev->id, m.rev->checksum, m.recorded.checksum,
-                      recordable ? "" : ": not recorded, this history table predates 'repair' rows"));
+      log(fmt::format(
+          "Accepting revision {} with checksum {} in place of the applied {} "
+          "(--allow-checksum-mismatch){}",
+          m.rev->id, m.rev->checksum, m.recorded.checksum,
+          recordable ? "" : ": not recorded, this history table predates 'repair' rows"));
       sql += detail::history_insert_sql(q, ctx, std::string(m.rev->id), "repair", m.rev->checksum,
                                         m.rev->description, std::chrono::microseconds(0)) +
              ";\n";
@@ -650,8 +658,8 @@ struct migrator::impl {
                          std::string const& blockers) {
     std::string const location = source_location(cat, rev, line ? *line : 0);
     std::string message = fmt::format(
-        "{} of revision {} \"{}\" failed at {}: {}{}; {}", to_string(dir), rev.id,
-        rev.description, location, server_message(e.what()),
+        "{} of revision {} \"{}\" failed at {}: {}{}; {}", to_string(dir), rev.id, rev.description,
+        location, server_message(e.what()),
         e.sqlstate().empty() ? std::string() : " (SQLSTATE " + e.sqlstate() + ")", consequence);
     if (e.sqlstate() == "55P03") {
       message += fmt::format(" (a lock was not granted within lock_timeout {} ms; {})",
@@ -766,15 +774,15 @@ struct migrator::impl {
         return;
       } catch (lock_retry const& retry) {
         auto const delay = opts.retry_backoff * (1LL << std::min(n, 20));
-        log(fmt::format("Revision {} could not get a lock within {} ms{} and {} rolled back; "
-                        "retry {} of {} in {:.1f} s",
-                        retry.revision, opts.lock_timeout.count(),
-                        retry.blockers.empty() ? std::string()
-                                               : " (blocked by:" + retry.blockers + ")",
-                        rolled_back, n + 1, opts.lock_retries,
-                        static_cast<double>(delay.count()) / 1000));
+        log(fmt::format(
+            "Revision {} could not get a lock within {} ms{} and {} rolled back; "
+            "retry {} of {} in {:.1f} s",
+            retry.revision, opts.lock_timeout.count(),
+            retry.blockers.empty() ? std::string() : " (blocked by:" + retry.blockers + ")",
+            rolled_back, n + 1, opts.lock_retries, static_cast<double>(delay.count()) / 1000));
         sleep_interruptibly(delay, fmt::format("waiting to retry revision {}; the database stays "
-                                               "at {}", retry.revision, name_of(stays_at)));
+                                               "at {}",
+                                               retry.revision, name_of(stays_at)));
       }
     }
   }
@@ -856,11 +864,10 @@ struct migrator::impl {
       exec("COMMIT");
     } catch (pqxx::sql_error const& e) {
       rollback_quietly();
-      throw error(
-          fmt::format("COMMIT of the single transaction up to {} failed: {}; "
-                      "everything was rolled back, the database stays at {}",
-                      name_of(to), with_sqlstate(e), name_of(from)),
-          {e.sqlstate(), {}, {}, {}});
+      throw error(fmt::format("COMMIT of the single transaction up to {} failed: {}; "
+                              "everything was rolled back, the database stays at {}",
+                              name_of(to), with_sqlstate(e), name_of(from)),
+                  {e.sqlstate(), {}, {}, {}});
     } catch (pqxx::broken_connection const& e) {
       throw commit_unknown_error(
           fmt::format("connection lost while committing the single transaction from {} to {}: "
@@ -887,11 +894,12 @@ struct migrator::impl {
   void mark_dirty(revision const& rev, direction dir, std::size_t total) {
     ensure_dirty_table();
     auto q = quoting();
-    exec(fmt::format("INSERT INTO {} (revision, direction, statements_total, checksum, build_id) "
-                     "VALUES ({}, {}, {}, {}, {})",
-                     detail::qualified(q, dirty_name()), q.literal(std::string(rev.id)),
-                     q.literal(std::string(to_string(dir))), total,
-                     q.literal(std::string(rev.checksum)), q.literal(ctx.build_id)));
+    exec(
+        fmt::format("INSERT INTO {} (revision, direction, statements_total, checksum, build_id) "
+                    "VALUES ({}, {}, {}, {}, {})",
+                    detail::qualified(q, dirty_name()), q.literal(std::string(rev.id)),
+                    q.literal(std::string(to_string(dir))), total,
+                    q.literal(std::string(rev.checksum)), q.literal(ctx.build_id)));
   }
 
   void update_dirty(revision const& rev, std::string const& assignments) noexcept {
@@ -947,9 +955,11 @@ struct migrator::impl {
       } catch (interrupted_error const&) {
         reset_session();
         update_dirty(rev, "error = 'interrupted'");
-        throw interruption(rev, dir, fmt::format(
-            "{} of {} statements ran and stay applied; the database is marked dirty at {}", done,
-            steps.size, rev.id));
+        throw interruption(
+            rev, dir,
+            fmt::format(
+                "{} of {} statements ran and stay applied; the database is marked dirty at {}",
+                done, steps.size, rev.id));
       }
       ++done;
       update_dirty(rev, fmt::format("statements_done = {}, statements = statements || {}", done,
@@ -994,8 +1004,9 @@ struct migrator::impl {
     auto const steps = plan(cat, at, dir, goal);
     if (dir == direction::downgrade) {
       log("Target migration version: " +
-          (steps.empty() ? at_name
-                         : name_of(detail::version_after(*steps.back().rev, direction::downgrade))));
+          (steps.empty()
+               ? at_name
+               : name_of(detail::version_after(*steps.back().rev, direction::downgrade))));
     }
     if (opts.single_transaction) refuse_non_transactional(steps);
     record_repairs(verdict.accepted);
@@ -1023,9 +1034,8 @@ struct migrator::impl {
   void record_done(run_result& result, plan_step const& s, std::chrono::milliseconds took) {
     result.applied.push_back({s.rev, s.dir, took});
     result.to = name_of(detail::version_after(*s.rev, s.dir));
-    log(fmt::format("{} {} \"{}\" in {} ms",
-                    s.dir == direction::upgrade ? "Applied" : "Reverted", s.rev->id,
-                    s.rev->description, took.count()));
+    log(fmt::format("{} {} \"{}\" in {} ms", s.dir == direction::upgrade ? "Applied" : "Reverted",
+                    s.rev->id, s.rev->description, took.count()));
   }
 
   /// Each revision in its own transaction (or none, for a non-transactional one).
@@ -1033,8 +1043,10 @@ struct migrator::impl {
                         run_result& result) {
     for (plan_step const& s : steps) {
       if (interrupted()) {
-        throw interrupted_error(fmt::format("interrupted before revision {}; the database is "
-                                            "at {}", s.rev->id, name_of(expected)));
+        throw interrupted_error(
+            fmt::format("interrupted before revision {}; the database is "
+                        "at {}",
+                        s.rev->id, name_of(expected)));
       }
       auto const started = clock_type::now();
       if (s.rev->transactional) {
@@ -1053,10 +1065,9 @@ struct migrator::impl {
   void apply_together(std::vector<plan_step> const& steps, std::optional<std::string> const& from,
                       run_result& result) {
     std::vector<std::chrono::milliseconds> took;
-    with_lock_retries("the whole transaction (--single-transaction) was", from,
-                      [&](int retries_left) {
-                        took = apply_in_one_transaction(steps, from, retries_left);
-                      });
+    with_lock_retries(
+        "the whole transaction (--single-transaction) was", from,
+        [&](int retries_left) { took = apply_in_one_transaction(steps, from, retries_left); });
     for (std::size_t i = 0; i < steps.size(); ++i) record_done(result, steps[i], took[i]);
   }
 
@@ -1065,7 +1076,8 @@ struct migrator::impl {
     ensure_tables();
     // No validation (stamping is how a broken state is fixed), except a dirty marker: the
     // half-run revision must be resolved first, or its statements would be forgotten.
-    if (auto dirty = read_dirty()) throw refusal(describe_dirty(cat, *dirty), {{}, dirty->revision, {}, {}});
+    if (auto dirty = read_dirty())
+      throw refusal(describe_dirty(cat, *dirty), {{}, dirty->revision, {}, {}});
     auto const before = read_current();
     auto q = quoting();
     revision const* rev = index ? &cat.revisions[*index] : nullptr;
@@ -1074,11 +1086,11 @@ struct migrator::impl {
       script += "INSERT INTO " + detail::qualified(q, ctx.version_table) +
                 " (version_num) VALUES (" + q.literal(std::string(rev->id)) + ");\n";
     }
-    script += detail::history_insert_sql(
-                  q, ctx, rev ? std::optional<std::string>(rev->id) : std::nullopt, "stamp",
-                  rev ? rev->checksum : std::string_view(),
-                  rev ? rev->description : std::string_view()) +
-              ";\n";
+    script +=
+        detail::history_insert_sql(q, ctx, rev ? std::optional<std::string>(rev->id) : std::nullopt,
+                                   "stamp", rev ? rev->checksum : std::string_view(),
+                                   rev ? rev->description : std::string_view()) +
+        ";\n";
     run_in_transaction(script);
     std::string const after = rev ? std::string(rev->id) : "base";
     log(fmt::format("Stamped {} (was {})", after, name_of(before)));
@@ -1095,11 +1107,12 @@ struct migrator::impl {
     }
     auto const index = find_revision(cat, dirty->revision);
     if (!index) {
-      throw refusal(fmt::format("database is dirty at {}, which this binary does not know",
-                                dirty->revision));
+      throw refusal(
+          fmt::format("database is dirty at {}, which this binary does not know", dirty->revision));
     }
     revision const& rev = cat.revisions[*index];
-    direction const dir = dirty->direction == "downgrade" ? direction::downgrade : direction::upgrade;
+    direction const dir =
+        dirty->direction == "downgrade" ? direction::downgrade : direction::upgrade;
     auto const before = read_current();
     std::optional<std::string> const after = applied ? detail::version_after(rev, dir) : before;
     auto q = quoting();
@@ -1155,7 +1168,8 @@ bool drift_report::has_drift() const {
 
 bool verify_report::ok() const {
   return unknown.empty() && !dirty && !drift.has_drift() &&
-         std::all_of(applied.begin(), applied.end(), [](verify_entry const& e) { return e.matches; });
+         std::all_of(applied.begin(), applied.end(),
+                     [](verify_entry const& e) { return e.matches; });
 }
 
 migrator::migrator(pqxx::connection_base& cx, catalog const& embedded, options opts)
@@ -1190,8 +1204,8 @@ verify_report migrator::verify() {
     report.current = state.current;
     report.dirty = state.dirty;
     catalog const& cat = m_impl->cat;
-    report.drift.status = cat.has_schema_history ? drift_report::state::skipped
-                                                 : drift_report::state::not_embedded;
+    report.drift.status =
+        cat.has_schema_history ? drift_report::state::skipped : drift_report::state::not_embedded;
     report.drift.at = state.current ? *state.current : std::string("base");
     validation verdict;
     try {
@@ -1203,13 +1217,15 @@ verify_report migrator::verify() {
     if (cat.has_schema_history && !state.dirty) {
       detail::quoter const q = m_impl->quoting();
       std::vector<std::string> exclude;
-      for (auto const& name : {m_impl->ctx.version_table, m_impl->history_name(), m_impl->dirty_name()}) {
+      for (auto const& name :
+           {m_impl->ctx.version_table, m_impl->history_name(), m_impl->dirty_name()}) {
         exclude.push_back(detail::qualified(q, name));
       }
       // The model at the database's revision, not head's: a database below head is checked too.
       auto const model = model_objects(cat, verdict.at);
-      report.drift.findings = compare_schema(model, read_live_schema(m_impl->cx, exclude),
-                                             verdict.at ? raw_ddl_names(cat, *verdict.at) : raw_sql_names{});
+      report.drift.findings =
+          compare_schema(model, read_live_schema(m_impl->cx, exclude),
+                         verdict.at ? raw_ddl_names(cat, *verdict.at) : raw_sql_names{});
       report.drift.objects = model.size();
       report.drift.status = drift_report::state::checked;
     }
@@ -1223,7 +1239,8 @@ verify_report migrator::verify() {
     for (std::size_t i = 0; verdict.at && i <= *verdict.at; ++i) {
       revision const& rev = m_impl->cat.revisions[i];
       verify_entry entry{&rev, std::nullopt, mismatched.count(&rev) == 0};
-      if (auto const it = recorded.find(rev.number); it != recorded.end()) entry.recorded = *it->second;
+      if (auto const it = recorded.find(rev.number); it != recorded.end())
+        entry.recorded = *it->second;
       report.applied.push_back(std::move(entry));
     }
     return report;

@@ -1,11 +1,9 @@
 // Pure planning: id values, target parsing, validation of the database state, step lists.
-#include <migc/runtime/plan.hpp>
-
-#include <unordered_map>
-
 #include <fmt/format.h>
 
 #include <migc/runtime/error.hpp>
+#include <migc/runtime/plan.hpp>
+#include <unordered_map>
 
 namespace migc::runtime {
 namespace {
@@ -18,7 +16,9 @@ std::optional<std::int64_t> parse_count(std::string_view digits) {
 }
 
 /// Number of applied revisions at a position (base = 0).
-std::size_t level_of(position at) { return at ? *at + 1 : 0; }
+std::size_t level_of(position at) {
+  return at ? *at + 1 : 0;
+}
 
 std::string describe_level(catalog const& cat, std::size_t level) {
   return level == 0 ? std::string("base") : std::string(cat.revisions[level - 1].id);
@@ -35,11 +35,11 @@ std::size_t target_level(catalog const& cat, std::size_t from, target const& goa
     case target::kind::id: {
       auto index = find_revision(cat, goal.id);
       if (!index) {
-        std::string known = size == 0 ? std::string("no revisions")
-                                      : fmt::format("{} to {}", cat.revisions[0].id,
-                                                    cat.revisions[size - 1].id);
-        throw target_error(fmt::format("unknown revision {} (this binary knows {})", goal.id,
-                                       known));
+        std::string known =
+            size == 0 ? std::string("no revisions")
+                      : fmt::format("{} to {}", cat.revisions[0].id, cat.revisions[size - 1].id);
+        throw target_error(
+            fmt::format("unknown revision {} (this binary knows {})", goal.id, known));
       }
       return *index + 1;
     }
@@ -47,12 +47,11 @@ std::size_t target_level(catalog const& cat, std::size_t from, target const& goa
       auto const n = static_cast<std::size_t>(goal.n < 0 ? -goal.n : goal.n);
       if (goal.n > 0 && n > size - from) {
         throw target_error(fmt::format("cannot upgrade {} revision{}: only {} pending (at {})", n,
-                                       n == 1 ? "" : "s", size - from,
-                                       describe_level(cat, from)));
+                                       n == 1 ? "" : "s", size - from, describe_level(cat, from)));
       }
       if (goal.n < 0 && n > from) {
-        throw target_error(fmt::format("cannot downgrade {} revision{}: only {} applied (at {})",
-                                       n, n == 1 ? "" : "s", from, describe_level(cat, from)));
+        throw target_error(fmt::format("cannot downgrade {} revision{}: only {} applied (at {})", n,
+                                       n == 1 ? "" : "s", from, describe_level(cat, from)));
       }
       return goal.n > 0 ? from + n : from - n;
     }
@@ -143,23 +142,23 @@ std::optional<checksum_mismatch> mismatch_at(catalog const& cat, applied_index c
   // Hashes cannot tell an edit from a fork (both change one revision's checksum on the same
   // parent); the description can: an edit keeps the revision, a branch brings another one.
   bool const same_revision = record->description.empty() || record->description == rev.description;
-  return checksum_mismatch{&rev, *record,
-                           same_revision ? checksum_mismatch::kind::edited
-                                         : checksum_mismatch::kind::other_branch};
+  return checksum_mismatch{
+      &rev, *record,
+      same_revision ? checksum_mismatch::kind::edited : checksum_mismatch::kind::other_branch};
 }
 
 std::string build_of(applied_record const& record) {
-  return record.build_id.empty() ? std::string("an unknown build")
-                                 : "build " + record.build_id;
+  return record.build_id.empty() ? std::string("an unknown build") : "build " + record.build_id;
 }
 
 /// The two revisions of an other_branch mismatch: "its revision 002 "..." (checksum ..., build
 /// ...) is not this binary's 002 "..." (file:line, checksum ...)".
 std::string other_branch_revisions(catalog const& cat, checksum_mismatch const& m) {
-  return fmt::format("its revision {} \"{}\" (checksum {}, {}) is not this binary's {} \"{}\" ({}, "
-                     "checksum {})",
-                     m.rev->id, m.recorded.description, m.recorded.checksum, build_of(m.recorded),
-                     m.rev->id, m.rev->description, source_location(cat, *m.rev), m.rev->checksum);
+  return fmt::format(
+      "its revision {} \"{}\" (checksum {}, {}) is not this binary's {} \"{}\" ({}, "
+      "checksum {})",
+      m.rev->id, m.recorded.description, m.recorded.checksum, build_of(m.recorded), m.rev->id,
+      m.rev->description, source_location(cat, *m.rev), m.rev->checksum);
 }
 
 refusal mismatch_refusal(catalog const& cat, checksum_mismatch const& m) {
@@ -172,13 +171,12 @@ refusal mismatch_refusal(catalog const& cat, checksum_mismatch const& m) {
         "checksum {}: a published revision was edited; restore the file as it was applied and "
         "fix forward with a new revision (or accept the edit with --allow-checksum-mismatch, "
         "dangerous)",
-        rev.id, rev.description, m.recorded.checksum, build_of(m.recorded), location,
-        rev.checksum);
+        rev.id, rev.description, m.recorded.checksum, build_of(m.recorded), location, rev.checksum);
   } else {
-    message = "database was migrated by a binary from another branch: " +
-              other_branch_revisions(cat, m) +
-              "; downgrade it with the binary that applied it, or renumber this branch's "
-              "revisions on top of it";
+    message =
+        "database was migrated by a binary from another branch: " + other_branch_revisions(cat, m) +
+        "; downgrade it with the binary that applied it, or renumber this branch's "
+        "revisions on top of it";
   }
   return refusal(message, {{}, std::string(rev.id), location, {}});
 }
@@ -189,9 +187,10 @@ std::string unknown_revision_reason(catalog const& cat, database_state const& db
                                     std::string const& current) {
   std::size_t const size = cat.revisions.size;
   if (value < cat.revisions[0].number) {
-    return fmt::format("{} is below this binary's first revision {} (a squashed baseline): "
-                       "upgrade the database to {} with an older binary first",
-                       current, cat.revisions[0].id, cat.revisions[0].id);
+    return fmt::format(
+        "{} is below this binary's first revision {} (a squashed baseline): "
+        "upgrade the database to {} with an older binary first",
+        current, cat.revisions[0].id, cat.revisions[0].id);
   }
   for (std::size_t i = 0; i < size; ++i) {
     if (auto m = mismatch_at(cat, applied, i)) {
@@ -203,8 +202,8 @@ std::string unknown_revision_reason(catalog const& cat, database_state const& db
   for (auto const& [id, record] : db.applied) {
     if (parse_id(id) == value) by = current + " was applied by " + build_of(record);
   }
-  return fmt::format("this binary is older than the database ({}); run a build that knows {}",
-                     by, current);
+  return fmt::format("this binary is older than the database ({}); run a build that knows {}", by,
+                     current);
 }
 
 }  // namespace
@@ -223,9 +222,9 @@ validation check(catalog const& cat, database_state const& db, validation_option
   // Rule 1: not a migc id at all.
   auto const value = parse_id(current);
   if (!value) {
-    throw refusal(fmt::format("database is at '{}', which is not a migc revision id; {}", current,
-                              knows),
-                  {{}, current, {}, {}});
+    throw refusal(
+        fmt::format("database is at '{}', which is not a migc revision id; {}", current, knows),
+        {{}, current, {}, {}});
   }
   // Rule 2: an id this catalog does not embed.
   auto index = find_revision(cat, current);
@@ -249,7 +248,9 @@ validation check(catalog const& cat, database_state const& db, validation_option
   return result;
 }
 
-position validate(catalog const& cat, database_state const& db) { return check(cat, db).at; }
+position validate(catalog const& cat, database_state const& db) {
+  return check(cat, db).at;
+}
 
 std::optional<std::size_t> verified_position(catalog const& cat, std::string_view current,
                                              std::vector<recorded_checksum> const& rows) {
@@ -276,11 +277,10 @@ std::optional<std::size_t> verified_position(catalog const& cat, std::string_vie
 
 std::string describe_dirty(catalog const& cat, dirty_marker const& dirty) {
   auto const index = find_revision(cat, dirty.revision);
-  std::string const what =
-      index ? fmt::format("revision {} \"{}\" ({})", cat.revisions[*index].id,
-                          cat.revisions[*index].description,
-                          source_location(cat, cat.revisions[*index]))
-            : "revision " + dirty.revision;
+  std::string const what = index ? fmt::format("revision {} \"{}\" ({})", cat.revisions[*index].id,
+                                               cat.revisions[*index].description,
+                                               source_location(cat, cat.revisions[*index]))
+                                 : "revision " + dirty.revision;
   std::string message = fmt::format(
       "database is dirty: the {} of {}, which runs outside a transaction, stopped after {} of "
       "{} statements (started {})",
@@ -289,8 +289,8 @@ std::string describe_dirty(catalog const& cat, dirty_marker const& dirty) {
   if (!dirty.invalid_indexes.empty()) {
     std::string names;
     for (auto const& name : dirty.invalid_indexes) names += (names.empty() ? "" : ", ") + name;
-    message += fmt::format("; invalid indexes left behind (pg_index.indisvalid = false): {}",
-                           names);
+    message +=
+        fmt::format("; invalid indexes left behind (pg_index.indisvalid = false): {}", names);
   }
   message += fmt::format(
       "; repair the database by hand, then run `migrate resolve {0} --applied` (its remaining "
@@ -299,8 +299,7 @@ std::string describe_dirty(catalog const& cat, dirty_marker const& dirty) {
   return message;
 }
 
-std::vector<plan_step> plan(catalog const& cat, position from, direction dir,
-                            target const& goal) {
+std::vector<plan_step> plan(catalog const& cat, position from, direction dir, target const& goal) {
   std::size_t const level = level_of(from);
   std::size_t const goal_level = target_level(cat, level, goal);
   std::vector<plan_step> steps;
@@ -321,11 +320,10 @@ std::vector<plan_step> plan(catalog const& cat, position from, direction dir,
   for (std::size_t k = level; k > goal_level; --k) {
     revision const& rev = cat.revisions[k - 1];
     if (!rev.reversible) {
-      throw refusal(
-          fmt::format("cannot downgrade to {}: revision {} \"{}\" ({}) is irreversible",
-                      describe_level(cat, goal_level), rev.id, rev.description,
-                      source_location(cat, rev)),
-          {{}, std::string(rev.id), source_location(cat, rev), {}});
+      throw refusal(fmt::format("cannot downgrade to {}: revision {} \"{}\" ({}) is irreversible",
+                                describe_level(cat, goal_level), rev.id, rev.description,
+                                source_location(cat, rev)),
+                    {{}, std::string(rev.id), source_location(cat, rev), {}});
     }
     steps.push_back({&rev, direction::downgrade});
   }

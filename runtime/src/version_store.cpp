@@ -1,12 +1,10 @@
 // Names, DDL and bookkeeping scripts for the version table and its history table.
-#include <migc/runtime/detail/version_store.hpp>
+#include <fmt/format.h>
 
 #include <cstring>
-
-#include <fmt/format.h>
-#include <pqxx/connection_base>
-
+#include <migc/runtime/detail/version_store.hpp>
 #include <migc/runtime/error.hpp>
+#include <pqxx/connection_base>
 
 namespace migc::runtime::detail {
 namespace {
@@ -58,12 +56,13 @@ std::string literal_or_null(quoter const& q, std::string_view text) {
 
 table_name parse_table_name(std::string_view text) {
   auto const dot = text.find('.');
-  bool const bad = text.empty() || (dot != std::string_view::npos &&
-                                    (dot == 0 || dot + 1 == text.size() ||
-                                     text.find('.', dot + 1) != std::string_view::npos));
+  bool const bad =
+      text.empty() ||
+      (dot != std::string_view::npos &&
+       (dot == 0 || dot + 1 == text.size() || text.find('.', dot + 1) != std::string_view::npos));
   if (bad) {
-    throw error(fmt::format("invalid version table name '{}': expected table or schema.table",
-                            text));
+    throw error(
+        fmt::format("invalid version table name '{}': expected table or schema.table", text));
   }
   if (dot == std::string_view::npos) return {"", std::string(text)};
   return {std::string(text.substr(0, dot)), std::string(text.substr(dot + 1))};
@@ -99,10 +98,9 @@ std::string qualified(quoter const& q, table_name const& name) {
 }
 
 std::int64_t advisory_lock_key(table_name const& version_table) {
-  std::string const text = "migc:" +
-                           (version_table.schema.empty() ? std::string("public")
-                                                         : version_table.schema) +
-                           "." + version_table.table;
+  std::string const text =
+      "migc:" + (version_table.schema.empty() ? std::string("public") : version_table.schema) +
+      "." + version_table.table;
   std::uint64_t hash = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) {
     hash ^= c;
@@ -166,15 +164,15 @@ std::string version_update_sql(quoter const& q, script_context const& ctx,
   std::string statement;
   if (next && !expected) {
     // Root upgrade: only into an empty table (a stray row means someone else got there first).
-    statement = fmt::format("INSERT INTO {0} (version_num) SELECT {1} WHERE NOT EXISTS "
-                            "(SELECT 1 FROM {0})",
-                            table, q.literal(*next));
+    statement = fmt::format(
+        "INSERT INTO {0} (version_num) SELECT {1} WHERE NOT EXISTS "
+        "(SELECT 1 FROM {0})",
+        table, q.literal(*next));
   } else if (next && expected) {
     statement = fmt::format("UPDATE {} SET version_num = {} WHERE version_num = {}", table,
                             q.literal(*next), q.literal(*expected));
   } else if (expected) {
-    statement = fmt::format("DELETE FROM {} WHERE version_num = {}", table,
-                            q.literal(*expected));
+    statement = fmt::format("DELETE FROM {} WHERE version_num = {}", table, q.literal(*expected));
   } else {
     return {};
   }
@@ -238,9 +236,8 @@ std::string bookkeeping_call_sql(quoter const& q, script_context const& ctx, rev
 }
 
 std::string history_insert_sql(quoter const& q, script_context const& ctx,
-                               std::optional<std::string> const& revision_id,
-                               std::string_view dir, std::string_view checksum,
-                               std::string_view description,
+                               std::optional<std::string> const& revision_id, std::string_view dir,
+                               std::string_view checksum, std::string_view description,
                                std::optional<std::chrono::microseconds> duration) {
   // Server-side duration (server_measured_duration): the revision's time without a round trip.
   std::string const measured =
@@ -312,8 +309,9 @@ std::string revision_body(quoter const& q, script_context const& ctx, revision c
   }
   std::string const update = version_update_sql(q, ctx, expected, version_after(rev, dir));
   if (!update.empty()) script += update + ";\n";
-  return script + history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,
-                                     rev.description) +
+  return script +
+         history_insert_sql(q, ctx, std::string(rev.id), to_string(dir), rev.checksum,
+                            rev.description) +
          ";\n";
 }
 

@@ -1,12 +1,11 @@
 // Test support for the compiler: temporary folders and diagnostic summaries.
 #include "compiler_test_support.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <fstream>
-
-#include <fmt/format.h>
 
 namespace migc::test {
 namespace {
@@ -14,15 +13,18 @@ namespace {
 std::string place(dsl::location const& where) {
   if (!where.file) return "-";
   auto const pos = where.file->position(where.range.begin);
-  return fmt::format("{}:{}:{}", std::filesystem::path(where.file->path()).filename().string(), pos.line,
-                     pos.column);
+  return fmt::format("{}:{}:{}", std::filesystem::path(where.file->path()).filename().string(),
+                     pos.line, pos.column);
 }
 
 char const* severity_name(dsl::severity level) {
   switch (level) {
-    case dsl::severity::error: return "error";
-    case dsl::severity::warning: return "warning";
-    case dsl::severity::note: return "note";
+    case dsl::severity::error:
+      return "error";
+    case dsl::severity::warning:
+      return "warning";
+    case dsl::severity::note:
+      return "note";
   }
   return "?";
 }
@@ -42,14 +44,16 @@ temp_folder::~temp_folder() {
   std::filesystem::remove_all(m_path, ignored);
 }
 
-std::filesystem::path temp_folder::write(std::string const& name, std::string const& content) const {
+std::filesystem::path temp_folder::write(std::string const& name,
+                                         std::string const& content) const {
   auto const path = m_path / name;
   std::ofstream(path, std::ios::binary) << content;
   return path;
 }
 
 std::string summarize(dsl::diagnostic const& d) {
-  std::string out = fmt::format("{}: {}[{}]: {}", place(d.where), severity_name(d.level), d.code, d.message);
+  std::string out =
+      fmt::format("{}: {}[{}]: {}", place(d.where), severity_name(d.level), d.code, d.message);
   for (auto const& n : d.notes) out += fmt::format(" | note {}: {}", place(n.where), n.message);
   if (d.help) out += " | help: " + *d.help;
   return out;
@@ -64,10 +68,12 @@ compile_outcome compile(std::filesystem::path const& folder, bool werror) {
   return outcome;
 }
 
-std::string revision_text(std::string const& id, std::string const& parent, std::string const& sql) {
+std::string revision_text(std::string const& id, std::string const& parent,
+                          std::string const& sql) {
   std::string header = "revision " + id;
   if (!parent.empty()) header += " revises " + parent;
-  return header + " \"Revision " + id + "\"\nupgrade {\n    sql $$ " + sql + " $$\n}\ndowngrade {\n    sql $$ SELECT 2 $$\n}\n";
+  return header + " \"Revision " + id + "\"\nupgrade {\n    sql $$ " + sql +
+         " $$\n}\ndowngrade {\n    sql $$ SELECT 2 $$\n}\n";
 }
 
 }  // namespace migc::test

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <migc/compiler/compile.hpp>
 #include <string>
 #include <vector>
-
-#include <migc/compiler/compile.hpp>
 
 namespace migc::test {
 

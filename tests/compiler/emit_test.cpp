@@ -39,7 +39,8 @@ downgrade {
 // These values must never change: applied revisions are validated against
 // them. A change of the canonical form needs a new checksum_format version.
 TEST(checksum, is_pinned_for_a_fixed_set_of_revisions) {
-  EXPECT_EQ(checksum_of(backfill), "sha256:b37f633b850284900d1f83099907dda98ecc84d8e55dc6dbbc28d66a6a5c81f2");
+  EXPECT_EQ(checksum_of(backfill),
+            "sha256:b37f633b850284900d1f83099907dda98ecc84d8e55dc6dbbc28d66a6a5c81f2");
   EXPECT_EQ(checksum_of("revision 001 \"Root\"\nupgrade { sql $$ CREATE TABLE t (id int) $$ }\n"
                         "downgrade { irreversible }\n"),
             "sha256:5d6d972b969706f250c11824c000ba4e57c2d5e8e512c95b3ce672ad560cadc0");
@@ -74,7 +75,8 @@ TEST(checksum, names_its_algorithm_and_canonical_form_version) {
   migc::dsl::diagnostic_engine diagnostics;
   auto const revision = migc::dsl::parse_revision(file, diagnostics);
   ASSERT_TRUE(revision);
-  EXPECT_THAT(migc::compiler::canonical_form(*revision), ::testing::StartsWith("migc-checksum-v1\n"));
+  EXPECT_THAT(migc::compiler::canonical_form(*revision),
+              ::testing::StartsWith("migc-checksum-v1\n"));
   EXPECT_THAT(migc::compiler::revision_checksum(*revision), ::testing::StartsWith("sha256:"));
   EXPECT_EQ(migc::compiler::sha256_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -84,10 +86,12 @@ TEST(emitter, escapes_every_byte_so_the_literal_round_trips) {
   temp_folder folder;
   folder.write("20250101_0000-001_a.mig",
                "revision 001 \"Quotes \\\" and \\\\ and caf\xc3\xa9\"\n"
-               "upgrade { sql $$ SELECT '?" "?=', E'\\t', 'caf\xc3\xa9' $$ }\ndowngrade { irreversible }\n");
+               "upgrade { sql $$ SELECT '?"
+               "?=', E'\\t', 'caf\xc3\xa9' $$ }\ndowngrade { irreversible }\n");
   auto const outcome = compile(folder.path());
   ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
-  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version",
+                                       "migrations"};
   std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
   EXPECT_THAT(source, ::testing::HasSubstr(R"({"Quotes \" and \\ and caf\303\251", 24})"));
   EXPECT_THAT(source, ::testing::HasSubstr(R"({"SELECT '\?\?=', E'\\t', 'caf\303\251'", 28})"));
@@ -102,11 +106,13 @@ TEST(emitter, output_is_byte_for_byte_reproducible_across_folders_and_file_order
   first.write("20250102_0000-002_b.mig", migc::test::revision_text("002", "001"));
   second.write("20250102_0000-002_b.mig", migc::test::revision_text("002", "001"));
   second.write("20250101_0000-001_a.mig", migc::test::revision_text("001"));
-  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version",
+                                       "migrations"};
   auto const a = compile(first.path());
   auto const b = compile(second.path());
   ASSERT_TRUE(a.chain && b.chain);
-  EXPECT_EQ(migc::compiler::emit_catalog(*a.chain, options), migc::compiler::emit_catalog(*b.chain, options));
+  EXPECT_EQ(migc::compiler::emit_catalog(*a.chain, options),
+            migc::compiler::emit_catalog(*b.chain, options));
   EXPECT_EQ(a.chain->chain_hash, b.chain->chain_hash);
 }
 
@@ -146,8 +152,10 @@ upgrade {
 // Declarative steps hash a canonical text rendered from the syntax tree
 // (docs/checksum.md), never the generated SQL: pinned like the raw ones.
 TEST(checksum, is_pinned_for_declarative_revisions) {
-  EXPECT_EQ(checksum_of(declarative), "sha256:b440d974b0009715bda287203dbf97da687bf32ee8cebb59a75bf828f9d4c3c3");
-  EXPECT_EQ(checksum_of("revision 002 revises 001 \"x\"\nupgrade { add column memories.new_field text }\n"),
+  EXPECT_EQ(checksum_of(declarative),
+            "sha256:b440d974b0009715bda287203dbf97da687bf32ee8cebb59a75bf828f9d4c3c3");
+  EXPECT_EQ(checksum_of(
+                "revision 002 revises 001 \"x\"\nupgrade { add column memories.new_field text }\n"),
             "sha256:df43a95101322fe1afb054e2dc0b80ce873322787eabb869587ca2af161c4597");
 }
 
@@ -178,19 +186,26 @@ TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
   ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
   auto const& second = outcome.chain->revisions.at(1);
   ASSERT_EQ(second.upgrade.size(), 2u);
-  EXPECT_EQ(second.upgrade[0].sql, "CREATE TABLE \"Order\" (\n    \"select\" integer,\n    \"x\"\"y\" varchar(10)[]\n)");
+  EXPECT_EQ(second.upgrade[0].sql,
+            "CREATE TABLE \"Order\" (\n    \"select\" integer,\n    \"x\"\"y\" varchar(10)[]\n)");
   EXPECT_EQ(second.upgrade[1].sql, "ALTER TABLE memories DROP CONSTRAINT memories_user_id_fkey");
   EXPECT_EQ(second.upgrade[1].lock, "ACCESS EXCLUSIVE");
   ASSERT_EQ(second.downgrade.size(), 2u);
   EXPECT_EQ(second.downgrade[0].sql,
-            "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) "
+            "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY (user_id) "
+            "REFERENCES users (id) "
             "ON DELETE CASCADE");
   EXPECT_EQ(second.downgrade[1].sql, "DROP TABLE \"Order\"");
-  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version", "migrations"};
-  EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
-              ::testing::HasSubstr("{\"CREATE INDEX memories_user_id ON memories (user_id)\", 51}, 12, locks[1], false}"));
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version",
+                                       "migrations"};
+  EXPECT_THAT(
+      migc::compiler::emit_catalog(*outcome.chain, options),
+      ::testing::HasSubstr(
+          "{\"CREATE INDEX memories_user_id ON memories (user_id)\", 51}, 12, locks[1], false}"));
   // The lock names are one sorted table the steps index into.
   EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
-              ::testing::HasSubstr("constexpr ::migc::runtime::text locks[] = {{\"ACCESS EXCLUSIVE\", 16}, {\"SHARE\", 5}, "));
-  EXPECT_THAT(outcome.chain->schema_sql, ::testing::HasSubstr("CONSTRAINT users_pkey PRIMARY KEY (id)"));
+              ::testing::HasSubstr("constexpr ::migc::runtime::text locks[] = {{\"ACCESS "
+                                   "EXCLUSIVE\", 16}, {\"SHARE\", 5}, "));
+  EXPECT_THAT(outcome.chain->schema_sql,
+              ::testing::HasSubstr("CONSTRAINT users_pkey PRIMARY KEY (id)"));
 }

@@ -1,4 +1,5 @@
-// The example project's generated catalog (migrations/, built by add_migrations) matches its sources.
+// The example project's generated catalog (migrations/, built by add_migrations) matches its
+// sources.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -38,5 +39,6 @@ TEST(example_catalog, records_where_each_step_starts_in_its_file) {
   ASSERT_EQ(backfill.upgrade.size, 2u);
   EXPECT_EQ(backfill.upgrade[0].line, 4u);
   EXPECT_EQ(backfill.upgrade[1].line, 7u);
-  EXPECT_THAT(std::string(backfill.upgrade[1].sql), ::testing::StartsWith("UPDATE users SET full_name"));
+  EXPECT_THAT(std::string(backfill.upgrade[1].sql),
+              ::testing::StartsWith("UPDATE users SET full_name"));
 }

@@ -1,4 +1,5 @@
-// The language corpus (tests/language): every bad case with its exact diagnostics, every good case clean.
+// The language corpus (tests/language): every bad case with its exact diagnostics, every good case
+// clean.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -35,12 +36,14 @@ std::string joined(std::vector<std::string> const& lines) {
 }
 
 /// MIGC_UPDATE_CORPUS=1 rewrites the `.expected` files (review the diff before committing).
-bool updating() { return std::getenv("MIGC_UPDATE_CORPUS") != nullptr; }
+bool updating() {
+  return std::getenv("MIGC_UPDATE_CORPUS") != nullptr;
+}
 
 }  // namespace
 
-// Each bad case is a folder of revisions plus `.expected` (hidden, so the folder scan ignores it): the diagnostics,
-// one per line, as migc::test::summarize prints them.
+// Each bad case is a folder of revisions plus `.expected` (hidden, so the folder scan ignores it):
+// the diagnostics, one per line, as migc::test::summarize prints them.
 TEST(language_corpus, bad_cases_report_exactly_their_expected_diagnostics) {
   auto const all = cases("bad");
   EXPECT_GE(all.size(), 60u);

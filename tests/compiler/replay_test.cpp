@@ -11,13 +11,15 @@ using ::testing::Not;
 
 TEST(replay, drop_table_cascade_removes_every_foreign_key_of_a_table_that_references_it) {
   temp_folder folder;
-  folder.write("20250101_0000-001_a.mig", "revision 001 \"a\"\nupgrade {\n"
-                                          "    create table t0 (id bigint primary key, a text unique)\n"
-                                          "    create table t1 (id bigint primary key, x bigint references t0, "
-                                          "y text references t0 (a))\n}\n");
-  folder.write("20250101_0000-002_b.mig", "revision 002 revises 001 \"b\"\nupgrade {\n"
-                                          "    -- migc:allow(drop-table)\n    drop table t0 cascade\n}\n"
-                                          "downgrade {\n    irreversible\n}\n");
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"a\"\nupgrade {\n"
+               "    create table t0 (id bigint primary key, a text unique)\n"
+               "    create table t1 (id bigint primary key, x bigint references t0, "
+               "y text references t0 (a))\n}\n");
+  folder.write("20250101_0000-002_b.mig",
+               "revision 002 revises 001 \"b\"\nupgrade {\n"
+               "    -- migc:allow(drop-table)\n    drop table t0 cascade\n}\n"
+               "downgrade {\n    irreversible\n}\n");
   auto const outcome = compile(folder.path(), true);
   ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
   EXPECT_THAT(outcome.chain->schema_sql, Not(HasSubstr("t1_x_fkey")));
@@ -25,17 +27,20 @@ TEST(replay, drop_table_cascade_removes_every_foreign_key_of_a_table_that_refere
   EXPECT_THAT(outcome.chain->schema_sql, HasSubstr("t1_pkey"));
 }
 
-// The downgrade is replayed on the live model and undone: the next revision sees the upgrade's result, and
-// names chosen later still see every constraint name in use.
+// The downgrade is replayed on the live model and undone: the next revision sees the upgrade's
+// result, and names chosen later still see every constraint name in use.
 TEST(replay, the_next_revision_sees_the_model_the_upgrade_left) {
   temp_folder folder;
-  folder.write("20250101_0000-001_a.mig", "revision 001 \"a\"\nupgrade {\n"
-                                          "    create table t0 (id bigint primary key, a text unique)\n}\n");
-  folder.write("20250101_0000-002_b.mig", "revision 002 revises 001 \"b\"\nupgrade {\n"
-                                          "    rename table t0 to t9\n    create table t0 (id bigint primary key)\n}\n");
-  folder.write("20250101_0000-003_c.mig", "revision 003 revises 002 \"c\"\nupgrade {\n"
-                                          "    create table t2 (id bigint primary key, r bigint references t9, "
-                                          "s bigint references t0)\n}\n");
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"a\"\nupgrade {\n"
+               "    create table t0 (id bigint primary key, a text unique)\n}\n");
+  folder.write("20250101_0000-002_b.mig",
+               "revision 002 revises 001 \"b\"\nupgrade {\n"
+               "    rename table t0 to t9\n    create table t0 (id bigint primary key)\n}\n");
+  folder.write("20250101_0000-003_c.mig",
+               "revision 003 revises 002 \"c\"\nupgrade {\n"
+               "    create table t2 (id bigint primary key, r bigint references t9, "
+               "s bigint references t0)\n}\n");
   auto const outcome = compile(folder.path(), true);
   ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
   // t9 keeps the name t0_pkey, so the new t0 gets the next free one.

@@ -7,10 +7,9 @@
 
 #include <algorithm>
 #include <memory>
-#include <sstream>
-
 #include <migc/runtime/catalog.hpp>
 #include <migc/runtime/detail/cli_io.hpp>
+#include <sstream>
 
 #include "compiler_test_support.hpp"
 #include "pg_test.hpp"
@@ -32,8 +31,8 @@ class memory_catalog {
       auto const up = add_steps(r.upgrade);
       auto const down = add_steps(r.downgrade);
       m_revisions.push_back({text_of(r.id), r.number, text_of(r.parent), text_of(r.description),
-                             text_of(r.source_file), r.source_line, text_of(r.checksum), r.transactional,
-                             r.reversible, up, down});
+                             text_of(r.source_file), r.source_line, text_of(r.checksum),
+                             r.transactional, r.reversible, up, down});
     }
     m_schema_history = migc::compiler::serialize_schema_history(m_chain.revisions);
     m_catalog = {{m_revisions.data(), m_revisions.size()},
@@ -52,9 +51,11 @@ class memory_catalog {
   /// A view of a string this catalog owns (through m_chain).
   static migc::runtime::text text_of(std::string const& s) { return {s.data(), s.size()}; }
 
-  migc::runtime::array_view<migc::runtime::step> add_steps(std::vector<migc::compiler::compiled_step> const& steps) {
+  migc::runtime::array_view<migc::runtime::step> add_steps(
+      std::vector<migc::compiler::compiled_step> const& steps) {
     std::size_t const begin = m_steps.size();
-    for (auto const& s : steps) m_steps.push_back({text_of(s.sql), s.line, text_of(s.lock), s.rewrites});
+    for (auto const& s : steps)
+      m_steps.push_back({text_of(s.sql), s.line, text_of(s.lock), s.rewrites});
     if (steps.empty()) return {};
     return {m_steps.data() + begin, steps.size()};
   }
@@ -83,7 +84,8 @@ struct cli_result {
   std::string err;
 };
 
-cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& cat, std::vector<std::string> args) {
+cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& cat,
+                   std::vector<std::string> args) {
   args.insert(args.begin(), {"--database-url", conninfo});
   std::ostringstream out;
   std::ostringstream err;
@@ -96,12 +98,15 @@ std::vector<std::string> findings(std::string const& out) {
   std::vector<std::string> lines;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("  ", 0) == 0 && line.find("sha256:") == std::string::npos) lines.push_back(line.substr(2));
+    if (line.rfind("  ", 0) == 0 && line.find("sha256:") == std::string::npos)
+      lines.push_back(line.substr(2));
   }
   return lines;
 }
 
-fs::path good_corpus() { return fs::path(MIGC_LANGUAGE_CORPUS) / "good"; }
+fs::path good_corpus() {
+  return fs::path(MIGC_LANGUAGE_CORPUS) / "good";
+}
 
 std::vector<fs::path> good_cases() {
   std::vector<fs::path> out;
@@ -115,11 +120,13 @@ std::vector<fs::path> good_cases() {
 class drift_pg : public migc::test::pg_test {};
 
 /// Runs verify and expects no drift and no other finding at the database's revision.
-void expect_no_drift(std::string const& conninfo, migc::runtime::catalog const& cat, std::string const& at) {
+void expect_no_drift(std::string const& conninfo, migc::runtime::catalog const& cat,
+                     std::string const& at) {
   SCOPED_TRACE("at " + at);
   auto const verify = migrate(conninfo, cat, {"verify"});
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
-  EXPECT_THAT(verify.out, HasSubstr("Schema drift: none (the live schema matches the model at " + at))
+  EXPECT_THAT(verify.out,
+              HasSubstr("Schema drift: none (the live schema matches the model at " + at))
       << verify.out;
   EXPECT_THAT(findings(verify.out), ::testing::IsEmpty()) << verify.out;
 }
@@ -145,7 +152,8 @@ TEST(drift_corpus, every_good_chain_matches_the_model_at_every_revision_up_and_d
     for (std::size_t i = revisions.size; i-- > 0 && revisions[i].reversible;) {
       auto const down = migrate(db.conninfo(), cat->get(), {"downgrade", "-1"});
       ASSERT_EQ(down.code, 0) << down.err;
-      expect_no_drift(db.conninfo(), cat->get(), i == 0 ? "base" : "revision " + std::string(revisions[i - 1].id));
+      expect_no_drift(db.conninfo(), cat->get(),
+                      i == 0 ? "base" : "revision " + std::string(revisions[i - 1].id));
     }
   }
 }
@@ -195,7 +203,11 @@ TEST_F(drift_pg, types_defaults_and_identity_match_their_live_spelling) {
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_THAT(findings(r.out), ::testing::IsEmpty()) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("Schema drift: none (the live schema matches the model at revision 002, 27 objects)")) << r.out;
+  EXPECT_THAT(
+      r.out,
+      HasSubstr(
+          "Schema drift: none (the live schema matches the model at revision 002, 27 objects)"))
+      << r.out;
 }
 
 TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
@@ -203,17 +215,19 @@ TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   migc::test::execute(conninfo(),
-       "ALTER TABLE users DROP COLUMN full_name;"
-       "ALTER TABLE memories ALTER COLUMN task_id TYPE varchar(20);"
-       "CREATE INDEX memories_content ON memories (content)");
+                      "ALTER TABLE users DROP COLUMN full_name;"
+                      "ALTER TABLE memories ALTER COLUMN task_id TYPE varchar(20);"
+                      "CREATE INDEX memories_content ON memories (content)");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at revision 003:\n")) << r.out;
-  EXPECT_EQ(findings(r.out),
-            (std::vector<std::string>{
-                "column public.memories.task_id: type is character varying(20), model says text",
-                "missing column public.users.full_name",
-                "extra index public.memories_content (not in the model: created by raw SQL or by hand)"}))
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at revision 003:\n"))
+      << r.out;
+  EXPECT_EQ(
+      findings(r.out),
+      (std::vector<std::string>{
+          "column public.memories.task_id: type is character varying(20), model says text",
+          "missing column public.users.full_name",
+          "extra index public.memories_content (not in the model: created by raw SQL or by hand)"}))
       << r.out;
 }
 
@@ -222,15 +236,17 @@ TEST_F(drift_pg, a_foreign_key_changed_by_hand_is_drift) {
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   migc::test::execute(conninfo(),
-       "ALTER TABLE memories DROP CONSTRAINT memories_user_id_fkey;"
-       "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY (user_id) REFERENCES users");
+                      "ALTER TABLE memories DROP CONSTRAINT memories_user_id_fkey;"
+                      "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY "
+                      "(user_id) REFERENCES users");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_EQ(findings(r.out),
-            (std::vector<std::string>{
-                "constraint memories_user_id_fkey on public.memories: (user_id) references public.users (id) on "
-                "delete no action on update no action, model says (user_id) references public.users (id) on "
-                "delete cascade on update no action"}))
+            (std::vector<std::string>{"constraint memories_user_id_fkey on public.memories: "
+                                      "(user_id) references public.users (id) on "
+                                      "delete no action on update no action, model says (user_id) "
+                                      "references public.users (id) on "
+                                      "delete cascade on update no action"}))
       << r.out;
 }
 
@@ -241,9 +257,12 @@ TEST_F(drift_pg, verify_json_lists_the_findings) {
   migc::test::execute(conninfo(), "ALTER TABLE memories ALTER COLUMN content DROP NOT NULL");
   auto const r = migrate(conninfo(), cat->get(), {"verify", "--format", "json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"drift\":{\"status\":\"checked\",\"at\":\"003\",\"drift\":true,")) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("{\"kind\":\"drift\",\"object\":\"column\",\"name\":\"public.memories.content\","
-                               "\"message\":\"column public.memories.content: nullable, model says not null\"}"))
+  EXPECT_THAT(r.out, HasSubstr("\"drift\":{\"status\":\"checked\",\"at\":\"003\",\"drift\":true,"))
+      << r.out;
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("{\"kind\":\"drift\",\"object\":\"column\",\"name\":\"public.memories.content\","
+                "\"message\":\"column public.memories.content: nullable, model says not null\"}"))
       << r.out;
 }
 
@@ -260,7 +279,8 @@ TEST_F(drift_pg, objects_only_raw_sql_created_are_not_modelled_and_exit_0) {
                "        CREATE TYPE audit_kind AS ENUM ('login', 'logout')\n"
                "    $$\n}\n"
                "downgrade {\n"
-               "    sql $$ DROP TABLE audit_log; DROP INDEX users_lower_email; DROP TYPE audit_kind $$\n}\n");
+               "    sql $$ DROP TABLE audit_log; DROP INDEX users_lower_email; DROP TYPE "
+               "audit_kind $$\n}\n");
   auto const cat = compile_chain(folder.path());
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
@@ -278,7 +298,9 @@ TEST_F(drift_pg, objects_only_raw_sql_created_are_not_modelled_and_exit_0) {
   migc::test::execute(conninfo(), "CREATE TABLE scratch (x int)");
   auto const again = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(again.code, 1) << again.out;
-  EXPECT_THAT(again.out, HasSubstr("  extra table public.scratch (not in the model: created by raw SQL or by hand)"));
+  EXPECT_THAT(
+      again.out,
+      HasSubstr("  extra table public.scratch (not in the model: created by raw SQL or by hand)"));
 }
 
 TEST_F(drift_pg, a_modelled_column_raw_sql_changed_is_reported_but_not_drift) {
@@ -296,8 +318,9 @@ TEST_F(drift_pg, a_modelled_column_raw_sql_changed_is_reported_but_not_drift) {
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(findings(r.out),
-            (std::vector<std::string>{"column public.notes.body: type is character varying(200), model says text "
-                                      "(raw SQL in revision 002 names it: not counted as drift)"}))
+            (std::vector<std::string>{
+                "column public.notes.body: type is character varying(200), model says text "
+                "(raw SQL in revision 002 names it: not counted as drift)"}))
       << r.out;
 }
 
@@ -307,18 +330,25 @@ TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade", "002"}).code, 0);
   auto const clean = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
-  EXPECT_THAT(clean.out, HasSubstr("Schema drift: none (the live schema matches the model at revision 002, "))
+  EXPECT_THAT(clean.out,
+              HasSubstr("Schema drift: none (the live schema matches the model at revision 002, "))
       << clean.out;
 
-  // 003 adds users.full_name: creating it by hand below 003 is drift, and so is dropping 002's column.
-  migc::test::execute(conninfo(), "ALTER TABLE users ADD COLUMN full_name text; ALTER TABLE memories DROP COLUMN new_field");
+  // 003 adds users.full_name: creating it by hand below 003 is drift, and so is dropping 002's
+  // column.
+  migc::test::execute(
+      conninfo(),
+      "ALTER TABLE users ADD COLUMN full_name text; ALTER TABLE memories DROP COLUMN new_field");
   auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(drifted.code, 1) << drifted.out << drifted.err;
-  EXPECT_THAT(drifted.out, HasSubstr("Schema drift: 2 differences from the model at revision 002:\n")) << drifted.out;
-  EXPECT_EQ(findings(drifted.out),
-            (std::vector<std::string>{
-                "missing column public.memories.new_field",
-                "extra column public.users.full_name (not in the model: created by raw SQL or by hand)"}))
+  EXPECT_THAT(drifted.out,
+              HasSubstr("Schema drift: 2 differences from the model at revision 002:\n"))
+      << drifted.out;
+  EXPECT_EQ(
+      findings(drifted.out),
+      (std::vector<std::string>{
+          "missing column public.memories.new_field",
+          "extra column public.users.full_name (not in the model: created by raw SQL or by hand)"}))
       << drifted.out;
 }
 
@@ -329,13 +359,16 @@ TEST_F(drift_pg, at_base_every_object_outside_migcs_tables_is_drift) {
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"downgrade", "base"}).code, 0);
   auto const clean = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
-  EXPECT_THAT(clean.out, HasSubstr("Schema drift: none (the live schema matches the model at base, 0 objects).\n"))
+  EXPECT_THAT(
+      clean.out,
+      HasSubstr("Schema drift: none (the live schema matches the model at base, 0 objects).\n"))
       << clean.out;
   migc::test::execute(conninfo(), "CREATE TABLE leftover (x int)");
   auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(drifted.code, 1) << drifted.out;
   EXPECT_EQ(findings(drifted.out),
-            (std::vector<std::string>{"extra table public.leftover (not in the model: created by raw SQL or by hand)"}))
+            (std::vector<std::string>{
+                "extra table public.leftover (not in the model: created by raw SQL or by hand)"}))
       << drifted.out;
 }
 
@@ -343,7 +376,9 @@ TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {
   auto const cat = compile_chain(good_corpus() / "design_example");
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
-  migc::test::execute(conninfo(), "UPDATE alembic_version_history SET checksum = 'sha256:00' WHERE revision = '002'");
+  migc::test::execute(
+      conninfo(),
+      "UPDATE alembic_version_history SET checksum = 'sha256:00' WHERE revision = '002'");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("MISMATCH")) << r.out;

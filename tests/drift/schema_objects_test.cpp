@@ -6,10 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <sstream>
-
 #include <migc/compiler/emit.hpp>
 #include <migc/runtime/drift.hpp>
+#include <sstream>
 
 #include "compiler_test_support.hpp"
 
@@ -21,8 +20,8 @@ using migc::compiler::schema_object;
 std::vector<std::string> lines(std::vector<schema_object> const& objects) {
   std::vector<std::string> out;
   for (auto const& o : objects) {
-    out.push_back(o.kind + " " + (o.table.empty() ? "" : o.table + " ") + o.name + " | " + o.type + " | " +
-                  o.columns + " | " + o.default_value + (o.not_null ? " | not null" : "") +
+    out.push_back(o.kind + " " + (o.table.empty() ? "" : o.table + " ") + o.name + " | " + o.type +
+                  " | " + o.columns + " | " + o.default_value + (o.not_null ? " | not null" : "") +
                   (o.partial ? " | partial" : ""));
   }
   return out;
@@ -76,7 +75,8 @@ TEST(schema_objects, types_are_spelt_as_format_type_spells_them) {
 }
 
 std::string emitted_catalog(migc::compiler::compiled_chain const& chain) {
-  return migc::compiler::emit_catalog(chain, {"app::db", "app_catalog.hpp", "alembic_version", "migrations"});
+  return migc::compiler::emit_catalog(
+      chain, {"app::db", "app_catalog.hpp", "alembic_version", "migrations"});
 }
 
 TEST(schema_history, the_emitted_catalog_embeds_each_revisions_changes_once) {
@@ -90,24 +90,31 @@ TEST(schema_history, the_emitted_catalog_embeds_each_revisions_changes_once) {
   std::string const source = emitted_catalog(*outcome.chain);
   // One string literal (tabs are octal escapes in it), not an array of aggregates; 002 carries
   // only its new column, not the table again.
-  EXPECT_THAT(source, ::testing::HasSubstr("constexpr std::string_view schema_history =\n"
-                                           "    \"revision\\011\\011001\\011\\011\\011\\0110\\0110\\n\"\n"
-                                           "    \"table\\011\\011public.t\\011"));
-  EXPECT_THAT(source, ::testing::HasSubstr("\"revision\\011\\011002\\011\\011\\011\\0110\\0110\\n\"\n"
-                                           "    \"column\\011public.t\\011note\\011text\\011\\011\\0110\\0110\\n\""));
+  EXPECT_THAT(source,
+              ::testing::HasSubstr("constexpr std::string_view schema_history =\n"
+                                   "    \"revision\\011\\011001\\011\\011\\011\\0110\\0110\\n\"\n"
+                                   "    \"table\\011\\011public.t\\011"));
+  EXPECT_THAT(source,
+              ::testing::HasSubstr(
+                  "\"revision\\011\\011002\\011\\011\\011\\0110\\0110\\n\"\n"
+                  "    \"column\\011public.t\\011note\\011text\\011\\011\\0110\\0110\\n\""));
   EXPECT_THAT(source, ::testing::HasSubstr("schema_history, true};"));
 }
 
 TEST(schema_history, an_empty_model_still_marks_the_catalog_as_embedding_it) {
   migc::test::temp_folder folder;
   folder.write("20250101_0000-001_a.mig",
-               "revision 001 \"A\"\nupgrade {\n    sql $$ SELECT 1 $$\n}\ndowngrade {\n    irreversible\n}\n");
+               "revision 001 \"A\"\nupgrade {\n    sql $$ SELECT 1 $$\n}\ndowngrade {\n    "
+               "irreversible\n}\n");
   auto const outcome = migc::test::compile(folder.path());
   ASSERT_TRUE(outcome.chain);
   std::string const source = emitted_catalog(*outcome.chain);
-  EXPECT_THAT(source, ::testing::HasSubstr("schema_history =\n    \"revision\\011\\011001\\011\\011\\011\\0110\\0110\\n\"\n    \"\"sv;"));
+  EXPECT_THAT(source, ::testing::HasSubstr(
+                          "schema_history =\n    "
+                          "\"revision\\011\\011001\\011\\011\\011\\0110\\0110\\n\"\n    \"\"sv;"));
   EXPECT_THAT(source, ::testing::HasSubstr("schema_history, true};"));
-  EXPECT_THAT(migc::runtime::schema_at(migc::compiler::serialize_schema_history(outcome.chain->revisions), 0),
+  EXPECT_THAT(migc::runtime::schema_at(
+                  migc::compiler::serialize_schema_history(outcome.chain->revisions), 0),
               ::testing::IsEmpty());
 }
 
@@ -124,7 +131,8 @@ std::vector<std::string> sorted_lines(std::vector<schema_object> const& objects)
 std::vector<std::string> sorted_lines(std::vector<migc::runtime::db_object> const& objects) {
   std::vector<schema_object> converted;
   for (auto const& o : objects) {
-    converted.push_back({o.kind, o.table, o.name, o.type, o.columns, o.default_value, o.not_null, o.partial});
+    converted.push_back(
+        {o.kind, o.table, o.name, o.type, o.columns, o.default_value, o.not_null, o.partial});
   }
   return sorted_lines(converted);
 }
@@ -164,7 +172,8 @@ TEST(schema_history, folding_up_to_each_revision_gives_the_model_of_the_chain_cu
       prefix.write(files[k].filename().string(), read_all(files[k]));
       auto const cut = migc::test::compile(prefix.path());
       ASSERT_TRUE(cut.chain);
-      EXPECT_EQ(sorted_lines(migc::runtime::schema_at(history, k)), sorted_lines(cut.chain->head_schema));
+      EXPECT_EQ(sorted_lines(migc::runtime::schema_at(history, k)),
+                sorted_lines(cut.chain->head_schema));
       ++checked;
     }
   }
@@ -187,19 +196,23 @@ TEST(schema_history, removals_replacements_and_the_stop_at_the_next_revision) {
                                          object("column", "public.t", "b", "text")};
   revisions[1].id = "002";
   revisions[1].schema_changes.removed = {object("column", "public.t", "a", "integer")};
-  revisions[1].schema_changes.changed = {object("column", "public.t", "b", "character varying(10)")};
+  revisions[1].schema_changes.changed = {
+      object("column", "public.t", "b", "character varying(10)")};
   revisions[2].id = "003";
   revisions[2].schema_changes.changed = {object("column", "public.t", "a", "bigint")};
   std::string const history = migc::compiler::serialize_schema_history(revisions);
 
   auto const names = [&](std::optional<std::size_t> at) {
     std::vector<std::string> out;
-    for (auto const& o : migc::runtime::schema_at(history, at)) out.push_back(o.kind + " " + o.name + " " + o.type);
+    for (auto const& o : migc::runtime::schema_at(history, at))
+      out.push_back(o.kind + " " + o.name + " " + o.type);
     return out;
   };
   EXPECT_THAT(names(std::nullopt), ::testing::IsEmpty());
-  EXPECT_EQ(names(0), (std::vector<std::string>{"table public.t ", "column a integer", "column b text"}));
-  EXPECT_EQ(names(1), (std::vector<std::string>{"table public.t ", "column b character varying(10)"}));
+  EXPECT_EQ(names(0),
+            (std::vector<std::string>{"table public.t ", "column a integer", "column b text"}));
+  EXPECT_EQ(names(1),
+            (std::vector<std::string>{"table public.t ", "column b character varying(10)"}));
   EXPECT_EQ(names(2), (std::vector<std::string>{"table public.t ", "column b character varying(10)",
                                                 "column a bigint"}));
   EXPECT_EQ(names(7), names(2));  // past head: everything
@@ -218,7 +231,8 @@ TEST(schema_objects, serialised_form_round_trips_tabs_newlines_and_backslashes) 
   std::vector<migc::compiler::compiled_revision> revisions(1);
   revisions[0].id = "001";
   revisions[0].schema_changes.changed = {weird};
-  auto const parsed = migc::runtime::schema_at(migc::compiler::serialize_schema_history(revisions), 0);
+  auto const parsed =
+      migc::runtime::schema_at(migc::compiler::serialize_schema_history(revisions), 0);
   ASSERT_EQ(parsed.size(), 1u);
   EXPECT_EQ(parsed[0].table, weird.table);
   EXPECT_EQ(parsed[0].name, weird.name);

@@ -149,8 +149,8 @@ TEST(sql_temp_discard, finds_discard_temp_and_all_but_not_plans_or_literals) {
   for (char const* text : {"DISCARD TEMP", "discard temporary", "SELECT 1; Discard All;"}) {
     EXPECT_TRUE(sql::contains_temp_discard(text)) << text;
   }
-  for (char const* text : {"DISCARD PLANS", "DISCARD SEQUENCES", "SELECT 'DISCARD ALL'", "-- DISCARD ALL",
-                           "DO $$ BEGIN EXECUTE 'x'; END $$", "discard", ""}) {
+  for (char const* text : {"DISCARD PLANS", "DISCARD SEQUENCES", "SELECT 'DISCARD ALL'",
+                           "-- DISCARD ALL", "DO $$ BEGIN EXECUTE 'x'; END $$", "discard", ""}) {
     EXPECT_FALSE(sql::contains_temp_discard(text)) << text;
   }
 }

@@ -1,4 +1,5 @@
-// Tests of the declarative steps' grammar: trees, name folding, types, balanced text, spans, errors.
+// Tests of the declarative steps' grammar: trees, name folding, types, balanced text, spans,
+// errors.
 #include <gtest/gtest.h>
 
 #include "parse_helpers.hpp"
@@ -36,7 +37,8 @@ TEST(step_parser, folds_unquoted_names_and_keeps_quoted_ones) {
 
 TEST(step_parser, reads_multi_word_types_modifiers_and_arrays) {
   auto const p = parse_step(
-      "create table t (a timestamp(3) with time zone, b character varying (20), c numeric(10, 2)[][], d double "
+      "create table t (a timestamp(3) with time zone, b character varying (20), c numeric(10, "
+      "2)[][], d double "
       "precision)");
   ASSERT_TRUE(p->revision);
   auto const& t = only_step<ast::create_table_step>(*p);
@@ -64,7 +66,8 @@ TEST(step_parser, reads_defaults_as_written) {
 }
 
 TEST(step_parser, reports_deep_nesting_without_recursion) {
-  auto const e = error_of(std::string(header) + "upgrade { add constraint c on t check " + std::string(100000, '(') + " }");
+  auto const e = error_of(std::string(header) + "upgrade { add constraint c on t check " +
+                          std::string(100000, '(') + " }");
   EXPECT_EQ(e.at, "2:239");  // the 201st parenthesis
   EXPECT_EQ(e.message, "expression nests parentheses deeper than 200 levels");
 }
@@ -75,13 +78,15 @@ TEST(step_parser, names_what_it_expected) {
   auto const e = error_of(std::string(header) + "upgrade { alter column t.c rename to d }");
   EXPECT_EQ(e.at, "2:28");
   EXPECT_EQ(e.message,
-            "expected column change (type, set not null, drop not null, set default or drop default), found 'rename'");
+            "expected column change (type, set not null, drop not null, set default or drop "
+            "default), found 'rename'");
   EXPECT_EQ(error_of(std::string(header) + "upgrade { add column email text }").message,
             "expected column (table.column), found 'email'");
 }
 
 TEST(step_parser, reads_referential_actions_in_either_order) {
-  for (std::string const actions : {"on delete cascade on update set null", "on update set null on delete cascade"}) {
+  for (std::string const actions :
+       {"on delete cascade on update set null", "on update set null on delete cascade"}) {
     SCOPED_TRACE(actions);
     auto const p = parse_step("add column t.u bigint references users (id) " + actions);
     ASSERT_TRUE(p->revision);
@@ -90,7 +95,8 @@ TEST(step_parser, reads_referential_actions_in_either_order) {
     EXPECT_EQ(r.actions.on_delete, ast::fk_action::cascade);
     EXPECT_EQ(r.actions.on_update, ast::fk_action::set_null);
   }
-  auto const only_update = parse_step("add column t.u bigint references users on update restrict not null");
+  auto const only_update =
+      parse_step("add column t.u bigint references users on update restrict not null");
   ASSERT_TRUE(only_update->revision);
   auto const& c = only_step<ast::add_column_step>(*only_update);
   auto const& r = std::get<ast::references_clause>(c.constraints.at(0));
@@ -101,7 +107,8 @@ TEST(step_parser, reads_referential_actions_in_either_order) {
 
 TEST(step_parser, rejects_a_referential_action_given_twice) {
   auto const e = error_of(std::string(header) +
-                          "upgrade {\n    add column t.u bigint references users on delete cascade on delete restrict\n}\n");
+                          "upgrade {\n    add column t.u bigint references users on delete cascade "
+                          "on delete restrict\n}\n");
   EXPECT_EQ(e.at, "3:62");
   EXPECT_EQ(e.message, "expected at most one 'on delete' and one 'on update' clause, found 'on'");
   EXPECT_EQ(e.help, "keep one 'on delete' and one 'on update' clause at most");

@@ -1,14 +1,13 @@
 // The example project (migrations/, the reference application of DESIGN.md) on a real PostgreSQL.
-#include <fstream>
-#include <iterator>
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 
+#include <fstream>
+#include <iterator>
 #include <migc/runtime/migrator.hpp>
 #include <migrate_catalog.hpp>
+#include <pqxx/pqxx>
+#include <sstream>
 
 #include "pg_test.hpp"
 #include "process.hpp"
@@ -27,12 +26,15 @@ TEST_F(example_test, upgrades_to_head_backfills_full_name_and_downgrades_to_base
   m.upgrade("head");
   EXPECT_EQ(scalar("SELECT full_name FROM users WHERE id = 'u1'"), "Ada Lovelace");
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "004");
-  EXPECT_EQ(scalar("SELECT count(*) FROM pg_indexes WHERE indexname IN ('memories_task_id', 'task_logs_task_id')"), "2");
-  EXPECT_EQ(scalar("SELECT conname FROM pg_constraint WHERE conrelid = 'memories'::regclass AND contype = 'f'"),
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_indexes WHERE indexname IN ('memories_task_id', "
+                   "'task_logs_task_id')"),
+            "2");
+  EXPECT_EQ(scalar("SELECT conname FROM pg_constraint WHERE conrelid = 'memories'::regclass AND "
+                   "contype = 'f'"),
             "memories_user_id_fkey");
   m.downgrade("base");
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN "
-                  "('users', 'memories', 'task_logs')"),
+                   "('users', 'memories', 'task_logs')"),
             "0");
   m.upgrade("head");
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "004");
@@ -41,8 +43,9 @@ TEST_F(example_test, upgrades_to_head_backfills_full_name_and_downgrades_to_base
 /// pg_dump --schema-only of a database, without migc's own tables and the
 /// random `\restrict` lines newer pg_dump versions add.
 std::string schema_dump(std::string const& conninfo) {
-  auto const dump = migc::test::run_process({"/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "--no-owner",
-                                             "--exclude-table=alembic_version*", "-d", conninfo});
+  auto const dump =
+      migc::test::run_process({"/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "--no-owner",
+                               "--exclude-table=alembic_version*", "-d", conninfo});
   EXPECT_EQ(dump.exit_code, 0) << dump.err;
   std::istringstream lines(dump.out);
   std::string kept;

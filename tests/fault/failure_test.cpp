@@ -1,12 +1,12 @@
-// Failing revisions and lost servers: the previous revisions stay, the failing one leaves nothing, errors say where.
+// Failing revisions and lost servers: the previous revisions stay, the failing one leaves nothing,
+// errors say where.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "fault_support.hpp"
 #include "pg_test.hpp"
@@ -30,10 +30,11 @@ class failure_test : public pg_test {
   /// Waits until a migrate session in this database runs a statement containing `text`; its pid.
   int wait_for_statement(std::string const& text) {
     for (int tries = 0; tries < 500; ++tries) {
-      auto const pid = query_value(conninfo(),
-                                   "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                   "AND application_name = 'migrate' AND state = 'active' AND query LIKE '%" +
-                                       text + "%'");
+      auto const pid =
+          query_value(conninfo(),
+                      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND application_name = 'migrate' AND state = 'active' AND query LIKE '%" +
+                          text + "%'");
       if (pid) return std::stoi(*pid);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -47,7 +48,8 @@ class failure_test : public pg_test {
   }
 };
 
-TEST_F(failure_test, failing_statement_rolls_back_its_revision_whole_and_names_file_line_and_server_error) {
+TEST_F(failure_test,
+       failing_statement_rolls_back_its_revision_whole_and_names_file_line_and_server_error) {
   auto const result = migrate("failing", {"upgrade"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("002"));
@@ -121,7 +123,8 @@ class private_cluster {
 
  private:
   std::string query_state(std::string const& key) {
-    auto const shown = run_process({"/bin/sh", "-c", ". " + m_state + " && printf %s \"$" + key + "\""});
+    auto const shown =
+        run_process({"/bin/sh", "-c", ". " + m_state + " && printf %s \"$" + key + "\""});
     return shown.out;
   }
   std::string m_state;
@@ -135,8 +138,10 @@ TEST(server_restart, server_restarted_mid_run_fails_clearly_and_a_rerun_succeeds
   child_process child(argv);
   bool sleeping = false;
   for (int tries = 0; tries < 500 && !sleeping; ++tries) {
-    sleeping = query_value(cx, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND "
-                               "application_name = 'migrate'") == "1";
+    sleeping =
+        query_value(cx,
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND "
+                    "application_name = 'migrate'") == "1";
     if (!sleeping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(sleeping);

@@ -12,7 +12,8 @@ namespace migc::test {
 
 /// argv for `<binary> --database-url <conninfo> <args...>`, where `binary` names one of the
 /// migrate builds of tests/fault/CMakeLists.txt (e.g. "fault_migrate").
-[[nodiscard]] std::vector<std::string> fault_argv(std::string const& binary, std::string const& conninfo,
+[[nodiscard]] std::vector<std::string> fault_argv(std::string const& binary,
+                                                  std::string const& conninfo,
                                                   std::vector<std::string> const& args);
 
 /// Waits until no other session (e.g. the backend of a killed client, still

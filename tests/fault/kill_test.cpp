@@ -1,12 +1,12 @@
-// Kill at random: SIGKILL the migrate binary mid-run, again and again; the database is always at a revision boundary.
+// Kill at random: SIGKILL the migrate binary mid-run, again and again; the database is always at a
+// revision boundary.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "fault_support.hpp"
 #include "pg_test.hpp"
@@ -26,7 +26,8 @@ class kill_test : public pg_test {
     return run_process(fault_argv("fault_migrate", conninfo(), args));
   }
 
-  /// Starts `args`, kills it after `delay`, lets the orphaned backend finish, and checks the invariants.
+  /// Starts `args`, kills it after `delay`, lets the orphaned backend finish, and checks the
+  /// invariants.
   void kill_after(std::vector<std::string> const& args, std::chrono::milliseconds delay) {
     child_process child(fault_argv("fault_migrate", conninfo(), args));
     std::this_thread::sleep_for(delay);
@@ -36,13 +37,15 @@ class kill_test : public pg_test {
     if (ended.signal != SIGKILL) ++m_finished_before_kill;
     wait_for_quiet_database(conninfo());
     std::string const problem = fault_chain_inconsistency(conninfo());
-    EXPECT_EQ(problem, "") << "after killing '" << args.front() << "' at " << delay.count() << " ms";
+    EXPECT_EQ(problem, "") << "after killing '" << args.front() << "' at " << delay.count()
+                           << " ms";
     if (!problem.empty()) ++m_inconsistent;
   }
 
   void report(char const* what) const {
-    std::printf("[ figures  ] %s: %d kills, %d runs finished before the kill, %d inconsistent states\n", what,
-                m_kills, m_finished_before_kill, m_inconsistent);
+    std::printf(
+        "[ figures  ] %s: %d kills, %d runs finished before the kill, %d inconsistent states\n",
+        what, m_kills, m_finished_before_kill, m_inconsistent);
   }
 
   int m_kills = 0;
@@ -50,7 +53,8 @@ class kill_test : public pg_test {
   int m_inconsistent = 0;
 };
 
-TEST_F(kill_test, upgrade_killed_at_random_always_leaves_a_revision_boundary_and_reaches_head_after) {
+TEST_F(kill_test,
+       upgrade_killed_at_random_always_leaves_a_revision_boundary_and_reaches_head_after) {
   std::mt19937 random(20261124);
   int const rounds = kill_rounds();
   for (int round = 0; round < rounds; ++round) {
@@ -71,7 +75,8 @@ TEST_F(kill_test, upgrade_killed_at_random_always_leaves_a_revision_boundary_and
   EXPECT_EQ(m_inconsistent, 0);
 }
 
-TEST_F(kill_test, downgrade_killed_at_random_always_leaves_a_revision_boundary_and_reaches_base_after) {
+TEST_F(kill_test,
+       downgrade_killed_at_random_always_leaves_a_revision_boundary_and_reaches_base_after) {
   auto const up = migrate({"upgrade"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
   std::mt19937 random(11242026);

@@ -1,4 +1,5 @@
-// libFuzzer target: the whole compiler (parse, checks, chain, checksums, emission) on a fuzzed folder.
+// libFuzzer target: the whole compiler (parse, checks, chain, checksums, emission) on a fuzzed
+// folder.
 //
 // The input is split at lines "====" into up to 8 files; file k is named like
 // revision k (or, when the chunk starts with '!', gets a malformed name), so
@@ -9,16 +10,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <string>
-#include <string_view>
-
 #include <migc/compiler/compile.hpp>
 #include <migc/compiler/emit.hpp>
+#include <string>
+#include <string_view>
 
 namespace {
 
 std::filesystem::path scratch_folder() {
-  std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+  std::filesystem::path base =
+      std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
   return base / ("migc-fuzz-" + std::to_string(::getpid()));
 }
 
@@ -29,9 +30,11 @@ void write_files(std::filesystem::path const& folder, std::string_view input) {
     std::size_t const cut = input.find("\n====\n");
     std::string_view chunk = input.substr(0, cut);
     input = cut == std::string_view::npos ? std::string_view{} : input.substr(cut + 6);
-    std::string name = "2025010" + std::to_string(index) + "_0000-00" + std::to_string(index) + "_f.mig";
+    std::string name =
+        "2025010" + std::to_string(index) + "_0000-00" + std::to_string(index) + "_f.mig";
     if (!chunk.empty() && chunk.front() == '!') name = "stray" + std::to_string(index) + ".mig";
-    std::ofstream(folder / name, std::ios::binary).write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    std::ofstream(folder / name, std::ios::binary)
+        .write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
   }
 }
 
@@ -44,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   migc::dsl::diagnostic_engine diagnostics;
   auto const chain = migc::compiler::compile_folder(folder, sources, diagnostics);
   if (chain) {
-    migc::compiler::emit_options const options{"fuzz::db", "fuzz_catalog.hpp", "alembic_version", "migrations"};
+    migc::compiler::emit_options const options{"fuzz::db", "fuzz_catalog.hpp", "alembic_version",
+                                               "migrations"};
     (void)migc::compiler::emit_catalog(*chain, options);
   } else if (!diagnostics.has_errors()) {
     __builtin_trap();  // no chain must always be explained by an error

@@ -1,13 +1,13 @@
 // libFuzzer target: one revision file's bytes through the parser and the diagnostic renderers.
 #include <cstddef>
 #include <cstdint>
+#include <migc/dsl/parser.hpp>
 #include <sstream>
 #include <string>
 
-#include <migc/dsl/parser.hpp>
-
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
-  migc::dsl::source_file const file("fuzz.mig", std::string(reinterpret_cast<char const*>(data), size));
+  migc::dsl::source_file const file("fuzz.mig",
+                                    std::string(reinterpret_cast<char const*>(data), size));
   migc::dsl::diagnostic_engine diagnostics;
   auto const revision = migc::dsl::parse_revision(file, diagnostics);
   // A parse either yields a tree or exactly one diagnostic, never both or neither.

@@ -1,13 +1,13 @@
-// Very large inputs to the compiler end in success or a diagnostic, within bounded memory, never a crash.
+// Very large inputs to the compiler end in success or a diagnostic, within bounded memory, never a
+// crash.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <fmt/format.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "process.hpp"
 
@@ -21,7 +21,9 @@ using ::testing::HasSubstr;
 /// A fresh folder for one test's revisions.
 class limits_test : public ::testing::Test {
  protected:
-  limits_test() : m_folder(fs::temp_directory_path() / fmt::format("migc-limits-{}-{}", ::getpid(), ++s_count)) {
+  limits_test()
+      : m_folder(fs::temp_directory_path() /
+                 fmt::format("migc-limits-{}-{}", ::getpid(), ++s_count)) {
     fs::remove_all(m_folder);
     fs::create_directories(m_folder);
   }
@@ -31,7 +33,8 @@ class limits_test : public ::testing::Test {
     std::ofstream(m_folder / name, std::ios::binary) << text;
   }
   process_result check() const {
-    auto result = run_process({MIGC_BINARY, "check", "--dir", m_folder.string()}, std::chrono::minutes(5));
+    auto result =
+        run_process({MIGC_BINARY, "check", "--dir", m_folder.string()}, std::chrono::minutes(5));
     std::printf("[ figures  ] peak memory %ld MiB\n", result.max_rss_kib / 1024);
     return result;
   }
@@ -44,8 +47,10 @@ class limits_test : public ::testing::Test {
 constexpr long memory_bound_kib = 1024L * 1024;  // 1 GiB: far above need, far below the machine
 
 std::string revision(int id, std::string const& sql) {
-  std::string header = id == 1 ? "revision 001 \"Big\"" : fmt::format("revision {:03d} revises {:03d} \"R\"", id, id - 1);
-  return header + "\nupgrade {\n    sql $$ " + sql + " $$\n}\ndowngrade {\n    sql $$ SELECT 1 $$\n}\n";
+  std::string header = id == 1 ? "revision 001 \"Big\""
+                               : fmt::format("revision {:03d} revises {:03d} \"R\"", id, id - 1);
+  return header + "\nupgrade {\n    sql $$ " + sql +
+         " $$\n}\ndowngrade {\n    sql $$ SELECT 1 $$\n}\n";
 }
 
 TEST_F(limits_test, a_50_mb_revision_compiles_within_bounded_memory) {
@@ -70,7 +75,8 @@ TEST_F(limits_test, a_50_mb_revision_of_garbage_ends_in_one_diagnostic) {
 
 TEST_F(limits_test, twenty_thousand_revisions_compile_within_bounded_memory) {
   for (int id = 1; id <= 20000; ++id) {
-    write(fmt::format("20250101_0000-{:03d}_r.mig", id), revision(id, fmt::format("CREATE TABLE t{} (id int)", id)));
+    write(fmt::format("20250101_0000-{:03d}_r.mig", id),
+          revision(id, fmt::format("CREATE TABLE t{} (id int)", id)));
   }
   auto const result = check();
   EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 2000);

@@ -1,18 +1,16 @@
 // Unit tests of the migrate front end's offline commands and usage errors (no database).
-#include <regex>
-
 #include <gtest/gtest.h>
 
 #include <migc/runtime/detail/cli_io.hpp>
+#include <regex>
 
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
 
 namespace detail = migc::runtime::detail;
-using migc::test::mixed;
 using migc::test::contains;
+using migc::test::mixed;
 using migc::test::run_cli;
-
 
 TEST(cli_offline, help_exits_zero) {
   auto const r = run_cli({"--help"});
@@ -26,7 +24,9 @@ TEST(cli_offline, unknown_command_is_usage_error) {
   EXPECT_EQ(r.err.rfind("migrate: error: ", 0), 0u) << r.err;
 }
 
-TEST(cli_offline, missing_command_is_usage_error) { EXPECT_EQ(run_cli({}).code, 2); }
+TEST(cli_offline, missing_command_is_usage_error) {
+  EXPECT_EQ(run_cli({}).code, 2);
+}
 
 TEST(cli_offline, bad_format_is_usage_error) {
   EXPECT_EQ(run_cli({"--format", "yaml", "list"}).code, 2);
@@ -57,7 +57,7 @@ TEST(cli_offline, list_shows_every_revision) {
   auto const r = run_cli({"list"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(std::regex_search(r.out, std::regex("\n002 +Add new_field to memories +migrations/"
-                                                   "20250101_1200-002_add_new_field.mig:2\n")))
+                                                  "20250101_1200-002_add_new_field.mig:2\n")))
       << r.out;
   EXPECT_TRUE(contains(r.out, "migrations/20250102_0800-003_backfill_full_name.mig:2")) << r.out;
 }
@@ -72,12 +72,14 @@ TEST(cli_offline, list_json_has_format_version) {
 TEST(cli_offline, show_prints_both_directions) {
   auto const r = run_cli({"show", "3"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\n"
-                              "ALTER TABLE users ADD COLUMN full_name text;"))
+  EXPECT_TRUE(contains(r.out,
+                       "-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\n"
+                       "ALTER TABLE users ADD COLUMN full_name text;"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "-- line 6, lock: unknown (raw SQL)\nUPDATE users")) << r.out;
-  EXPECT_TRUE(contains(r.out, "-- downgrade\n-- line 11, lock: ACCESS EXCLUSIVE\n"
-                              "ALTER TABLE users DROP COLUMN"))
+  EXPECT_TRUE(contains(r.out,
+                       "-- downgrade\n-- line 11, lock: ACCESS EXCLUSIVE\n"
+                       "ALTER TABLE users DROP COLUMN"))
       << r.out;
 }
 
@@ -90,9 +92,10 @@ TEST(cli_offline, show_without_lock_knowledge_prints_only_the_line) {
 TEST(cli_offline, sql_annotates_each_statement_with_its_lock) {
   auto const r = run_cli({"sql", "002:003"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
-                              "ALTER TABLE users ADD COLUMN full_name text;\n"
-                              "-- lock: unknown (raw SQL)\nUPDATE users"))
+  EXPECT_TRUE(contains(r.out,
+                       "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
+                       "ALTER TABLE users ADD COLUMN full_name text;\n"
+                       "-- lock: unknown (raw SQL)\nUPDATE users"))
       << r.out;
 }
 
@@ -100,19 +103,30 @@ TEST(cli_offline, sql_marks_table_rewrites) {
   using namespace migc::runtime::literals;
   static constexpr migc::runtime::step up[] = {
       {"ALTER TABLE users ALTER COLUMN age TYPE bigint"_text, 4, "ACCESS EXCLUSIVE"_text, true}};
-  static constexpr migc::runtime::revision revs[] = {
-      {"001"_text, 1, ""_text, "Widen"_text, "20250101_0000-001_widen.mig"_text, 1, "sha256:00"_text, true, false,
-       migc::test::view(up), {}}};
-  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text, "alembic_version"_text,
-                                              "migrations"_text};
+  static constexpr migc::runtime::revision revs[] = {{"001"_text,
+                                                      1,
+                                                      ""_text,
+                                                      "Widen"_text,
+                                                      "20250101_0000-001_widen.mig"_text,
+                                                      1,
+                                                      "sha256:00"_text,
+                                                      true,
+                                                      false,
+                                                      migc::test::view(up),
+                                                      {}}};
+  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
+                                              "alembic_version"_text, "migrations"_text};
   auto const r = run_cli({"sql", "head"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "-- lock: ACCESS EXCLUSIVE, rewrites the table\n"
-                              "ALTER TABLE users ALTER COLUMN age TYPE bigint;"))
+  EXPECT_TRUE(contains(r.out,
+                       "-- lock: ACCESS EXCLUSIVE, rewrites the table\n"
+                       "ALTER TABLE users ALTER COLUMN age TYPE bigint;"))
       << r.out;
 }
 
-TEST(cli_offline, show_unknown_revision_is_usage_error) { EXPECT_EQ(run_cli({"show", "9"}).code, 2); }
+TEST(cli_offline, show_unknown_revision_is_usage_error) {
+  EXPECT_EQ(run_cli({"show", "9"}).code, 2);
+}
 
 TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
   auto const r = run_cli({"sql", "001:003"});
@@ -126,8 +140,9 @@ TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
 TEST(cli_offline, sql_from_base_creates_tables_first) {
   auto const r = run_cli({"sql", "head", "--version-table", "app.schema_version"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "CREATE TABLE \"app\".\"schema_version\" (version_num VARCHAR(32) "
-                              "NOT NULL, CONSTRAINT \"schema_version_pkc\""))
+  EXPECT_TRUE(contains(r.out,
+                       "CREATE TABLE \"app\".\"schema_version\" (version_num VARCHAR(32) "
+                       "NOT NULL, CONSTRAINT \"schema_version_pkc\""))
       << r.out;
   EXPECT_TRUE(contains(r.out, "INSERT INTO \"app\".\"schema_version\" (version_num) SELECT '001'"))
       << r.out;

@@ -1,10 +1,9 @@
 // End-to-end tests of the migrate front end (run_cli) against a real PostgreSQL.
-#include <regex>
-
 #include <gtest/gtest.h>
 
 #include <migc/runtime/cli.hpp>
 #include <migc/runtime/detail/cli_io.hpp>
+#include <regex>
 
 #include "pg_test.hpp"
 #include "test_catalogs.hpp"
@@ -63,7 +62,8 @@ TEST_F(cli_test, status_json_has_format_version) {
 }
 
 TEST_F(cli_test, global_options_work_after_the_command) {
-  auto const r = run_cli({"upgrade", "002", "--lock-timeout", "500ms", "--database-url", conninfo()});
+  auto const r =
+      run_cli({"upgrade", "002", "--lock-timeout", "500ms", "--database-url", conninfo()});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(version(), "002");
 }
@@ -96,7 +96,8 @@ TEST_F(cli_test, unknown_revision_refusal_exits_1) {
   auto const r = run({"upgrade"}, migc::test::baseline);
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err.rfind("migrate: error: database is at 003, this binary knows up to 051: 003 is "
-                       "below this binary's first revision 050", 0),
+                        "below this binary's first revision 050",
+                        0),
             0u)
       << r.err;
 }
@@ -108,8 +109,8 @@ TEST_F(cli_test, unreachable_target_exits_1) {
 }
 
 TEST_F(cli_test, connection_failure_never_prints_the_password) {
-  auto const r =
-      run_cli({"--database-url", "postgresql://alice:s3cret@/nodb?host=/nonexistent-migc", "status"});
+  auto const r = run_cli(
+      {"--database-url", "postgresql://alice:s3cret@/nodb?host=/nonexistent-migc", "status"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err.rfind("migrate: error: cannot connect", 0), 0u) << r.err;
   EXPECT_FALSE(contains(r.err + r.out, "s3cret")) << r.err;
@@ -121,8 +122,8 @@ TEST_F(cli_test, run_cli_with_argv) {
   std::vector<char*> argv;
   for (auto& s : storage) argv.push_back(s.data());
   testing::internal::CaptureStdout();
-  int const code = migc::runtime::run_cli(static_cast<int>(argv.size()), argv.data(),
-                                          migc::test::app);
+  int const code =
+      migc::runtime::run_cli(static_cast<int>(argv.size()), argv.data(), migc::test::app);
   std::string const out = testing::internal::GetCapturedStdout();
   EXPECT_EQ(code, 0);
   EXPECT_TRUE(contains(out, "Applied 001 \"Initial schema\"")) << out;
@@ -137,15 +138,17 @@ TEST_F(cli_test, verify_reports_matches_and_mismatches) {
   EXPECT_TRUE(contains(ok.out, "Schema drift: not checked")) << ok.out;
   auto const bad = run({"verify"}, migc::test::edited);
   EXPECT_EQ(bad.code, 1);
-  EXPECT_TRUE(contains(bad.out, "002       MISMATCH  " + std::string(migc::test::app.revisions[1].checksum)))
+  EXPECT_TRUE(contains(bad.out,
+                       "002       MISMATCH  " + std::string(migc::test::app.revisions[1].checksum)))
       << bad.out;
   EXPECT_TRUE(contains(bad.out, "2 applied revisions checked, 1 mismatch.")) << bad.out;
   auto const json = run({"verify", "--format", "json"}, migc::test::edited);
   EXPECT_EQ(json.code, 1);
-  EXPECT_EQ(json.out.rfind("{\"format_version\":1,\"ok\":false,\"current\":\"002\",\"unknown\":null,"
-                           "\"dirty\":null,\"revisions\":[{\"id\":\"001\",\"status\":\"ok\",",
-                           0),
-            0u)
+  EXPECT_EQ(
+      json.out.rfind("{\"format_version\":1,\"ok\":false,\"current\":\"002\",\"unknown\":null,"
+                     "\"dirty\":null,\"revisions\":[{\"id\":\"001\",\"status\":\"ok\",",
+                     0),
+      0u)
       << json.out;
   EXPECT_TRUE(contains(json.out, "{\"id\":\"002\",\"status\":\"mismatch\"")) << json.out;
 }
@@ -171,11 +174,13 @@ TEST_F(cli_test, dirty_database_is_resolved_from_the_command_line) {
   EXPECT_EQ(run({"resolve", "003", "--applied", "--rolled-back"}, migc::test::dirty).code, 2);
   auto const resolved = run({"resolve", "003", "--rolled-back"}, migc::test::dirty);
   EXPECT_EQ(resolved.code, 0) << resolved.err;
-  EXPECT_TRUE(contains(resolved.out, "Resolved the upgrade of 003 as rolled back: the database is "
-                                     "at 002"))
+  EXPECT_TRUE(contains(resolved.out,
+                       "Resolved the upgrade of 003 as rolled back: the database is "
+                       "at 002"))
       << resolved.out;
-  EXPECT_TRUE(contains(resolved.out, "Warning: invalid indexes remain (pg_index.indisvalid = "
-                                     "false): public.users_last_unique"))
+  EXPECT_TRUE(contains(resolved.out,
+                       "Warning: invalid indexes remain (pg_index.indisvalid = "
+                       "false): public.users_last_unique"))
       << resolved.out;
 }
 
@@ -194,11 +199,13 @@ TEST_F(cli_test, list_and_graph_mark_applied_revisions_when_online) {
   EXPECT_TRUE(std::regex_search(list.out, std::regex(R"(\n002 .* current\n)"))) << list.out;
   EXPECT_TRUE(std::regex_search(list.out, std::regex(R"(\n003 .* head\n)"))) << list.out;
   auto const json = run({"list", "--format", "json"});
-  EXPECT_TRUE(contains(json.out, "\"chain_hash\":\"sha256:chain-app\",\"current\":\"002\",")) << json.out;
+  EXPECT_TRUE(contains(json.out, "\"chain_hash\":\"sha256:chain-app\",\"current\":\"002\","))
+      << json.out;
   EXPECT_TRUE(contains(json.out, "\"reversible\":true,\"applied\":false}]}")) << json.out;
   auto const graph = run({"graph"});
-  EXPECT_TRUE(contains(graph.out, "\"002\" [label=\"002\\nAdd new_field to memories\", "
-                                  "style=\"filled\", fillcolor=lightgrey, penwidth=3];"))
+  EXPECT_TRUE(contains(graph.out,
+                       "\"002\" [label=\"002\\nAdd new_field to memories\", "
+                       "style=\"filled\", fillcolor=lightgrey, penwidth=3];"))
       << graph.out;
   EXPECT_TRUE(contains(graph.out, "\"003\" [label=\"003\\nBackfill users.full_name\"];"))
       << graph.out;
@@ -212,7 +219,8 @@ TEST_F(cli_test, list_stays_offline_when_the_database_is_unreachable) {
 }
 
 TEST_F(cli_test, colours_only_when_asked) {
-  auto const upgraded = run_cli({"--database-url", conninfo(), "upgrade", "+1"}, migc::test::app, true);
+  auto const upgraded =
+      run_cli({"--database-url", conninfo(), "upgrade", "+1"}, migc::test::app, true);
   EXPECT_EQ(upgraded.code, 0) << upgraded.err;
   EXPECT_TRUE(contains(upgraded.out, "\x1b[32mApplied 001 \"Initial schema\" in ")) << upgraded.out;
   auto const status = run_cli({"--database-url", conninfo(), "status"}, migc::test::app, true);

@@ -1,14 +1,13 @@
 // Migrator tests against a real PostgreSQL: each test owns a fresh database.
-#include <atomic>
-#include <regex>
-#include <thread>
-
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 
+#include <atomic>
 #include <migc/runtime/connection.hpp>
 #include <migc/runtime/detail/version_store.hpp>
 #include <migc/runtime/migrator.hpp>
+#include <pqxx/pqxx>
+#include <regex>
+#include <thread>
 
 #include "pg_test.hpp"
 #include "test_catalogs.hpp"
@@ -20,8 +19,9 @@ namespace {
 
 class migrator_test : public migc::test::pg_test {
  protected:
-
-  std::string version() { return scalar("SELECT string_agg(version_num, ',') FROM alembic_version"); }
+  std::string version() {
+    return scalar("SELECT string_agg(version_num, ',') FROM alembic_version");
+  }
 
   rt::options logging_options() {
     rt::options o;
@@ -58,8 +58,8 @@ TEST_F(migrator_test, reports_database_already_at_latest_version) {
   auto const result = rt::upgrade(cx, app, logging_options());
   EXPECT_TRUE(result.applied.empty());
   EXPECT_EQ(m_log, (std::vector<std::string>{"Current database version: 003",
-                                              "Latest migration version: 003",
-                                              "Database is already at latest version"}));
+                                             "Latest migration version: 003",
+                                             "Database is already at latest version"}));
 }
 
 TEST_F(migrator_test, creates_version_table_exactly_as_alembic) {
@@ -115,8 +115,8 @@ TEST_F(migrator_test, downgrades_to_base_and_back) {
   EXPECT_EQ(down.applied.size(), 3u);
   EXPECT_EQ(version(), "");
   EXPECT_EQ(scalar("SELECT to_regclass('users')::text"), "");
-  EXPECT_TRUE(std::regex_match(m_log.back(),
-                               std::regex(R"(Reverted 001 "Initial schema" in \d+ ms)")));
+  EXPECT_TRUE(
+      std::regex_match(m_log.back(), std::regex(R"(Reverted 001 "Initial schema" in \d+ ms)")));
   m.upgrade();
   EXPECT_EQ(version(), "003");
   EXPECT_EQ(scalar("SELECT string_agg(direction, ',' ORDER BY id) FROM alembic_version_history"),
@@ -333,7 +333,8 @@ TEST_F(migrator_test, releases_the_lock_after_a_failure) {
   pqxx::connection cx(conninfo());
   EXPECT_THROW(rt::migrator(cx, migc::test::failing).upgrade(), rt::revision_error);
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                   "(SELECT oid FROM pg_database WHERE datname = current_database())"), "0");
+                   "(SELECT oid FROM pg_database WHERE datname = current_database())"),
+            "0");
 }
 
 TEST_F(migrator_test, sets_application_name_unless_the_user_did) {
@@ -417,8 +418,8 @@ TEST_F(bookkeeping_test, downgrade_logs_its_target_not_the_head) {
   log.clear();
   m.downgrade("base");  // nothing to do
   EXPECT_EQ(log, (std::vector<std::string>{"Current database version: base",
-                                            "Target migration version: base",
-                                            "Database is already at base"}));
+                                           "Target migration version: base",
+                                           "Database is already at base"}));
 }
 
 TEST_F(bookkeeping_test, session_function_guards_the_version_row_like_the_do_block) {
@@ -462,8 +463,8 @@ TEST_F(bookkeeping_test, session_function_guards_the_version_row_like_the_do_blo
   // The root: an insert only into an empty table, a delete only of the expected row.
   // (The call alone: the steps of 001 would fail first on a database that has its tables.)
   pqxx::nontransaction(cx).exec("DELETE FROM alembic_version");
-  auto const root = detail::bookkeeping_call_sql(q, ctx, app.revisions[0], rt::direction::upgrade,
-                                                 std::nullopt);
+  auto const root =
+      detail::bookkeeping_call_sql(q, ctx, app.revisions[0], rt::direction::upgrade, std::nullopt);
   pqxx::nontransaction(cx).exec(root);
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "001");
   EXPECT_THROW(pqxx::nontransaction(cx).exec(root), pqxx::sql_error);

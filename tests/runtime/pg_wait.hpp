@@ -15,8 +15,8 @@ inline bool wait_for_statement(std::string const& conninfo, std::string const& t
   for (int i = 0; i < 1000; ++i) {
     if (query_value(conninfo,
                     "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND datname = "
-                    "current_database() AND pid <> pg_backend_pid() AND position('" + text +
-                        "' IN query) > 0") == "1") {
+                    "current_database() AND pid <> pg_backend_pid() AND position('" +
+                        text + "' IN query) > 0") == "1") {
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -1,14 +1,13 @@
 // Unit tests (no database): targets, planning, validation, redaction, lock key, scripts.
 #include <gtest/gtest.h>
 
-#include <sstream>
-#include <string>
-#include <string_view>
-
 #include <migc/runtime/connection.hpp>
 #include <migc/runtime/detail/version_store.hpp>
 #include <migc/runtime/error.hpp>
 #include <migc/runtime/plan.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
 
 #include "test_catalogs.hpp"
 
@@ -98,7 +97,9 @@ TEST(planner, upgrades_from_base_to_head) {
   EXPECT_EQ(up(std::nullopt, "head"), (std::vector<std::string>{"+001", "+002", "+003"}));
 }
 
-TEST(planner, upgrade_at_head_is_empty) { EXPECT_TRUE(up(2, "head").empty()); }
+TEST(planner, upgrade_at_head_is_empty) {
+  EXPECT_TRUE(up(2, "head").empty());
+}
 
 TEST(planner, upgrades_relative_and_to_id) {
   EXPECT_EQ(up(0, "+1"), (std::vector<std::string>{"+002"}));
@@ -202,7 +203,8 @@ TEST(validator, tells_another_branch_at_a_known_id) {
   auto const message = message_of<rt::refusal>([&] { (void)rt::validate(app, db); });
   EXPECT_EQ(message.rfind("database was migrated by a binary from another branch: its revision "
                           "002 \"Add tags\" (checksum sha256:branch, build sha256:chain-b) is "
-                          "not this binary's 002 \"Add new_field to memories\"", 0),
+                          "not this binary's 002 \"Add new_field to memories\"",
+                          0),
             0u)
       << message;
 }
@@ -222,7 +224,14 @@ TEST(validator, allow_checksum_mismatch_returns_what_it_accepted) {
 TEST(validator, refuses_a_dirty_database_unless_told_to_report_it) {
   rt::database_state db;
   db.current = "003";
-  db.dirty = rt::dirty_marker{"004", "upgrade", 0, 1, "", "canceling statement", "2025-01-01T00:00:00+00", {"public.users_last_name"}};
+  db.dirty = rt::dirty_marker{"004",
+                              "upgrade",
+                              0,
+                              1,
+                              "",
+                              "canceling statement",
+                              "2025-01-01T00:00:00+00",
+                              {"public.users_last_name"}};
   auto const message = message_of<rt::refusal>([&] { (void)rt::validate(mixed, db); });
   EXPECT_EQ(message,
             "database is dirty: the upgrade of revision 004 \"Index users by last name\" "
@@ -297,9 +306,9 @@ TEST(redact, hides_keyword_password) {
 }
 
 TEST(redact, sanitize_removes_the_password_wherever_it_appears) {
-  std::string const message = rt::sanitize(
-      "could not connect as alice with s3cret to postgres://alice:s3cret@db/x",
-      "postgres://alice:s3cret@db/x");
+  std::string const message =
+      rt::sanitize("could not connect as alice with s3cret to postgres://alice:s3cret@db/x",
+                   "postgres://alice:s3cret@db/x");
   EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
 }
 

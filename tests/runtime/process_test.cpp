@@ -1,29 +1,29 @@
 // The migrate binary as a process: signals during a run, many processes at once.
+#include "process.hpp"
+
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <memory>
-
-#include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include "pg_test.hpp"
 #include "pg_wait.hpp"
-#include "process.hpp"
 
 namespace {
 
 /// The test migrate binary over one of the hand-built catalogs (test_migrate_main.cpp).
-std::unique_ptr<migc::test::child_process> start_migrate(std::vector<std::string> args, std::string const& catalog) {
+std::unique_ptr<migc::test::child_process> start_migrate(std::vector<std::string> args,
+                                                         std::string const& catalog) {
   args.insert(args.begin(), MIGC_TEST_MIGRATE);
-  return std::make_unique<migc::test::child_process>(args, migc::test::child_process::environment{
-                                                               {"MIGC_TEST_CATALOG", catalog}});
+  return std::make_unique<migc::test::child_process>(
+      args, migc::test::child_process::environment{{"MIGC_TEST_CATALOG", catalog}});
 }
 
 class process_test : public migc::test::pg_test {
  protected:
-
   void expect_interrupted_cleanly(int signo) {
     auto const child = start_migrate({"--database-url", conninfo(), "upgrade"}, "sleepy");
     ASSERT_TRUE(migc::test::wait_for_statement(conninfo(), "pg_sleep(30)"));
@@ -33,13 +33,14 @@ class process_test : public migc::test::pg_test {
     EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(5));
     EXPECT_EQ(p.exit_code, 1) << p.err;
     EXPECT_EQ(p.err.rfind("migrate: error: interrupted: the upgrade of revision 002 \"Sleep for "
-                            "30 s\" was cancelled; rolled back, the database stays at 001\n",
-                            0),
+                          "30 s\" was cancelled; rolled back, the database stays at 001\n",
+                          0),
               0u)
         << p.err;
     EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "001");
     EXPECT_EQ(scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                   "(SELECT oid FROM pg_database WHERE datname = current_database())"), "0");
+                     "(SELECT oid FROM pg_database WHERE datname = current_database())"),
+              "0");
     EXPECT_EQ(scalar("SELECT count(*) FROM pg_stat_activity WHERE position('pg_sleep(30)' IN "
                      "query) > 0 AND pid <> pg_backend_pid() AND state = 'active' AND datname = "
                      "current_database()"),
@@ -59,7 +60,8 @@ TEST_F(process_test, sigterm_cancels_rolls_back_and_releases_the_lock) {
 
 TEST_F(process_test, ten_processes_apply_each_revision_once) {
   std::vector<std::unique_ptr<migc::test::child_process>> runs;
-  for (int i = 0; i < 10; ++i) runs.push_back(start_migrate({"--database-url", conninfo(), "upgrade"}, "app"));
+  for (int i = 0; i < 10; ++i)
+    runs.push_back(start_migrate({"--database-url", conninfo(), "upgrade"}, "app"));
   int waited = 0;
   for (auto& run : runs) {
     auto const p = run->wait();
@@ -71,6 +73,7 @@ TEST_F(process_test, ten_processes_apply_each_revision_once) {
             "001:upgrade,002:upgrade,003:upgrade");
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "003");
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                   "(SELECT oid FROM pg_database WHERE datname = current_database())"), "0");
+                   "(SELECT oid FROM pg_database WHERE datname = current_database())"),
+            "0");
   RecordProperty("runs_that_waited", waited);
 }

@@ -1,12 +1,11 @@
 // Refusals, dirty markers, lock waits, retries and roles against a real PostgreSQL.
-#include <atomic>
-#include <thread>
-
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 
+#include <atomic>
 #include <migc/runtime/detail/version_store.hpp>
 #include <migc/runtime/migrator.hpp>
+#include <pqxx/pqxx>
+#include <thread>
 
 #include "pg_test.hpp"
 #include "pg_wait.hpp"
@@ -21,8 +20,9 @@ namespace {
 
 class safety_test : public migc::test::pg_test {
  protected:
-
-  std::string version() { return scalar("SELECT string_agg(version_num, ',') FROM alembic_version"); }
+  std::string version() {
+    return scalar("SELECT string_agg(version_num, ',') FROM alembic_version");
+  }
 
   rt::options logging_options() {
     rt::options o;
@@ -43,9 +43,10 @@ TEST_F(safety_test, allow_checksum_mismatch_records_a_repair_row) {
   rt::migrator(cx, migc::test::edited, o).upgrade();
   EXPECT_EQ(version(), "003");
   EXPECT_TRUE(m_log.has("Accepting revision 002 with checksum " +
-                     std::string(migc::test::edited.revisions[1].checksum) + " in place of the "
-                     "applied " + std::string(app.revisions[1].checksum) +
-                     " (--allow-checksum-mismatch)"))
+                        std::string(migc::test::edited.revisions[1].checksum) +
+                        " in place of the "
+                        "applied " +
+                        std::string(app.revisions[1].checksum) + " (--allow-checksum-mismatch)"))
       << m_log.text();
   EXPECT_EQ(scalar("SELECT checksum || ' ' || build_id FROM alembic_version_history WHERE "
                    "direction = 'repair' AND revision = '002'"),
@@ -57,9 +58,10 @@ TEST_F(safety_test, allow_checksum_mismatch_records_a_repair_row) {
 TEST_F(safety_test, allow_checksum_mismatch_on_an_old_history_table_records_nothing) {
   pqxx::connection cx(conninfo());
   rt::migrator(cx, app).upgrade("002");
-  scalar("ALTER TABLE alembic_version_history DROP CONSTRAINT "
-         "alembic_version_history_direction_check, ADD CHECK (direction IN ('upgrade', "
-         "'downgrade', 'stamp'))");
+  scalar(
+      "ALTER TABLE alembic_version_history DROP CONSTRAINT "
+      "alembic_version_history_direction_check, ADD CHECK (direction IN ('upgrade', "
+      "'downgrade', 'stamp'))");
   auto o = logging_options();
   o.allow_checksum_mismatch = true;
   rt::migrator(cx, migc::test::edited, o).upgrade();
@@ -78,11 +80,13 @@ TEST_F(safety_test, failed_non_transactional_revision_leaves_the_database_dirty)
     std::string const message = e.what();
     EXPECT_EQ(e.location(), "migrations/20250102_0800-003_index_users.mig:5");
     EXPECT_EQ(e.sqlstate(), "23505");
-    EXPECT_TRUE(contains(message, "1 of 2 statements ran and stay applied, and the database is "
-                                  "marked dirty at 003 (the version stays at 002)"))
+    EXPECT_TRUE(contains(message,
+                         "1 of 2 statements ran and stay applied, and the database is "
+                         "marked dirty at 003 (the version stays at 002)"))
         << message;
-    EXPECT_TRUE(contains(message, "invalid indexes left behind (pg_index.indisvalid = false): "
-                                  "public.users_last_unique"))
+    EXPECT_TRUE(contains(message,
+                         "invalid indexes left behind (pg_index.indisvalid = false): "
+                         "public.users_last_unique"))
         << message;
   }
   EXPECT_EQ(version(), "002");
@@ -98,8 +102,9 @@ TEST_F(safety_test, failed_non_transactional_revision_leaves_the_database_dirty)
     }
     return std::string("no refusal");
   };
-  EXPECT_TRUE(contains(refused([&] { m.upgrade(); }), "database is dirty: the upgrade of "
-                                                      "revision 003 \"Index users\""));
+  EXPECT_TRUE(contains(refused([&] { m.upgrade(); }),
+                       "database is dirty: the upgrade of "
+                       "revision 003 \"Index users\""));
   EXPECT_TRUE(contains(refused([&] { m.downgrade("-1"); }), "migrate resolve 003 --applied"));
   EXPECT_TRUE(contains(refused([&] { m.stamp("002"); }), "public.users_last_unique"));
   auto const s = m.status();
@@ -150,8 +155,9 @@ TEST_F(safety_test, concurrent_index_while_another_run_polls_for_the_lock) {
   EXPECT_TRUE(m_log.has("B: Database is already at latest version")) << m_log.text();
   EXPECT_EQ(scalar("SELECT string_agg(revision, ',' ORDER BY id) FROM alembic_version_history"),
             "001,002");
-  EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_last_name'::regclass"),
-            "t");
+  EXPECT_EQ(
+      scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_last_name'::regclass"),
+      "t");
 }
 
 TEST_F(safety_test, lock_wait_gives_up_naming_the_holder) {
@@ -196,7 +202,7 @@ TEST_F(safety_test, lock_timeout_retries_with_backoff) {
   release.join();
   EXPECT_EQ(version(), "003");
   EXPECT_TRUE(m_log.has("Revision 003 could not get a lock within 200 ms (blocked by:\n  pid " +
-                     std::to_string(blocker.backendpid()) + " (blocker, "))
+                        std::to_string(blocker.backendpid()) + " (blocker, "))
       << m_log.text();
   EXPECT_TRUE(m_log.has("and was rolled back; retry 1 of 4 in 0.1 s")) << m_log.text();
   EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history WHERE revision = '003'"), "1");
@@ -215,12 +221,12 @@ TEST_F(safety_test, lock_timeout_error_names_the_blocker_and_its_query) {
     FAIL() << "expected revision_error";
   } catch (rt::revision_error const& e) {
     std::string const message = e.what();
-    EXPECT_TRUE(contains(message, "(a lock was not granted within lock_timeout 300 ms; blocked "
-                                  "by:\n  pid " + std::to_string(blocker.backendpid()) +
-                                      " (blocker, user "))
+    EXPECT_TRUE(contains(message,
+                         "(a lock was not granted within lock_timeout 300 ms; blocked "
+                         "by:\n  pid " +
+                             std::to_string(blocker.backendpid()) + " (blocker, user "))
         << message;
-    EXPECT_TRUE(contains(message, ", idle in transaction, transaction open since "))
-        << message;
+    EXPECT_TRUE(contains(message, ", idle in transaction, transaction open since ")) << message;
     EXPECT_TRUE(contains(message, "): LOCK TABLE users IN SHARE MODE)")) << message;
   }
   hold.abort();

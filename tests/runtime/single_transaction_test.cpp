@@ -1,21 +1,19 @@
 // --single-transaction (options::single_transaction) against a real PostgreSQL: every pending
 // revision in one transaction, all or nothing; and the fast path of validation status uses.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
 #include <memory>
-#include <thread>
-
-#include <gtest/gtest.h>
-#include <pqxx/pqxx>
-
 #include <migc/runtime/cli.hpp>
 #include <migc/runtime/detail/cli_io.hpp>
 #include <migc/runtime/migrator.hpp>
+#include <pqxx/pqxx>
+#include <thread>
 
 #include "pg_test.hpp"
-#include "process.hpp"
 #include "pg_wait.hpp"
+#include "process.hpp"
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
 
@@ -34,14 +32,17 @@ class single_transaction_test : public migc::test::pg_test {
 
   /// History rows as `revision:direction`, oldest first.
   std::string history() {
-    return scalar("SELECT string_agg(revision || ':' || direction, ',' ORDER BY id) FROM "
-                  "alembic_version_history");
+    return scalar(
+        "SELECT string_agg(revision || ':' || direction, ',' ORDER BY id) FROM "
+        "alembic_version_history");
   }
 
   /// How many transactions wrote the history rows of `direction`.
   std::string writing_transactions(std::string const& direction) {
-    return scalar("SELECT count(DISTINCT xmin::text) FROM alembic_version_history WHERE "
-                  "direction = '" + direction + "'");
+    return scalar(
+        "SELECT count(DISTINCT xmin::text) FROM alembic_version_history WHERE "
+        "direction = '" +
+        direction + "'");
   }
 
   bool table_exists(std::string const& name) {
@@ -77,8 +78,9 @@ TEST_F(single_transaction_test, applies_every_revision_and_its_history_in_one_tr
   EXPECT_EQ(version(), "003");
   EXPECT_EQ(history(), "001:upgrade,002:upgrade,003:upgrade");
   EXPECT_EQ(writing_transactions("upgrade"), "1");
-  EXPECT_TRUE(contains(log(), "Current database version: base\nLatest migration version: 003\n"
-                              "Applied 001 \"Initial schema\" in "))
+  EXPECT_TRUE(contains(log(),
+                       "Current database version: base\nLatest migration version: 003\n"
+                       "Applied 001 \"Initial schema\" in "))
       << log();
   EXPECT_TRUE(contains(log(), "Applied 003 \"Backfill users.full_name\" in ")) << log();
 }
@@ -90,8 +92,9 @@ TEST_F(single_transaction_test, downgrades_in_one_transaction) {
   EXPECT_EQ(result.to, "base");
   EXPECT_EQ(version(), "");
   EXPECT_FALSE(table_exists("users"));
-  EXPECT_EQ(history(), "001:upgrade,002:upgrade,003:upgrade,003:downgrade,002:downgrade,"
-                       "001:downgrade");
+  EXPECT_EQ(history(),
+            "001:upgrade,002:upgrade,003:upgrade,003:downgrade,002:downgrade,"
+            "001:downgrade");
   EXPECT_EQ(writing_transactions("downgrade"), "1");
 }
 
@@ -110,8 +113,9 @@ TEST_F(single_transaction_test, failure_in_a_later_revision_leaves_the_database_
     EXPECT_TRUE(e.applied().empty());
     EXPECT_TRUE(contains(message, "column \"nope\" of relation \"users\" does not exist"))
         << message;
-    EXPECT_TRUE(contains(message, "rolled back with the whole run (--single-transaction), the "
-                                  "database stays at base"))
+    EXPECT_TRUE(contains(message,
+                         "rolled back with the whole run (--single-transaction), the "
+                         "database stays at base"))
         << message;
   }
   EXPECT_EQ(version(), "");
@@ -142,9 +146,10 @@ TEST_F(single_transaction_test, refuses_a_plan_with_a_non_transactional_revision
   } catch (rt::refusal const& e) {
     std::string const message = e.what();
     EXPECT_EQ(e.revision(), "004");
-    EXPECT_TRUE(contains(message, "--single-transaction: revision 004 \"Index users by last "
-                                  "name\" (migrations/20250103_0800-004_index_last_name.mig:1) "
-                                  "runs without a transaction"))
+    EXPECT_TRUE(contains(message,
+                         "--single-transaction: revision 004 \"Index users by last "
+                         "name\" (migrations/20250103_0800-004_index_last_name.mig:1) "
+                         "runs without a transaction"))
         << message;
     EXPECT_TRUE(contains(message, "nothing was applied")) << message;
   }
@@ -175,8 +180,9 @@ TEST_F(single_transaction_test, lock_timeout_retries_the_whole_transaction) {
   EXPECT_EQ(version(), "003");
   EXPECT_TRUE(contains(log(), "Revision 003 could not get a lock within 200 ms (blocked by:"))
       << log();
-  EXPECT_TRUE(contains(log(), "and the whole transaction (--single-transaction) was rolled back; "
-                              "retry 1 of 4 in 0.1 s"))
+  EXPECT_TRUE(contains(log(),
+                       "and the whole transaction (--single-transaction) was rolled back; "
+                       "retry 1 of 4 in 0.1 s"))
       << log();
   // Each retry started over from 001: 002 was recorded once, by the attempt that committed.
   EXPECT_EQ(history(), "001:upgrade,002:upgrade,003:upgrade");
@@ -227,24 +233,28 @@ TEST_F(single_transaction_test, newest_history_row_decides_like_the_full_check) 
   pqxx::connection cx(conninfo());
   rt::migrator(cx, app).upgrade();
   // A newer row for 002 (spelled "2": ids compare by value) with another checksum: refused.
-  scalar("INSERT INTO alembic_version_history (revision, direction, checksum, description) "
-         "VALUES ('2', 'upgrade', 'sha256:0000', 'Add new_field to memories')");
+  scalar(
+      "INSERT INTO alembic_version_history (revision, direction, checksum, description) "
+      "VALUES ('2', 'upgrade', 'sha256:0000', 'Add new_field to memories')");
   try {
     (void)rt::migrator(cx, app).status();
     FAIL() << "expected refusal";
   } catch (rt::refusal const& e) {
-    EXPECT_TRUE(contains(e.what(), "revision 002 \"Add new_field to memories\" was applied with "
-                                   "checksum sha256:0000"))
+    EXPECT_TRUE(contains(e.what(),
+                         "revision 002 \"Add new_field to memories\" was applied with "
+                         "checksum sha256:0000"))
         << e.what();
   }
   // A yet newer row with the embedded checksum (what a repair writes) makes it valid again.
-  scalar("INSERT INTO alembic_version_history (revision, direction, checksum) VALUES ('002', "
-         "'repair', 'sha256:2222222222222222222222222222222222222222222222222222222222222222')");
+  scalar(
+      "INSERT INTO alembic_version_history (revision, direction, checksum) VALUES ('002', "
+      "'repair', 'sha256:2222222222222222222222222222222222222222222222222222222222222222')");
   EXPECT_EQ(rt::migrator(cx, app).status().current, "003");
   // Rows of other kinds, or above the current revision, do not count.
-  scalar("INSERT INTO alembic_version_history (revision, direction, checksum) VALUES ('001', "
-         "'downgrade', 'sha256:0000'), ('004', 'upgrade', 'sha256:0000'), ('x y', 'upgrade', "
-         "'sha256:0000')");
+  scalar(
+      "INSERT INTO alembic_version_history (revision, direction, checksum) VALUES ('001', "
+      "'downgrade', 'sha256:0000'), ('004', 'upgrade', 'sha256:0000'), ('x y', 'upgrade', "
+      "'sha256:0000')");
   auto const s = rt::migrator(cx, app).status();
   EXPECT_EQ(s.current, "003");
   EXPECT_TRUE(s.pending.empty());

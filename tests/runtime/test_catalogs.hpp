@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-
 #include <migc/runtime/catalog.hpp>
 
 namespace migc::test {
@@ -32,8 +31,8 @@ inline constexpr step r002_up[] = {{"ALTER TABLE memories ADD COLUMN new_field t
 inline constexpr step r002_down[] = {{"ALTER TABLE memories DROP COLUMN new_field"_text, 5}};
 inline constexpr step r003_up[] = {
     {"ALTER TABLE users ADD COLUMN full_name text"_text, 5, "ACCESS EXCLUSIVE"_text, false},
-    {"UPDATE users SET full_name = first_name || ' ' || last_name\nWHERE full_name IS NULL;"_text, 6,
-     "unknown"_text, false}};
+    {"UPDATE users SET full_name = first_name || ' ' || last_name\nWHERE full_name IS NULL;"_text,
+     6, "unknown"_text, false}};
 inline constexpr step r003_down[] = {
     {"ALTER TABLE users DROP COLUMN full_name"_text, 11, "ACCESS EXCLUSIVE"_text, false}};
 
@@ -42,10 +41,12 @@ inline constexpr revision app_revisions[] = {
     {"001"_text, 1, ""_text, "Initial schema"_text, "20250101_0900-001_initial_schema.mig"_text, 2,
      "sha256:1111111111111111111111111111111111111111111111111111111111111111"_text, true, true,
      view(r001_up), view(r001_down)},
-    {"002"_text, 2, "001"_text, "Add new_field to memories"_text, "20250101_1200-002_add_new_field.mig"_text, 2,
+    {"002"_text, 2, "001"_text, "Add new_field to memories"_text,
+     "20250101_1200-002_add_new_field.mig"_text, 2,
      "sha256:2222222222222222222222222222222222222222222222222222222222222222"_text, true, true,
      view(r002_up), view(r002_down)},
-    {"003"_text, 3, "002"_text, "Backfill users.full_name"_text, "20250102_0800-003_backfill_full_name.mig"_text, 2,
+    {"003"_text, 3, "002"_text, "Backfill users.full_name"_text,
+     "20250102_0800-003_backfill_full_name.mig"_text, 2,
      "sha256:3333333333333333333333333333333333333333333333333333333333333333"_text, true, true,
      view(r003_up), view(r003_down)},
 };
@@ -55,13 +56,14 @@ inline constexpr catalog app{view(app_revisions), "sha256:chain-app"_text, "alem
 /// 002 edited after it was published: same id, another checksum.
 inline constexpr revision edited_revisions[] = {
     app_revisions[0],
-    {"002"_text, 2, "001"_text, "Add new_field to memories"_text, "20250101_1200-002_add_new_field.mig"_text, 2,
+    {"002"_text, 2, "001"_text, "Add new_field to memories"_text,
+     "20250101_1200-002_add_new_field.mig"_text, 2,
      "sha256:2222222222222222222222222222222222222222222222222222222222220000"_text, true, true,
      view(r002_up), view(r002_down)},
     app_revisions[2],
 };
-inline constexpr catalog edited{view(edited_revisions), "sha256:chain-edited"_text, "alembic_version"_text,
-                                "migrations"_text};
+inline constexpr catalog edited{view(edited_revisions), "sha256:chain-edited"_text,
+                                "alembic_version"_text, "migrations"_text};
 
 /// 003's second step fails (a column that does not exist), after its first step succeeded.
 inline constexpr step bad003_up[] = {{"ALTER TABLE users ADD COLUMN full_name text"_text, 5},
@@ -70,7 +72,8 @@ inline constexpr step bad003_up[] = {{"ALTER TABLE users ADD COLUMN full_name te
 inline constexpr revision failing_revisions[] = {
     app_revisions[0],
     app_revisions[1],
-    {"003"_text, 3, "002"_text, "Backfill users.full_name"_text, "20250102_0800-003_backfill_full_name.mig"_text, 2,
+    {"003"_text, 3, "002"_text, "Backfill users.full_name"_text,
+     "20250102_0800-003_backfill_full_name.mig"_text, 2,
      "sha256:3333333333333333333333333333333333333333333333333333333333333333"_text, true, true,
      view(bad003_up), view(r003_down)},
 };
@@ -78,32 +81,43 @@ inline constexpr catalog failing{view(failing_revisions), "sha256:chain-failing"
                                  "alembic_version"_text, "migrations"_text};
 
 /// 002 is irreversible; 004 runs outside a transaction (CREATE INDEX CONCURRENTLY).
-inline constexpr step r002_data_up[] = {{"INSERT INTO users VALUES ('u1', 'Ada', 'Lovelace')"_text, 4}};
+inline constexpr step r002_data_up[] = {
+    {"INSERT INTO users VALUES ('u1', 'Ada', 'Lovelace')"_text, 4}};
 inline constexpr step r004_up[] = {
     {"CREATE INDEX CONCURRENTLY users_last_name ON users (last_name)"_text, 4}};
 inline constexpr step r004_down[] = {{"DROP INDEX CONCURRENTLY users_last_name"_text, 4}};
 inline constexpr revision mixed_revisions[] = {
     app_revisions[0],
-    {"002"_text, 2, "001"_text, "Seed the first user"_text, "20250101_1200-002_seed.mig"_text, 1,
-     "sha256:2222222222222222222222222222222222222222222222222222222222222229"_text, true, false,
-     view(r002_data_up), {}},
-    {"003"_text, 3, "002"_text, "Backfill users.full_name"_text, "20250102_0800-003_backfill_full_name.mig"_text, 2,
+    {"002"_text,
+     2,
+     "001"_text,
+     "Seed the first user"_text,
+     "20250101_1200-002_seed.mig"_text,
+     1,
+     "sha256:2222222222222222222222222222222222222222222222222222222222222229"_text,
+     true,
+     false,
+     view(r002_data_up),
+     {}},
+    {"003"_text, 3, "002"_text, "Backfill users.full_name"_text,
+     "20250102_0800-003_backfill_full_name.mig"_text, 2,
      "sha256:3333333333333333333333333333333333333333333333333333333333333333"_text, true, true,
      view(r003_up), view(r003_down)},
-    {"004"_text, 4, "003"_text, "Index users by last name"_text, "20250103_0800-004_index_last_name.mig"_text, 1,
+    {"004"_text, 4, "003"_text, "Index users by last name"_text,
+     "20250103_0800-004_index_last_name.mig"_text, 1,
      "sha256:4444444444444444444444444444444444444444444444444444444444444444"_text, false, true,
      view(r004_up), view(r004_down)},
 };
-inline constexpr catalog mixed{view(mixed_revisions), "sha256:chain-mixed"_text, "alembic_version"_text,
-                               "migrations"_text};
+inline constexpr catalog mixed{view(mixed_revisions), "sha256:chain-mixed"_text,
+                               "alembic_version"_text, "migrations"_text};
 
 /// A squashed baseline starting at 050.
 inline constexpr revision baseline_revisions[] = {
     {"050"_text, 50, ""_text, "Baseline"_text, "20250101_0900-050_baseline.mig"_text, 1,
      "sha256:5050505050505050505050505050505050505050505050505050505050505050"_text, true, true,
      view(r001_up), view(r001_down)},
-    {"051"_text, 51, "050"_text, "Add new_field"_text, "20250101_1200-051_add_new_field.mig"_text, 1,
-     "sha256:5151515151515151515151515151515151515151515151515151515151515151"_text, true, true,
+    {"051"_text, 51, "050"_text, "Add new_field"_text, "20250101_1200-051_add_new_field.mig"_text,
+     1, "sha256:5151515151515151515151515151515151515151515151515151515151515151"_text, true, true,
      view(r002_up), view(r002_down)},
 };
 inline constexpr catalog baseline{view(baseline_revisions), "sha256:chain-baseline"_text,
@@ -128,8 +142,8 @@ inline constexpr revision dirty_revisions[] = {
      "sha256:3333333333333333333333333333333333333333333333333333333333333338"_text, false, true,
      view(index_dupes_up), view(index_dupes_down)},
 };
-inline constexpr catalog dirty{view(dirty_revisions), "sha256:chain-dirty"_text, "alembic_version"_text,
-                               "migrations"_text};
+inline constexpr catalog dirty{view(dirty_revisions), "sha256:chain-dirty"_text,
+                               "alembic_version"_text, "migrations"_text};
 
 /// 002 runs outside a transaction and takes a while before its CREATE INDEX CONCURRENTLY.
 inline constexpr step slow_index_up[] = {
@@ -138,7 +152,8 @@ inline constexpr step slow_index_up[] = {
 inline constexpr step slow_index_down[] = {{"DROP INDEX CONCURRENTLY users_last_name"_text, 4}};
 inline constexpr revision slow_index_revisions[] = {
     app_revisions[0],
-    {"002"_text, 2, "001"_text, "Index users slowly"_text, "20250101_1200-002_index_slowly.mig"_text, 1,
+    {"002"_text, 2, "001"_text, "Index users slowly"_text,
+     "20250101_1200-002_index_slowly.mig"_text, 1,
      "sha256:2222222222222222222222222222222222222222222222222222222222222227"_text, false, true,
      view(slow_index_up), view(slow_index_down)},
 };
@@ -154,7 +169,7 @@ inline constexpr revision sleepy_revisions[] = {
      "sha256:2222222222222222222222222222222222222222222222222222222222222226"_text, true, true,
      view(sleepy_up), view(sleepy_down)},
 };
-inline constexpr catalog sleepy{view(sleepy_revisions), "sha256:chain-sleepy"_text, "alembic_version"_text,
-                                "migrations"_text};
+inline constexpr catalog sleepy{view(sleepy_revisions), "sha256:chain-sleepy"_text,
+                                "alembic_version"_text, "migrations"_text};
 
 }  // namespace migc::test

@@ -2,13 +2,12 @@
 #pragma once
 
 #include <functional>
+#include <migc/runtime/detail/cli_io.hpp>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <migc/runtime/detail/cli_io.hpp>
 
 #include "test_catalogs.hpp"
 

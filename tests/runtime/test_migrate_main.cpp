@@ -1,8 +1,7 @@
 // A migrate binary over the hand-built test catalogs, for tests that need a real process.
 #include <cstdlib>
-#include <string_view>
-
 #include <migc/runtime/cli.hpp>
+#include <string_view>
 
 #include "test_catalogs.hpp"
 

@@ -6,11 +6,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <random>
 #include <regex>
 #include <stdexcept>
-
-#include <pqxx/pqxx>
 
 namespace migc::test {
 namespace {
@@ -85,6 +84,8 @@ void execute(std::string const& conninfo, std::string const& sql) {
   pqxx::nontransaction(cx).exec(sql);
 }
 
-std::string pg_test::scalar(std::string const& sql) const { return query_value(conninfo(), sql).value_or(""); }
+std::string pg_test::scalar(std::string const& sql) const {
+  return query_value(conninfo(), sql).value_or("");
+}
 
 }  // namespace migc::test

@@ -1,10 +1,10 @@
 // Test support: one fresh PostgreSQL database per test, on the suite's throwaway server.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <optional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace migc::test {
 
@@ -21,7 +21,8 @@ namespace migc::test {
 
 /// One SQL query's first column of the first row, as text, on a connection of its own;
 /// nullopt for no row or NULL.
-[[nodiscard]] std::optional<std::string> query_value(std::string const& conninfo, std::string const& sql);
+[[nodiscard]] std::optional<std::string> query_value(std::string const& conninfo,
+                                                     std::string const& sql);
 
 /// Runs `sql` (one or more statements) on a connection of its own, outside a transaction block.
 void execute(std::string const& conninfo, std::string const& sql);

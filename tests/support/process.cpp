@@ -18,7 +18,8 @@ namespace {
 
 std::string temp_path(char const* what) {
   static std::atomic<unsigned> counter{0};
-  return "/tmp/migc-child-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "." + what;
+  return "/tmp/migc-child-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "." +
+         what;
 }
 
 std::string slurp(std::string const& path) {
@@ -26,8 +27,9 @@ std::string slurp(std::string const& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-[[noreturn]] void exec_child(std::vector<std::string> const& argv, child_process::environment const& extra_env,
-                             std::string const& out, std::string const& err) {
+[[noreturn]] void exec_child(std::vector<std::string> const& argv,
+                             child_process::environment const& extra_env, std::string const& out,
+                             std::string const& err) {
   for (auto const& [name, value] : extra_env) ::setenv(name.c_str(), value.c_str(), 1);
   int const out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int const err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -63,7 +65,9 @@ child_process::~child_process() {
   ::unlink(m_err_path.c_str());
 }
 
-void child_process::kill(int signal) const { ::kill(m_pid, signal); }
+void child_process::kill(int signal) const {
+  ::kill(m_pid, signal);
+}
 
 process_result child_process::wait(std::chrono::milliseconds timeout) {
   auto const deadline = std::chrono::steady_clock::now() + timeout;
@@ -87,7 +91,8 @@ process_result child_process::wait(std::chrono::milliseconds timeout) {
   return result;
 }
 
-process_result run_process(std::vector<std::string> const& argv, std::chrono::milliseconds timeout) {
+process_result run_process(std::vector<std::string> const& argv,
+                           std::chrono::milliseconds timeout) {
   child_process child(argv);
   return child.wait(timeout);
 }

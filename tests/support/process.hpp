@@ -1,4 +1,5 @@
-// Test support: run a program (the real migrate binary) as a child process, kill it, collect its output.
+// Test support: run a program (the real migrate binary) as a child process, kill it, collect its
+// output.
 #pragma once
 
 #include <sys/types.h>
@@ -12,11 +13,11 @@ namespace migc::test {
 
 /// How a child process ended.
 struct process_result {
-  int exit_code = -1;     ///< exit status, or -1 when killed by a signal
-  int signal = 0;         ///< the signal that ended it, 0 when it exited
-  std::string out;        ///< everything it wrote to stdout
-  std::string err;        ///< everything it wrote to stderr
-  long max_rss_kib = 0;   ///< peak resident memory of the child (getrusage)
+  int exit_code = -1;    ///< exit status, or -1 when killed by a signal
+  int signal = 0;        ///< the signal that ended it, 0 when it exited
+  std::string out;       ///< everything it wrote to stdout
+  std::string err;       ///< everything it wrote to stderr
+  long max_rss_kib = 0;  ///< peak resident memory of the child (getrusage)
 };
 
 /**

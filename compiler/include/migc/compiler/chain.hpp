@@ -2,13 +2,12 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <set>
-#include <vector>
-
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
+#include <optional>
+#include <set>
+#include <vector>
 
 namespace migc::compiler {
 
@@ -16,8 +15,8 @@ namespace migc::compiler {
 struct parsed_revision {
   dsl::source_file const* file = nullptr;
   dsl::ast::revision syntax;
-  std::uint64_t number = 0;                 ///< numeric id
-  std::optional<std::uint64_t> parent;      ///< numeric parent id
+  std::uint64_t number = 0;             ///< numeric id
+  std::optional<std::uint64_t> parent;  ///< numeric parent id
 };
 
 /**

@@ -1,10 +1,9 @@
 // Revision checksums: SHA-256 over a versioned canonical form of the parsed revision.
 #pragma once
 
+#include <migc/dsl/ast.hpp>
 #include <string>
 #include <string_view>
-
-#include <migc/dsl/ast.hpp>
 
 namespace migc::compiler {
 

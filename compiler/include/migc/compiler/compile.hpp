@@ -3,14 +3,13 @@
 
 #include <deque>
 #include <filesystem>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <migc/compiler/chain.hpp>
 #include <migc/compiler/schema_objects.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace migc::compiler {
 
@@ -25,13 +24,13 @@ struct compiled_step {
 };
 
 struct compiled_revision {
-  std::string id;           ///< as declared
+  std::string id;  ///< as declared
   std::uint64_t number = 0;
-  std::string parent;       ///< as declared, "" for the root
+  std::string parent;  ///< as declared, "" for the root
   std::string description;
   std::string source_file;  ///< file name within the migrations folder
   std::uint32_t source_line = 0;
-  std::string checksum;     ///< "sha256:<hex>"
+  std::string checksum;  ///< "sha256:<hex>"
   bool transactional = true;
   bool reversible = true;
   std::vector<compiled_step> upgrade;
@@ -42,9 +41,9 @@ struct compiled_revision {
 /// A checked chain, root first.
 struct compiled_chain {
   std::vector<compiled_revision> revisions;
-  std::string chain_hash;  ///< "sha256:<hex>" over every checksum, chained
+  std::string chain_hash;                     ///< "sha256:<hex>" over every checksum, chained
   std::vector<std::filesystem::path> inputs;  ///< every file read (for the depfile)
-  std::string schema_sql;  ///< the head's schema model as SQL DDL (`migc schema`)
+  std::string schema_sql;                  ///< the head's schema model as SQL DDL (`migc schema`)
   std::vector<schema_object> head_schema;  ///< the head's schema model, flattened (drift checks)
 };
 

@@ -1,17 +1,17 @@
 // The C++ emitter: a compiled chain as constant data tables for migc::runtime.
 #pragma once
 
-#include <string>
-
 #include <migc/compiler/compile.hpp>
+#include <string>
 
 namespace migc::compiler {
 
 struct emit_options {
-  std::string cpp_namespace;   ///< e.g. "app::db"
-  std::string header_name;     ///< include name of the generated header, e.g. "app_migrate_catalog.hpp"
-  std::string version_table;   ///< default version table baked into the catalog
-  std::string source_dir;      ///< migrations folder as shown to users (relative, for reproducibility)
+  std::string cpp_namespace;  ///< e.g. "app::db"
+  std::string
+      header_name;  ///< include name of the generated header, e.g. "app_migrate_catalog.hpp"
+  std::string version_table;  ///< default version table baked into the catalog
+  std::string source_dir;  ///< migrations folder as shown to users (relative, for reproducibility)
 };
 
 /// The generated header: declares `<namespace>::catalog()`.

@@ -1,4 +1,5 @@
-// Writing generated files: only when their content changes, so an identical regeneration rebuilds nothing.
+// Writing generated files: only when their content changes, so an identical regeneration rebuilds
+// nothing.
 #pragma once
 
 #include <filesystem>

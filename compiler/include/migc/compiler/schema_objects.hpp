@@ -1,4 +1,5 @@
-// The head schema model flattened for drift checks: one record per table, column, index, constraint, enum.
+// The head schema model flattened for drift checks: one record per table, column, index,
+// constraint, enum.
 #pragma once
 
 #include <string>
@@ -19,9 +20,9 @@ struct compiled_revision;
  * unquoted, as pg_catalog stores them.
  */
 struct schema_object {
-  std::string kind;     ///< "table" | "column" | "index" | "constraint" | "enum"
-  std::string table;    ///< column, index, constraint: "schema.table"; "" otherwise
-  std::string name;     ///< column, constraint: the bare name; table, index, enum: "schema.name"
+  std::string kind;   ///< "table" | "column" | "index" | "constraint" | "enum"
+  std::string table;  ///< column, index, constraint: "schema.table"; "" otherwise
+  std::string name;   ///< column, constraint: the bare name; table, index, enum: "schema.name"
   /// column: the type as format_type() renders it with search_path = pg_catalog, public
   /// ("character varying(40)", "mood", "audit.level"); constraint: "primary key" | "unique" |
   /// "foreign key" | "check"; index: "unique index" | "index"; "" otherwise.
@@ -56,8 +57,9 @@ struct schema_delta {
  */
 [[nodiscard]] schema_delta schema_changes(model::journal const& before, model::schema const& after);
 
-/// The objects in the serialised form of catalog::schema_history (runtime/include/migc/runtime/catalog.hpp):
-/// a line each, eight tab-separated fields, `\\` `\t` `\n` escaped.
+/// The objects in the serialised form of catalog::schema_history
+/// (runtime/include/migc/runtime/catalog.hpp): a line each, eight tab-separated fields, `\\` `\t`
+/// `\n` escaped.
 [[nodiscard]] std::string serialize_schema_objects(std::vector<schema_object> const& objects);
 
 /// catalog::schema_history: each revision's marker line, then its schema_delta (removals marked).

@@ -115,8 +115,8 @@ struct check_clause : node {
 struct identity_clause : node {
   bool always = true;
 };
-using column_constraint =
-    std::variant<nullability, default_value, key_marker, references_clause, check_clause, identity_clause>;
+using column_constraint = std::variant<nullability, default_value, key_marker, references_clause,
+                                       check_clause, identity_clause>;
 
 /// `name type [constraint ...]`.
 struct column_def : node {
@@ -284,12 +284,12 @@ struct drop_extension_step : node {
   identifier name;
 };
 
-using step = std::variant<raw_sql_step, irreversible_step, create_table_step, drop_table_step,
-                          rename_table_step, add_column_step, drop_column_step, rename_column_step,
-                          alter_column_step, create_index_step, drop_index_step, add_constraint_step,
-                          drop_constraint_step, create_enum_step, drop_type_step, add_enum_value_step,
-                          create_schema_step, create_extension_step, drop_schema_step,
-                          drop_extension_step>;
+using step =
+    std::variant<raw_sql_step, irreversible_step, create_table_step, drop_table_step,
+                 rename_table_step, add_column_step, drop_column_step, rename_column_step,
+                 alter_column_step, create_index_step, drop_index_step, add_constraint_step,
+                 drop_constraint_step, create_enum_step, drop_type_step, add_enum_value_step,
+                 create_schema_step, create_extension_step, drop_schema_step, drop_extension_step>;
 
 /// The node of any step (every alternative derives from node).
 inline node const& node_of(step const& s) {

@@ -36,7 +36,9 @@ struct text {
   std::size_t length = 0;
 
   [[nodiscard]] constexpr std::string_view view() const noexcept { return {chars, length}; }
-  constexpr operator std::string_view() const noexcept { return view(); }  // NOLINT: reads as a string_view
+  constexpr operator std::string_view() const noexcept {
+    return view();
+  }  // NOLINT: reads as a string_view
   [[nodiscard]] constexpr std::size_t size() const noexcept { return length; }
   [[nodiscard]] constexpr bool empty() const noexcept { return length == 0; }
   [[nodiscard]] constexpr char const* data() const noexcept { return chars; }
@@ -54,7 +56,9 @@ std::ostream& operator<<(std::ostream& out, text t);
 
 namespace literals {
 /// `"abc"_text`: a text for catalogs written by hand (tests).
-constexpr text operator""_text(char const* chars, std::size_t length) noexcept { return {chars, length}; }
+constexpr text operator""_text(char const* chars, std::size_t length) noexcept {
+  return {chars, length};
+}
 }  // namespace literals
 
 /// One step of a revision in one direction, as the SQL sent to the server.
@@ -70,9 +74,9 @@ struct step {
 
 /// One revision of the chain.
 struct revision {
-  text id;                        ///< as declared, e.g. "003": the value stored in the version table
-  std::uint64_t number = 0;       ///< numeric value of `id`: ids compare by value
-  text parent;                    ///< id of the parent, "" for the root
+  text id;                   ///< as declared, e.g. "003": the value stored in the version table
+  std::uint64_t number = 0;  ///< numeric value of `id`: ids compare by value
+  text parent;               ///< id of the parent, "" for the root
   text description;
   text source_file;               ///< path relative to the migrations folder
   std::uint32_t source_line = 0;  ///< line of the `revision` header

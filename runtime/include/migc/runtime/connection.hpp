@@ -3,10 +3,9 @@
 
 #include <memory>
 #include <optional>
+#include <pqxx/connection>
 #include <string>
 #include <string_view>
-
-#include <pqxx/connection>
 
 namespace migc::runtime {
 

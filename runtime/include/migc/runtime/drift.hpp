@@ -2,13 +2,12 @@
 #pragma once
 
 #include <map>
+#include <migc/runtime/catalog.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <migc/runtime/catalog.hpp>
 
 namespace pqxx {
 class connection_base;
@@ -27,7 +26,8 @@ struct db_object {
   bool not_null = false;
   bool partial = false;
 
-  /// How the object is named in messages: `public.users`, `public.users.id`, `users_pkey on public.users`.
+  /// How the object is named in messages: `public.users`, `public.users.id`, `users_pkey on
+  /// public.users`.
   [[nodiscard]] std::string display() const;
 };
 
@@ -42,14 +42,16 @@ struct db_object {
                                                std::optional<std::size_t> revision_index);
 
 /// The embedded model at the revision at `revision_index` (nullopt: base) as db_objects.
-[[nodiscard]] std::vector<db_object> model_objects(catalog const& cat, std::optional<std::size_t> revision_index);
+[[nodiscard]] std::vector<db_object> model_objects(catalog const& cat,
+                                                   std::optional<std::size_t> revision_index);
 
 /// One line of a drift report.
 struct drift_finding {
   enum class kind {
-    drift,         ///< a modelled object differs, is missing, or an object nobody modelled exists: exit 1
-    not_modelled,  ///< an object raw SQL created (a raw DDL statement names it or its table): exit 0
-    raw_sql,       ///< a modelled object differs but raw SQL DDL names it or its table: reported, exit 0
+    drift,  ///< a modelled object differs, is missing, or an object nobody modelled exists: exit 1
+    not_modelled,  ///< an object raw SQL created (a raw DDL statement names it or its table): exit
+                   ///< 0
+    raw_sql,  ///< a modelled object differs but raw SQL DDL names it or its table: reported, exit 0
   };
   kind what = kind::drift;
   std::string object;   ///< "table", "column", ...

@@ -6,15 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include <migc/runtime/catalog.hpp>
 #include <migc/runtime/drift.hpp>
 #include <migc/runtime/error.hpp>
 #include <migc/runtime/plan.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace pqxx {
 class connection_base;
@@ -94,12 +93,13 @@ struct status_report {
 
 /// One applied revision as `verify` sees it.
 struct verify_entry {
-  revision const* rev = nullptr;  ///< the embedded revision
+  revision const* rev = nullptr;           ///< the embedded revision
   std::optional<applied_record> recorded;  ///< nullopt: no history row (e.g. applied by Alembic)
   bool matches = true;  ///< recorded checksum equals the embedded one (or nothing recorded)
 };
 
-/// The drift half of `verify`: the live schema against the compiler's model at the database's revision.
+/// The drift half of `verify`: the live schema against the compiler's model at the database's
+/// revision.
 struct drift_report {
   enum class state {
     not_embedded,  ///< the catalog predates the embedded model
@@ -107,7 +107,7 @@ struct drift_report {
     checked,
   };
   state status = state::not_embedded;
-  std::string at;       ///< the database's revision ("base" when none)
+  std::string at;           ///< the database's revision ("base" when none)
   std::size_t objects = 0;  ///< objects of the model compared (checked)
   std::vector<drift_finding> findings;
   /// True when a finding is drift (not merely not modelled or attributed to raw SQL).

@@ -3,12 +3,11 @@
 
 #include <cstdint>
 #include <map>
+#include <migc/runtime/catalog.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <migc/runtime/catalog.hpp>
 
 namespace migc::runtime {
 
@@ -61,8 +60,8 @@ struct applied_record {
  * `<version_table>_dirty` (see create_dirty_table_sql for the table).
  */
 struct dirty_marker {
-  std::string revision;   ///< id of the revision, as stored
-  std::string direction;  ///< "upgrade" | "downgrade"
+  std::string revision;               ///< id of the revision, as stored
+  std::string direction;              ///< "upgrade" | "downgrade"
   std::int64_t statements_done = 0;   ///< statements that completed before the stop
   std::int64_t statements_total = 0;  ///< statements of the revision in that direction
   std::string statements;  ///< the SQL of the completed statements, each terminated by `;`
@@ -143,8 +142,8 @@ struct validation {
 
 /// One 'upgrade' or 'repair' history row, as the fast path of validation reads it (views).
 struct recorded_checksum {
-  std::int64_t row_id = 0;      ///< the history row's id: a later row replaces an earlier one
-  std::string_view revision;    ///< as stored
+  std::int64_t row_id = 0;    ///< the history row's id: a later row replaces an earlier one
+  std::string_view revision;  ///< as stored
   std::string_view checksum;
 };
 

@@ -1,11 +1,9 @@
 // An application that migrates its own database on start-up before doing its work.
-#include <iostream>
-#include <string_view>
-
-#include <pqxx/pqxx>
-
 #include <app_migrate_catalog.hpp>
+#include <iostream>
 #include <migc/runtime/migrator.hpp>
+#include <pqxx/pqxx>
+#include <string_view>
 
 int main(int argc, char** argv) {
   if (argc != 2) {

@@ -3,12 +3,11 @@
 
 #include <chrono>
 #include <iosfwd>
+#include <migc/runtime/catalog.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <migc/runtime/catalog.hpp>
 
 namespace migc::runtime::detail {
 

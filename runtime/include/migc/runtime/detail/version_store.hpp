@@ -4,12 +4,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <migc/runtime/catalog.hpp>
+#include <migc/runtime/plan.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <migc/runtime/catalog.hpp>
-#include <migc/runtime/plan.hpp>
 
 namespace pqxx {
 class connection_base;
@@ -66,7 +65,8 @@ struct quoter {
  */
 [[nodiscard]] std::int64_t advisory_lock_key(table_name const& version_table);
 
-/// Alembic's exact DDL: `CREATE TABLE t (version_num VARCHAR(32) NOT NULL, CONSTRAINT t_pkc PRIMARY KEY (version_num))`.
+/// Alembic's exact DDL: `CREATE TABLE t (version_num VARCHAR(32) NOT NULL, CONSTRAINT t_pkc PRIMARY
+/// KEY (version_num))`.
 [[nodiscard]] std::string create_version_table_sql(quoter const& q, table_name const& name);
 /**
  * migc's history table DDL: one row per applied, reverted, stamped, repaired
