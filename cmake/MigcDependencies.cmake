@@ -7,3 +7,16 @@ find_package(CLI11 2 CONFIG REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of revisions
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(libpqxx REQUIRED IMPORTED_TARGET libpqxx)
+find_package(nlohmann_json 3 REQUIRED)       # JSON: libpg_query's parse trees, --format json
+
+# libpg_query: PostgreSQL 15's own parser as a C library (Debian libpg-query-dev). The compiler
+# links the static archive, so the installed migc carries it and consumers need nothing new; the
+# runtime never links it.
+find_path(MIGC_PG_QUERY_INCLUDE_DIR pg_query.h REQUIRED)
+find_library(MIGC_PG_QUERY_LIBRARY NAMES libpg_query.a pg_query REQUIRED)
+if(NOT TARGET migc_pg_query)
+  add_library(migc_pg_query UNKNOWN IMPORTED)
+  set_target_properties(migc_pg_query PROPERTIES
+    IMPORTED_LOCATION ${MIGC_PG_QUERY_LIBRARY}
+    INTERFACE_INCLUDE_DIRECTORIES ${MIGC_PG_QUERY_INCLUDE_DIR})
+endif()

@@ -7,12 +7,13 @@
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
 #include <migc/dsl/parser.hpp>
-#include <migc/dsl/sql_text.hpp>
 #include <set>
 #include <system_error>
 #include <variant>
 
 #include "revision_compiler.hpp"
+#include "sql/fragments.hpp"
+#include "sql/raw_sql.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -103,34 +104,27 @@ bool is_raw_sql(ast::step const& step) {
   return std::holds_alternative<ast::raw_sql_step>(step);
 }
 
-void check_raw_sql(dsl::source_file const& file, ast::revision const& rev, ast::block const& block,
-                   dsl::diagnostic_engine& out) {
+/// Reads every raw sql step of `block` with PostgreSQL's parser (reporting what it finds) and
+/// parses every expression of its declarative steps.
+std::vector<std::shared_ptr<sql::raw_step const>> read_block_sql(dsl::source_file const& file,
+                                                                 ast::revision const& rev,
+                                                                 ast::block const& block,
+                                                                 dsl::diagnostic_engine& out) {
+  std::vector<std::shared_ptr<sql::raw_step const>> steps;
+  steps.reserve(block.steps.size());
   for (auto const& step : block.steps) {
-    auto const* sql = std::get_if<ast::raw_sql_step>(&step);
-    if (!sql) continue;
-    if (rev.transactional && dsl::sql::contains_transaction_control(sql->body)) {
-      out.report(
-          make(dsl::severity::error, "sql-transaction", span_of(file, *sql),
-               "raw sql in a transactional revision controls the transaction",
-               "migc runs each revision in its own transaction: remove BEGIN/COMMIT/ROLLBACK, "
-               "or mark the revision 'without transaction'"));
-    }
-    if (dsl::sql::contains_temp_discard(sql->body)) {
-      // migrate records each revision through a function in the session's pg_temp schema.
-      out.report(
-          make(dsl::severity::error, "sql-discard", span_of(file, *sql),
-               "raw sql discards the session's temporary objects, which migrate's bookkeeping uses",
-               "remove DISCARD TEMP/ALL; to drop your own temporary tables, drop them by name"));
-    }
-    if (!rev.transactional && dsl::sql::split_statements(sql->body).size() > 1) {
-      // libpq runs a multi-statement string as one implicit transaction, which
-      // is exactly what a non-transactional revision must avoid.
-      out.report(
-          make(dsl::severity::error, "sql-statements", span_of(file, *sql),
-               "a raw sql step of a revision without transaction holds more than one statement",
-               "split it into one 'sql $$ ... $$' step per statement"));
-    }
+    auto const* raw = std::get_if<ast::raw_sql_step>(&step);
+    steps.push_back(raw ? std::make_shared<sql::raw_step const>(
+                              sql::read_raw_step(*raw, {&file, rev.transactional, &out}))
+                        : nullptr);
   }
+  std::vector<sql::raw_step const*> raw;
+  for (auto const& s : steps) {
+    if (s) raw.push_back(s.get());
+  }
+  sql::check_temporary_objects(raw, {&file, rev.transactional, &out});
+  sql::check_fragments(file, block, out);
+  return steps;
 }
 
 void check_body(dsl::source_file const& file, ast::revision const& rev,
@@ -162,8 +156,6 @@ void check_body(dsl::source_file const& file, ast::revision const& rev,
                          rev.id.digits),
              "add 'downgrade { sql $$ ... $$ }', or 'downgrade { irreversible }'"));
   }
-  check_raw_sql(file, rev, rev.upgrade, out);
-  if (rev.downgrade) check_raw_sql(file, rev, *rev.downgrade, out);
 }
 
 std::optional<parsed_revision> read_revision(fs::path const& path, source_set& sources,
@@ -178,9 +170,10 @@ std::optional<parsed_revision> read_revision(fs::path const& path, source_set& s
   dsl::source_file const& file = sources.back();
   auto syntax = dsl::parse_revision(file, out);
   if (!syntax) return std::nullopt;
-  parsed_revision r{&file, std::move(*syntax), 0, std::nullopt};
+  parsed_revision r{&file, std::move(*syntax), 0, std::nullopt, {}, {}};
   if (!check_identity(file, r, out)) return std::nullopt;
   check_body(file, r.syntax, out);
+  read_sql(r, out);
   return r;
 }
 
@@ -193,6 +186,13 @@ std::string chain_hash(std::vector<compiled_revision> const& revisions) {
 }
 
 }  // namespace
+
+void read_sql(parsed_revision& r, dsl::diagnostic_engine& out) {
+  r.upgrade_sql = read_block_sql(*r.file, r.syntax, r.syntax.upgrade, out);
+  r.downgrade_sql.clear();
+  if (r.syntax.downgrade)
+    r.downgrade_sql = read_block_sql(*r.file, r.syntax, *r.syntax.downgrade, out);
+}
 
 std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set& sources,
                                              dsl::diagnostic_engine& diagnostics) {

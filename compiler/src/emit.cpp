@@ -116,8 +116,12 @@ void append_steps(std::string& out, compiled_revision const& r,
     fmt::format_to(std::back_inserter(out), "  // {} {} step {}\n  {{", r.id, direction, i + 1);
     append_text(out, steps[i].sql);
     auto const lock = std::lower_bound(locks.begin(), locks.end(), steps[i].lock) - locks.begin();
-    fmt::format_to(std::back_inserter(out), ", {}, locks[{}], {}}},\n", steps[i].line, lock,
-                   steps[i].rewrites);
+    fmt::format_to(std::back_inserter(out),
+                   ", {}, locks[{}], {}, ::migc::runtime::statement_kind::{}, {}, ", steps[i].line,
+                   lock, steps[i].rewrites, runtime::name_of(steps[i].kind),
+                   steps[i].outside_transaction);
+    append_text(out, steps[i].objects);
+    out += "},\n";
   }
 }
 
@@ -133,8 +137,8 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
   out += fmt::format("{},\n   ", text_literal(r.description));
   out += fmt::format("{}, {},\n   ", text_literal(r.source_file), r.source_line);
   out += fmt::format("{}, {}, {},\n   ", text_literal(r.checksum), r.transactional, r.reversible);
-  out += fmt::format("{}, {}}},\n", view_of("steps", up, r.upgrade.size()),
-                     view_of("steps", down, r.downgrade.size()));
+  out += fmt::format("{}, {},\n   {}}},\n", view_of("steps", up, r.upgrade.size()),
+                     view_of("steps", down, r.downgrade.size()), text_literal(r.previous_checksum));
 }
 
 }  // namespace

@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <migc/dsl/sql_text.hpp>
 #include <variant>
 
 #include "render.hpp"
 #include "replay.hpp"
+#include "sql/raw_sql.hpp"
 #include "types.hpp"
 
 namespace migc::compiler {
@@ -40,6 +40,33 @@ void parse_marker(std::string_view line, std::vector<std::string>& codes) {
   }
 }
 
+/// A rule or warning found at one place.
+struct finding {
+  dsl::severity level = dsl::severity::warning;
+  std::string code;
+  dsl::location where;
+  std::string message;
+  std::string help;
+};
+
+/// Reports `f` unless it is a warning that `allowed` (the codes of the markers above its
+/// place) silences; a warning's help ends with the marker that would.
+void report_finding(finding f, std::vector<std::string> const& allowed,
+                    dsl::diagnostic_engine& out) {
+  bool const warning = f.level == dsl::severity::warning;
+  if (warning && std::count(allowed.begin(), allowed.end(), f.code)) return;
+  if (warning)
+    f.help +=
+        fmt::format("; if intended, put '-- migc:allow({})' on the line above the step", f.code);
+  dsl::diagnostic d;
+  d.level = f.level;
+  d.code = std::move(f.code);
+  d.where = f.where;
+  d.message = std::move(f.message);
+  d.help = std::move(f.help);
+  out.report(std::move(d));
+}
+
 class linter {
  public:
   linter(ast::step const& step, model::schema const& before, lint_context const& context)
@@ -56,19 +83,9 @@ class linter {
  private:
   void report(dsl::severity level, std::string code, ast::node const& at, std::string message,
               std::string help) {
-    if (level == dsl::severity::warning && std::count(m_allowed.begin(), m_allowed.end(), code))
-      return;
-    if (level == dsl::severity::warning) {
-      help +=
-          fmt::format("; if intended, put '-- migc:allow({})' on the line above the step", code);
-    }
-    dsl::diagnostic d;
-    d.level = level;
-    d.code = std::move(code);
-    d.where = {m_context.file, at.where};
-    d.message = std::move(message);
-    d.help = std::move(help);
-    m_context.out->report(std::move(d));
+    report_finding(
+        {level, std::move(code), {m_context.file, at.where}, std::move(message), std::move(help)},
+        m_allowed, *m_context.out);
   }
 
   /// A table created in an earlier revision holds data and serves traffic.
@@ -143,18 +160,6 @@ class linter {
            "make sure no deployed code still reads it");
   }
 
-  void check(ast::raw_sql_step const& s) {
-    for (dsl::span const statement : dsl::sql::split_statements(s.body)) {
-      auto const words = dsl::sql::leading_words(
-          std::string_view(s.body).substr(statement.begin, statement.end - statement.begin), 1);
-      if (words.empty() || (words[0] != "delete" && words[0] != "truncate")) continue;
-      report(dsl::severity::warning, "data-deletion", s,
-             fmt::format("raw sql deletes data ({})", words[0] == "delete" ? "DELETE" : "TRUNCATE"),
-             "deletes belong in an operational task, not in a migration");
-      return;
-    }
-  }
-
   template <typename Step>
   void check(Step const&) {}
 
@@ -192,6 +197,27 @@ std::vector<std::string> allowed_codes(dsl::source_file const& file, dsl::span w
     parse_marker(text, codes);
   }
   return codes;
+}
+
+void lint_statement(sql::raw_statement const& statement, model::schema const& before,
+                    lint_context const& context) {
+  (void)before;
+  std::string deleted;
+  statement.root().walk([&](sql::node const& n) {
+    if (n.is("DeleteStmt")) deleted = "DELETE";
+    if (n.is("TruncateStmt")) deleted = "TRUNCATE";
+    return deleted.empty();
+  });
+  if (deleted.empty()) return;
+  auto allowed = allowed_codes(*context.file, statement.where);
+  auto const above_step = allowed_codes(*context.file, statement.step);
+  allowed.insert(allowed.end(), above_step.begin(), above_step.end());
+  report_finding({dsl::severity::warning,
+                  "data-deletion",
+                  {context.file, statement.where},
+                  fmt::format("raw sql deletes data ({})", deleted),
+                  "deletes belong in an operational task, not in a migration"},
+                 allowed, *context.out);
 }
 
 void lint_step(ast::step const& step, std::string const& sql, model::schema const& before,

@@ -11,6 +11,10 @@
 
 namespace migc::compiler {
 
+namespace sql {
+struct raw_statement;
+}  // namespace sql
+
 /// What the checks of one upgrade step need to know.
 struct lint_context {
   dsl::source_file const* file = nullptr;
@@ -35,6 +39,14 @@ struct lint_context {
  */
 void lint_step(dsl::ast::step const& step, std::string const& sql, model::schema const& before,
                lint_context const& context);
+
+/**
+ * The rules and warnings of one statement of a raw sql step, against the
+ * model before it: `data-deletion` (DELETE anywhere in the statement, also
+ * inside WITH, and TRUNCATE).
+ */
+void lint_statement(sql::raw_statement const& statement, model::schema const& before,
+                    lint_context const& context);
 
 /// The codes a `-- migc:allow(a, b)` comment directly above `where` allows.
 [[nodiscard]] std::vector<std::string> allowed_codes(dsl::source_file const& file, dsl::span where);

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <migc/dsl/sql_text.hpp>
 #include <variant>
 
 #include "overloaded.hpp"
@@ -194,7 +193,9 @@ std::string upper(std::string_view s) {
 /// The pieces both styles share; `canonical` picks the style.
 class writer {
  public:
-  explicit writer(bool canonical) : m_canonical(canonical) {}
+  /// `fragments`: the canonical form of SQL fragments (canonical style only).
+  explicit writer(bool canonical, fragment_form const* fragments = nullptr)
+      : m_canonical(canonical), m_fragments(fragments) {}
 
   [[nodiscard]] bool canonical() const { return m_canonical; }
 
@@ -237,7 +238,7 @@ class writer {
   }
 
   [[nodiscard]] std::string fragment(ast::sql_fragment const& f) const {
-    return m_canonical ? dsl::sql::canonical(f.text) : f.text;
+    return m_canonical && m_fragments ? (*m_fragments)(f) : f.text;
   }
   [[nodiscard]] std::string parenthesised(ast::sql_fragment const& f) const {
     return "(" + fragment(f) + ")";
@@ -322,6 +323,7 @@ class writer {
 
  private:
   bool m_canonical;
+  fragment_form const* m_fragments;
 };
 
 /// `CREATE TABLE t (\n    a ...,\n    b ...\n)` in SQL; one line in the canonical form.
@@ -501,8 +503,8 @@ std::string step_sql(ast::step const& step) {
       step);
 }
 
-std::string step_canonical(ast::step const& step) {
-  writer const w(true);
+std::string step_canonical(ast::step const& step, fragment_form const& fragments) {
+  writer const w(true, &fragments);
   auto const column = [&](ast::column_ref const& c) {
     return w.qname(c.table) + "." + w.ident(c.column.name);
   };

@@ -2,6 +2,7 @@
 // hash.
 #pragma once
 
+#include <functional>
 #include <migc/dsl/ast.hpp>
 #include <string>
 #include <string_view>
@@ -31,13 +32,18 @@ namespace migc::compiler {
  */
 [[nodiscard]] std::string step_sql(dsl::ast::step const& step);
 
+/// How the canonical form writes a SQL fragment (a default, a check, ...): each checksum format
+/// version has its own (docs/checksum.md).
+using fragment_form = std::function<std::string(dsl::ast::sql_fragment const&)>;
+
 /**
  * The canonical text of a declarative step for checksums (docs/checksum.md):
  * the step in the language's own shape, lower-case keywords, every
  * identifier double-quoted, every name schema-qualified (`"public"."users"`),
- * types normalised (`int4` -> `integer`), SQL fragments in sql::canonical form.
+ * types normalised (`int4` -> `integer`), SQL fragments as `fragments` writes them.
  * Frozen: changing it changes the checksums of applied revisions.
  */
-[[nodiscard]] std::string step_canonical(dsl::ast::step const& step);
+[[nodiscard]] std::string step_canonical(dsl::ast::step const& step,
+                                         fragment_form const& fragments);
 
 }  // namespace migc::compiler

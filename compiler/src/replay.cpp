@@ -8,6 +8,7 @@
 
 #include "naming.hpp"
 #include "overloaded.hpp"
+#include "sql/raw_sql.hpp"
 #include "types.hpp"
 
 namespace migc::compiler {
@@ -984,6 +985,15 @@ class replayer {
 
 model::object_key key_of(ast::qualified_name const& name) {
   return {name.schema.empty() ? "public" : name.schema, name.name};
+}
+
+void apply_raw_step(model::schema& model, sql::raw_step const& step, step_context const&) {
+  bool const changes_schema =
+      std::any_of(step.statements.begin(), step.statements.end(), [](auto const& s) {
+        return s.info.kind == runtime::statement_kind::schema ||
+               s.info.kind == runtime::statement_kind::unmodelled;
+      });
+  if (changes_schema) model.mark_incomplete();  // not followed yet: it may create or drop anything
 }
 
 bool apply_step(model::schema& model, ast::step const& step, step_context const& context) {

@@ -13,6 +13,10 @@
 
 namespace migc::compiler {
 
+namespace sql {
+struct raw_step;
+}  // namespace sql
+
 /// Where the step being replayed comes from.
 struct step_context {
   dsl::source_file const* file = nullptr;
@@ -28,6 +32,12 @@ struct step_context {
  * for this step. Raw sql marks the model incomplete (see model::schema).
  */
 bool apply_step(model::schema& model, dsl::ast::step const& step, step_context const& context);
+
+/**
+ * Applies what the statements of a raw sql step do to the schema model.
+ * Statements that only read or write rows leave it as it is.
+ */
+void apply_raw_step(model::schema& model, sql::raw_step const& step, step_context const& context);
 
 /// The steps that undo one step, or why there are none.
 struct inverse {

@@ -11,6 +11,7 @@
 #include "lint.hpp"
 #include "render.hpp"
 #include "replay.hpp"
+#include "sql/raw_sql.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -24,25 +25,26 @@ bool is_raw(ast::step const& step) {
   return std::holds_alternative<ast::raw_sql_step>(step);
 }
 
-/// The SQL of a raw step without surrounding blank space, and the line it starts on.
-compiled_step compile_raw_step(dsl::source_file const& file, ast::raw_sql_step const& sql) {
-  std::string_view body = sql.body;
-  std::size_t const first = body.find_first_not_of(" \t\r\n");
-  compiled_step out{"", file.position(sql.body_offset).line, "unknown", false};
-  if (first == std::string_view::npos) return out;
-  std::size_t const last = body.find_last_not_of(" \t\r\n");
-  auto const offset = static_cast<std::uint32_t>(sql.body_offset + first);
-  out.sql = std::string(body.substr(first, last - first + 1));
-  out.line = file.position(offset).line;
+/// One statement of a raw step as the catalog holds it.
+compiled_step compile_statement(dsl::source_file const& file, sql::raw_statement const& s) {
+  compiled_step out;
+  out.sql = s.sql;
+  out.line = file.position(s.where.begin).line;
+  out.lock = "unknown";
+  out.kind = s.info.kind;
+  out.outside_transaction = s.info.outside_transaction;
   return out;
 }
 
 compiled_step compile_step(dsl::source_file const& file, ast::step const& step,
                            model::schema const& before) {
-  if (auto const* sql = std::get_if<ast::raw_sql_step>(&step)) return compile_raw_step(file, *sql);
   lock_info const lock = lock_of(step, before);
-  return {step_sql(step), file.position(ast::node_of(step).where.begin).line,
-          std::string(lock.lock), lock.rewrites};
+  compiled_step out;
+  out.sql = step_sql(step);
+  out.line = file.position(ast::node_of(step).where.begin).line;
+  out.lock = std::string(lock.lock);
+  out.rewrites = lock.rewrites;
+  return out;
 }
 
 class revision_compiler {
@@ -77,7 +79,8 @@ class revision_compiler {
     out.description = syntax.description;
     out.source_file = std::filesystem::path(m_file.path()).filename().string();
     out.source_line = m_file.position(syntax.where.begin).line;
-    out.checksum = revision_checksum(syntax);
+    out.checksum = revision_checksum(m_r);
+    out.previous_checksum = previous_revision_checksum(syntax);
     out.transactional = syntax.transactional;
     return out;
   }
@@ -85,20 +88,34 @@ class revision_compiler {
   step_context context() { return {&m_file, m_r.number, &m_out}; }
 
   void upgrade(compiled_revision& out) {
-    for (auto const& step : m_r.syntax.upgrade.steps) {
+    auto const& steps = m_r.syntax.upgrade.steps;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      auto const& step = steps[i];
       if (is_irreversible(step)) continue;
+      m_inverses.push_back(inverse_of(step, m_model));
+      if (is_raw(step)) {
+        upgrade_raw(*m_r.upgrade_sql.at(i), out);
+        continue;
+      }
       compiled_step compiled = compile_step(m_file, step, m_model);
       // Lint findings of a step that does not fit the model would only
       // repeat its error: they are kept aside until the step applied.
       dsl::diagnostic_engine findings(false, 0);
       lint_step(step, compiled.sql, m_model,
                 {&m_file, m_r.number, m_r.syntax.transactional, &findings});
-      m_inverses.push_back(inverse_of(step, m_model));
       if (apply_step(m_model, step, context())) {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
       }
       out.upgrade.push_back(std::move(compiled));
     }
+  }
+
+  void upgrade_raw(sql::raw_step const& raw, compiled_revision& out) {
+    for (auto const& statement : raw.statements) {
+      lint_statement(statement, m_model, {&m_file, m_r.number, m_r.syntax.transactional, &m_out});
+      out.upgrade.push_back(compile_statement(m_file, statement));
+    }
+    apply_raw_step(m_model, raw, context());
   }
 
   /// Replays the downgrade on the model under its own journal, proves it, then
@@ -115,7 +132,15 @@ class revision_compiler {
     dsl::diagnostic_engine scratch;
     step_context const replay{&m_file, m_r.number, explicit_block ? &m_out : &scratch};
     m_model.open_journal();
-    for (auto const& step : steps) {
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      auto const& step = steps[i];
+      if (is_raw(step)) {
+        auto const& raw = *m_r.downgrade_sql.at(i);
+        for (auto const& statement : raw.statements)
+          out.downgrade.push_back(compile_statement(m_file, statement));
+        apply_raw_step(m_model, raw, replay);
+        continue;
+      }
       out.downgrade.push_back(compile_step(m_file, step, m_model));
       apply_step(m_model, step, replay);
     }

@@ -1,4 +1,6 @@
 // parse_revision: runs the X3 grammar over one file; a failure becomes one "syntax" error.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <migc/dsl/parser.hpp>
@@ -90,9 +92,64 @@ diagnostic syntax_error(source_file const& file, span where, std::string message
   return d;
 }
 
+/// A dollar-quote delimiter (`$$`, `$tag$`) that ends at `end` (exclusive), if one does.
+std::optional<std::string_view> delimiter_ending_at(std::string_view text, std::size_t end) {
+  if (end < 2 || text[end - 1] != '$') return std::nullopt;
+  std::size_t const open = text.rfind('$', end - 2);
+  if (open == std::string_view::npos) return std::nullopt;
+  std::string_view const candidate = text.substr(open, end - open);
+  char const* const matched =
+      scan::match_dollar_delimiter(candidate.data(), candidate.data() + candidate.size());
+  if (matched != candidate.data() + candidate.size()) return std::nullopt;
+  return candidate;
+}
+
+bool ends_with_sql_keyword(std::string_view text, std::size_t end) {
+  while (end > 0 && detail::is_space(text[end - 1])) --end;
+  if (end < 3 || detail::ascii_lower(text[end - 3]) != 's' ||
+      detail::ascii_lower(text[end - 2]) != 'q' || detail::ascii_lower(text[end - 1]) != 'l')
+    return false;
+  return end == 3 || !detail::is_word(text[end - 4]);
+}
+
+/**
+ * When the parser fails right after a `sql` step's closing delimiter, that delimiter was most
+ * likely meant to be inside the SQL (`sql $$ DO $$ ... $$ $$`): the error then points at it and
+ * names the step it ended. ../shared/cases/nested-dollar-quote-error.
+ */
+std::optional<diagnostic> nested_dollar_quote(source_file const& file, std::size_t offset,
+                                              found_token const& found) {
+  std::string_view const text = file.text();
+  std::size_t end = offset;
+  while (end > 0 && detail::is_space(text[end - 1])) --end;
+  auto const closing = delimiter_ending_at(text, end);
+  if (!closing) return std::nullopt;
+  std::size_t const close_at = end - closing->size();
+  std::size_t const open_at =
+      close_at == 0 ? std::string_view::npos : text.rfind(*closing, close_at - 1);
+  if (open_at == std::string_view::npos || !ends_with_sql_keyword(text, open_at))
+    return std::nullopt;
+  auto const opened = file.position(static_cast<std::uint32_t>(open_at));
+  auto const closed = file.position(static_cast<std::uint32_t>(close_at));
+  diagnostic d = syntax_error(
+      file, {static_cast<std::uint32_t>(close_at), static_cast<std::uint32_t>(end)},
+      fmt::format("'{}' at {}:{} ends the sql step opened at {}:{}, and what follows is not a step",
+                  *closing, closed.line, closed.column, opened.line, opened.column),
+      fmt::format("the SQL holds '{}' itself: quote the step with a tag it does not contain, e.g. "
+                  "sql $body$ ... $body$",
+                  *closing));
+  d.notes.push_back({{&file, found.where}, "the parser stopped here, at " + found.shown});
+  d.notes.push_back({{&file,
+                      {static_cast<std::uint32_t>(open_at),
+                       static_cast<std::uint32_t>(open_at + closing->size())}},
+                     "the sql step opens here"});
+  return d;
+}
+
 diagnostic expectation_error(source_file const& file, std::size_t offset,
                              std::string const& expected) {
   found_token const found = token_at(file.text(), offset);
+  if (auto hint = nested_dollar_quote(file, offset, found)) return std::move(*hint);
   return syntax_error(file, found.where, "expected " + expected + ", found " + found.shown,
                       help_for(expected));
 }

@@ -142,83 +142,11 @@ bool is_insignificant(token const& t) {
   return t.kind == token_kind::blank || (t.kind == token_kind::comment && !t.unterminated);
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = detail::ascii_lower(c);
-  return out;
-}
-
 void append_without_cr_before_lf(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
     out += s[i];
   }
-}
-
-/**
- * Follows psql's heuristic for SQL-standard routine bodies: inside a
- * statement that starts CREATE [OR REPLACE] FUNCTION|PROCEDURE, a BEGIN
- * outside parentheses opens a block (CASE too, once inside one) that END
- * closes, and a `;` inside such a block does not end the statement.
- */
-class routine_body_tracker {
- public:
-  [[nodiscard]] bool inside_body() const { return m_depth > 0; }
-
-  void observe(std::string_view text, token const& t) {
-    if (t.kind == token_kind::symbol) {
-      char const c = text[t.begin];
-      if (c == '(') ++m_parens;
-      if (c == ')' && m_parens > 0) --m_parens;
-      return;
-    }
-    if (t.kind != token_kind::word) return;
-    std::string const word = lower_ascii(text.substr(t.begin, t.end - t.begin));
-    if (m_words < m_leading.size()) m_leading[m_words] = word;
-    ++m_words;
-    if (!is_routine_definition() || m_parens > 0) return;
-    if (word == "begin" || (word == "case" && m_depth > 0)) ++m_depth;
-    if (word == "end" && m_depth > 0) --m_depth;
-  }
-
- private:
-  [[nodiscard]] bool is_routine_definition() const {
-    auto const routine = [](std::string const& w) { return w == "function" || w == "procedure"; };
-    return m_leading[0] == "create" &&
-           (routine(m_leading[1]) ||
-            (m_leading[1] == "or" && m_leading[2] == "replace" && routine(m_leading[3])));
-  }
-
-  std::array<std::string, 4> m_leading{};
-  std::size_t m_words = 0;
-  std::size_t m_parens = 0;
-  std::size_t m_depth = 0;
-};
-
-bool is_transaction_control(std::string_view statement) {
-  std::vector<std::string> const words = leading_words(statement, 2);
-  if (words.empty()) return false;
-  std::string const& verb = words[0];
-  std::string const object = words.size() > 1 ? words[1] : std::string();
-  if (verb == "begin" || verb == "commit" || verb == "end" || verb == "abort") return true;
-  if (verb == "start") return object == "transaction";
-  if (verb == "rollback") return object != "to";  // ROLLBACK TO [SAVEPOINT] stays inside
-  return false;
-}
-
-bool is_temp_discard(std::string_view statement) {
-  std::vector<std::string> const words = leading_words(statement, 2);
-  return words.size() == 2 && words[0] == "discard" &&
-         (words[1] == "temp" || words[1] == "temporary" || words[1] == "all");
-}
-
-/// True when a top-level statement of `sql` satisfies `matches`.
-template <typename Predicate>
-bool any_statement(std::string_view sql, Predicate matches) {
-  for (span const& s : split_statements(sql)) {
-    if (matches(sql.substr(s.begin, s.end - s.begin))) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -240,43 +168,6 @@ std::string canonical(std::string_view sql) {
   return out;
 }
 
-std::vector<span> split_statements(std::string_view sql) {
-  std::vector<span> statements;
-  std::optional<span> current;
-  routine_body_tracker body;
-  auto const flush = [&] {
-    if (current) statements.push_back(*current);
-    current.reset();
-    body = {};
-  };
-  lexer lex(sql);
-  while (std::optional<token> const t = lex.next()) {
-    if (is_insignificant(*t)) continue;
-    if (t->kind == token_kind::semicolon && !body.inside_body()) {
-      flush();
-      continue;
-    }
-    body.observe(sql, *t);
-    auto const end = static_cast<std::uint32_t>(t->end);
-    if (!current) current = span{static_cast<std::uint32_t>(t->begin), end};
-    current->end = end;
-  }
-  flush();
-  return statements;
-}
-
-std::vector<std::string> leading_words(std::string_view statement, std::size_t count) {
-  std::vector<std::string> words;
-  lexer lex(statement);
-  while (words.size() < count) {
-    std::optional<token> const t = lex.next();
-    if (!t || (t->kind != token_kind::word && !is_insignificant(*t))) break;
-    if (t->kind == token_kind::word)
-      words.push_back(lower_ascii(statement.substr(t->begin, t->end - t->begin)));
-  }
-  return words;
-}
-
 parentheses_match match_parentheses(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   lexer lex(text);
@@ -287,14 +178,6 @@ parentheses_match match_parentheses(std::string_view text, std::size_t max_depth
     if (c == ')' && --depth == 0) return {parentheses_match::outcome::closed, t->end};
   }
   return {parentheses_match::outcome::unterminated, text.size()};
-}
-
-bool contains_transaction_control(std::string_view sql) {
-  return any_statement(sql, is_transaction_control);
-}
-
-bool contains_temp_discard(std::string_view sql) {
-  return any_statement(sql, is_temp_discard);
 }
 
 }  // namespace migc::dsl::sql

@@ -138,7 +138,8 @@ std::optional<checksum_mismatch> mismatch_at(catalog const& cat, applied_index c
                                              std::size_t index) {
   revision const& rev = cat.revisions[index];
   applied_record const* record = applied.find(rev);
-  if (!record || record->checksum.empty() || record->checksum == rev.checksum) return std::nullopt;
+  if (!record || record->checksum.empty() || rev.has_checksum(record->checksum))
+    return std::nullopt;
   // Hashes cannot tell an edit from a fork (both change one revision's checksum on the same
   // parent); the description can: an edit keeps the revision, a branch brings another one.
   bool const same_revision = record->description.empty() || record->description == rev.description;
@@ -268,7 +269,7 @@ std::optional<std::size_t> verified_position(catalog const& cat, std::string_vie
   for (std::size_t i = 0; i <= *at; ++i) {
     revision const& rev = cat.revisions[i];
     // Also guards the index arithmetic above: revision i has the value root + i.
-    if (latest[i] == nullptr || rev.number != root + i || latest[i]->checksum != rev.checksum) {
+    if (latest[i] == nullptr || rev.number != root + i || !rev.has_checksum(latest[i]->checksum)) {
       return std::nullopt;
     }
   }

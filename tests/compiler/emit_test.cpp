@@ -13,12 +13,28 @@ namespace {
 using migc::test::compile;
 using migc::test::temp_folder;
 
+/// The revision in `text`, parsed and its SQL read, as the compiler reads a file.
+std::optional<migc::compiler::parsed_revision> parsed(migc::dsl::source_file const& file) {
+  migc::dsl::diagnostic_engine diagnostics;
+  auto revision = migc::dsl::parse_revision(file, diagnostics);
+  EXPECT_TRUE(revision) << "parse failed";
+  if (!revision) return std::nullopt;
+  migc::compiler::parsed_revision r{&file, std::move(*revision), 0, std::nullopt, {}, {}};
+  migc::compiler::read_sql(r, diagnostics);
+  EXPECT_FALSE(diagnostics.has_errors());
+  return r;
+}
+
 std::string checksum_of(std::string const& text) {
   migc::dsl::source_file const file("x.mig", text);
-  migc::dsl::diagnostic_engine diagnostics;
-  auto const revision = migc::dsl::parse_revision(file, diagnostics);
-  EXPECT_TRUE(revision) << "parse failed";
-  return revision ? migc::compiler::revision_checksum(*revision) : "";
+  auto const r = parsed(file);
+  return r ? migc::compiler::revision_checksum(*r) : "";
+}
+
+std::string previous_checksum_of(std::string const& text) {
+  migc::dsl::source_file const file("x.mig", text);
+  auto const r = parsed(file);
+  return r ? migc::compiler::previous_revision_checksum(r->syntax) : "";
 }
 
 constexpr char const* backfill = R"(revision 003 revises 002 "Backfill users.full_name"
@@ -34,31 +50,71 @@ downgrade {
 }
 )";
 
+constexpr char const* root =
+    "revision 001 \"Root\"\nupgrade { sql $$ CREATE TABLE t (id int) $$ }\n"
+    "downgrade { irreversible }\n";
+constexpr char const* no_transaction =
+    "revision 010 revises 009 \"No tx\" without transaction\n"
+    "upgrade { sql $x$ CREATE INDEX CONCURRENTLY i ON t (id) $x$ }\n"
+    "downgrade { sql $$ DROP INDEX CONCURRENTLY i $$ }\n";
+constexpr char const* with_expressions = R"(revision 004 revises 003 "Declarative"
+upgrade {
+    create table orders (id bigint primary key, total numeric(10,2) not null default 0 check (total >= 0))
+    create index orders_big on orders (total) where (total > 1000)
+}
+)";
+
 }  // namespace
 
 // These values must never change: applied revisions are validated against
 // them. A change of the canonical form needs a new checksum_format version.
 TEST(checksum, is_pinned_for_a_fixed_set_of_revisions) {
   EXPECT_EQ(checksum_of(backfill),
+            "sha256:98a3b7a9b863ba73952fa4c479e6ac30f7310a3da4fe3fcb817ad24c9a2d511b");
+  EXPECT_EQ(checksum_of(root),
+            "sha256:dd97135327f17e03de1500a8a7af7f063014edc831c9cc42a16099bf218d9297");
+  EXPECT_EQ(checksum_of(no_transaction),
+            "sha256:e292780d892cdcb91c56801328e38e3c63ca56275a4cf3c3cbe1ae181a720918");
+  EXPECT_EQ(checksum_of(with_expressions),
+            "sha256:4c8e395c895ac9728c3c99839af63181daef5ed86d46c6de328fd4c23e904913");
+}
+
+// The checksums of version 1, which databases migrated by earlier releases hold: still computed,
+// byte for byte as then, so those databases are never refused.
+TEST(checksum, keeps_the_previous_format_pinned) {
+  EXPECT_EQ(previous_checksum_of(backfill),
             "sha256:b37f633b850284900d1f83099907dda98ecc84d8e55dc6dbbc28d66a6a5c81f2");
-  EXPECT_EQ(checksum_of("revision 001 \"Root\"\nupgrade { sql $$ CREATE TABLE t (id int) $$ }\n"
-                        "downgrade { irreversible }\n"),
+  EXPECT_EQ(previous_checksum_of(root),
             "sha256:5d6d972b969706f250c11824c000ba4e57c2d5e8e512c95b3ce672ad560cadc0");
-  EXPECT_EQ(checksum_of("revision 010 revises 009 \"No tx\" without transaction\n"
-                        "upgrade { sql $x$ CREATE INDEX CONCURRENTLY i ON t (id) $x$ }\n"
-                        "downgrade { sql $$ DROP INDEX CONCURRENTLY i $$ }\n"),
+  EXPECT_EQ(previous_checksum_of(no_transaction),
             "sha256:5ff65ff5e95087aeb9e69474ebd6a27444760c54a03197f441e60b16c2b61379");
 }
 
 TEST(checksum, ignores_comments_layout_description_and_id_padding) {
   std::string const reformatted = R"(-- a comment the checksum must not see
 REVISION 3 REVISES 2 "A better description"
-upgrade { sql $$ALTER TABLE users   ADD COLUMN full_name text$$
-  sql $$ UPDATE users SET full_name = first_name || ' ' || last_name -- why
-  WHERE full_name IS NULL $$ }
-downgrade { sql $$ ALTER TABLE users DROP COLUMN full_name $$ }
+upgrade { sql $$alter table USERS   add column full_name TEXT$$
+  sql $$ UPDATE users SET full_name=first_name||' '||last_name -- why
+  /* a block comment */ WHERE full_name IS NULL; $$ }
+downgrade { sql $$ ALTER TABLE users DROP COLUMN full_name; $$ }
 )";
   EXPECT_EQ(checksum_of(reformatted), checksum_of(backfill));
+}
+
+// ../shared/cases/checksum-reformat: spaces inside parentheses and around operators and commas,
+// keyword case, comments and statement layout never change a checksum.
+TEST(checksum, ignores_what_a_sql_formatter_changes) {
+  std::string const written =
+      "revision 002 revises 001 \"x\"\nupgrade { sql $$ CREATE TABLE event (id int PRIMARY KEY, "
+      "score int CHECK (score>=0), tags text[] DEFAULT '{}') $$\n"
+      "create table t (a int default (1+2) check (a>=0)) }\ndowngrade { irreversible }\n";
+  std::string const formatted =
+      "revision 002 revises 001 \"x\"\nupgrade {\n  sql $$\n    create table EVENT (\n"
+      "      id    INT primary key,\n      score INT check ( score >= 0 ),\n"
+      "      tags  TEXT[] default '{}'\n    );\n  $$\n"
+      "  create table t (a int default ( 1 + 2 ) check ( a >= 0 ))\n}\ndowngrade { irreversible "
+      "}\n";
+  EXPECT_EQ(checksum_of(formatted), checksum_of(written));
 }
 
 TEST(checksum, changes_when_what_runs_changes) {
@@ -68,16 +124,25 @@ TEST(checksum, changes_when_what_runs_changes) {
   std::string reparented = backfill;
   reparented.replace(reparented.find("revises 002"), 11, "revises 001");
   EXPECT_NE(checksum_of(reparented), checksum_of(backfill));
+  std::string renamed = backfill;
+  renamed.replace(renamed.find("IS NULL"), 7, "IS NOT NULL");
+  EXPECT_NE(checksum_of(renamed), checksum_of(backfill));
+  std::string quoted = backfill;
+  quoted.replace(quoted.find("ADD COLUMN full_name"), 20, "ADD COLUMN \"Full_Name\"");
+  EXPECT_NE(checksum_of(quoted), checksum_of(backfill));
+  std::string check = with_expressions;
+  check.replace(check.find("total >= 0"), 10, "total > 0");
+  EXPECT_NE(checksum_of(check), checksum_of(with_expressions));
 }
 
 TEST(checksum, names_its_algorithm_and_canonical_form_version) {
   migc::dsl::source_file const file("x.mig", backfill);
-  migc::dsl::diagnostic_engine diagnostics;
-  auto const revision = migc::dsl::parse_revision(file, diagnostics);
-  ASSERT_TRUE(revision);
-  EXPECT_THAT(migc::compiler::canonical_form(*revision),
+  auto const r = parsed(file);
+  ASSERT_TRUE(r);
+  EXPECT_THAT(migc::compiler::canonical_form(*r), ::testing::StartsWith("migc-checksum-v2\n"));
+  EXPECT_THAT(migc::compiler::previous_canonical_form(r->syntax),
               ::testing::StartsWith("migc-checksum-v1\n"));
-  EXPECT_THAT(migc::compiler::revision_checksum(*revision), ::testing::StartsWith("sha256:"));
+  EXPECT_THAT(migc::compiler::revision_checksum(*r), ::testing::StartsWith("sha256:"));
   EXPECT_EQ(migc::compiler::sha256_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
@@ -153,8 +218,13 @@ upgrade {
 // (docs/checksum.md), never the generated SQL: pinned like the raw ones.
 TEST(checksum, is_pinned_for_declarative_revisions) {
   EXPECT_EQ(checksum_of(declarative),
-            "sha256:b440d974b0009715bda287203dbf97da687bf32ee8cebb59a75bf828f9d4c3c3");
+            "sha256:a99a488e3666207ae29440995acbdcb8bc4d07b9179dd6187f0ae8e71d977d78");
   EXPECT_EQ(checksum_of(
+                "revision 002 revises 001 \"x\"\nupgrade { add column memories.new_field text }\n"),
+            "sha256:4dd4c8090637e4ba759f80bbab01502f346ec0f90e40f56a66ea858906037fed");
+  EXPECT_EQ(previous_checksum_of(declarative),
+            "sha256:b440d974b0009715bda287203dbf97da687bf32ee8cebb59a75bf828f9d4c3c3");
+  EXPECT_EQ(previous_checksum_of(
                 "revision 002 revises 001 \"x\"\nupgrade { add column memories.new_field text }\n"),
             "sha256:df43a95101322fe1afb054e2dc0b80ce873322787eabb869587ca2af161c4597");
 }
@@ -201,7 +271,8 @@ TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
   EXPECT_THAT(
       migc::compiler::emit_catalog(*outcome.chain, options),
       ::testing::HasSubstr(
-          "{\"CREATE INDEX memories_user_id ON memories (user_id)\", 51}, 12, locks[1], false}"));
+          "{\"CREATE INDEX memories_user_id ON memories (user_id)\", 51}, 12, locks[1], false, "
+          "::migc::runtime::statement_kind::schema, false, {\"\", 0}}"));
   // The lock names are one sorted table the steps index into.
   EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
               ::testing::HasSubstr("constexpr ::migc::runtime::text locks[] = {{\"ACCESS "

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
@@ -11,12 +12,20 @@
 
 namespace migc::compiler {
 
+namespace sql {
+struct raw_step;
+}  // namespace sql
+
 /// A parsed revision together with the file it came from.
 struct parsed_revision {
   dsl::source_file const* file = nullptr;
   dsl::ast::revision syntax;
   std::uint64_t number = 0;             ///< numeric id
   std::optional<std::uint64_t> parent;  ///< numeric parent id
+  /// The raw sql steps of the upgrade and downgrade blocks as PostgreSQL's parser read them,
+  /// by step index (null for the other steps): read once, used by checks, model and checksum.
+  std::vector<std::shared_ptr<sql::raw_step const>> upgrade_sql;
+  std::vector<std::shared_ptr<sql::raw_step const>> downgrade_sql;
 };
 
 /**

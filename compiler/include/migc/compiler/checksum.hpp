@@ -1,6 +1,7 @@
 // Revision checksums: SHA-256 over a versioned canonical form of the parsed revision.
 #pragma once
 
+#include <migc/compiler/chain.hpp>
 #include <migc/dsl/ast.hpp>
 #include <string>
 #include <string_view>
@@ -8,20 +9,33 @@
 namespace migc::compiler {
 
 /// Version tag of the canonical form; part of the hashed bytes (docs/checksum.md).
-inline constexpr std::string_view checksum_format = "migc-checksum-v1";
+inline constexpr std::string_view checksum_format = "migc-checksum-v2";
+/// The version before it, still computed so that databases it was recorded in stay valid.
+inline constexpr std::string_view previous_checksum_format = "migc-checksum-v1";
 
 /**
- * The exact bytes a revision's checksum is taken over (docs/checksum.md):
- * ids as numbers, the transaction mode, and every step in canonical form
- * (raw SQL with comments removed and whitespace collapsed). Comments,
- * layout and the description are excluded, so reformatting a revision never
- * changes its checksum; generated SQL is never hashed, so a better SQL
- * generator never invalidates an applied revision.
+ * The exact bytes a revision's checksum is taken over (docs/checksum.md,
+ * version 2): ids as numbers, the transaction mode, every declarative step
+ * in canonical form and every raw SQL statement as its PostgreSQL parse
+ * tree without source locations. Comments, layout, keyword case and the
+ * description are excluded, so reformatting a revision never changes its
+ * checksum; generated SQL is never hashed, so a better SQL generator never
+ * invalidates an applied revision. Needs the raw steps read
+ * (parsed_revision::upgrade_sql / downgrade_sql).
  */
-[[nodiscard]] std::string canonical_form(dsl::ast::revision const& revision);
+[[nodiscard]] std::string canonical_form(parsed_revision const& revision);
 
 /// "sha256:" + lowercase hex SHA-256 of `canonical_form(revision)`.
-[[nodiscard]] std::string revision_checksum(dsl::ast::revision const& revision);
+[[nodiscard]] std::string revision_checksum(parsed_revision const& revision);
+
+/**
+ * The canonical form of version 1 (frozen; docs/checksum.md): raw SQL with
+ * comments removed and whitespace runs collapsed, fragments likewise.
+ */
+[[nodiscard]] std::string previous_canonical_form(dsl::ast::revision const& revision);
+
+/// "sha256:" + lowercase hex SHA-256 of `previous_canonical_form(revision)`.
+[[nodiscard]] std::string previous_revision_checksum(dsl::ast::revision const& revision);
 
 /// Lowercase hex SHA-256 of arbitrary bytes.
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);

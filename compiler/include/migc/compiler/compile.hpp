@@ -7,20 +7,24 @@
 #include <migc/compiler/schema_objects.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
+#include <migc/runtime/catalog.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace migc::compiler {
 
-/// One revision ready for emission: checked, with its SQL and checksum.
+/// One statement of a revision ready for emission (migc::runtime::step in the catalog).
 struct compiled_step {
   std::string sql;
   std::uint32_t line = 0;
-  /// Strongest table lock the step takes in PostgreSQL 15 ("ACCESS EXCLUSIVE",
-  /// "SHARE", ..., "none"); "unknown" for raw sql.
+  /// Strongest table lock the statement takes in PostgreSQL 15 ("ACCESS EXCLUSIVE",
+  /// "SHARE", ..., "none").
   std::string lock;
-  bool rewrites = false;  ///< the step rewrites a whole table
+  bool rewrites = false;  ///< the statement rewrites a whole table
+  runtime::statement_kind kind = runtime::statement_kind::schema;
+  bool outside_transaction = false;  ///< PostgreSQL refuses it in a transaction block
+  std::string objects;               ///< what it creates, changes or drops: "public.t, public.i"
 };
 
 struct compiled_revision {
@@ -30,7 +34,8 @@ struct compiled_revision {
   std::string description;
   std::string source_file;  ///< file name within the migrations folder
   std::uint32_t source_line = 0;
-  std::string checksum;  ///< "sha256:<hex>"
+  std::string checksum;           ///< "sha256:<hex>"
+  std::string previous_checksum;  ///< the checksum in the previous format (docs/checksum.md)
   bool transactional = true;
   bool reversible = true;
   std::vector<compiled_step> upgrade;
@@ -49,6 +54,13 @@ struct compiled_chain {
 
 /// The source files of one compiler run; they outlive every diagnostic that points into them.
 using source_set = std::deque<dsl::source_file>;
+
+/**
+ * Reads the raw sql steps and the SQL expressions of `r` (already parsed)
+ * with PostgreSQL's parser, reporting every problem: fills
+ * parsed_revision::upgrade_sql and downgrade_sql.
+ */
+void read_sql(parsed_revision& r, dsl::diagnostic_engine& diagnostics);
 
 /**
  * Reads, parses and checks every revision in `folder`. Every problem is

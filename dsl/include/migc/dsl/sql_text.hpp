@@ -1,4 +1,6 @@
-// Lexical work on PostgreSQL text: canonical form, statement split, transaction control.
+// Lexical work on PostgreSQL text inside the language: the frozen checksum form of version 1 and
+// balanced parentheses. Statements are never split or classified here: the compiler reads SQL
+// with PostgreSQL's own parser (compiler/src/sql).
 #pragma once
 
 #include <migc/dsl/source_file.hpp>
@@ -6,16 +8,18 @@
 #include <string_view>
 #include <vector>
 
-/// Functions over raw SQL (the body of `sql $$ ... $$`). They share one
-/// hand-written lexer that knows PostgreSQL's comments (`--`, nested `/* */`)
-/// and literals ('...', E'...', "...", $tag$...$tag$); they never parse SQL
-/// and never fail: unterminated constructs run to the end of the text.
+/// Functions over SQL text. They share one small lexer that knows
+/// PostgreSQL's comments (`--`, nested `/* */`) and literals ('...', E'...',
+/// "...", $tag$...$tag$): the grammar needs to find the end of a balanced
+/// `( ... )` before any parser has seen it, and checksums of format
+/// version 1 must stay byte for byte what they were. They never fail:
+/// unterminated constructs run to the end of the text.
 namespace migc::dsl::sql {
 
 /**
- * The form of `sql` that revision checksums hash, so that reformatting SQL
- * does not change a checksum. Defined as, and frozen (changing it changes
- * every checksum):
+ * The form of `sql` that revision checksums of format version 1 hashed
+ * (docs/checksum.md; version 2 hashes parse trees). Defined as, and frozen
+ * (databases migrated by earlier releases hold these checksums):
  *
  *  - comments (`-- ...` to end of line, `/ * ... * /` nested) are removed
  *    and count as whitespace;
@@ -29,31 +33,6 @@ namespace migc::dsl::sql {
  *    same "\r\n" rule) up to the end of the text.
  */
 [[nodiscard]] std::string canonical(std::string_view sql);
-
-/**
- * Byte ranges (into `sql`) of the top-level statements: split at `;`
- * outside literals and comments, the `;` excluded, each range trimmed of
- * leading and trailing whitespace and comments, empty statements dropped.
- * Like psql, a `;` inside `BEGIN ... END` of a `CREATE [OR REPLACE]
- * FUNCTION|PROCEDURE` (SQL-standard routine body) does not split.
- */
-[[nodiscard]] std::vector<span> split_statements(std::string_view sql);
-
-/**
- * True when a top-level statement starts with BEGIN, START TRANSACTION,
- * COMMIT, END, ROLLBACK (but not ROLLBACK TO [SAVEPOINT]) or ABORT, in any
- * letter case: such SQL would break the transaction migc wraps a revision in.
- */
-[[nodiscard]] bool contains_transaction_control(std::string_view sql);
-
-/// True when a top-level statement is DISCARD TEMP, DISCARD TEMPORARY or
-/// DISCARD ALL (any letter case): it drops the temporary objects of the
-/// session, among them migrate's own bookkeeping function.
-[[nodiscard]] bool contains_temp_discard(std::string_view sql);
-
-/// The first `count` words of a statement, lower-cased; stops at the first
-/// token that is not a word (so `DELETE FROM t` gives {"delete", "from"}).
-[[nodiscard]] std::vector<std::string> leading_words(std::string_view statement, std::size_t count);
 
 /// What match_parentheses found.
 struct parentheses_match {

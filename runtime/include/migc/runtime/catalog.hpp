@@ -61,15 +61,53 @@ constexpr text operator""_text(char const* chars, std::size_t length) noexcept {
 }
 }  // namespace literals
 
-/// One step of a revision in one direction, as the SQL sent to the server.
+/**
+ * What a statement does, as the compiler classified it from PostgreSQL's own
+ * parse tree (docs/language.md, "What the compiler learns from raw SQL").
+ * Raw SQL that controls the transaction, feeds COPY from the client or
+ * changes the session never reaches a catalog: it is a build error.
+ */
+enum class statement_kind : std::uint8_t {
+  schema,       ///< DDL the compiler's schema model follows (and `verify` checks)
+  data,         ///< reads or writes rows only: INSERT, UPDATE, DELETE, MERGE, SELECT, CALL, DO
+  maintenance,  ///< VACUUM, ANALYZE, REINDEX, CLUSTER, REFRESH MATERIALIZED VIEW, LOCK, ...
+  privileges,   ///< GRANT, REVOKE, ALTER ... OWNER TO, roles: not part of the schema model
+  unmodelled,   ///< DDL the model does not follow: the objects it names are not drift-checked
+};
+
+/// The kind as docs and `migrate show` spell it ("schema", "data", ...).
+constexpr std::string_view name_of(statement_kind kind) noexcept {
+  switch (kind) {
+    case statement_kind::schema:
+      return "schema";
+    case statement_kind::data:
+      return "data";
+    case statement_kind::maintenance:
+      return "maintenance";
+    case statement_kind::privileges:
+      return "privileges";
+    case statement_kind::unmodelled:
+      return "unmodelled";
+  }
+  return "schema";
+}
+
+/// One SQL statement of a revision in one direction, as sent to the server. A
+/// declarative step is one statement; a raw `sql` step is as many as it holds.
 struct step {
-  text sql;
-  std::uint32_t line = 0;  ///< 1-based line of the step in the revision's source file
-  /// Strongest table lock the step takes in PostgreSQL 15 ("ACCESS EXCLUSIVE",
-  /// "SHARE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "none"), or
-  /// "unknown" for raw sql; empty in catalogs built before it was recorded.
+  text sql;                ///< one statement, without its terminating `;`
+  std::uint32_t line = 0;  ///< 1-based line of the statement in the revision's source file
+  /// Strongest table lock the statement takes in PostgreSQL 15 ("ACCESS EXCLUSIVE",
+  /// "SHARE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", ..., "none").
   text lock = {};
-  bool rewrites = false;  ///< the step rewrites a whole table (e.g. a type change)
+  bool rewrites = false;  ///< the statement rewrites a whole table (e.g. a type change)
+  statement_kind kind = statement_kind::schema;
+  /// PostgreSQL refuses it inside a transaction block (CREATE INDEX CONCURRENTLY,
+  /// VACUUM, ...): only in revisions `without transaction`.
+  bool outside_transaction = false;
+  /// The objects it creates, changes or drops, qualified and comma-separated
+  /// ("public.users, public.users_email_key"); "" when it names none.
+  text objects = {};
 };
 
 /// One revision of the chain.
@@ -86,6 +124,16 @@ struct revision {
   bool reversible = true;     ///< false: the downgrade is declared `irreversible`
   array_view<step> upgrade;
   array_view<step> downgrade;
+  /// The checksum the same revision had under the previous checksum format
+  /// (migc-checksum-v1), which a database migrated by an older migc recorded:
+  /// accepted in its place, so a new format never makes a database refused.
+  text previous_checksum = {};
+
+  /// True when `recorded` (a checksum a history table holds) is this revision's
+  /// checksum under the current or the previous format.
+  [[nodiscard]] constexpr bool has_checksum(std::string_view recorded) const noexcept {
+    return recorded == checksum || (!previous_checksum.empty() && recorded == previous_checksum);
+  }
 };
 
 /// A whole chain, root first, head last.

@@ -1,0 +1,71 @@
+// parse_expression: one SQL expression of a declarative step through PostgreSQL's parser.
+#include "expression.hpp"
+
+#include "pg_parser.hpp"
+#include "tree.hpp"
+
+namespace migc::compiler::sql {
+namespace {
+
+/// The expression is parsed as the one target of `SELECT (<text>)`: the parentheses keep a
+/// trailing `-- comment` or a `;` from passing as part of it.
+constexpr std::string_view prefix = "SELECT (";
+constexpr auto prefix_length = static_cast<std::uint32_t>(prefix.size());
+
+expression_error error(std::string message, std::uint32_t where) {
+  return {std::move(message), where};
+}
+
+std::uint32_t in_text(std::uint32_t location, std::string_view text) {
+  return location < prefix_length
+             ? 0
+             : std::min<std::uint32_t>(location - prefix_length,
+                                       static_cast<std::uint32_t>(text.size()));
+}
+
+/// The one target of a plain `SELECT (...)`, or nothing when the statement is anything more.
+node single_target(node const& select) {
+  if (!select.is("SelectStmt")) return {};
+  for (auto const& field : select.fields()) {
+    if (field != "targetList" && field != "limitOption" && field != "op") return {};
+  }
+  auto const targets = select.list("targetList");
+  if (targets.size() != 1 || !targets[0].text("name").empty()) return {};
+  return targets[0]["val"];
+}
+
+}  // namespace
+
+std::variant<expression, expression_error> parse_expression(std::string_view text) {
+  std::string query(prefix);
+  query += text;
+  query += ')';
+  parse_outcome parsed = parse(query);
+  if (!parsed.problems.empty()) {
+    auto const& p = parsed.problems.front();
+    return error(p.message, in_text(p.where, text));
+  }
+  if (parsed.statements.size() != 1) return error("not a single expression", 0);
+  node const value = single_target(node(parsed.statements.front().tree));
+  if (!value) return error("not a single expression", 0);
+  expression out;
+  std::optional<std::uint32_t> subquery;
+  value.walk([&](node const& n) {
+    if (n.is("ColumnRef")) {
+      auto const fields = n.list("fields");
+      if (!fields.empty() && fields.back().is("String"))
+        out.columns.insert(fields.back().string_value());
+    } else if (n.is("FuncCall")) {
+      auto const names = n.names("funcname");
+      if (!names.empty()) out.functions.insert(names.back());
+    } else if (n.is("SubLink") && !subquery) {
+      subquery = n.location().value_or(prefix_length);
+    }
+    return true;
+  });
+  if (subquery) return error("a sub-query is not allowed here", in_text(*subquery, text));
+  out.tree = *value.json();
+  return out;
+}
+
+}  // namespace migc::compiler::sql

@@ -1,0 +1,39 @@
+// The SQL expressions inside declarative steps (defaults, `check (...)`, `where (...)`,
+// `using (...)`), read by PostgreSQL's parser.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace migc::compiler::sql {
+
+/// One expression, parsed.
+struct expression {
+  nlohmann::json tree;  ///< the expression node, e.g. `{"A_Expr": {...}}`
+  /// The columns it names (the last part of each column reference, as PostgreSQL folds it).
+  std::set<std::string> columns;
+  /// Function names it calls, lower case, without schema ("now", "nextval", "random").
+  std::set<std::string> functions;
+};
+
+/// Why an expression did not parse: PostgreSQL's message and the byte offset into the text.
+struct expression_error {
+  std::string message;
+  std::uint32_t where = 0;
+};
+
+/**
+ * Parses `text` as exactly one SQL value expression (a `SELECT` target),
+ * nothing before or after it: `1); DROP TABLE t; SELECT (1` is refused,
+ * since a fragment is pasted into generated SQL. Sub-queries are refused
+ * too (PostgreSQL refuses them in defaults, checks and index predicates).
+ * Returns the expression, or the error with its offset into `text`.
+ */
+[[nodiscard]] std::variant<expression, expression_error> parse_expression(std::string_view text);
+
+}  // namespace migc::compiler::sql

@@ -1,0 +1,67 @@
+// A raw `sql $$ ... $$` step read by PostgreSQL's parser: its statements, each classified, with
+// every syntax error and refused statement reported at its place in the .mig file.
+#pragma once
+
+#include <migc/dsl/ast.hpp>
+#include <migc/dsl/diagnostics.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "statements.hpp"
+#include "tree.hpp"
+
+namespace migc::compiler::sql {
+
+/// One statement of a raw step.
+struct raw_statement {
+  nlohmann::json tree;  ///< the statement node (read it with root())
+  dsl::span where;      ///< the statement in the .mig file (without its `;`)
+  dsl::span step;       ///< the whole `sql $$ ... $$` step it belongs to
+  /// Where the body's byte 0 is in the .mig file: a tree location `l` is file offset `offset + l`.
+  std::uint32_t offset = 0;
+  std::string sql;  ///< the statement's text as written
+  statement_info info;
+
+  [[nodiscard]] node root() const { return node(tree); }
+  /// The span in the .mig file of a tree location, `length` bytes long (at least one).
+  [[nodiscard]] dsl::span at(std::uint32_t location, std::uint32_t length) const;
+  /// A node's place in the .mig file (the statement when the node has no location).
+  [[nodiscard]] dsl::span at(node const& n, std::uint32_t length) const;
+};
+
+/// What reading one raw step found.
+struct raw_step {
+  std::vector<raw_statement> statements;  ///< in text order; none when it did not parse at all
+  bool ok = true;                         ///< no syntax error and no refused statement
+};
+
+/// How the revision that holds the step runs.
+struct raw_context {
+  dsl::source_file const* file = nullptr;
+  bool transactional = true;
+  dsl::diagnostic_engine* out = nullptr;
+};
+
+/**
+ * Parses and classifies the body of `step`. Reports, at the exact
+ * `file:line:col` inside the body: syntax errors (PostgreSQL's message and
+ * a caret), psql meta-commands, invalid UTF-8, refused statements
+ * (transaction control, COPY from/to the client, session state), statements
+ * PostgreSQL refuses in a transaction block when the revision runs in one,
+ * and an empty body. Statements that parsed are returned even when others
+ * did not, so that later checks still see them.
+ */
+[[nodiscard]] raw_step read_raw_step(dsl::ast::raw_sql_step const& step,
+                                     raw_context const& context);
+
+/**
+ * Reports each temporary table, view or sequence that the raw steps of one
+ * block create (without ON COMMIT DROP) and do not drop again: it would
+ * outlive the revision in the session (the next revision's CREATE TEMP of
+ * the same name fails; behind a transaction pooler it stays on a backend
+ * another client gets).
+ */
+void check_temporary_objects(std::vector<raw_step const*> const& steps, raw_context const& context);
+
+}  // namespace migc::compiler::sql
