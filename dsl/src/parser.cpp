@@ -119,6 +119,7 @@ bool ends_with_sql_keyword(std::string_view text, std::size_t end) {
  */
 std::optional<diagnostic> nested_dollar_quote(source_file const& file, std::size_t offset,
                                               found_token const& found) {
+  if (found.shown == "end of file") return std::nullopt;  // a missing '}', not SQL after the step
   std::string_view const text = file.text();
   std::size_t end = offset;
   while (end > 0 && detail::is_space(text[end - 1])) --end;
