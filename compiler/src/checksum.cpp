@@ -102,11 +102,13 @@ std::string previous_canonical_form(ast::revision const& revision) {
   return canonical(previous_checksum_format, revision, lexical, lexical, fragments);
 }
 
-std::string sha256_hex(std::string_view bytes) {
+namespace {
+
+std::string digest_hex(std::string_view bytes, EVP_MD const* algorithm, char const* name) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed (OpenSSL EVP_Digest)");
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, algorithm, nullptr) != 1) {
+    throw std::runtime_error(std::string(name) + " failed (OpenSSL EVP_Digest)");
   }
   std::string hex;
   hex.reserve(length * 2);
@@ -114,6 +116,12 @@ std::string sha256_hex(std::string_view bytes) {
     fmt::format_to(std::back_inserter(hex), "{:02x}", digest[i]);
   return hex;
 }
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) { return digest_hex(bytes, EVP_sha256(), "SHA-256"); }
+
+std::string md5_hex(std::string_view bytes) { return digest_hex(bytes, EVP_md5(), "MD5"); }
 
 std::string revision_checksum(parsed_revision const& revision) {
   return "sha256:" + sha256_hex(canonical_form(revision));

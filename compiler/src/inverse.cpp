@@ -72,6 +72,11 @@ class builder {
       i.always = *c.identity_always;
       out.emplace_back(i);
     }
+    if (c.generated_sql) {
+      auto g = node<ast::generated_clause>();
+      g.expression = fragment(*c.generated_sql);
+      out.emplace_back(g);
+    }
     return out;
   }
 
@@ -109,12 +114,33 @@ class builder {
     return s;
   }
 
+  ast::index_key index_key(model::index_key const& k) const {
+    auto key = node<ast::index_key>();
+    if (k.column.empty()) {
+      key.target = fragment(k.expression);
+    } else {
+      key.target = ident(k.column);
+    }
+    if (!k.opclass.empty()) {
+      auto const dot = k.opclass.rfind('.');
+      auto opclass = node<ast::qualified_name>();
+      opclass.schema = dot == std::string::npos ? "" : k.opclass.substr(0, dot);
+      opclass.name = dot == std::string::npos ? k.opclass : k.opclass.substr(dot + 1);
+      key.opclass = opclass;
+    }
+    key.descending = k.descending;
+    key.nulls_first = k.nulls_first;
+    return key;
+  }
+
   ast::step create_index(model::index const& i) const {
     auto s = node<ast::create_index_step>();
     s.unique = i.unique;
     s.name = ident(i.key.second);
     s.table = qname({i.key.first, i.table});
-    s.columns = idents(i.columns);
+    if (i.method != "btree") s.method = ident(i.method);
+    for (auto const& k : i.keys) s.keys.push_back(index_key(k));
+    if (!i.include.empty()) s.include = idents(i.include);
     if (!i.where_sql.empty()) s.where_clause = fragment(i.where_sql);
     return s;
   }
@@ -169,6 +195,20 @@ bool is_referenced(model::schema const& m, object_key const& table, std::string 
   return false;
 }
 
+/// Why the declarative steps cannot rebuild `t` as it is (raw SQL gave it what they cannot say).
+std::optional<std::string> not_declarative(model::schema const& m, model::table const& t) {
+  std::string const name = model::qualified(t.key);
+  if (!t.triggers.empty())
+    return "table '" + name + "' has triggers, which only raw sql creates";
+  bool const commented = t.remark || std::any_of(t.columns.begin(), t.columns.end(),
+                                                 [](auto const& c) { return c.remark.has_value(); });
+  if (commented) return "the comments on table '" + name + "' cannot be derived";
+  for (auto const& [k, v] : m.views) {
+    if (v.reads.count(t.key)) return "view '" + model::qualified(k) + "' reads table '" + name + "'";
+  }
+  return std::nullopt;
+}
+
 inverse drop_table_inverse(builder const& b, model::schema const& before,
                            ast::drop_table_step const& s) {
   object_key const key = key_of(s.table);
@@ -180,6 +220,7 @@ inverse drop_table_inverse(builder const& b, model::schema const& before,
   if (is_referenced(before, key, nullptr)) {
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
   }
+  if (auto const why = not_declarative(before, *t)) return impossible(*why);
   inverse out;
   out.steps.push_back(b.create_table(*t));
   for (auto const& [k, n] : before.indexes_on(key))
@@ -203,6 +244,7 @@ inverse drop_column_inverse(builder const& b, model::schema const& before,
   if (is_referenced(before, key, &name)) {
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
   }
+  if (c->remark) return impossible("the comment on column '" + name + "' cannot be derived");
   inverse out;
   auto add = b.node<ast::add_column_step>();
   add.column = b.column(key, name);
@@ -215,8 +257,7 @@ inverse drop_column_inverse(builder const& b, model::schema const& before,
   }
   for (auto const& [k, n] : before.indexes_on(key)) {
     auto const& i = before.indexes.at(k);
-    if (std::count(i.columns.begin(), i.columns.end(), name))
-      out.steps.push_back(b.create_index(i));
+    if (i.columns.count(name)) out.steps.push_back(b.create_index(i));
   }
   return out;
 }

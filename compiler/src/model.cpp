@@ -1,5 +1,5 @@
-// Schema model lookups and the structural comparison that proves a downgrade restores its
-// revision's start.
+// Schema model changes, journals and lookups, and the structural comparison that proves a
+// downgrade restores its revision's start.
 #include "model.hpp"
 
 #include <fmt/format.h>
@@ -24,43 +24,51 @@ std::string type_key(dsl::ast::type_name const& t) {
 
 bool same_column(column const& a, column const& b) {
   return a.name == b.name && type_key(a.type) == type_key(b.type) && a.not_null == b.not_null &&
-         a.default_sql == b.default_sql && a.identity_always == b.identity_always;
+         a.default_sql == b.default_sql && a.identity_always == b.identity_always &&
+         a.generated_sql == b.generated_sql && a.remark == b.remark;
 }
 
 bool same_constraint(constraint const& a, constraint const& b) {
   return a.name == b.name && a.kind == b.kind && a.columns == b.columns &&
          a.ref_table == b.ref_table && a.ref_columns == b.ref_columns &&
-         a.on_delete == b.on_delete && a.on_update == b.on_update && a.check_sql == b.check_sql;
+         a.on_delete == b.on_delete && a.on_update == b.on_update && a.check_sql == b.check_sql &&
+         a.remark == b.remark;
 }
 
-std::optional<std::string> table_difference(table const& a, table const& b) {
+bool same_trigger(trigger const& a, trigger const& b) {
+  return a.name == b.name && a.function == b.function && a.timing == b.timing &&
+         a.remark == b.remark;
+}
+
+/// Appends, for the named children of one kind (columns, constraints, triggers), what differs.
+template <typename Items, typename Same>
+void child_differences(Items const& a, Items const& b, std::string_view what,
+                       std::string const& owner, Same same, std::vector<std::string>& out) {
+  for (auto const& x : a) {
+    auto const* other = find_named(b, x.name);
+    if (!other) {
+      out.push_back(fmt::format("{} '{}' of '{}' is missing", what, x.name, owner));
+    } else if (!same(x, *other)) {
+      out.push_back(fmt::format("{} '{}' of '{}' differs", what, x.name, owner));
+    }
+  }
+  for (auto const& x : b) {
+    if (!find_named(a, x.name))
+      out.push_back(fmt::format("{} '{}' of '{}' is left over", what, x.name, owner));
+  }
+}
+
+void table_differences(table const& a, table const& b, std::vector<std::string>& out) {
   std::string const name = qualified(a.key);
-  for (auto const& c : a.columns) {
-    column const* other = b.find_column(c.name);
-    if (!other) return fmt::format("column '{}.{}' is missing", name, c.name);
-    if (!same_column(c, *other)) return fmt::format("column '{}.{}' differs", name, c.name);
-  }
-  for (auto const& c : b.columns) {
-    if (!a.find_column(c.name)) return fmt::format("column '{}.{}' is left over", name, c.name);
-  }
-  for (auto const& c : a.constraints) {
-    constraint const* other = b.find_constraint(c.name);
-    if (!other) return fmt::format("constraint '{}' on '{}' is missing", c.name, name);
-    if (!same_constraint(c, *other))
-      return fmt::format("constraint '{}' on '{}' differs", c.name, name);
-  }
-  for (auto const& c : b.constraints) {
-    if (!a.find_constraint(c.name))
-      return fmt::format("constraint '{}' on '{}' is left over", c.name, name);
-  }
-  return std::nullopt;
+  child_differences(a.columns, b.columns, "column", name, same_column, out);
+  child_differences(a.constraints, b.constraints, "constraint", name, same_constraint, out);
+  child_differences(a.triggers, b.triggers, "trigger", name, same_trigger, out);
+  if (a.remark != b.remark) out.push_back(fmt::format("the comment on table '{}' differs", name));
 }
 
 /// A schema or extension name, shown as is; keys go through the public overload.
 using model::qualified;
-std::string const& qualified(std::string const& name) {
-  return name;
-}
+std::string const& qualified(std::string const& name) { return name; }
 
 /**
  * Compares two models' objects of one kind at `keys` (sorted; only those can
@@ -69,20 +77,22 @@ std::string const& qualified(std::string const& name) {
  * give a pointer to the object, null when there is none.
  */
 template <typename Keys, typename Expected, typename Actual, typename Differ>
-std::optional<std::string> keyed_difference(Keys const& keys, Expected expected, Actual actual,
-                                            std::string_view what, Differ differ) {
+void keyed_differences(Keys const& keys, Expected expected, Actual actual, std::string_view what,
+                       Differ differ, std::vector<std::string>& out) {
   for (auto const& key : keys) {
     auto const* e = expected(key);
     if (!e) continue;
     auto const* a = actual(key);
-    if (!a) return fmt::format("{} '{}' is missing", what, qualified(key));
-    if (auto d = differ(*e, *a)) return d;
+    if (!a) {
+      out.push_back(fmt::format("{} '{}' is missing", what, qualified(key)));
+    } else {
+      differ(*e, *a, out);
+    }
   }
   for (auto const& key : keys) {
     if (actual(key) && !expected(key))
-      return fmt::format("{} '{}' is left over", what, qualified(key));
+      out.push_back(fmt::format("{} '{}' is left over", what, qualified(key)));
   }
-  return std::nullopt;
 }
 
 template <typename Map>
@@ -125,20 +135,69 @@ auto before_revision(Map const& upgrade, Map const& downgrade) {
   };
 }
 
-auto const no_difference = [](auto const&, auto const&) -> std::optional<std::string> {
-  return std::nullopt;
-};
-
-std::optional<std::string> index_difference(index const& a, index const& b) {
-  if (a.table == b.table && a.columns == b.columns && a.unique == b.unique &&
-      a.where_sql == b.where_sql)
-    return std::nullopt;
-  return fmt::format("index '{}' differs", qualified(a.key));
+/// A differ for objects compared as a whole by `same`.
+template <typename Same>
+auto whole(std::string_view what, Same same) {
+  return [what, same](auto const& a, auto const& b, std::vector<std::string>& out) {
+    if (!same(a, b)) out.push_back(fmt::format("{} '{}' differs", what, qualified(a.key)));
+  };
 }
 
-std::optional<std::string> enum_difference(enum_type const& a, enum_type const& b) {
-  if (a.values == b.values) return std::nullopt;
-  return fmt::format("the values of type '{}' differ", qualified(a.key));
+auto const named_differ = [](named_object const& a, named_object const& b,
+                             std::vector<std::string>& out) {
+  if (a.remark != b.remark) out.push_back("the comment of a schema or extension differs");
+};
+
+bool same_index(index const& a, index const& b) {
+  return a.table == b.table && a.method == b.method && a.keys == b.keys && a.include == b.include &&
+         a.unique == b.unique && a.where_sql == b.where_sql && a.remark == b.remark;
+}
+bool same_enum(enum_type const& a, enum_type const& b) {
+  return a.values == b.values && a.remark == b.remark;
+}
+bool same_type(user_type const& a, user_type const& b) {
+  return a.kind == b.kind && a.remark == b.remark;
+}
+bool same_sequence(sequence const& a, sequence const& b) {
+  return a.type == b.type && a.owned_by == b.owned_by && a.remark == b.remark;
+}
+bool same_view(view const& a, view const& b) {
+  return a.materialized == b.materialized && a.definition == b.definition && a.remark == b.remark;
+}
+bool same_function(function const& a, function const& b) {
+  return a.procedure == b.procedure && a.language == b.language && a.returns == b.returns &&
+         a.body_md5 == b.body_md5 && a.remark == b.remark;
+}
+
+/// Calls `f(model map, journal map, what, differ)` with member pointers for each kind the
+/// downgrade proof compares (unknown objects are not: the model knows nothing of them).
+template <typename F>
+void compared_kinds(F f) {
+  f(&schema::schemas, &journal::schemas, "schema", named_differ);
+  f(&schema::extensions, &journal::extensions, "extension", named_differ);
+  f(&schema::tables, &journal::tables, "table",
+    [](table const& a, table const& b, std::vector<std::string>& out) { table_differences(a, b, out); });
+  f(&schema::indexes, &journal::indexes, "index", whole("index", same_index));
+  f(&schema::enums, &journal::enums, "type", whole("type", same_enum));
+  f(&schema::types, &journal::types, "type", whole("type", same_type));
+  f(&schema::sequences, &journal::sequences, "sequence", whole("sequence", same_sequence));
+  f(&schema::views, &journal::views, "view", whole("view", same_view));
+  f(&schema::functions, &journal::functions, "function", whole("function", same_function));
+}
+
+/// Calls `f(journal map)` with a member pointer for every kind a journal records.
+template <typename F>
+void journal_kinds(F f) {
+  f(&journal::schemas);
+  f(&journal::extensions);
+  f(&journal::tables);
+  f(&journal::indexes);
+  f(&journal::enums);
+  f(&journal::types);
+  f(&journal::sequences);
+  f(&journal::views);
+  f(&journal::functions);
+  f(&journal::unknown);
 }
 
 /// Adds `delta` to the count of `key` under `entry`, dropping entries that reach zero.
@@ -171,142 +230,16 @@ auto reindexer(schema& s, void (schema::*member)(Object const&, int)) {
   return [&s, member](Object const& object, int delta) { (s.*member)(object, delta); };
 }
 
-/// Puts `object` at its key, replacing the one there, and keeps the lookups in step.
+auto const no_reindex = [](auto const&, int) {};
+
+/// Puts `object` at `key`, replacing the one there, and keeps the lookups in step.
 template <typename Map, typename Reindex>
-void put_indexed(Map& map, typename Map::mapped_type object, Reindex reindex) {
-  erase_indexed(map, object.key, reindex);
+void put_indexed(Map& map, typename Map::key_type const& key, typename Map::mapped_type object,
+                 Reindex reindex) {
+  erase_indexed(map, key, reindex);
   reindex(object, +1);
-  auto const key = object.key;
   map.emplace(key, std::move(object));
 }
-
-}  // namespace
-
-column const* table::find_column(std::string const& name) const {
-  return find_named(columns, name);
-}
-column* table::find_column(std::string const& name) {
-  return find_named(columns, name);
-}
-constraint const* table::find_constraint(std::string const& name) const {
-  return find_named(constraints, name);
-}
-constraint const* table::primary_key() const {
-  auto const it = std::find_if(constraints.begin(), constraints.end(), [](constraint const& c) {
-    return c.kind == constraint_kind::primary_key;
-  });
-  return it == constraints.end() ? nullptr : &*it;
-}
-
-std::string qualified(object_key const& key) {
-  return key.first + "." + key.second;
-}
-
-bool journal::empty() const {
-  return schemas.empty() && extensions.empty() && tables.empty() && indexes.empty() &&
-         enums.empty() && !complete.has_value();
-}
-
-schema::schema() {
-  schemas.emplace("public", origin{});
-}
-
-// ------------------------------------------------------------ changes
-
-void schema::add_schema(std::string const& name, origin const& where) {
-  record_schema(name);
-  schemas[name] = where;
-}
-
-void schema::erase_schema(std::string const& name) {
-  record_schema(name);
-  schemas.erase(name);
-}
-
-void schema::add_extension(std::string const& name, origin const& where) {
-  record_extension(name);
-  extensions[name] = where;
-}
-
-bool schema::erase_extension(std::string const& name) {
-  if (!extensions.count(name)) return false;
-  record_extension(name);
-  extensions.erase(name);
-  return true;
-}
-
-void schema::add_table(table t) {
-  record_table(t.key);
-  put_indexed(tables, std::move(t), reindexer(*this, &schema::index_table));
-}
-
-void schema::erase_table(object_key const& key) {
-  if (!tables.count(key)) return;
-  record_table(key);
-  erase_indexed(tables, key, reindexer(*this, &schema::index_table));
-}
-
-void schema::add_index(index i) {
-  record_index(i.key);
-  put_indexed(indexes, std::move(i), reindexer(*this, &schema::index_index));
-}
-
-bool schema::erase_index(object_key const& key) {
-  if (!indexes.count(key)) return false;
-  record_index(key);
-  erase_indexed(indexes, key, reindexer(*this, &schema::index_index));
-  return true;
-}
-
-void schema::add_enum(enum_type e) {
-  record_enum(e.key);
-  put_indexed(enums, std::move(e), reindexer(*this, &schema::index_enum));
-}
-
-void schema::erase_enum(object_key const& key) {
-  if (!enums.count(key)) return;
-  record_enum(key);
-  erase_indexed(enums, key, reindexer(*this, &schema::index_enum));
-}
-
-void schema::mark_incomplete() {
-  if (!m_journals.empty() && !m_journals.back().complete) m_journals.back().complete = complete;
-  complete = false;
-}
-
-table& schema::begin_table_edit(object_key const& key) {
-  record_table(key);
-  table& t = tables.at(key);
-  index_table(t, -1);
-  return t;
-}
-void schema::end_table_edit(table const& t) {
-  index_table(t, +1);
-}
-
-index& schema::begin_index_edit(object_key const& key) {
-  record_index(key);
-  index& i = indexes.at(key);
-  index_index(i, -1);
-  return i;
-}
-void schema::end_index_edit(index const& i) {
-  index_index(i, +1);
-}
-
-enum_type& schema::begin_enum_edit(object_key const& key) {
-  record_enum(key);
-  enum_type& e = enums.at(key);
-  index_enum(e, -1);
-  return e;
-}
-void schema::end_enum_edit(enum_type const& e) {
-  index_enum(e, +1);
-}
-
-// ------------------------------------------------------------ journals
-
-namespace {
 
 template <typename Journaled, typename Map>
 void record(Journaled& journaled, Map const& map, typename Map::key_type const& key) {
@@ -336,6 +269,186 @@ void put_back(Journaled const& journaled, Map& map, Reindex reindex) {
 
 }  // namespace
 
+column const* table::find_column(std::string const& name) const { return find_named(columns, name); }
+column* table::find_column(std::string const& name) { return find_named(columns, name); }
+constraint const* table::find_constraint(std::string const& name) const {
+  return find_named(constraints, name);
+}
+constraint* table::find_constraint(std::string const& name) { return find_named(constraints, name); }
+constraint const* table::primary_key() const {
+  auto const it = std::find_if(constraints.begin(), constraints.end(), [](constraint const& c) {
+    return c.kind == constraint_kind::primary_key;
+  });
+  return it == constraints.end() ? nullptr : &*it;
+}
+trigger const* table::find_trigger(std::string const& name) const { return find_named(triggers, name); }
+
+std::vector<std::string> index::key_columns() const {
+  std::vector<std::string> out;
+  for (auto const& k : keys) {
+    if (!k.column.empty()) out.push_back(k.column);
+  }
+  return out;
+}
+
+std::string qualified(object_key const& key) { return key.first + "." + key.second; }
+
+bool journal::empty() const {
+  bool none = !complete.has_value();
+  journal_kinds([&](auto member) { none = none && (this->*member).empty(); });
+  return none;
+}
+
+schema::schema() { schemas.emplace("public", named_object{}); }
+
+template <typename Journal, typename F>
+void schema::for_each_kind(Journal& j, F&& f) {
+  f(schemas, j.schemas, no_reindex);
+  f(extensions, j.extensions, no_reindex);
+  f(tables, j.tables, reindexer(*this, &schema::index_table));
+  f(indexes, j.indexes, reindexer(*this, &schema::index_index));
+  f(enums, j.enums, reindexer(*this, &schema::index_enum));
+  f(types, j.types, no_reindex);
+  f(sequences, j.sequences, no_reindex);
+  f(views, j.views, no_reindex);
+  f(functions, j.functions, no_reindex);
+  f(unknown, j.unknown, no_reindex);
+}
+
+// ------------------------------------------------------------ changes
+
+void schema::add_schema(std::string const& name, named_object object) {
+  record_schema(name);
+  schemas[name] = std::move(object);
+}
+
+void schema::erase_schema(std::string const& name) {
+  record_schema(name);
+  schemas.erase(name);
+}
+
+void schema::add_extension(std::string const& name, named_object object) {
+  record_extension(name);
+  extensions[name] = std::move(object);
+}
+
+bool schema::erase_extension(std::string const& name) {
+  if (!extensions.count(name)) return false;
+  record_extension(name);
+  extensions.erase(name);
+  return true;
+}
+
+void schema::add_table(table t) {
+  record_table(t.key);
+  auto const key = t.key;
+  put_indexed(tables, key, std::move(t), reindexer(*this, &schema::index_table));
+}
+
+void schema::erase_table(object_key const& key) {
+  if (!tables.count(key)) return;
+  record_table(key);
+  erase_indexed(tables, key, reindexer(*this, &schema::index_table));
+}
+
+void schema::add_index(index i) {
+  record_index(i.key);
+  auto const key = i.key;
+  put_indexed(indexes, key, std::move(i), reindexer(*this, &schema::index_index));
+}
+
+bool schema::erase_index(object_key const& key) {
+  if (!indexes.count(key)) return false;
+  record_index(key);
+  erase_indexed(indexes, key, reindexer(*this, &schema::index_index));
+  return true;
+}
+
+void schema::add_enum(enum_type e) {
+  record_enum(e.key);
+  auto const key = e.key;
+  put_indexed(enums, key, std::move(e), reindexer(*this, &schema::index_enum));
+}
+
+void schema::erase_enum(object_key const& key) {
+  if (!enums.count(key)) return;
+  record_enum(key);
+  erase_indexed(enums, key, reindexer(*this, &schema::index_enum));
+}
+
+void schema::add_type(user_type t) {
+  record_type(t.key);
+  auto const key = t.key;
+  types.insert_or_assign(key, std::move(t));
+}
+void schema::erase_type(object_key const& key) {
+  record_type(key);
+  types.erase(key);
+}
+void schema::add_sequence(sequence s) {
+  record_sequence(s.key);
+  auto const key = s.key;
+  sequences.insert_or_assign(key, std::move(s));
+}
+void schema::erase_sequence(object_key const& key) {
+  record_sequence(key);
+  sequences.erase(key);
+}
+void schema::add_view(view v) {
+  record_view(v.key);
+  auto const key = v.key;
+  views.insert_or_assign(key, std::move(v));
+}
+void schema::erase_view(object_key const& key) {
+  record_view(key);
+  views.erase(key);
+}
+void schema::add_function(function f) {
+  record_function(f.key);
+  auto const key = f.key;
+  functions.insert_or_assign(key, std::move(f));
+}
+void schema::erase_function(object_key const& key) {
+  record_function(key);
+  functions.erase(key);
+}
+void schema::add_unknown(object_key const& key, unknown_object u) {
+  if (unknown.count(key)) return;
+  record_unknown(key);
+  unknown.emplace(key, std::move(u));
+}
+
+void schema::mark_incomplete() {
+  if (!m_journals.empty() && !m_journals.back().complete) m_journals.back().complete = complete;
+  complete = false;
+}
+
+table& schema::begin_table_edit(object_key const& key) {
+  record_table(key);
+  table& t = tables.at(key);
+  index_table(t, -1);
+  return t;
+}
+void schema::end_table_edit(table const& t) { index_table(t, +1); }
+
+index& schema::begin_index_edit(object_key const& key) {
+  record_index(key);
+  index& i = indexes.at(key);
+  index_index(i, -1);
+  return i;
+}
+void schema::end_index_edit(index const& i) { index_index(i, +1); }
+
+enum_type& schema::begin_enum_edit(object_key const& key) {
+  record_enum(key);
+  enum_type& e = enums.at(key);
+  index_enum(e, -1);
+  return e;
+}
+void schema::end_enum_edit(enum_type const& e) { index_enum(e, +1); }
+
+// ------------------------------------------------------------ journals
+
 void schema::record_schema(std::string const& name) {
   if (!m_journals.empty()) record(m_journals.back().schemas, schemas, name);
 }
@@ -351,21 +464,30 @@ void schema::record_index(object_key const& key) {
 void schema::record_enum(object_key const& key) {
   if (!m_journals.empty()) record(m_journals.back().enums, enums, key);
 }
-
-void schema::open_journal() {
-  m_journals.emplace_back();
+void schema::record_type(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().types, types, key);
 }
+void schema::record_sequence(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().sequences, sequences, key);
+}
+void schema::record_view(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().views, views, key);
+}
+void schema::record_function(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().functions, functions, key);
+}
+void schema::record_unknown(object_key const& key) {
+  if (!m_journals.empty()) record(m_journals.back().unknown, unknown, key);
+}
+
+void schema::open_journal() { m_journals.emplace_back(); }
 
 void schema::commit_journal() {
   journal top = std::move(m_journals.back());
   m_journals.pop_back();
   if (m_journals.empty()) return;
   journal& below = m_journals.back();
-  merge(below.schemas, top.schemas);
-  merge(below.extensions, top.extensions);
-  merge(below.tables, top.tables);
-  merge(below.indexes, top.indexes);
-  merge(below.enums, top.enums);
+  journal_kinds([&](auto member) { merge(below.*member, top.*member); });
   if (!below.complete) below.complete = top.complete;
 }
 
@@ -381,12 +503,7 @@ journal schema::take_journal() {
 }
 
 void schema::restore(journal const& j) {
-  auto const nothing = [](auto const&, int) {};
-  put_back(j.schemas, schemas, nothing);
-  put_back(j.extensions, extensions, nothing);
-  put_back(j.tables, tables, reindexer(*this, &schema::index_table));
-  put_back(j.indexes, indexes, reindexer(*this, &schema::index_index));
-  put_back(j.enums, enums, reindexer(*this, &schema::index_enum));
+  for_each_kind(j, [](auto& map, auto const& journaled, auto reindex) { put_back(journaled, map, reindex); });
   if (j.complete) complete = *j.complete;
 }
 
@@ -401,6 +518,7 @@ void schema::index_table(table const& t, int delta) {
     if (!c.type.schema.empty())
       add_count(m_type_users, object_key{c.type.schema, c.type.name}, t.key, delta);
   }
+  for (auto const& tr : t.triggers) add_count(m_trigger_functions, tr.function, t.key, delta);
 }
 
 void schema::index_index(index const& i, int delta) {
@@ -424,6 +542,9 @@ key_counts const& schema::tables_using_type(object_key const& key) const {
 key_counts const& schema::indexes_on(object_key const& key) const {
   return counts_of(m_table_indexes, key);
 }
+key_counts const& schema::tables_triggering(object_key const& key) const {
+  return counts_of(m_trigger_functions, key);
+}
 
 std::vector<object_key> schema::enums_with_values_added_in(std::uint64_t revision) const {
   std::vector<object_key> out;
@@ -431,47 +552,47 @@ std::vector<object_key> schema::enums_with_values_added_in(std::uint64_t revisio
   return out;
 }
 
+std::optional<origin> schema::relation(object_key const& key) const {
+  if (auto const t = tables.find(key); t != tables.end()) return t->second.defined;
+  if (auto const i = indexes.find(key); i != indexes.end()) return i->second.defined;
+  if (auto const v = views.find(key); v != views.end()) return v->second.defined;
+  if (auto const s = sequences.find(key); s != sequences.end()) return s->second.defined;
+  // The tables of the schema, in key order, with a constraint of that name backed by an index.
+  for (auto const& [k, n] : tables_with_constraint(key)) {
+    for (auto const& c : tables.at(k).constraints) {
+      bool const has_index = c.kind == constraint_kind::primary_key ||
+                             c.kind == constraint_kind::unique ||
+                             c.kind == constraint_kind::exclusion;
+      if (has_index && c.name == key.second) return c.defined;
+    }
+  }
+  return std::nullopt;
+}
+
 // ------------------------------------------------------------ comparison
 
 std::optional<std::string> first_difference(schema const& expected, schema const& actual) {
-  if (auto d = keyed_difference(key_union(expected.schemas, actual.schemas), in(expected.schemas),
-                                in(actual.schemas), "schema", no_difference))
-    return d;
-  if (auto d = keyed_difference(key_union(expected.extensions, actual.extensions),
-                                in(expected.extensions), in(actual.extensions), "extension",
-                                no_difference))
-    return d;
-  if (auto d = keyed_difference(key_union(expected.tables, actual.tables), in(expected.tables),
-                                in(actual.tables), "table", table_difference))
-    return d;
-  if (auto d = keyed_difference(key_union(expected.indexes, actual.indexes), in(expected.indexes),
-                                in(actual.indexes), "index", index_difference))
-    return d;
-  return keyed_difference(key_union(expected.enums, actual.enums), in(expected.enums),
-                          in(actual.enums), "type", enum_difference);
+  std::vector<std::string> out;
+  compared_kinds([&](auto model_member, auto, std::string_view what, auto differ) {
+    auto const& e = expected.*model_member;
+    auto const& a = actual.*model_member;
+    if (out.empty()) keyed_differences(key_union(e, a), in(e), in(a), what, differ, out);
+  });
+  if (out.empty()) return std::nullopt;
+  return out.front();
 }
 
-std::optional<std::string> first_difference(journal const& upgrade, journal const& downgrade,
-                                            schema const& actual) {
-  if (auto d = keyed_difference(key_union(upgrade.schemas, downgrade.schemas),
-                                before_revision(upgrade.schemas, downgrade.schemas),
-                                in(actual.schemas), "schema", no_difference))
-    return d;
-  if (auto d = keyed_difference(key_union(upgrade.extensions, downgrade.extensions),
-                                before_revision(upgrade.extensions, downgrade.extensions),
-                                in(actual.extensions), "extension", no_difference))
-    return d;
-  if (auto d = keyed_difference(key_union(upgrade.tables, downgrade.tables),
-                                before_revision(upgrade.tables, downgrade.tables),
-                                in(actual.tables), "table", table_difference))
-    return d;
-  if (auto d = keyed_difference(key_union(upgrade.indexes, downgrade.indexes),
-                                before_revision(upgrade.indexes, downgrade.indexes),
-                                in(actual.indexes), "index", index_difference))
-    return d;
-  return keyed_difference(key_union(upgrade.enums, downgrade.enums),
-                          before_revision(upgrade.enums, downgrade.enums), in(actual.enums), "type",
-                          enum_difference);
+std::vector<std::string> differences(journal const& upgrade, journal const& downgrade,
+                                     schema const& actual) {
+  std::vector<std::string> out;
+  // The two journals give the keys that can differ, and the values before the revision.
+  compared_kinds([&](auto model_member, auto journal_member, std::string_view what, auto differ) {
+    auto const& up = upgrade.*journal_member;
+    auto const& down = downgrade.*journal_member;
+    keyed_differences(key_union(up, down), before_revision(up, down), in(actual.*model_member), what,
+                      differ, out);
+  });
+  return out;
 }
 
 }  // namespace migc::compiler::model

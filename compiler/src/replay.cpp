@@ -4,35 +4,26 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <variant>
 
 #include "naming.hpp"
+#include "replay_base.hpp"
 #include "overloaded.hpp"
+#include "sql/expression.hpp"
 #include "sql/raw_sql.hpp"
 #include "types.hpp"
 
 namespace migc::compiler {
 namespace {
 
-namespace ast = dsl::ast;
-using model::object_key;
+using namespace replay_support;
 
-std::string shown(object_key const& key) {
-  return key.first == "public" ? key.second : key.first + "." + key.second;
-}
+std::vector<std::string> expression_columns(std::string const& text) { return sql::columns_of(text); }
 
-std::vector<std::string> names_of(std::vector<ast::identifier> const& ids) {
-  std::vector<std::string> out;
-  for (auto const& id : ids) out.push_back(id.name);
-  return out;
-}
-
-/// The keys of a lookup index entry, copied: changing the model changes the entry.
-std::vector<object_key> keys_in(model::key_counts const& counts) {
-  std::vector<object_key> out;
-  out.reserve(counts.size());
-  for (auto const& [key, n] : counts) out.push_back(key);
-  return out;
+std::vector<std::string> sorted(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void remove_constraint(model::table& t, std::string const& name) {
@@ -47,17 +38,14 @@ void remove_constraint(model::table& t, std::string const& name) {
  * journal it and keep the model's lookup indexes in step. Lookups are not
  * made inside an edit (the edited object is out of the indexes then).
  */
-class replayer {
+/// Replays one declarative step (or a declarative step translated from raw SQL).
+class replayer : replay_base {
  public:
-  replayer(model::schema& model, step_context const& context)
-      : m_model(model), m_change(model), m_context(context) {}
+  using replay_base::replay_base;
 
   bool apply(ast::step const& step) {
     return std::visit(overloaded{
-                          [&](ast::raw_sql_step const&) {
-                            m_change.mark_incomplete();  // opaque: it may create or drop anything
-                            return true;
-                          },
+                          [&](ast::raw_sql_step const&) { return true; },  // see apply_statement
                           [&](ast::irreversible_step const&) { return true; },
                           [&](auto const& s) { return apply_declarative(s); },
                       },
@@ -65,147 +53,6 @@ class replayer {
   }
 
  private:
-  // ------------------------------------------------------------ reporting
-
-  bool error(std::string code, ast::node const& at, std::string message,
-             std::optional<std::string> help = std::nullopt, std::vector<dsl::note> notes = {}) {
-    dsl::diagnostic d;
-    d.code = std::move(code);
-    d.where = {m_context.file, at.where};
-    d.message = std::move(message);
-    d.help = std::move(help);
-    d.notes = std::move(notes);
-    m_context.out->report(std::move(d));
-    return false;
-  }
-
-  /// The help for an unknown name: the closest known one, if any.
-  static std::optional<std::string> did_you_mean(std::optional<std::string> const& close) {
-    if (!close) return std::nullopt;
-    return fmt::format("did you mean '{}'?", *close);
-  }
-
-  static std::vector<dsl::note> defined_here(model::origin const& origin, std::string what) {
-    if (!origin.where.file) return {};
-    return {dsl::note{origin.where, std::move(what)}};
-  }
-
-  // ------------------------------------------------------------ lookups
-
-  model::table const* find_table(object_key const& key) const {
-    auto const it = m_model.tables.find(key);
-    return it == m_model.tables.end() ? nullptr : &it->second;
-  }
-
-  /// The table, or an error when the model is sure it does not exist.
-  /// `missing_ok` (an unknown table in an incomplete model) is then true.
-  model::table const* require_table(ast::qualified_name const& name, bool& missing_ok) {
-    object_key const key = key_of(name);
-    if (auto* t = find_table(key)) return t;
-    missing_ok = !m_model.complete;
-    if (missing_ok) return nullptr;
-    std::vector<std::string> known;
-    for (auto const& [k, t] : m_model.tables) known.push_back(shown(k));
-    auto const close = closest_name(shown(key), known);
-    error("unknown-table", name, fmt::format("table '{}' does not exist", shown(key)),
-          did_you_mean(close));
-    return nullptr;
-  }
-
-  model::column const* require_column(model::table const& table, ast::identifier const& name) {
-    if (auto* c = table.find_column(name.name)) return c;
-    std::vector<std::string> known;
-    for (auto const& c : table.columns) known.push_back(c.name);
-    auto const close = closest_name(name.name, known);
-    error("unknown-column", name,
-          fmt::format("column '{}' does not exist in table '{}'", name.name, shown(table.key)),
-          did_you_mean(close),
-          defined_here(table.defined, fmt::format("table '{}' is created here", shown(table.key))));
-    return nullptr;
-  }
-
-  bool require_schema(std::string const& schema, ast::node const& at) {
-    if (m_model.schemas.count(schema) || !m_model.complete) return true;
-    return error("unknown-schema", at, fmt::format("schema '{}' does not exist", schema),
-                 fmt::format("create it first: 'create schema {}'", schema));
-  }
-
-  /// The origin of a relation (table, index, key constraint) named `key`, if one exists.
-  std::optional<model::origin> relation(object_key const& key) const {
-    if (auto const t = m_model.tables.find(key); t != m_model.tables.end())
-      return t->second.defined;
-    if (auto const i = m_model.indexes.find(key); i != m_model.indexes.end())
-      return i->second.defined;
-    // The tables of the schema, in key order, with a constraint of that name.
-    for (auto const& [k, n] : m_model.tables_with_constraint(key)) {
-      for (auto const& c : m_model.tables.at(k).constraints) {
-        bool const has_index = c.kind == model::constraint_kind::primary_key ||
-                               c.kind == model::constraint_kind::unique;
-        if (has_index && c.name == key.second) return c.defined;
-      }
-    }
-    return std::nullopt;
-  }
-
-  bool relation_names_free(object_key const& key, ast::node const& at, std::string_view what) {
-    auto const existing = relation(key);
-    if (!existing) return true;
-    return error("duplicate-name", at, fmt::format("{} '{}' already exists", what, shown(key)),
-                 std::nullopt,
-                 defined_here(*existing, fmt::format("'{}' is created here", key.second)));
-  }
-
-  model::origin here(ast::node const& at) const {
-    return {{m_context.file, at.where}, m_context.revision};
-  }
-
-  // ------------------------------------------------------------ types
-
-  /// Resolves a type (aliases, enum schema) or reports it unknown with the closest known name.
-  std::optional<ast::type_name> resolve_type(ast::type_name const& written) {
-    ast::type_name type = normalized(written);
-    if (type.schema.empty() && builtin_type(type.name)) return type;
-    object_key const key{type.schema.empty() ? "public" : type.schema, type.name};
-    if (m_model.enums.count(key)) {
-      type.schema = key.first;
-      return type;
-    }
-    for (auto const& [extension, origin] : m_model.extensions) {
-      for (auto const t : extension_types(extension)) {
-        if (type.schema.empty() && t == type.name) return type;
-      }
-    }
-    if (!m_model.complete) return type;  // perhaps created by raw sql
-    if (auto const extension = extension_of(type.name)) {
-      return report_unknown_type(written, key,
-                                 fmt::format("type '{}' comes with extension '{}': add 'create "
-                                             "extension {}' in this or an earlier revision",
-                                             type.name, *extension, *extension));
-    }
-    std::vector<std::string> known{"string", "str",    "datetime", "long",
-                                   "int64",  "double", "float64"};
-    for (auto const name : builtin_type_names()) known.emplace_back(name);
-    for (auto const& [k, e] : m_model.enums) known.push_back(shown(k));
-    auto close = closest_name(type.name, known);
-    if (close) close = suggestion_for(*close);
-    return report_unknown_type(written, key, did_you_mean(close));
-  }
-
-  std::optional<ast::type_name> report_unknown_type(ast::node const& at, object_key const& key,
-                                                    std::optional<std::string> help) {
-    error("unknown-type", at, fmt::format("unknown type '{}'", shown(key)), std::move(help));
-    return std::nullopt;
-  }
-
-  /// Names users bring from other languages map to the PostgreSQL type they mean.
-  static std::string suggestion_for(std::string const& name) {
-    if (name == "string" || name == "str") return "text";
-    if (name == "datetime") return "timestamptz";
-    if (name == "long" || name == "int64") return "bigint";
-    if (name == "double" || name == "float64") return "double precision";
-    return name;
-  }
-
   // ------------------------------------------------------------ columns
 
   /// Builds a column and the constraints it declares inline; false on error.
@@ -254,8 +101,13 @@ class replayer {
                      check.kind = model::constraint_kind::check;
                      check.name = choose_constraint_name(table, {name.name}, "check", out);
                      check.check_sql = c.expression.text;
+                     check.columns = sorted(expression_columns(c.expression.text));
                      check.defined = here(c);
                      out.push_back(std::move(check));
+                     return true;
+                   },
+                   [&](ast::generated_clause const& g) {
+                     column.generated_sql = g.expression.text;
                      return true;
                    },
                    [&](ast::identity_clause const& i) {
@@ -433,7 +285,8 @@ class replayer {
                                                           name, at, nullptr);
                           },
                           [&](ast::check_clause const& c) -> std::optional<model::constraint> {
-                            if (!name) {
+                            auto const columns = expression_columns(c.expression.text);
+                            if (!name && !m_context.from_sql) {
                               error("unnamed-check", c,
                                     "a table-level check constraint needs a name",
                                     "write 'constraint <name> check (...)'");
@@ -441,8 +294,14 @@ class replayer {
                             }
                             model::constraint check;
                             check.kind = model::constraint_kind::check;
-                            check.name = *name;
+                            // PostgreSQL names it after the first column it reads (AddRelationNewConstraints).
+                            check.name = name ? *name
+                                              : choose_constraint_name(
+                                                    table, columns.empty() ? std::vector<std::string>{}
+                                                                           : std::vector<std::string>{columns.front()},
+                                                    "check", m_new_constraints);
                             check.check_sql = c.expression.text;
+                            check.columns = sorted(columns);
                             check.defined = here(at);
                             return check;
                           },
@@ -487,7 +346,7 @@ class replayer {
   bool apply_declarative(ast::create_table_step const& s) {
     object_key const key = key_of(s.table);
     if (!require_schema(key.first, s.table)) return false;
-    if (s.if_not_exists && relation(key)) return true;
+    if (s.if_not_exists && m_model.relation(key)) return true;
     if (!relation_names_free(key, s.table, "table")) return false;
     model::table table;
     table.key = key;
@@ -564,10 +423,41 @@ class replayer {
                    "drop the foreign key first, or write 'drop table ... cascade'",
                    defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
     }
+    if (!views_allow_drop(key, s.table, s.cascade, "table")) return false;
     remove_foreign_keys(users);
     drop_indexes_of(key, nullptr);
+    drop_owned_sequences(key, nullptr);
     m_change.erase_table(key);
     return true;
+  }
+
+  /// Without cascade, a relation a view reads cannot go; with it, the views go too.
+  bool views_allow_drop(object_key const& key, ast::node const& at, bool cascade,
+                        std::string_view what) {
+    std::vector<object_key> readers;
+    for (auto const& [k, v] : m_model.views) {
+      if (v.reads.count(key)) readers.push_back(k);
+    }
+    if (readers.empty()) return true;
+    if (!cascade) {
+      auto const& v = m_model.views.at(readers.front());
+      return error("table-in-use", at,
+                   fmt::format("{} '{}' is read by view '{}'", what, shown(key), shown(v.key)),
+                   "drop or change the view first, or drop with cascade",
+                   defined_here(v.defined, fmt::format("'{}' is created here", shown(v.key))));
+    }
+    for (auto const& k : readers) m_change.erase_view(k);
+    return true;
+  }
+
+  /// Sequences owned by a column of `table` (only `column`, if given) go with it.
+  void drop_owned_sequences(object_key const& table, std::string const* column) {
+    std::vector<object_key> doomed;
+    for (auto const& [k, seq] : m_model.sequences) {
+      if (seq.owned_by && seq.owned_by->first == table && (!column || seq.owned_by->second == *column))
+        doomed.push_back(k);
+    }
+    for (auto const& k : doomed) m_change.erase_sequence(k);
   }
 
   /// Indexes on table `key` (optionally only those using `column`).
@@ -575,7 +465,7 @@ class replayer {
     std::vector<object_key> found;
     for (auto const& [k, n] : m_model.indexes_on(table)) {
       auto const& i = m_model.indexes.at(k);
-      if (!column || std::count(i.columns.begin(), i.columns.end(), *column)) found.push_back(k);
+      if (!column || i.columns.count(*column)) found.push_back(k);
     }
     return found;
   }
@@ -601,11 +491,33 @@ class replayer {
     for (auto const& k : keys_in(m_model.indexes_on(key))) {
       m_change.edit_index(k, [&](model::index& i) { i.table = target.second; });
     }
+    retarget_dependents(key, target);
     model::table moved = m_model.tables.at(key);
     moved.key = target;
     m_change.erase_table(key);
     m_change.add_table(std::move(moved));
     return true;
+  }
+
+  /// Sequences owned by, and views reading, relation `from` follow it to `to` (PostgreSQL keeps
+  /// them by OID).
+  void retarget_dependents(object_key const& from, object_key const& to) {
+    std::vector<object_key> sequences;
+    for (auto const& [k, seq] : m_model.sequences) {
+      if (seq.owned_by && seq.owned_by->first == from) sequences.push_back(k);
+    }
+    for (auto const& k : sequences)
+      m_change.edit_sequence(k, [&](model::sequence& seq) { seq.owned_by->first = to; });
+    std::vector<object_key> views;
+    for (auto const& [k, v] : m_model.views) {
+      if (v.reads.count(from)) views.push_back(k);
+    }
+    for (auto const& k : views) {
+      m_change.edit_view(k, [&](model::view& v) {
+        v.reads.erase(from);
+        v.reads.insert(to);
+      });
+    }
   }
 
   bool apply_declarative(ast::add_column_step const& s) {
@@ -639,8 +551,11 @@ class replayer {
     if (s.if_exists && !table->find_column(name)) return true;
     if (!require_column(*table, s.column.column)) return false;
     if (!s.cascade && !column_unused(*table, s.column.column)) return false;
+    // PostgreSQL drops the table's own indexes and constraints that involve the column, and the
+    // sequences it owns (ALTER TABLE ... DROP COLUMN); foreign keys of other tables need cascade.
     remove_foreign_keys(referencing(table->key, &name));
     drop_indexes_of(table->key, &name);
+    drop_owned_sequences(table->key, &name);
     m_change.edit_table(table->key, [&](model::table& t) {
       std::vector<std::string> involved;
       for (auto const& c : t.constraints) {
@@ -654,32 +569,19 @@ class replayer {
     return true;
   }
 
-  /// Without cascade a column still used by an index or a foreign key cannot go.
+  /// Without cascade a column that another table's foreign key references cannot go
+  /// (PostgreSQL: "other objects depend on it"); the table's own indexes and constraints can.
   bool column_unused(model::table const& table, ast::identifier const& column) {
     std::string const& name = column.name;
-    std::string const help = "drop the dependent object first, or write 'drop column ... cascade'";
-    if (auto const indexes = indexes_of(table.key, &name); !indexes.empty()) {
-      object_key const& k = indexes.front();
-      return error("column-in-use", column,
-                   fmt::format("column '{}' is used by index '{}'", name, k.second), help,
-                   defined_here(m_model.indexes.at(k).defined,
-                                fmt::format("'{}' is created here", k.second)));
-    }
-    for (auto const& c : table.constraints) {
-      bool const multi_or_fk =
-          c.kind == model::constraint_kind::foreign_key || c.columns.size() > 1;
-      if (multi_or_fk && std::count(c.columns.begin(), c.columns.end(), name)) {
-        return error("column-in-use", column,
-                     fmt::format("column '{}' is used by constraint '{}'", name, c.name), help,
-                     defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
-      }
-    }
     if (auto const users = referencing(table.key, &name); !users.empty()) {
       auto const& [other, fk] = users.front();
-      return error("column-in-use", column,
-                   fmt::format("column '{}' is referenced by foreign key '{}' of table '{}'", name,
-                               fk->name, shown(other->key)),
-                   help, defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
+      if (other->key != table.key) {
+        return error("column-in-use", column,
+                     fmt::format("column '{}' is referenced by foreign key '{}' of table '{}'",
+                                 name, fk->name, shown(other->key)),
+                     "drop the foreign key first, or write 'drop column ... cascade'",
+                     defined_here(fk->defined, fmt::format("'{}' is defined here", fk->name)));
+      }
     }
     return true;
   }
@@ -706,6 +608,12 @@ class replayer {
       t.find_column(from)->name = to;
       for (auto& c : t.constraints) rename(c.columns);
     });
+    std::vector<object_key> sequences;
+    for (auto const& [k, seq] : m_model.sequences) {
+      if (seq.owned_by && *seq.owned_by == std::make_pair(key, from)) sequences.push_back(k);
+    }
+    for (auto const& k : sequences)
+      m_change.edit_sequence(k, [&](model::sequence& seq) { seq.owned_by->second = to; });
     for (auto const& k : keys_in(m_model.tables_referencing(key))) {
       m_change.edit_table(k, [&](model::table& t) {
         for (auto& c : t.constraints) {
@@ -714,7 +622,13 @@ class replayer {
       });
     }
     for (auto const& k : keys_in(m_model.indexes_on(key))) {
-      m_change.edit_index(k, [&](model::index& i) { rename(i.columns); });
+      m_change.edit_index(k, [&](model::index& i) {
+        for (auto& k : i.keys) {
+          if (k.column == from) k.column = to;
+        }
+        std::replace(i.include.begin(), i.include.end(), from, to);
+        if (i.columns.erase(from)) i.columns.insert(to);
+      });
     }
     return true;
   }
@@ -763,23 +677,84 @@ class replayer {
         s.action);
   }
 
+  /// One key of an index in the model, its columns added to `columns`; nothing (reported)
+  /// when a column does not exist.
+  std::optional<model::index_key> index_key_of(model::table const& table, ast::index_key const& k,
+                                               std::set<std::string>& columns,
+                                               std::vector<std::string>& name_parts) {
+    model::index_key key;
+    key.descending = k.descending;
+    key.nulls_first = k.nulls_first;
+    if (k.opclass) key.opclass = k.opclass->schema.empty() ? k.opclass->name : k.opclass->schema + "." + k.opclass->name;
+    if (auto const* c = std::get_if<ast::identifier>(&k.target)) {
+      if (!require_column(table, *c)) return std::nullopt;
+      key.column = c->name;
+      columns.insert(c->name);
+      name_parts.push_back(c->name);
+      return key;
+    }
+    auto const& e = std::get<ast::sql_fragment>(k.target);
+    key.expression = e.text;
+    auto const parsed = sql::parse_expression(e.text);
+    if (auto const* x = std::get_if<sql::expression>(&parsed)) {
+      if (!columns_exist(table, x->columns, e)) return std::nullopt;
+      columns.insert(x->columns.begin(), x->columns.end());
+      name_parts.push_back(sql::figure_column_name(*x).value_or("expr"));
+    }
+    return key;
+  }
+
+  /// Every column an expression of `table` names exists (else reported at `at`).
+  bool columns_exist(model::table const& table, std::vector<std::string> const& names,
+                     ast::node const& at) {
+    for (auto const& name : names) {
+      if (table.find_column(name)) continue;
+      ast::identifier id;
+      id.where = at.where;
+      id.name = name;
+      return require_column(table, id) != nullptr;
+    }
+    return true;
+  }
+
   bool apply_declarative(ast::create_index_step const& s) {
     bool missing_ok = false;
     model::table const* table = require_table(s.table, missing_ok);
     if (!table) return missing_ok;
-    object_key const key{table->key.first, s.name.name};
-    if (s.if_not_exists && relation(key)) return true;
-    if (!relation_names_free(key, s.name, "relation")) return false;
-    for (auto const& c : s.columns) {
-      if (!require_column(*table, c)) return false;
-    }
     model::index index;
-    index.key = key;
     index.table = table->key.second;
-    index.columns = names_of(s.columns);
     index.unique = s.unique;
-    index.where_sql = s.where_clause ? s.where_clause->text : "";
-    index.defined = here(s.name);
+    if (s.method) index.method = s.method->name;
+    std::vector<std::string> name_parts;
+    for (auto const& k : s.keys) {
+      auto key = index_key_of(*table, k, index.columns, name_parts);
+      if (!key) return false;
+      index.keys.push_back(std::move(*key));
+    }
+    if (s.include) {
+      for (auto const& c : *s.include) {
+        if (!require_column(*table, c)) return false;
+        index.include.push_back(c.name);
+        index.columns.insert(c.name);
+      }
+    }
+    if (s.where_clause) {
+      index.where_sql = s.where_clause->text;
+      auto const columns = expression_columns(index.where_sql);
+      if (!columns_exist(*table, columns, *s.where_clause)) return false;
+      index.columns.insert(columns.begin(), columns.end());
+    }
+    // CREATE INDEX ON t (...) without a name: PostgreSQL's ChooseIndexName.
+    std::string const name =
+        s.name.name.empty()
+            ? choose_name(table->key.second, join_names(name_parts), "idx",
+                          [&](std::string const& n) { return m_model.relation({table->key.first, n}).has_value(); })
+            : s.name.name;
+    object_key const key{table->key.first, name};
+    if (s.if_not_exists && m_model.relation(key)) return true;
+    if (!relation_names_free(key, s.name, "relation")) return false;
+    index.key = key;
+    index.defined = here(s.name.name.empty() ? static_cast<ast::node const&>(s.table) : s.name);
     m_change.add_index(std::move(index));
     return true;
   }
@@ -787,7 +762,7 @@ class replayer {
   bool apply_declarative(ast::drop_index_step const& s) {
     object_key const key = key_of(s.name);
     if (m_change.erase_index(key) || s.if_exists || !m_model.complete) return true;
-    if (auto const existing = relation(key)) {
+    if (auto const existing = m_model.relation(key)) {
       return error("not-an-index", s.name,
                    fmt::format("'{}' is not an index that 'drop index' can drop", shown(key)),
                    "an index behind a primary key or unique constraint goes with 'drop constraint'",
@@ -802,9 +777,12 @@ class replayer {
     if (!table) return missing_ok;
     bool const has_index = !std::holds_alternative<ast::foreign_key>(s.body) &&
                            !std::holds_alternative<ast::check_clause>(s.body);
-    if (has_index && !relation_names_free({table->key.first, s.name.name}, s.name, "relation"))
+    if (has_index && !s.name.name.empty() &&
+        !relation_names_free({table->key.first, s.name.name}, s.name, "relation"))
       return false;
-    auto constraint = table_constraint(*table, s.body, s.name.name, s.name);
+    std::optional<std::string> name;
+    if (!s.name.name.empty()) name = s.name.name;
+    auto constraint = table_constraint(*table, s.body, name, s.name);
     if (!constraint) return !m_model.complete;
     bool ok = true;
     m_change.edit_table(
@@ -921,9 +899,9 @@ class replayer {
       return error(
           "duplicate-schema", s.name, fmt::format("schema '{}' already exists", s.name.name),
           std::nullopt,
-          defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
+          defined_here(existing->second.defined, fmt::format("'{}' is created here", s.name.name)));
     }
-    m_change.add_schema(s.name.name, here(s.name));
+    m_change.add_schema(s.name.name, {std::nullopt, here(s.name)});
     return true;
   }
 
@@ -961,9 +939,9 @@ class replayer {
       return error(
           "duplicate-extension", s.name, fmt::format("extension '{}' already exists", s.name.name),
           std::nullopt,
-          defined_here(existing->second, fmt::format("'{}' is created here", s.name.name)));
+          defined_here(existing->second.defined, fmt::format("'{}' is created here", s.name.name)));
     }
-    m_change.add_extension(s.name.name, here(s.name));
+    m_change.add_extension(s.name.name, {std::nullopt, here(s.name)});
     return true;
   }
 
@@ -973,9 +951,6 @@ class replayer {
                  fmt::format("extension '{}' does not exist", s.name.name));
   }
 
-  model::schema const& m_model;
-  model::schema& m_change;
-  step_context const& m_context;
   /// Columns and constraints of the step under construction, before they join their table.
   std::vector<model::column> m_new_columns;
   std::vector<model::constraint> m_new_constraints;
@@ -987,13 +962,24 @@ model::object_key key_of(ast::qualified_name const& name) {
   return {name.schema.empty() ? "public" : name.schema, name.name};
 }
 
-void apply_raw_step(model::schema& model, sql::raw_step const& step, step_context const&) {
-  bool const changes_schema =
-      std::any_of(step.statements.begin(), step.statements.end(), [](auto const& s) {
-        return s.info.kind == runtime::statement_kind::schema ||
-               s.info.kind == runtime::statement_kind::unmodelled;
-      });
-  if (changes_schema) model.mark_incomplete();  // not followed yet: it may create or drop anything
+bool apply_statement(model::schema& model, std::vector<change::any> const& changes,
+                     step_context const& context) {
+  step_context from_sql = context;
+  from_sql.from_sql = true;
+  model.open_journal();
+  for (auto const& c : changes) {
+    bool const ok = std::visit(overloaded{
+                                   [&](ast::step const& step) { return replayer(model, from_sql).apply(step); },
+                                   [&](change::object_change const& o) { return apply_change(model, o, from_sql); },
+                               },
+                               c);
+    if (!ok) {
+      model.roll_back_journal();
+      return false;
+    }
+  }
+  model.commit_journal();
+  return true;
 }
 
 bool apply_step(model::schema& model, ast::step const& step, step_context const& context) {

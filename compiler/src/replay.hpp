@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "changes.hpp"
 #include "model.hpp"
 
 namespace migc::compiler {
@@ -22,6 +23,9 @@ struct step_context {
   dsl::source_file const* file = nullptr;
   std::uint64_t revision = 0;
   dsl::diagnostic_engine* out = nullptr;
+  /// The step was translated from raw SQL: PostgreSQL's own defaults apply (unnamed table
+  /// checks get PostgreSQL's name instead of an error).
+  bool from_sql = false;
 };
 
 /**
@@ -34,10 +38,18 @@ struct step_context {
 bool apply_step(model::schema& model, dsl::ast::step const& step, step_context const& context);
 
 /**
- * Applies what the statements of a raw sql step do to the schema model.
- * Statements that only read or write rows leave it as it is.
+ * Checks and applies one object change only raw SQL makes (changes.hpp). Returns false on error;
+ * the model is then left as it was.
  */
-void apply_raw_step(model::schema& model, sql::raw_step const& step, step_context const& context);
+bool apply_change(model::schema& model, change::object_change const& c, step_context const& context);
+
+/**
+ * Applies what one raw SQL statement does (its translation: declarative steps, checked exactly as
+ * written ones, and object changes). All or nothing: on an error the model is left as it was
+ * before the statement. Returns false on error.
+ */
+bool apply_statement(model::schema& model, std::vector<change::any> const& changes,
+                     step_context const& context);
 
 /// The steps that undo one step, or why there are none.
 struct inverse {

@@ -2,6 +2,7 @@
 #include "revision_compiler.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "render.hpp"
 #include "replay.hpp"
 #include "sql/raw_sql.hpp"
+#include "sql/translate.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -25,14 +27,31 @@ bool is_raw(ast::step const& step) {
   return std::holds_alternative<ast::raw_sql_step>(step);
 }
 
+/// What one raw statement does to the model: DDL and DO blocks are translated, the rest is data.
+/// `temporaries`: the temporary tables of the revision so far (this one's added).
+sql::translation translation_of(sql::raw_statement const& s, std::vector<std::string>& temporaries) {
+  if (s.info.temporary) temporaries.push_back(*s.info.temporary);
+  bool const followed = s.info.kind == runtime::statement_kind::schema || s.root().is("DoStmt");
+  return followed ? sql::translate(s, temporaries) : sql::translation{};
+}
+
+bool forgets(sql::translation const& t) {
+  return std::any_of(t.changes.begin(), t.changes.end(), [](change::any const& c) {
+    auto const* o = std::get_if<change::object_change>(&c);
+    return o && std::holds_alternative<change::forget>(*o);
+  });
+}
+
 /// One statement of a raw step as the catalog holds it.
-compiled_step compile_statement(dsl::source_file const& file, sql::raw_statement const& s) {
+compiled_step compile_statement(dsl::source_file const& file, sql::raw_statement const& s,
+                                sql::translation const& t) {
   compiled_step out;
   out.sql = s.sql;
   out.line = file.position(s.where.begin).line;
   out.lock = "unknown";
-  out.kind = s.info.kind;
+  out.kind = forgets(t) ? runtime::statement_kind::unmodelled : s.info.kind;
   out.outside_transaction = s.info.outside_transaction;
+  out.objects = fmt::format("{}", fmt::join(t.objects, ", "));
   return out;
 }
 
@@ -112,10 +131,11 @@ class revision_compiler {
 
   void upgrade_raw(sql::raw_step const& raw, compiled_revision& out) {
     for (auto const& statement : raw.statements) {
+      auto const translation = translation_of(statement, m_temporaries);
       lint_statement(statement, m_model, {&m_file, m_r.number, m_r.syntax.transactional, &m_out});
-      out.upgrade.push_back(compile_statement(m_file, statement));
+      out.upgrade.push_back(compile_statement(m_file, statement, translation));
+      apply_statement(m_model, translation.changes, context());
     }
-    apply_raw_step(m_model, raw, context());
   }
 
   /// Replays the downgrade on the model under its own journal, proves it, then
@@ -135,17 +155,18 @@ class revision_compiler {
     for (std::size_t i = 0; i < steps.size(); ++i) {
       auto const& step = steps[i];
       if (is_raw(step)) {
-        auto const& raw = *m_r.downgrade_sql.at(i);
-        for (auto const& statement : raw.statements)
-          out.downgrade.push_back(compile_statement(m_file, statement));
-        apply_raw_step(m_model, raw, replay);
+        for (auto const& statement : m_r.downgrade_sql.at(i)->statements) {
+          auto const translation = translation_of(statement, m_temporaries);
+          out.downgrade.push_back(compile_statement(m_file, statement, translation));
+          apply_statement(m_model, translation.changes, replay);
+        }
         continue;
       }
       out.downgrade.push_back(compile_step(m_file, step, m_model));
       apply_step(m_model, step, replay);
     }
     model::journal const undone = m_model.take_journal();
-    if (!std::any_of(steps.begin(), steps.end(), is_raw) && !scratch.has_errors()) {
+    if (!scratch.has_errors()) {
       prove(before, undone,
             explicit_block ? static_cast<ast::node const&>(*explicit_block) : m_r.syntax.id);
     }
@@ -181,18 +202,24 @@ class revision_compiler {
     m_out.report(std::move(d));
   }
 
-  /// Compares the model after the downgrade with the model before the revision
-  /// where they can differ: at the objects either journal recorded.
+  /// Compares the model after the downgrade with the model before the revision where they can
+  /// differ (at the objects either journal recorded) and names every difference. A warning:
+  /// real downgrades keep some things on purpose (extensions, data types other revisions use),
+  /// which `-- migc:allow(downgrade-mismatch)` above the downgrade block says.
   void prove(model::journal const& before, model::journal const& undone, ast::node const& at) {
-    auto const difference = model::first_difference(before, undone, m_model);
-    if (!difference) return;
+    auto const found = model::differences(before, undone, m_model);
+    if (found.empty()) return;
+    auto const allowed = allowed_codes(m_file, at.where);
+    if (std::count(allowed.begin(), allowed.end(), "downgrade-mismatch")) return;
     dsl::diagnostic d;
+    d.level = dsl::severity::warning;
     d.code = "downgrade-mismatch";
     d.where = {&m_file, at.where};
-    d.message =
-        fmt::format("the downgrade of revision '{}' does not restore the schema before it: {}",
-                    m_r.syntax.id.digits, *difference);
-    d.help = "make the downgrade undo every upgrade step";
+    d.message = fmt::format("the downgrade of revision '{}' does not restore the schema before it: {}",
+                            m_r.syntax.id.digits, fmt::join(found, "; "));
+    d.help =
+        "make the downgrade undo every upgrade step; if it keeps something on purpose, put "
+        "'-- migc:allow(downgrade-mismatch)' on the line above the downgrade block";
     m_out.report(std::move(d));
   }
 
@@ -201,6 +228,7 @@ class revision_compiler {
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
   std::vector<inverse> m_inverses;
+  std::vector<std::string> m_temporaries;  ///< temporary tables raw SQL of the revision created
   bool m_derivable = true;
 };
 

@@ -18,48 +18,6 @@ namespace {
 namespace ast = dsl::ast;
 using model::qualified;
 
-std::string modifiers_of(ast::type_name const& t) {
-  if (t.modifiers.empty()) return {};
-  std::string out = "(";
-  for (std::size_t i = 0; i < t.modifiers.size(); ++i)
-    out += (i ? "," : "") + std::to_string(t.modifiers[i]);
-  return out + ")";
-}
-
-/// format_type()'s spelling of a canonical built-in type (search_path = pg_catalog, public).
-std::string builtin_spelling(ast::type_name const& t) {
-  std::string const base(storage_type(t.name));
-  std::string const mods = modifiers_of(t);
-  auto with_zone = [&](std::string_view name, std::string_view zone) {
-    return fmt::format("{}{} {}", name, mods, zone);
-  };
-  if (base == "varchar") return "character varying" + mods;
-  if (base == "char") return "character" + (mods.empty() ? std::string("(1)") : mods);
-  if (base == "bit") return "bit" + (mods.empty() ? std::string("(1)") : mods);
-  if (base == "varbit") return "bit varying" + mods;
-  if (base == "timestamptz") return with_zone("timestamp", "with time zone");
-  if (base == "timestamp") return with_zone("timestamp", "without time zone");
-  if (base == "timetz") return with_zone("time", "with time zone");
-  if (base == "time") return with_zone("time", "without time zone");
-  if (base == "numeric" && t.modifiers.size() == 1)
-    return fmt::format("numeric({},0)", t.modifiers[0]);
-  return base + mods;
-}
-
-std::string type_spelling(ast::type_name const& type) {
-  ast::type_name const t = normalized(type);
-  std::string out;
-  if (t.schema.empty() && builtin_type(t.name)) {
-    out = builtin_spelling(t);
-  } else {
-    bool const visible = t.schema.empty() || t.schema == "public";
-    out = (visible ? std::string() : quote_identifier(t.schema) + ".") + quote_identifier(t.name) +
-          modifiers_of(t);
-  }
-  if (t.array_dims > 0) out += "[]";  // format_type shows any number of dimensions as one []
-  return out;
-}
-
 std::string joined(std::vector<std::string> const& names) {
   std::string out;
   for (auto const& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -85,7 +43,7 @@ schema_object column_object(model::table const& table, model::column const& c) {
   o.kind = "column";
   o.table = qualified(table.key);
   o.name = c.name;
-  o.type = type_spelling(c.type);
+  o.type = format_type(c.type, true);
   o.not_null = c.not_null;
   bool const serial = c.type.schema.empty() && is_serial(normalized(c.type).name);
   if (c.identity_always) {
@@ -138,7 +96,9 @@ schema_object index_object(model::index const& index) {
   o.table = qualified({index.key.first, index.table});
   o.name = qualified(index.key);
   o.type = index.unique ? "unique index" : "index";
-  o.columns = joined(index.columns);
+  std::vector<std::string> keys;
+  for (auto const& k : index.keys) keys.push_back(k.column.empty() ? "(expression)" : k.column);
+  o.columns = joined(keys);
   o.partial = !index.where_sql.empty();
   return o;
 }

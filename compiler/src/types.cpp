@@ -5,6 +5,10 @@
 #include <array>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "render.hpp"
+
 namespace migc::compiler {
 namespace {
 
@@ -13,7 +17,7 @@ using alias = std::pair<std::string_view, std::string_view>;
 // Alias -> canonical name. The canonical name is the short spelling a
 // PostgreSQL user writes (`timestamptz`, `varchar`), used in generated SQL,
 // in the model and in checksums (so changing one changes checksums).
-constexpr std::array<alias, 62> aliases{{
+constexpr std::array<alias, 93> aliases{{
     {"integer", "integer"},
     {"int", "integer"},
     {"int4", "integer"},
@@ -76,18 +80,97 @@ constexpr std::array<alias, 62> aliases{{
     {"tstzrange", "tstzrange"},
     {"daterange", "daterange"},
     {"point", "point"},
+    {"name", "name"},
+    {"regclass", "regclass"},
+    {"regproc", "regproc"},
+    {"regprocedure", "regprocedure"},
+    {"regoper", "regoper"},
+    {"regtype", "regtype"},
+    {"regconfig", "regconfig"},
+    {"regdictionary", "regdictionary"},
+    {"regnamespace", "regnamespace"},
+    {"regrole", "regrole"},
+    {"xid", "xid"},
+    {"xid8", "xid8"},
+    {"cid", "cid"},
+    {"tid", "tid"},
+    {"pg_lsn", "pg_lsn"},
+    {"pg_snapshot", "pg_snapshot"},
+    {"txid_snapshot", "txid_snapshot"},
+    {"box", "box"},
+    {"circle", "circle"},
+    {"line", "line"},
+    {"lseg", "lseg"},
+    {"path", "path"},
+    {"polygon", "polygon"},
+    {"int4multirange", "int4multirange"},
+    {"int8multirange", "int8multirange"},
+    {"nummultirange", "nummultirange"},
+    {"tsmultirange", "tsmultirange"},
+    {"tstzmultirange", "tstzmultirange"},
+    {"datemultirange", "datemultirange"},
+    {"jsonpath", "jsonpath"},
+    {"refcursor", "refcursor"},
 }};
 
 struct extension_entry {
   std::string_view extension;
   std::string_view type;
 };
-constexpr std::array<extension_entry, 6> extension_entries{{{"citext", "citext"},
+constexpr std::array<extension_entry, 11> extension_entries{{{"citext", "citext"},
                                                             {"hstore", "hstore"},
                                                             {"ltree", "ltree"},
+                                                            {"ltree", "lquery"},
+                                                            {"ltree", "ltxtquery"},
+                                                            {"cube", "cube"},
+                                                            {"seg", "seg"},
+                                                            {"isn", "isbn"},
                                                             {"vector", "vector"},
                                                             {"postgis", "geometry"},
                                                             {"postgis", "geography"}}};
+
+std::string modifiers_of(dsl::ast::type_name const& t) {
+  if (t.modifiers.empty()) return {};
+  std::string out = "(";
+  for (std::size_t i = 0; i < t.modifiers.size(); ++i)
+    out += (i ? "," : "") + std::to_string(t.modifiers[i]);
+  return out + ")";
+}
+
+/// format_type()'s spelling of a canonical built-in type (search_path = pg_catalog, public).
+std::string builtin_spelling(dsl::ast::type_name const& t) {
+  std::string const base(storage_type(t.name));
+  std::string const mods = modifiers_of(t);
+  auto with_zone = [&](std::string_view name, std::string_view zone) {
+    return fmt::format("{}{} {}", name, mods, zone);
+  };
+  if (base == "varchar") return "character varying" + mods;
+  if (base == "char") return "character" + (mods.empty() ? std::string("(1)") : mods);
+  if (base == "bit") return "bit" + (mods.empty() ? std::string("(1)") : mods);
+  if (base == "varbit") return "bit varying" + mods;
+  if (base == "timestamptz") return with_zone("timestamp", "with time zone");
+  if (base == "timestamp") return with_zone("timestamp", "without time zone");
+  if (base == "timetz") return with_zone("time", "with time zone");
+  if (base == "time") return with_zone("time", "without time zone");
+  if (base == "numeric" && t.modifiers.size() == 1)
+    return fmt::format("numeric({},0)", t.modifiers[0]);
+  return base + mods;
+}
+
+std::string type_spelling(dsl::ast::type_name const& type, bool with_modifiers) {
+  dsl::ast::type_name t = normalized(type);
+  if (!with_modifiers) t.modifiers.clear();
+  std::string out;
+  if (t.schema.empty() && builtin_type(t.name)) {
+    out = builtin_spelling(t);
+  } else {
+    bool const visible = t.schema.empty() || t.schema == "public";
+    out = (visible ? std::string() : quote_identifier(t.schema) + ".") + quote_identifier(t.name) +
+          modifiers_of(t);
+  }
+  if (t.array_dims > 0) out += "[]";  // format_type shows any number of dimensions as one []
+  return out;
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -162,6 +245,10 @@ std::string_view storage_type(std::string_view base) {
   if (base == "bigserial") return "bigint";
   if (base == "smallserial") return "smallint";
   return base;
+}
+
+std::string format_type(dsl::ast::type_name const& type, bool with_modifiers) {
+  return type_spelling(type, with_modifiers);
 }
 
 bool is_serial(std::string_view base) {

@@ -37,4 +37,12 @@ namespace migc::compiler {
 /// True when `base` fills itself in (serial types): a NOT NULL column of it needs no default.
 [[nodiscard]] bool is_serial(std::string_view base);
 
+/**
+ * A type as PostgreSQL's format_type() spells it with search_path = pg_catalog, public
+ * ("character varying(40)", "timestamp with time zone", "audit.level", "integer[]"): what
+ * `migrate verify` reads back from the catalog. Without modifiers it is the spelling of function
+ * argument lists (pg_proc keeps no typmods).
+ */
+[[nodiscard]] std::string format_type(dsl::ast::type_name const& type, bool with_modifiers);
+
 }  // namespace migc::compiler

@@ -24,8 +24,9 @@ BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::drop_column_step, if_exists, column, c
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::rename_column_step, column, to)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::set_type, type, using_expression)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::alter_column_step, column, action)
+BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::index_key, target, opclass, descending, nulls_first)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::create_index_step, unique, concurrently, if_not_exists,
-                          name, table, columns, where_clause)
+                          name, table, method, keys, include, where_clause)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::drop_index_step, concurrently, if_exists, name)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::add_constraint_step, name, table, body)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::drop_constraint_step, name, table)

@@ -17,14 +17,19 @@
  * column-definition = identifier , type , { column-constraint } ;
  * column-constraint = "not" "null" | "null" | "default" default-value
  *                  | "primary" "key" | "unique" | references | "check" expression
- *                  | "generated" ( "always" | "by" "default" ) "as" "identity" ;
+ *                  | "generated" ( "always" | "by" "default" ) "as" "identity"
+ *                  | "generated" "always" "as" expression "stored" ;
  * references     = "references" , table-name , [ column-list ] , [ "on" "delete" action ] ;
  * action         = "cascade" | "restrict" | "set" "null" | "set" "default" | "no" "action" ;
  * table-constraint = [ "constraint" , identifier ] ,
  *                  ( ( "primary" "key" | "unique" ) , column-list
  *                  | "foreign" "key" , column-list , references | "check" , expression ) ;
  * create-index   = [ "unique" ] , "index" , [ "concurrently" ] , [ if-not-exists ] ,
- *                  identifier , "on" , table-name , column-list , [ "where" , expression ] ;
+ *                  identifier , "on" , table-name , [ "using" , identifier ] ,
+ *                  "(" , index-key , { "," , index-key } , ")" ,
+ *                  [ "include" , column-list ] , [ "where" , expression ] ;
+ * index-key      = ( identifier | expression ) , [ qualified-name ] (the operator class) ,
+ *                  [ "asc" | "desc" ] , [ "nulls" , ( "first" | "last" ) ] ;
  * create-type    = "type" , qualified-name , "as" , "enum" , "(" , string , { "," , string } , ")"
  * ; create-schema  = "schema" , [ if-not-exists ] , identifier ;   (create-extension alike)
  * drop-step      = "drop" , ( "table" [ if-exists ] table-name [ "cascade" ]
@@ -54,6 +59,13 @@ struct table_name_class {};
 struct column_name_class {};
 struct column_path_class {};
 struct index_name_class {};
+struct index_method_class {};
+struct index_keys_class {};
+struct index_target_class {};
+struct index_opclass_class {};
+struct descending_class {};
+struct nulls_order_class {};
+struct index_key_class : annotate_where {};
 struct qualified_index_name_class {};
 struct constraint_name_class {};
 struct type_ref_class {};
@@ -77,6 +89,7 @@ struct key_marker_class : annotate_where {};
 struct references_class : annotate_where {};
 struct check_clause_class : annotate_where {};
 struct identity_clause_class : annotate_where {};
+struct generated_clause_class : annotate_where {};
 struct column_constraint_class {};
 struct column_def_class : annotate_where {};
 struct key_columns_class : annotate_where {};
@@ -117,6 +130,14 @@ x3::rule<table_name_class, ast::qualified_name> const table_name = "table name";
 x3::rule<column_name_class, ast::identifier> const column_name = "column name";
 x3::rule<column_path_class, ast::column_ref> const column_path = "column (table.column)";
 x3::rule<index_name_class, ast::identifier> const index_name = "index name";
+x3::rule<index_method_class, ast::identifier> const index_method = "index method (btree, gin, ...)";
+x3::rule<index_keys_class, std::vector<ast::index_key>> const index_keys = "index key";
+x3::rule<index_target_class, std::variant<ast::identifier, ast::sql_fragment>> const index_target =
+    "column or parenthesised expression";
+x3::rule<index_opclass_class, ast::qualified_name> const index_opclass = "operator class";
+x3::rule<descending_class, bool> const descending = "'asc' or 'desc'";
+x3::rule<nulls_order_class, bool> const nulls_order = "'first' or 'last'";
+x3::rule<index_key_class, ast::index_key> const index_key = "index key";
 x3::rule<qualified_index_name_class, ast::qualified_name> const qualified_index_name = "index name";
 x3::rule<constraint_name_class, ast::identifier> const constraint_name = "constraint name";
 x3::rule<type_ref_class, ast::type_name> const type_ref = "type";
@@ -145,6 +166,8 @@ x3::rule<key_marker_class, ast::key_marker> const key_marker = "'primary key' or
 x3::rule<references_class, ast::references_clause> const references = "references clause";
 x3::rule<check_clause_class, ast::check_clause> const check_clause = "check clause";
 x3::rule<identity_clause_class, ast::identity_clause> const identity_clause = "identity clause";
+x3::rule<generated_clause_class, ast::generated_clause> const generated_clause =
+    "generated column clause";
 x3::rule<column_constraint_class, ast::column_constraint> const column_constraint =
     "column constraint";
 x3::rule<column_def_class, ast::column_def> const column_def = "column definition";
@@ -234,6 +257,13 @@ keyword_parser const kw_where{"where"};
 keyword_parser const kw_enum{"enum"};
 keyword_parser const kw_before{"before"};
 keyword_parser const kw_after{"after"};
+keyword_parser const kw_include{"include"};
+keyword_parser const kw_stored{"stored"};
+keyword_parser const kw_asc{"asc"};
+keyword_parser const kw_desc{"desc"};
+keyword_parser const kw_nulls{"nulls"};
+keyword_parser const kw_first{"first"};
+keyword_parser const kw_last{"last"};
 
 // X3 expressions read best laid out by hand.
 // clang-format off
@@ -319,8 +349,12 @@ auto const references_def =
 auto const check_clause_def = into(&ast::check_clause::expression)[kw_check > expression];
 auto const identity_clause_def = into(&ast::identity_clause::always)[
     kw_generated > identity_kind > kw_as > kw_identity];
+// `>>` up to the '(' that tells a generated column from an identity column.
+auto const generated_clause_def = into(&ast::generated_clause::expression)[
+    (kw_generated >> kw_always >> kw_as >> &x3::lit('(')) > expression > kw_stored];
 auto const column_constraint_def =
-    nullability | default_value | key_marker | references | check_clause | identity_clause;
+    nullability | default_value | key_marker | references | check_clause | generated_clause
+    | identity_clause;
 auto const column_def_def = column_name > type_ref > *column_constraint;
 
 auto const key_columns_def = primary_or_unique > column_list;
@@ -353,9 +387,19 @@ auto const set_default_def = into(&ast::set_default::expression)[
 auto const alter_action_def = set_type | set_not_null | set_default;
 auto const alter_column_def = kw_column > column_path > alter_action;
 
+auto const index_method_def = identifier_parser{};
+auto const index_target_def = column_name | expression;
+// An operator class is any name but the words that may follow it.
+auto const index_opclass_def = !(kw_asc | kw_desc | kw_nulls) >> qualified_name_parser{};
+auto const descending_def = (kw_desc >> x3::attr(true)) | (-kw_asc >> x3::attr(false));
+auto const nulls_order_def = (kw_first > x3::attr(true)) | (kw_last > x3::attr(false));
+auto const index_key_def = index_target >> -index_opclass >> descending >> -(kw_nulls > nulls_order);
+auto const index_keys_def = index_key % ',';
 auto const create_index_def =
     (x3::matches[kw_unique] >> kw_index) > x3::matches[kw_concurrently] > if_not_exists
-    > index_name > kw_on > table_name > column_list > -(kw_where > expression);
+    > index_name > kw_on > table_name > -(kw_using > index_method)
+    > x3::lit('(') > index_keys > x3::lit(')')
+    > -(kw_include > column_list) > -(kw_where > expression);
 auto const drop_index_def =
     kw_index > x3::matches[kw_concurrently] > if_exists > qualified_index_name;
 
@@ -385,11 +429,13 @@ auto const add_object_def = add_column | add_constraint | add_enum_value;
 // clang-format on
 
 BOOST_SPIRIT_DEFINE(column_names, table_elements, enum_labels, identity_kind)
+BOOST_SPIRIT_DEFINE(index_method, index_target, index_opclass, descending, nulls_order, index_key,
+                    index_keys)
 BOOST_SPIRIT_DEFINE(table_name, column_name, column_path, index_name, qualified_index_name,
                     constraint_name, type_ref, enum_name, object_name, new_name, column_list,
                     enum_label, expression, default_expr, if_not_exists, if_exists, fk_action,
                     nullability, default_value, key_marker, references, check_clause,
-                    identity_clause, column_constraint, column_def, key_columns, foreign_key,
+                    identity_clause, generated_clause, column_constraint, column_def, key_columns, foreign_key,
                     constraint_body, table_constraint, table_element, create_table, drop_table,
                     rename_table, add_column, drop_column, rename_column, set_type, set_not_null,
                     set_default, alter_action, alter_column, create_index, drop_index,

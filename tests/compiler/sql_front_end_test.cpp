@@ -178,7 +178,7 @@ TEST(sql_expression, parses_one_expression_and_names_its_columns_and_functions) 
   auto const parsed = sql::parse_expression("price * quantity > 0 AND lower(t.name) <> ''");
   auto const* e = std::get_if<sql::expression>(&parsed);
   ASSERT_TRUE(e);
-  EXPECT_THAT(e->columns, ElementsAre("name", "price", "quantity"));
+  EXPECT_THAT(e->columns, ElementsAre("price", "quantity", "name"));
   EXPECT_THAT(e->functions, ElementsAre("lower"));
 }
 

@@ -1,6 +1,8 @@
 // parse_expression: one SQL expression of a declarative step through PostgreSQL's parser.
 #include "expression.hpp"
 
+#include <algorithm>
+
 #include "pg_parser.hpp"
 #include "tree.hpp"
 
@@ -53,8 +55,9 @@ std::variant<expression, expression_error> parse_expression(std::string_view tex
   value.walk([&](node const& n) {
     if (n.is("ColumnRef")) {
       auto const fields = n.list("fields");
-      if (!fields.empty() && fields.back().is("String"))
-        out.columns.insert(fields.back().string_value());
+      std::string const name = fields.empty() ? std::string() : fields.back().string_value();
+      if (!name.empty() && std::find(out.columns.begin(), out.columns.end(), name) == out.columns.end())
+        out.columns.push_back(name);
     } else if (n.is("FuncCall")) {
       auto const names = n.names("funcname");
       if (!names.empty()) out.functions.insert(names.back());
@@ -66,6 +69,48 @@ std::variant<expression, expression_error> parse_expression(std::string_view tex
   if (subquery) return error("a sub-query is not allowed here", in_text(*subquery, text));
   out.tree = *value.json();
   return out;
+}
+
+namespace {
+
+std::optional<std::string> figure(node const& n, int depth) {
+  if (depth > 64) return std::nullopt;
+  if (n.is("ColumnRef")) {
+    auto const fields = n.list("fields");
+    if (!fields.empty() && fields.back().is("String")) return fields.back().string_value();
+    return std::nullopt;
+  }
+  if (n.is("FuncCall")) {
+    auto const names = n.names("funcname");
+    return names.empty() ? std::nullopt : std::optional<std::string>(names.back());
+  }
+  if (n.is("TypeCast")) {
+    if (auto inner = figure(n["arg"], depth + 1)) return inner;
+    auto const names = n["typeName"].names("names");
+    return names.empty() ? std::nullopt : std::optional<std::string>(names.back());
+  }
+  if (n.is("A_Indirection")) {
+    auto const indirection = n.list("indirection");
+    if (!indirection.empty() && indirection.back().is("String")) return indirection.back().string_value();
+    return figure(n["arg"], depth + 1);
+  }
+  if (n.is("CaseExpr")) return std::string("case");
+  if (n.is("A_ArrayExpr")) return std::string("array");
+  if (n.is("RowExpr")) return std::string("row");
+  if (n.is("CoalesceExpr")) return std::string("coalesce");
+  if (n.is("NullIfExpr")) return std::string("nullif");
+  if (n.is("MinMaxExpr")) return std::string(n.enumeration("op") == "IS_GREATEST" ? "greatest" : "least");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> figure_column_name(expression const& e) { return figure(node(e.tree), 0); }
+
+std::vector<std::string> columns_of(std::string_view text) {
+  auto parsed = parse_expression(text);
+  auto* e = std::get_if<expression>(&parsed);
+  return e ? std::move(e->columns) : std::vector<std::string>();
 }
 
 }  // namespace migc::compiler::sql

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <variant>
 
 namespace migc::compiler::sql {
@@ -15,8 +16,9 @@ namespace migc::compiler::sql {
 /// One expression, parsed.
 struct expression {
   nlohmann::json tree;  ///< the expression node, e.g. `{"A_Expr": {...}}`
-  /// The columns it names (the last part of each column reference, as PostgreSQL folds it).
-  std::set<std::string> columns;
+  /// The columns it names (the last part of each column reference, as PostgreSQL folds it), each
+  /// once, in the order they first appear.
+  std::vector<std::string> columns;
   /// Function names it calls, lower case, without schema ("now", "nextval", "random").
   std::set<std::string> functions;
 };
@@ -35,5 +37,16 @@ struct expression_error {
  * Returns the expression, or the error with its offset into `text`.
  */
 [[nodiscard]] std::variant<expression, expression_error> parse_expression(std::string_view text);
+
+/**
+ * The name PostgreSQL gives the result of `e` when nothing names it
+ * (FigureColname, parser/parse_target.c): a column's name, a function's
+ * name, `case`, `coalesce`, ...; nothing for operators and most else. Index
+ * names built from expressions use it ("expr" when nothing).
+ */
+[[nodiscard]] std::optional<std::string> figure_column_name(expression const& e);
+
+/// The columns `text` names (expression::columns); none when it does not parse.
+[[nodiscard]] std::vector<std::string> columns_of(std::string_view text);
 
 }  // namespace migc::compiler::sql

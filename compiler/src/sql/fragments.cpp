@@ -17,6 +17,7 @@ void visit_column_constraints(std::vector<ast::column_constraint> const& constra
   for (auto const& c : constraints) {
     if (auto const* d = std::get_if<ast::default_value>(&c)) visit(d->expression);
     if (auto const* k = std::get_if<ast::check_clause>(&c)) visit(k->expression);
+    if (auto const* g = std::get_if<ast::generated_clause>(&c)) visit(g->expression);
   }
 }
 

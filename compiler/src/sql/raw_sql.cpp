@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "expression.hpp"
 #include "pg_parser.hpp"
 
 namespace migc::compiler::sql {
@@ -128,6 +129,60 @@ dsl::span raw_statement::at(std::uint32_t location, std::uint32_t length) const 
 dsl::span raw_statement::at(node const& n, std::uint32_t length) const {
   auto const location = n.location();
   return location ? at(*location, length) : where;
+}
+
+namespace {
+
+/// The largest `location` in a node and below it.
+std::optional<std::uint32_t> last_location(node const& n) {
+  std::optional<std::uint32_t> last;
+  n.walk([&](node const& child) {
+    if (auto const at = child.location(); at && (!last || *at > *last)) last = at;
+    return true;
+  });
+  return last;
+}
+
+bool ends_a_term(char c) { return c == ',' || c == ')' || c == ';' || c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+}  // namespace
+
+std::optional<std::string> raw_statement::text_of(node const& wanted_node) const {
+  auto const first = wanted_node.first_location();
+  auto const last = last_location(wanted_node);
+  if (!first || !last) return std::nullopt;
+  std::string const wanted = canonical_text(*wanted_node.json());
+  std::string_view const text = sql;
+  std::uint32_t const from = in_sql(*first);
+  std::uint32_t const past = in_sql(*last) + 1;
+  if (from >= text.size() || past > text.size()) return std::nullopt;
+  // Opening parentheses directly before the first token may belong to the expression.
+  std::vector<std::uint32_t> starts{from};
+  for (std::uint32_t i = from; i > 0 && starts.size() < 8;) {
+    --i;
+    if (text[i] == '(') {
+      starts.push_back(i);
+    } else if (text[i] != ' ' && text[i] != '\n' && text[i] != '\t' && text[i] != '\r') {
+      break;
+    }
+  }
+  constexpr int max_tries = 400;
+  int tries = 0;
+  for (std::uint32_t end = past; end <= text.size() && tries < max_tries; ++end) {
+    if (end < text.size() && !ends_a_term(text[end])) continue;
+    for (auto const start : starts) {
+      ++tries;
+      std::string_view const candidate = text.substr(start, end - start);
+      auto parsed = parse_expression(candidate);
+      auto const* e = std::get_if<expression>(&parsed);
+      if (e && canonical_text(e->tree) == wanted) {
+        std::size_t const a = candidate.find_first_not_of(" \t\r\n");
+        std::size_t const b = candidate.find_last_not_of(" \t\r\n");
+        return std::string(candidate.substr(a, b - a + 1));
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 raw_step read_raw_step(dsl::ast::raw_sql_step const& step, raw_context const& context) {

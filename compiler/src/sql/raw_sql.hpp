@@ -5,6 +5,7 @@
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,15 @@ struct raw_statement {
   [[nodiscard]] dsl::span at(std::uint32_t location, std::uint32_t length) const;
   /// A node's place in the .mig file (the statement when the node has no location).
   [[nodiscard]] dsl::span at(node const& n, std::uint32_t length) const;
+
+  /**
+   * The text of an expression node of this statement as written (the parse tree gives where an
+   * expression starts, not where it ends): the shortest slice from its first token that parses
+   * to the same tree, with or without parentheses before it. Nothing if none does.
+   */
+  [[nodiscard]] std::optional<std::string> text_of(node const& wanted_node) const;
+  /// The byte offset into `sql` of a tree location.
+  [[nodiscard]] std::uint32_t in_sql(std::uint32_t location) const { return location - (where.begin - offset); }
 };
 
 /// What reading one raw step found.

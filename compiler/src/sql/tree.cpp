@@ -37,6 +37,8 @@ node::node(nlohmann::json const& value) : m_value(&value) {
   }
 }
 
+bool node::has(std::string_view field) const { return member(m_body, field) != nullptr; }
+
 node node::operator[](std::string_view field) const {
   auto const* value = member(m_body, field);
   return value ? node(*value) : node();

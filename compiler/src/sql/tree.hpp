@@ -39,6 +39,8 @@ class node {
   [[nodiscard]] std::string_view type() const { return m_type; }
   [[nodiscard]] bool is(std::string_view type) const { return m_type == type; }
 
+  /// True when the member is present (members with default values are left out).
+  [[nodiscard]] bool has(std::string_view field) const;
   /// A member that is a node or a struct (null when absent).
   [[nodiscard]] node operator[](std::string_view field) const;
   /// A member that is a list of nodes (empty when absent).

@@ -40,4 +40,8 @@ inline constexpr std::string_view previous_checksum_format = "migc-checksum-v1";
 /// Lowercase hex SHA-256 of arbitrary bytes.
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
 
+/// Lowercase hex MD5 of arbitrary bytes: what PostgreSQL's md5() gives, so that `verify` can
+/// compare a function body by `md5(prosrc)` without reading it.
+[[nodiscard]] std::string md5_hex(std::string_view bytes);
+
 }  // namespace migc::compiler

@@ -115,8 +115,12 @@ struct check_clause : node {
 struct identity_clause : node {
   bool always = true;
 };
+/// `generated always as (expression) stored`.
+struct generated_clause : node {
+  sql_fragment expression;
+};
 using column_constraint = std::variant<nullability, default_value, key_marker, references_clause,
-                                       check_clause, identity_clause>;
+                                       check_clause, identity_clause, generated_clause>;
 
 /// `name type [constraint ...]`.
 struct column_def : node {
@@ -208,14 +212,28 @@ struct alter_column_step : node {
   alter_action action;
 };
 
-/// `create [unique] index [concurrently] [if not exists] name on t (c, ...) [where (...)]`.
+/// One key of an index: `column` or `(expression)`, then `[opclass] [asc|desc] [nulls first|last]`.
+struct index_key : node {
+  std::variant<identifier, sql_fragment> target;
+  std::optional<qualified_name> opclass;
+  bool descending = false;
+  std::optional<bool> nulls_first;
+};
+
+/**
+ * `create [unique] index [concurrently] [if not exists] name on t [using method]
+ * (key, ...) [include (c, ...)] [where (...)]`. An empty `name` (only from raw SQL:
+ * `CREATE INDEX ON t ...`) lets PostgreSQL choose it.
+ */
 struct create_index_step : node {
   bool unique = false;
   bool concurrently = false;
   bool if_not_exists = false;
   identifier name;
   qualified_name table;
-  std::vector<identifier> columns;
+  std::optional<identifier> method;
+  std::vector<index_key> keys;
+  std::optional<std::vector<identifier>> include;
   std::optional<sql_fragment> where_clause;
 };
 
@@ -227,6 +245,7 @@ struct drop_index_step : node {
 };
 
 /// `add constraint name on t primary key (...) | unique (...) | foreign key ... | check (...)`.
+/// An empty `name` (only from raw SQL: `ALTER TABLE t ADD UNIQUE (a)`) lets PostgreSQL choose it.
 struct add_constraint_step : node {
   identifier name;
   qualified_name table;
@@ -237,6 +256,7 @@ struct add_constraint_step : node {
 struct drop_constraint_step : node {
   identifier name;
   qualified_name table;
+  bool if_exists = false;  ///< only from raw SQL (DROP CONSTRAINT IF EXISTS)
 };
 
 /// `create type name as enum ('a', ...)`.
@@ -262,6 +282,7 @@ struct add_enum_value_step : node {
   sql_string value;
   qualified_name type;
   std::optional<enum_position> position;
+  bool if_not_exists = false;  ///< only from raw SQL (ADD VALUE IF NOT EXISTS)
 };
 
 /// `create schema [if not exists] name` / `create extension [if not exists] name`.

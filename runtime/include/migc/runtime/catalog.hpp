@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <string>
 #include <string_view>
+#include <utility>
 
 namespace migc::runtime {
 
@@ -90,6 +92,26 @@ constexpr std::string_view name_of(statement_kind kind) noexcept {
       return "unmodelled";
   }
   return "schema";
+}
+
+/**
+ * A trigger's timing as the schema records spell it, from pg_trigger.tgtype's
+ * bits (src/include/catalog/pg_trigger.h: ROW 1, BEFORE 2, INSERT 4, DELETE 8,
+ * UPDATE 16, TRUNCATE 32, INSTEAD 64): "before insert or update for each
+ * row". The compiler reads the same bits from CREATE TRIGGER's parse tree.
+ */
+inline std::string trigger_timing(std::uint32_t tgtype) {
+  std::string out = (tgtype & 2U) ? "before" : (tgtype & 64U) ? "instead of" : "after";
+  char const* separator = " ";
+  constexpr std::pair<std::uint32_t, char const*> events[] = {
+      {4U, "insert"}, {8U, "delete"}, {16U, "update"}, {32U, "truncate"}};
+  for (auto const& [bit, word] : events) {
+    if ((tgtype & bit) == 0) continue;
+    out += separator;
+    out += word;
+    separator = " or ";
+  }
+  return out + ((tgtype & 1U) ? " for each row" : " for each statement");
 }
 
 /// One SQL statement of a revision in one direction, as sent to the server. A
