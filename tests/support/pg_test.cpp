@@ -79,6 +79,18 @@ std::optional<std::string> query_value(std::string const& conninfo, std::string 
   return result[0][0].as<std::string>();
 }
 
+std::vector<std::vector<std::string>> query_rows(std::string const& conninfo,
+                                                 std::string const& sql) {
+  pqxx::connection cx(conninfo);
+  std::vector<std::vector<std::string>> rows;
+  for (auto const& row : pqxx::nontransaction(cx).exec(sql)) {
+    std::vector<std::string> columns;
+    for (auto const& field : row) columns.push_back(field.is_null() ? "" : field.c_str());
+    rows.push_back(std::move(columns));
+  }
+  return rows;
+}
+
 void execute(std::string const& conninfo, std::string const& sql) {
   pqxx::connection cx(conninfo);
   pqxx::nontransaction(cx).exec(sql);

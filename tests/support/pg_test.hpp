@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace migc::test {
 
@@ -23,6 +24,10 @@ namespace migc::test {
 /// nullopt for no row or NULL.
 [[nodiscard]] std::optional<std::string> query_value(std::string const& conninfo,
                                                      std::string const& sql);
+
+/// One SQL query's rows, each as the text of its columns (NULL as ""), on a connection of its own.
+[[nodiscard]] std::vector<std::vector<std::string>> query_rows(std::string const& conninfo,
+                                                               std::string const& sql);
 
 /// Runs `sql` (one or more statements) on a connection of its own, outside a transaction block.
 void execute(std::string const& conninfo, std::string const& sql);
