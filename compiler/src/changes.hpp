@@ -65,6 +65,7 @@ struct create_view : ast::node {
   bool materialized = false;
   bool if_not_exists = false;
   std::string definition;                 ///< canonical parse tree of the query
+  std::string sql;                        ///< the statement as written
   std::vector<ast::qualified_name> reads;  ///< relations the query names
 };
 
@@ -76,6 +77,7 @@ struct create_function : ast::node {
   std::string language;
   std::string returns;
   std::string body_md5;
+  std::string sql;  ///< the statement as written
 };
 
 struct create_trigger : ast::node {
@@ -84,12 +86,14 @@ struct create_trigger : ast::node {
   ast::qualified_name function;
   std::string timing;  ///< model::trigger::timing
   bool or_replace = false;
+  std::string sql;  ///< the statement as written
 };
 
 /// CREATE DOMAIN, CREATE TYPE ... AS (...), CREATE TYPE ... AS RANGE.
 struct create_type : ast::node {
   ast::qualified_name name;
   std::string kind;  ///< "domain" | "composite" | "range"
+  std::string sql;   ///< the statement as written
 };
 
 /// DROP of a kind the declarative steps do not drop (views, sequences, functions, triggers,

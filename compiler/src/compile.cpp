@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "revision_compiler.hpp"
+#include "schema_ddl.hpp"
 #include "sql/fragments.hpp"
 #include "sql/raw_sql.hpp"
 

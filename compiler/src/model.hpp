@@ -63,6 +63,8 @@ struct trigger {
   /// When it fires, as pg_get_triggerdef words it: "before insert or update", "after delete",
   /// "instead of insert"; then "for each row" or "for each statement".
   std::string timing;
+  std::string sql;         ///< the CREATE TRIGGER that made it, as written (for `migc schema`)
+  std::string created_as;  ///< its name in that statement (renames follow it)
   comment remark;
   origin defined;
 };
@@ -127,6 +129,8 @@ struct enum_type {
 struct user_type {
   object_key key;
   std::string kind;  ///< "domain" | "composite" | "range"
+  std::string sql;   ///< the statement that made it, as written (for `migc schema`)
+  object_key created_as;
   comment remark;
   origin defined;
 };
@@ -145,6 +149,8 @@ struct view {
   bool materialized = false;
   std::string definition;          ///< canonical parse tree of the query (sql::canonical_text)
   std::set<object_key> reads;      ///< relations the query names
+  std::string sql;                 ///< the statement that made it, as written (for `migc schema`)
+  object_key created_as;           ///< its name in that statement (renames follow it)
   comment remark;
   origin defined;
 };
@@ -158,6 +164,8 @@ struct function {
   std::string language;
   std::string returns;    ///< the result type as written ("trigger", "setof integer"), "" for procedures
   std::string body_md5;   ///< md5 of the body as PostgreSQL stores it (pg_proc.prosrc), "" if none
+  std::string sql;        ///< the statement that made it, as written (for `migc schema`)
+  object_key created_as;  ///< (schema, bare name) in that statement (renames follow it)
   comment remark;
   origin defined;
 };

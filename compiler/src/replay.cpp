@@ -374,8 +374,24 @@ class replayer : replay_base {
     if (!ok) return false;
     table.columns = std::move(m_new_columns);
     if (!add_constraints(table, std::move(m_new_constraints))) return false;
+    auto const columns = table.columns;
     m_change.add_table(std::move(table));
+    for (auto const& c : columns) add_serial_sequence(key, c);
     return true;
+  }
+
+  /// A serial column owns a sequence PostgreSQL names `table_column_seq` (made unique like
+  /// every relation name) and reads its default from (CREATE TABLE, "Serial Types").
+  void add_serial_sequence(object_key const& table, model::column const& column) {
+    if (!column.type.schema.empty() || !is_serial(normalized(column.type).name)) return;
+    model::sequence seq;
+    seq.key = {table.first, choose_name(table.second, column.name, "seq", [&](std::string const& n) {
+                 return m_model.relation({table.first, n}).has_value();
+               })};
+    seq.type = std::string(storage_type(normalized(column.type).name));
+    seq.owned_by = std::pair{table, column.name};
+    seq.defined = column.defined;
+    m_change.add_sequence(std::move(seq));
   }
 
   /// Foreign keys of other tables that reference `key` (optionally only `column`).
@@ -536,10 +552,13 @@ class replayer : replay_base {
     if (!build_column(*table, s.column.column, s.type, s.constraints, m_new_constraints))
       return false;
     bool ok = true;
-    m_change.edit_table(table->key, [&](model::table& t) {
+    model::column const column = m_new_columns.front();
+    object_key const key = table->key;
+    m_change.edit_table(key, [&](model::table& t) {
       t.columns.push_back(std::move(m_new_columns.front()));
       ok = add_constraints(t, std::move(m_new_constraints));
     });
+    if (ok) add_serial_sequence(key, column);
     return ok;
   }
 

@@ -173,6 +173,8 @@ class object_replayer : replay_base {
       object_key const read = key_of(r);
       if (m_model.tables.count(read) || m_model.views.count(read)) v.reads.insert(read);
     }
+    v.sql = c.sql;
+    v.created_as = key;
     v.remark = replace ? existing->second.remark : std::nullopt;
     v.defined = replace ? existing->second.defined : here(c.name);
     m_change.add_view(std::move(v));
@@ -201,6 +203,8 @@ class object_replayer : replay_base {
     f.language = c.language;
     f.returns = c.returns;
     f.body_md5 = c.body_md5;
+    f.sql = c.sql;
+    f.created_as = base;
     bool const replaced = existing != m_model.functions.end();
     f.remark = replaced ? existing->second.remark : std::nullopt;
     f.defined = replaced ? existing->second.defined : here(c.name);
@@ -223,6 +227,8 @@ class object_replayer : replay_base {
     t.name = c.name.name;
     t.function = key_of(c.function);
     t.timing = c.timing;
+    t.sql = c.sql;
+    t.created_as = c.name.name;
     t.remark = existing ? existing->remark : std::nullopt;
     t.defined = existing ? existing->defined : here(c.name);
     m_change.edit_table(table->key, [&](model::table& tb) {
@@ -247,7 +253,7 @@ class object_replayer : replay_base {
       return error("duplicate-type", c.name, fmt::format("type '{}' already exists", shown(key)), std::nullopt,
                    defined_here(it->second.defined, "it is created here"));
     }
-    m_change.add_type({key, c.kind, std::nullopt, here(c.name)});
+    m_change.add_type({key, c.kind, c.sql, key, std::nullopt, here(c.name)});
     return true;
   }
 
@@ -393,7 +399,10 @@ class object_replayer : replay_base {
         return rename_relation(m_model.sequences, c, key, to, [&](model::sequence s) {
           m_change.erase_sequence(key);
           s.key = to;
+          auto const owner = s.owned_by;
           m_change.add_sequence(std::move(s));
+          // A serial column's default names its sequence: the table's record changes too.
+          if (owner && m_model.tables.count(owner->first)) m_change.edit_table(owner->first, [](model::table&) {});
         });
       case object_kind::view:
       case object_kind::materialized_view:

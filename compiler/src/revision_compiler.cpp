@@ -234,12 +234,6 @@ class revision_compiler {
 
 }  // namespace
 
-std::string schema_ddl(model::schema const& schema) {
-  std::string out;
-  for (auto const& step : rebuild_steps(schema)) out += step_sql(step) + ";\n\n";
-  return out;
-}
-
 std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision const*> const& chain,
                                                  dsl::diagnostic_engine& diagnostics,
                                                  model::schema& head) {

@@ -24,8 +24,5 @@ namespace migc::compiler {
     std::vector<parsed_revision const*> const& chain, dsl::diagnostic_engine& diagnostics,
     model::schema& head);
 
-/// The model as SQL DDL, one statement per object, each ending in ";\n\n":
-/// schemas, extensions, enum types, tables, then foreign keys and indexes.
-[[nodiscard]] std::string schema_ddl(model::schema const& schema);
 
 }  // namespace migc::compiler

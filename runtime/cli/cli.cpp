@@ -518,8 +518,6 @@ std::string_view finding_name(drift_finding::kind k) {
       return "drift";
     case drift_finding::kind::not_modelled:
       return "not_modelled";
-    case drift_finding::kind::raw_sql:
-      return "raw_sql";
   }
   return "drift";
 }
@@ -569,7 +567,7 @@ void print_drift(drift_report const& d, std::ostream& out) {
     for (auto const* f : drift) out << "  " << f->message << "\n";
   }
   if (!lenient.empty()) {
-    out << "Not counted as drift (raw SQL created or changed these):\n";
+    out << "Not counted as drift (statements the compiler does not follow named these):\n";
     for (auto const* f : lenient) out << "  " << f->message << "\n";
   }
 }

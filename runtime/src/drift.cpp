@@ -24,92 +24,6 @@ bool word_char(char c) {
   return word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
 }
 
-/// The dollar-quote tag starting at `i` (`$$`, `$body$`), or "" when there is none.
-std::string_view dollar_tag(std::string_view s, std::size_t i) {
-  if (s[i] != '$') return {};
-  std::size_t j = i + 1;
-  while (j < s.size() && (word_char(s[j]) && s[j] != '$')) ++j;
-  if (j < s.size() && s[j] == '$') return s.substr(i, j - i + 1);
-  return {};
-}
-
-/// Statements of a SQL text, split at `;` outside quotes, dollar quotes and comments.
-std::vector<std::string_view> statements(std::string_view sql) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  std::size_t i = 0;
-  while (i < sql.size()) {
-    char const c = sql[i];
-    if (c == '\'' || c == '"') {
-      std::size_t const close = sql.find(c, i + 1);
-      i = close == std::string_view::npos ? sql.size() : close + 1;
-    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      std::size_t const eol = sql.find('\n', i);
-      i = eol == std::string_view::npos ? sql.size() : eol + 1;
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      std::size_t const close = sql.find("*/", i + 2);
-      i = close == std::string_view::npos ? sql.size() : close + 2;
-    } else if (auto const tag = dollar_tag(sql, i);
-               !tag.empty() && (i == 0 || !word_char(sql[i - 1]))) {
-      std::size_t const close = sql.find(tag, i + tag.size());
-      i = close == std::string_view::npos ? sql.size() : close + tag.size();
-    } else if (c == ';') {
-      out.push_back(sql.substr(start, i - start));
-      start = ++i;
-    } else {
-      ++i;
-    }
-  }
-  if (start < sql.size()) out.push_back(sql.substr(start));
-  return out;
-}
-
-/// Identifiers of a statement: unquoted words folded to lower case, quoted ones as written.
-std::vector<std::string> words(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    if (s[i] == '"') {
-      std::string name;
-      std::size_t j = i + 1;
-      for (; j < s.size(); ++j) {
-        if (s[j] == '"') {
-          if (j + 1 < s.size() && s[j + 1] == '"') {
-            name += '"';
-            ++j;
-            continue;
-          }
-          break;
-        }
-        name += s[j];
-      }
-      out.push_back(name);
-      i = j + 1;
-    } else if (word_start(s[i]) && (i == 0 || !word_char(s[i - 1]))) {
-      std::string name;
-      while (i < s.size() && word_char(s[i])) name += lower(s[i++]);
-      out.push_back(name);
-    } else {
-      ++i;
-    }
-  }
-  return out;
-}
-
-bool is_ddl(std::string_view statement) {
-  auto const w = words(statement.substr(0, std::min<std::size_t>(statement.size(), 64)));
-  if (w.empty()) return false;
-  static std::set<std::string> const ddl{"create",  "alter", "drop",   "comment",
-                                         "do",      "grant", "revoke", "reindex",
-                                         "cluster", "call",  "import", "security"};
-  return ddl.count(w.front()) > 0;
-}
-
-std::string_view bare(std::string_view qualified) {
-  auto const dot = qualified.find('.');
-  return dot == std::string_view::npos ? qualified : qualified.substr(dot + 1);
-}
-
 /// Skips a cast's type name after `::` starting at `i`; returns the index after it.
 std::size_t skip_type(std::string_view s, std::size_t i) {
   auto skip_space = [&](std::size_t k) {
@@ -257,36 +171,13 @@ std::vector<db_object> schema_at(std::string_view history,
 
 std::string db_object::display() const {
   if (kind == "column") return table + "." + name;
-  if (kind == "constraint") return name + " on " + table;
+  if (kind == "constraint" || kind == "trigger") return name + " on " + table;
   return name;
 }
 
 std::vector<db_object> model_objects(catalog const& cat,
                                      std::optional<std::size_t> revision_index) {
   return schema_at(cat.schema_history, revision_index);
-}
-
-std::string const* raw_sql_names::find(std::string const& name) const {
-  auto const it = first_revision.find(name);
-  return it == first_revision.end() ? nullptr : &it->second;
-}
-
-void scan_raw_sql(std::string_view sql, std::string const& revision_id, raw_sql_names& into) {
-  for (std::string_view statement : statements(sql)) {
-    if (!is_ddl(statement)) continue;
-    for (auto& w : words(statement)) into.first_revision.emplace(std::move(w), revision_id);
-  }
-}
-
-raw_sql_names raw_ddl_names(catalog const& cat, std::size_t up_to) {
-  raw_sql_names names;
-  for (std::size_t i = 0; i <= up_to && i < cat.revisions.size; ++i) {
-    revision const& rev = cat.revisions[i];
-    for (step const& s : rev.upgrade) {
-      if (s.lock == "unknown" || s.lock.empty()) scan_raw_sql(s.sql, std::string(rev.id), names);
-    }
-  }
-  return names;
 }
 
 std::string normalize_default(std::string_view text) {
@@ -325,33 +216,77 @@ std::string normalize_default(std::string_view text) {
   return out;
 }
 
+namespace {
+
+/// The names of the objects a statement the model does not follow named ("unknown" records):
+/// `schema.name`, or `schema.` for a whole schema.
+class unknown_names {
+ public:
+  explicit unknown_names(std::vector<db_object> const& model) {
+    for (auto const& o : model) {
+      if (o.kind == "unknown") m_names.insert(o.name);
+    }
+  }
+
+  /// True when `o`, or the table it belongs to, is one of them.
+  [[nodiscard]] bool covers(db_object const& o) const {
+    return names(o.name) || (!o.table.empty() && names(o.table));
+  }
+
+ private:
+  [[nodiscard]] bool names(std::string const& qualified) const {
+    if (m_names.count(qualified)) return true;
+    auto const dot = qualified.find('.');
+    return dot != std::string::npos && m_names.count(qualified.substr(0, dot + 1));
+  }
+
+  std::set<std::string> m_names;
+};
+
+/// One field of two objects that must be equal, and how a difference reads.
+struct compared_field {
+  std::string db_object::*field;
+  char const* what;          ///< "{what} {live}, model says {model}"
+  bool parenthesised = false;  ///< a list, shown "(a, b)"
+};
+
+/// The fields compared for each kind (the identity, kind/table/name, is compared by lookup).
+std::vector<compared_field> fields_of(std::string const& kind) {
+  if (kind == "index")
+    return {{&db_object::table, "on"}, {&db_object::type, "kind is"}, {&db_object::columns, "columns", true}};
+  if (kind == "constraint") return {{&db_object::type, "kind is"}, {&db_object::columns, "columns", true}};
+  if (kind == "enum") return {{&db_object::columns, "values are"}};
+  if (kind == "sequence") return {{&db_object::type, "type is"}, {&db_object::columns, "owner is"}};
+  if (kind == "function" || kind == "procedure") return {{&db_object::columns, "language is"}};
+  if (kind == "trigger") return {{&db_object::type, "timing is"}, {&db_object::columns, "function is"}};
+  if (kind == "type") return {{&db_object::type, "kind is"}};
+  if (kind == "comment") return {{&db_object::columns, "text is"}};
+  return {};
+}
+
+std::string shown_value(std::string const& value, bool parenthesised) {
+  if (parenthesised) return "(" + value + ")";
+  return value.empty() ? std::string("none") : value;
+}
+
+}  // namespace
+
 std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
-                                          std::vector<db_object> const& live,
-                                          raw_sql_names const& raw) {
+                                          std::vector<db_object> const& live) {
   std::map<std::string, db_object const*> live_by_key;
   for (auto const& o : live) live_by_key.emplace(key_of(o), &o);
   std::set<std::string> model_keys;
   for (auto const& o : model) model_keys.insert(key_of(o));
-
-  // The revision whose raw SQL names the object or its table, if any.
-  auto raw_revision = [&](db_object const& o) -> std::string const* {
-    if (auto const* r = raw.find(std::string(bare(o.name)))) return r;
-    if (!o.table.empty()) return raw.find(std::string(bare(o.table)));
-    return nullptr;
-  };
+  unknown_names const unknown(model);
 
   std::vector<drift_finding> out;
   auto modelled_finding = [&](db_object const& o, std::string message) {
-    drift_finding f{drift_finding::kind::drift, o.kind, o.display(), std::move(message)};
-    if (auto const* r = raw_revision(o)) {
-      f.what = drift_finding::kind::raw_sql;
-      f.message += fmt::format(" (raw SQL in revision {} names it: not counted as drift)", *r);
-    }
-    out.push_back(std::move(f));
+    out.push_back({drift_finding::kind::drift, o.kind, o.display(), std::move(message)});
   };
 
   std::set<std::string> missing_tables;
   for (auto const& m : model) {
+    if (m.kind == "unknown") continue;
     if (m.kind != "table" && missing_tables.count(m.table)) continue;
     auto const it = live_by_key.find(key_of(m));
     if (it == live_by_key.end()) {
@@ -371,39 +306,28 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
       }
       std::string const a = normalize_default(l.default_value);
       std::string const b = normalize_default(m.default_value);
-      bool const both_sequences = a.rfind("nextval", 0) == 0 && b.rfind("nextval", 0) == 0;
-      if (a != b && !both_sequences) {
+      if (a != b) {
         modelled_finding(m, fmt::format("{}: default is {}, model says {}", what,
                                         or_none(l.default_value), or_none(m.default_value)));
       }
-    } else if (m.kind == "index") {
-      if (l.table != m.table)
-        modelled_finding(m, fmt::format("{}: on {}, model says {}", what, l.table, m.table));
-      if (l.type != m.type)
-        modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.type, m.type));
-      if (l.columns != m.columns) {
-        modelled_finding(
-            m, fmt::format("{}: columns ({}), model says ({})", what, l.columns, m.columns));
-      }
-      if (l.partial != m.partial) {
-        modelled_finding(
-            m, fmt::format("{}: {}, model says {}", what, l.partial ? "partial" : "not partial",
-                           m.partial ? "partial" : "not partial"));
-      }
-    } else if (m.kind == "constraint") {
-      if (l.type != m.type) {
-        modelled_finding(m, fmt::format("{}: kind is {}, model says {}", what, l.type, m.type));
-      } else if (l.columns != m.columns && m.type == "foreign key") {
-        modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.columns, m.columns));
-      } else if (l.columns != m.columns) {
-        modelled_finding(
-            m, fmt::format("{}: columns ({}), model says ({})", what, l.columns, m.columns));
-      }
-    } else if (m.kind == "enum") {
-      if (l.columns != m.columns) {
-        modelled_finding(
-            m, fmt::format("{}: values are {}, model says {}", what, l.columns, m.columns));
-      }
+    } else if (m.kind == "index" && l.partial != m.partial) {
+      modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.partial ? "partial" : "not partial",
+                                      m.partial ? "partial" : "not partial"));
+    } else if ((m.kind == "function" || m.kind == "procedure") && !m.default_value.empty() &&
+               l.default_value != m.default_value) {
+      modelled_finding(m, fmt::format("{}: its body differs from the model's (md5 {}, model says {})", what,
+                                      l.default_value, m.default_value));
+    }
+    // A constraint's kind decides what its columns mean: only one finding when it differs.
+    if (m.kind == "constraint" && l.type != m.type) {
+      modelled_finding(m, fmt::format("{}: kind is {}, model says {}", what, l.type, m.type));
+      continue;
+    }
+    for (auto const& f : fields_of(m.kind)) {
+      if (l.*f.field == m.*f.field) continue;
+      modelled_finding(m, fmt::format("{}: {} {}, model says {}", what, f.what,
+                                      shown_value(l.*f.field, f.parenthesised),
+                                      shown_value(m.*f.field, f.parenthesised)));
     }
   }
 
@@ -412,13 +336,14 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
     if (model_keys.count(key_of(l))) continue;
     if (l.kind != "table" && extra_tables.count(l.table)) continue;
     if (l.kind == "table") extra_tables.insert(l.name);
-    if (auto const* r = raw_revision(l)) {
+    if (unknown.covers(l)) {
       out.push_back({drift_finding::kind::not_modelled, l.kind, l.display(),
-                     fmt::format("not modelled: {} {} (raw SQL in revision {} names it)", l.kind,
-                                 l.display(), *r)});
+                     fmt::format("not modelled: {} {} (a statement the model does not follow names it)",
+                                 l.kind, l.display())});
     } else {
       out.push_back({drift_finding::kind::drift, l.kind, l.display(),
-                     fmt::format("extra {} {} (not in the model: created by raw SQL or by hand)",
+                     fmt::format("extra {} {} (not in the model: created by hand, or by SQL migc did "
+                                 "not see)",
                                  l.kind, l.display())});
     }
   }
@@ -457,6 +382,145 @@ std::string action_words(std::string_view code) {
 
 }  // namespace
 
+namespace {
+
+/// Outside the system schemas and not a member of an extension (`catalog` names the catalog
+/// the object lives in, e.g. pg_class, for pg_depend).
+std::string user_object(std::string_view namespace_column, std::string_view oid_column,
+                        std::string_view catalog) {
+  return fmt::format(
+      "{0} NOT IN ('pg_catalog', 'information_schema') AND {0} NOT LIKE 'pg\\_%' "
+      "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{2}'::regclass "
+      "AND d.objid = {1} AND d.deptype = 'e')",
+      namespace_column, oid_column, catalog);
+}
+
+/// Rows of `sql` as objects of `kind`: columns name, then optionally table, type, columns, default.
+void read_rows(pqxx::transaction_base& tx, std::string const& sql, std::string_view kind,
+               std::vector<db_object>& out) {
+  for (auto const& row : tx.exec(sql)) {
+    db_object o;
+    o.kind = std::string(kind);
+    o.name = row[0].as<std::string>();
+    if (row.size() > 1) o.table = row[1].as(std::string());
+    if (row.size() > 2) o.type = row[2].as(std::string());
+    if (row.size() > 3) o.columns = row[3].as(std::string());
+    if (row.size() > 4) o.default_value = row[4].as(std::string());
+    out.push_back(std::move(o));
+  }
+}
+
+/// Comments on the objects read above, as "comment" records (name: the object, table: its kind).
+void read_live_comments(pqxx::transaction_base& tx, std::vector<db_object>& out) {
+  std::string const relations = user_object("n.nspname", "c.oid", "pg_class");
+  read_rows(tx, R"(
+SELECT n.nspname || '.' || c.relname, CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table'
+       WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'materialized view' END,
+       '', d.description
+FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE d.objsubid = 0 AND c.relkind IN ('r', 'p', 'i', 'S', 'v', 'm') AND )" + relations + R"(
+UNION ALL
+SELECT n.nspname || '.' || c.relname || '.' || a.attname, 'column', '', d.description
+FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+WHERE d.objsubid > 0 AND )" + relations + R"(
+UNION ALL
+SELECT con.conname || ' on ' || n.nspname || '.' || c.relname, 'constraint', '', d.description
+FROM pg_description d JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass
+JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE )" + relations + R"(
+UNION ALL
+SELECT tr.tgname || ' on ' || n.nspname || '.' || c.relname, 'trigger', '', d.description
+FROM pg_description d JOIN pg_trigger tr ON tr.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass
+JOIN pg_class c ON c.oid = tr.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE )" + relations + R"(
+UNION ALL
+SELECT n.nspname || '.' || p.proname || '(' || oidvectortypes(p.proargtypes) || ')',
+       CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, '', d.description
+FROM pg_description d JOIN pg_proc p ON p.oid = d.objoid AND d.classoid = 'pg_proc'::regclass
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE )" + user_object("n.nspname", "p.oid", "pg_proc") + R"(
+UNION ALL
+SELECT n.nspname || '.' || t.typname, 'type', '', d.description
+FROM pg_description d JOIN pg_type t ON t.oid = d.objoid AND d.classoid = 'pg_type'::regclass
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE )" + user_object("n.nspname", "t.oid", "pg_type") + R"(
+UNION ALL
+SELECT n.nspname, 'schema', '', d.description
+FROM pg_description d JOIN pg_namespace n ON n.oid = d.objoid AND d.classoid = 'pg_namespace'::regclass
+WHERE (n.nspname = 'public' AND d.description <> 'standard public schema') OR
+      (n.nspname <> 'public' AND )" + user_object("n.nspname", "n.oid", "pg_namespace") + R"()
+ORDER BY 2, 1)",
+            "comment", out);
+}
+
+/// Schemas, extensions, sequences, views, functions, triggers, other types and comments: the
+/// records schema_objects.hpp describes, read from pg_catalog.
+void read_live_objects(pqxx::transaction_base& tx, std::string const& excluded, std::vector<db_object>& out) {
+  read_rows(tx, "SELECT n.nspname FROM pg_namespace n WHERE n.nspname <> 'public' AND " +
+                    user_object("n.nspname", "n.oid", "pg_namespace") + " ORDER BY 1",
+            "schema", out);
+  read_rows(tx, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", "extension", out);
+  // Identity columns' sequences belong to their column (deptype 'i'); serial ones are modelled.
+  read_rows(tx, R"(
+SELECT n.nspname || '.' || c.relname, '', format_type(s.seqtypid, NULL),
+       coalesce((SELECT 'owned by ' || tn.nspname || '.' || t.relname || '.' || a.attname
+                 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+                 JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                 JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
+                   AND d.refclassid = 'pg_class'::regclass), '')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
+WHERE c.relkind = 'S' AND )" + user_object("n.nspname", "c.oid", "pg_class") + R"(
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND (d.deptype = 'i' OR (d.deptype = 'a' AND d.refobjid = ANY ()" + excluded + R"())))
+ORDER BY 1)",
+            "sequence", out);
+  for (auto const& [relkind, kind] : {std::pair{"v", "view"}, std::pair{"m", "materialized view"}}) {
+    read_rows(tx, fmt::format("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
+                              "ON n.oid = c.relnamespace WHERE c.relkind = '{}' AND {} ORDER BY 1",
+                              relkind, user_object("n.nspname", "c.oid", "pg_class")),
+              kind, out);
+  }
+  // The body's md5 for the languages whose prosrc holds it (not C, not SQL-standard bodies).
+  for (auto const& [prokind, kind] : {std::pair{"f", "function"}, std::pair{"p", "procedure"}}) {
+    read_rows(tx, fmt::format(R"(
+SELECT n.nspname || '.' || p.proname || '(' || oidvectortypes(p.proargtypes) || ')', '', '', l.lanname,
+       CASE WHEN p.prosqlbody IS NULL AND l.lanname <> 'c' THEN md5(p.prosrc) ELSE '' END
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+WHERE p.prokind = '{}' AND {} ORDER BY 1)",
+                              prokind, user_object("n.nspname", "p.oid", "pg_proc")),
+              kind, out);
+  }
+  for (auto const& row : tx.exec(R"(
+SELECT tn.nspname || '.' || t.relname, tr.tgname, tr.tgtype, fn.nspname || '.' || f.proname
+FROM pg_trigger tr JOIN pg_class t ON t.oid = tr.tgrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+JOIN pg_proc f ON f.oid = tr.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
+WHERE NOT tr.tgisinternal AND )" + user_object("tn.nspname", "t.oid", "pg_class") + R"(
+ORDER BY 1, 2)")) {
+    db_object o;
+    o.kind = "trigger";
+    o.table = row[0].as<std::string>();
+    o.name = row[1].as<std::string>();
+    o.type = trigger_timing(row[2].as<std::uint32_t>());
+    o.columns = row[3].as<std::string>();
+    out.push_back(std::move(o));
+  }
+  read_rows(tx, R"(
+SELECT n.nspname || '.' || t.typname, '', CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range'
+                                               ELSE 'composite' END
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c
+                                                          WHERE c.oid = t.typrelid) = 'c'))
+  AND )" + user_object("n.nspname", "t.oid", "pg_type") + " ORDER BY 1",
+            "type", out);
+  read_live_comments(tx, out);
+}
+
+}  // namespace
+
 std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
                                         std::vector<std::string> const& exclude) {
   pqxx::read_transaction tx(cx);
@@ -480,9 +544,10 @@ std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
   }
   for (auto const& row : tx.exec(with + R"(
 SELECT live.name, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       CASE a.attidentity WHEN 'a' THEN 'generated always as identity'
-                          WHEN 'd' THEN 'generated by default as identity'
-                          ELSE coalesce(pg_get_expr(d.adbin, d.adrelid), '') END
+       CASE WHEN a.attidentity = 'a' THEN 'generated always as identity'
+            WHEN a.attidentity = 'd' THEN 'generated by default as identity'
+            WHEN a.attgenerated = 's' THEN 'generated always as stored'
+            ELSE coalesce(pg_get_expr(d.adbin, d.adrelid), '') END
 FROM live JOIN pg_attribute a ON a.attrelid = live.oid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
@@ -525,15 +590,30 @@ ORDER BY live.name, con.conname)")) {
     o.columns = row[3].as(std::string());
     out.push_back(std::move(o));
   }
+  // Keys as the schema records write them (schema_objects.hpp): a column or "(expression)",
+  // " desc", and " nulls first|last" where it is not the default of its direction (indoption:
+  // 1 = DESC, 2 = NULLS FIRST); then " include (...)".
   for (auto const& row : tx.exec(with + R"(
-SELECT live.name, n.nspname || '.' || ic.relname, i.indisunique, i.indpred IS NOT NULL,
-       (SELECT string_agg(CASE WHEN i.indkey[k] = 0 THEN pg_get_indexdef(i.indexrelid, k + 1, true)
-                               ELSE (SELECT a.attname FROM pg_attribute a
-                                     WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k]) END,
-                          ', ' ORDER BY k)
+SELECT live.name, n.nspname || '.' || ic.relname,
+       CASE WHEN i.indisunique THEN 'unique index' ELSE 'index' END
+         || CASE WHEN am.amname = 'btree' THEN '' ELSE ' using ' || am.amname END,
+       i.indpred IS NOT NULL,
+       (SELECT string_agg(
+                 CASE WHEN i.indkey[k] = 0 THEN '(expression)'
+                      ELSE (SELECT a.attname FROM pg_attribute a
+                            WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k]) END
+                 || CASE WHEN i.indoption[k] & 1 = 1 THEN ' desc' ELSE '' END
+                 || CASE WHEN (i.indoption[k] & 2 = 2) <> (i.indoption[k] & 1 = 1)
+                         THEN CASE WHEN i.indoption[k] & 2 = 2 THEN ' nulls first' ELSE ' nulls last' END
+                         ELSE '' END,
+                 ', ' ORDER BY k)
         FROM generate_series(0, i.indnkeyatts - 1) AS k)
+       || coalesce(' include (' || (SELECT string_agg(a.attname, ', ' ORDER BY k)
+                                    FROM generate_series(i.indnkeyatts, i.indnatts - 1) AS k
+                                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k]) || ')', '')
 FROM live JOIN pg_index i ON i.indrelid = live.oid
 JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
 WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
                   AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY 2)")) {
@@ -541,7 +621,7 @@ ORDER BY 2)")) {
     o.kind = "index";
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
-    o.type = row[2].as<bool>() ? "unique index" : "index";
+    o.type = row[2].as<std::string>();
     o.partial = row[3].as<bool>();
     o.columns = row[4].as(std::string());
     out.push_back(std::move(o));
@@ -561,6 +641,7 @@ ORDER BY 1)")) {
     o.columns = row[1].as(std::string());
     out.push_back(std::move(o));
   }
+  read_live_objects(tx, tx.quote(excluded_oids[0][0].as<std::string>()) + "::oid[]", out);
   return out;
 }
 

@@ -1224,8 +1224,7 @@ verify_report migrator::verify() {
       // The model at the database's revision, not head's: a database below head is checked too.
       auto const model = model_objects(cat, verdict.at);
       report.drift.findings =
-          compare_schema(model, read_live_schema(m_impl->cx, exclude),
-                         verdict.at ? raw_ddl_names(cat, *verdict.at) : raw_sql_names{});
+          compare_schema(model, read_live_schema(m_impl->cx, exclude));
       report.drift.objects = model.size();
       report.drift.status = drift_report::state::checked;
     }

@@ -662,6 +662,7 @@ class translator {
     auto t = whole<change::create_type>();
     t.name = std::move(name);
     t.kind = std::move(kind);
+    t.sql = m_s.sql;
     emit(std::move(t));
   }
 
@@ -747,6 +748,7 @@ class translator {
     v.materialized = materialized;
     v.if_not_exists = if_not_exists;
     v.definition = canonical_text(*query.json());
+    v.sql = m_s.sql;
     emit(std::move(v));
   }
 
@@ -793,6 +795,7 @@ class translator {
         if (body.size() == 1) f.body_md5 = md5_hex(body.front());
       }
     }
+    f.sql = m_s.sql;
     emit(std::move(f));
   }
 
@@ -805,6 +808,7 @@ class translator {
     t.table = relation(n["relation"]);
     t.function = qualified(n.names("funcname"), n);
     t.or_replace = n.flag("replace");
+    t.sql = m_s.sql;
     // CreateTrigStmt's timing and events are pg_trigger.tgtype's bits; `row` is its bit 0.
     t.timing = runtime::trigger_timing(
         static_cast<std::uint32_t>(n.integer("timing") | n.integer("events") | (n.flag("row") ? 1 : 0)));

@@ -1,7 +1,6 @@
 // Schema drift: the live database's catalog against the compiler's schema model at its revision.
 #pragma once
 
-#include <map>
 #include <migc/runtime/catalog.hpp>
 #include <optional>
 #include <string>
@@ -60,21 +59,6 @@ struct drift_finding {
 };
 
 /**
- * Names that raw SQL DDL statements (CREATE, ALTER, DROP, COMMENT, DO, ...;
- * not SELECT/INSERT/UPDATE/DELETE and other data statements) of the upgrade
- * steps of revisions 0..`up_to` mention, each with the first revision that
- * mentions it. Unquoted words are folded to lower case; quoted identifiers
- * are kept; words inside dollar-quoted bodies (DO blocks) count too.
- */
-struct raw_sql_names {
-  std::map<std::string, std::string> first_revision;  ///< name -> revision id
-  [[nodiscard]] std::string const* find(std::string const& name) const;
-};
-[[nodiscard]] raw_sql_names raw_ddl_names(catalog const& cat, std::size_t up_to);
-/// The same for one SQL text attributed to `revision_id` (added to `into` when not present yet).
-void scan_raw_sql(std::string_view sql, std::string const& revision_id, raw_sql_names& into);
-
-/**
  * A column default reduced for a lenient comparison: lower case and no
  * white space or parentheses outside string literals, casts (`::text`,
  * `::character varying(20)[]`) removed, a quoted number or boolean unquoted
@@ -85,18 +69,21 @@ void scan_raw_sql(std::string_view sql, std::string const& revision_id, raw_sql_
 /**
  * The comparison, a pure function: the model's objects against the live
  * ones, as findings in model order (missing or different), then live order
- * (extra). Children of a missing or extra table are not listed again.
- * Objects whose name or table `raw` knows are findings of kind raw_sql
- * (modelled) or not_modelled (extra) instead of drift.
+ * (extra). Children of a missing or extra table are not listed again. An
+ * extra object that an "unknown" record of the model names (a statement the
+ * compiler does not follow named it, or its table, or its schema) is a
+ * not_modelled finding instead of drift.
  */
 [[nodiscard]] std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
-                                                        std::vector<db_object> const& live,
-                                                        raw_sql_names const& raw = {});
+                                                        std::vector<db_object> const& live);
 
 /**
  * The live schema from pg_catalog: ordinary and partitioned tables (not
  * partitions), their columns, indexes (not those backing a primary key,
- * unique or exclusion constraint), constraints and enum types, outside
+ * unique or exclusion constraint), constraints, triggers, enum and other
+ * user types, sequences (not identity columns'), views, functions,
+ * procedures, non-public schemas, extensions and the comments on all of
+ * these (records as schema_objects.hpp of the compiler describes), outside
  * system schemas and extensions, without the tables in `exclude` (migc's
  * version, history and dirty tables; each as SQL text for to_regclass, e.g.
  * `"public"."alembic_version"`). Runs in a read-only transaction.
