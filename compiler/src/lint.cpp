@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 #include <variant>
 
 #include "render.hpp"
@@ -77,7 +78,8 @@ class linter {
 
   void run(std::string const& sql) {
     std::visit([&](auto const& s) { check(s); }, m_step);
-    check_enum_values(sql);
+    // Raw SQL gets the parse-tree rule (new_enum_values_used_in).
+    if (!m_context.from_sql) check_enum_values(sql);
   }
 
  private:
@@ -129,7 +131,7 @@ class linter {
   }
 
   void require_no_transaction(ast::node const& at, std::string_view what) {
-    if (!m_context.transactional) return;
+    if (!m_context.transactional || m_context.from_sql) return;
     report(dsl::severity::error, "concurrently-in-transaction", at,
            fmt::format("'{}' cannot run inside a transaction block, and this revision runs in one",
                        what),
@@ -199,9 +201,110 @@ std::vector<std::string> allowed_codes(dsl::source_file const& file, dsl::span w
   return codes;
 }
 
+namespace {
+
+/// The string a node is when it is a string constant (`'archived'`), else nothing.
+std::optional<std::string> string_constant(sql::node const& n) {
+  if (!n.is("A_Const") || !n["sval"]) return std::nullopt;
+  return n["sval"].text("sval");
+}
+
+/// The enum type (schema, name) of column `column` of a table `statement` names, if any.
+std::optional<model::object_key> enum_column_type(model::schema const& m, std::vector<model::object_key> const& tables,
+                                                 std::string const& column) {
+  for (auto const& key : tables) {
+    auto const t = m.tables.find(key);
+    if (t == m.tables.end()) continue;
+    auto const* c = t->second.find_column(column);
+    if (!c || c->type.schema.empty()) continue;
+    model::object_key const type{c->type.schema, c->type.name};
+    if (m.enums.count(type)) return type;
+  }
+  return std::nullopt;
+}
+
+model::object_key relation_key(sql::node const& range_var) {
+  std::string const schema = range_var.text("schemaname");
+  return {schema.empty() ? "public" : schema, range_var.text("relname")};
+}
+
+/**
+ * The places where `statement` uses a string constant as a value of an enum type: cast to it
+ * (`'x'::mood`), assigned to a column of it (UPDATE SET, INSERT, SET DEFAULT), or compared with
+ * one (`state = 'x'`). Each as (type, value, node); a literal that only meets text columns is
+ * none of these (../shared/cases/enum-value-literal-false-positive).
+ */
+std::vector<std::tuple<model::object_key, std::string, sql::node>> enum_uses(model::schema const& m,
+                                                                            sql::node const& statement) {
+  std::vector<model::object_key> tables;
+  for (auto const& r : sql::relations_in(statement)) tables.push_back(relation_key(r));
+  std::vector<std::tuple<model::object_key, std::string, sql::node>> out;
+  auto const use = [&](std::optional<model::object_key> const& type, sql::node const& value) {
+    auto const text = string_constant(value);
+    if (type && text) out.emplace_back(*type, *text, value);
+  };
+  auto const column_type = [&](sql::node const& ref) -> std::optional<model::object_key> {
+    auto const fields = ref.list("fields");
+    if (!ref.is("ColumnRef") || fields.empty()) return std::nullopt;
+    return enum_column_type(m, tables, fields.back().string_value());
+  };
+  statement.walk([&](sql::node const& n) {
+    if (n.is("TypeCast")) {
+      auto names = n["typeName"].names("names");
+      if (!names.empty()) {
+        model::object_key const type{names.size() > 1 ? names[names.size() - 2] : "public", names.back()};
+        if (m.enums.count(type)) use(type, n["arg"]);
+      }
+    } else if (n.is("A_Expr")) {
+      use(column_type(n["lexpr"]), n["rexpr"]);
+      use(column_type(n["rexpr"]), n["lexpr"]);
+      for (auto const& item : n["rexpr"].list("items")) use(column_type(n["lexpr"]), item);  // IN (...)
+    } else if (n.is("UpdateStmt")) {
+      for (auto const& target : n.list("targetList")) use(enum_column_type(m, tables, target.text("name")), target["val"]);
+    } else if (n.is("InsertStmt")) {
+      auto const columns = n.list("cols");
+      for (auto const& row : n["selectStmt"].list("valuesLists")) {
+        auto const values = row.list("items");
+        for (std::size_t i = 0; i < values.size() && i < columns.size(); ++i)
+          use(enum_column_type(m, tables, columns[i].text("name")), values[i]);
+      }
+    } else if (n.is("AlterTableCmd") && n.enumeration("subtype") == "AT_ColumnDefault") {
+      use(enum_column_type(m, tables, n.text("name")), n["def"]);
+    }
+    return true;
+  });
+  return out;
+}
+
+/// PostgreSQL refuses a new enum value before the transaction that added it commits
+/// ("unsafe use of new value"): a raw statement of the same transactional revision using it.
+void new_enum_values_used_in(sql::raw_statement const& statement, model::schema const& before,
+                             lint_context const& context) {
+  if (!context.transactional) return;
+  auto const added = before.enums_with_values_added_in(context.revision);
+  if (added.empty()) return;
+  for (auto const& [type, value, at] : enum_uses(before, statement.root())) {
+    auto const e = before.enums.find(type);
+    if (e == before.enums.end() || std::find(added.begin(), added.end(), type) == added.end()) continue;
+    auto const revision = e->second.value_added_in.find(value);
+    if (revision == e->second.value_added_in.end() || revision->second != context.revision) continue;
+    dsl::diagnostic d;
+    d.code = "enum-value-same-revision";
+    d.where = {context.file, statement.at(at, static_cast<std::uint32_t>(value.size() + 2))};
+    d.message = fmt::format("enum value '{}' of type '{}' is used in the revision that adds it", value,
+                            model::qualified(type));
+    d.help =
+        "PostgreSQL cannot use a new enum value before the transaction that added it commits: move "
+        "the use to a later revision, or mark this revision 'without transaction'";
+    context.out->report(std::move(d));
+  }
+}
+
+}  // namespace
+
 void lint_statement(sql::raw_statement const& statement, model::schema const& before,
                     lint_context const& context) {
-  (void)before;
+  new_enum_values_used_in(statement, before, context);
   std::string deleted;
   statement.root().walk([&](sql::node const& n) {
     if (n.is("DeleteStmt")) deleted = "DELETE";

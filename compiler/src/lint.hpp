@@ -21,6 +21,8 @@ struct lint_context {
   std::uint64_t revision = 0;
   bool transactional = true;
   dsl::diagnostic_engine* out = nullptr;
+  /// The step was translated from raw SQL, whose transaction rules the SQL front end checked.
+  bool from_sql = false;
 };
 
 /**

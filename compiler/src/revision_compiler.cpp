@@ -13,6 +13,7 @@
 #include "render.hpp"
 #include "replay.hpp"
 #include "sql/raw_sql.hpp"
+#include "sql/locks.hpp"
 #include "sql/translate.hpp"
 
 namespace migc::compiler {
@@ -42,13 +43,15 @@ bool forgets(sql::translation const& t) {
   });
 }
 
-/// One statement of a raw step as the catalog holds it.
+/// One statement of a raw step as the catalog holds it; `before`: the model before it.
 compiled_step compile_statement(dsl::source_file const& file, sql::raw_statement const& s,
-                                sql::translation const& t) {
+                                sql::translation const& t, model::schema const& before) {
   compiled_step out;
   out.sql = s.sql;
   out.line = file.position(s.where.begin).line;
-  out.lock = "unknown";
+  auto const lock = sql::statement_lock(s, t, before);
+  out.lock = std::string(lock.lock);
+  out.rewrites = lock.rewrites;
   out.kind = forgets(t) ? runtime::statement_kind::unmodelled : s.info.kind;
   out.outside_transaction = s.info.outside_transaction;
   out.objects = fmt::format("{}", fmt::join(t.objects, ", "));
@@ -132,9 +135,19 @@ class revision_compiler {
   void upgrade_raw(sql::raw_step const& raw, compiled_revision& out) {
     for (auto const& statement : raw.statements) {
       auto const translation = translation_of(statement, m_temporaries);
-      lint_statement(statement, m_model, {&m_file, m_r.number, m_r.syntax.transactional, &m_out});
-      out.upgrade.push_back(compile_statement(m_file, statement, translation));
-      apply_statement(m_model, translation.changes, context());
+      lint_context const lint{&m_file, m_r.number, m_r.syntax.transactional, &m_out, true};
+      lint_statement(statement, m_model, lint);
+      // The lint of each declarative step the statement means, against the model before it.
+      dsl::diagnostic_engine findings(false, 0);
+      model::schema const& before = m_model;
+      for (auto const& c : translation.changes) {
+        if (auto const* step = std::get_if<ast::step>(&c))
+          lint_step(*step, statement.sql, before, {&m_file, m_r.number, m_r.syntax.transactional, &findings, true});
+      }
+      out.upgrade.push_back(compile_statement(m_file, statement, translation, m_model));
+      if (apply_statement(m_model, translation.changes, context())) {
+        for (auto const& d : findings.diagnostics()) m_out.report(d);
+      }
     }
   }
 
@@ -157,7 +170,7 @@ class revision_compiler {
       if (is_raw(step)) {
         for (auto const& statement : m_r.downgrade_sql.at(i)->statements) {
           auto const translation = translation_of(statement, m_temporaries);
-          out.downgrade.push_back(compile_statement(m_file, statement, translation));
+          out.downgrade.push_back(compile_statement(m_file, statement, translation, m_model));
           apply_statement(m_model, translation.changes, replay);
         }
         continue;

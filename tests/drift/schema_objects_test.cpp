@@ -54,6 +54,7 @@ TEST(schema_objects, types_are_spelt_as_format_type_spells_them) {
   ASSERT_TRUE(outcome.chain);
   EXPECT_EQ(lines(outcome.chain->head_schema),
             (std::vector<std::string>{
+                "schema audit |  |  | ",
                 "table public.t |  |  | ",
                 "column public.t id | integer |  | nextval('t_id_seq'::regclass) | not null",
                 "column public.t a | character varying(40) |  | 'x' | not null",
@@ -71,7 +72,7 @@ TEST(schema_objects, types_are_spelt_as_format_type_spells_them) {
                 "index public.t public.t_d | index | d, e |  | partial",
                 "enum audit.level |  | 'low', 'high' | ",
                 "enum public.mood |  | 'happy', 'it''s' | ",
-            }));
+                "sequence public.t_id_seq | integer | owned by public.t.id | "}));
 }
 
 std::string emitted_catalog(migc::compiler::compiled_chain const& chain) {

@@ -841,13 +841,11 @@ class translator {
 
   std::vector<ast::qualified_name> names_in(node const& statement, std::string const& schema) {
     std::vector<ast::qualified_name> out;
-    statement.walk([&](node const& n) {
-      if (!n.is("RangeVar")) return true;
-      auto q = relation(n);
+    for (auto const& r : relations_in(statement)) {
+      auto q = relation(r);
       if (q.schema.empty()) q.schema = schema;
       out.push_back(q);
-      return true;
-    });
+    }
     return out;
   }
 
@@ -881,10 +879,7 @@ class translator {
       for (auto const& statement : parse(query).statements) {
         node const root(statement.tree);
         if (classify(root).kind != runtime::statement_kind::schema) continue;
-        root.walk([&](node const& r) {
-          if (r.is("RangeVar")) named.push_back(relation(r));
-          return true;
-        });
+        for (auto const& r : relations_in(root)) named.push_back(relation(r));
       }
       return true;
     });

@@ -138,6 +138,19 @@ std::size_t node::depth(std::size_t limit) const {
   return std::min(deepest, limit);
 }
 
+std::vector<node> relations_in(node const& root) {
+  std::vector<node> out;
+  root.walk([&](node const& n) {
+    if (n.is("RangeVar")) out.push_back(n);
+    for (char const* field : {"relation", "sequence", "view", "rel"}) {
+      node const bare = n[field];
+      if (bare && bare.type().empty() && !bare.text("relname").empty()) out.push_back(bare);
+    }
+    return true;
+  });
+  return out;
+}
+
 std::string canonical_text(nlohmann::json const& tree) {
   nlohmann::json copy = tree;
   std::vector<nlohmann::json*> pending{&copy};

@@ -87,6 +87,10 @@ class node {
   std::string_view m_type;
 };
 
+/// Every relation (RangeVar) in `root` and below: wrapped where a `Node *` holds one (FROM
+/// lists, joins), bare in the `relation`, `sequence`, `view` and `rel` fields of statements.
+[[nodiscard]] std::vector<node> relations_in(node const& root);
+
 /**
  * The canonical text of a parse tree for checksums (docs/checksum.md, v2):
  * the JSON of the tree with every `location`, `stmt_location` and
