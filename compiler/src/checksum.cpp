@@ -17,25 +17,18 @@ namespace migc::compiler {
 namespace {
 
 namespace ast = dsl::ast;
-using raw_steps = std::vector<std::shared_ptr<sql::raw_step const>>;
 
 /// Length-prefixed, so no body can forge the start of the next field.
 void append_field(std::string& out, std::string_view tag, std::string_view value) {
   fmt::format_to(std::back_inserter(out), "{} {}:{}\n", tag, value.size(), value);
 }
 
-/// Version 2's raw SQL: each statement's parse tree, one per line.
-std::string canonical_statements(sql::raw_step const& raw) {
-  std::string out;
-  for (auto const& s : raw.statements) out += sql::canonical_text(s.tree) + "\n";
-  return out;
-}
 
 /// Version 2's fragments: the expression's parse tree (its text if it does not parse: the
 /// build fails then anyway).
 std::string canonical_fragment(ast::sql_fragment const& fragment) {
   auto const parsed = sql::parse_expression(fragment.text);
-  if (auto const* e = std::get_if<sql::expression>(&parsed)) return sql::canonical_text(e->tree);
+  if (auto const* e = std::get_if<sql::expression>(&parsed)) return sql::canonical_text(e->tree.value());
   return fragment.text;
 }
 
@@ -79,17 +72,17 @@ std::string canonical(std::string_view tag, ast::revision const& revision, Raw u
 }
 
 /// Version 2 reads raw steps from what the parser found.
-auto parsed(raw_steps const& steps) {
+auto parsed(std::vector<std::shared_ptr<sql::raw_step const>> const& steps) {
   return [&steps](std::size_t i, ast::raw_sql_step const& step) {
-    return i < steps.size() && steps[i] ? canonical_statements(*steps[i]) : step.body;
+    return i < steps.size() && steps[i] ? steps[i]->canonical : step.body;
   };
 }
 
 }  // namespace
 
 std::string canonical_form(parsed_revision const& revision) {
-  return canonical(checksum_format, revision.syntax, parsed(revision.upgrade_sql),
-                   parsed(revision.downgrade_sql), canonical_fragment);
+  return canonical(checksum_format, revision.syntax, parsed(revision.upgrade_sql), parsed(revision.downgrade_sql),
+                   canonical_fragment);
 }
 
 std::string previous_canonical_form(ast::revision const& revision) {
@@ -110,10 +103,12 @@ std::string digest_hex(std::string_view bytes, EVP_MD const* algorithm, char con
   if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, algorithm, nullptr) != 1) {
     throw std::runtime_error(std::string(name) + " failed (OpenSSL EVP_Digest)");
   }
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i)
-    fmt::format_to(std::back_inserter(hex), "{:02x}", digest[i]);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex(length * 2, '0');
+  for (unsigned int i = 0; i < length; ++i) {
+    hex[2 * i] = digits[digest[i] >> 4];
+    hex[2 * i + 1] = digits[digest[i] & 0xF];
+  }
   return hex;
 }
 
@@ -126,6 +121,8 @@ std::string md5_hex(std::string_view bytes) { return digest_hex(bytes, EVP_md5()
 std::string revision_checksum(parsed_revision const& revision) {
   return "sha256:" + sha256_hex(canonical_form(revision));
 }
+
+
 
 std::string previous_revision_checksum(ast::revision const& revision) {
   return "sha256:" + sha256_hex(previous_canonical_form(revision));

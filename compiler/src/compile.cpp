@@ -111,21 +111,23 @@ std::vector<std::shared_ptr<sql::raw_step const>> read_block_sql(dsl::source_fil
                                                                  ast::revision const& rev,
                                                                  ast::block const& block,
                                                                  dsl::diagnostic_engine& out) {
-  std::vector<std::shared_ptr<sql::raw_step const>> steps;
+  std::vector<std::shared_ptr<sql::raw_step>> steps;
+  std::vector<sql::raw_step const*> raw;
   steps.reserve(block.steps.size());
   for (auto const& step : block.steps) {
-    auto const* raw = std::get_if<ast::raw_sql_step>(&step);
-    steps.push_back(raw ? std::make_shared<sql::raw_step const>(
-                              sql::read_raw_step(*raw, {&file, rev.transactional, &out}))
-                        : nullptr);
+    auto const* sql_step = std::get_if<ast::raw_sql_step>(&step);
+    steps.push_back(sql_step ? std::make_shared<sql::raw_step>(
+                                   sql::read_raw_step(*sql_step, {&file, rev.transactional, &out}))
+                             : nullptr);
+    if (steps.back()) raw.push_back(steps.back().get());
   }
-  std::vector<sql::raw_step const*> raw;
-  for (auto const& s : steps) {
-    if (s) raw.push_back(s.get());
-  }
+  // Checks that need every statement of the block run before the trees are dropped.
   sql::check_temporary_objects(raw, {&file, rev.transactional, &out});
   sql::check_fragments(file, block, out);
-  return steps;
+  for (auto const& s : steps) {
+    if (s) sql::drop_trees(*s);
+  }
+  return {steps.begin(), steps.end()};
 }
 
 void check_body(dsl::source_file const& file, ast::revision const& rev,

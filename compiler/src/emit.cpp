@@ -61,7 +61,10 @@ std::string literal(std::string_view text) {
 void append_text(std::string& out, std::string_view text) {
   out += '{';
   append_quoted(out, text);
-  fmt::format_to(std::back_inserter(out), ", {}}}", text.size());
+  // Plain appends, not fmt: this runs for every string of 10,000 revisions.
+  out += ", ";
+  out += std::to_string(text.size());
+  out += '}';
 }
 
 std::string text_literal(std::string_view text) {
@@ -113,13 +116,15 @@ void append_steps(std::string& out, compiled_revision const& r,
                   std::vector<compiled_step> const& steps, std::string_view direction,
                   std::vector<std::string> const& locks) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    fmt::format_to(std::back_inserter(out), "  // {} {} step {}\n  {{", r.id, direction, i + 1);
-    append_text(out, steps[i].sql);
+    // Plain appends, not fmt: this runs for every step of 10,000 revisions.
     auto const lock = std::lower_bound(locks.begin(), locks.end(), steps[i].lock) - locks.begin();
-    fmt::format_to(std::back_inserter(out),
-                   ", {}, locks[{}], {}, ::migc::runtime::statement_kind::{}, {}, ", steps[i].line,
-                   lock, steps[i].rewrites, runtime::name_of(steps[i].kind),
-                   steps[i].outside_transaction);
+    out += "  // " + r.id + " " + std::string(direction) + " step " + std::to_string(i + 1) + "\n  {";
+    append_text(out, steps[i].sql);
+    out += ", " + std::to_string(steps[i].line) + ", locks[" + std::to_string(lock) + "], ";
+    out += steps[i].rewrites ? "true" : "false";
+    out += ", ::migc::runtime::statement_kind::";
+    out += runtime::name_of(steps[i].kind);
+    out += steps[i].outside_transaction ? ", true, " : ", false, ";
     append_text(out, steps[i].objects);
     out += "},\n";
   }

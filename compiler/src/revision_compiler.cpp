@@ -69,10 +69,31 @@ compiled_step compile_step(dsl::source_file const& file, ast::step const& step,
   return out;
 }
 
+/// The raw steps of one block with their parse trees, by step index (null for other steps).
+using raw_blocks = std::vector<std::shared_ptr<sql::raw_step const>>;
+
+/// The raw steps of `block` read again with their parse trees: only the revision being compiled
+/// holds trees, so memory does not grow with the chain.
+raw_blocks raw_steps_of(ast::block const& block, bool transactional) {
+  raw_blocks out;
+  out.reserve(block.steps.size());
+  for (auto const& step : block.steps) {
+    auto const* raw = std::get_if<ast::raw_sql_step>(&step);
+    out.push_back(raw ? std::make_shared<sql::raw_step const>(sql::with_trees(*raw, transactional)) : nullptr);
+  }
+  return out;
+}
+
 class revision_compiler {
  public:
   revision_compiler(parsed_revision const& r, dsl::diagnostic_engine& out, model::schema& model)
-      : m_r(r), m_file(*r.file), m_out(out), m_model(model) {}
+      : m_r(r),
+        m_file(*r.file),
+        m_out(out),
+        m_model(model),
+        m_upgrade_sql(raw_steps_of(r.syntax.upgrade, r.syntax.transactional)),
+        m_downgrade_sql(r.syntax.downgrade ? raw_steps_of(*r.syntax.downgrade, r.syntax.transactional)
+                                           : raw_blocks{}) {}
 
   compiled_revision run() {
     std::size_t const errors = m_out.error_count();
@@ -116,7 +137,7 @@ class revision_compiler {
       if (is_irreversible(step)) continue;
       m_inverses.push_back(inverse_of(step, m_model));
       if (is_raw(step)) {
-        upgrade_raw(*m_r.upgrade_sql.at(i), out);
+        upgrade_raw(*m_upgrade_sql.at(i), out);
         continue;
       }
       compiled_step compiled = compile_step(m_file, step, m_model);
@@ -168,7 +189,7 @@ class revision_compiler {
     for (std::size_t i = 0; i < steps.size(); ++i) {
       auto const& step = steps[i];
       if (is_raw(step)) {
-        for (auto const& statement : m_r.downgrade_sql.at(i)->statements) {
+        for (auto const& statement : m_downgrade_sql.at(i)->statements) {
           auto const translation = translation_of(statement, m_temporaries);
           out.downgrade.push_back(compile_statement(m_file, statement, translation, m_model));
           apply_statement(m_model, translation.changes, replay);
@@ -240,6 +261,8 @@ class revision_compiler {
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
+  raw_blocks const m_upgrade_sql;    ///< the raw steps with their parse trees, for this revision only
+  raw_blocks const m_downgrade_sql;
   std::vector<inverse> m_inverses;
   std::vector<std::string> m_temporaries;  ///< temporary tables raw SQL of the revision created
   bool m_derivable = true;

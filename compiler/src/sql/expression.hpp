@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -11,11 +10,13 @@
 #include <vector>
 #include <variant>
 
+#include "json.hpp"
+
 namespace migc::compiler::sql {
 
 /// One expression, parsed.
 struct expression {
-  nlohmann::json tree;  ///< the expression node, e.g. `{"A_Expr": {...}}`
+  sql::tree tree;  ///< the expression node, e.g. `{"A_Expr": {...}}`
   /// The columns it names (the last part of each column reference, as PostgreSQL folds it), each
   /// once, in the order they first appear.
   std::vector<std::string> columns;

@@ -1,6 +1,8 @@
 // libpg_query behind RAII: parse trees as JSON, syntax errors as byte offsets, error recovery.
 #include "pg_parser.hpp"
 
+#include "tree.hpp"
+
 #include <pg_query.h>
 
 #include <algorithm>
@@ -152,7 +154,8 @@ std::uint32_t token_end(std::string_view text, std::uint32_t offset) {
  */
 class range_parser {
  public:
-  range_parser(std::string_view text, parse_outcome& out) : m_text(text), m_out(out) {}
+  range_parser(std::string_view text, parse_outcome& out, bool canonical)
+      : m_text(text), m_out(out), m_canonical(canonical) {}
 
   void parse(std::uint32_t from, std::uint32_t to, int depth) {
     auto const [first, last] = trimmed(m_text, from, to);
@@ -227,26 +230,37 @@ class range_parser {
     return {begin, end};
   }
 
-  void add_statements(char const* json, std::uint32_t from, std::uint32_t to) {
-    auto tree = nlohmann::json::parse(json);
-    for (auto& entry : tree["stmts"]) {
-      auto const location = entry.value("stmt_location", 0u);
-      auto const length = entry.value("stmt_len", 0u);
+  void add_statements(char const* text, std::uint32_t from, std::uint32_t to) {
+    auto const document = read_json(text);
+    if (!document) return;  // libpg_query's own output: never happens
+    if (m_canonical) m_out.canonical += canonical_text(*document);
+    auto const stmts = document->FindMember("stmts");
+    if (stmts == document->MemberEnd() || !stmts->value.IsArray()) return;
+    for (auto const& entry : stmts->value.GetArray()) {
+      auto const number = [&](char const* name) {
+        auto const it = entry.FindMember(name);
+        return it != entry.MemberEnd() && it->value.IsUint() ? it->value.GetUint() : 0u;
+      };
+      auto const location = number("stmt_location");
+      auto const length = number("stmt_len");
+      auto const statement = entry.FindMember("stmt");
+      if (statement == entry.MemberEnd()) continue;
       // stmt_len 0 means "to the end of the text".
       std::uint32_t const end = length == 0 ? to : location + length;
       auto const [begin, stop] = trimmed(m_text, std::max(location, from), std::min(end, to));
       m_out.statements.push_back(
-          {std::move(entry["stmt"]), skip_leading_comments(m_text, begin, stop), stop});
+          {sql::tree(document, &statement->value), skip_leading_comments(m_text, begin, stop), stop});
     }
   }
 
   std::string_view m_text;
   parse_outcome& m_out;
+  bool m_canonical;
 };
 
 }  // namespace
 
-parse_outcome parse(std::string_view text) {
+parse_outcome parse(std::string_view text, bool canonical) {
   parse_outcome out;
   if (auto const bad = invalid_utf8(text)) {
     out.problems.push_back(
@@ -257,7 +271,7 @@ parse_outcome parse(std::string_view text) {
     out.problems.push_back({syntax_problem::kind::syntax, "SQL text is larger than 4 GiB", 0, 1});
     return out;
   }
-  range_parser(text, out).parse(0, static_cast<std::uint32_t>(text.size()), 0);
+  range_parser(text, out, canonical).parse(0, static_cast<std::uint32_t>(text.size()), 0);
   std::sort(out.statements.begin(), out.statements.end(),
             [](parsed_statement const& a, parsed_statement const& b) { return a.begin < b.begin; });
   std::sort(out.problems.begin(), out.problems.end(),
@@ -265,8 +279,8 @@ parse_outcome parse(std::string_view text) {
   return out;
 }
 
-std::optional<nlohmann::json> parse_plpgsql(std::string_view body) {
-  if (invalid_utf8(body)) return std::nullopt;
+sql::tree parse_plpgsql(std::string_view body) {
+  if (invalid_utf8(body)) return {};
   // libpg_query reads PL/pgSQL from a CREATE FUNCTION statement: wrap the body in one, with a
   // dollar tag the body cannot contain.
   std::string tag = "$migc_body$";
@@ -274,10 +288,10 @@ std::optional<nlohmann::json> parse_plpgsql(std::string_view body) {
   std::string const function =
       "CREATE FUNCTION migc_do() RETURNS void LANGUAGE plpgsql AS " + tag + std::string(body) + tag;
   owned_plpgsql const result(pg_query_parse_plpgsql(function.c_str()));
-  if (result->error || !result->plpgsql_funcs) return std::nullopt;
-  auto functions = nlohmann::json::parse(result->plpgsql_funcs, nullptr, false);
-  if (!functions.is_array() || functions.empty()) return std::nullopt;
-  return std::move(functions[0]);
+  if (result->error || !result->plpgsql_funcs) return {};
+  auto const functions = read_json(result->plpgsql_funcs);
+  if (!functions || !functions->IsArray() || functions->Empty()) return {};
+  return sql::tree(functions, &(*functions)[0]);
 }
 
 }  // namespace migc::compiler::sql

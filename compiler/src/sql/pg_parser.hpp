@@ -3,11 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "json.hpp"
 
 namespace migc::compiler::sql {
 
@@ -15,7 +16,7 @@ namespace migc::compiler::sql {
 struct parsed_statement {
   /// The statement node as libpg_query's JSON output spells it, e.g.
   /// `{"CreateStmt": {...}}` (read it through sql::node, tree.hpp).
-  nlohmann::json tree;
+  sql::tree tree;
   std::uint32_t begin = 0;  ///< byte offset of the statement's first token
   std::uint32_t end = 0;    ///< byte offset just past its last token (the `;` excluded)
 };
@@ -33,6 +34,9 @@ struct syntax_problem {
 struct parse_outcome {
   std::vector<parsed_statement> statements;
   std::vector<syntax_problem> problems;
+  /// The statements' parse trees in canonical form (sql::canonical_json_text of libpg_query's
+  /// output): what checksums hash. Meaningful when there are no problems.
+  std::string canonical;
 };
 
 /**
@@ -48,15 +52,16 @@ struct parse_outcome {
  * `\connect`) ends at its line, as in psql: it is reported and the rest of
  * its statement is parsed. Invalid UTF-8 is reported at its first bad byte
  * and nothing is parsed (the parser would pass it into identifiers).
- * Never throws for bad input; throws std::bad_alloc only.
+ * `canonical`: also fill parse_outcome::canonical. Never throws for bad
+ * input; throws std::bad_alloc only.
  */
-[[nodiscard]] parse_outcome parse(std::string_view text);
+[[nodiscard]] parse_outcome parse(std::string_view text, bool canonical = false);
 
 /**
  * The statements of a PL/pgSQL body (a DO block's or a function's) as
- * libpg_query's JSON (`{"PLpgSQL_function": {...}}`), or nothing when the
+ * libpg_query's JSON (`{"PLpgSQL_function": {...}}`), or an empty tree when the
  * body does not parse. `body` is the code between the dollar quotes.
  */
-[[nodiscard]] std::optional<nlohmann::json> parse_plpgsql(std::string_view body);
+[[nodiscard]] sql::tree parse_plpgsql(std::string_view body);
 
 }  // namespace migc::compiler::sql

@@ -121,6 +121,15 @@ void check_temporary_objects(std::vector<raw_step const*> const& steps,
   }
 }
 
+void drop_trees(raw_step& step) {
+  for (auto& s : step.statements) s.tree = {};
+}
+
+raw_step with_trees(dsl::ast::raw_sql_step const& step, bool transactional) {
+  dsl::diagnostic_engine reported_already(false, 0);
+  return read_raw_step(step, {nullptr, transactional, &reported_already, false});
+}
+
 dsl::span raw_statement::at(std::uint32_t location, std::uint32_t length) const {
   std::uint32_t const begin = offset + location;
   return {begin, begin + std::max<std::uint32_t>(length, 1)};
@@ -151,7 +160,7 @@ std::optional<std::string> raw_statement::text_of(node const& wanted_node) const
   auto const first = wanted_node.first_location();
   auto const last = last_location(wanted_node);
   if (!first || !last) return std::nullopt;
-  std::string const wanted = canonical_text(*wanted_node.json());
+  std::string const wanted = canonical_text(*wanted_node.value());
   std::string_view const text = sql;
   std::uint32_t const from = in_sql(*first);
   std::uint32_t const past = in_sql(*last) + 1;
@@ -175,7 +184,7 @@ std::optional<std::string> raw_statement::text_of(node const& wanted_node) const
       std::string_view const candidate = text.substr(start, end - start);
       auto parsed = parse_expression(candidate);
       auto const* e = std::get_if<expression>(&parsed);
-      if (e && canonical_text(e->tree) == wanted) {
+      if (e && canonical_text(e->tree.value()) == wanted) {
         std::size_t const a = candidate.find_first_not_of(" \t\r\n");
         std::size_t const b = candidate.find_last_not_of(" \t\r\n");
         return std::string(candidate.substr(a, b - a + 1));
@@ -188,7 +197,7 @@ std::optional<std::string> raw_statement::text_of(node const& wanted_node) const
 raw_step read_raw_step(dsl::ast::raw_sql_step const& step, raw_context const& context) {
   raw_step out;
   std::string_view const body = step.body;
-  parse_outcome parsed = parse(body);
+  parse_outcome parsed = parse(body, context.canonical);
   std::vector<dsl::diagnostic> found;
   for (auto const& problem : parsed.problems)
     found.push_back(problem_diagnostic(context, body, step.body_offset, problem));
@@ -211,6 +220,7 @@ raw_step read_raw_step(dsl::ast::raw_sql_step const& step, raw_context const& co
     out.statements.push_back(std::move(s));
   }
   out.ok = found.empty();
+  out.canonical = std::move(parsed.canonical);
   report_in_order(std::move(found), *context.out);
   if (out.ok && out.statements.empty()) {
     dsl::diagnostic d = error_at(context.file, step.where, "empty-sql",

@@ -4,7 +4,6 @@
 
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,11 +11,13 @@
 #include "statements.hpp"
 #include "tree.hpp"
 
+#include "json.hpp"
+
 namespace migc::compiler::sql {
 
 /// One statement of a raw step.
 struct raw_statement {
-  nlohmann::json tree;  ///< the statement node (read it with root())
+  sql::tree tree;  ///< the statement node (read it with root()); empty once dropped
   dsl::span where;      ///< the statement in the .mig file (without its `;`)
   dsl::span step;       ///< the whole `sql $$ ... $$` step it belongs to
   /// Where the body's byte 0 is in the .mig file: a tree location `l` is file offset `offset + l`.
@@ -44,6 +45,7 @@ struct raw_statement {
 struct raw_step {
   std::vector<raw_statement> statements;  ///< in text order; none when it did not parse at all
   bool ok = true;                         ///< no syntax error and no refused statement
+  std::string canonical;                  ///< its parse trees in canonical form (checksums)
 };
 
 /// How the revision that holds the step runs.
@@ -51,6 +53,7 @@ struct raw_context {
   dsl::source_file const* file = nullptr;
   bool transactional = true;
   dsl::diagnostic_engine* out = nullptr;
+  bool canonical = true;  ///< compute raw_step::canonical (the first reading; not when re-read)
 };
 
 /**
@@ -64,6 +67,12 @@ struct raw_context {
  */
 [[nodiscard]] raw_step read_raw_step(dsl::ast::raw_sql_step const& step,
                                      raw_context const& context);
+
+/// Drops the statements' parse trees of `step` (what is kept between reading and compiling).
+void drop_trees(raw_step& step);
+
+/// `step` read again with its parse trees (its problems were reported the first time).
+[[nodiscard]] raw_step with_trees(dsl::ast::raw_sql_step const& step, bool transactional);
 
 /**
  * Reports each temporary table, view or sequence that the raw steps of one

@@ -747,7 +747,7 @@ class translator {
     v.or_replace = or_replace;
     v.materialized = materialized;
     v.if_not_exists = if_not_exists;
-    v.definition = canonical_text(*query.json());
+    v.definition = canonical_text(*query.value());
     v.sql = m_s.sql;
     emit(std::move(v));
   }
@@ -872,7 +872,7 @@ class translator {
     if (!function) return;
     std::vector<ast::qualified_name> named;
     bool dynamic = false;
-    node(*function).walk([&](node const& s) {
+    node(function).walk([&](node const& s) {
       if (s.is("PLpgSQL_stmt_dynexecute")) dynamic = true;
       if (!s.is("PLpgSQL_stmt_execsql")) return true;
       std::string const query = s["sqlstmt"]["PLpgSQL_expr"].text("query");

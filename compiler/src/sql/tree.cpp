@@ -1,36 +1,51 @@
-// sql::node: reads libpg_query's JSON parse trees.
+// sql::node: reads libpg_query's JSON parse trees (in RapidJSON documents).
 #include "tree.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace migc::compiler::sql {
 namespace {
 
+std::string_view name_of(json const& key) { return {key.GetString(), key.GetStringLength()}; }
+
 /// libpg_query wraps a `Node *` in an object with one member named after its type, and node
 /// type names start with an upper-case letter (struct members never do).
-bool is_wrapped(nlohmann::json const& value) {
-  if (!value.is_object() || value.size() != 1) return false;
-  auto const first = value.begin();
-  std::string const& key = first.key();
+bool is_wrapped(json const& value) {
+  if (!value.IsObject() || value.MemberCount() != 1) return false;
+  auto const first = value.MemberBegin();
+  std::string_view const key = name_of(first->name);
   return !key.empty() && std::isupper(static_cast<unsigned char>(key.front())) &&
-         first.value().is_object();
+         first->value.IsObject();
 }
 
-nlohmann::json const* member(nlohmann::json const* body, std::string_view field) {
+json const* member(json const* body, std::string_view field) {
   if (!body) return nullptr;
-  auto const it = body->find(field);
-  return it == body->end() ? nullptr : &*it;
+  for (auto it = body->MemberBegin(); it != body->MemberEnd(); ++it) {
+    if (name_of(it->name) == field) return &it->value;
+  }
+  return nullptr;
 }
 
 }  // namespace
 
-node::node(nlohmann::json const& value) : m_value(&value) {
+std::shared_ptr<rapidjson::Document const> read_json(char const* text) {
+  auto document = std::make_shared<rapidjson::Document>();
+  document->Parse(text);
+  if (document->HasParseError()) return nullptr;
+  return document;
+}
+
+node::node(json const& value) : m_value(&value) {
   if (is_wrapped(value)) {
-    auto const it = value.begin();
-    m_type = it.key();
-    m_body = &it.value();
-  } else if (value.is_object()) {
+    auto const it = value.MemberBegin();
+    m_type = name_of(it->name);
+    m_body = &it->value;
+  } else if (value.IsObject()) {
     m_body = &value;
   } else {
     m_value = nullptr;
@@ -47,43 +62,42 @@ node node::operator[](std::string_view field) const {
 std::vector<node> node::list(std::string_view field) const {
   std::vector<node> out;
   auto const* value = member(m_body, field);
-  if (!value || !value->is_array()) return out;
-  out.reserve(value->size());
-  for (auto const& item : *value) out.emplace_back(item);
+  if (!value || !value->IsArray()) return out;
+  out.reserve(value->Size());
+  for (auto const& item : value->GetArray()) out.emplace_back(item);
   return out;
 }
 
 std::string node::text(std::string_view field) const {
   auto const* value = member(m_body, field);
-  return value && value->is_string() ? value->get<std::string>() : std::string();
+  return value && value->IsString() ? std::string(value->GetString(), value->GetStringLength())
+                                    : std::string();
 }
 
 std::int64_t node::integer(std::string_view field) const {
   auto const* value = member(m_body, field);
-  return value && value->is_number_integer() ? value->get<std::int64_t>() : 0;
+  return value && value->IsInt64() ? value->GetInt64() : 0;
 }
 
 bool node::flag(std::string_view field) const {
   auto const* value = member(m_body, field);
-  return value && value->is_boolean() && value->get<bool>();
+  return value && value->IsBool() && value->GetBool();
 }
 
 std::optional<std::uint32_t> node::location() const {
   auto const* value = member(m_body, "location");
-  if (!value || !value->is_number_integer() || value->get<std::int64_t>() < 0) return std::nullopt;
-  return value->get<std::uint32_t>();
+  if (!value || !value->IsInt64() || value->GetInt64() < 0) return std::nullopt;
+  return static_cast<std::uint32_t>(value->GetInt64());
 }
 
 std::vector<std::string> node::fields() const {
   std::vector<std::string> out;
   if (!m_body) return out;
-  for (auto const& item : m_body->items()) out.push_back(item.key());
+  for (auto it = m_body->MemberBegin(); it != m_body->MemberEnd(); ++it) out.emplace_back(name_of(it->name));
   return out;
 }
 
-std::string node::string_value() const {
-  return is("String") ? text("sval") : std::string();
-}
+std::string node::string_value() const { return is("String") ? text("sval") : std::string(); }
 
 std::vector<std::string> node::names(std::string_view field) const {
   std::vector<std::string> out;
@@ -94,20 +108,20 @@ std::vector<std::string> node::names(std::string_view field) const {
 void node::walk(std::function<bool(node const&)> const& visit) const {
   if (!m_body) return;
   // Values still to look at; objects become nodes, arrays are opened.
-  std::vector<nlohmann::json const*> pending{m_value};
+  std::vector<json const*> pending{m_value};
   while (!pending.empty()) {
-    nlohmann::json const* value = pending.back();
+    json const* value = pending.back();
     pending.pop_back();
-    if (value->is_array()) {
-      for (auto it = value->rbegin(); it != value->rend(); ++it) pending.push_back(&*it);
+    if (value->IsArray()) {
+      for (auto it = value->End(); it != value->Begin();) pending.push_back(&*--it);
       continue;
     }
-    if (!value->is_object()) continue;
+    if (!value->IsObject()) continue;
     node const n(*value);
     if (!visit(n)) continue;
     std::size_t const mark = pending.size();
-    for (auto const& [key, child] : n.m_body->items()) {
-      if (child.is_object() || child.is_array()) pending.push_back(&child);
+    for (auto it = n.m_body->MemberBegin(); it != n.m_body->MemberEnd(); ++it) {
+      if (it->value.IsObject() || it->value.IsArray()) pending.push_back(&it->value);
     }
     std::reverse(pending.begin() + static_cast<std::ptrdiff_t>(mark), pending.end());
   }
@@ -125,14 +139,19 @@ std::optional<std::uint32_t> node::first_location() const {
 std::size_t node::depth(std::size_t limit) const {
   if (!m_value) return 0;
   std::size_t deepest = 0;
-  std::vector<std::pair<nlohmann::json const*, std::size_t>> pending{{m_value, 1}};
+  std::vector<std::pair<json const*, std::size_t>> pending{{m_value, 1}};
   while (!pending.empty() && deepest < limit) {
     auto const [value, level] = pending.back();
     pending.pop_back();
     deepest = std::max(deepest, level);
-    if (!value->is_structured()) continue;
-    for (auto const& child : *value) {
-      if (child.is_structured()) pending.emplace_back(&child, level + 1);
+    if (value->IsObject()) {
+      for (auto it = value->MemberBegin(); it != value->MemberEnd(); ++it) {
+        if (it->value.IsObject() || it->value.IsArray()) pending.emplace_back(&it->value, level + 1);
+      }
+    } else if (value->IsArray()) {
+      for (auto const& child : value->GetArray()) {
+        if (child.IsObject() || child.IsArray()) pending.emplace_back(&child, level + 1);
+      }
     }
   }
   return std::min(deepest, limit);
@@ -151,23 +170,41 @@ std::vector<node> relations_in(node const& root) {
   return out;
 }
 
-std::string canonical_text(nlohmann::json const& tree) {
-  nlohmann::json copy = tree;
-  std::vector<nlohmann::json*> pending{&copy};
-  while (!pending.empty()) {
-    nlohmann::json* value = pending.back();
-    pending.pop_back();
-    if (value->is_object()) {
-      value->erase("location");
-      value->erase("stmt_location");
-      value->erase("stmt_len");
+namespace {
+
+bool is_location(std::string_view key, bool top) {
+  return key == "location" || key == "stmt_location" || key == "stmt_len" || (top && key == "version");
+}
+
+using canonical_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// Writes `value` as compact JSON without location members. Recursive: parse trees are
+/// depth-limited before they get here (sql::raw_sql's max_tree_depth).
+void write_canonical(json const& value, canonical_writer& out, bool top) {
+  if (value.IsObject()) {
+    out.StartObject();
+    for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
+      if (is_location(name_of(it->name), top)) continue;
+      out.Key(it->name.GetString(), it->name.GetStringLength());
+      write_canonical(it->value, out, false);
     }
-    if (!value->is_structured()) continue;
-    for (auto& child : *value) {
-      if (child.is_structured()) pending.push_back(&child);
-    }
+    out.EndObject();
+  } else if (value.IsArray()) {
+    out.StartArray();
+    for (auto const& item : value.GetArray()) write_canonical(item, out, false);
+    out.EndArray();
+  } else {
+    value.Accept(out);
   }
-  return copy.dump();
+}
+
+}  // namespace
+
+std::string canonical_text(json const& tree) {
+  rapidjson::StringBuffer buffer;
+  canonical_writer writer(buffer);
+  write_canonical(tree, writer, true);
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 }  // namespace migc::compiler::sql

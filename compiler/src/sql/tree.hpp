@@ -4,17 +4,19 @@
 
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "json.hpp"
+
 namespace migc::compiler::sql {
 
 /**
  * A read-only view of one node of a parse tree as libpg_query 15 writes it
- * in JSON (names as in PostgreSQL's src/include/nodes/parsenodes.h):
+ * in JSON (names as in PostgreSQL's src/include/nodes/parsenodes.h), held in
+ * a RapidJSON document (json.hpp):
  *
  *  - a `Node *` field is an object with one member named after the node
  *    type, `{"ColumnRef": {"fields": [...], "location": 7}}`: type() is
@@ -32,7 +34,9 @@ class node {
  public:
   node() = default;
   /// The node of a JSON value: wrapped (`{"Type": {...}}`) or a plain struct.
-  explicit node(nlohmann::json const& value);
+  explicit node(json const& value);
+  /// The node at the root of a tree (null for an empty tree).
+  explicit node(sql::tree const& t) : node(t ? node(t.value()) : node()) {}
 
   [[nodiscard]] explicit operator bool() const { return m_body != nullptr; }
   /// The node type ("CreateStmt", "A_Const"...), "" for a plain struct or a null node.
@@ -61,11 +65,11 @@ class node {
   /// The values of a list of `String` nodes, e.g. a qualified name {"public", "users"}.
   [[nodiscard]] std::vector<std::string> names(std::string_view field) const;
 
-  /// The names of the members present (those with non-default values), sorted.
+  /// The names of the members present (those with non-default values), in the tree's order.
   [[nodiscard]] std::vector<std::string> fields() const;
 
   /// The JSON behind the node (for the checksum's canonical form).
-  [[nodiscard]] nlohmann::json const* json() const { return m_value; }
+  [[nodiscard]] json const* value() const { return m_value; }
 
   /**
    * Calls `visit` on this node and on every node below it, parents first,
@@ -82,10 +86,12 @@ class node {
   [[nodiscard]] std::size_t depth(std::size_t limit) const;
 
  private:
-  nlohmann::json const* m_value = nullptr;  ///< the value this node was made from
-  nlohmann::json const* m_body = nullptr;   ///< the object holding the members
+  json const* m_value = nullptr;  ///< the value this node was made from
+  json const* m_body = nullptr;   ///< the object holding the members
   std::string_view m_type;
 };
+
+
 
 /// Every relation (RangeVar) in `root` and below: wrapped where a `Node *` holds one (FROM
 /// lists, joins), bare in the `relation`, `sequence`, `view` and `rel` fields of statements.
@@ -93,10 +99,11 @@ class node {
 
 /**
  * The canonical text of a parse tree for checksums (docs/checksum.md, v2):
- * the JSON of the tree with every `location`, `stmt_location` and
- * `stmt_len` member removed, compact, members sorted. Layout, comments and
- * keyword case never change it; any change of meaning does.
+ * the JSON of the tree as libpg_query wrote it (members in its order), with
+ * every `location`, `stmt_location` and `stmt_len` member and the top-level
+ * `version` removed, compact. Layout, comments and keyword case never change
+ * it; any change of meaning does.
  */
-[[nodiscard]] std::string canonical_text(nlohmann::json const& tree);
+[[nodiscard]] std::string canonical_text(json const& tree);
 
 }  // namespace migc::compiler::sql

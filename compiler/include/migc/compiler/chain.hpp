@@ -23,7 +23,9 @@ struct parsed_revision {
   std::uint64_t number = 0;             ///< numeric id
   std::optional<std::uint64_t> parent;  ///< numeric parent id
   /// The raw sql steps of the upgrade and downgrade blocks as PostgreSQL's parser read them,
-  /// by step index (null for the other steps): read once, used by checks, model and checksum.
+  /// by step index (null for the other steps): their statements, places and kinds. The parse
+  /// trees are not kept (memory stays flat at 10,000 revisions): sql::with_trees reads them
+  /// again where a revision is compiled.
   std::vector<std::shared_ptr<sql::raw_step const>> upgrade_sql;
   std::vector<std::shared_ptr<sql::raw_step const>> downgrade_sql;
 };

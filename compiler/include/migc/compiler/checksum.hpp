@@ -20,13 +20,14 @@ inline constexpr std::string_view previous_checksum_format = "migc-checksum-v1";
  * tree without source locations. Comments, layout, keyword case and the
  * description are excluded, so reformatting a revision never changes its
  * checksum; generated SQL is never hashed, so a better SQL generator never
- * invalidates an applied revision. Needs the raw steps read
- * (parsed_revision::upgrade_sql / downgrade_sql).
+ * invalidates an applied revision. Needs the raw steps read (compile.hpp,
+ * read_sql): it hashes their canonical parse trees.
  */
 [[nodiscard]] std::string canonical_form(parsed_revision const& revision);
 
 /// "sha256:" + lowercase hex SHA-256 of `canonical_form(revision)`.
 [[nodiscard]] std::string revision_checksum(parsed_revision const& revision);
+
 
 /**
  * The canonical form of version 1 (frozen; docs/checksum.md): raw SQL with
