@@ -67,6 +67,7 @@ struct create_view : ast::node {
   std::string definition;                 ///< canonical parse tree of the query
   std::string sql;                        ///< the statement as written
   std::vector<ast::qualified_name> reads;  ///< relations the query names
+  std::optional<std::vector<std::string>> columns;  ///< its columns, when no `*` hides them
 };
 
 struct create_function : ast::node {
@@ -86,7 +87,9 @@ struct create_trigger : ast::node {
   ast::qualified_name function;
   std::string timing;  ///< model::trigger::timing
   bool or_replace = false;
-  std::string sql;  ///< the statement as written
+  std::vector<std::string> update_columns;
+  std::string when_sql;
+  std::vector<std::string> arguments;
 };
 
 /// CREATE DOMAIN, CREATE TYPE ... AS (...), CREATE TYPE ... AS RANGE.

@@ -161,8 +161,11 @@ bool same_type(user_type const& a, user_type const& b) {
 bool same_sequence(sequence const& a, sequence const& b) {
   return a.type == b.type && a.owned_by == b.owned_by && a.remark == b.remark;
 }
+/// Views compare by what they read, not by their query's text: a query names tables as they
+/// were called when it was written, and renames since change nothing in PostgreSQL (it keeps
+/// the view by OID).
 bool same_view(view const& a, view const& b) {
-  return a.materialized == b.materialized && a.definition == b.definition && a.remark == b.remark;
+  return a.materialized == b.materialized && a.reads == b.reads && a.remark == b.remark;
 }
 bool same_function(function const& a, function const& b) {
   return a.procedure == b.procedure && a.language == b.language && a.returns == b.returns &&

@@ -63,8 +63,9 @@ struct trigger {
   /// When it fires, as pg_get_triggerdef words it: "before insert or update", "after delete",
   /// "instead of insert"; then "for each row" or "for each statement".
   std::string timing;
-  std::string sql;         ///< the CREATE TRIGGER that made it, as written (for `migc schema`)
-  std::string created_as;  ///< its name in that statement (renames follow it)
+  std::vector<std::string> update_columns;  ///< UPDATE OF these columns
+  std::string when_sql;                     ///< WHEN (condition), as written
+  std::vector<std::string> arguments;       ///< the function's arguments, as written
   comment remark;
   origin defined;
 };
@@ -149,6 +150,8 @@ struct view {
   bool materialized = false;
   std::string definition;          ///< canonical parse tree of the query (sql::canonical_text)
   std::set<object_key> reads;      ///< relations the query names
+  /// Its columns, in order, when the query names them all (no `*`).
+  std::optional<std::vector<std::string>> columns;
   std::string sql;                 ///< the statement that made it, as written (for `migc schema`)
   object_key created_as;           ///< its name in that statement (renames follow it)
   comment remark;

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "naming.hpp"
+#include "render.hpp"
 #include "replay_base.hpp"
 #include "overloaded.hpp"
 #include "sql/expression.hpp"
@@ -82,7 +83,7 @@ class replayer : replay_base {
                      return true;
                    },
                    [&](ast::default_value const& d) {
-                     column.default_sql = d.expression.text;
+                     column.default_sql = default_as_modelled(d.expression.text);
                      return true;
                    },
                    [&](ast::key_marker const& k) {
@@ -588,10 +589,28 @@ class replayer : replay_base {
     return true;
   }
 
-  /// Without cascade a column that another table's foreign key references cannot go
-  /// (PostgreSQL: "other objects depend on it"); the table's own indexes and constraints can.
+  /// A generated column of `table` computed from column `name`, if any (PostgreSQL refuses to
+  /// change that column's type, and to drop it without cascade).
+  static model::column const* generated_user(model::table const& table, std::string const& name) {
+    for (auto const& c : table.columns) {
+      if (!c.generated_sql || c.name == name) continue;
+      auto const reads = expression_columns(*c.generated_sql);
+      if (std::find(reads.begin(), reads.end(), name) != reads.end()) return &c;
+    }
+    return nullptr;
+  }
+
+  /// Without cascade a column that another table's foreign key references, or a generated
+  /// column reads, cannot go (PostgreSQL: "other objects depend on it"); the table's own
+  /// indexes and constraints can.
   bool column_unused(model::table const& table, ast::identifier const& column) {
     std::string const& name = column.name;
+    if (auto const* user = generated_user(table, name)) {
+      return error("column-in-use", column,
+                   fmt::format("column '{}' is read by generated column '{}'", name, user->name),
+                   "drop the generated column first, or write 'drop column ... cascade'",
+                   defined_here(user->defined, fmt::format("'{}' is defined here", user->name)));
+    }
     if (auto const users = referencing(table.key, &name); !users.empty()) {
       auto const& [other, fk] = users.front();
       if (other->key != table.key) {
@@ -666,8 +685,17 @@ class replayer : replay_base {
         overloaded{
             [&](ast::set_type const& t) {
               auto const resolved = resolve_type(t.type);
-              if (resolved) change_column([&](model::column& c) { c.type = *resolved; });
-              return resolved.has_value();
+              if (!resolved) return false;
+              if (auto const* user = generated_user(*table, name)) {
+                return error("column-in-use", s.column.column,
+                             fmt::format("the type of column '{}' cannot change: generated column '{}' "
+                                         "is computed from it",
+                                         name, user->name),
+                             "drop the generated column first and add it again after the change",
+                             defined_here(user->defined, fmt::format("'{}' is defined here", user->name)));
+              }
+              change_column([&](model::column& c) { c.type = *resolved; });
+              return true;
             },
             [&](ast::set_not_null const& n) {
               model::constraint const* pk = table->primary_key();
@@ -685,7 +713,7 @@ class replayer : replay_base {
             [&](ast::set_default const& d) {
               change_column([&](model::column& c) {
                 if (d.expression) {
-                  c.default_sql = d.expression->text;
+                  c.default_sql = default_as_modelled(d.expression->text);
                 } else {
                   c.default_sql.reset();
                 }
@@ -976,6 +1004,37 @@ class replayer : replay_base {
 };
 
 }  // namespace
+
+namespace replay_support {
+
+std::optional<object_key> sequence_of_default(std::string const& sql) {
+  auto const parsed = sql::parse_expression(sql);
+  auto const* e = std::get_if<sql::expression>(&parsed);
+  if (!e) return std::nullopt;
+  sql::node const call(e->tree);
+  auto const names = call.names("funcname");
+  auto const args = call.list("args");
+  if (!call.is("FuncCall") || names.empty() || names.back() != "nextval" || args.size() != 1) return std::nullopt;
+  sql::node const literal = args[0].is("TypeCast") ? args[0]["arg"] : args[0];
+  if (!literal.is("A_Const") || !literal["sval"]) return std::nullopt;
+  std::string const text = literal["sval"].text("sval");
+  auto const dot = text.find('.');
+  if (dot == std::string::npos) return object_key{"public", text};
+  return object_key{text.substr(0, dot), text.substr(dot + 1)};
+}
+
+std::string nextval_sql(object_key const& key) {
+  std::string const name =
+      (key.first == "public" ? std::string() : quote_identifier(key.first) + ".") + quote_identifier(key.second);
+  return "nextval(" + quote_literal(name) + "::regclass)";
+}
+
+std::string default_as_modelled(std::string const& sql) {
+  auto const sequence = sequence_of_default(sql);
+  return sequence ? nextval_sql(*sequence) : sql;
+}
+
+}  // namespace replay_support
 
 model::object_key key_of(ast::qualified_name const& name) {
   return {name.schema.empty() ? "public" : name.schema, name.name};

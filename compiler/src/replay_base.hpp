@@ -37,6 +37,17 @@ inline std::vector<object_key> keys_in(model::key_counts const& counts) {
   return out;
 }
 
+/// The sequence a default `nextval('name')` (or `nextval('name'::regclass)`) reads, if it is one.
+std::optional<object_key> sequence_of_default(std::string const& sql);
+
+/// `nextval('name'::regclass)` as PostgreSQL prints a default that reads sequence `key`
+/// (pg_get_expr: the name as regclass shows it, schema-qualified outside public).
+std::string nextval_sql(object_key const& key);
+
+/// A default as the model keeps it: a nextval() call in PostgreSQL's spelling, anything else
+/// as written.
+std::string default_as_modelled(std::string const& sql);
+
 /**
  * Reports and checks on behalf of one change. Reads go through `m_model`
  * (const); every change goes through `m_change`, whose member functions

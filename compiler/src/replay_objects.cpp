@@ -165,6 +165,7 @@ class object_replayer : replay_base {
                          (c.or_replace && existing->second.materialized == c.materialized);
     if (existing != m_model.views.end() && c.if_not_exists) return true;
     if (!replace && !relation_free(key, c.name, "relation")) return false;
+    if (replace && !keeps_columns(existing->second, c)) return false;
     model::view v;
     v.key = key;
     v.materialized = c.materialized;
@@ -175,9 +176,29 @@ class object_replayer : replay_base {
     }
     v.sql = c.sql;
     v.created_as = key;
+    v.columns = c.columns;
     v.remark = replace ? existing->second.remark : std::nullopt;
     v.defined = replace ? existing->second.defined : here(c.name);
     m_change.add_view(std::move(v));
+    return true;
+  }
+
+  /// CREATE OR REPLACE VIEW may add columns at the end, never drop, rename or reorder them
+  /// (PostgreSQL: "cannot drop columns from view", "cannot change name of view column").
+  bool keeps_columns(model::view const& old, change::create_view const& c) {
+    if (!old.columns || !c.columns) return true;
+    auto const& was = *old.columns;
+    auto const& now = *c.columns;
+    for (std::size_t i = 0; i < was.size(); ++i) {
+      if (i < now.size() && now[i] == was[i]) continue;
+      return error("view-columns", c.name,
+                   i < now.size() ? fmt::format("CREATE OR REPLACE VIEW cannot rename column '{}' of view '{}' to '{}'",
+                                                was[i], shown(old.key), now[i])
+                                  : fmt::format("CREATE OR REPLACE VIEW cannot drop column '{}' of view '{}'", was[i],
+                                                shown(old.key)),
+                   "a replaced view keeps its columns and may add some at the end: DROP VIEW, then CREATE VIEW",
+                   defined_here(old.defined, "the view is created here"));
+    }
     return true;
   }
 
@@ -227,8 +248,9 @@ class object_replayer : replay_base {
     t.name = c.name.name;
     t.function = key_of(c.function);
     t.timing = c.timing;
-    t.sql = c.sql;
-    t.created_as = c.name.name;
+    t.update_columns = c.update_columns;
+    t.when_sql = c.when_sql;
+    t.arguments = c.arguments;
     t.remark = existing ? existing->remark : std::nullopt;
     t.defined = existing ? existing->defined : here(c.name);
     m_change.edit_table(table->key, [&](model::table& tb) {
@@ -399,10 +421,8 @@ class object_replayer : replay_base {
         return rename_relation(m_model.sequences, c, key, to, [&](model::sequence s) {
           m_change.erase_sequence(key);
           s.key = to;
-          auto const owner = s.owned_by;
           m_change.add_sequence(std::move(s));
-          // A serial column's default names its sequence: the table's record changes too.
-          if (owner && m_model.tables.count(owner->first)) m_change.edit_table(owner->first, [](model::table&) {});
+          follow_sequence_rename(key, to);
         });
       case object_kind::view:
       case object_kind::materialized_view:
@@ -423,6 +443,22 @@ class object_replayer : replay_base {
         return forget_renamed_schema(c);
       default:
         return true;
+    }
+  }
+
+  /// Defaults that call nextval() on a sequence name it by OID: PostgreSQL shows its new name
+  /// after a rename, and so does the model.
+  void follow_sequence_rename(object_key const& from, object_key const& to) {
+    std::vector<std::pair<object_key, std::string>> users;
+    for (auto const& [k, t] : m_model.tables) {
+      for (auto const& c : t.columns) {
+        if (c.default_sql && sequence_of_default(*c.default_sql) == from) users.emplace_back(k, c.name);
+      }
+    }
+    std::string const renamed = nextval_sql(to);
+    for (auto const& [table, column] : users) {
+      std::string const name = column;  // not the structured binding: C++17 lambdas cannot capture it
+      m_change.edit_table(table, [&](model::table& t) { t.find_column(name)->default_sql = renamed; });
     }
   }
 

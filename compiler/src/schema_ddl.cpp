@@ -2,6 +2,7 @@
 #include "schema_ddl.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -31,6 +32,28 @@ void made_then_renamed(std::string& out, std::string const& sql, std::string_vie
     statement(out, fmt::format("ALTER {} {}{} RENAME TO {}", what, name_sql(created), arguments,
                                quote_identifier(now.second)));
   }
+}
+
+/// CREATE TRIGGER from the model: "before insert or update for each row" with its UPDATE OF
+/// columns, WHEN condition and function arguments.
+std::string trigger_sql(object_key const& table, model::trigger const& t) {
+  std::string timing = t.timing;
+  std::string const rows = timing.substr(timing.rfind(" for each "));
+  timing.erase(timing.size() - rows.size());
+  std::transform(timing.begin(), timing.end(), timing.begin(),
+                 [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+  if (!t.update_columns.empty()) {
+    std::vector<std::string> quoted;
+    for (auto const& c : t.update_columns) quoted.push_back(quote_identifier(c));
+    auto const update = timing.find("UPDATE");
+    timing.insert(update + 6, " OF " + fmt::format("{}", fmt::join(quoted, ", ")));
+  }
+  std::vector<std::string> arguments;
+  for (auto const& a : t.arguments) arguments.push_back(quote_literal(a));
+  return fmt::format("CREATE TRIGGER {} {} ON {} FOR EACH {}{} EXECUTE FUNCTION {}({})", quote_identifier(t.name),
+                     timing, name_sql(table), rows == " for each row" ? "ROW" : "STATEMENT",
+                     t.when_sql.empty() ? std::string() : " WHEN (" + t.when_sql + ")", name_sql(t.function),
+                     fmt::join(arguments, ", "));
 }
 
 void comment(std::string& out, std::string_view what, std::string const& target,
@@ -109,12 +132,7 @@ std::string schema_ddl(model::schema const& m) {
     made_then_renamed(out, v.sql, v.materialized ? "MATERIALIZED VIEW" : "VIEW", v.created_as, key);
   }
   for (auto const& [key, t] : m.tables) {
-    for (auto const& tr : t.triggers) {
-      statement(out, tr.sql);
-      if (tr.created_as != tr.name)
-        statement(out, fmt::format("ALTER TRIGGER {} ON {} RENAME TO {}", quote_identifier(tr.created_as),
-                                   name_sql(key), quote_identifier(tr.name)));
-    }
+    for (auto const& tr : t.triggers) statement(out, trigger_sql(key, tr));
   }
   for (auto const& [name, s] : m.schemas) comment(out, "SCHEMA", quote_identifier(name), s.remark);
   for (auto const& [name, e] : m.extensions) comment(out, "EXTENSION", quote_identifier(name), e.remark);

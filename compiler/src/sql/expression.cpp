@@ -107,6 +107,8 @@ std::optional<std::string> figure(node const& n, int depth) {
 
 std::optional<std::string> figure_column_name(expression const& e) { return figure(node(e.tree), 0); }
 
+std::optional<std::string> figure_name(node const& expression) { return figure(expression, 0); }
+
 std::vector<std::string> columns_of(std::string_view text) {
   auto parsed = parse_expression(text);
   auto* e = std::get_if<expression>(&parsed);

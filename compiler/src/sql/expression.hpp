@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "json.hpp"
+#include "tree.hpp"
 
 namespace migc::compiler::sql {
 
@@ -46,6 +47,8 @@ struct expression_error {
  * names built from expressions use it ("expr" when nothing).
  */
 [[nodiscard]] std::optional<std::string> figure_column_name(expression const& e);
+/// figure_column_name of any expression node.
+[[nodiscard]] std::optional<std::string> figure_name(node const& expression);
 
 /// The columns `text` names (expression::columns); none when it does not parse.
 [[nodiscard]] std::vector<std::string> columns_of(std::string_view text);

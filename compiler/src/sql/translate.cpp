@@ -9,6 +9,7 @@
 #include <migc/compiler/checksum.hpp>
 #include <migc/runtime/catalog.hpp>
 #include "../types.hpp"
+#include "expression.hpp"
 #include "pg_parser.hpp"
 
 namespace migc::compiler::sql {
@@ -738,6 +739,25 @@ class translator {
     return out;
   }
 
+  /// The column names a SELECT gives (PostgreSQL's FigureColname for unnamed targets), or
+  /// nothing when a `*` or a set operation hides them.
+  static std::optional<std::vector<std::string>> output_columns(node const& query) {
+    if (!query.is("SelectStmt") || query.enumeration("op") != "SETOP_NONE") return std::nullopt;
+    std::vector<std::string> out;
+    for (auto const& target : query.list("targetList")) {
+      std::string name = target.text("name");
+      if (name.empty()) {
+        node const value = target["val"];
+        bool star = false;
+        for (auto const& field : value.list("fields")) star = star || field.is("A_Star");
+        if (star) return std::nullopt;
+        name = figure_name(value).value_or("?column?");
+      }
+      out.push_back(std::move(name));
+    }
+    return out;
+  }
+
   void view(ast::qualified_name name, node const& query, bool or_replace, bool materialized,
             bool if_not_exists) {
     auto v = whole<change::create_view>();
@@ -748,6 +768,7 @@ class translator {
     v.materialized = materialized;
     v.if_not_exists = if_not_exists;
     v.definition = canonical_text(*query.value());
+    v.columns = output_columns(query);
     v.sql = m_s.sql;
     emit(std::move(v));
   }
@@ -808,7 +829,9 @@ class translator {
     t.table = relation(n["relation"]);
     t.function = qualified(n.names("funcname"), n);
     t.or_replace = n.flag("replace");
-    t.sql = m_s.sql;
+    t.update_columns = n.names("columns");
+    if (n["whenClause"]) t.when_sql = m_s.text_of(n["whenClause"]).value_or("");
+    t.arguments = n.names("args");
     // CreateTrigStmt's timing and events are pg_trigger.tgtype's bits; `row` is its bit 0.
     t.timing = runtime::trigger_timing(
         static_cast<std::uint32_t>(n.integer("timing") | n.integer("events") | (n.flag("row") ? 1 : 0)));
