@@ -32,7 +32,7 @@ class memory_catalog {
       auto const down = add_steps(r.downgrade);
       m_revisions.push_back({text_of(r.id), r.number, text_of(r.parent), text_of(r.description),
                              text_of(r.source_file), r.source_line, text_of(r.checksum),
-                             r.transactional, r.reversible, up, down});
+                             r.transactional, r.reversible, up, down, text_of(r.previous_checksum)});
     }
     m_schema_history = migc::compiler::serialize_schema_history(m_chain.revisions);
     m_catalog = {{m_revisions.data(), m_revisions.size()},
@@ -55,7 +55,8 @@ class memory_catalog {
       std::vector<migc::compiler::compiled_step> const& steps) {
     std::size_t const begin = m_steps.size();
     for (auto const& s : steps)
-      m_steps.push_back({text_of(s.sql), s.line, text_of(s.lock), s.rewrites});
+      m_steps.push_back({text_of(s.sql), s.line, text_of(s.lock), s.rewrites, s.kind,
+                         s.outside_transaction, text_of(s.objects)});
     if (steps.empty()) return {};
     return {m_steps.data() + begin, steps.size()};
   }
@@ -401,3 +402,45 @@ TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {
 }
 
 }  // namespace
+
+// ../shared/cases/checksum-reformat: a revision applied, then reformatted (spaces inside
+// parentheses and around operators, statements on their own lines): the next run accepts the
+// database and applies what is new.
+TEST_F(drift_pg, a_reformatted_revision_keeps_its_checksum) {
+  fs::path const cases = fs::path(MIGC_DRIFT_CASES) / "checksum_reformat";
+  auto const applied = compile_chain(cases / "applied");
+  auto const reformatted = compile_chain(cases / "reformatted");
+  ASSERT_TRUE(applied && reformatted);
+  ASSERT_EQ(migrate(conninfo(), applied->get(), {"upgrade"}).code, 0);
+  auto const r = migrate(conninfo(), reformatted->get(), {"upgrade"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  auto const v = migrate(conninfo(), reformatted->get(), {"verify"});
+  EXPECT_EQ(v.code, 0) << v.out << v.err;
+}
+
+// A database whose history holds checksums of format version 1 (written by an earlier
+// release) is accepted, and a real edit is still refused.
+TEST_F(drift_pg, checksums_of_the_previous_format_are_accepted_and_edits_still_refused) {
+  migc::test::temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"A\"\nupgrade {\n    sql $$ CREATE TABLE t (id int) $$\n}\n"
+               "downgrade {\n    sql $$ DROP TABLE t $$\n}\n");
+  auto const cat = compile_chain(folder.path());
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  auto const& rev = cat->get().revisions[0];
+  ASSERT_NE(rev.previous_checksum.view(), rev.checksum.view());
+  migc::test::execute(conninfo(), "UPDATE alembic_version_history SET checksum = '" +
+                                      std::string(rev.previous_checksum.view()) + "'");
+  auto const ok = migrate(conninfo(), cat->get(), {"verify"});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"A\"\nupgrade {\n    sql $$ CREATE TABLE t (id bigint) $$\n}\n"
+               "downgrade {\n    sql $$ DROP TABLE t $$\n}\n");
+  auto const edited = compile_chain(folder.path());
+  ASSERT_TRUE(edited);
+  auto const refused = migrate(conninfo(), edited->get(), {"upgrade"});
+  EXPECT_EQ(refused.code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("edited")) << refused.err;
+}
