@@ -84,12 +84,37 @@ TEST_F(limits_test, twenty_thousand_revisions_compile_within_bounded_memory) {
   EXPECT_LT(result.max_rss_kib, memory_bound_kib);
 }
 
-TEST_F(limits_test, deeply_nested_parentheses_do_not_overflow_the_stack) {
+TEST_F(limits_test, deeply_nested_sql_ends_in_a_diagnostic_not_a_stack_overflow) {
   std::string const nested = std::string(200000, '(') + "1" + std::string(200000, ')');
+  std::string unary;
+  for (int i = 0; i < 4000; ++i) unary += "-(";
+  unary += "1" + std::string(4000, ')');
   write("20250101_0000-001_nested.mig", revision(1, "SELECT " + nested));
+  write("20250101_0000-002_unary.mig", revision(2, "SELECT " + unary));
+  auto const result = check();
+  EXPECT_EQ(result.exit_code, 1) << result.err.substr(0, 2000);
+  EXPECT_EQ(result.signal, 0);
+  EXPECT_THAT(result.err, HasSubstr("001_nested.mig:3:"));
+  EXPECT_THAT(result.err, HasSubstr("statement nests too deeply for PostgreSQL's parser"));
+  EXPECT_THAT(result.err, HasSubstr("002_unary.mig:3:12: error: statement nests too deeply for migc"));
+}
+
+TEST_F(limits_test, invalid_utf8_in_sql_is_one_diagnostic_at_its_byte) {
+  write("20250101_0000-001_bytes.mig", revision(1, "SELECT 'caf\xc3' || '\xff\xfe'"));
+  auto const result = check();
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("20250101_0000-001_bytes.mig:3:"));
+  EXPECT_THAT(result.err, HasSubstr("raw sql is not valid UTF-8"));
+}
+
+TEST_F(limits_test, fifty_megabytes_of_ddl_compile_within_bounded_memory) {
+  std::string sql;
+  for (int i = 0; sql.size() < 50u * 1024 * 1024; ++i)
+    sql += fmt::format("CREATE TABLE t{0} (id bigint PRIMARY KEY, note text CHECK (note <> ''));\n", i);
+  write("20250101_0000-001_ddl.mig", revision(1, sql));
   auto const result = check();
   EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 2000);
-  EXPECT_EQ(result.signal, 0);
+  EXPECT_LT(result.max_rss_kib, memory_bound_kib);
 }
 
 }  // namespace

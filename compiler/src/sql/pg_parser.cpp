@@ -167,9 +167,14 @@ class range_parser {
       return;
     }
     std::uint32_t const at = std::clamp(byte_offset_of(buffer, result->error->cursorpos), from, to);
+    // Bison's stack limit (10,000 levels): say what it means.
+    std::string const message = std::string_view(result->error->message).rfind("memory exhausted", 0) == 0
+                                    ? "statement nests too deeply for PostgreSQL's parser (" +
+                                          std::string(result->error->message) + ")"
+                                    : std::string(result->error->message);
     // Give up recovering on pathological input rather than recurse without bound.
-    if (depth > max_depth) return report(syntax_problem::kind::syntax, result->error->message, at);
-    recover(from, to, at, result->error->message, depth);
+    if (depth > max_depth) return report(syntax_problem::kind::syntax, message, at);
+    recover(from, to, at, message, depth);
   }
 
  private:
