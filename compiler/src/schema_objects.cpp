@@ -6,6 +6,7 @@
 #include <map>
 #include <migc/compiler/compile.hpp>
 #include <migc/compiler/schema_objects.hpp>
+#include <migc/runtime/catalog.hpp>
 #include <tuple>
 
 #include "model.hpp"
@@ -151,29 +152,10 @@ schema_object enum_object(model::enum_type const& type) {
   return e;
 }
 
-void append_field(std::string& out, std::string const& field) {
-  for (char c : field) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
-/// One line of the serialised form; `kind_prefix` marks removals ("-").
-void append_line(std::string& out, schema_object const& o, std::string_view kind_prefix = {}) {
-  out += kind_prefix;
-  for (auto const* field : {&o.kind, &o.table, &o.name, &o.type, &o.columns, &o.default_value}) {
-    append_field(out, *field);
-    out += '\t';
-  }
-  out += o.not_null ? "1\t" : "0\t";
-  out += o.partial ? "1\n" : "0\n";
+/// One record of catalog::schema_history, in the format the catalog contract defines.
+void append_line(std::string& out, schema_object const& o, bool removed = false) {
+  runtime::schema_record_format::append(out, {o.kind, o.table, o.name, o.type, o.columns,
+                                              o.default_value, o.not_null, o.partial, removed});
 }
 
 /// What tells two objects apart: kind, table and name (the live catalog's identity too).
@@ -256,10 +238,10 @@ std::string serialize_schema_history(std::vector<compiled_revision> const& revis
   std::string out;
   for (auto const& r : revisions) {
     schema_object marker;
-    marker.kind = "revision";
+    marker.kind = runtime::schema_kind::revision;
     marker.name = r.id;
     append_line(out, marker);
-    for (auto const& o : r.schema_changes.removed) append_line(out, o, "-");
+    for (auto const& o : r.schema_changes.removed) append_line(out, o, true);
     for (auto const& o : r.schema_changes.changed) append_line(out, o);
   }
   return out;

@@ -502,8 +502,6 @@ std::string json_record(std::optional<applied_record> const& r) {
 
 std::string_view drift_status_name(drift_report::state s) {
   switch (s) {
-    case drift_report::state::not_embedded:
-      return "not_embedded";
     case drift_report::state::skipped:
       return "skipped";
     case drift_report::state::checked:
@@ -546,9 +544,6 @@ std::string model_revision(drift_report const& d) {
 /// The drift half of `verify` as text: a summary line, then one line per finding.
 void print_drift(drift_report const& d, std::ostream& out) {
   switch (d.status) {
-    case drift_report::state::not_embedded:
-      out << "Schema drift: not checked (this binary's catalog does not embed the schema model).\n";
-      return;
     case drift_report::state::skipped:
       out << "Schema drift: not checked (the database is dirty or at an unknown revision).\n";
       return;

@@ -179,37 +179,6 @@ std::string key_of(db_object const& o) {
 
 }  // namespace
 
-namespace {
-
-/// One field of a serialised object, with `\\`, `\t` and `\n` undone.
-std::string unescape_field(std::string_view field) {
-  std::string out;
-  out.reserve(field.size());
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] != '\\' || i + 1 == field.size()) {
-      out += field[i];
-      continue;
-    }
-    char const next = field[++i];
-    out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
-  }
-  return out;
-}
-
-std::vector<std::string> split_fields(std::string_view line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t const tab = line.find('\t', start);
-    fields.push_back(unescape_field(
-        line.substr(start, tab == std::string_view::npos ? line.npos : tab - start)));
-    if (tab == std::string_view::npos) return fields;
-    start = tab + 1;
-  }
-}
-
-}  // namespace
-
 std::vector<db_object> schema_at(std::string_view history,
                                  std::optional<std::size_t> revision_index) {
   if (!revision_index) return {};
@@ -222,17 +191,17 @@ std::vector<db_object> schema_at(std::string_view history,
     std::size_t const end = history.find('\n');
     std::string_view const line = history.substr(0, end);
     history = end == std::string_view::npos ? std::string_view{} : history.substr(end + 1);
-    auto fields = split_fields(line);
-    if (fields.size() != 8) continue;  // written by migc itself: never happens, never crash
-    if (fields[0] == "revision") {
+    auto record = schema_record_format::parse(line);
+    if (!record) continue;  // written by migc itself: never happens, never crash
+    if (record->kind == schema_kind::revision) {
       if (revisions_started++ == *revision_index + 1) break;
       continue;
     }
-    bool const removal = !fields[0].empty() && fields[0][0] == '-';
-    if (removal) fields[0].erase(0, 1);
-    db_object object{std::move(fields[0]), std::move(fields[1]), std::move(fields[2]),
-                     std::move(fields[3]), std::move(fields[4]), std::move(fields[5]),
-                     fields[6] == "1",     fields[7] == "1"};
+    bool const removal = record->removed;
+    db_object object{std::move(record->kind),    std::move(record->table),
+                     std::move(record->name),    std::move(record->type),
+                     std::move(record->columns), std::move(record->default_value),
+                     record->not_null,           record->partial};
     std::string key = key_of(object);
     auto const found = position.find(key);
     if (removal) {
@@ -283,7 +252,7 @@ raw_sql_names raw_ddl_names(catalog const& cat, std::size_t up_to) {
   for (std::size_t i = 0; i <= up_to && i < cat.revisions.size; ++i) {
     revision const& rev = cat.revisions[i];
     for (step const& s : rev.upgrade) {
-      if (s.lock == "unknown" || s.lock.empty()) scan_raw_sql(s.sql, std::string(rev.id), names);
+      if (s.lock == lock_level::unknown) scan_raw_sql(s.sql, std::string(rev.id), names);
     }
   }
   return names;

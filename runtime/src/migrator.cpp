@@ -1204,8 +1204,7 @@ verify_report migrator::verify() {
     report.current = state.current;
     report.dirty = state.dirty;
     catalog const& cat = m_impl->cat;
-    report.drift.status =
-        cat.has_schema_history ? drift_report::state::skipped : drift_report::state::not_embedded;
+    report.drift.status = drift_report::state::skipped;
     report.drift.at = state.current ? *state.current : std::string("base");
     validation verdict;
     try {
@@ -1214,7 +1213,7 @@ verify_report migrator::verify() {
       report.unknown = e.what();
       return report;
     }
-    if (cat.has_schema_history && !state.dirty) {
+    if (!state.dirty) {
       detail::quoter const q = m_impl->quoting();
       std::vector<std::string> exclude;
       for (auto const& name :

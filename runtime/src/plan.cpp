@@ -66,13 +66,7 @@ std::string_view to_string(direction d) noexcept {
 }
 
 std::optional<std::uint64_t> parse_id(std::string_view id) noexcept {
-  if (id.empty() || id.size() > 19) return std::nullopt;
-  std::uint64_t value = 0;
-  for (char c : id) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return value;
+  return revision_id_value(id);
 }
 
 std::optional<std::size_t> find_revision(catalog const& cat, std::string_view id) {

@@ -278,9 +278,8 @@ std::optional<std::string> version_after(revision const& rev, direction dir) {
 }
 
 std::string lock_note(step const& s) {
-  if (s.lock.empty()) return {};
-  std::string note = "lock: " + std::string(s.lock);
-  if (s.lock == "unknown") note += " (raw SQL)";
+  std::string note = "lock: " + std::string(lock_level_name(s.lock));
+  if (s.lock == lock_level::unknown) note += " (raw SQL)";
   if (s.rewrites) note += ", rewrites the table";
   return note;
 }

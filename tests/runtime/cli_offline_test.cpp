@@ -83,10 +83,12 @@ TEST(cli_offline, show_prints_both_directions) {
       << r.out;
 }
 
-TEST(cli_offline, show_without_lock_knowledge_prints_only_the_line) {
+TEST(cli_offline, show_prints_each_steps_line_and_lock) {
   auto const r = run_cli({"show", "2"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(contains(r.out, "-- upgrade\n-- line 5\nALTER TABLE memories ADD COLUMN")) << r.out;
+  EXPECT_TRUE(contains(
+      r.out, "-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\nALTER TABLE memories ADD COLUMN"))
+      << r.out;
 }
 
 TEST(cli_offline, sql_annotates_each_statement_with_its_lock) {
@@ -102,7 +104,8 @@ TEST(cli_offline, sql_annotates_each_statement_with_its_lock) {
 TEST(cli_offline, sql_marks_table_rewrites) {
   using namespace migc::runtime::literals;
   static constexpr migc::runtime::step up[] = {
-      {"ALTER TABLE users ALTER COLUMN age TYPE bigint"_text, 4, "ACCESS EXCLUSIVE"_text, true}};
+      {"ALTER TABLE users ALTER COLUMN age TYPE bigint"_text, 4,
+       migc::runtime::lock_level::access_exclusive, true}};
   static constexpr migc::runtime::revision revs[] = {{"001"_text,
                                                       1,
                                                       ""_text,
@@ -131,7 +134,9 @@ TEST(cli_offline, show_unknown_revision_is_usage_error) {
 TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
   auto const r = run_cli({"sql", "001:003"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "BEGIN;\nSET LOCAL lock_timeout = '10000ms';\nALTER TABLE memories"))
+  EXPECT_TRUE(contains(r.out,
+                       "BEGIN;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
+                       "ALTER TABLE memories"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "SET version_num = '003' WHERE version_num = '002'")) << r.out;
   EXPECT_FALSE(contains(r.out, "CREATE TABLE \"alembic_version\"")) << r.out;

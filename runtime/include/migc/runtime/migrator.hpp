@@ -102,11 +102,10 @@ struct verify_entry {
 /// revision.
 struct drift_report {
   enum class state {
-    not_embedded,  ///< the catalog predates the embedded model
-    skipped,       ///< the database is dirty or at an unknown revision
+    skipped,  ///< the database is dirty or at an unknown revision
     checked,
   };
-  state status = state::not_embedded;
+  state status = state::skipped;
   std::string at;           ///< the database's revision ("base" when none)
   std::size_t objects = 0;  ///< objects of the model compared (checked)
   std::vector<drift_finding> findings;

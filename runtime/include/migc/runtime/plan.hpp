@@ -17,7 +17,7 @@ enum class direction { upgrade, downgrade };
 /// "upgrade" or "downgrade".
 [[nodiscard]] std::string_view to_string(direction d) noexcept;
 
-/// Numeric value of a revision id ("003" → 3); nullopt unless it is 1–19 decimal digits.
+/// Numeric value of a revision id ("003" → 3): revision_id_value, the catalog contract's rule.
 [[nodiscard]] std::optional<std::uint64_t> parse_id(std::string_view id) noexcept;
 
 /// Index of the revision whose id has the same value as `id` ("01" finds "001"), or nullopt.
