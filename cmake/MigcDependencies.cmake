@@ -4,6 +4,8 @@
 find_package(Boost 1.74 REQUIRED)            # Spirit X3, header-only
 find_package(fmt 9 REQUIRED)                 # used header-only: fmt::fmt-header-only
 find_package(CLI11 2 CONFIG REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)       # header-only: `migrate` and `migc` JSON output
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of revisions
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(libpqxx REQUIRED IMPORTED_TARGET libpqxx)
+# libpq too: `migrate --version` asks it for its version (PQlibVersion).
+pkg_check_modules(libpqxx REQUIRED IMPORTED_TARGET libpqxx libpq)

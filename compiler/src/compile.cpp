@@ -106,6 +106,17 @@ bool check_identity(dsl::source_file const& file, parsed_revision& r, dsl::diagn
   return true;
 }
 
+/// The reason of a downgrade block that is `irreversible "reason"`, "" otherwise.
+std::string irreversible_reason(ast::revision const& rev) {
+  if (!rev.downgrade) return {};
+  for (auto const& step : rev.downgrade->steps) {
+    if (auto const* irreversible = std::get_if<ast::irreversible_step>(&step)) {
+      return irreversible->reason.value_or("");
+    }
+  }
+  return {};
+}
+
 bool is_irreversible(ast::step const& step) {
   return std::holds_alternative<ast::irreversible_step>(step);
 }
@@ -237,6 +248,9 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   model::schema head;
   chain.revisions = compile_revisions(*line, diagnostics, head);
   if (diagnostics.has_errors()) return std::nullopt;
+  for (std::size_t i = 0; i < line->size(); ++i) {
+    chain.revisions[i].irreversible_reason = irreversible_reason((*line)[i]->syntax);
+  }
   chain.chain_hash = chain_hash(chain.revisions);
   chain.schema_sql = schema_ddl(head);
   chain.head_schema = schema_objects(head);

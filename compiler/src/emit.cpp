@@ -124,8 +124,10 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
   out += fmt::format("{},\n   ", text_literal(r.description));
   out += fmt::format("{}, {},\n   ", text_literal(r.source_file), r.source_line);
   out += fmt::format("{}, {}, {},\n   ", text_literal(r.checksum), r.transactional, r.reversible);
-  out += fmt::format("{}, {}}},\n", view_of("steps", up, r.upgrade.size()),
+  out += fmt::format("{}, {}", view_of("steps", up, r.upgrade.size()),
                      view_of("steps", down, r.downgrade.size()));
+  if (!r.irreversible_reason.empty()) out += ",\n   " + text_literal(r.irreversible_reason);
+  out += "},\n";
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // Schema drift: reading the live schema from pg_catalog and comparing it with the embedded model.
+#include "drift.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <migc/runtime/drift.hpp>
 #include <pqxx/connection_base>
 #include <pqxx/result>
 #include <pqxx/transaction>

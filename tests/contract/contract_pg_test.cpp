@@ -2,9 +2,9 @@
 // allows, compiled by the compiler, migrates up and down with the runtime.
 #include <gtest/gtest.h>
 
-#include <migc/runtime/detail/cli_io.hpp>
 #include <sstream>
 
+#include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
 #include "pg_test.hpp"

@@ -6,6 +6,7 @@
 #include <migc/compiler/emit.hpp>
 #include <migc/compiler/revision_id.hpp>
 #include <migc/runtime/catalog.hpp>
+#include <sstream>
 #include <string>
 
 #include "compiler_test_support.hpp"
@@ -92,4 +93,20 @@ TEST(schema_record_contract, a_line_without_eight_fields_is_no_record) {
   EXPECT_FALSE(rt::schema_record_format::parse("table\t\tpublic.t\t\t\t\t0"));
   EXPECT_FALSE(rt::schema_record_format::parse("table\t\tpublic.t\t\t\t\t0\t0\t0"));
   EXPECT_TRUE(rt::schema_record_format::parse("table\t\tpublic.t\t\t\t\t0\t0"));
+}
+
+TEST(catalog_text, reads_as_the_string_it_points_at) {
+  using namespace rt::literals;
+  constexpr rt::text id = "003"_text;
+  static_assert(id.size() == 3 && id.view() == "003");
+  constexpr rt::text embedded_nul{"a\0b", 3};  // the generated form: the length, not the terminator
+  EXPECT_EQ(embedded_nul.view(), std::string_view("a\0b", 3));
+  EXPECT_TRUE(id == "003");
+  EXPECT_TRUE("003" == id);
+  EXPECT_TRUE(id != "004"_text);
+  EXPECT_TRUE(rt::text{}.empty());
+  EXPECT_EQ(std::string(id) + "!", "003!");
+  std::ostringstream out;
+  out << id << '|' << rt::text{};
+  EXPECT_EQ(out.str(), "003|");
 }

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <memory>
 #include <migc/runtime/catalog.hpp>
-#include <migc/runtime/detail/cli_io.hpp>
 #include <sstream>
 
+#include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
 #include "pg_test.hpp"

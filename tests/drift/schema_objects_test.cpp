@@ -7,10 +7,10 @@
 #include <fstream>
 #include <iterator>
 #include <migc/compiler/emit.hpp>
-#include <migc/runtime/drift.hpp>
 #include <sstream>
 
 #include "compiler_test_support.hpp"
+#include "drift.hpp"
 
 namespace {
 

@@ -122,8 +122,7 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
   migc::test::scratch_database alembic_only;
   ASSERT_EQ(env.upgrade(alembic_only.conninfo(), "002", output), 0) << output;
 
-  pqxx::connection cx(conninfo());
-  auto const result = rt::upgrade(cx, migc::test::app);
+  auto const result = rt::upgrade(conninfo(), migc::test::app);
   EXPECT_EQ(result.from, "002");
   EXPECT_EQ(result.to, "003");
   ASSERT_EQ(result.applied.size(), 1u);
@@ -142,8 +141,7 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
 }
 
 TEST_F(alembic_test, alembic_reads_the_version_migc_wrote) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, migc::test::app).upgrade("002");
+  rt::migrator(conninfo(), migc::test::app).upgrade("002");
   alembic_env env;
   std::string output;
   // Alembic sees 002 as current and has nothing to do up to 002 (its head).

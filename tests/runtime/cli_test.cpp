@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <migc/runtime/cli.hpp>
-#include <migc/runtime/detail/cli_io.hpp>
 #include <regex>
 
+#include "cli_io.hpp"
 #include "pg_test.hpp"
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
@@ -58,7 +58,7 @@ TEST_F(cli_test, status_json_has_format_version) {
             "{\"format_version\":1,\"version_table\":\"alembic_version\",\"current\":\"001\","
             "\"head\":\"003\",\"up_to_date\":false,\"pending\":[{\"id\":\"002\",\"description\":"
             "\"Add new_field to memories\"},{\"id\":\"003\",\"description\":"
-            "\"Backfill users.full_name\"}]}\n");
+            "\"Backfill users.full_name\"}],\"dirty\":null,\"problems\":[]}\n");
 }
 
 TEST_F(cli_test, global_options_work_after_the_command) {
@@ -140,15 +140,19 @@ TEST_F(cli_test, verify_reports_matches_and_mismatches) {
       << ok.out;
   auto const bad = run({"verify"}, migc::test::edited);
   EXPECT_EQ(bad.code, 1);
-  EXPECT_TRUE(contains(bad.out,
-                       "002       MISMATCH  " + std::string(migc::test::app.revisions[1].checksum)))
+  EXPECT_TRUE(contains(bad.out, "002       MISMATCH  sha256:" + std::string(61, '2') +
+                                    "...  sha256:" + std::string(60, '2') + "0...  "))
+      << bad.out;
+  EXPECT_TRUE(std::regex_search(
+      bad.out, std::regex(R"(001 +ok +sha256:1{12}\.\.\. +sha256:1{12}\.\.\. +migrations/)")))
       << bad.out;
   EXPECT_TRUE(contains(bad.out, "2 applied revisions checked, 1 mismatch.")) << bad.out;
   auto const json = run({"verify", "--format", "json"}, migc::test::edited);
   EXPECT_EQ(json.code, 1);
   EXPECT_EQ(
       json.out.rfind("{\"format_version\":1,\"ok\":false,\"current\":\"002\",\"unknown\":null,"
-                     "\"dirty\":null,\"revisions\":[{\"id\":\"001\",\"status\":\"ok\",",
+                     "\"unknown_reason\":null,\"dirty\":null,\"revisions\":[{\"id\":\"001\","
+                     "\"status\":\"ok\",",
                      0),
       0u)
       << json.out;
@@ -203,7 +207,10 @@ TEST_F(cli_test, list_and_graph_mark_applied_revisions_when_online) {
   auto const json = run({"list", "--format", "json"});
   EXPECT_TRUE(contains(json.out, "\"chain_hash\":\"sha256:chain-app\",\"current\":\"002\","))
       << json.out;
-  EXPECT_TRUE(contains(json.out, "\"reversible\":true,\"applied\":false}]}")) << json.out;
+  EXPECT_TRUE(contains(json.out,
+                       "\"reversible\":true,\"irreversible_reason\":null,"
+                       "\"applied\":false}]}"))
+      << json.out;
   auto const graph = run({"graph"});
   EXPECT_TRUE(contains(graph.out,
                        "\"002\" [label=\"002\\nAdd new_field to memories\", "
@@ -213,11 +220,28 @@ TEST_F(cli_test, list_and_graph_mark_applied_revisions_when_online) {
       << graph.out;
 }
 
-TEST_F(cli_test, list_stays_offline_when_the_database_is_unreachable) {
-  auto const r = run_cli({"--database-url", "postgresql:///nodb?host=/nonexistent-migc", "list"});
-  EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_FALSE(contains(r.out, "applied")) << r.out;
-  EXPECT_TRUE(r.err.empty()) << r.err;
+TEST_F(cli_test, list_and_graph_say_when_the_given_database_is_unreachable) {
+  for (std::string command : {"list", "graph"}) {
+    auto const r =
+        run_cli({"--database-url", "postgresql:///nodb?host=/nonexistent-migc", command});
+    EXPECT_EQ(r.code, 1) << command;
+    EXPECT_FALSE(contains(r.out, "applied")) << r.out;
+    EXPECT_TRUE(contains(r.out, "003")) << r.out;  // the embedded chain all the same
+    EXPECT_TRUE(contains(r.err, "migrate: error: cannot connect to the database: ")) << r.err;
+    EXPECT_TRUE(contains(r.err, "(showing the embedded revisions only)\n")) << r.err;
+  }
+}
+
+TEST_F(cli_test, list_and_graph_report_a_checksum_mismatch) {
+  EXPECT_EQ(run({"upgrade", "002"}).code, 0);
+  for (std::string command : {"list", "graph"}) {
+    auto const r = run({command}, migc::test::edited);
+    EXPECT_EQ(r.code, 1) << command;
+    EXPECT_TRUE(contains(r.err,
+                         "migrate: error: revision 002 \"Add new_field to memories\" was "
+                         "applied with checksum"))
+        << r.err;
+  }
 }
 
 TEST_F(cli_test, colours_only_when_asked) {

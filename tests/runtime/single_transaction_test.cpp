@@ -6,11 +6,11 @@
 #include <chrono>
 #include <memory>
 #include <migc/runtime/cli.hpp>
-#include <migc/runtime/detail/cli_io.hpp>
 #include <migc/runtime/migrator.hpp>
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "cli_io.hpp"
 #include "pg_test.hpp"
 #include "pg_wait.hpp"
 #include "process.hpp"
@@ -70,8 +70,7 @@ class single_transaction_test : public migc::test::pg_test {
 }  // namespace
 
 TEST_F(single_transaction_test, applies_every_revision_and_its_history_in_one_transaction) {
-  pqxx::connection cx(conninfo());
-  auto const result = rt::migrator(cx, app, single(true)).upgrade();
+  auto const result = rt::migrator(conninfo(), app, single(true)).upgrade();
   EXPECT_EQ(result.from, "base");
   EXPECT_EQ(result.to, "003");
   ASSERT_EQ(result.applied.size(), 3u);
@@ -86,9 +85,8 @@ TEST_F(single_transaction_test, applies_every_revision_and_its_history_in_one_tr
 }
 
 TEST_F(single_transaction_test, downgrades_in_one_transaction) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, app).upgrade();
-  auto const result = rt::migrator(cx, app, single()).downgrade("base");
+  rt::migrator(conninfo(), app).upgrade();
+  auto const result = rt::migrator(conninfo(), app, single()).downgrade("base");
   EXPECT_EQ(result.to, "base");
   EXPECT_EQ(version(), "");
   EXPECT_FALSE(table_exists("users"));
@@ -101,9 +99,8 @@ TEST_F(single_transaction_test, downgrades_in_one_transaction) {
 // 003 fails at its third step (line 7), which needs the users table revision 001 created in the
 // same transaction: finding the line replays 001 and 002 first.
 TEST_F(single_transaction_test, failure_in_a_later_revision_leaves_the_database_as_before) {
-  pqxx::connection cx(conninfo());
   try {
-    rt::migrator(cx, migc::test::failing, single(true)).upgrade();
+    rt::migrator(conninfo(), migc::test::failing, single(true)).upgrade();
     FAIL() << "expected revision_error";
   } catch (rt::revision_error const& e) {
     std::string const message = e.what();
@@ -124,13 +121,13 @@ TEST_F(single_transaction_test, failure_in_a_later_revision_leaves_the_database_
   EXPECT_EQ(history(), "");
   EXPECT_FALSE(contains(log(), "Applied ")) << log();
   // The session is usable afterwards, and a run without the option applies what it can.
-  EXPECT_EQ(rt::migrator(cx, migc::test::failing).status().current, std::nullopt);
+  EXPECT_EQ(rt::migrator(conninfo(), migc::test::failing).status().current, std::nullopt);
 }
 
 TEST_F(single_transaction_test, failure_from_a_revision_in_between_keeps_the_earlier_version) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, migc::test::failing).upgrade("001");
-  EXPECT_THROW(rt::migrator(cx, migc::test::failing, single()).upgrade(), rt::revision_error);
+  rt::migrator(conninfo(), migc::test::failing).upgrade("001");
+  EXPECT_THROW(rt::migrator(conninfo(), migc::test::failing, single()).upgrade(),
+               rt::revision_error);
   EXPECT_EQ(version(), "001");
   EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "
                    "'memories' AND column_name = 'new_field'"),
@@ -139,9 +136,8 @@ TEST_F(single_transaction_test, failure_from_a_revision_in_between_keeps_the_ear
 }
 
 TEST_F(single_transaction_test, refuses_a_plan_with_a_non_transactional_revision) {
-  pqxx::connection cx(conninfo());
   try {
-    rt::migrator(cx, migc::test::mixed, single()).upgrade();
+    rt::migrator(conninfo(), migc::test::mixed, single()).upgrade();
     FAIL() << "expected refusal";
   } catch (rt::refusal const& e) {
     std::string const message = e.what();
@@ -157,13 +153,12 @@ TEST_F(single_transaction_test, refuses_a_plan_with_a_non_transactional_revision
   EXPECT_FALSE(table_exists("users"));
   EXPECT_EQ(history(), "");
   // Up to the revision before it is fine.
-  rt::migrator(cx, migc::test::mixed, single()).upgrade("003");
+  rt::migrator(conninfo(), migc::test::mixed, single()).upgrade("003");
   EXPECT_EQ(version(), "003");
 }
 
 TEST_F(single_transaction_test, lock_timeout_retries_the_whole_transaction) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, app).upgrade("001");
+  rt::migrator(conninfo(), app).upgrade("001");
   pqxx::connection blocker(conninfo() + " application_name=blocker");
   auto hold = std::make_unique<pqxx::work>(blocker);
   hold->exec("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");  // 003 waits, 002 does not
@@ -175,7 +170,7 @@ TEST_F(single_transaction_test, lock_timeout_retries_the_whole_transaction) {
   o.lock_timeout = std::chrono::milliseconds(200);
   o.lock_retries = 4;
   o.retry_backoff = std::chrono::milliseconds(100);
-  rt::migrator(cx, app, o).upgrade();
+  rt::migrator(conninfo(), app, o).upgrade();
   release.join();
   EXPECT_EQ(version(), "003");
   EXPECT_TRUE(contains(log(), "Revision 003 could not get a lock within 200 ms (blocked by:"))
@@ -230,45 +225,47 @@ TEST_F(single_transaction_test, sigint_rolls_back_the_whole_run) {
 // ---- the fast path of validation (status, and every run's check) -------------------------
 
 TEST_F(single_transaction_test, newest_history_row_decides_like_the_full_check) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, app).upgrade();
+  rt::migrator(conninfo(), app).upgrade();
   // A newer row for 002 (spelled "2": ids compare by value) with another checksum: refused.
   scalar(
       "INSERT INTO alembic_version_history (revision, direction, checksum, description) "
       "VALUES ('2', 'upgrade', 'sha256:0000', 'Add new_field to memories')");
-  try {
-    (void)rt::migrator(cx, app).status();
-    FAIL() << "expected refusal";
-  } catch (rt::refusal const& e) {
-    EXPECT_TRUE(contains(e.what(),
-                         "revision 002 \"Add new_field to memories\" was applied with "
-                         "checksum sha256:0000"))
-        << e.what();
-  }
+  auto const edited = rt::migrator(conninfo(), app).status();
+  ASSERT_EQ(edited.problems.size(), 1u);
+  EXPECT_EQ(edited.problems[0].reason(), rt::refusal_reason::edited_revision);
+  EXPECT_TRUE(contains(edited.problems[0].what(),
+                       "revision 002 \"Add new_field to memories\" was applied with "
+                       "checksum sha256:0000"))
+      << edited.problems[0].what();
+  EXPECT_THROW(rt::migrator(conninfo(), app).upgrade(), rt::refusal);
   // A yet newer row with the embedded checksum (what a repair writes) makes it valid again.
   scalar(
       "INSERT INTO alembic_version_history (revision, direction, checksum) VALUES ('002', "
       "'repair', 'sha256:2222222222222222222222222222222222222222222222222222222222222222')");
-  EXPECT_EQ(rt::migrator(cx, app).status().current, "003");
+  EXPECT_TRUE(rt::migrator(conninfo(), app).status().problems.empty());
   // Rows of other kinds, or above the current revision, do not count.
   scalar(
       "INSERT INTO alembic_version_history (revision, direction, checksum) VALUES ('001', "
       "'downgrade', 'sha256:0000'), ('004', 'upgrade', 'sha256:0000'), ('x y', 'upgrade', "
       "'sha256:0000')");
-  auto const s = rt::migrator(cx, app).status();
+  auto const s = rt::migrator(conninfo(), app).status();
   EXPECT_EQ(s.current, "003");
   EXPECT_TRUE(s.pending.empty());
+  EXPECT_TRUE(s.problems.empty());
 }
 
 TEST_F(single_transaction_test, fast_path_sees_a_dirty_marker_and_two_version_rows) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, migc::test::dirty).upgrade("002");
-  EXPECT_THROW(rt::migrator(cx, migc::test::dirty).upgrade(), rt::revision_error);  // dirty at 003
-  auto const s = rt::migrator(cx, migc::test::dirty).status();
+  rt::migrator(conninfo(), migc::test::dirty).upgrade("002");
+  EXPECT_THROW(rt::migrator(conninfo(), migc::test::dirty).upgrade(),
+               rt::revision_error);  // dirty at 003
+  auto const s = rt::migrator(conninfo(), migc::test::dirty).status();
   ASSERT_TRUE(s.dirty.has_value());
   EXPECT_EQ(s.dirty->revision, "003");
   scalar("DELETE FROM alembic_version_dirty");
-  EXPECT_FALSE(rt::migrator(cx, migc::test::dirty).status().dirty.has_value());
+  EXPECT_FALSE(rt::migrator(conninfo(), migc::test::dirty).status().dirty.has_value());
   scalar("INSERT INTO alembic_version VALUES ('001')");
-  EXPECT_THROW((void)rt::migrator(cx, migc::test::dirty).status(), rt::refusal);
+  auto const two = rt::migrator(conninfo(), migc::test::dirty).status();
+  ASSERT_EQ(two.problems.size(), 1u);
+  EXPECT_EQ(two.problems[0].reason(), rt::refusal_reason::several_versions);
+  EXPECT_THROW(rt::migrator(conninfo(), migc::test::dirty).upgrade(), rt::refusal);
 }

@@ -92,8 +92,9 @@ inline constexpr revision edited_revisions[] = {
      view(r002_up), view(r002_down)},
     app_revisions[2],
 };
-inline constexpr catalog edited{view(edited_revisions), "sha256:chain-edited"_text,
-                                "alembic_version"_text, "migrations"_text};
+inline constexpr catalog edited{
+    view(edited_revisions), "sha256:chain-edited"_text, "alembic_version"_text, "migrations"_text,
+    std::string_view(app_schema_history, sizeof app_schema_history - 1)};
 
 /// 003's second step fails (a column that does not exist), after its first step succeeded.
 inline constexpr step bad003_up[] = {{"ALTER TABLE users ADD COLUMN full_name text"_text, 5},

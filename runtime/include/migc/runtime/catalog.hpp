@@ -188,6 +188,8 @@ struct revision {
   bool reversible = true;     ///< false: the downgrade is declared `irreversible`
   array_view<step> upgrade;
   array_view<step> downgrade;
+  /// The reason of `irreversible "reason"` (shown when a downgrade stops there); "" for none.
+  text irreversible_reason = {};
 };
 
 /// A whole chain, root first, head last.

@@ -1,4 +1,4 @@
-// Where the runtime connects to, and how a conninfo is shown without its password.
+// Internal: where the runtime connects to, and how a conninfo is shown without its password.
 #pragma once
 
 #include <memory>
@@ -7,13 +7,12 @@
 #include <string>
 #include <string_view>
 
-namespace migc::runtime {
+namespace migc::runtime::detail {
 
 /**
  * The conninfo to use: `database_url` when given (--database-url), else the
  * `DATABASE_URL` environment variable, else "" (libpq then reads its own
- * PG* variables). Adds `fallback_application_name=migrate` (see
- * with_fallback_application_name).
+ * PG* variables).
  */
 [[nodiscard]] std::string resolve_conninfo(std::optional<std::string> const& database_url);
 
@@ -24,6 +23,13 @@ namespace migc::runtime {
  * Handles both forms: `key=value ...` and `postgres[ql]://...` URLs.
  */
 [[nodiscard]] std::string with_fallback_application_name(std::string conninfo);
+
+/**
+ * Appends a libpq parameter (`connect_timeout=3`) to either form of conninfo
+ * unless the conninfo already sets that key.
+ */
+[[nodiscard]] std::string with_parameter(std::string conninfo, std::string_view key,
+                                         std::string_view value);
 
 /**
  * `conninfo` with every password replaced by `***`: the password of a URL's
@@ -42,4 +48,4 @@ namespace migc::runtime {
 /// Opens a connection; failures throw connection_error with a sanitised message.
 [[nodiscard]] std::unique_ptr<pqxx::connection> connect(std::string const& conninfo);
 
-}  // namespace migc::runtime
+}  // namespace migc::runtime::detail

@@ -1,8 +1,10 @@
-// Schema drift: the live database's catalog against the compiler's schema model at its revision.
+// Internal: schema drift, the live database's catalog against the compiler's schema model at its
+// revision.
 #pragma once
 
 #include <map>
 #include <migc/runtime/catalog.hpp>
+#include <migc/runtime/migrator.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +35,7 @@ struct db_object {
 
 /**
  * The schema model after the revision at `revision_index` (0: the root) of
- * a catalog::schema_history (see catalog.hpp): the changes of the revisions
+ * a catalog::schema_history (schema records, see catalog.hpp): the changes of the revisions
  * up to it folded, in the order objects were first added (a table before
  * its columns). Nothing for base (nullopt). Linear in the text read; stops
  * at the next revision's changes.
@@ -44,20 +46,6 @@ struct db_object {
 /// The embedded model at the revision at `revision_index` (nullopt: base) as db_objects.
 [[nodiscard]] std::vector<db_object> model_objects(catalog const& cat,
                                                    std::optional<std::size_t> revision_index);
-
-/// One line of a drift report.
-struct drift_finding {
-  enum class kind {
-    drift,  ///< a modelled object differs, is missing, or an object nobody modelled exists: exit 1
-    not_modelled,  ///< an object raw SQL created (a raw DDL statement names it or its table): exit
-                   ///< 0
-    raw_sql,  ///< a modelled object differs but raw SQL DDL names it or its table: reported, exit 0
-  };
-  kind what = kind::drift;
-  std::string object;   ///< "table", "column", ...
-  std::string name;     ///< db_object::display()
-  std::string message;  ///< the whole line, e.g. "missing column public.users.full_name"
-};
 
 /**
  * Names that raw SQL DDL statements (CREATE, ALTER, DROP, COMMENT, DO, ...;
