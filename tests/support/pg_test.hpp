@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace migc::test {
 
@@ -26,6 +27,18 @@ namespace migc::test {
 
 /// Runs `sql` (one or more statements) on a connection of its own, outside a transaction block.
 void execute(std::string const& conninfo, std::string const& sql);
+
+/**
+ * Every statement the server logged for sessions of `database` whose
+ * application_name is `application`, in order, as sent (the test cluster
+ * logs as JSON lines in $MIGC_PG_DIR/log; a test turns logging on for its
+ * own database with `ALTER DATABASE ... SET log_statement = 'all'` before the
+ * sessions it reads start). Waits until the server has logged a marker
+ * statement sent after them, so nothing logged before is missing.
+ */
+[[nodiscard]] std::vector<std::string> logged_statements(std::string const& conninfo,
+                                                         std::string const& database,
+                                                         std::string const& application);
 
 /// A database created for one test and dropped (WITH FORCE) when destroyed.
 class scratch_database {
