@@ -52,9 +52,7 @@ void write(fs::path const& path, std::string const& text) {
 /// A throwaway Alembic environment with 001 and 002 of the app catalog.
 class alembic_env {
  public:
-  alembic_env() {
-    char dir_template[] = "/tmp/migc-alembic.XXXXXX";
-    m_dir = ::mkdtemp(dir_template);
+  alembic_env() : m_dir(m_folder.path()) {
     fs::create_directories(m_dir / "versions");
     write(m_dir / "alembic.ini", "[alembic]\nscript_location = " + m_dir.string() + "\n");
     // The URL comes from the environment: alembic.ini would need '%' escaped.
@@ -74,7 +72,6 @@ class alembic_env {
     write(m_dir / "versions" / "001.py", revision_file(migc::test::app.revisions[0]));
     write(m_dir / "versions" / "002.py", revision_file(migc::test::app.revisions[1]));
   }
-  ~alembic_env() { fs::remove_all(m_dir); }
   alembic_env(alembic_env const&) = delete;
   alembic_env& operator=(alembic_env const&) = delete;
 
@@ -93,18 +90,15 @@ class alembic_env {
   }
 
  private:
+  migc::test::temp_folder m_folder;
   fs::path m_dir;
 };
 
 /// `pg_dump --schema-only -t alembic_version`, without the lines that vary per run or database.
 std::string dump_version_table(std::string const& conninfo) {
-  std::string const command = "pg_dump --schema-only -t alembic_version '" + conninfo + "' 2>&1";
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    ::pclose(pipe);
-  }
+  auto const dump = migc::test::run_process(
+      {"/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "-t", "alembic_version", conninfo});
+  std::string const out = dump.out + dump.err;
   // pg_dump >= 15.14 brackets the script with \restrict <random key> / \unrestrict <key>.
   static std::regex const restrict_lines(R"((^|\n)\\(un)?restrict [^\n]*)");
   return std::regex_replace(out, restrict_lines, "$1");

@@ -12,6 +12,7 @@
 #include "script.hpp"
 #include "test_catalogs.hpp"
 #include "version_store.hpp"
+#include "wait.hpp"
 
 namespace rt = migc::runtime;
 using migc::test::app;
@@ -306,9 +307,7 @@ TEST_F(migrator_test, waiting_run_names_the_lock_holder) {
     };
     rt::upgrade(conninfo(), app, o);
   });
-  for (int i = 0; i < 500 && !waiting; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  migc::test::wait_until([&] { return waiting.load(); });
   // Nothing ran while the lock was held, not even the version table's creation.
   EXPECT_EQ(scalar("SELECT to_regclass('alembic_version')::text"), "");
   pqxx::nontransaction(holder).exec("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");

