@@ -112,7 +112,7 @@ std::optional<std::string> command_word(CLI::App& app, std::vector<std::string> 
     if (arg.empty() || arg[0] != '-') return arg;
     if (arg.find('=') != std::string::npos) continue;
     CLI::Option const* option = app.get_option_no_throw(arg);
-    if (option != nullptr && option->get_type_size() > 0) ++i;  // skip its value
+    if (option != nullptr && option->get_items_expected_min() > 0) ++i;  // skip its value
   }
   return std::nullopt;
 }

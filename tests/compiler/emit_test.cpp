@@ -208,3 +208,22 @@ TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
   EXPECT_THAT(outcome.chain->schema_sql,
               ::testing::HasSubstr("CONSTRAINT users_pkey PRIMARY KEY (id)"));
 }
+
+TEST(emitter, embeds_the_reason_of_an_irreversible_downgrade) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"a\"\nupgrade {\n    sql $$ CREATE TABLE t (id int) $$\n}\n"
+               "downgrade {\n    irreversible \"t feeds the \\\"billing\\\" export\"\n}\n");
+  folder.write("20250102_0000-002_b.mig",
+               "revision 002 revises 001 \"b\"\nupgrade {\n    sql $$ SELECT 1 $$\n}\n"
+               "downgrade {\n    irreversible\n}\n");
+  auto const outcome = compile(folder.path());
+  ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
+  EXPECT_EQ(outcome.chain->revisions[0].irreversible_reason, "t feeds the \"billing\" export");
+  EXPECT_EQ(outcome.chain->revisions[1].irreversible_reason, "");
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version",
+                                       "migrations"};
+  std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
+  EXPECT_THAT(source, ::testing::HasSubstr(
+                          "{nullptr, 0},\n   {\"t feeds the \\\"billing\\\" export\", 28}},\n"));
+}

@@ -1,7 +1,10 @@
 // Unit tests of the migrate front end's offline commands and usage errors (no database).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <utility>
+#include <vector>
 
 #include "cli_io.hpp"
 #include "test_catalogs.hpp"
@@ -22,6 +25,73 @@ TEST(cli_offline, unknown_command_is_usage_error) {
   auto const r = run_cli({"frobnicate"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err.rfind("migrate: error: ", 0), 0u) << r.err;
+}
+
+TEST(cli_offline, a_near_miss_or_another_tools_word_gets_a_suggestion) {
+  for (auto const& [typed, meant] : std::vector<std::pair<std::string, std::string>>{
+           {"info", "status"}, {"up", "upgrade"}, {"down", "downgrade"}, {"stauts", "status"}}) {
+    auto const r = run_cli({"--lock-timeout", "5s", typed, "--format", "json"});
+    EXPECT_EQ(r.code, 2) << typed;
+    EXPECT_EQ(r.err,
+              "migrate: error: unknown command '" + typed + "'; did you mean '" + meant + "'?\n");
+  }
+  EXPECT_EQ(
+      run_cli({"frobnicate"}).err,
+      "migrate: error: unknown command 'frobnicate'; run 'migrate --help' for the commands\n");
+}
+
+TEST(cli_offline, alembic_heads_lists_the_revisions) {
+  auto const r = run_cli({"heads"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n003 .* head\n"))) << r.out;
+}
+
+TEST(cli_offline, version_names_the_binary_the_chain_and_libpq) {
+  auto const text = run_cli({"--version"});
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(^migrate \(migc \d+\.\d+\.\d+\)\n)")))
+      << text.out;
+  EXPECT_TRUE(contains(text.out, "head:       003 (3 revisions)\n")) << text.out;
+  EXPECT_TRUE(contains(text.out, "chain hash: sha256:chain-app\n")) << text.out;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(libpq:      \d+\.\d+)"))) << text.out;
+  auto const json = run_cli({"--version", "--format", "json"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_TRUE(std::regex_match(json.out,
+                               std::regex(R"(\{"format_version":1,"version":"\d+\.\d+\.\d+",)"
+                                          R"("head":"003","revisions":3,"chain_hash":)"
+                                          R"("sha256:chain-app","libpq":"\d+\.\d+(\.\d+)?"\}\n)")))
+      << json.out;
+}
+
+TEST(cli_offline, json_output_stays_valid_json_whatever_the_bytes) {
+  using namespace migc::runtime::literals;
+  static constexpr migc::runtime::revision revs[] = {{"001"_text,
+                                                      1,
+                                                      ""_text,
+                                                      "caf\xe9 \xff\"quoted\"\n"_text,
+                                                      "20250101_0000-001_a.mig"_text,
+                                                      1,
+                                                      "sha256:00"_text,
+                                                      true,
+                                                      true,
+                                                      {},
+                                                      {}}};
+  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
+                                              "alembic_version"_text, "migrations"_text};
+  auto const r = run_cli({"list", "--format", "json"}, cat);
+  EXPECT_EQ(r.code, 0) << r.err;
+  auto const document = nlohmann::json::parse(r.out);  // throws on invalid UTF-8
+  EXPECT_EQ(document["revisions"][0]["description"],
+            "caf\xef\xbf\xbd \xef\xbf\xbd\"quoted\"\n");  // U+FFFD for each bad byte
+}
+
+TEST(cli_offline, a_json_run_reports_its_failure_as_json_too) {
+  auto const r = run_cli({"--format", "json", "show", "9"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out,
+            "{\"format_version\":1,\"error\":{\"kind\":\"usage\",\"reason\":null,\"message\":"
+            "\"unknown revision '9'\",\"revision\":null,\"location\":null,\"sqlstate\":null,"
+            "\"applied\":[]}}\n");
 }
 
 TEST(cli_offline, missing_command_is_usage_error) {
@@ -71,6 +141,28 @@ TEST(cli_offline, show_prints_both_directions) {
   EXPECT_TRUE(contains(r.out,
                        "-- downgrade\n-- line 11, lock: ACCESS EXCLUSIVE\n"
                        "ALTER TABLE users DROP COLUMN"))
+      << r.out;
+}
+
+TEST(cli_offline, show_prints_the_reason_of_an_irreversible_downgrade) {
+  using namespace migc::runtime::literals;
+  static constexpr migc::runtime::revision revs[] = {{"001"_text,
+                                                      1,
+                                                      ""_text,
+                                                      "Drop the audit log"_text,
+                                                      "20250101_0000-001_a.mig"_text,
+                                                      1,
+                                                      "sha256:00"_text,
+                                                      true,
+                                                      false,
+                                                      {},
+                                                      {},
+                                                      "the rows it deletes are gone"_text}};
+  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
+                                              "alembic_version"_text, "migrations"_text};
+  auto const r = run_cli({"show", "1"}, cat);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "-- downgrade\n-- irreversible: the rows it deletes are gone\n"))
       << r.out;
 }
 

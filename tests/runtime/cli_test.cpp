@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <migc/runtime/cli.hpp>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "cli_io.hpp"
@@ -254,4 +255,105 @@ TEST_F(cli_test, colours_only_when_asked) {
   EXPECT_TRUE(contains(status.out, "\x1b[33m2 pending revisions:\x1b[0m")) << status.out;
   auto const plain = run({"status"});
   EXPECT_FALSE(contains(plain.out, "\x1b[")) << plain.out;
+}
+
+// ---- status never refuses; Alembic's words; what a downgrade that stops says ---------------
+
+TEST_F(cli_test, status_reports_a_database_ahead_of_the_binary_and_exits_4) {
+  EXPECT_EQ(run({"upgrade"}).code, 0);
+  scalar("UPDATE alembic_version SET version_num = '007'");
+  auto const text = run({"status"});
+  EXPECT_EQ(text.code, 4) << text.err;
+  EXPECT_TRUE(text.err.empty()) << text.err;
+  EXPECT_TRUE(contains(text.out, "Current revision: 007 (not a revision of this binary)"))
+      << text.out;
+  EXPECT_TRUE(contains(text.out,
+                       "Problem: database is at 007, this binary knows up to 003: this "
+                       "binary is older than the database"))
+      << text.out;
+  auto const json = run({"status", "--format", "json"});
+  EXPECT_EQ(json.code, 4);
+  auto const document = nlohmann::json::parse(json.out);
+  EXPECT_EQ(document["current"], "007");
+  EXPECT_EQ(document["up_to_date"], false);
+  ASSERT_EQ(document["problems"].size(), 1u);
+  EXPECT_EQ(document["problems"][0]["reason"], "database_ahead");
+  EXPECT_EQ(document["problems"][0]["revision"], "007");
+}
+
+TEST_F(cli_test, status_reports_an_edited_revision_and_the_run_refuses_with_its_reason) {
+  EXPECT_EQ(run({"upgrade", "002"}).code, 0);
+  auto const status = run({"current", "--format", "json"}, migc::test::edited);  // Alembic's word
+  EXPECT_EQ(status.code, 4) << status.err;
+  EXPECT_EQ(nlohmann::json::parse(status.out)["problems"][0]["reason"], "edited_revision");
+  auto const refused = run({"upgrade", "--format", "json"}, migc::test::edited);
+  EXPECT_EQ(refused.code, 1);
+  auto const error = nlohmann::json::parse(refused.out)["error"];
+  EXPECT_EQ(error["kind"], "refusal");
+  EXPECT_EQ(error["reason"], "edited_revision");
+  EXPECT_EQ(error["revision"], "002");
+}
+
+TEST_F(cli_test, status_reports_a_dirty_database_with_its_marker) {
+  EXPECT_EQ(run({"upgrade", "002"}, migc::test::dirty).code, 0);
+  EXPECT_EQ(run({"upgrade"}, migc::test::dirty).code, 1);  // 003 stops midway
+  auto const json = run({"status", "--format", "json"}, migc::test::dirty);
+  EXPECT_EQ(json.code, 4) << json.err;
+  auto const document = nlohmann::json::parse(json.out);
+  EXPECT_EQ(document["dirty"]["revision"], "003");
+  EXPECT_EQ(document["dirty"]["statements_done"], 1);
+  EXPECT_EQ(document["dirty"]["statements_total"], 2);
+  EXPECT_EQ(document["dirty"]["invalid_indexes"],
+            nlohmann::json::array({"public.users_last_unique"}));
+  EXPECT_EQ(document["problems"][0]["reason"], "dirty");
+  auto const text = run({"status"}, migc::test::dirty);
+  EXPECT_EQ(text.code, 4);
+  EXPECT_TRUE(contains(text.out, "Dirty: database is dirty: the upgrade of revision 003"))
+      << text.out;
+}
+
+TEST_F(cli_test, a_downgrade_that_stops_at_an_irreversible_revision_says_why) {
+  using namespace migc::runtime::literals;
+  static constexpr migc::runtime::revision revs[] = {
+      migc::test::app_revisions[0],
+      {"002"_text,
+       2,
+       "001"_text,
+       "Seed"_text,
+       "20250101_1200-002_seed.mig"_text,
+       1,
+       "sha256:2222222222222222222222222222222222222222222222222222222222222229"_text,
+       true,
+       false,
+       migc::test::view(migc::test::r002_data_up),
+       {},
+       "the seeded users may have been edited since"_text}};
+  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
+                                              "alembic_version"_text, "migrations"_text};
+  EXPECT_EQ(run({"upgrade"}, cat).code, 0);
+  auto const r = run({"downgrade", "base", "--format", "json"}, cat);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err,
+                       "revision 002 \"Seed\" (migrations/20250101_1200-002_seed.mig:1) is "
+                       "irreversible: the seeded users may have been edited since"))
+      << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["reason"], "irreversible");
+  EXPECT_EQ(version(), "002");
+}
+
+TEST_F(cli_test, the_log_line_and_the_history_show_one_measurement) {
+  auto const run_json = nlohmann::json::parse(run({"upgrade", "--format", "json"}).out);
+  auto const history = nlohmann::json::parse(run({"history", "--format", "json"}).out);
+  ASSERT_EQ(run_json["applied"].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(run_json["applied"][i]["duration_ms"], history["history"][i]["duration_ms"]) << i;
+  }
+  auto const log = run({"downgrade", "-1"});
+  auto const text = run({"history"});
+  std::smatch logged;
+  ASSERT_TRUE(
+      std::regex_search(log.out, logged, std::regex(R"(Reverted 003 "[^"]+" in (\S+ \S+))")))
+      << log.out;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex("downgrade +003 +" + logged[1].str() + " ")))
+      << log.out << text.out;
 }
