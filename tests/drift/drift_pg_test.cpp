@@ -70,8 +70,7 @@ void expect_no_drift(std::string const& conninfo, migc::runtime::catalog const& 
   auto const verify = migrate(conninfo, cat, {"verify"});
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
   EXPECT_THAT(verify.out,
-              HasSubstr("Schema drift: none (the live schema matches the model at " + at))
-      << verify.out;
+              HasSubstr("Schema drift: none (the live schema matches the model at " + at));
   EXPECT_THAT(findings(verify.out), ::testing::IsEmpty()) << verify.out;
 }
 
@@ -149,8 +148,7 @@ TEST_F(drift_pg, types_defaults_and_identity_match_their_live_spelling) {
   EXPECT_THAT(
       r.out,
       HasSubstr(
-          "Schema drift: none (the live schema matches the model at revision 002, 27 objects)"))
-      << r.out;
+          "Schema drift: none (the live schema matches the model at revision 002, 27 objects)"));
 }
 
 TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
@@ -163,8 +161,7 @@ TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
                       "CREATE INDEX memories_content ON memories (content)");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at revision 003:\n"))
-      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at revision 003:\n"));
   EXPECT_EQ(
       findings(r.out),
       (std::vector<std::string>{
@@ -200,13 +197,11 @@ TEST_F(drift_pg, verify_json_lists_the_findings) {
   migc::test::execute(conninfo(), "ALTER TABLE memories ALTER COLUMN content DROP NOT NULL");
   auto const r = migrate(conninfo(), cat->get(), {"verify", "--format", "json"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\"drift\":{\"status\":\"checked\",\"at\":\"003\",\"drift\":true,"))
-      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\"drift\":{\"status\":\"checked\",\"at\":\"003\",\"drift\":true,"));
   EXPECT_THAT(
       r.out,
       HasSubstr("{\"kind\":\"drift\",\"object\":\"column\",\"name\":\"public.memories.content\","
-                "\"message\":\"column public.memories.content: nullable, model says not null\"}"))
-      << r.out;
+                "\"message\":\"column public.memories.content: nullable, model says not null\"}"));
 }
 
 TEST_F(drift_pg, objects_only_raw_sql_created_are_not_modelled_and_exit_0) {
@@ -229,7 +224,7 @@ TEST_F(drift_pg, objects_only_raw_sql_created_are_not_modelled_and_exit_0) {
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("Schema drift: none")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: none"));
   EXPECT_EQ(findings(r.out),
             (std::vector<std::string>{
                 "not modelled: table public.audit_log (raw SQL in revision 002 names it)",
@@ -274,8 +269,7 @@ TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
   auto const clean = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
   EXPECT_THAT(clean.out,
-              HasSubstr("Schema drift: none (the live schema matches the model at revision 002, "))
-      << clean.out;
+              HasSubstr("Schema drift: none (the live schema matches the model at revision 002, "));
 
   // 003 adds users.full_name: creating it by hand below 003 is drift, and so is dropping 002's
   // column.
@@ -285,8 +279,7 @@ TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
   auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(drifted.code, 1) << drifted.out << drifted.err;
   EXPECT_THAT(drifted.out,
-              HasSubstr("Schema drift: 2 differences from the model at revision 002:\n"))
-      << drifted.out;
+              HasSubstr("Schema drift: 2 differences from the model at revision 002:\n"));
   EXPECT_EQ(
       findings(drifted.out),
       (std::vector<std::string>{
@@ -304,8 +297,7 @@ TEST_F(drift_pg, at_base_every_object_outside_migcs_tables_is_drift) {
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
   EXPECT_THAT(
       clean.out,
-      HasSubstr("Schema drift: none (the live schema matches the model at base, 0 objects).\n"))
-      << clean.out;
+      HasSubstr("Schema drift: none (the live schema matches the model at base, 0 objects).\n"));
   migc::test::execute(conninfo(), "CREATE TABLE leftover (x int)");
   auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(drifted.code, 1) << drifted.out;
@@ -324,7 +316,7 @@ TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {
       "UPDATE alembic_version_history SET checksum = 'sha256:00' WHERE revision = '002'");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("MISMATCH")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("MISMATCH"));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // Hand-over from Alembic: a database Alembic migrated to 002 is picked up by migc at 002.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -11,6 +12,9 @@
 #include "pg_test.hpp"
 #include "process.hpp"
 #include "test_catalogs.hpp"
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace fs = std::filesystem;
 namespace rt = migc::runtime;
@@ -112,7 +116,7 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
   alembic_env env;
   std::string output;
   ASSERT_EQ(env.upgrade(conninfo(), "002", output), 0) << output;
-  EXPECT_NE(output.find("Running upgrade 001 -> 002"), std::string::npos) << output;
+  EXPECT_THAT(output, HasSubstr("Running upgrade 001 -> 002"));
   migc::test::scratch_database alembic_only;
   ASSERT_EQ(env.upgrade(alembic_only.conninfo(), "002", output), 0) << output;
 
@@ -127,10 +131,8 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
 
   std::string const ours = dump_version_table(conninfo());
   std::string const theirs = dump_version_table(alembic_only.conninfo());
-  EXPECT_NE(ours.find("CREATE TABLE public.alembic_version"), std::string::npos) << ours;
-  EXPECT_NE(ours.find("CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)"),
-            std::string::npos)
-      << ours;
+  EXPECT_THAT(ours, HasSubstr("CREATE TABLE public.alembic_version"));
+  EXPECT_THAT(ours, HasSubstr("CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)"));
   EXPECT_EQ(ours, theirs);
 }
 
@@ -140,5 +142,5 @@ TEST_F(alembic_test, alembic_reads_the_version_migc_wrote) {
   std::string output;
   // Alembic sees 002 as current and has nothing to do up to 002 (its head).
   ASSERT_EQ(env.upgrade(conninfo(), "head", output), 0) << output;
-  EXPECT_EQ(output.find("Running upgrade"), std::string::npos) << output;
+  EXPECT_THAT(output, Not(HasSubstr("Running upgrade")));
 }

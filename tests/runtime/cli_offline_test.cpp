@@ -1,4 +1,5 @@
 // Unit tests of the migrate front end's offline commands and usage errors (no database).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -10,21 +11,26 @@
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
 
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+using ::testing::StartsWith;
+
 namespace detail = migc::runtime::detail;
-using migc::test::contains;
 using migc::test::mixed;
 using migc::test::run_cli;
 
 TEST(cli_offline, help_exits_zero) {
   auto const r = run_cli({"--help"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(contains(r.out, "downgrade")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("downgrade"));
 }
 
 TEST(cli_offline, unknown_command_is_usage_error) {
   auto const r = run_cli({"frobnicate"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err.rfind("migrate: error: ", 0), 0u) << r.err;
+  EXPECT_THAT(r.err, StartsWith("migrate: error: "));
 }
 
 TEST(cli_offline, a_near_miss_or_another_tools_word_gets_a_suggestion) {
@@ -43,24 +49,22 @@ TEST(cli_offline, a_near_miss_or_another_tools_word_gets_a_suggestion) {
 TEST(cli_offline, alembic_heads_lists_the_revisions) {
   auto const r = run_cli({"heads"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n003 .* head\n"))) << r.out;
+  EXPECT_THAT(r.out, ContainsRegex("\n003 [^\n]* head\n"));
 }
 
 TEST(cli_offline, version_names_the_binary_the_chain_and_libpq) {
   auto const text = run_cli({"--version"});
   EXPECT_EQ(text.code, 0) << text.err;
-  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(^migrate \(migc \d+\.\d+\.\d+\)\n)")))
-      << text.out;
-  EXPECT_TRUE(contains(text.out, "head:       003 (3 revisions)\n")) << text.out;
-  EXPECT_TRUE(contains(text.out, "chain hash: sha256:chain-app\n")) << text.out;
-  EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(libpq:      \d+\.\d+)"))) << text.out;
+  EXPECT_THAT(text.out, ContainsRegex("^migrate \\(migc [0-9]+\\.[0-9]+\\.[0-9]+\\)\n"));
+  EXPECT_THAT(text.out, HasSubstr("head:       003 (3 revisions)\n"));
+  EXPECT_THAT(text.out, HasSubstr("chain hash: sha256:chain-app\n"));
+  EXPECT_THAT(text.out, ContainsRegex(R"(libpq:      [0-9]+\.[0-9]+)"));
   auto const json = run_cli({"--version", "--format", "json"});
   EXPECT_EQ(json.code, 0) << json.err;
-  EXPECT_TRUE(std::regex_match(json.out,
-                               std::regex(R"(\{"format_version":1,"version":"\d+\.\d+\.\d+",)"
-                                          R"("head":"003","revisions":3,"chain_hash":)"
-                                          R"("sha256:chain-app","libpq":"\d+\.\d+(\.\d+)?"\}\n)")))
-      << json.out;
+  EXPECT_THAT(json.out, MatchesRegex(R"(\{"format_version":1,"version":"[0-9]+\.[0-9]+\.[0-9]+",)"
+                                     R"("head":"003","revisions":3,"chain_hash":)"
+                                     R"("sha256:chain-app","libpq":"[0-9]+\.[0-9]+(\.[0-9]+)?"\})"
+                                     "\n"));
 }
 
 TEST(cli_offline, json_output_stays_valid_json_whatever_the_bytes) {
@@ -105,43 +109,38 @@ TEST(cli_offline, bad_format_is_usage_error) {
 TEST(cli_offline, bad_lock_timeout_is_usage_error) {
   auto const r = run_cli({"list", "--lock-timeout", "10 parsecs"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.err, "--lock-timeout")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--lock-timeout"));
 }
 
 TEST(cli_offline, bad_upgrade_target_is_usage_error_before_connecting) {
   auto const r = run_cli({"--database-url", "host=/nonexistent", "upgrade", "sideways"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.err, "invalid upgrade target 'sideways'")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("invalid upgrade target 'sideways'"));
 }
 
 TEST(cli_offline, list_shows_every_revision) {
   auto const r = run_cli({"list"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n002 +Add new_field to memories +migrations/"
-                                                  "20250101_1200-002_add_new_field.mig:2\n")))
-      << r.out;
-  EXPECT_TRUE(contains(r.out, "migrations/20250102_0800-003_backfill_full_name.mig:2")) << r.out;
+  EXPECT_THAT(r.out, ContainsRegex("\n002 +Add new_field to memories +migrations/"
+                                   "20250101_1200-002_add_new_field.mig:2\n"));
+  EXPECT_THAT(r.out, HasSubstr("migrations/20250102_0800-003_backfill_full_name.mig:2"));
 }
 
 TEST(cli_offline, list_json_has_format_version) {
   auto const r = run_cli({"list", "--format", "json"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.out.rfind("{\"format_version\":1,", 0), 0u) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"id\":\"003\",\"parent\":\"002\"")) << r.out;
+  EXPECT_THAT(r.out, StartsWith("{\"format_version\":1,"));
+  EXPECT_THAT(r.out, HasSubstr("\"id\":\"003\",\"parent\":\"002\""));
 }
 
 TEST(cli_offline, show_prints_both_directions) {
   auto const r = run_cli({"show", "3"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(contains(r.out,
-                       "-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\n"
-                       "ALTER TABLE users ADD COLUMN full_name text;"))
-      << r.out;
-  EXPECT_TRUE(contains(r.out, "-- line 6, lock: unknown (raw SQL)\nUPDATE users")) << r.out;
-  EXPECT_TRUE(contains(r.out,
-                       "-- downgrade\n-- line 11, lock: ACCESS EXCLUSIVE\n"
-                       "ALTER TABLE users DROP COLUMN"))
-      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\n"
+                               "ALTER TABLE users ADD COLUMN full_name text;"));
+  EXPECT_THAT(r.out, HasSubstr("-- line 6, lock: unknown (raw SQL)\nUPDATE users"));
+  EXPECT_THAT(r.out, HasSubstr("-- downgrade\n-- line 11, lock: ACCESS EXCLUSIVE\n"
+                               "ALTER TABLE users DROP COLUMN"));
 }
 
 TEST(cli_offline, show_prints_the_reason_of_an_irreversible_downgrade) {
@@ -162,26 +161,23 @@ TEST(cli_offline, show_prints_the_reason_of_an_irreversible_downgrade) {
                                               "alembic_version"_text, "migrations"_text};
   auto const r = run_cli({"show", "1"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "-- downgrade\n-- irreversible: the rows it deletes are gone\n"))
-      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("-- downgrade\n-- irreversible: the rows it deletes are gone\n"));
 }
 
 TEST(cli_offline, show_prints_each_steps_line_and_lock) {
   auto const r = run_cli({"show", "2"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_TRUE(contains(
-      r.out, "-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\nALTER TABLE memories ADD COLUMN"))
-      << r.out;
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("-- upgrade\n-- line 5, lock: ACCESS EXCLUSIVE\nALTER TABLE memories ADD COLUMN"));
 }
 
 TEST(cli_offline, sql_annotates_each_statement_with_its_lock) {
   auto const r = run_cli({"sql", "002:003"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out,
-                       "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
-                       "ALTER TABLE users ADD COLUMN full_name text;\n"
-                       "-- lock: unknown (raw SQL)\nUPDATE users"))
-      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
+                               "ALTER TABLE users ADD COLUMN full_name text;\n"
+                               "-- lock: unknown (raw SQL)\nUPDATE users"));
 }
 
 TEST(cli_offline, sql_marks_table_rewrites) {
@@ -204,10 +200,8 @@ TEST(cli_offline, sql_marks_table_rewrites) {
                                               "alembic_version"_text, "migrations"_text};
   auto const r = run_cli({"sql", "head"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out,
-                       "-- lock: ACCESS EXCLUSIVE, rewrites the table\n"
-                       "ALTER TABLE users ALTER COLUMN age TYPE bigint;"))
-      << r.out;
+  EXPECT_THAT(r.out, HasSubstr("-- lock: ACCESS EXCLUSIVE, rewrites the table\n"
+                               "ALTER TABLE users ALTER COLUMN age TYPE bigint;"));
 }
 
 TEST(cli_offline, show_unknown_revision_is_usage_error) {
@@ -217,44 +211,39 @@ TEST(cli_offline, show_unknown_revision_is_usage_error) {
 TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
   auto const r = run_cli({"sql", "001:003"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out,
-                       "BEGIN;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
-                       "ALTER TABLE memories"))
-      << r.out;
-  EXPECT_TRUE(contains(r.out,
-                       "SELECT pg_temp.migc_record_fa45bfb42aa2481e('002'::text, "
-                       "'003'::text, "))
-      << r.out;
-  EXPECT_FALSE(contains(r.out, "CREATE TABLE \"alembic_version\"")) << r.out;
+  EXPECT_THAT(r.out,
+              HasSubstr("BEGIN;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
+                        "ALTER TABLE memories"));
+  EXPECT_THAT(r.out, HasSubstr("SELECT pg_temp.migc_record_fa45bfb42aa2481e('002'::text, "
+                               "'003'::text, "));
+  EXPECT_THAT(r.out, Not(HasSubstr("CREATE TABLE \"alembic_version\"")));
 }
 
 TEST(cli_offline, sql_from_base_creates_tables_first) {
   auto const r = run_cli({"sql", "head", "--version-table", "app.schema_version"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out,
-                       "CREATE TABLE IF NOT EXISTS \"app\".\"schema_version\" (version_num "
-                       "VARCHAR(32) NOT NULL, CONSTRAINT \"schema_version_pkc\""))
-      << r.out;
-  EXPECT_TRUE(contains(r.out, "(NULL::text, '001'::text, ")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("CREATE TABLE IF NOT EXISTS \"app\".\"schema_version\" (version_num "
+                               "VARCHAR(32) NOT NULL, CONSTRAINT \"schema_version_pkc\""));
+  EXPECT_THAT(r.out, HasSubstr("(NULL::text, '001'::text, "));
 }
 
 TEST(cli_offline, sql_downgrade_script) {
   auto const r = run_cli({"sql", "003:001"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "-- downgrade 003")) << r.out;
-  EXPECT_TRUE(contains(r.out, "'downgrade'")) << r.out;
-  EXPECT_FALSE(contains(r.out, "-- downgrade 001")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("-- downgrade 003"));
+  EXPECT_THAT(r.out, HasSubstr("'downgrade'"));
+  EXPECT_THAT(r.out, Not(HasSubstr("-- downgrade 001")));
 }
 
 TEST(cli_offline, sql_refuses_irreversible_range) {
   auto const r = run_cli({"sql", "head:base"}, mixed);
   EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.err, "irreversible")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("irreversible"));
 }
 
 TEST(cli_offline, graph_is_dot) {
   auto const r = run_cli({"graph"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.out.rfind("digraph migrations {", 0), 0u) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"001\" -> \"002\";")) << r.out;
+  EXPECT_THAT(r.out, StartsWith("digraph migrations {"));
+  EXPECT_THAT(r.out, HasSubstr("\"001\" -> \"002\";"));
 }

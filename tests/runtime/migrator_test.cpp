@@ -1,4 +1,5 @@
 // Migrator tests against a real PostgreSQL: each test owns a fresh database.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +14,11 @@
 #include "test_catalogs.hpp"
 #include "version_store.hpp"
 #include "wait.hpp"
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 namespace rt = migc::runtime;
 using migc::test::app;
@@ -43,10 +49,8 @@ TEST_F(migrator_test, upgrades_empty_database_to_head) {
   ASSERT_EQ(m_log.size(), 5u);
   EXPECT_EQ(m_log[0], "Current database version: base");
   EXPECT_EQ(m_log[1], "Latest migration version: 003");
-  EXPECT_TRUE(std::regex_match(m_log[2], std::regex(R"(Applied 001 "Initial schema" in \d+ ms)")))
-      << m_log[2];
-  EXPECT_TRUE(std::regex_match(m_log[4],
-                               std::regex(R"(Applied 003 "Backfill users.full_name" in \d+ ms)")));
+  EXPECT_THAT(m_log[2], MatchesRegex(R"(Applied 001 "Initial schema" in [0-9]+ ms)"));
+  EXPECT_THAT(m_log[4], MatchesRegex(R"(Applied 003 "Backfill users.full_name" in [0-9]+ ms)"));
   EXPECT_EQ(version(), "003");
   EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
                    "AND column_name = 'full_name'"),
@@ -111,8 +115,7 @@ TEST_F(migrator_test, downgrades_to_base_and_back) {
   EXPECT_EQ(down.applied.size(), 3u);
   EXPECT_EQ(version(), "");
   EXPECT_EQ(scalar("SELECT to_regclass('users')::text"), "");
-  EXPECT_TRUE(
-      std::regex_match(m_log.back(), std::regex(R"(Reverted 001 "Initial schema" in \d+ ms)")));
+  EXPECT_THAT(m_log.back(), MatchesRegex(R"(Reverted 001 "Initial schema" in [0-9]+ ms)"));
   m.upgrade();
   EXPECT_EQ(version(), "003");
   EXPECT_EQ(scalar("SELECT string_agg(direction, ',' ORDER BY id) FROM alembic_version_history"),
@@ -148,14 +151,10 @@ TEST_F(migrator_test, failing_revision_rolls_back_whole_and_names_file_line) {
     EXPECT_EQ(e.location(), "migrations/20250102_0800-003_backfill_full_name.mig:7");
     EXPECT_EQ(e.sqlstate(), "42703");
     EXPECT_EQ(e.applied(), (std::vector<std::string>{"001", "002"}));
-    EXPECT_NE(message.find("revision 003"), std::string::npos) << message;
-    EXPECT_NE(message.find("migrations/20250102_0800-003_backfill_full_name.mig:7"),
-              std::string::npos)
-        << message;
-    EXPECT_NE(message.find("column \"nope\" of relation \"users\" does not exist"),
-              std::string::npos)
-        << message;
-    EXPECT_NE(message.find("stays at 002"), std::string::npos) << message;
+    EXPECT_THAT(message, HasSubstr("revision 003"));
+    EXPECT_THAT(message, HasSubstr("migrations/20250102_0800-003_backfill_full_name.mig:7"));
+    EXPECT_THAT(message, HasSubstr("column \"nope\" of relation \"users\" does not exist"));
+    EXPECT_THAT(message, HasSubstr("stays at 002"));
   }
   EXPECT_EQ(version(), "002");
   // The first step (ADD COLUMN) was rolled back with the rest.
@@ -194,8 +193,8 @@ TEST_F(migrator_test, refuses_unknown_database_revision_before_changing_anything
     m.upgrade();
     FAIL() << "expected refusal";
   } catch (rt::refusal const& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("database is at 007, this binary knows up to 003: ", 0),
-              0u)
+    EXPECT_THAT(std::string(e.what()),
+                StartsWith("database is at 007, this binary knows up to 003: "))
         << e.what();
   }
   EXPECT_EQ(version(), "007");
@@ -212,12 +211,8 @@ TEST_F(migrator_test, refuses_edited_applied_revision) {
     std::string const message = e.what();
     EXPECT_EQ(e.reason(), rt::refusal_reason::edited_revision);
     EXPECT_EQ(e.revision(), "002");
-    EXPECT_NE(message.find("applied with checksum sha256:" + std::string(61, '2') + "..."),
-              std::string::npos)
-        << message;
-    EXPECT_NE(message.find("has checksum sha256:" + std::string(60, '2') + "0..."),
-              std::string::npos)
-        << message;
+    EXPECT_THAT(message, HasSubstr("applied with checksum sha256:" + std::string(61, '2') + "..."));
+    EXPECT_THAT(message, HasSubstr("has checksum sha256:" + std::string(60, '2') + "0..."));
   }
   EXPECT_EQ(version(), "002");
 }
@@ -313,7 +308,7 @@ TEST_F(migrator_test, waiting_run_names_the_lock_holder) {
   pqxx::nontransaction(holder).exec("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
   runner.join();
   EXPECT_TRUE(waiting);
-  EXPECT_NE(wait_line.find("pid " + holder_pid + " (holder"), std::string::npos) << wait_line;
+  EXPECT_THAT(wait_line, HasSubstr("pid " + holder_pid + " (holder"));
   EXPECT_EQ(version(), "003");
 }
 
@@ -340,7 +335,7 @@ TEST_F(migrator_test, connection_error_does_not_leak_password) {
     rt::migrator m("postgresql://alice:s3cret@/nodb?host=/nonexistent-migc", app);
     FAIL() << "expected connection_error";
   } catch (rt::connection_error const& e) {
-    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), Not(HasSubstr("s3cret"))) << e.what();
   }
 }
 
@@ -368,9 +363,7 @@ TEST_F(migrator_test, lock_timeout_names_the_blocking_session) {
     std::string const message = e.what();
     EXPECT_EQ(e.sqlstate(), "55P03");
     EXPECT_EQ(e.location(), "migrations/20250102_0800-003_backfill_full_name.mig:5");
-    EXPECT_NE(message.find("pid " + std::to_string(blocker.backendpid()) + " (blocker"),
-              std::string::npos)
-        << message;
+    EXPECT_THAT(message, HasSubstr("pid " + std::to_string(blocker.backendpid()) + " (blocker"));
   }
   hold.abort();
   EXPECT_EQ(version(), "002");
@@ -397,7 +390,7 @@ TEST_F(bookkeeping_test, downgrade_logs_its_target_not_the_head) {
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[0], "Current database version: 003");
   EXPECT_EQ(log[1], "Target migration version: 002");
-  EXPECT_TRUE(std::regex_match(log[2], std::regex(R"(Reverted 003 "[^"]+" in \d+ ms)"))) << log[2];
+  EXPECT_THAT(log[2], MatchesRegex(R"(Reverted 003 "[^"]+" in [0-9]+ ms)"));
   log.clear();
   m.downgrade("base");
   ASSERT_GE(log.size(), 2u);
@@ -422,17 +415,17 @@ TEST_F(bookkeeping_test, session_function_guards_the_version_row_like_the_do_blo
   // The database is at 003, not at 002: the revision's steps are rolled back with it.
   std::string const stale = detail::revision_script(
       q, ctx, app, {&app.revisions[2], rt::direction::downgrade}, std::string("002"));
-  EXPECT_NE(stale.find("SELECT pg_temp.migc_record_"), std::string::npos) << stale;
-  EXPECT_EQ(stale.find("DO $"), std::string::npos) << stale;
+  EXPECT_THAT(stale, HasSubstr("SELECT pg_temp.migc_record_"));
+  EXPECT_THAT(stale, Not(HasSubstr("DO $")));
   try {
     pqxx::nontransaction(cx).exec(stale);
     ADD_FAILURE() << "a stale version was not refused";
   } catch (pqxx::sql_error const& e) {
     EXPECT_EQ(e.sqlstate(), "P0001");
-    EXPECT_NE(std::string(e.what()).find(
-                  "version table alembic_version is not at 002 any more (changed by another "
-                  "session?)"),
-              std::string::npos)
+    EXPECT_THAT(
+        std::string(e.what()),
+        HasSubstr("version table alembic_version is not at 002 any more (changed by another "
+                  "session?)"))
         << e.what();
   }
   pqxx::nontransaction(cx).exec("ROLLBACK");

@@ -1,6 +1,7 @@
 // The planner: revision lookup, targets, and the revisions a run applies (pure, no database).
 #include "plan.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <migc/runtime/error.hpp>
@@ -9,6 +10,8 @@
 
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
+
+using ::testing::HasSubstr;
 
 namespace rt = migc::runtime;
 namespace detail = migc::runtime::detail;
@@ -84,17 +87,17 @@ TEST(planner, upgrades_relative_and_to_id) {
 
 TEST(planner, rejects_upgrade_beyond_head) {
   auto const message = message_of<rt::target_error>([] { (void)up(1, "+2"); });
-  EXPECT_NE(message.find("only 1 pending"), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("only 1 pending"));
 }
 
 TEST(planner, rejects_upgrade_to_revision_behind_current) {
   auto const message = message_of<rt::target_error>([] { (void)up(2, "001"); });
-  EXPECT_NE(message.find("behind the current revision 003"), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("behind the current revision 003"));
 }
 
 TEST(planner, rejects_unknown_target_id) {
   auto const message = message_of<rt::target_error>([] { (void)up(0, "009"); });
-  EXPECT_NE(message.find("unknown revision 009"), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("unknown revision 009"));
 }
 
 TEST(planner, downgrades_relative_to_id_and_base) {
@@ -107,7 +110,7 @@ TEST(planner, downgrades_relative_to_id_and_base) {
 
 TEST(planner, rejects_downgrade_beyond_base) {
   auto const message = message_of<rt::target_error>([] { (void)down(app, 0, "-2"); });
-  EXPECT_NE(message.find("only 1 applied"), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("only 1 applied"));
 }
 
 TEST(planner, rejects_downgrade_to_revision_ahead) {
@@ -116,8 +119,8 @@ TEST(planner, rejects_downgrade_to_revision_ahead) {
 
 TEST(planner, rejects_downgrade_through_irreversible_revision) {
   auto const message = message_of<rt::refusal>([] { (void)down(mixed, 3, "001"); });
-  EXPECT_NE(message.find("revision 002 \"Seed the first user\""), std::string::npos) << message;
-  EXPECT_NE(message.find("irreversible"), std::string::npos);
+  EXPECT_THAT(message, HasSubstr("revision 002 \"Seed the first user\""));
+  EXPECT_THAT(message, HasSubstr("irreversible"));
   EXPECT_EQ(down(mixed, 3, "002"), (std::vector<std::string>{"-004", "-003"}));
 }
 

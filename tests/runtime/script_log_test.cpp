@@ -1,5 +1,6 @@
 // `migrate sql` prints what `upgrade` sends, byte for byte: the statements the server logged
 // during a real upgrade (log_statement = 'all' on the test's database) against the script.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,6 +9,8 @@
 #include "pg_test.hpp"
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
+
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -46,16 +49,16 @@ class script_log_test : public migc::test::pg_test {
 TEST_F(script_log_test, a_transactional_upgrade_sends_what_sql_prints) {
   std::string const printed = printed_script(migc::test::app, {});
   EXPECT_EQ(sent_script(migc::test::app, {}), printed);
-  EXPECT_TRUE(migc::test::contains(printed, "BEGIN;\nSET LOCAL lock_timeout")) << printed;
+  EXPECT_THAT(printed, HasSubstr("BEGIN;\nSET LOCAL lock_timeout"));
 }
 
 TEST_F(script_log_test, a_revision_without_transaction_sends_what_sql_prints) {
   std::string const printed = printed_script(migc::test::mixed, {"--lock-timeout", "3s"});
   EXPECT_EQ(sent_script(migc::test::mixed, {"--lock-timeout", "3s"}), printed);
   // The dirty marker's statements are part of the script.
-  EXPECT_TRUE(migc::test::contains(printed, "INSERT INTO \"alembic_version_dirty\"")) << printed;
-  EXPECT_TRUE(migc::test::contains(printed, "SET statements_done = 1")) << printed;
-  EXPECT_TRUE(migc::test::contains(printed, "DELETE FROM \"alembic_version_dirty\"")) << printed;
+  EXPECT_THAT(printed, HasSubstr("INSERT INTO \"alembic_version_dirty\""));
+  EXPECT_THAT(printed, HasSubstr("SET statements_done = 1"));
+  EXPECT_THAT(printed, HasSubstr("DELETE FROM \"alembic_version_dirty\""));
 }
 
 TEST_F(script_log_test, a_run_with_a_role_sends_what_sql_prints) {
@@ -63,7 +66,7 @@ TEST_F(script_log_test, a_run_with_a_role_sends_what_sql_prints) {
   scalar("CREATE ROLE " + role + "; GRANT CREATE ON SCHEMA public TO " + role);
   std::string const printed = printed_script(migc::test::app, {"--role", role});
   EXPECT_EQ(sent_script(migc::test::app, {"--role", role}), printed);
-  EXPECT_TRUE(migc::test::contains(printed, "SET LOCAL ROLE \"" + role + "\";")) << printed;
+  EXPECT_THAT(printed, HasSubstr("SET LOCAL ROLE \"" + role + "\";"));
   EXPECT_EQ(scalar("SELECT tableowner FROM pg_tables WHERE tablename = 'users'"), role);
   scalar("DROP OWNED BY " + role + "; DROP ROLE " + role);
 }

@@ -1,6 +1,7 @@
 // The version store's names and DDL, and the script builder's messages (pure, offline quoting).
 #include "script.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <migc/runtime/error.hpp>
@@ -8,6 +9,10 @@
 
 #include "test_catalogs.hpp"
 #include "version_store.hpp"
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 namespace rt = migc::runtime;
 namespace detail = migc::runtime::detail;
@@ -68,21 +73,16 @@ TEST(script, revision_script_is_one_transaction_with_guarded_update) {
   ctx.bookkeeping_function = false;
   std::string const script = detail::revision_script(
       detail::offline_quoter(), ctx, app, {&app.revisions[1], rt::direction::upgrade}, "001");
-  EXPECT_EQ(script.rfind("-- upgrade 002 \"Add new_field to memories\" "
-                         "(migrations/20250101_1200-002_add_new_field.mig:2)\nBEGIN;\n"
-                         "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
-                         "ALTER TABLE memories ADD COLUMN new_field text;\n",
-                         0),
-            0u)
-      << script;
-  EXPECT_NE(script.find("UPDATE \"alembic_version\" SET version_num = '002' WHERE version_num = "
-                        "'001'; IF NOT FOUND THEN RAISE EXCEPTION"),
-            std::string::npos)
-      << script;
-  EXPECT_NE(script.find("clock_timestamp() - transaction_timestamp()"), std::string::npos);
-  EXPECT_NE(script.find("COMMIT;\nSELECT (extract(epoch FROM duration) * 1000000)::bigint"),
-            std::string::npos)
-      << script;
+  EXPECT_THAT(script, StartsWith("-- upgrade 002 \"Add new_field to memories\" "
+                                 "(migrations/20250101_1200-002_add_new_field.mig:2)\nBEGIN;\n"
+                                 "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
+                                 "ALTER TABLE memories ADD COLUMN new_field text;\n"));
+  EXPECT_THAT(script,
+              HasSubstr("UPDATE \"alembic_version\" SET version_num = '002' WHERE version_num = "
+                        "'001'; IF NOT FOUND THEN RAISE EXCEPTION"));
+  EXPECT_THAT(script, HasSubstr("clock_timestamp() - transaction_timestamp()"));
+  EXPECT_THAT(script,
+              HasSubstr("COMMIT;\nSELECT (extract(epoch FROM duration) * 1000000)::bigint"));
 }
 
 TEST(script, a_root_downgrade_deletes_the_row) {
@@ -90,9 +90,7 @@ TEST(script, a_root_downgrade_deletes_the_row) {
   ctx.bookkeeping_function = false;
   std::string const script = detail::revision_script(
       detail::offline_quoter(), ctx, app, {&app.revisions[0], rt::direction::downgrade}, "001");
-  EXPECT_NE(script.find("DELETE FROM \"alembic_version\" WHERE version_num = '001'"),
-            std::string::npos)
-      << script;
+  EXPECT_THAT(script, HasSubstr("DELETE FROM \"alembic_version\" WHERE version_num = '001'"));
 }
 
 TEST(script, the_bookkeeping_call_chains_the_version_and_starts_the_clock) {
@@ -101,26 +99,22 @@ TEST(script, the_bookkeeping_call_chains_the_version_and_starts_the_clock) {
       detail::revision_script(detail::offline_quoter(), ctx, app,
                               {&app.revisions[0], rt::direction::upgrade}, std::nullopt);
   std::string const function = detail::bookkeeping_function_name(ctx.version_table);
-  EXPECT_NE(call.find("SELECT " + function + "(NULL::text, '001'::text, "), std::string::npos)
-      << call;
-  EXPECT_NE(call.find("'sha256:chain', transaction_timestamp());\nCOMMIT;\n"), std::string::npos)
-      << call;
+  EXPECT_THAT(call, HasSubstr("SELECT " + function + "(NULL::text, '001'::text, "));
+  EXPECT_THAT(call, HasSubstr("'sha256:chain', transaction_timestamp());\nCOMMIT;\n"));
   ctx.shared_transaction = true;
   std::string const shared = detail::revision_script(detail::offline_quoter(), ctx, app,
                                                      {&app.revisions[0], rt::direction::upgrade},
                                                      std::nullopt, false, false);
-  EXPECT_NE(shared.find("statement_timestamp());\nSELECT (extract"), std::string::npos) << shared;
-  EXPECT_EQ(shared.find("BEGIN;"), std::string::npos) << shared;
+  EXPECT_THAT(shared, HasSubstr("statement_timestamp());\nSELECT (extract"));
+  EXPECT_THAT(shared, Not(HasSubstr("BEGIN;")));
 }
 
 TEST(script, a_role_runs_the_steps_and_the_bookkeeping_runs_as_the_session_user) {
   auto const ctx = context("app owner");
   std::string const script = detail::revision_script(
       detail::offline_quoter(), ctx, app, {&app.revisions[1], rt::direction::upgrade}, "001");
-  EXPECT_NE(script.find("SET LOCAL ROLE \"app owner\";\n-- lock:"), std::string::npos) << script;
-  EXPECT_NE(script.find("new_field text;\nRESET ROLE;\nSELECT pg_temp.migc_record_"),
-            std::string::npos)
-      << script;
+  EXPECT_THAT(script, HasSubstr("SET LOCAL ROLE \"app owner\";\n-- lock:"));
+  EXPECT_THAT(script, HasSubstr("new_field text;\nRESET ROLE;\nSELECT pg_temp.migc_record_"));
 }
 
 TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_recorded) {
@@ -128,31 +122,23 @@ TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_record
   rt::revision const& index = migc::test::mixed.revisions[3];
   auto const script = detail::outside_transaction_messages(
       detail::offline_quoter(), ctx, migc::test::mixed, {&index, rt::direction::upgrade}, "003");
-  EXPECT_NE(script.mark.find("INSERT INTO \"alembic_version_dirty\" (revision, direction, "
-                             "statements_total, checksum, build_id) VALUES ('004', 'upgrade', 1, "),
-            std::string::npos)
-      << script.mark;
-  EXPECT_NE(script.mark.find("SET lock_timeout = '10000ms';\nSET ROLE \"owner\";\n"),
-            std::string::npos)
-      << script.mark;
+  EXPECT_THAT(script.mark,
+              HasSubstr("INSERT INTO \"alembic_version_dirty\" (revision, direction, "
+                        "statements_total, checksum, build_id) VALUES ('004', 'upgrade', 1, "));
+  EXPECT_THAT(script.mark, HasSubstr("SET lock_timeout = '10000ms';\nSET ROLE \"owner\";\n"));
   ASSERT_EQ(script.statements.size(), 1u);
   EXPECT_EQ(script.statements[0],
             "-- upgrade 004 statement 1 of 1, line 4, lock: unknown (raw SQL)\n"
             "CREATE INDEX CONCURRENTLY users_last_name ON users (last_name);\n");
-  EXPECT_NE(script.progress[0].find("RESET ROLE;\nUPDATE \"alembic_version_dirty\" SET "
-                                    "statements_done = 1"),
-            std::string::npos)
-      << script.progress[0];
-  EXPECT_NE(script.progress[0].find("SET ROLE \"owner\";\n"), std::string::npos);
+  EXPECT_THAT(script.progress[0], HasSubstr("RESET ROLE;\nUPDATE \"alembic_version_dirty\" SET "
+                                            "statements_done = 1"));
+  EXPECT_THAT(script.progress[0], HasSubstr("SET ROLE \"owner\";\n"));
   EXPECT_EQ(script.reset, "-- upgrade 004: reset the session\nRESET lock_timeout;\nRESET ROLE;\n");
-  EXPECT_NE(script.record.find("clock_timestamp() - (SELECT started_at FROM "
-                               "\"alembic_version_dirty\" WHERE revision = '004')"),
-            std::string::npos)
-      << script.record;
-  EXPECT_NE(script.record.find("DELETE FROM \"alembic_version_dirty\" WHERE revision = '004';\n"
-                               "COMMIT;\n"),
-            std::string::npos)
-      << script.record;
+  EXPECT_THAT(script.record, HasSubstr("clock_timestamp() - (SELECT started_at FROM "
+                                       "\"alembic_version_dirty\" WHERE revision = '004')"));
+  EXPECT_THAT(script.record,
+              HasSubstr("DELETE FROM \"alembic_version_dirty\" WHERE revision = '004';\n"
+                        "COMMIT;\n"));
 }
 
 TEST(script, every_message_that_changes_the_database_says_what_it_does) {
@@ -161,6 +147,6 @@ TEST(script, every_message_that_changes_the_database_says_what_it_does) {
                                   detail::parse_upgrade_target("head"));
   for (auto const& message :
        detail::run_script(detail::offline_quoter(), ctx, migc::test::mixed, steps, {}, true)) {
-    EXPECT_EQ(message.rfind("-- ", 0), 0u) << message;
+    EXPECT_THAT(message, StartsWith("-- "));
   }
 }

@@ -1,4 +1,4 @@
-// Helpers the runtime tests share: text search, run_cli with its streams captured, log capture.
+// Helpers the runtime tests share: run_cli with its streams captured, log capture, messages.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,10 +14,6 @@
 #include "test_catalogs.hpp"
 
 namespace migc::test {
-
-inline bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
 
 /// The message of the `E` that `f` throws ("" and a test failure when it throws none).
 template <typename E, typename F>
@@ -56,15 +52,6 @@ class log_capture {
       std::lock_guard<std::mutex> lock(m_mutex);
       m_lines.push_back(prefix + std::string(line));
     };
-  }
-
-  /// Whether a line contains `part`.
-  bool has(std::string_view part) const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    for (auto const& line : m_lines) {
-      if (contains(line, part)) return true;
-    }
-    return false;
   }
 
   /// Every line, each followed by "\n".

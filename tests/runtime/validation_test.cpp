@@ -1,6 +1,7 @@
 // Validation of the database state against the catalog: every rule, every reason (pure).
 #include "validation.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <migc/runtime/error.hpp>
@@ -8,6 +9,9 @@
 
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 namespace rt = migc::runtime;
 namespace detail = migc::runtime::detail;
@@ -82,12 +86,10 @@ TEST(validator, tells_another_branch_at_a_known_id) {
   db.current = "002";
   db.applied["002"] = {"sha256:branch", "sha256:chain-b", "Add tags"};
   auto const message = message_of<rt::refusal>([&] { (void)validate(app, db); });
-  EXPECT_EQ(message.rfind("database was migrated by a binary from another branch: its revision "
-                          "002 \"Add tags\" (checksum sha256:branch, build sha256:chain-b) is "
-                          "not this binary's 002 \"Add new_field to memories\"",
-                          0),
-            0u)
-      << message;
+  EXPECT_THAT(message,
+              StartsWith("database was migrated by a binary from another branch: its revision "
+                         "002 \"Add tags\" (checksum sha256:branch, build sha256:chain-b) is "
+                         "not this binary's 002 \"Add new_field to memories\""));
 }
 
 TEST(validator, allow_checksum_mismatch_returns_what_it_accepted) {
@@ -149,11 +151,11 @@ TEST(validator, refuses_applied_checksum_mismatch) {
     FAIL() << "expected a refusal";
   } catch (rt::refusal const& e) {
     std::string const message = e.what();
-    EXPECT_NE(message.find("sha256:old"), std::string::npos) << message;
-    EXPECT_NE(message.find("sha256:222222222222..."), std::string::npos) << message;
-    EXPECT_NE(message.find("20250101_1200-002_add_new_field.mig"), std::string::npos);
-    EXPECT_NE(message.find("a published revision was edited"), std::string::npos) << message;
-    EXPECT_NE(message.find("--allow-checksum-mismatch"), std::string::npos) << message;
+    EXPECT_THAT(message, HasSubstr("sha256:old"));
+    EXPECT_THAT(message, HasSubstr("sha256:222222222222..."));
+    EXPECT_THAT(message, HasSubstr("20250101_1200-002_add_new_field.mig"));
+    EXPECT_THAT(message, HasSubstr("a published revision was edited"));
+    EXPECT_THAT(message, HasSubstr("--allow-checksum-mismatch"));
     EXPECT_EQ(e.revision(), "002");
   }
 }
@@ -197,14 +199,10 @@ TEST(validator, shortens_hashes_to_what_tells_them_apart) {
   recorded.back() = '0';  // differs in the last digit only
   db.applied["002"] = {recorded, "", "Add new_field to memories"};
   auto const message = message_of<rt::refusal>([&] { (void)validate(app, db); });
-  EXPECT_NE(message.find("checksum " + recorded), std::string::npos) << message;
-  EXPECT_NE(message.find("has checksum " + std::string(app.revisions[1].checksum)),
-            std::string::npos)
-      << message;
+  EXPECT_THAT(message, HasSubstr("checksum " + recorded));
+  EXPECT_THAT(message, HasSubstr("has checksum " + std::string(app.revisions[1].checksum)));
   db.applied["002"].checksum = "sha256:0123456789abcdef0123";
   auto const short_message = message_of<rt::refusal>([&] { (void)validate(app, db); });
-  EXPECT_NE(short_message.find("applied with checksum sha256:0123456789ab... "), std::string::npos)
-      << short_message;
-  EXPECT_NE(short_message.find("has checksum sha256:222222222222..."), std::string::npos)
-      << short_message;
+  EXPECT_THAT(short_message, HasSubstr("applied with checksum sha256:0123456789ab... "));
+  EXPECT_THAT(short_message, HasSubstr("has checksum sha256:222222222222..."));
 }
