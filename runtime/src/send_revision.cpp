@@ -115,10 +115,9 @@ revision_error revision_runner::failure(plan_step const& planned, pqxx::sql_erro
                                         std::string const& blockers) const {
   revision const& rev = *planned.rev;
   std::string const location = source_location(m_session.cat, rev, line ? *line : 0);
-  std::string message = fmt::format(
-      "{} of revision {} \"{}\" failed at {}: {}{}; {}", direction_name(planned.dir), rev.id,
-      rev.description, location, server_message(e.what()),
-      e.sqlstate().empty() ? std::string() : " (SQLSTATE " + e.sqlstate() + ")", consequence);
+  std::string message =
+      fmt::format("{} of revision {} \"{}\" failed at {}: {}; {}", direction_name(planned.dir),
+                  rev.id, rev.description, location, with_sqlstate(e), consequence);
   if (e.sqlstate() == "55P03") {
     message += fmt::format(" (a lock was not granted within lock_timeout {} ms; {})",
                            m_session.opts.lock_timeout.count(),

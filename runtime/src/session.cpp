@@ -123,8 +123,19 @@ std::string server_message(std::string_view what) {
   return std::string(line);
 }
 
+std::string server_hint(std::string_view what) {
+  constexpr std::string_view prefix = "\nHINT:  ";
+  auto const at = what.find(prefix);
+  if (at == std::string_view::npos) return {};
+  std::string_view const hint = what.substr(at + prefix.size());
+  return std::string(hint.substr(0, hint.find('\n')));
+}
+
 std::string with_sqlstate(pqxx::sql_error const& e) {
-  return server_message(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+  std::string const hint = server_hint(e.what());
+  return server_message(e.what()) +
+         (e.sqlstate().empty() ? std::string() : " (SQLSTATE " + e.sqlstate() + ")") +
+         (hint.empty() ? std::string() : "; hint: " + hint);
 }
 
 void rethrow_translated() {

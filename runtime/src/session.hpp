@@ -79,7 +79,10 @@ struct session {
 /// First line of a libpq error without its "ERROR:  " prefix (the rest points into our script).
 [[nodiscard]] std::string server_message(std::string_view what);
 
-/// "message (SQLSTATE xxxxx)": a server error as the runtime's messages quote it.
+/// The server's HINT line of a libpq error without its "HINT:  " prefix, "" when there is none.
+[[nodiscard]] std::string server_hint(std::string_view what);
+
+/// "message (SQLSTATE xxxxx)[; hint: ...]": a server error as the runtime's messages quote it.
 [[nodiscard]] std::string with_sqlstate(pqxx::sql_error const& e);
 
 /// Rethrows the exception being handled as the runtime's family (runtime errors pass through).
