@@ -69,23 +69,13 @@ TEST(cli_offline, version_names_the_binary_the_chain_and_libpq) {
 
 TEST(cli_offline, json_output_stays_valid_json_whatever_the_bytes) {
   using namespace migc::runtime::literals;
-  static constexpr migc::runtime::revision revs[] = {{"001"_text,
-                                                      1,
-                                                      ""_text,
-                                                      "caf\xe9 \xff\"quoted\"\n"_text,
-                                                      "20250101_0000-001_a.mig"_text,
-                                                      1,
-                                                      "sha256:00"_text,
-                                                      true,
-                                                      true,
-                                                      {},
-                                                      {}}};
-  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
-                                              "alembic_version"_text, "migrations"_text};
+  static constexpr migc::runtime::revision revs[] = {
+      migc::test::app_revisions[0], migc::test::on_top_of_001("caf\xe9 \xff\"quoted\"\n"_text)};
+  static constexpr auto cat = migc::test::catalog_of(revs);
   auto const r = run_cli({"list", "--format", "json"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
   auto const document = nlohmann::json::parse(r.out);  // throws on invalid UTF-8
-  EXPECT_EQ(document["revisions"][0]["description"],
+  EXPECT_EQ(document["revisions"][1]["description"],
             "caf\xef\xbf\xbd \xef\xbf\xbd\"quoted\"\n");  // U+FFFD for each bad byte
 }
 
@@ -145,21 +135,11 @@ TEST(cli_offline, show_prints_both_directions) {
 
 TEST(cli_offline, show_prints_the_reason_of_an_irreversible_downgrade) {
   using namespace migc::runtime::literals;
-  static constexpr migc::runtime::revision revs[] = {{"001"_text,
-                                                      1,
-                                                      ""_text,
-                                                      "Drop the audit log"_text,
-                                                      "20250101_0000-001_a.mig"_text,
-                                                      1,
-                                                      "sha256:00"_text,
-                                                      true,
-                                                      false,
-                                                      {},
-                                                      {},
-                                                      "the rows it deletes are gone"_text}};
-  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
-                                              "alembic_version"_text, "migrations"_text};
-  auto const r = run_cli({"show", "1"}, cat);
+  static constexpr migc::runtime::revision revs[] = {
+      migc::test::app_revisions[0], migc::test::on_top_of_001("Drop the audit log"_text, {}, false,
+                                                              "the rows it deletes are gone"_text)};
+  static constexpr auto cat = migc::test::catalog_of(revs);
+  auto const r = run_cli({"show", "2"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("-- downgrade\n-- irreversible: the rows it deletes are gone\n"));
 }
@@ -185,19 +165,9 @@ TEST(cli_offline, sql_marks_table_rewrites) {
   static constexpr migc::runtime::step up[] = {
       {"ALTER TABLE users ALTER COLUMN age TYPE bigint"_text, 4,
        migc::runtime::lock_level::access_exclusive, true}};
-  static constexpr migc::runtime::revision revs[] = {{"001"_text,
-                                                      1,
-                                                      ""_text,
-                                                      "Widen"_text,
-                                                      "20250101_0000-001_widen.mig"_text,
-                                                      1,
-                                                      "sha256:00"_text,
-                                                      true,
-                                                      false,
-                                                      migc::test::view(up),
-                                                      {}}};
-  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
-                                              "alembic_version"_text, "migrations"_text};
+  static constexpr migc::runtime::revision revs[] = {
+      migc::test::app_revisions[0], migc::test::on_top_of_001("Widen"_text, migc::test::view(up))};
+  static constexpr auto cat = migc::test::catalog_of(revs);
   auto const r = run_cli({"sql", "head"}, cat);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("-- lock: ACCESS EXCLUSIVE, rewrites the table\n"

@@ -296,24 +296,13 @@ TEST_F(cli_test, a_downgrade_that_stops_at_an_irreversible_revision_says_why) {
   using namespace migc::runtime::literals;
   static constexpr migc::runtime::revision revs[] = {
       migc::test::app_revisions[0],
-      {"002"_text,
-       2,
-       "001"_text,
-       "Seed"_text,
-       "20250101_1200-002_seed.mig"_text,
-       1,
-       "sha256:2222222222222222222222222222222222222222222222222222222222222229"_text,
-       true,
-       false,
-       migc::test::view(migc::test::r002_data_up),
-       {},
-       "the seeded users may have been edited since"_text}};
-  static constexpr migc::runtime::catalog cat{migc::test::view(revs), "sha256:c"_text,
-                                              "alembic_version"_text, "migrations"_text};
+      migc::test::on_top_of_001("Seed"_text, migc::test::view(migc::test::r002_data_up), false,
+                                "the seeded users may have been edited since"_text)};
+  static constexpr auto cat = migc::test::catalog_of(revs);
   EXPECT_EQ(run({"upgrade"}, cat).code, 0);
   auto const r = run({"downgrade", "base", "--format", "json"}, cat);
   EXPECT_EQ(r.code, 1);
-  EXPECT_THAT(r.err, HasSubstr("revision 002 \"Seed\" (migrations/20250101_1200-002_seed.mig:1) is "
+  EXPECT_THAT(r.err, HasSubstr("revision 002 \"Seed\" (migrations/20250101_1200-002_test.mig:1) is "
                                "irreversible: the seeded users may have been edited since"));
   EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["reason"], "irreversible");
   EXPECT_EQ(version(), "002");

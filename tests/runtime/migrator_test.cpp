@@ -170,27 +170,16 @@ TEST_F(migrator_test, a_failure_quotes_the_servers_hint) {
   using namespace rt::literals;
   static constexpr rt::step typo[] = {
       {"UPDATE users SET last_name = frist_name"_text, 4, rt::lock_level::unknown}};
-  static constexpr rt::revision revisions[] = {app.revisions[0],
-                                               {"002"_text,
-                                                2,
-                                                "001"_text,
-                                                "Typo"_text,
-                                                "20250101_1200-002_typo.mig"_text,
-                                                1,
-                                                "sha256:2"_text,
-                                                true,
-                                                true,
-                                                migc::test::view(typo),
-                                                {}}};
-  static constexpr rt::catalog cat{migc::test::view(revisions), "sha256:c"_text,
-                                   "alembic_version"_text, "migrations"_text};
+  static constexpr rt::revision revisions[] = {
+      app.revisions[0], migc::test::on_top_of_001("Typo"_text, migc::test::view(typo))};
+  static constexpr auto cat = migc::test::catalog_of(revisions);
   try {
     rt::upgrade(conninfo(), cat);
     FAIL() << "expected revision_error";
   } catch (rt::revision_error const& e) {
     EXPECT_EQ(e.sqlstate(), "42703");
     EXPECT_THAT(e.what(), HasSubstr("upgrade of revision 002 \"Typo\" failed at "
-                                    "migrations/20250101_1200-002_typo.mig:4: column "
+                                    "migrations/20250101_1200-002_test.mig:4: column "
                                     "\"frist_name\" does not exist (SQLSTATE 42703); hint: "
                                     "Perhaps you meant to reference the column "
                                     "\"users.first_name\"."));

@@ -132,10 +132,10 @@ TEST(planner, squashed_baseline_starts_at_its_root) {
 
 TEST(planner, names_the_reason_an_irreversible_revision_gives) {
   using namespace rt::literals;
-  rt::revision revisions[] = {app.revisions[0], app.revisions[1]};
-  revisions[1].reversible = false;
-  revisions[1].irreversible_reason = "the data it deletes cannot come back"_text;
-  rt::catalog const cat{{revisions, 2}, "sha256:c"_text, "alembic_version"_text, "migrations"_text};
+  static constexpr rt::revision revisions[] = {
+      app.revisions[0], migc::test::on_top_of_001("Add new_field to memories"_text, {}, false,
+                                                  "the data it deletes cannot come back"_text)};
+  static constexpr auto cat = migc::test::catalog_of(revisions);
   try {
     (void)down(cat, 1, "base");
     FAIL() << "expected a refusal";
@@ -143,7 +143,7 @@ TEST(planner, names_the_reason_an_irreversible_revision_gives) {
     EXPECT_EQ(e.reason(), rt::refusal_reason::irreversible);
     EXPECT_EQ(std::string(e.what()),
               "cannot downgrade to base: revision 002 \"Add new_field to memories\" "
-              "(migrations/20250101_1200-002_add_new_field.mig:2) is irreversible: the data it "
+              "(migrations/20250101_1200-002_test.mig:1) is irreversible: the data it "
               "deletes cannot come back");
   }
 }

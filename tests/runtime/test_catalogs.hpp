@@ -10,6 +10,7 @@ using runtime::array_view;
 using runtime::catalog;
 using runtime::revision;
 using runtime::step;
+using runtime::text;
 using namespace runtime::literals;
 
 template <typename T, std::size_t N>
@@ -202,5 +203,31 @@ inline constexpr revision sleepy_revisions[] = {
 };
 inline constexpr catalog sleepy{view(sleepy_revisions), "sha256:chain-sleepy"_text,
                                 "alembic_version"_text, "migrations"_text};
+
+/**
+ * Revision 002 on top of app's 001, for tests about how one revision runs or
+ * is shown: its description, steps, and whether (and why not) it reverses.
+ */
+constexpr revision on_top_of_001(text description, array_view<step> upgrade = {},
+                                 bool reversible = true, text irreversible_reason = {}) {
+  return {"002"_text,
+          2,
+          "001"_text,
+          description,
+          "20250101_1200-002_test.mig"_text,
+          1,
+          "sha256:2"_text,
+          true,
+          reversible,
+          upgrade,
+          {},
+          irreversible_reason};
+}
+
+/// A catalog of test revisions (version table alembic_version, folder migrations).
+template <std::size_t N>
+constexpr catalog catalog_of(revision const (&revisions)[N]) {
+  return {view(revisions), "sha256:test"_text, "alembic_version"_text, "migrations"_text};
+}
 
 }  // namespace migc::test

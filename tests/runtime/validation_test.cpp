@@ -27,6 +27,11 @@ detail::position validate(rt::catalog const& cat, detail::database_state const& 
   return detail::check(cat, db).at;
 }
 
+/// The message of check()'s refusal of `db` ("" and a test failure when it accepts `db`).
+std::string refusal_message(rt::catalog const& cat, detail::database_state const& db) {
+  return message_of<rt::refusal>([&] { (void)validate(cat, db); });
+}
+
 /// The reasons find_problems() gives, in order.
 std::vector<std::string> reasons(rt::catalog const& cat, detail::database_state const& db) {
   std::vector<std::string> out;
@@ -51,7 +56,7 @@ TEST(validator, finds_current_revision_by_value) {
 TEST(validator, refuses_unknown_database_revision) {
   detail::database_state db;
   db.current = "007";
-  auto const message = message_of<rt::refusal>([&] { (void)validate(app, db); });
+  auto const message = refusal_message(app, db);
   EXPECT_EQ(message,
             "database is at 007, this binary knows up to 003: this binary is older than the "
             "database (no history row says which build applied it); run a build that knows 007");
@@ -62,7 +67,7 @@ TEST(validator, tells_an_older_binary_from_the_history) {
   db.current = "005";
   db.applied["001"] = {std::string(app.revisions[0].checksum), "sha256:chain-new", ""};
   db.applied["005"] = {"sha256:5", "sha256:chain-new", "Later"};
-  auto const message = message_of<rt::refusal>([&] { (void)validate(app, db); });
+  auto const message = refusal_message(app, db);
   EXPECT_EQ(message,
             "database is at 005, this binary knows up to 003: this binary is older than the "
             "database (005 was applied by build sha256:chain-new); run a build that knows 005");
@@ -72,7 +77,7 @@ TEST(validator, tells_another_branch_ahead_of_head) {
   detail::database_state db;
   db.current = "004";
   db.applied["002"] = {"sha256:branch", "sha256:chain-b", "Add tags"};
-  auto const message = message_of<rt::refusal>([&] { (void)validate(app, db); });
+  auto const message = refusal_message(app, db);
   EXPECT_EQ(message,
             "database is at 004, this binary knows up to 003: the database was migrated by a "
             "binary from another branch: its revision 002 \"Add tags\" (checksum sha256:branch, "
@@ -85,7 +90,7 @@ TEST(validator, tells_another_branch_at_a_known_id) {
   detail::database_state db;
   db.current = "002";
   db.applied["002"] = {"sha256:branch", "sha256:chain-b", "Add tags"};
-  auto const message = message_of<rt::refusal>([&] { (void)validate(app, db); });
+  auto const message = refusal_message(app, db);
   EXPECT_THAT(message,
               StartsWith("database was migrated by a binary from another branch: its revision "
                          "002 \"Add tags\" (checksum sha256:branch, build sha256:chain-b) is "
@@ -115,7 +120,7 @@ TEST(validator, refuses_a_dirty_database_unless_told_to_report_it) {
                               "canceling statement",
                               "2025-01-01T00:00:00+00",
                               {"public.users_last_name"}};
-  auto const message = message_of<rt::refusal>([&] { (void)validate(mixed, db); });
+  auto const message = refusal_message(mixed, db);
   EXPECT_EQ(message,
             "database is dirty: the upgrade of revision 004 \"Index users by last name\" "
             "(migrations/20250103_0800-004_index_last_name.mig:1), which runs outside a "
@@ -136,7 +141,7 @@ TEST(validator, refuses_non_numeric_revision) {
 TEST(validator, refuses_revision_below_squashed_root) {
   detail::database_state db;
   db.current = "003";
-  EXPECT_EQ(message_of<rt::refusal>([&] { (void)validate(baseline, db); }),
+  EXPECT_EQ(refusal_message(baseline, db),
             "database is at 003, this binary knows up to 051: 003 is below this binary's first "
             "revision 050 (a squashed baseline): upgrade the database to 050 with an older "
             "binary first");
@@ -198,11 +203,11 @@ TEST(validator, shortens_hashes_to_what_tells_them_apart) {
   std::string recorded(app.revisions[1].checksum);
   recorded.back() = '0';  // differs in the last digit only
   db.applied["002"] = {recorded, "", "Add new_field to memories"};
-  auto const message = message_of<rt::refusal>([&] { (void)validate(app, db); });
+  auto const message = refusal_message(app, db);
   EXPECT_THAT(message, HasSubstr("checksum " + recorded));
   EXPECT_THAT(message, HasSubstr("has checksum " + std::string(app.revisions[1].checksum)));
   db.applied["002"].checksum = "sha256:0123456789abcdef0123";
-  auto const short_message = message_of<rt::refusal>([&] { (void)validate(app, db); });
+  auto const short_message = refusal_message(app, db);
   EXPECT_THAT(short_message, HasSubstr("applied with checksum sha256:0123456789ab... "));
   EXPECT_THAT(short_message, HasSubstr("has checksum sha256:222222222222..."));
 }
