@@ -83,7 +83,7 @@ std::string_view constraint_kind_name(model::constraint_kind kind) {
 
 schema_object column_object(model::table const& table, model::column const& c) {
   schema_object o;
-  o.kind = "column";
+  o.kind = runtime::schema_kind::column;
   o.table = qualified(table.key);
   o.name = c.name;
   o.type = type_spelling(c.type);
@@ -109,13 +109,13 @@ schema_object column_object(model::table const& table, model::column const& c) {
 /// The table's own line, its columns (in table order) and its constraints.
 void append_table_objects(std::vector<schema_object>& out, model::table const& table) {
   schema_object t;
-  t.kind = "table";
+  t.kind = runtime::schema_kind::table;
   t.name = qualified(table.key);
   out.push_back(t);
   for (auto const& c : table.columns) out.push_back(column_object(table, c));
   for (auto const& c : table.constraints) {
     schema_object o;
-    o.kind = "constraint";
+    o.kind = runtime::schema_kind::constraint;
     o.table = qualified(table.key);
     o.name = c.name;
     o.type = std::string(constraint_kind_name(c.kind));
@@ -135,7 +135,7 @@ void append_table_objects(std::vector<schema_object>& out, model::table const& t
 
 schema_object index_object(model::index const& index) {
   schema_object o;
-  o.kind = "index";
+  o.kind = runtime::schema_kind::index;
   o.table = qualified({index.key.first, index.table});
   o.name = qualified(index.key);
   o.type = index.unique ? "unique index" : "index";
@@ -146,7 +146,7 @@ schema_object index_object(model::index const& index) {
 
 schema_object enum_object(model::enum_type const& type) {
   schema_object e;
-  e.kind = "enum";
+  e.kind = runtime::schema_kind::enum_type;
   e.name = qualified(type.key);
   for (auto const& v : type.values) e.columns += (e.columns.empty() ? "" : ", ") + quote_literal(v);
   return e;

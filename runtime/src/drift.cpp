@@ -444,7 +444,7 @@ std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
 
   for (auto const& row : tx.exec(with + "SELECT name FROM live ORDER BY name")) {
     db_object o;
-    o.kind = "table";
+    o.kind = schema_kind::table;
     o.name = row[0].as<std::string>();
     out.push_back(std::move(o));
   }
@@ -458,7 +458,7 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY live.name, a.attnum)")) {
     db_object o;
-    o.kind = "column";
+    o.kind = schema_kind::column;
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
     o.type = row[2].as<std::string>();
@@ -488,7 +488,7 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY live.name, con.conname)")) {
     db_object o;
-    o.kind = "constraint";
+    o.kind = schema_kind::constraint;
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
     o.type = row[2].as<std::string>();
@@ -508,7 +508,7 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexre
                   AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY 2)")) {
     db_object o;
-    o.kind = "index";
+    o.kind = schema_kind::index;
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
     o.type = row[2].as<bool>() ? "unique index" : "index";
@@ -526,7 +526,7 @@ WHERE t.typtype = 'e' AND n.nspname NOT IN ('pg_catalog', 'information_schema') 
                   AND d.deptype = 'e')
 ORDER BY 1)")) {
     db_object o;
-    o.kind = "enum";
+    o.kind = schema_kind::enum_type;
     o.name = row[0].as<std::string>();
     o.columns = row[1].as(std::string());
     out.push_back(std::move(o));
