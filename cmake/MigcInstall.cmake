@@ -11,9 +11,13 @@ install(TARGETS migc migc_runtime migc_cli
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# What an application linking <target>_catalog sees: catalog.hpp, error.hpp, migrator.hpp.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/migc
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.hpp")
+# The generated migrate executables' entry point, on migc::cli's include path only.
+install(FILES ${PROJECT_SOURCE_DIR}/runtime/cli/include/migc/runtime/cli.hpp
+  DESTINATION include/migc-cli/migc/runtime)
 install(EXPORT migc-targets NAMESPACE migc:: DESTINATION ${MIGC_CMAKE_DIR})
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/migc-config.cmake.in

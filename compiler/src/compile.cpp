@@ -7,6 +7,7 @@
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
 #include <migc/dsl/parser.hpp>
+#include <migc/runtime/catalog.hpp>
 #include <set>
 #include <system_error>
 #include <variant>
@@ -54,23 +55,32 @@ void report_stray(fs::path const& path, dsl::diagnostic_engine& out) {
   }
 }
 
+/// The value of an id under the catalog contract's rule, or an error saying which limit it breaks.
+std::optional<std::uint64_t> checked_number(dsl::source_file const& file,
+                                            ast::revision_id const& id,
+                                            dsl::diagnostic_engine& out) {
+  auto const number = revision_number(id.digits);
+  if (!number) {
+    bool const too_long = id.digits.size() > runtime::max_revision_id_length;
+    out.report(make(dsl::severity::error, "revision-id", span_of(file, id),
+                    too_long ? fmt::format("revision id '{}' is longer than {} digits", id.digits,
+                                           runtime::max_revision_id_length)
+                             : fmt::format("revision id '{}' is too large", id.digits),
+                    too_long ? "the version table stores at most 32 characters (varchar(32))"
+                             : "the value must fit 64 bits (at most 18446744073709551615)"));
+  }
+  return number;
+}
+
 /// Checks the file name against the declared id; fills the numeric ids.
 bool check_identity(dsl::source_file const& file, parsed_revision& r, dsl::diagnostic_engine& out) {
   auto const& id = r.syntax.id;
-  auto const number = revision_number(id.digits);
-  if (!number) {
-    out.report(make(dsl::severity::error, "revision-id", span_of(file, id),
-                    fmt::format("revision id '{}' is too large", id.digits)));
-    return false;
-  }
+  auto const number = checked_number(file, id, out);
+  if (!number) return false;
   r.number = *number;
   if (r.syntax.parent) {
-    auto const parent = revision_number(r.syntax.parent->digits);
-    if (!parent) {
-      out.report(make(dsl::severity::error, "revision-id", span_of(file, *r.syntax.parent),
-                      fmt::format("revision id '{}' is too large", r.syntax.parent->digits)));
-      return false;
-    }
+    auto const parent = checked_number(file, *r.syntax.parent, out);
+    if (!parent) return false;
     r.parent = parent;
   }
   if (id.digits.size() < 3) {
@@ -96,6 +106,17 @@ bool check_identity(dsl::source_file const& file, parsed_revision& r, dsl::diagn
     return false;
   }
   return true;
+}
+
+/// The reason of a downgrade block that is `irreversible "reason"`, "" otherwise.
+std::string irreversible_reason(ast::revision const& rev) {
+  if (!rev.downgrade) return {};
+  for (auto const& step : rev.downgrade->steps) {
+    if (auto const* irreversible = std::get_if<ast::irreversible_step>(&step)) {
+      return irreversible->reason.value_or("");
+    }
+  }
+  return {};
 }
 
 bool is_irreversible(ast::step const& step) {
@@ -230,6 +251,9 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   model::schema head;
   chain.revisions = compile_revisions(*line, diagnostics, head);
   if (diagnostics.has_errors()) return std::nullopt;
+  for (std::size_t i = 0; i < line->size(); ++i) {
+    chain.revisions[i].irreversible_reason = irreversible_reason((*line)[i]->syntax);
+  }
   chain.chain_hash = chain_hash(chain.revisions);
   chain.schema_sql = schema_ddl(head);
   chain.head_schema = schema_objects(head);

@@ -2,9 +2,10 @@
 // compile fast).
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <cctype>
 #include <migc/compiler/emit.hpp>
-#include <set>
+#include <migc/runtime/catalog.hpp>
+#include <stdexcept>
 #include <vector>
 
 namespace migc::compiler {
@@ -91,39 +92,29 @@ step_ranges layout_steps(compiled_chain const& chain) {
   return ranges;
 }
 
-/// The few distinct lock names, sorted: steps refer to them as `locks[k]`,
-/// which costs the C++ compiler far less than one literal per step.
-std::vector<std::string> distinct_locks(compiled_chain const& chain) {
-  std::set<std::string> names;
-  for (auto const& r : chain.revisions) {
-    for (auto const* steps : {&r.upgrade, &r.downgrade}) {
-      for (auto const& s : *steps) names.insert(s.lock);
-    }
+/// The enumerator naming a lock level (the catalog contract's lock_level), e.g.
+/// `::migc::runtime::lock_level::access_exclusive`. Throws std::logic_error for a name the
+/// contract does not define: the compiler and the runtime would disagree.
+std::string lock_enumerator(std::string_view name) {
+  auto const level = runtime::lock_level_named(name);
+  if (!level) throw std::logic_error(fmt::format("no lock level is named '{}'", name));
+  std::string out = "::migc::runtime::lock_level::";
+  for (char const c : runtime::lock_level_name(*level)) {
+    out += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  return {names.begin(), names.end()};
-}
-
-void append_locks(std::string& out, std::vector<std::string> const& locks) {
-  out += "constexpr ::migc::runtime::text locks[] = {";
-  for (auto const& lock : locks) {
-    append_text(out, lock);
-    out += ", ";
-  }
-  out += "};\n\n";
+  return out;
 }
 
 void append_steps(std::string& out, compiled_revision const& r,
-                  std::vector<compiled_step> const& steps, std::string_view direction,
-                  std::vector<std::string> const& locks) {
+                  std::vector<compiled_step> const& steps, std::string_view direction) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     // Plain appends, not fmt: this runs for every step of 10,000 revisions.
-    auto const lock = std::lower_bound(locks.begin(), locks.end(), steps[i].lock) - locks.begin();
     out += "  // " + r.id + " " + std::string(direction) + " step " + std::to_string(i + 1) + "\n  {";
     append_text(out, steps[i].sql);
-    out += ", " + std::to_string(steps[i].line) + ", locks[" + std::to_string(lock) + "], ";
+    out += ", " + std::to_string(steps[i].line) + ", " + lock_enumerator(steps[i].lock) + ", ";
     out += steps[i].rewrites ? "true" : "false";
     out += ", ::migc::runtime::statement_kind::";
-    out += runtime::name_of(steps[i].kind);
+    out += runtime::statement_kind_name(steps[i].kind);
     out += steps[i].outside_transaction ? ", true, " : ", false, ";
     append_text(out, steps[i].objects);
     out += "},\n";
@@ -142,8 +133,9 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
   out += fmt::format("{},\n   ", text_literal(r.description));
   out += fmt::format("{}, {},\n   ", text_literal(r.source_file), r.source_line);
   out += fmt::format("{}, {}, {},\n   ", text_literal(r.checksum), r.transactional, r.reversible);
-  out += fmt::format("{}, {},\n   {}}},\n", view_of("steps", up, r.upgrade.size()),
-                     view_of("steps", down, r.downgrade.size()), text_literal(r.previous_checksum));
+  out += fmt::format("{}, {},\n   ", view_of("steps", up, r.upgrade.size()),
+                     view_of("steps", down, r.downgrade.size()));
+  out += text_literal(r.irreversible_reason) + ", " + text_literal(r.previous_checksum) + "},\n";
 }
 
 }  // namespace
@@ -170,12 +162,10 @@ std::string emit_catalog(compiled_chain const& chain, emit_options const& option
                  options.header_name, options.cpp_namespace);
   step_ranges const ranges = layout_steps(chain);
   if (ranges.total > 0) {
-    auto const locks = distinct_locks(chain);
-    append_locks(out, locks);
     out += "constexpr ::migc::runtime::step steps[] = {\n";
     for (auto const& r : chain.revisions) {
-      append_steps(out, r, r.upgrade, "upgrade", locks);
-      append_steps(out, r, r.downgrade, "downgrade", locks);
+      append_steps(out, r, r.upgrade, "upgrade");
+      append_steps(out, r, r.downgrade, "downgrade");
     }
     out += "};\n\n";
   }
@@ -194,7 +184,7 @@ std::string emit_catalog(compiled_chain const& chain, emit_options const& option
   out += ";\n\n";
   fmt::format_to(std::back_inserter(out),
                  "constexpr ::migc::runtime::catalog embedded{{\n  {},\n  {},\n  {},\n  {},\n  "
-                 "schema_history, true}};\n\n",
+                 "schema_history}};\n\n",
                  view_of("revisions", 0, chain.revisions.size()), literal(chain.chain_hash),
                  literal(options.version_table), literal(options.source_dir));
   fmt::format_to(std::back_inserter(out),

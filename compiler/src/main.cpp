@@ -25,7 +25,7 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
 struct common_options {
-  std::string folder;
+  std::string folder = "migrations";
   bool werror = false;
   std::string format = "text";
 };
@@ -133,28 +133,37 @@ std::string quote_description(std::string const& text) {
   return out + "\"";
 }
 
-int run_new(common_options const& common, std::string const& description) {
+/// Where `migc new` continues a chain: the next number and its parent ("" for a root).
+struct next_revision {
+  std::uint64_t number = 1;
+  std::string parent;
+};
+
+/// The next revision of the chain in the folder (created when missing: a new project's first
+/// revision needs no check and gets no warning); nullopt when the chain has errors (rendered).
+std::optional<next_revision> next_revision_of(common_options const& common) {
+  fs::create_directories(common.folder);
+  if (compiler::scan_migrations_folder(common.folder).revisions.empty()) return next_revision{};
   compiler::source_set sources;
   dsl::diagnostic_engine diagnostics(false);
   auto const chain = compile(common, sources, diagnostics);
-  if (!chain) {
+  if (!chain) return std::nullopt;
+  return next_revision{chain->revisions.back().number + 1, chain->revisions.back().id};
+}
+
+int run_new(common_options const& common, std::string const& description) {
+  auto const next = next_revision_of(common);
+  if (!next) {
     std::cerr << "migc: error: fix the chain before adding a revision to it\n";
     return exit_failure;
   }
-  std::string header;
-  std::uint64_t number = 1;
-  if (chain->revisions.empty()) {
-    header = fmt::format("revision {} {}", compiler::format_revision_id(number),
-                         quote_description(description));
-  } else {
-    auto const& head = chain->revisions.back();
-    number = head.number + 1;
-    header = fmt::format("revision {} revises {} {}", compiler::format_revision_id(number), head.id,
-                         quote_description(description));
-  }
+  std::string const id = compiler::format_revision_id(next->number);
+  std::string const header = next->parent.empty()
+                                 ? fmt::format("revision {} {}", id, quote_description(description))
+                                 : fmt::format("revision {} revises {} {}", id, next->parent,
+                                               quote_description(description));
   std::string const name =
-      fmt::format("{}-{}_{}.mig", utc_timestamp(), compiler::format_revision_id(number),
-                  compiler::slugify(description));
+      fmt::format("{}-{}_{}.mig", utc_timestamp(), id, compiler::slugify(description));
   fs::path const path = fs::path(common.folder) / name;
   // Steps are left to the author; the comments show the two kinds. A
   // downgrade block is only needed for steps the compiler cannot invert.
@@ -169,7 +178,7 @@ int run_new(common_options const& common, std::string const& description) {
 }
 
 void add_common(CLI::App& command, common_options& common) {
-  command.add_option("--dir,-d", common.folder, "migrations folder")->required();
+  command.add_option("--dir,-d", common.folder, "migrations folder")->capture_default_str();
   command.add_flag("--werror", common.werror, "treat warnings as errors");
   command.add_option("--format", common.format, "diagnostics format")
       ->check(CLI::IsMember({"text", "json"}));
@@ -207,7 +216,8 @@ int main(int argc, char** argv) {
 
   auto* new_command = app.add_subcommand("new", "write the next revision file of a chain");
   new_command->add_option("description", description, "what the revision does")->required();
-  new_command->add_option("--dir,-d", common.folder, "migrations folder")->required();
+  new_command->add_option("--dir,-d", common.folder, "migrations folder (created when missing)")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

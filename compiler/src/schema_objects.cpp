@@ -6,6 +6,7 @@
 #include <map>
 #include <migc/compiler/compile.hpp>
 #include <migc/compiler/schema_objects.hpp>
+#include <migc/runtime/catalog.hpp>
 #include <tuple>
 
 #include "model.hpp"
@@ -69,7 +70,7 @@ model::sequence const* owned_sequence(model::schema const& m, model::object_key 
 
 schema_object column_object(model::schema const& m, model::table const& table, model::column const& c) {
   schema_object o;
-  o.kind = "column";
+  o.kind = runtime::schema_kind::column;
   o.table = qualified(table.key);
   o.name = c.name;
   o.type = format_type(c.type, true);
@@ -99,7 +100,7 @@ schema_object column_object(model::schema const& m, model::table const& table, m
 /// The table's own line, its columns (in table order), constraints, triggers and comments.
 void append_table_objects(std::vector<schema_object>& out, model::schema const& m, model::table const& table) {
   schema_object t;
-  t.kind = "table";
+  t.kind = runtime::schema_kind::table;
   t.name = qualified(table.key);
   out.push_back(t);
   append_comment(out, table.remark, "table", t.name);
@@ -119,7 +120,7 @@ void append_table_objects(std::vector<schema_object>& out, model::schema const& 
   }
   for (auto const& c : table.constraints) {
     schema_object o;
-    o.kind = "constraint";
+    o.kind = runtime::schema_kind::constraint;
     o.table = qualified(table.key);
     o.name = c.name;
     o.type = std::string(constraint_kind_name(c.kind));
@@ -149,7 +150,7 @@ std::string key_text(model::index_key const& k) {
 
 void append_index(std::vector<schema_object>& out, model::index const& index) {
   schema_object o;
-  o.kind = "index";
+  o.kind = runtime::schema_kind::index;
   o.table = qualified({index.key.first, index.table});
   o.name = qualified(index.key);
   o.type = std::string(index.unique ? "unique index" : "index") +
@@ -218,36 +219,17 @@ void append_unknown(std::vector<schema_object>& out, model::object_key const& ke
 
 void append_enum(std::vector<schema_object>& out, model::enum_type const& type) {
   schema_object e;
-  e.kind = "enum";
+  e.kind = runtime::schema_kind::enum_type;
   e.name = qualified(type.key);
   for (auto const& v : type.values) e.columns += (e.columns.empty() ? "" : ", ") + quote_literal(v);
   out.push_back(e);
   append_comment(out, type.remark, "type", e.name);
 }
 
-void append_field(std::string& out, std::string const& field) {
-  for (char c : field) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
-/// One line of the serialised form; `kind_prefix` marks removals ("-").
-void append_line(std::string& out, schema_object const& o, std::string_view kind_prefix = {}) {
-  out += kind_prefix;
-  for (auto const* field : {&o.kind, &o.table, &o.name, &o.type, &o.columns, &o.default_value}) {
-    append_field(out, *field);
-    out += '\t';
-  }
-  out += o.not_null ? "1\t" : "0\t";
-  out += o.partial ? "1\n" : "0\n";
+/// One record of catalog::schema_history, in the format the catalog contract defines.
+void append_line(std::string& out, schema_object const& o, bool removed = false) {
+  runtime::schema_record_format::append(out, {o.kind, o.table, o.name, o.type, o.columns,
+                                              o.default_value, o.not_null, o.partial, removed});
 }
 
 /// What tells two objects apart: kind, table and name (the live catalog's identity too).
@@ -362,10 +344,10 @@ std::string serialize_schema_history(std::vector<compiled_revision> const& revis
   std::string out;
   for (auto const& r : revisions) {
     schema_object marker;
-    marker.kind = "revision";
+    marker.kind = runtime::schema_kind::revision;
     marker.name = r.id;
     append_line(out, marker);
-    for (auto const& o : r.schema_changes.removed) append_line(out, o, "-");
+    for (auto const& o : r.schema_changes.removed) append_line(out, o, true);
     for (auto const& o : r.schema_changes.changed) append_line(out, o);
   }
   return out;

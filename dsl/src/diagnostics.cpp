@@ -1,6 +1,9 @@
 // diagnostic_engine (counting, --werror, error limit) and the text and JSON renderers.
+#include <fmt/color.h>
+
 #include <algorithm>
 #include <migc/dsl/diagnostics.hpp>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string_view>
 
@@ -32,12 +35,12 @@ namespace {
 
 // ---------------------------------------------------------------- text
 
-constexpr std::string_view ansi_reset = "\x1b[0m";
-constexpr std::string_view ansi_bold = "\x1b[1m";
-constexpr std::string_view ansi_red = "\x1b[1;31m";
-constexpr std::string_view ansi_magenta = "\x1b[1;35m";
-constexpr std::string_view ansi_cyan = "\x1b[1;36m";
-constexpr std::string_view ansi_green = "\x1b[1;32m";
+// clang's palette: bold places and messages, bold coloured labels.
+fmt::text_style const bold = fmt::emphasis::bold;
+fmt::text_style const bold_red = fmt::emphasis::bold | fmt::fg(fmt::terminal_color::red);
+fmt::text_style const bold_magenta = fmt::emphasis::bold | fmt::fg(fmt::terminal_color::magenta);
+fmt::text_style const bold_cyan = fmt::emphasis::bold | fmt::fg(fmt::terminal_color::cyan);
+fmt::text_style const bold_green = fmt::emphasis::bold | fmt::fg(fmt::terminal_color::green);
 
 std::string_view label(severity level) {
   switch (level) {
@@ -51,16 +54,16 @@ std::string_view label(severity level) {
   return "error";
 }
 
-std::string_view colour_of(severity level) {
+fmt::text_style colour_of(severity level) {
   switch (level) {
     case severity::error:
-      return ansi_red;
+      return bold_red;
     case severity::warning:
-      return ansi_magenta;
+      return bold_magenta;
     case severity::note:
-      return ansi_cyan;
+      return bold_cyan;
   }
-  return ansi_red;
+  return bold_red;
 }
 
 /// The line under a source line: tabs copied as tabs so the caret lines up
@@ -94,7 +97,7 @@ class text_renderer {
       heading(n.where, severity::note, n.message, false);
       snippet(n.where);
     }
-    if (d.help) m_out << paint("help:", ansi_cyan) << ' ' << *d.help << '\n';
+    if (d.help) m_out << paint("help:", bold_cyan) << ' ' << *d.help << '\n';
   }
 
   void summary(std::size_t errors, std::size_t warnings) {
@@ -109,9 +112,9 @@ class text_renderer {
   }
 
  private:
-  std::string paint(std::string_view text, std::string_view style) const {
+  std::string paint(std::string_view text, fmt::text_style style) const {
     if (!m_color) return std::string(text);
-    return std::string(style) + std::string(text) + std::string(ansi_reset);
+    return fmt::format(style, "{}", text);
   }
 
   void heading(location const& where, severity level, std::string const& message, bool werror) {
@@ -121,9 +124,8 @@ class text_renderer {
       place = where.file->path() + ':' + std::to_string(at.line) + ':' + std::to_string(at.column) +
               ':';
     }
-    m_out << paint(place, ansi_bold) << ' '
-          << paint(std::string(label(level)) + ':', colour_of(level)) << ' '
-          << paint(message + (werror ? " [-Werror]" : ""), ansi_bold) << '\n';
+    m_out << paint(place, bold) << ' ' << paint(std::string(label(level)) + ':', colour_of(level))
+          << ' ' << paint(message + (werror ? " [-Werror]" : ""), bold) << '\n';
   }
 
   void snippet(location const& where) {
@@ -134,7 +136,7 @@ class text_renderer {
     std::size_t const start = file.line_offset(at.line);
     std::size_t const begin = where.range.begin - start;
     std::size_t const end = std::max(where.range.end, where.range.begin) - start;
-    m_out << line << '\n' << paint(caret_line(line, begin, end), ansi_green) << '\n';
+    m_out << line << '\n' << paint(caret_line(line, begin, end), bold_green) << '\n';
   }
 
   std::ostream& m_out;
@@ -143,88 +145,39 @@ class text_renderer {
 
 // ---------------------------------------------------------------- JSON
 
-void write_json_string(std::ostream& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out << '"';
-  while (!s.empty()) {
-    std::size_t const n = detail::utf8_sequence_length(s);
-    if (n == 0) {
-      out << "\\ufffd";  // ill-formed UTF-8 would make the whole document invalid
-      s.remove_prefix(1);
-      continue;
-    }
-    char const c = s.front();
-    switch (c) {
-      case '"':
-        out << "\\\"";
-        break;
-      case '\\':
-        out << "\\\\";
-        break;
-      case '\b':
-        out << "\\b";
-        break;
-      case '\f':
-        out << "\\f";
-        break;
-      case '\n':
-        out << "\\n";
-        break;
-      case '\r':
-        out << "\\r";
-        break;
-      case '\t':
-        out << "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out << "\\u00" << hex[(c >> 4) & 0xf] << hex[c & 0xf];
-        } else {
-          out << s.substr(0, n);
-        }
-    }
-    s.remove_prefix(n);
-  }
-  out << '"';
-}
+using json = nlohmann::ordered_json;
 
-void write_json_location(std::ostream& out, location const& where) {
+/// A location's fields, all null when the diagnostic has no place in a file.
+void add_location(json& object, location const& where) {
   if (where.file == nullptr) {
-    out << R"("file":null,"line":null,"column":null,"end_line":null,"end_column":null)";
+    for (char const* key : {"file", "line", "column", "end_line", "end_column"}) {
+      object[key] = nullptr;
+    }
     return;
   }
   line_column const begin = where.file->position(where.range.begin);
   line_column const end = where.file->position(std::max(where.range.end, where.range.begin));
-  out << "\"file\":";
-  write_json_string(out, where.file->path());
-  out << ",\"line\":" << begin.line << ",\"column\":" << begin.column
-      << ",\"end_line\":" << end.line << ",\"end_column\":" << end.column;
+  object["file"] = where.file->path();
+  object["line"] = begin.line;
+  object["column"] = begin.column;
+  object["end_line"] = end.line;
+  object["end_column"] = end.column;
 }
 
-void write_json_diagnostic(std::ostream& out, diagnostic const& d) {
-  out << "{\"severity\":";
-  write_json_string(out, label(d.level));
-  out << ",\"code\":";
-  write_json_string(out, d.code);
-  out << ',';
-  write_json_location(out, d.where);
-  out << ",\"message\":";
-  write_json_string(out, d.message);
-  out << ",\"notes\":[";
-  for (std::size_t i = 0; i < d.notes.size(); ++i) {
-    out << (i == 0 ? "{" : ",{");
-    write_json_location(out, d.notes[i].where);
-    out << ",\"message\":";
-    write_json_string(out, d.notes[i].message);
-    out << '}';
+json diagnostic_json(diagnostic const& d) {
+  json object{{"severity", std::string(label(d.level))}, {"code", d.code}};
+  add_location(object, d.where);
+  object["message"] = d.message;
+  json notes = json::array();
+  for (note const& n : d.notes) {
+    json entry = json::object();
+    add_location(entry, n.where);
+    entry["message"] = n.message;
+    notes.push_back(std::move(entry));
   }
-  out << "],\"help\":";
-  if (d.help) {
-    write_json_string(out, *d.help);
-  } else {
-    out << "null";
-  }
-  out << '}';
+  object["notes"] = std::move(notes);
+  object["help"] = d.help ? json(*d.help) : json(nullptr);
+  return object;
 }
 
 }  // namespace
@@ -236,14 +189,11 @@ void render_text(std::ostream& out, diagnostic_engine const& engine, render_opti
 }
 
 void render_json(std::ostream& out, diagnostic_engine const& engine) {
-  out << "{\"format_version\":1,\"diagnostics\":[";
-  bool first = true;
-  for (diagnostic const& d : engine.diagnostics()) {
-    if (!first) out << ',';
-    first = false;
-    write_json_diagnostic(out, d);
-  }
-  out << "]}\n";
+  json diagnostics = json::array();
+  for (diagnostic const& d : engine.diagnostics()) diagnostics.push_back(diagnostic_json(d));
+  json const document{{"format_version", 1}, {"diagnostics", std::move(diagnostics)}};
+  // Ill-formed UTF-8 (a file in another encoding) becomes U+FFFD: the document stays valid.
+  out << document.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace migc::dsl

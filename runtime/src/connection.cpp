@@ -1,13 +1,14 @@
 // Conninfo resolution, fallback application name, and password redaction.
+#include "connection.hpp"
+
 #include <algorithm>
 #include <cstdlib>
-#include <migc/runtime/connection.hpp>
 #include <migc/runtime/error.hpp>
 #include <pqxx/connection>
 #include <pqxx/except>
 #include <vector>
 
-namespace migc::runtime {
+namespace migc::runtime::detail {
 namespace {
 
 constexpr std::string_view mask = "***";
@@ -114,24 +115,42 @@ std::vector<std::string> password_values(std::string_view conninfo) {
   return out;
 }
 
+/// libpq's multi-line message ("...failed: ...\n\tIs the server running ...?\n") as one line.
+std::string one_line(std::string_view message) {
+  std::string out;
+  bool space = false;
+  for (char const c : message) {
+    if (is_space(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string resolve_conninfo(std::optional<std::string> const& database_url) {
-  if (database_url) return with_fallback_application_name(*database_url);
-  if (char const* env = std::getenv("DATABASE_URL"); env != nullptr && *env != '\0') {
-    return with_fallback_application_name(env);
-  }
-  return with_fallback_application_name("");
+  if (database_url) return *database_url;
+  if (char const* env = std::getenv("DATABASE_URL"); env != nullptr && *env != '\0') return env;
+  return {};
 }
 
-std::string with_fallback_application_name(std::string conninfo) {
+std::string with_parameter(std::string conninfo, std::string_view key, std::string_view value) {
+  if (conninfo.find(std::string(key) + "=") != std::string::npos) return conninfo;
   if (is_url(conninfo)) {
     conninfo += conninfo.find('?') == std::string::npos ? '?' : '&';
   } else if (!conninfo.empty()) {
     conninfo += ' ';
   }
-  conninfo += "fallback_application_name=migrate";
-  return conninfo;
+  return conninfo.append(key).append("=").append(value);
+}
+
+std::string with_fallback_application_name(std::string conninfo) {
+  return with_parameter(std::move(conninfo), "fallback_application_name", "migrate");
 }
 
 std::string redact(std::string_view conninfo) {
@@ -169,8 +188,9 @@ std::unique_ptr<pqxx::connection> connect(std::string const& conninfo) {
     return std::make_unique<pqxx::connection>(conninfo);
   } catch (std::exception const& e) {
     // libpq's message names the host/socket it tried; the conninfo itself is not repeated.
-    throw connection_error("cannot connect to the database: " + sanitize(e.what(), conninfo));
+    throw connection_error("cannot connect to the database: " +
+                           one_line(sanitize(e.what(), conninfo)));
   }
 }
 
-}  // namespace migc::runtime
+}  // namespace migc::runtime::detail

@@ -1,9 +1,10 @@
 // Schema drift: reading the live schema from pg_catalog and comparing it with the embedded model.
+#include "drift.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
-#include <migc/runtime/drift.hpp>
 #include <pqxx/connection_base>
 #include <pqxx/result>
 #include <pqxx/transaction>
@@ -93,37 +94,6 @@ std::string key_of(db_object const& o) {
 
 }  // namespace
 
-namespace {
-
-/// One field of a serialised object, with `\\`, `\t` and `\n` undone.
-std::string unescape_field(std::string_view field) {
-  std::string out;
-  out.reserve(field.size());
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] != '\\' || i + 1 == field.size()) {
-      out += field[i];
-      continue;
-    }
-    char const next = field[++i];
-    out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
-  }
-  return out;
-}
-
-std::vector<std::string> split_fields(std::string_view line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t const tab = line.find('\t', start);
-    fields.push_back(unescape_field(
-        line.substr(start, tab == std::string_view::npos ? line.npos : tab - start)));
-    if (tab == std::string_view::npos) return fields;
-    start = tab + 1;
-  }
-}
-
-}  // namespace
-
 std::vector<db_object> schema_at(std::string_view history,
                                  std::optional<std::size_t> revision_index) {
   if (!revision_index) return {};
@@ -136,17 +106,17 @@ std::vector<db_object> schema_at(std::string_view history,
     std::size_t const end = history.find('\n');
     std::string_view const line = history.substr(0, end);
     history = end == std::string_view::npos ? std::string_view{} : history.substr(end + 1);
-    auto fields = split_fields(line);
-    if (fields.size() != 8) continue;  // written by migc itself: never happens, never crash
-    if (fields[0] == "revision") {
+    auto record = schema_record_format::parse(line);
+    if (!record) continue;  // written by migc itself: never happens, never crash
+    if (record->kind == schema_kind::revision) {
       if (revisions_started++ == *revision_index + 1) break;
       continue;
     }
-    bool const removal = !fields[0].empty() && fields[0][0] == '-';
-    if (removal) fields[0].erase(0, 1);
-    db_object object{std::move(fields[0]), std::move(fields[1]), std::move(fields[2]),
-                     std::move(fields[3]), std::move(fields[4]), std::move(fields[5]),
-                     fields[6] == "1",     fields[7] == "1"};
+    bool const removal = record->removed;
+    db_object object{std::move(record->kind),    std::move(record->table),
+                     std::move(record->name),    std::move(record->type),
+                     std::move(record->columns), std::move(record->default_value),
+                     record->not_null,           record->partial};
     std::string key = key_of(object);
     auto const found = position.find(key);
     if (removal) {
@@ -538,7 +508,7 @@ std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
 
   for (auto const& row : tx.exec(with + "SELECT name FROM live ORDER BY name")) {
     db_object o;
-    o.kind = "table";
+    o.kind = schema_kind::table;
     o.name = row[0].as<std::string>();
     out.push_back(std::move(o));
   }
@@ -553,7 +523,7 @@ LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped
 ORDER BY live.name, a.attnum)")) {
     db_object o;
-    o.kind = "column";
+    o.kind = schema_kind::column;
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
     o.type = row[2].as<std::string>();
@@ -583,7 +553,7 @@ LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.
 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY live.name, con.conname)")) {
     db_object o;
-    o.kind = "constraint";
+    o.kind = schema_kind::constraint;
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
     o.type = row[2].as<std::string>();
@@ -618,7 +588,7 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexre
                   AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY 2)")) {
     db_object o;
-    o.kind = "index";
+    o.kind = schema_kind::index;
     o.table = row[0].as<std::string>();
     o.name = row[1].as<std::string>();
     o.type = row[2].as<std::string>();
@@ -636,7 +606,7 @@ WHERE t.typtype = 'e' AND n.nspname NOT IN ('pg_catalog', 'information_schema') 
                   AND d.deptype = 'e')
 ORDER BY 1)")) {
     db_object o;
-    o.kind = "enum";
+    o.kind = schema_kind::enum_type;
     o.name = row[0].as<std::string>();
     o.columns = row[1].as(std::string());
     out.push_back(std::move(o));

@@ -7,4 +7,33 @@ namespace migc::runtime {
 error::error(std::string const& message, error_context context)
     : std::runtime_error(message), m_context(std::move(context)) {}
 
+refusal::refusal(refusal_reason reason, std::string const& message, error_context context)
+    : error(message, std::move(context)), m_reason(reason) {}
+
+std::string_view refusal::reason_name() const noexcept {
+  switch (m_reason) {
+    case refusal_reason::dirty:
+      return "dirty";
+    case refusal_reason::not_a_revision_id:
+      return "not_a_revision_id";
+    case refusal_reason::below_first_revision:
+      return "below_first_revision";
+    case refusal_reason::database_ahead:
+      return "database_ahead";
+    case refusal_reason::other_branch:
+      return "other_branch";
+    case refusal_reason::edited_revision:
+      return "edited_revision";
+    case refusal_reason::several_versions:
+      return "several_versions";
+    case refusal_reason::irreversible:
+      return "irreversible";
+    case refusal_reason::needs_transaction_free_run:
+      return "needs_transaction_free_run";
+    case refusal_reason::not_dirty:
+      break;
+  }
+  return "not_dirty";
+}
+
 }  // namespace migc::runtime

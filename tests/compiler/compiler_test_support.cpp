@@ -1,11 +1,7 @@
-// Test support for the compiler: temporary folders and diagnostic summaries.
+// Test support for the compiler: compiling a folder, diagnostic summaries.
 #include "compiler_test_support.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <fstream>
 
 namespace migc::test {
 namespace {
@@ -30,26 +26,6 @@ char const* severity_name(dsl::severity level) {
 }
 
 }  // namespace
-
-temp_folder::temp_folder() {
-  static std::atomic<unsigned> counter{0};
-  m_path = std::filesystem::temp_directory_path() /
-           fmt::format("migc-test-{}-{}", ::getpid(), counter++);
-  std::filesystem::remove_all(m_path);
-  std::filesystem::create_directories(m_path);
-}
-
-temp_folder::~temp_folder() {
-  std::error_code ignored;
-  std::filesystem::remove_all(m_path, ignored);
-}
-
-std::filesystem::path temp_folder::write(std::string const& name,
-                                         std::string const& content) const {
-  auto const path = m_path / name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
-}
 
 std::string summarize(dsl::diagnostic const& d) {
   std::string out =

@@ -1,4 +1,4 @@
-// Test support for the compiler: temporary migrations folders and compact diagnostic summaries.
+// Test support for the compiler: compiling a folder, compact diagnostic summaries.
 #pragma once
 
 #include <filesystem>
@@ -6,23 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "temp_folder.hpp"
+
 namespace migc::test {
-
-/// A fresh folder under the system temp dir, removed with everything in it.
-class temp_folder {
- public:
-  temp_folder();
-  ~temp_folder();
-  temp_folder(temp_folder const&) = delete;
-  temp_folder& operator=(temp_folder const&) = delete;
-
-  [[nodiscard]] std::filesystem::path const& path() const { return m_path; }
-  /// Writes `content` to `name` inside the folder; returns the full path.
-  std::filesystem::path write(std::string const& name, std::string const& content) const;
-
- private:
-  std::filesystem::path m_path;
-};
 
 /// One diagnostic as `file:line:col: severity[code]: message` (file name only),
 /// plus ` | help: ...` and ` | note file:line:col: ...` parts when present.

@@ -268,15 +268,33 @@ TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
   EXPECT_EQ(second.downgrade[1].sql, "DROP TABLE \"Order\"");
   migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version",
                                        "migrations"};
-  EXPECT_THAT(
-      migc::compiler::emit_catalog(*outcome.chain, options),
-      ::testing::HasSubstr(
-          "{\"CREATE INDEX memories_user_id ON memories (user_id)\", 51}, 12, locks[1], false, "
-          "::migc::runtime::statement_kind::schema, false, {\"\", 0}}"));
-  // The lock names are one sorted table the steps index into.
-  EXPECT_THAT(migc::compiler::emit_catalog(*outcome.chain, options),
-              ::testing::HasSubstr("constexpr ::migc::runtime::text locks[] = {{\"ACCESS "
-                                   "EXCLUSIVE\", 16}, {\"SHARE\", 5}, "));
+  // Each step names its lock level by the catalog contract's enumerator.
+  std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
+  EXPECT_THAT(source,
+              ::testing::HasSubstr("{\"CREATE INDEX memories_user_id ON memories (user_id)\", "
+                                   "51}, 12, ::migc::runtime::lock_level::share, false, "
+                                   "::migc::runtime::statement_kind::schema, false, {\"\", 0}}"));
+  EXPECT_THAT(source,
+              ::testing::HasSubstr("::migc::runtime::lock_level::access_exclusive, false, "));
   EXPECT_THAT(outcome.chain->schema_sql,
               ::testing::HasSubstr("CONSTRAINT users_pkey PRIMARY KEY (id)"));
+}
+
+TEST(emitter, embeds_the_reason_of_an_irreversible_downgrade) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"a\"\nupgrade {\n    sql $$ CREATE TABLE t (id int) $$\n}\n"
+               "downgrade {\n    irreversible \"t feeds the \\\"billing\\\" export\"\n}\n");
+  folder.write("20250102_0000-002_b.mig",
+               "revision 002 revises 001 \"b\"\nupgrade {\n    sql $$ SELECT 1 $$\n}\n"
+               "downgrade {\n    irreversible\n}\n");
+  auto const outcome = compile(folder.path());
+  ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
+  EXPECT_EQ(outcome.chain->revisions[0].irreversible_reason, "t feeds the \"billing\" export");
+  EXPECT_EQ(outcome.chain->revisions[1].irreversible_reason, "");
+  migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version",
+                                       "migrations"};
+  std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
+  EXPECT_THAT(source, ::testing::HasSubstr(
+                          "{nullptr, 0},\n   {\"t feeds the \\\"billing\\\" export\", 28}, "));
 }

@@ -1,9 +1,12 @@
 // Tests of parse_revision on good input: tree, spans, keywords, comments, tags, UTF-8.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "parse_helpers.hpp"
+
+using ::testing::HasSubstr;
 
 using namespace migc::dsl;
 using test::parse;
@@ -78,7 +81,7 @@ TEST(parser, parses_the_initial_schema_example) {
   EXPECT_EQ(r.description, "Initial schema");
   EXPECT_TRUE(r.transactional);
   ASSERT_EQ(r.upgrade.steps.size(), 1u);
-  EXPECT_NE(sql_step(r.upgrade, 0).body.find("CREATE INDEX memories_task_id"), std::string::npos);
+  EXPECT_THAT(sql_step(r.upgrade, 0).body, HasSubstr("CREATE INDEX memories_task_id"));
   ASSERT_TRUE(r.downgrade);
   EXPECT_EQ(sql_step(*r.downgrade, 0).body, " DROP TABLE memories; DROP TABLE users; ");
   EXPECT_TRUE(p->engine.diagnostics().empty());

@@ -18,7 +18,7 @@ class example_test : public migc::test::pg_test {};
 
 TEST_F(example_test, upgrades_to_head_backfills_full_name_and_downgrades_to_base_and_back) {
   pqxx::connection cx(conninfo());
-  migc::runtime::migrator m(cx, example::db::catalog());
+  migc::runtime::migrator m(conninfo(), example::db::catalog());
   m.upgrade("001");
   pqxx::nontransaction(cx).exec(
       "INSERT INTO users (id, first_name, last_name) VALUES ('u1', 'Ada', 'Lovelace');"
@@ -57,8 +57,7 @@ std::string schema_dump(std::string const& conninfo) {
 }
 
 TEST_F(example_test, migrated_schema_dumps_exactly_like_the_same_schema_written_in_plain_sql) {
-  pqxx::connection cx(conninfo());
-  migc::runtime::migrator(cx, example::db::catalog()).upgrade("head");
+  migc::runtime::migrator(conninfo(), example::db::catalog()).upgrade("head");
 
   migc::test::scratch_database plain;
   std::ifstream file(MIGC_PLAIN_SCHEMA);

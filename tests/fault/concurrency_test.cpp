@@ -15,7 +15,7 @@ std::vector<process_result> run_all(std::vector<std::vector<std::string>> const&
   std::vector<std::unique_ptr<child_process>> children;
   for (auto const& argv : commands) children.push_back(std::make_unique<child_process>(argv));
   std::vector<process_result> results;
-  for (auto& child : children) results.push_back(child->wait(std::chrono::minutes(5)));
+  for (auto& child : children) results.push_back(child->wait());
   return results;
 }
 

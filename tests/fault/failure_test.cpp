@@ -27,19 +27,6 @@ class failure_test : public pg_test {
   bool table_exists(std::string const& name) {
     return query_value(conninfo(), "SELECT to_regclass('" + name + "') IS NOT NULL") == "t";
   }
-  /// Waits until a migrate session in this database runs a statement containing `text`; its pid.
-  int wait_for_statement(std::string const& text) {
-    for (int tries = 0; tries < 500; ++tries) {
-      auto const pid =
-          query_value(conninfo(),
-                      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                      "AND application_name = 'migrate' AND state = 'active' AND query LIKE '%" +
-                          text + "%'");
-      if (pid) return std::stoi(*pid);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return 0;
-  }
   std::string advisory_locks() {
     return query_value(conninfo(),
                        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
@@ -94,8 +81,7 @@ TEST_F(failure_test, lock_timeout_names_the_blocking_session_and_leaves_the_prev
 
 TEST_F(failure_test, backend_terminated_mid_revision_rolls_back_and_a_rerun_succeeds) {
   child_process child(fault_argv("fault_slow_migrate", conninfo(), {"upgrade"}));
-  int const pid = wait_for_statement("pg_sleep");
-  ASSERT_NE(pid, 0) << "the slow revision never started";
+  int const pid = wait_for_statement(conninfo(), "pg_sleep");
   execute(conninfo(), "SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
   auto const result = child.wait();
   EXPECT_EQ(result.exit_code, 1);
@@ -111,7 +97,7 @@ TEST_F(failure_test, backend_terminated_mid_revision_rolls_back_and_a_rerun_succ
 /// A cluster of the test's own, so restarting it disturbs no other test.
 class private_cluster {
  public:
-  private_cluster() : m_state("/tmp/migc-fault-" + std::to_string(::getpid()) + ".state") {
+  private_cluster() : m_state((m_folder.path() / "cluster.state").string()) {
     EXPECT_EQ(run_process({MIGC_PG_CLUSTER, "start", m_state}).exit_code, 0);
     m_conninfo = query_state("MIGC_PG_CONNINFO");
   }
@@ -127,6 +113,7 @@ class private_cluster {
         run_process({"/bin/sh", "-c", ". " + m_state + " && printf %s \"$" + key + "\""});
     return shown.out;
   }
+  temp_folder m_folder;
   std::string m_state;
   std::string m_conninfo;
 };
@@ -136,15 +123,7 @@ TEST(server_restart, server_restarted_mid_run_fails_clearly_and_a_rerun_succeeds
   std::string const& cx = cluster.conninfo();
   auto const argv = fault_argv("fault_slow_migrate", cx, {"upgrade"});
   child_process child(argv);
-  bool sleeping = false;
-  for (int tries = 0; tries < 500 && !sleeping; ++tries) {
-    sleeping =
-        query_value(cx,
-                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND "
-                    "application_name = 'migrate'") == "1";
-    if (!sleeping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(sleeping);
+  wait_for_statement(cx, "pg_sleep");
   cluster.restart();
   auto const result = child.wait();
   EXPECT_EQ(result.exit_code, 1);

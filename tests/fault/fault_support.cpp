@@ -3,8 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <thread>
+#include "wait.hpp"
 
 namespace migc::test {
 
@@ -17,14 +16,11 @@ std::vector<std::string> fault_argv(std::string const& binary, std::string const
 }
 
 void wait_for_quiet_database(std::string const& conninfo) {
-  auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto const others = query_value(conninfo,
-                                    "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                                    "current_database() AND pid <> pg_backend_pid()");
-    if (others == "0") return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  wait_until([&] {
+    return query_value(conninfo,
+                       "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                       "current_database() AND pid <> pg_backend_pid()") == "0";
+  });
 }
 
 int fault_chain_version(std::string const& conninfo) {

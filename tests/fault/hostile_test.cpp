@@ -6,6 +6,8 @@
 #include "fault_support.hpp"
 #include "pg_test.hpp"
 
+using ::testing::HasSubstr;
+
 namespace {
 
 using namespace migc::test;

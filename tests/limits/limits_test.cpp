@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,27 +20,15 @@ using ::testing::HasSubstr;
 /// A fresh folder for one test's revisions.
 class limits_test : public ::testing::Test {
  protected:
-  limits_test()
-      : m_folder(fs::temp_directory_path() /
-                 fmt::format("migc-limits-{}-{}", ::getpid(), ++s_count)) {
-    fs::remove_all(m_folder);
-    fs::create_directories(m_folder);
-  }
-  ~limits_test() override { fs::remove_all(m_folder); }
-
-  void write(std::string const& name, std::string const& text) const {
-    std::ofstream(m_folder / name, std::ios::binary) << text;
-  }
+  void write(std::string const& name, std::string const& text) const { m_folder.write(name, text); }
   process_result check() const {
-    auto result =
-        run_process({MIGC_BINARY, "check", "--dir", m_folder.string()}, std::chrono::minutes(5));
+    auto result = run_process({MIGC_BINARY, "check", "--dir", m_folder.path().string()});
     std::printf("[ figures  ] peak memory %ld MiB\n", result.max_rss_kib / 1024);
     return result;
   }
 
  private:
-  static inline int s_count = 0;
-  fs::path m_folder;
+  migc::test::temp_folder m_folder;
 };
 
 constexpr long memory_bound_kib = 1024L * 1024;  // 1 GiB: far above need, far below the machine

@@ -1,4 +1,5 @@
 // Hand-over from Alembic: a database Alembic migrated to 002 is picked up by migc at 002.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -11,6 +12,9 @@
 #include "pg_test.hpp"
 #include "process.hpp"
 #include "test_catalogs.hpp"
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace fs = std::filesystem;
 namespace rt = migc::runtime;
@@ -52,9 +56,7 @@ void write(fs::path const& path, std::string const& text) {
 /// A throwaway Alembic environment with 001 and 002 of the app catalog.
 class alembic_env {
  public:
-  alembic_env() {
-    char dir_template[] = "/tmp/migc-alembic.XXXXXX";
-    m_dir = ::mkdtemp(dir_template);
+  alembic_env() : m_dir(m_folder.path()) {
     fs::create_directories(m_dir / "versions");
     write(m_dir / "alembic.ini", "[alembic]\nscript_location = " + m_dir.string() + "\n");
     // The URL comes from the environment: alembic.ini would need '%' escaped.
@@ -74,7 +76,6 @@ class alembic_env {
     write(m_dir / "versions" / "001.py", revision_file(migc::test::app.revisions[0]));
     write(m_dir / "versions" / "002.py", revision_file(migc::test::app.revisions[1]));
   }
-  ~alembic_env() { fs::remove_all(m_dir); }
   alembic_env(alembic_env const&) = delete;
   alembic_env& operator=(alembic_env const&) = delete;
 
@@ -93,18 +94,15 @@ class alembic_env {
   }
 
  private:
+  migc::test::temp_folder m_folder;
   fs::path m_dir;
 };
 
 /// `pg_dump --schema-only -t alembic_version`, without the lines that vary per run or database.
 std::string dump_version_table(std::string const& conninfo) {
-  std::string const command = "pg_dump --schema-only -t alembic_version '" + conninfo + "' 2>&1";
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    ::pclose(pipe);
-  }
+  auto const dump = migc::test::run_process(
+      {"/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "-t", "alembic_version", conninfo});
+  std::string const out = dump.out + dump.err;
   // pg_dump >= 15.14 brackets the script with \restrict <random key> / \unrestrict <key>.
   static std::regex const restrict_lines(R"((^|\n)\\(un)?restrict [^\n]*)");
   return std::regex_replace(out, restrict_lines, "$1");
@@ -118,12 +116,11 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
   alembic_env env;
   std::string output;
   ASSERT_EQ(env.upgrade(conninfo(), "002", output), 0) << output;
-  EXPECT_NE(output.find("Running upgrade 001 -> 002"), std::string::npos) << output;
+  EXPECT_THAT(output, HasSubstr("Running upgrade 001 -> 002"));
   migc::test::scratch_database alembic_only;
   ASSERT_EQ(env.upgrade(alembic_only.conninfo(), "002", output), 0) << output;
 
-  pqxx::connection cx(conninfo());
-  auto const result = rt::upgrade(cx, migc::test::app);
+  auto const result = rt::upgrade(conninfo(), migc::test::app);
   EXPECT_EQ(result.from, "002");
   EXPECT_EQ(result.to, "003");
   ASSERT_EQ(result.applied.size(), 1u);
@@ -134,19 +131,16 @@ TEST_F(alembic_test, migc_picks_up_where_alembic_left_off) {
 
   std::string const ours = dump_version_table(conninfo());
   std::string const theirs = dump_version_table(alembic_only.conninfo());
-  EXPECT_NE(ours.find("CREATE TABLE public.alembic_version"), std::string::npos) << ours;
-  EXPECT_NE(ours.find("CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)"),
-            std::string::npos)
-      << ours;
+  EXPECT_THAT(ours, HasSubstr("CREATE TABLE public.alembic_version"));
+  EXPECT_THAT(ours, HasSubstr("CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)"));
   EXPECT_EQ(ours, theirs);
 }
 
 TEST_F(alembic_test, alembic_reads_the_version_migc_wrote) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, migc::test::app).upgrade("002");
+  rt::migrator(conninfo(), migc::test::app).upgrade("002");
   alembic_env env;
   std::string output;
   // Alembic sees 002 as current and has nothing to do up to 002 (its head).
   ASSERT_EQ(env.upgrade(conninfo(), "head", output), 0) << output;
-  EXPECT_EQ(output.find("Running upgrade"), std::string::npos) << output;
+  EXPECT_THAT(output, Not(HasSubstr("Running upgrade")));
 }

@@ -1,7 +1,7 @@
 // Unit tests of schema drift as a pure function: the model's objects vs live objects -> findings.
-#include <gtest/gtest.h>
+#include "drift.hpp"
 
-#include <migc/runtime/drift.hpp>
+#include <gtest/gtest.h>
 
 namespace {
 

@@ -1,16 +1,24 @@
 // Migrator tests against a real PostgreSQL: each test owns a fresh database.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <migc/runtime/connection.hpp>
-#include <migc/runtime/detail/version_store.hpp>
 #include <migc/runtime/migrator.hpp>
 #include <pqxx/pqxx>
 #include <regex>
 #include <thread>
 
+#include "connection.hpp"
 #include "pg_test.hpp"
+#include "script.hpp"
 #include "test_catalogs.hpp"
+#include "version_store.hpp"
+#include "wait.hpp"
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 namespace rt = migc::runtime;
 using migc::test::app;
@@ -35,17 +43,14 @@ class migrator_test : public migc::test::pg_test {
 }  // namespace
 
 TEST_F(migrator_test, upgrades_empty_database_to_head) {
-  pqxx::connection cx(conninfo());
-  auto const result = rt::upgrade(cx, app, logging_options());
+  auto const result = rt::upgrade(conninfo(), app, logging_options());
   EXPECT_EQ(result.from, "base");
   EXPECT_EQ(result.to, "003");
   ASSERT_EQ(m_log.size(), 5u);
   EXPECT_EQ(m_log[0], "Current database version: base");
   EXPECT_EQ(m_log[1], "Latest migration version: 003");
-  EXPECT_TRUE(std::regex_match(m_log[2], std::regex(R"(Applied 001 "Initial schema" in \d+ ms)")))
-      << m_log[2];
-  EXPECT_TRUE(std::regex_match(m_log[4],
-                               std::regex(R"(Applied 003 "Backfill users.full_name" in \d+ ms)")));
+  EXPECT_THAT(m_log[2], MatchesRegex(R"(Applied 001 "Initial schema" in [0-9]+ ms)"));
+  EXPECT_THAT(m_log[4], MatchesRegex(R"(Applied 003 "Backfill users.full_name" in [0-9]+ ms)"));
   EXPECT_EQ(version(), "003");
   EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
                    "AND column_name = 'full_name'"),
@@ -53,9 +58,8 @@ TEST_F(migrator_test, upgrades_empty_database_to_head) {
 }
 
 TEST_F(migrator_test, reports_database_already_at_latest_version) {
-  pqxx::connection cx(conninfo());
-  rt::upgrade(cx, app);
-  auto const result = rt::upgrade(cx, app, logging_options());
+  rt::upgrade(conninfo(), app);
+  auto const result = rt::upgrade(conninfo(), app, logging_options());
   EXPECT_TRUE(result.applied.empty());
   EXPECT_EQ(m_log, (std::vector<std::string>{"Current database version: 003",
                                              "Latest migration version: 003",
@@ -63,8 +67,7 @@ TEST_F(migrator_test, reports_database_already_at_latest_version) {
 }
 
 TEST_F(migrator_test, creates_version_table_exactly_as_alembic) {
-  pqxx::connection cx(conninfo());
-  rt::upgrade(cx, app);
+  rt::upgrade(conninfo(), app);
   EXPECT_EQ(scalar("SELECT string_agg(column_name || ' ' || data_type || ' ' || "
                    "character_maximum_length || ' ' || is_nullable, ';') "
                    "FROM information_schema.columns WHERE table_name = 'alembic_version'"),
@@ -76,10 +79,9 @@ TEST_F(migrator_test, creates_version_table_exactly_as_alembic) {
 
 TEST_F(migrator_test, schema_qualified_version_table_gets_alembic_constraint_name) {
   scalar("CREATE SCHEMA app");
-  pqxx::connection cx(conninfo());
   rt::options o;
   o.version_table = "app.schema_version";
-  rt::upgrade(cx, app, o);
+  rt::upgrade(conninfo(), app, o);
   EXPECT_EQ(scalar("SELECT version_num FROM app.schema_version"), "003");
   EXPECT_EQ(scalar("SELECT conname FROM pg_constraint WHERE conrelid = "
                    "'app.schema_version'::regclass"),
@@ -89,8 +91,7 @@ TEST_F(migrator_test, schema_qualified_version_table_gets_alembic_constraint_nam
 }
 
 TEST_F(migrator_test, writes_history_rows) {
-  pqxx::connection cx(conninfo());
-  rt::upgrade(cx, app);
+  rt::upgrade(conninfo(), app);
   EXPECT_EQ(scalar("SELECT string_agg(revision || ':' || direction, ',' ORDER BY id) "
                    "FROM alembic_version_history"),
             "001:upgrade,002:upgrade,003:upgrade");
@@ -99,7 +100,7 @@ TEST_F(migrator_test, writes_history_rows) {
                    "AND build_id = 'sha256:chain-app' AND checksum LIKE 'sha256:%' "
                    "AND description IS NOT NULL"),
             "3");
-  rt::migrator m(cx, app);
+  rt::migrator m(conninfo(), app);
   auto const rows = m.history();
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[1].revision, "002");
@@ -108,15 +109,13 @@ TEST_F(migrator_test, writes_history_rows) {
 }
 
 TEST_F(migrator_test, downgrades_to_base_and_back) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, app, logging_options());
+  rt::migrator m(conninfo(), app, logging_options());
   m.upgrade();
   auto const down = m.downgrade("base");
   EXPECT_EQ(down.applied.size(), 3u);
   EXPECT_EQ(version(), "");
   EXPECT_EQ(scalar("SELECT to_regclass('users')::text"), "");
-  EXPECT_TRUE(
-      std::regex_match(m_log.back(), std::regex(R"(Reverted 001 "Initial schema" in \d+ ms)")));
+  EXPECT_THAT(m_log.back(), MatchesRegex(R"(Reverted 001 "Initial schema" in [0-9]+ ms)"));
   m.upgrade();
   EXPECT_EQ(version(), "003");
   EXPECT_EQ(scalar("SELECT string_agg(direction, ',' ORDER BY id) FROM alembic_version_history"),
@@ -124,8 +123,7 @@ TEST_F(migrator_test, downgrades_to_base_and_back) {
 }
 
 TEST_F(migrator_test, relative_and_id_targets) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, app);
+  rt::migrator m(conninfo(), app);
   m.upgrade("+1");
   EXPECT_EQ(version(), "001");
   m.upgrade("+2");
@@ -143,8 +141,7 @@ TEST_F(migrator_test, relative_and_id_targets) {
 }
 
 TEST_F(migrator_test, failing_revision_rolls_back_whole_and_names_file_line) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, migc::test::failing);
+  rt::migrator m(conninfo(), migc::test::failing);
   try {
     m.upgrade();
     FAIL() << "expected revision_error";
@@ -154,14 +151,10 @@ TEST_F(migrator_test, failing_revision_rolls_back_whole_and_names_file_line) {
     EXPECT_EQ(e.location(), "migrations/20250102_0800-003_backfill_full_name.mig:7");
     EXPECT_EQ(e.sqlstate(), "42703");
     EXPECT_EQ(e.applied(), (std::vector<std::string>{"001", "002"}));
-    EXPECT_NE(message.find("revision 003"), std::string::npos) << message;
-    EXPECT_NE(message.find("migrations/20250102_0800-003_backfill_full_name.mig:7"),
-              std::string::npos)
-        << message;
-    EXPECT_NE(message.find("column \"nope\" of relation \"users\" does not exist"),
-              std::string::npos)
-        << message;
-    EXPECT_NE(message.find("stays at 002"), std::string::npos) << message;
+    EXPECT_THAT(message, HasSubstr("revision 003"));
+    EXPECT_THAT(message, HasSubstr("migrations/20250102_0800-003_backfill_full_name.mig:7"));
+    EXPECT_THAT(message, HasSubstr("column \"nope\" of relation \"users\" does not exist"));
+    EXPECT_THAT(message, HasSubstr("stays at 002"));
   }
   EXPECT_EQ(version(), "002");
   // The first step (ADD COLUMN) was rolled back with the rest.
@@ -173,9 +166,28 @@ TEST_F(migrator_test, failing_revision_rolls_back_whole_and_names_file_line) {
   EXPECT_EQ(m.status().current, "002");
 }
 
+TEST_F(migrator_test, a_failure_quotes_the_servers_hint) {
+  using namespace rt::literals;
+  static constexpr rt::step typo[] = {
+      {"UPDATE users SET last_name = frist_name"_text, 4, rt::lock_level::unknown}};
+  static constexpr rt::revision revisions[] = {
+      app.revisions[0], migc::test::on_top_of_001("Typo"_text, migc::test::view(typo))};
+  static constexpr auto cat = migc::test::catalog_of(revisions);
+  try {
+    rt::upgrade(conninfo(), cat);
+    FAIL() << "expected revision_error";
+  } catch (rt::revision_error const& e) {
+    EXPECT_EQ(e.sqlstate(), "42703");
+    EXPECT_THAT(e.what(), HasSubstr("upgrade of revision 002 \"Typo\" failed at "
+                                    "migrations/20250101_1200-002_test.mig:4: column "
+                                    "\"frist_name\" does not exist (SQLSTATE 42703); hint: "
+                                    "Perhaps you meant to reference the column "
+                                    "\"users.first_name\"."));
+  }
+}
+
 TEST_F(migrator_test, status_of_up_to_date_database) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, app);
+  rt::migrator m(conninfo(), app);
   m.upgrade();
   auto const s = m.status();
   EXPECT_EQ(s.current, "003");
@@ -185,8 +197,7 @@ TEST_F(migrator_test, status_of_up_to_date_database) {
 }
 
 TEST_F(migrator_test, status_of_fresh_database_creates_nothing) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, app);
+  rt::migrator m(conninfo(), app);
   auto const s = m.status();
   EXPECT_FALSE(s.current);
   EXPECT_EQ(s.pending.size(), 3u);
@@ -195,16 +206,15 @@ TEST_F(migrator_test, status_of_fresh_database_creates_nothing) {
 }
 
 TEST_F(migrator_test, refuses_unknown_database_revision_before_changing_anything) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, migc::test::app);
+  rt::migrator m(conninfo(), migc::test::app);
   m.upgrade("+1");
   scalar("UPDATE alembic_version SET version_num = '007'");
   try {
     m.upgrade();
     FAIL() << "expected refusal";
   } catch (rt::refusal const& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("database is at 007, this binary knows up to 003: ", 0),
-              0u)
+    EXPECT_THAT(std::string(e.what()),
+                StartsWith("database is at 007, this binary knows up to 003: "))
         << e.what();
   }
   EXPECT_EQ(version(), "007");
@@ -212,27 +222,27 @@ TEST_F(migrator_test, refuses_unknown_database_revision_before_changing_anything
 }
 
 TEST_F(migrator_test, refuses_edited_applied_revision) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, app).upgrade("002");
-  rt::migrator edited(cx, migc::test::edited);
+  rt::migrator(conninfo(), app).upgrade("002");
+  rt::migrator edited(conninfo(), migc::test::edited);
   try {
     edited.upgrade();
     FAIL() << "expected refusal";
   } catch (rt::refusal const& e) {
     std::string const message = e.what();
-    EXPECT_NE(message.find(app.revisions[1].checksum), std::string::npos) << message;
-    EXPECT_NE(message.find(migc::test::edited.revisions[1].checksum), std::string::npos);
+    EXPECT_EQ(e.reason(), rt::refusal_reason::edited_revision);
+    EXPECT_EQ(e.revision(), "002");
+    EXPECT_THAT(message, HasSubstr("applied with checksum sha256:" + std::string(61, '2') + "..."));
+    EXPECT_THAT(message, HasSubstr("has checksum sha256:" + std::string(60, '2') + "0..."));
   }
   EXPECT_EQ(version(), "002");
 }
 
 TEST_F(migrator_test, picks_up_alembic_managed_database_by_id_value) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, app).upgrade("+1");
+  rt::migrator(conninfo(), app).upgrade("+1");
   // Alembic knows nothing of the history table, and may have written the id unpadded.
   scalar("DROP TABLE alembic_version_history");
   scalar("UPDATE alembic_version SET version_num = '1'");
-  rt::migrator m(cx, app);
+  rt::migrator m(conninfo(), app);
   auto const result = m.upgrade();
   EXPECT_EQ(result.from, "001");
   EXPECT_EQ(version(), "003");
@@ -240,8 +250,7 @@ TEST_F(migrator_test, picks_up_alembic_managed_database_by_id_value) {
 }
 
 TEST_F(migrator_test, refuses_downgrade_through_irreversible_revision) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, migc::test::mixed);
+  rt::migrator m(conninfo(), migc::test::mixed);
   m.upgrade();
   EXPECT_THROW(m.downgrade("base"), rt::refusal);
   EXPECT_EQ(version(), "004");
@@ -250,8 +259,7 @@ TEST_F(migrator_test, refuses_downgrade_through_irreversible_revision) {
 }
 
 TEST_F(migrator_test, applies_non_transactional_revision_statement_by_statement) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, migc::test::mixed);
+  rt::migrator m(conninfo(), migc::test::mixed);
   m.upgrade();
   EXPECT_EQ(version(), "004");
   EXPECT_EQ(scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'users_last_name'"),
@@ -262,8 +270,7 @@ TEST_F(migrator_test, applies_non_transactional_revision_statement_by_statement)
 }
 
 TEST_F(migrator_test, stamps_without_running_sql) {
-  pqxx::connection cx(conninfo());
-  rt::migrator m(cx, app);
+  rt::migrator m(conninfo(), app);
   m.stamp("002");
   EXPECT_EQ(version(), "002");
   EXPECT_EQ(scalar("SELECT to_regclass('users')::text"), "");
@@ -280,10 +287,9 @@ TEST_F(migrator_test, concurrent_upgrades_apply_each_revision_once) {
   for (int i = 0; i < runs; ++i) {
     threads.emplace_back([&] {
       try {
-        pqxx::connection cx(conninfo());
         rt::options o;
         o.lock_poll_interval = std::chrono::milliseconds(20);
-        rt::upgrade(cx, app, o);
+        rt::upgrade(conninfo(), app, o);
       } catch (std::exception const& e) {
         ++failures;
         ADD_FAILURE() << e.what();
@@ -306,7 +312,6 @@ TEST_F(migrator_test, waiting_run_names_the_lock_holder) {
   std::atomic<bool> waiting{false};
   std::string wait_line;
   std::thread runner([&] {
-    pqxx::connection cx(conninfo());
     rt::options o;
     o.lock_poll_interval = std::chrono::milliseconds(20);
     o.log = [&](std::string_view line) {
@@ -315,43 +320,42 @@ TEST_F(migrator_test, waiting_run_names_the_lock_holder) {
         waiting = true;
       }
     };
-    rt::upgrade(cx, app, o);
+    rt::upgrade(conninfo(), app, o);
   });
-  for (int i = 0; i < 500 && !waiting; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  migc::test::wait_until([&] { return waiting.load(); });
   // Nothing ran while the lock was held, not even the version table's creation.
   EXPECT_EQ(scalar("SELECT to_regclass('alembic_version')::text"), "");
   pqxx::nontransaction(holder).exec("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
   runner.join();
   EXPECT_TRUE(waiting);
-  EXPECT_NE(wait_line.find("pid " + holder_pid + " (holder"), std::string::npos) << wait_line;
+  EXPECT_THAT(wait_line, HasSubstr("pid " + holder_pid + " (holder"));
   EXPECT_EQ(version(), "003");
 }
 
 TEST_F(migrator_test, releases_the_lock_after_a_failure) {
-  pqxx::connection cx(conninfo());
-  EXPECT_THROW(rt::migrator(cx, migc::test::failing).upgrade(), rt::revision_error);
+  EXPECT_THROW(rt::migrator(conninfo(), migc::test::failing).upgrade(), rt::revision_error);
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
                    "(SELECT oid FROM pg_database WHERE datname = current_database())"),
             "0");
 }
 
 TEST_F(migrator_test, sets_application_name_unless_the_user_did) {
-  auto cx = rt::connect(rt::resolve_conninfo(conninfo()));
+  namespace detail = rt::detail;
+  auto cx = detail::connect(detail::with_fallback_application_name(conninfo()));
   EXPECT_EQ(pqxx::nontransaction(*cx).exec("SHOW application_name")[0][0].as<std::string>(),
             "migrate");
-  auto mine = rt::connect(rt::resolve_conninfo(conninfo() + " application_name=mine"));
+  auto mine = detail::connect(
+      detail::with_fallback_application_name(conninfo() + " application_name=mine"));
   EXPECT_EQ(pqxx::nontransaction(*mine).exec("SHOW application_name")[0][0].as<std::string>(),
             "mine");
 }
 
 TEST_F(migrator_test, connection_error_does_not_leak_password) {
   try {
-    (void)rt::connect("postgresql://alice:s3cret@/nodb?host=/nonexistent-migc");
+    rt::migrator m("postgresql://alice:s3cret@/nodb?host=/nonexistent-migc", app);
     FAIL() << "expected connection_error";
   } catch (rt::connection_error const& e) {
-    EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+    EXPECT_THAT(std::string(e.what()), Not(HasSubstr("s3cret"))) << e.what();
   }
 }
 
@@ -366,23 +370,20 @@ TEST_F(migrator_test, offline_quoting_matches_libpqxx) {
 }
 
 TEST_F(migrator_test, lock_timeout_names_the_blocking_session) {
-  pqxx::connection cx(conninfo());
-  rt::migrator(cx, app).upgrade("002");
+  rt::migrator(conninfo(), app).upgrade("002");
   pqxx::connection blocker(conninfo() + " application_name=blocker");
   pqxx::work hold(blocker);
   hold.exec("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
   rt::options o;
   o.lock_timeout = std::chrono::milliseconds(200);
   try {
-    rt::migrator(cx, app, o).upgrade();
+    rt::migrator(conninfo(), app, o).upgrade();
     FAIL() << "expected revision_error";
   } catch (rt::revision_error const& e) {
     std::string const message = e.what();
     EXPECT_EQ(e.sqlstate(), "55P03");
     EXPECT_EQ(e.location(), "migrations/20250102_0800-003_backfill_full_name.mig:5");
-    EXPECT_NE(message.find("pid " + std::to_string(blocker.backendpid()) + " (blocker"),
-              std::string::npos)
-        << message;
+    EXPECT_THAT(message, HasSubstr("pid " + std::to_string(blocker.backendpid()) + " (blocker"));
   }
   hold.abort();
   EXPECT_EQ(version(), "002");
@@ -399,18 +400,17 @@ class bookkeeping_test : public migc::test::pg_test {
 }  // namespace
 
 TEST_F(bookkeeping_test, downgrade_logs_its_target_not_the_head) {
-  pqxx::connection cx(conninfo());
   std::vector<std::string> log;
   rt::options o;
   o.log = [&log](std::string_view line) { log.emplace_back(line); };
-  rt::migrator m(cx, app, o);
+  rt::migrator m(conninfo(), app, o);
   m.upgrade();
   log.clear();
   m.downgrade("-1");
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[0], "Current database version: 003");
   EXPECT_EQ(log[1], "Target migration version: 002");
-  EXPECT_TRUE(std::regex_match(log[2], std::regex(R"(Reverted 003 "[^"]+" in \d+ ms)"))) << log[2];
+  EXPECT_THAT(log[2], MatchesRegex(R"(Reverted 003 "[^"]+" in [0-9]+ ms)"));
   log.clear();
   m.downgrade("base");
   ASSERT_GE(log.size(), 2u);
@@ -424,28 +424,28 @@ TEST_F(bookkeeping_test, downgrade_logs_its_target_not_the_head) {
 
 TEST_F(bookkeeping_test, session_function_guards_the_version_row_like_the_do_block) {
   pqxx::connection cx(conninfo());
-  rt::upgrade(cx, app);  // the tables, at 003
+  rt::upgrade(conninfo(), app);  // the tables, at 003
   namespace detail = rt::detail;
   detail::script_context ctx;
   ctx.version_table = detail::parse_table_name("alembic_version");
   ctx.build_id = "sha256:chain-app";
   ctx.bookkeeping_function = true;
   auto const q = detail::connection_quoter(cx);
-  pqxx::nontransaction(cx).exec(detail::create_bookkeeping_function_sql(q, ctx));
+  pqxx::nontransaction(cx).exec(detail::bookkeeping_function_script(q, ctx));
   // The database is at 003, not at 002: the revision's steps are rolled back with it.
-  std::string const stale = detail::revision_script(q, ctx, app.revisions[2],
-                                                    rt::direction::downgrade, std::string("002"));
-  EXPECT_NE(stale.find("SELECT pg_temp.migc_record_"), std::string::npos) << stale;
-  EXPECT_EQ(stale.find("DO $"), std::string::npos) << stale;
+  std::string const stale = detail::revision_script(
+      q, ctx, app, {&app.revisions[2], rt::direction::downgrade}, std::string("002"));
+  EXPECT_THAT(stale, HasSubstr("SELECT pg_temp.migc_record_"));
+  EXPECT_THAT(stale, Not(HasSubstr("DO $")));
   try {
     pqxx::nontransaction(cx).exec(stale);
     ADD_FAILURE() << "a stale version was not refused";
   } catch (pqxx::sql_error const& e) {
     EXPECT_EQ(e.sqlstate(), "P0001");
-    EXPECT_NE(std::string(e.what()).find(
-                  "version table alembic_version is not at 002 any more (changed by another "
-                  "session?)"),
-              std::string::npos)
+    EXPECT_THAT(
+        std::string(e.what()),
+        HasSubstr("version table alembic_version is not at 002 any more (changed by another "
+                  "session?)"))
         << e.what();
   }
   pqxx::nontransaction(cx).exec("ROLLBACK");
@@ -453,7 +453,7 @@ TEST_F(bookkeeping_test, session_function_guards_the_version_row_like_the_do_blo
   EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_history"), "3");
   // The right version: moved, and the history row written with a server-side duration.
   pqxx::nontransaction(cx).exec(detail::revision_script(
-      q, ctx, app.revisions[2], rt::direction::downgrade, std::string("003")));
+      q, ctx, app, {&app.revisions[2], rt::direction::downgrade}, std::string("003")));
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "002");
   EXPECT_EQ(scalar("SELECT revision || ' ' || direction || ' ' || checksum || ' ' || "
                    "description || ' ' || build_id || ' ' || (duration >= '0'::interval) "
@@ -464,13 +464,13 @@ TEST_F(bookkeeping_test, session_function_guards_the_version_row_like_the_do_blo
   // (The call alone: the steps of 001 would fail first on a database that has its tables.)
   pqxx::nontransaction(cx).exec("DELETE FROM alembic_version");
   auto const root =
-      detail::bookkeeping_call_sql(q, ctx, app.revisions[0], rt::direction::upgrade, std::nullopt);
+      detail::bookkeeping_sql(q, ctx, {&app.revisions[0], rt::direction::upgrade}, std::nullopt);
   pqxx::nontransaction(cx).exec(root);
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "001");
   EXPECT_THROW(pqxx::nontransaction(cx).exec(root), pqxx::sql_error);
   EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version"), "1");
-  auto const to_base = detail::bookkeeping_call_sql(q, ctx, app.revisions[0],
-                                                    rt::direction::downgrade, std::string("001"));
+  auto const to_base = detail::bookkeeping_sql(
+      q, ctx, {&app.revisions[0], rt::direction::downgrade}, std::string("001"));
   pqxx::nontransaction(cx).exec(to_base);
   EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version"), "0");
   EXPECT_THROW(pqxx::nontransaction(cx).exec(to_base), pqxx::sql_error);
@@ -481,10 +481,10 @@ TEST_F(bookkeeping_test, runs_without_the_temp_privilege) {
   scalar("CREATE ROLE " + role + " LOGIN; GRANT CREATE ON SCHEMA public TO " + role +
          "; REVOKE TEMPORARY ON DATABASE " + database_name() + " FROM PUBLIC");
   {
-    pqxx::connection cx(conninfo() + " user=" + role);
-    auto const result = rt::upgrade(cx, app);
+    std::string const as_role = conninfo() + " user=" + role;
+    auto const result = rt::upgrade(as_role, app);
     EXPECT_EQ(result.to, "003");
-    rt::migrator m(cx, app);
+    rt::migrator m(as_role, app);
     EXPECT_EQ(m.downgrade("-2").to, "001");
   }
   EXPECT_EQ(scalar("SELECT string_agg(revision || ':' || direction, ',' ORDER BY id) "

@@ -10,6 +10,7 @@ using runtime::array_view;
 using runtime::catalog;
 using runtime::revision;
 using runtime::step;
+using runtime::text;
 using namespace runtime::literals;
 
 template <typename T, std::size_t N>
@@ -17,24 +18,30 @@ constexpr array_view<T> view(T const (&items)[N]) {
   return {items, N};
 }
 
+using runtime::lock_level;
+
 inline constexpr step r001_up[] = {
     {"CREATE TABLE users (\n  id text PRIMARY KEY,\n  first_name text NOT NULL,\n"
      "  last_name text NOT NULL\n)"_text,
-     5},
+     5, lock_level::none},
     {"CREATE TABLE memories (id text PRIMARY KEY, user_id text NOT NULL REFERENCES users(id) "
      "ON DELETE CASCADE, content text NOT NULL, task_id text, "
      "created_at timestamptz NOT NULL DEFAULT now())"_text,
-     10},
-    {"CREATE INDEX memories_task_id ON memories (task_id) -- looked up by task"_text, 17}};
-inline constexpr step r001_down[] = {{"DROP TABLE memories"_text, 5}, {"DROP TABLE users"_text, 5}};
-inline constexpr step r002_up[] = {{"ALTER TABLE memories ADD COLUMN new_field text"_text, 5}};
-inline constexpr step r002_down[] = {{"ALTER TABLE memories DROP COLUMN new_field"_text, 5}};
+     10, lock_level::share_row_exclusive},
+    {"CREATE INDEX memories_task_id ON memories (task_id) -- looked up by task"_text, 17,
+     lock_level::share}};
+inline constexpr step r001_down[] = {{"DROP TABLE memories"_text, 5, lock_level::access_exclusive},
+                                     {"DROP TABLE users"_text, 5, lock_level::access_exclusive}};
+inline constexpr step r002_up[] = {
+    {"ALTER TABLE memories ADD COLUMN new_field text"_text, 5, lock_level::access_exclusive}};
+inline constexpr step r002_down[] = {
+    {"ALTER TABLE memories DROP COLUMN new_field"_text, 5, lock_level::access_exclusive}};
 inline constexpr step r003_up[] = {
-    {"ALTER TABLE users ADD COLUMN full_name text"_text, 5, "ACCESS EXCLUSIVE"_text, false},
+    {"ALTER TABLE users ADD COLUMN full_name text"_text, 5, lock_level::access_exclusive, false},
     {"UPDATE users SET full_name = first_name || ' ' || last_name\nWHERE full_name IS NULL;"_text,
-     6, "unknown"_text, false}};
+     6, lock_level::unknown, false}};
 inline constexpr step r003_down[] = {
-    {"ALTER TABLE users DROP COLUMN full_name"_text, 11, "ACCESS EXCLUSIVE"_text, false}};
+    {"ALTER TABLE users DROP COLUMN full_name"_text, 11, lock_level::access_exclusive, false}};
 
 /// The reference application: 001 → 002 → 003, all reversible and transactional.
 inline constexpr revision app_revisions[] = {
@@ -50,8 +57,32 @@ inline constexpr revision app_revisions[] = {
      "sha256:3333333333333333333333333333333333333333333333333333333333333333"_text, true, true,
      view(r003_up), view(r003_down)},
 };
+/// What the compiler's model says each revision of `app` changed (catalog::schema_history).
+inline constexpr char app_schema_history[] =
+    "revision\t\t001\t\t\t\t0\t0\n"
+    "table\t\tpublic.users\t\t\t\t0\t0\n"
+    "column\tpublic.users\tid\ttext\t\t\t1\t0\n"
+    "column\tpublic.users\tfirst_name\ttext\t\t\t1\t0\n"
+    "column\tpublic.users\tlast_name\ttext\t\t\t1\t0\n"
+    "constraint\tpublic.users\tusers_pkey\tprimary key\tid\t\t0\t0\n"
+    "table\t\tpublic.memories\t\t\t\t0\t0\n"
+    "column\tpublic.memories\tid\ttext\t\t\t1\t0\n"
+    "column\tpublic.memories\tuser_id\ttext\t\t\t1\t0\n"
+    "column\tpublic.memories\tcontent\ttext\t\t\t1\t0\n"
+    "column\tpublic.memories\ttask_id\ttext\t\t\t0\t0\n"
+    "column\tpublic.memories\tcreated_at\ttimestamp with time zone\t\tnow()\t1\t0\n"
+    "constraint\tpublic.memories\tmemories_pkey\tprimary key\tid\t\t0\t0\n"
+    "constraint\tpublic.memories\tmemories_user_id_fkey\tforeign key\t(user_id) references "
+    "public.users (id) on delete cascade on update no action\t\t0\t0\n"
+    "index\tpublic.memories\tpublic.memories_task_id\tindex\ttask_id\t\t0\t0\n"
+    "revision\t\t002\t\t\t\t0\t0\n"
+    "column\tpublic.memories\tnew_field\ttext\t\t\t0\t0\n"
+    "revision\t\t003\t\t\t\t0\t0\n"
+    "column\tpublic.users\tfull_name\ttext\t\t\t0\t0\n";
+
 inline constexpr catalog app{view(app_revisions), "sha256:chain-app"_text, "alembic_version"_text,
-                             "migrations"_text};
+                             "migrations"_text,
+                             std::string_view(app_schema_history, sizeof app_schema_history - 1)};
 
 /// 002 edited after it was published: same id, another checksum.
 inline constexpr revision edited_revisions[] = {
@@ -62,8 +93,9 @@ inline constexpr revision edited_revisions[] = {
      view(r002_up), view(r002_down)},
     app_revisions[2],
 };
-inline constexpr catalog edited{view(edited_revisions), "sha256:chain-edited"_text,
-                                "alembic_version"_text, "migrations"_text};
+inline constexpr catalog edited{
+    view(edited_revisions), "sha256:chain-edited"_text, "alembic_version"_text, "migrations"_text,
+    std::string_view(app_schema_history, sizeof app_schema_history - 1)};
 
 /// 003's second step fails (a column that does not exist), after its first step succeeded.
 inline constexpr step bad003_up[] = {{"ALTER TABLE users ADD COLUMN full_name text"_text, 5},
@@ -171,5 +203,31 @@ inline constexpr revision sleepy_revisions[] = {
 };
 inline constexpr catalog sleepy{view(sleepy_revisions), "sha256:chain-sleepy"_text,
                                 "alembic_version"_text, "migrations"_text};
+
+/**
+ * Revision 002 on top of app's 001, for tests about how one revision runs or
+ * is shown: its description, steps, and whether (and why not) it reverses.
+ */
+constexpr revision on_top_of_001(text description, array_view<step> upgrade = {},
+                                 bool reversible = true, text irreversible_reason = {}) {
+  return {"002"_text,
+          2,
+          "001"_text,
+          description,
+          "20250101_1200-002_test.mig"_text,
+          1,
+          "sha256:2"_text,
+          true,
+          reversible,
+          upgrade,
+          {},
+          irreversible_reason};
+}
+
+/// A catalog of test revisions (version table alembic_version, folder migrations).
+template <std::size_t N>
+constexpr catalog catalog_of(revision const (&revisions)[N]) {
+  return {view(revisions), "sha256:test"_text, "alembic_version"_text, "migrations"_text};
+}
 
 }  // namespace migc::test

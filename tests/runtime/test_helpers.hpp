@@ -1,20 +1,30 @@
-// Helpers the runtime tests share: text search, run_cli with its streams captured, log capture.
+// Helpers the runtime tests share: run_cli with its streams captured, log capture, messages.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
-#include <migc/runtime/detail/cli_io.hpp>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cli_io.hpp"
 #include "test_catalogs.hpp"
 
 namespace migc::test {
 
-inline bool contains(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
+/// The message of the `E` that `f` throws ("" and a test failure when it throws none).
+template <typename E, typename F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (E const& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an exception";
+  return {};
 }
 
 /// What one run of the migrate front end returned and printed.
@@ -42,15 +52,6 @@ class log_capture {
       std::lock_guard<std::mutex> lock(m_mutex);
       m_lines.push_back(prefix + std::string(line));
     };
-  }
-
-  /// Whether a line contains `part`.
-  bool has(std::string_view part) const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    for (auto const& line : m_lines) {
-      if (contains(line, part)) return true;
-    }
-    return false;
   }
 
   /// Every line, each followed by "\n".

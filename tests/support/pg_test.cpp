@@ -3,13 +3,18 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <random>
 #include <regex>
 #include <stdexcept>
+
+#include "wait.hpp"
 
 namespace migc::test {
 namespace {
@@ -25,6 +30,37 @@ std::string read_state_value(std::string const& path, std::string const& key) {
     }
   }
   throw std::runtime_error("no " + key + " in PostgreSQL state file '" + path + "'");
+}
+
+/// The server's JSON log files (pg-cluster's log_directory), oldest first.
+std::vector<std::filesystem::path> json_logs() {
+  char const* state = std::getenv("MIGC_TEST_PG_STATE");
+  if (state == nullptr || *state == '\0') {
+    throw std::runtime_error("logged_statements needs the pg fixture's state file");
+  }
+  std::vector<std::filesystem::path> files;
+  for (auto const& entry :
+       std::filesystem::directory_iterator(read_state_value(state, "MIGC_PG_DIR") + "/log")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// The log entries of `database`, in order; `marker_seen` when `marker` was logged.
+std::vector<nlohmann::json> log_entries(std::string const& database, std::string const& marker,
+                                        bool& marker_seen) {
+  std::vector<nlohmann::json> entries;
+  for (auto const& file : json_logs()) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+      auto entry = nlohmann::json::parse(line, nullptr, false);
+      if (entry.is_discarded() || entry.value("dbname", "") != database) continue;
+      if (entry.value("message", "") == "statement: " + marker) marker_seen = true;
+      entries.push_back(std::move(entry));
+    }
+  }
+  return entries;
 }
 
 std::string unique_database_name() {
@@ -94,6 +130,44 @@ std::vector<std::vector<std::string>> query_rows(std::string const& conninfo,
 void execute(std::string const& conninfo, std::string const& sql) {
   pqxx::connection cx(conninfo);
   pqxx::nontransaction(cx).exec(sql);
+}
+
+std::vector<std::string> logged_statements(std::string const& conninfo, std::string const& database,
+                                           std::string const& application) {
+  std::string const marker = "SELECT 'end of the statements of " + application + "'";
+  execute(conninfo, marker);
+  // The collector writes what it received in order: once the marker is in the file, so is
+  // everything the sessions sent before it. Wait for that event, however long it takes.
+  bool seen = false;
+  std::vector<nlohmann::json> entries;
+  wait_until([&] {
+    entries = log_entries(database, marker, seen);
+    return seen;
+  });
+  std::vector<std::string> statements;
+  std::string const prefix = "statement: ";
+  for (auto const& entry : entries) {
+    std::string const message = entry.value("message", "");
+    if (entry.value("application_name", "") == application && message.rfind(prefix, 0) == 0) {
+      statements.push_back(message.substr(prefix.size()));
+    }
+  }
+  return statements;
+}
+
+int wait_for_statement(std::string const& conninfo, std::string const& text) {
+  pqxx::connection cx(conninfo);
+  std::string const sql =
+      "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() "
+      "AND pid <> pg_backend_pid() AND position(" +
+      cx.quote(text) + " IN query) > 0 LIMIT 1";
+  std::optional<std::string> pid;
+  wait_until([&] {
+    auto const rows = pqxx::nontransaction(cx).exec(sql);
+    if (!rows.empty()) pid = rows[0][0].as<std::string>();
+    return pid.has_value();
+  });
+  return std::stoi(*pid);
 }
 
 std::string pg_test::scalar(std::string const& sql) const {

@@ -32,6 +32,25 @@ namespace migc::test {
 /// Runs `sql` (one or more statements) on a connection of its own, outside a transaction block.
 void execute(std::string const& conninfo, std::string const& sql);
 
+/**
+ * Every statement the server logged for sessions of `database` whose
+ * application_name is `application`, in order, as sent (the test cluster
+ * logs as JSON lines in $MIGC_PG_DIR/log; a test turns logging on for its
+ * own database with `ALTER DATABASE ... SET log_statement = 'all'` before the
+ * sessions it reads start). Waits until the server has logged a marker
+ * statement sent after them, so nothing logged before is missing.
+ */
+[[nodiscard]] std::vector<std::string> logged_statements(std::string const& conninfo,
+                                                         std::string const& database,
+                                                         std::string const& application);
+
+/**
+ * Waits until another session of the database at `conninfo` runs a statement
+ * containing `text` (pg_stat_activity, state active); returns its pid. No
+ * time limit (see wait_until).
+ */
+int wait_for_statement(std::string const& conninfo, std::string const& text);
+
 /// A database created for one test and dropped (WITH FORCE) when destroyed.
 class scratch_database {
  public:

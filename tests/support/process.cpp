@@ -1,100 +1,122 @@
-// Test support: child processes with captured output, for tests that run the real binaries.
+// Test support: child processes started with posix_spawn, output captured in files.
 #include "process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <fstream>
-#include <iterator>
-#include <stdexcept>
-#include <thread>
+#include <cstring>
+#include <map>
+#include <system_error>
+
+extern char** environ;
 
 namespace migc::test {
 namespace {
 
-std::string temp_path(char const* what) {
-  static std::atomic<unsigned> counter{0};
-  return "/tmp/migc-child-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "." +
-         what;
+/// The parent's environment with `extra` set on top, as NAME=value strings.
+std::vector<std::string> environment_of(child_process::environment const& extra) {
+  std::map<std::string, std::string> variables;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string const text(*entry);
+    auto const equals = text.find('=');
+    if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  for (auto const& [name, value] : extra) variables[name] = value;
+  std::vector<std::string> out;
+  for (auto const& [name, value] : variables) out.push_back(name + "=" + value);
+  return out;
 }
 
-std::string slurp(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+/// NUL-terminated pointers into `strings` (which must outlive them), as exec wants them.
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
 }
 
-[[noreturn]] void exec_child(std::vector<std::string> const& argv,
-                             child_process::environment const& extra_env, std::string const& out,
-                             std::string const& err) {
-  for (auto const& [name, value] : extra_env) ::setenv(name.c_str(), value.c_str(), 1);
-  int const out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int const err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int const null_fd = ::open("/dev/null", O_RDONLY);
-  if (out_fd < 0 || err_fd < 0 || null_fd < 0) ::_exit(126);
-  ::dup2(null_fd, STDIN_FILENO);
-  ::dup2(out_fd, STDOUT_FILENO);
-  ::dup2(err_fd, STDERR_FILENO);
-  std::vector<char*> args;
-  for (auto const& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  ::execv(args[0], args.data());
-  ::_exit(127);
-}
+/// The redirections and working directory, as posix_spawn file actions.
+class spawn_actions {
+ public:
+  spawn_actions(std::string const& out, std::string const& err,
+                std::filesystem::path const& working_directory) {
+    check(posix_spawn_file_actions_init(&m_actions), "posix_spawn_file_actions_init");
+    check(posix_spawn_file_actions_addopen(&m_actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0),
+          "stdin");
+    check(posix_spawn_file_actions_addopen(&m_actions, STDOUT_FILENO, out.c_str(),
+                                           O_WRONLY | O_CREAT | O_TRUNC, 0600),
+          "stdout");
+    check(posix_spawn_file_actions_addopen(&m_actions, STDERR_FILENO, err.c_str(),
+                                           O_WRONLY | O_CREAT | O_TRUNC, 0600),
+          "stderr");
+    if (!working_directory.empty()) {
+      check(posix_spawn_file_actions_addchdir_np(&m_actions, working_directory.c_str()),
+            "working directory");
+    }
+  }
+  ~spawn_actions() { posix_spawn_file_actions_destroy(&m_actions); }
+  spawn_actions(spawn_actions const&) = delete;
+  spawn_actions& operator=(spawn_actions const&) = delete;
+
+  [[nodiscard]] posix_spawn_file_actions_t const* get() const { return &m_actions; }
+
+ private:
+  static void check(int code, char const* what) {
+    if (code != 0) throw std::system_error(code, std::generic_category(), what);
+  }
+  posix_spawn_file_actions_t m_actions{};
+};
 
 }  // namespace
 
-child_process::child_process(std::vector<std::string> const& argv, environment const& extra_env)
-    : m_out_path(temp_path("out")), m_err_path(temp_path("err")) {
+child_process::child_process(std::vector<std::string> const& argv, environment const& extra_env,
+                             std::filesystem::path const& working_directory) {
   if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
-  m_pid = ::fork();
-  if (m_pid < 0) throw std::runtime_error("fork failed");
-  if (m_pid == 0) exec_child(argv, extra_env, m_out_path, m_err_path);
+  std::vector<std::string> arguments = argv;
+  std::vector<std::string> variables = environment_of(extra_env);
+  auto const args = pointers(arguments);
+  auto const envp = pointers(variables);
+  spawn_actions const actions((m_output.path() / "out").string(),
+                              (m_output.path() / "err").string(), working_directory);
+  int const code = ::posix_spawn(&m_pid, args[0], actions.get(), nullptr, args.data(), envp.data());
+  if (code != 0) throw std::system_error(code, std::generic_category(), "posix_spawn " + argv[0]);
 }
 
 child_process::~child_process() {
-  if (!m_reaped) {
-    ::kill(m_pid, SIGKILL);
-    int status = 0;
-    ::waitpid(m_pid, &status, 0);
-  }
-  ::unlink(m_out_path.c_str());
-  ::unlink(m_err_path.c_str());
+  if (m_reaped) return;
+  ::kill(m_pid, SIGKILL);
+  int status = 0;
+  ::waitpid(m_pid, &status, 0);
 }
 
 void child_process::kill(int signal) const {
   ::kill(m_pid, signal);
 }
 
-process_result child_process::wait(std::chrono::milliseconds timeout) {
-  auto const deadline = std::chrono::steady_clock::now() + timeout;
+process_result child_process::wait() {
   int status = 0;
   struct rusage usage {};
-  while (::wait4(m_pid, &status, WNOHANG, &usage) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(m_pid, SIGKILL);
-      ::wait4(m_pid, &status, 0, &usage);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (::wait4(m_pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   m_reaped = true;
   process_result result;
   result.max_rss_kib = usage.ru_maxrss;
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  result.out = slurp(m_out_path);
-  result.err = slurp(m_err_path);
+  result.out = m_output.read("out");
+  result.err = m_output.read("err");
   return result;
 }
 
 process_result run_process(std::vector<std::string> const& argv,
-                           std::chrono::milliseconds timeout) {
-  child_process child(argv);
-  return child.wait(timeout);
+                           child_process::environment const& extra_env,
+                           std::filesystem::path const& working_directory) {
+  child_process child(argv, extra_env, working_directory);
+  return child.wait();
 }
 
 }  // namespace migc::test

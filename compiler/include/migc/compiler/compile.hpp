@@ -38,6 +38,7 @@ struct compiled_revision {
   std::string previous_checksum;  ///< the checksum in the previous format (docs/checksum.md)
   bool transactional = true;
   bool reversible = true;
+  std::string irreversible_reason;  ///< `irreversible "reason"`'s reason, "" when none
   std::vector<compiled_step> upgrade;
   std::vector<compiled_step> downgrade;
   schema_delta schema_changes;  ///< what the upgrade changed in the flattened model (drift checks)

@@ -8,7 +8,10 @@
 
 namespace migc::compiler {
 
-/// Numeric value of an id written as ASCII digits; nothing on overflow or a non-digit.
+/**
+ * Numeric value of an id: runtime::revision_id_value (the catalog contract:
+ * at most 32 digits, a value that fits 64 bits); nullopt for anything else.
+ */
 [[nodiscard]] std::optional<std::uint64_t> revision_number(std::string_view digits);
 
 /// An id written the recommended way: zero-padded to at least three digits.

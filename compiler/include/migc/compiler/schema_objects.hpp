@@ -57,9 +57,8 @@ struct schema_delta {
  */
 [[nodiscard]] schema_delta schema_changes(model::journal const& before, model::schema const& after);
 
-/// The objects in the serialised form of catalog::schema_history
-/// (runtime/include/migc/runtime/catalog.hpp): a line each, eight tab-separated fields, `\\` `\t`
-/// `\n` escaped.
+/// The objects as schema records of catalog::schema_history, a line each
+/// (runtime::schema_record_format in migc/runtime/catalog.hpp).
 [[nodiscard]] std::string serialize_schema_objects(std::vector<schema_object> const& objects);
 
 /// catalog::schema_history: each revision's marker line, then its schema_delta (removals marked).

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace migc::runtime {
@@ -64,13 +65,39 @@ class commit_unknown_error : public error {
 };
 
 /**
- * The runtime refused to change anything: the database is at a revision this
- * binary does not know, an applied revision's checksum differs from the
- * embedded one, or a downgrade would cross an irreversible revision.
+ * Why the runtime refused to change anything, for programs: a caller tests
+ * refusal::reason() (or the `reason` field of `migrate --format json`),
+ * never the message text. Names (refusal::reason_name()) are stable.
+ */
+enum class refusal_reason {
+  dirty,              ///< "dirty": a non-transactional revision stopped midway; `migrate resolve`
+  not_a_revision_id,  ///< "not_a_revision_id": the version row is no migc id (e.g. Alembic's hex)
+  below_first_revision,  ///< "below_first_revision": below this binary's root (squashed baseline)
+  database_ahead,    ///< "database_ahead": at a revision above this binary's head (binary too old)
+  other_branch,      ///< "other_branch": revisions of another branch's binary were applied
+  edited_revision,   ///< "edited_revision": an applied revision's checksum differs (edited file)
+  several_versions,  ///< "several_versions": the version table has more than one row
+  irreversible,      ///< "irreversible": a downgrade would cross an irreversible revision
+  needs_transaction_free_run,  ///< "needs_transaction_free_run": --single-transaction with a
+                               ///< revision that runs without a transaction
+  not_dirty,  ///< "not_dirty": `resolve` on a database that is not dirty at that revision
+};
+
+/**
+ * The runtime refused to change anything: the database is in a state a run
+ * must not touch (see refusal_reason), or the request would cross an
+ * irreversible revision. Nothing was changed.
  */
 class refusal : public error {
  public:
-  using error::error;
+  refusal(refusal_reason reason, std::string const& message, error_context context = {});
+
+  [[nodiscard]] refusal_reason reason() const noexcept { return m_reason; }
+  /// The reason as a snake_case word ("database_ahead"), as JSON output spells it.
+  [[nodiscard]] std::string_view reason_name() const noexcept;
+
+ private:
+  refusal_reason m_reason;
 };
 
 /// The migration lock was not granted within options::lock_wait; the message names the holder.

@@ -1,4 +1,5 @@
-// Applies an embedded catalog to a database: status, upgrade, downgrade, stamp, history.
+// Applies an embedded catalog to a database: status, upgrade, downgrade, stamp, resolve, verify,
+// history.
 #pragma once
 
 #include <atomic>
@@ -7,17 +8,11 @@
 #include <functional>
 #include <memory>
 #include <migc/runtime/catalog.hpp>
-#include <migc/runtime/drift.hpp>
 #include <migc/runtime/error.hpp>
-#include <migc/runtime/plan.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace pqxx {
-class connection_base;
-}
 
 namespace migc::runtime {
 
@@ -57,22 +52,15 @@ struct options {
    * DANGEROUS: accept applied revisions whose recorded checksum differs from
    * the embedded one (an edited published revision, or another branch's
    * revision with the same id). The database keeps whatever the old SQL
-   * did; the run records a 'repair' row per accepted revision (history
-   * tables created by migc 0.1 or later) so the next run does not refuse.
+   * did; the run records a 'repair' row per accepted revision so the next
+   * run does not refuse.
    */
   bool allow_checksum_mismatch = false;
   /**
-   * Conninfo of a second, short-lived session that reports which sessions
-   * block a revision (pg_blocking_pids) when a lock wait exceeds the lock
-   * timeout. "" = the connection's host, port, dbname and user (passwords
-   * then come from PGPASSWORD or ~/.pgpass).
-   */
-  std::string conninfo;
-  /**
    * Set by the owner (a signal watcher) to stop the run: the migrator then
-   * cancels nothing itself but stops at the next check (lock polling,
-   * between revisions and statements) and throws interrupted_error; the
-   * owner cancels the running statement. May be null.
+   * stops at the next check (lock polling, between revisions and
+   * statements) and throws interrupted_error; the owner cancels the running
+   * statement with migrator::cancel(). May be null.
    */
   std::atomic<bool> const* interrupted = nullptr;
   /// Receives progress lines ("Current database version: 001", "Applied 002 ..."); may be empty.
@@ -81,14 +69,54 @@ struct options {
   std::function<void(std::string_view)> notice;
 };
 
-/// The database's state relative to the catalog (read-only: status takes no lock, creates nothing).
+/// Which way a revision is applied.
+enum class direction { upgrade, downgrade };
+
+/**
+ * A non-transactional revision that stopped midway: the row of
+ * `<version_table>_dirty`. Runs refuse the database until `resolve`.
+ */
+struct dirty_marker {
+  std::string revision;               ///< id of the revision, as stored
+  std::string direction;              ///< "upgrade" | "downgrade"
+  std::int64_t statements_done = 0;   ///< statements that completed before the stop
+  std::int64_t statements_total = 0;  ///< statements of the revision in that direction
+  std::string statements;  ///< the SQL of the completed statements, each terminated by `;`
+  std::string error;       ///< the server's message, "" when the process died before recording it
+  std::string started_at;  ///< ISO 8601
+  /// Indexes left invalid (pg_index.indisvalid = false), e.g. by a failed CREATE INDEX
+  /// CONCURRENTLY: read from the catalog, not stored in the marker.
+  std::vector<std::string> invalid_indexes;
+};
+
+/// What the history table recorded for one applied revision: its latest 'upgrade' or 'repair' row.
+struct applied_record {
+  std::string checksum;
+  std::string build_id;     ///< chain_hash of the binary that wrote the row ("" when unknown)
+  std::string description;  ///< the revision's description as that binary embedded it
+};
+
+/**
+ * The database's state relative to the catalog. Read-only: status takes no
+ * lock, creates nothing, and never refuses: what a run would refuse is in
+ * `problems`.
+ */
 struct status_report {
   std::optional<std::string> current;  ///< version row as stored; nullopt = base
-  position at;                         ///< index of the current revision; nullopt = base
-  std::vector<revision const*> pending;
+  /// Index of the current revision in the catalog; nullopt = base, or a revision this binary
+  /// does not know (then `problems` says why).
+  std::optional<std::size_t> at;
+  std::vector<revision const*> pending;  ///< revisions an upgrade to head would apply
   bool version_table_exists = false;
   /// Set when a non-transactional revision stopped midway (runs refuse until `resolve`).
   std::optional<dirty_marker> dirty;
+  /**
+   * Every anomaly a run would refuse, in the order a run checks them: dirty,
+   * several version rows, an unknown revision (not an id, below the first
+   * revision, ahead of head, another branch), then each applied revision
+   * whose checksum differs. Empty: upgrade and downgrade may run.
+   */
+  std::vector<refusal> problems;
 };
 
 /// One applied revision as `verify` sees it.
@@ -98,15 +126,27 @@ struct verify_entry {
   bool matches = true;  ///< recorded checksum equals the embedded one (or nothing recorded)
 };
 
+/// One line of a drift report.
+struct drift_finding {
+  enum class kind {
+    drift,  ///< a modelled object differs, is missing, or an object nobody modelled exists: exit 1
+    not_modelled,  ///< an object raw SQL created (a raw DDL statement names it or its table)
+    raw_sql,  ///< a modelled object differs but raw SQL DDL names it or its table: reported only
+  };
+  kind what = kind::drift;
+  std::string object;   ///< "table", "column", ...
+  std::string name;     ///< how the object is named, e.g. "public.users.id"
+  std::string message;  ///< the whole line, e.g. "missing column public.users.full_name"
+};
+
 /// The drift half of `verify`: the live schema against the compiler's model at the database's
 /// revision.
 struct drift_report {
   enum class state {
-    not_embedded,  ///< the catalog predates the embedded model
-    skipped,       ///< the database is dirty or at an unknown revision
+    skipped,  ///< the database is dirty or at an unknown revision
     checked,
   };
-  state status = state::not_embedded;
+  state status = state::skipped;
   std::string at;           ///< the database's revision ("base" when none)
   std::size_t objects = 0;  ///< objects of the model compared (checked)
   std::vector<drift_finding> findings;
@@ -118,8 +158,8 @@ struct drift_report {
 struct verify_report {
   std::optional<std::string> current;  ///< version row as stored; nullopt = base
   std::vector<verify_entry> applied;   ///< root up to the current revision
-  /// Set when the database is at a revision this binary does not know (the refusal's text).
-  std::string unknown;
+  /// Set when the database is at a revision this binary does not know (what a run refuses).
+  std::optional<refusal> unknown;
   std::optional<dirty_marker> dirty;
   drift_report drift;
   /// True when every recorded checksum matches, the database is neither unknown nor dirty, and
@@ -135,7 +175,8 @@ struct history_entry {
   std::optional<std::string> revision;  ///< nullopt: stamped to base
   std::string checksum;
   std::string description;
-  double duration_ms = 0;
+  /// As recorded (what the progress log line showed); nullopt when none was (stamps).
+  std::optional<std::chrono::microseconds> duration;
   std::string applied_by;
   std::string build_id;
 };
@@ -144,7 +185,8 @@ struct history_entry {
 struct applied_revision {
   revision const* rev = nullptr;
   runtime::direction dir = direction::upgrade;
-  std::chrono::milliseconds duration{0};
+  /// The duration recorded in the history row, measured by the server (the log line shows it).
+  std::chrono::microseconds duration{0};
 };
 
 /// What a run did.
@@ -155,21 +197,28 @@ struct run_result {
 };
 
 /**
- * Runs one catalog against one connection. A run (upgrade, downgrade,
- * stamp) holds the migration advisory lock from start to end, creates the
- * version and history tables when missing, validates the database before
- * changing anything, then applies each revision in its own transaction
- * together with its bookkeeping. Errors are migc::runtime::error.
+ * Runs one catalog against one database, on a connection of its own. A run
+ * (upgrade, downgrade, stamp, resolve) holds the migration advisory lock
+ * from start to end, creates the version and history tables when missing,
+ * validates the database before changing anything, then applies each
+ * revision in its own transaction together with its bookkeeping. Errors are
+ * migc::runtime::error.
  */
 class migrator {
  public:
-  /// `cx` must outlive the migrator. Throws error for an invalid version table name.
-  migrator(pqxx::connection_base& cx, catalog const& embedded, options opts = {});
+  /**
+   * Connects to `conninfo`: a libpq URL (`postgresql://...`) or key=value
+   * string; "" lets libpq read its PG* variables. Sessions show as `migrate`
+   * in pg_stat_activity unless the conninfo names an application_name.
+   * Throws connection_error (the message never shows a password), or error
+   * for an invalid version table name.
+   */
+  migrator(std::string const& conninfo, catalog const& embedded, options opts = {});
   ~migrator();
   migrator(migrator const&) = delete;
   migrator& operator=(migrator const&) = delete;
 
-  /// Current revision and pending revisions. Throws refusal for an unknown revision.
+  /// Current revision, pending revisions, and every anomaly; never refuses.
   [[nodiscard]] status_report status();
   /// Upgrades to `target`: `head` | `<id>` | `+N`.
   run_result upgrade(std::string_view target = "head");
@@ -185,7 +234,8 @@ class migrator {
    * database is not dirty at `id`.
    */
   run_result resolve(std::string_view id, bool applied);
-  /// Applied revisions' recorded checksums against the embedded ones (read-only, no lock).
+  /// Applied revisions' recorded checksums against the embedded ones, and schema drift
+  /// (read-only, no lock).
   [[nodiscard]] verify_report verify();
   /// Every history row, oldest first (empty when the history table does not exist).
   [[nodiscard]] std::vector<history_entry> history();
@@ -193,17 +243,26 @@ class migrator {
   /// The version table in use, as `schema.table` or `table`, unquoted.
   [[nodiscard]] std::string version_table() const;
 
+  /**
+   * Asks the server to cancel the statement running on this migrator's
+   * connection (libpq's cancel request, on a socket of its own): safe from
+   * another thread, e.g. a signal watcher that also sets
+   * options::interrupted. Does nothing when no statement runs.
+   */
+  void cancel() noexcept;
+
  private:
   struct impl;
   std::unique_ptr<impl> m_impl;
 };
 
 /**
- * Start-up use: upgrades `cx` to head, logging through `opts.log`
+ * Start-up use: upgrades the database at `conninfo` (as migrator's
+ * constructor reads it) to head, logging through `opts.log`
  * "Current database version: 001", "Latest migration version: 003" and
  * either "Database is already at latest version" or one line per applied
  * revision.
  */
-run_result upgrade(pqxx::connection_base& cx, catalog const& embedded, options const& opts = {});
+run_result upgrade(std::string const& conninfo, catalog const& embedded, options const& opts = {});
 
 }  // namespace migc::runtime

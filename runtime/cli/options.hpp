@@ -1,0 +1,48 @@
+// Internal: what the migrate command line says, and where its output goes.
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace migc::runtime::detail {
+
+/// Everything the command line says, filled in by CLI11 (cli.cpp).
+struct cli_options {
+  std::string command;  ///< the command's canonical name (an alias is resolved)
+  std::string database_url;
+  bool database_url_given = false;
+  std::string version_table;
+  std::string lock_timeout = "10s";
+  std::string lock_wait = "forever";
+  int lock_retries = 0;
+  std::string role;
+  bool allow_checksum_mismatch = false;
+  bool single_transaction = false;
+  bool resolved_applied = false;
+  bool resolved_rolled_back = false;
+  std::string format = "text";
+  bool check = false;
+  bool version = false;
+  std::string upgrade_target = "head";
+  std::string downgrade_target;
+  std::string revision_id;
+  std::string range;
+};
+
+/// The durations of cli_options, parsed (usage_error for a bad one).
+struct cli_durations {
+  std::chrono::milliseconds lock_timeout{10000};
+  std::optional<std::chrono::milliseconds> lock_wait;  ///< nullopt: forever
+};
+
+/// Where a command writes: stdout for results (JSON with --format json), stderr for the rest.
+struct output {
+  std::ostream& out;
+  std::ostream& err;
+  bool json = false;
+  bool colour = false;  ///< ANSI colours on stdout (a terminal, NO_COLOR unset), never for JSON
+};
+
+}  // namespace migc::runtime::detail

@@ -1,0 +1,188 @@
+// The text renderers of migrate's commands: what people read in a terminal.
+#include "text_output.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+#include "presentation.hpp"
+#include "validation.hpp"
+
+namespace migc::runtime::detail {
+namespace {
+
+/// "003 "Backfill users.full_name"", or "base".
+std::string describe(catalog const& cat, position at) {
+  if (!at) return "base";
+  return fmt::format("{} \"{}\"", cat.revisions[*at].id, cat.revisions[*at].description);
+}
+
+/// "revision 003", or "base" (the empty model).
+std::string model_revision(drift_report const& d) {
+  return d.at == "base" ? d.at : "revision " + d.at;
+}
+
+/// The drift half of `verify`: a summary line, then one line per finding.
+void print_drift(std::ostream& out, drift_report const& d) {
+  if (d.status == drift_report::state::skipped) {
+    out << "Schema drift: not checked (the database is dirty or at an unknown revision).\n";
+    return;
+  }
+  std::vector<drift_finding const*> drift;
+  std::vector<drift_finding const*> lenient;
+  for (drift_finding const& f : d.findings) {
+    (f.what == drift_finding::kind::drift ? drift : lenient).push_back(&f);
+  }
+  if (drift.empty()) {
+    out << "Schema drift: none (the live schema matches the model at " << model_revision(d) << ", "
+        << d.objects << " object" << (d.objects == 1 ? "" : "s") << ").\n";
+  } else {
+    out << "Schema drift: " << drift.size() << " difference" << (drift.size() == 1 ? "" : "s")
+        << " from the model at " << model_revision(d) << ":\n";
+    for (auto const* f : drift) out << "  " << f->message << "\n";
+  }
+  if (!lenient.empty()) {
+    out << "Not counted as drift (statements the compiler does not follow named these):\n";
+    for (auto const* f : lenient) out << "  " << f->message << "\n";
+  }
+}
+
+}  // namespace
+
+std::string paint(std::string_view text, fmt::terminal_color colour, bool on) {
+  if (!on) return std::string(text);
+  return fmt::format(fmt::fg(colour), "{}", text);
+}
+
+std::string paint_progress(std::string_view line, bool on) {
+  auto starts = [&](std::string_view p) { return line.rfind(p, 0) == 0; };
+  if (starts("Applied ") || starts("Database is already") || starts("Resolved ")) {
+    return paint(line, fmt::terminal_color::green, on);
+  }
+  if (starts("Reverted ") || starts("Waiting ") || starts("Revision ") || starts("Warning") ||
+      starts("Accepting ")) {
+    return paint(line, fmt::terminal_color::yellow, on);
+  }
+  return std::string(line);
+}
+
+void print_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows) {
+  std::vector<std::size_t> widths;
+  for (auto const& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (auto const& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  }
+}
+
+void print_list(std::ostream& out, catalog const& cat, std::optional<position> const& online) {
+  std::vector<std::vector<std::string>> rows{{"REVISION", "DESCRIPTION", "SOURCE", "NOTES"}};
+  for (std::size_t i = 0; i < cat.revisions.size; ++i) {
+    revision const& r = cat.revisions[i];
+    std::string notes;
+    if (online && *online == position(i)) {
+      notes += "current ";
+    } else if (online && *online && i <= **online) {
+      notes += "applied ";
+    }
+    if (!r.transactional) notes += "non-transactional ";
+    if (!r.reversible) notes += "irreversible ";
+    if (i + 1 == cat.revisions.size) notes += "head";
+    while (!notes.empty() && notes.back() == ' ') notes.pop_back();
+    rows.push_back({std::string(r.id), std::string(r.description), source_location(cat, r), notes});
+  }
+  print_table(out, rows);
+}
+
+void print_status(std::ostream& out, catalog const& cat, status_report const& s,
+                  std::string const& version_table, bool colour) {
+  std::string const current =
+      s.current && !s.at ? *s.current + " (not a revision of this binary)" : describe(cat, s.at);
+  out << "Version table:    " << version_table
+      << (s.version_table_exists ? "" : " (not created yet)") << "\n"
+      << "Current revision: " << current << "\n"
+      << "Head revision:    "
+      << (cat.revisions.empty() ? std::string("base") : describe(cat, cat.revisions.size - 1))
+      << "\n";
+  for (refusal const& problem : s.problems) {
+    std::string const label = problem.reason() == refusal_reason::dirty ? "Dirty: " : "Problem: ";
+    out << paint(label + problem.what(), fmt::terminal_color::red, colour) << "\n";
+  }
+  if (s.pending.empty()) {
+    if (s.problems.empty())
+      out << paint("Database is up to date.", fmt::terminal_color::green, colour) << "\n";
+    return;
+  }
+  out << paint(fmt::format("{} pending revision{}:", s.pending.size(),
+                           s.pending.size() == 1 ? "" : "s"),
+               fmt::terminal_color::yellow, colour)
+      << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (revision const* r : s.pending) {
+    rows.push_back(
+        {"  " + std::string(r->id), std::string(r->description), source_location(cat, *r)});
+  }
+  print_table(out, rows);
+}
+
+void print_history(std::ostream& out, std::vector<history_entry> const& rows) {
+  if (rows.empty()) {
+    out << "No history recorded yet.\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> table{
+      {"APPLIED AT", "DIRECTION", "REVISION", "DURATION", "BY", "CHECKSUM", "DESCRIPTION"}};
+  for (history_entry const& h : rows) {
+    table.push_back({h.applied_at, h.direction, h.revision ? *h.revision : "base",
+                     h.duration ? format_duration(*h.duration) : "-", h.applied_by,
+                     short_hash(h.checksum), h.description});
+  }
+  print_table(out, table);
+}
+
+void print_verify(std::ostream& out, catalog const& cat, verify_report const& v) {
+  if (v.unknown) out << v.unknown->what() << "\n";
+  if (v.dirty) out << dirty_refusal(cat, *v.dirty).what() << "\n";
+  std::vector<std::vector<std::string>> rows{
+      {"REVISION", "STATUS", "RECORDED", "EMBEDDED", "SOURCE"}};
+  std::size_t mismatches = 0;
+  for (verify_entry const& e : v.applied) {
+    if (!e.matches) ++mismatches;
+    std::string_view const embedded = e.rev->checksum;
+    std::string_view const recorded = e.recorded ? std::string_view(e.recorded->checksum) : "";
+    rows.push_back({std::string(e.rev->id),
+                    !e.recorded ? "unrecorded"
+                    : e.matches ? "ok"
+                                : "MISMATCH",
+                    e.recorded ? short_hash(recorded, embedded) : "-",
+                    short_hash(embedded, recorded), source_location(cat, *e.rev)});
+  }
+  if (!v.applied.empty()) print_table(out, rows);
+  if (!v.unknown) {
+    out << (v.applied.empty() ? std::string("No revisions applied.")
+                              : fmt::format("{} applied revision{} checked, {} mismatch{}.",
+                                            v.applied.size(), v.applied.size() == 1 ? "" : "s",
+                                            mismatches, mismatches == 1 ? "" : "es"))
+        << "\n";
+  }
+  print_drift(out, v.drift);
+}
+
+void print_version(std::ostream& out, catalog const& cat, std::string_view libpq_version) {
+  out << "migrate (migc " << MIGC_VERSION << ")\n"
+      << "head:       " << head_name(cat) << " (" << cat.revisions.size << " revision"
+      << (cat.revisions.size == 1 ? "" : "s") << ")\n"
+      << "chain hash: " << cat.chain_hash << "\n"
+      << "libpq:      " << libpq_version << "\n";
+}
+
+}  // namespace migc::runtime::detail

@@ -1,0 +1,114 @@
+// Revisions that run outside a transaction under a dirty marker, and `resolve`, which clears it.
+#include "dirty.hpp"
+
+#include <fmt/format.h>
+
+#include "migration_lock.hpp"
+#include "revision_runner.hpp"
+#include "state_reader.hpp"
+
+namespace migc::runtime::detail {
+
+std::chrono::microseconds revision_runner::apply_outside_transaction(
+    plan_step const& planned, std::optional<std::string> const& expected) {
+  session& s = m_session;
+  revision const& rev = *planned.rev;
+  auto const q = s.quoting();
+  auto const script = outside_transaction_messages(q, s.ctx, s.cat, planned, expected);
+  s.exec_quietly(dirty_table_script(q, s.ctx));  // IF NOT EXISTS: quiet when it exists
+  s.exec(script.mark);
+  std::size_t done = 0;
+  std::size_t const total = script.statements.size();
+  for (std::string const& statement : script.statements) {
+    std::string blockers;
+    try {
+      if (s.interrupted()) throw interruption(planned, "");
+      watched_exec(statement, blockers);
+    } catch (pqxx::sql_error const& e) {
+      best_effort(script.reset);
+      best_effort(dirty_error_sql(q, s.ctx, rev, with_sqlstate(e)));
+      std::string const consequence = fmt::format(
+          "this revision runs outside a transaction: {} of {} statements ran and stay "
+          "applied, and the database is marked dirty at {} (the version stays at {}){}; "
+          "repair it, then run `migrate resolve {} --applied` or `--rolled-back`",
+          done, total, rev.id, version_name(expected), invalid_index_note(), rev.id);
+      if (s.interrupted()) throw interruption(planned, consequence);
+      auto const& steps = planned.dir == direction::upgrade ? rev.upgrade : rev.downgrade;
+      throw failure(planned, e, steps[done].line, consequence, blockers);
+    } catch (interrupted_error const&) {
+      best_effort(script.reset);
+      best_effort(dirty_error_sql(q, s.ctx, rev, "interrupted"));
+      throw interruption(
+          planned,
+          fmt::format(
+              "{} of {} statements ran and stay applied; the database is marked dirty at {}", done,
+              total, rev.id));
+    }
+    best_effort(script.progress[done]);  // the marker is there: the state stays dirty either way
+    ++done;
+  }
+  best_effort(script.reset);
+  try {
+    return recorded_duration(s.exec(script.record));
+  } catch (pqxx::sql_error const& e) {
+    s.rollback_quietly();
+    throw failure(planned, e, std::nullopt,
+                  fmt::format("its steps ran, but the version stays at {} and the database is "
+                              "marked dirty at {}",
+                              version_name(expected), rev.id),
+                  {});
+  }
+}
+
+void revision_runner::best_effort(std::string const& sql) noexcept {
+  try {
+    m_session.exec(sql);
+  } catch (...) {  // the connection is gone or the statement cancelled: nothing more to do
+  }
+}
+
+std::string revision_runner::invalid_index_note() {
+  try {
+    auto const names = invalid_indexes(m_session);
+    if (names.empty()) return {};
+    return "; invalid indexes left behind (pg_index.indisvalid = false): " + comma_list(names);
+  } catch (...) {
+    return {};
+  }
+}
+
+run_result resolve(session& s, std::string_view id, bool applied) {
+  migration_lock lock(s);
+  ensure_tables(s);
+  auto const dirty = read_dirty(s);
+  if (!dirty) {
+    throw refusal(refusal_reason::not_dirty,
+                  fmt::format("database is not dirty: nothing to resolve for {}", id));
+  }
+  if (revision_id_value(id) != revision_id_value(dirty->revision)) {
+    throw refusal(refusal_reason::not_dirty,
+                  fmt::format("database is dirty at {}, not at {}", dirty->revision, id),
+                  {{}, dirty->revision, {}, {}});
+  }
+  auto const index = find_revision(s.cat, dirty->revision);
+  if (!index) {
+    throw refusal(
+        refusal_reason::database_ahead,
+        fmt::format("database is dirty at {}, which this binary does not know", dirty->revision),
+        {{}, dirty->revision, {}, {}});
+  }
+  revision const& rev = s.cat.revisions[*index];
+  direction const dir = dirty->direction == "downgrade" ? direction::downgrade : direction::upgrade;
+  auto const before = read_current(s);
+  std::optional<std::string> const after = applied ? version_after(rev, dir) : before;
+  s.run_in_transaction(resolve_script(s.quoting(), s.ctx, rev, dir, applied, before));
+  s.log(fmt::format("Resolved the {} of {} as {}: the database is at {}", dirty->direction, rev.id,
+                    applied ? "applied" : "rolled back", version_name(after)));
+  if (!dirty->invalid_indexes.empty()) {
+    s.log("Warning: invalid indexes remain (pg_index.indisvalid = false): " +
+          comma_list(dirty->invalid_indexes));
+  }
+  return {version_name(before), version_name(after), {}};
+}
+
+}  // namespace migc::runtime::detail

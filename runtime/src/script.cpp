@@ -1,0 +1,368 @@
+// The one script builder: the messages a run sends to change the database, and `migrate sql`.
+#include "script.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace migc::runtime::detail {
+namespace {
+
+/// A dollar-quote tag that does not occur in `body`: $migc$, else $migc1$, $migc2$, ...
+std::string dollar_tag(std::string_view body) {
+  std::string tag = "$migc$";
+  for (int i = 1; body.find(tag) != std::string_view::npos; ++i) {
+    tag = fmt::format("$migc{}$", i);
+  }
+  return tag;
+}
+
+std::string_view trim_right(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
+                           text.back() == '\r' || text.back() == ';')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string guard_message(script_context const& ctx, std::optional<std::string> const& expected) {
+  return fmt::format("version table {} is not at {} any more (changed by another session?)",
+                     display_name(ctx.version_table), version_name(expected));
+}
+
+/// A literal, or NULL for "" (how an empty checksum or description is stored in the history).
+std::string literal_or_null(quoter const& q, std::string_view text) {
+  return text.empty() ? std::string("NULL") : q.literal(std::string(text));
+}
+
+std::string literal_or_null(quoter const& q, std::optional<std::string> const& text) {
+  return text ? q.literal(*text) : std::string("NULL");
+}
+
+/// Where a transactional revision's duration starts (see script_context::shared_transaction).
+std::string_view revision_start(script_context const& ctx) {
+  return ctx.shared_transaction ? "statement_timestamp()" : "transaction_timestamp()";
+}
+
+/**
+ * Statement that moves the version row from `expected` to `next` (nullopt =
+ * base) and fails the transaction unless exactly one row changed. It is a DO
+ * block: a plain UPDATE that matched nothing would "succeed" and COMMIT
+ * would record a revision on top of a version someone else changed, and a
+ * single simple-query string cannot branch on a row count otherwise.
+ * Empty when both are base.
+ */
+std::string version_update_sql(quoter const& q, script_context const& ctx,
+                               std::optional<std::string> const& expected,
+                               std::optional<std::string> const& next) {
+  std::string const table = qualified(q, ctx.version_table);
+  std::string statement;
+  if (next && !expected) {
+    // Root upgrade: only into an empty table (a stray row means someone else got there first).
+    statement = fmt::format(
+        "INSERT INTO {0} (version_num) SELECT {1} WHERE NOT EXISTS "
+        "(SELECT 1 FROM {0})",
+        table, q.literal(*next));
+  } else if (next && expected) {
+    statement = fmt::format("UPDATE {} SET version_num = {} WHERE version_num = {}", table,
+                            q.literal(*next), q.literal(*expected));
+  } else if (expected) {
+    statement = fmt::format("DELETE FROM {} WHERE version_num = {}", table, q.literal(*expected));
+  } else {
+    return {};
+  }
+  std::string const body = fmt::format(
+      " BEGIN {}; IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = {}, ERRCODE = 'P0001'; END "
+      "IF; END ",
+      statement, q.literal(guard_message(ctx, expected)));
+  std::string const tag = dollar_tag(body);
+  return fmt::format("DO {0}{1}{0};\n", tag, body);
+}
+
+/// One history row; `duration` is an SQL interval expression (or NULL).
+std::string history_insert_sql(quoter const& q, script_context const& ctx,
+                               std::optional<std::string> const& revision_id, std::string_view dir,
+                               std::string_view checksum, std::string_view description,
+                               std::string_view duration) {
+  return fmt::format(
+      "INSERT INTO {} (revision, direction, checksum, description, duration, build_id) "
+      "VALUES ({}, {}, {}, {}, {}, {});\n",
+      qualified(q, history_table(ctx.version_table)), literal_or_null(q, revision_id),
+      q.literal(std::string(dir)), literal_or_null(q, checksum), literal_or_null(q, description),
+      duration, q.literal(ctx.build_id));
+}
+
+/// The version update and history row of `planned` as one call of the bookkeeping function.
+std::string bookkeeping_call_sql(quoter const& q, script_context const& ctx,
+                                 plan_step const& planned,
+                                 std::optional<std::string> const& expected) {
+  revision const& rev = *planned.rev;
+  return fmt::format("SELECT {}({}::text, {}::text, {}, {}, {}, {}, {}, {}, {});\n",
+                     bookkeeping_function_name(ctx.version_table), literal_or_null(q, expected),
+                     literal_or_null(q, version_after(rev, planned.dir)),
+                     q.literal(guard_message(ctx, expected)), q.literal(std::string(rev.id)),
+                     q.literal(std::string(direction_name(planned.dir))),
+                     literal_or_null(q, rev.checksum), literal_or_null(q, rev.description),
+                     q.literal(ctx.build_id), revision_start(ctx));
+}
+
+/// The one-row query of the duration the history row just recorded: what the migrator logs.
+std::string recorded_duration_sql(quoter const& q, script_context const& ctx) {
+  return fmt::format(
+      "SELECT (extract(epoch FROM duration) * 1000000)::bigint AS recorded_duration_us FROM {} "
+      "WHERE id = lastval();\n",
+      qualified(q, history_table(ctx.version_table)));
+}
+
+/// `-- upgrade 003 "Backfill" (migrations/...mig:2)`, the first line of a revision's messages.
+std::string revision_header(catalog const& cat, plan_step const& planned) {
+  return fmt::format("-- {} {} \"{}\" ({})", direction_name(planned.dir), planned.rev->id,
+                     planned.rev->description, source_location(cat, *planned.rev));
+}
+
+array_view<step> steps_of(plan_step const& planned) {
+  return planned.dir == direction::upgrade ? planned.rev->upgrade : planned.rev->downgrade;
+}
+
+std::string dirty_where(quoter const& q, revision const& rev) {
+  return " WHERE revision = " + q.literal(std::string(rev.id));
+}
+
+/// "RESET ROLE;\n<sql>SET ROLE r;\n": bookkeeping between statements runs as the session's user.
+std::string as_session_user(quoter const& q, script_context const& ctx, std::string const& sql) {
+  if (ctx.role.empty()) return sql;
+  return "RESET ROLE;\n" + sql + set_role_sql(q, ctx.role, false) + ";\n";
+}
+
+std::string progress_sql(quoter const& q, script_context const& ctx, plan_step const& planned,
+                         std::size_t done) {
+  revision const& rev = *planned.rev;
+  auto const steps = steps_of(planned);
+  return fmt::format("-- {} {}: statement {} of {} done\n", direction_name(planned.dir), rev.id,
+                     done, steps.size) +
+         as_session_user(
+             q, ctx,
+             fmt::format("UPDATE {} SET statements_done = {}, statements = statements "
+                         "|| {}{};\n",
+                         qualified(q, dirty_table(ctx.version_table)), done,
+                         q.literal(terminated(steps[done - 1].sql)), dirty_where(q, rev)));
+}
+
+}  // namespace
+
+std::string tables_script(quoter const& q, script_context const& ctx) {
+  return "-- the version and history tables, each created when missing\nBEGIN;\n" +
+         create_version_table_sql(q, ctx.version_table) + ";\n" +
+         create_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
+}
+
+std::string dirty_table_script(quoter const& q, script_context const& ctx) {
+  return "-- the dirty-marker table of revisions that run outside a transaction\n" +
+         create_dirty_table_sql(q, ctx.version_table) + ";\n";
+}
+
+std::string bookkeeping_function_name(table_name const& version_table) {
+  // One function per version table (its body names the tables); the suffix is the advisory
+  // lock key's bits, so the name is a plain identifier whatever the table is called.
+  return fmt::format("pg_temp.migc_record_{:016x}",
+                     static_cast<std::uint64_t>(advisory_lock_key(version_table)));
+}
+
+std::string bookkeeping_function_script(quoter const& q, script_context const& ctx) {
+  std::string const table = qualified(q, ctx.version_table);
+  // The same guard as version_update_sql's DO block and the same history row as
+  // history_insert_sql, compiled once per session instead of once per revision. Parameters are
+  // prefixed so that no column name can make a reference ambiguous. `p_message` comes from the
+  // client so the error text is byte for byte version_update_sql's.
+  std::string const body = fmt::format(
+      "\nBEGIN\n"
+      "  IF p_expected IS NULL THEN\n"
+      "    INSERT INTO {0} (version_num) SELECT p_next WHERE NOT EXISTS (SELECT 1 FROM {0});\n"
+      "  ELSIF p_next IS NULL THEN\n"
+      "    DELETE FROM {0} WHERE version_num = p_expected;\n"
+      "  ELSE\n"
+      "    UPDATE {0} SET version_num = p_next WHERE version_num = p_expected;\n"
+      "  END IF;\n"
+      "  IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = 'P0001'; END IF;\n"
+      "  INSERT INTO {1} (revision, direction, checksum, description, duration, build_id)\n"
+      "    VALUES (p_revision, p_direction, p_checksum, p_description, "
+      "clock_timestamp() - p_started, p_build_id);\n"
+      "END\n",
+      table, qualified(q, history_table(ctx.version_table)));
+  std::string const tag = dollar_tag(body);
+  return fmt::format(
+      "-- this session's bookkeeping function (pg_temp: gone with the session)\n"
+      "CREATE OR REPLACE FUNCTION {}(p_expected text, p_next text, p_message text, p_revision "
+      "text, p_direction text, p_checksum text, p_description text, p_build_id text, p_started "
+      "timestamptz) RETURNS void LANGUAGE plpgsql AS {}{}{};\n",
+      bookkeeping_function_name(ctx.version_table), tag, body, tag);
+}
+
+std::string revision_script(quoter const& q, script_context const& ctx, catalog const& cat,
+                            plan_step const& planned, std::optional<std::string> const& expected,
+                            bool opens, bool commits) {
+  std::string script = revision_header(cat, planned) + "\n";
+  if (opens) script += "BEGIN;\n";
+  script += lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
+  if (!ctx.role.empty()) script += set_role_sql(q, ctx.role, true) + ";\n";
+  for (step const& s : steps_of(planned)) script += "-- " + lock_note(s) + "\n" + terminated(s.sql);
+  if (!ctx.role.empty()) script += "RESET ROLE;\n";
+  script += bookkeeping_sql(q, ctx, planned, expected);
+  if (commits) script += "COMMIT;\n";
+  return script + recorded_duration_sql(q, ctx);
+}
+
+std::string bookkeeping_sql(quoter const& q, script_context const& ctx, plan_step const& planned,
+                            std::optional<std::string> const& expected) {
+  if (ctx.bookkeeping_function) return bookkeeping_call_sql(q, ctx, planned, expected);
+  revision const& rev = *planned.rev;
+  return version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
+         history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir), rev.checksum,
+                            rev.description,
+                            fmt::format("clock_timestamp() - {}", revision_start(ctx)));
+}
+
+std::string commit_script() {
+  return "-- commit the single transaction\nCOMMIT;\n";
+}
+
+outside_transaction_script outside_transaction_messages(
+    quoter const& q, script_context const& ctx, catalog const& cat, plan_step const& planned,
+    std::optional<std::string> const& expected) {
+  revision const& rev = *planned.rev;
+  auto const steps = steps_of(planned);
+  std::string const dirty = qualified(q, dirty_table(ctx.version_table));
+  std::string const prefix = fmt::format("-- {} {}", direction_name(planned.dir), rev.id);
+  outside_transaction_script script;
+  script.mark = fmt::format(
+      "{}: runs outside a transaction, statement by statement; the database is marked dirty "
+      "until it is recorded\n"
+      "INSERT INTO {} (revision, direction, statements_total, checksum, build_id) VALUES ({}, {}, "
+      "{}, {}, {});\n{};\n",
+      revision_header(cat, planned), dirty, q.literal(std::string(rev.id)),
+      q.literal(std::string(direction_name(planned.dir))), steps.size,
+      q.literal(std::string(rev.checksum)), q.literal(ctx.build_id),
+      lock_timeout_sql(q, ctx.lock_timeout, false));
+  if (!ctx.role.empty()) script.mark += set_role_sql(q, ctx.role, false) + ";\n";
+  for (std::size_t i = 0; i < steps.size; ++i) {
+    script.statements.push_back(fmt::format("{} statement {} of {}, line {}, {}\n{}", prefix, i + 1,
+                                            steps.size, steps[i].line, lock_note(steps[i]),
+                                            terminated(steps[i].sql)));
+    script.progress.push_back(progress_sql(q, ctx, planned, i + 1));
+  }
+  script.reset = prefix + ": reset the session\nRESET lock_timeout;\n" +
+                 (ctx.role.empty() ? std::string() : std::string("RESET ROLE;\n"));
+  // Measured from the dirty marker's insertion: the whole revision, on the server's clock.
+  std::string const since_mark =
+      fmt::format("clock_timestamp() - (SELECT started_at FROM {}{})", dirty, dirty_where(q, rev));
+  script.record = prefix + ": record it and clear the dirty marker\nBEGIN;\n" +
+                  version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
+                  history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir),
+                                     rev.checksum, rev.description, since_mark) +
+                  "DELETE FROM " + dirty + dirty_where(q, rev) + ";\nCOMMIT;\n" +
+                  recorded_duration_sql(q, ctx);
+  return script;
+}
+
+std::string dirty_error_sql(quoter const& q, script_context const& ctx, revision const& rev,
+                            std::string const& message) {
+  return fmt::format("-- {}: record why it stopped\nUPDATE {} SET error = {}{};\n", rev.id,
+                     qualified(q, dirty_table(ctx.version_table)), q.literal(message),
+                     dirty_where(q, rev));
+}
+
+std::string stamp_script(quoter const& q, script_context const& ctx, revision const* rev,
+                         std::optional<std::string> const& before) {
+  std::optional<std::string> const id = rev ? std::optional<std::string>(rev->id) : std::nullopt;
+  std::string const table = qualified(q, ctx.version_table);
+  std::string script =
+      fmt::format("-- stamp {} (was {}): no revision runs\nBEGIN;\nDELETE FROM {};\n",
+                  version_name(id), version_name(before), table);
+  if (id) {
+    script += fmt::format("INSERT INTO {} (version_num) VALUES ({});\n", table, q.literal(*id));
+  }
+  return script +
+         history_insert_sql(q, ctx, id, "stamp", rev ? rev->checksum : std::string_view(),
+                            rev ? rev->description : std::string_view(), "NULL") +
+         "COMMIT;\n";
+}
+
+std::string resolve_script(quoter const& q, script_context const& ctx, revision const& rev,
+                           direction dir, bool applied, std::optional<std::string> const& before) {
+  std::string script = fmt::format("-- resolve the {} of {} as {}\nBEGIN;\n", direction_name(dir),
+                                   rev.id, applied ? "applied" : "rolled back");
+  if (applied) script += version_update_sql(q, ctx, before, version_after(rev, dir));
+  return script +
+         history_insert_sql(q, ctx, std::string(rev.id), "resolve", rev.checksum,
+                            fmt::format("{} [{} resolved as {}]", rev.description,
+                                        direction_name(dir), applied ? "applied" : "rolled back"),
+                            "NULL") +
+         "DELETE FROM " + qualified(q, dirty_table(ctx.version_table)) + ";\nCOMMIT;\n";
+}
+
+std::string repairs_script(quoter const& q, script_context const& ctx,
+                           std::vector<revision const*> const& accepted) {
+  std::string script = "-- accept changed checksums (--allow-checksum-mismatch)\nBEGIN;\n";
+  for (revision const* rev : accepted) {
+    script += history_insert_sql(q, ctx, std::string(rev->id), "repair", rev->checksum,
+                                 rev->description, "NULL");
+  }
+  return script + "COMMIT;\n";
+}
+
+std::string terminated(std::string_view sql) {
+  std::string_view const body = trim_right(sql);
+  auto const last_line = body.rfind('\n');
+  std::string_view const tail =
+      last_line == std::string_view::npos ? body : body.substr(last_line + 1);
+  // A `--` on the last line may open a comment: the terminator goes on a line of its own.
+  return std::string(body) + (tail.find("--") != std::string_view::npos ? "\n;\n" : ";\n");
+}
+
+std::string lock_note(step const& s) {
+  std::string note = "lock: " + std::string(lock_level_name(s.lock));
+  if (s.lock == lock_level::unknown) note += " (raw SQL)";
+  if (s.rewrites) note += ", rewrites the table";
+  return note;
+}
+
+std::string lock_timeout_sql(quoter const& q, std::chrono::milliseconds timeout, bool local) {
+  return fmt::format("SET {}lock_timeout = {}", local ? "LOCAL " : "",
+                     q.literal(fmt::format("{}ms", timeout.count())));
+}
+
+std::string set_role_sql(quoter const& q, std::string const& role, bool local) {
+  if (role.empty()) return {};
+  return fmt::format("SET {}ROLE {}", local ? "LOCAL " : "", q.identifier(role));
+}
+
+std::vector<std::string> run_script(quoter const& q, script_context const& ctx, catalog const& cat,
+                                    std::vector<plan_step> const& steps,
+                                    std::optional<std::string> from, bool create_tables) {
+  std::vector<std::string> messages;
+  if (create_tables) messages.push_back(tables_script(q, ctx));
+  bool const transactional = std::any_of(steps.begin(), steps.end(),
+                                         [](plan_step const& s) { return s.rev->transactional; });
+  if (transactional && ctx.bookkeeping_function) {
+    messages.push_back(bookkeeping_function_script(q, ctx));
+  }
+  for (plan_step const& planned : steps) {
+    if (planned.rev->transactional) {
+      messages.push_back(revision_script(q, ctx, cat, planned, from));
+    } else {
+      auto script = outside_transaction_messages(q, ctx, cat, planned, from);
+      messages.push_back(dirty_table_script(q, ctx));
+      messages.push_back(std::move(script.mark));
+      for (std::size_t i = 0; i < script.statements.size(); ++i) {
+        messages.push_back(std::move(script.statements[i]));
+        messages.push_back(std::move(script.progress[i]));
+      }
+      messages.push_back(std::move(script.reset));
+      messages.push_back(std::move(script.record));
+    }
+    from = version_after(*planned.rev, planned.dir);
+  }
+  return messages;
+}
+
+}  // namespace migc::runtime::detail

@@ -1,0 +1,68 @@
+// Internal: reading the database's state (version row, applied revisions, dirty marker) and
+// creating the bookkeeping tables.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "session.hpp"
+#include "validation.hpp"
+
+namespace migc::runtime::detail {
+
+/// Which of the version, history and dirty tables exist.
+struct table_presence {
+  bool version = false;
+  bool history = false;
+  bool dirty = false;
+};
+
+/// One round trip: which tables exist.
+[[nodiscard]] table_presence probe_tables(session& s);
+
+/// Creates the version and history tables when missing, in one transaction (run under the
+/// migration lock, so there is no creation race).
+table_presence ensure_tables(session& s);
+
+/**
+ * The version rows, the applied revisions (latest 'upgrade' or 'repair'
+ * history row per revision value, so "1" and "001" are one revision), and
+ * the dirty marker with the invalid indexes, from whichever of the tables
+ * `present` says exist: one query (none when no table exists).
+ */
+[[nodiscard]] database_state read_state(session& s, table_presence const& present);
+
+/// The version row; throws refusal (several_versions) for more than one.
+[[nodiscard]] std::optional<std::string> read_current(session& s);
+
+/// The dirty marker with the invalid indexes, when there is one.
+[[nodiscard]] std::optional<dirty_marker> read_dirty(session& s);
+
+/// Indexes the server marks invalid (a failed CREATE INDEX CONCURRENTLY leaves one behind).
+[[nodiscard]] std::vector<std::string> invalid_indexes(session& s);
+
+/// A database_state with check()'s verdict on it.
+struct checked_state {
+  database_state state;
+  validation verdict;
+};
+
+/// The state as status reports it: the position and every problem, without refusing.
+struct observed_state {
+  database_state state;
+  position at;                    ///< nullopt: base, or a revision this binary does not know
+  std::vector<refusal> problems;  ///< find_problems(): what a run would refuse
+};
+
+/// The fast path when it decides (no problem), else the whole state and find_problems().
+[[nodiscard]] observed_state observe_state(session& s, table_presence const& present);
+
+/**
+ * The state and its verdict: the fast path (read_verified_state) when it
+ * decides, else the whole state and check(), which throws the refusal.
+ */
+[[nodiscard]] checked_state read_checked_state(session& s, table_presence const& present,
+                                               validation_options rules);
+
+}  // namespace migc::runtime::detail

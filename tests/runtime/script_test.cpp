@@ -1,0 +1,152 @@
+// The version store's names and DDL, and the script builder's messages (pure, offline quoting).
+#include "script.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <migc/runtime/error.hpp>
+#include <string>
+
+#include "test_catalogs.hpp"
+#include "version_store.hpp"
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+namespace rt = migc::runtime;
+namespace detail = migc::runtime::detail;
+using migc::test::app;
+
+TEST(advisory_lock, key_is_pinned) {
+  // FNV-1a 64 of "migc:public.alembic_version", as a signed bigint. Never change.
+  EXPECT_EQ(detail::advisory_lock_key(detail::parse_table_name("alembic_version")),
+            -412713010304235490LL);
+  EXPECT_EQ(detail::advisory_lock_key(detail::parse_table_name("public.alembic_version")),
+            -412713010304235490LL);
+  EXPECT_EQ(detail::advisory_lock_key(detail::parse_table_name("app.schema_version")),
+            -7626255654021360378LL);
+}
+
+TEST(version_store, parses_table_names) {
+  auto const t = detail::parse_table_name("app.schema_version");
+  EXPECT_EQ(t.schema, "app");
+  EXPECT_EQ(t.table, "schema_version");
+  EXPECT_THROW((void)detail::parse_table_name("a.b.c"), rt::error);
+  EXPECT_THROW((void)detail::parse_table_name(".b"), rt::error);
+  EXPECT_THROW((void)detail::parse_table_name(""), rt::error);
+}
+
+TEST(version_store, alembic_ddl_is_exact) {
+  auto const q = detail::offline_quoter();
+  EXPECT_EQ(detail::create_version_table_sql(q, detail::parse_table_name("alembic_version")),
+            "CREATE TABLE IF NOT EXISTS \"alembic_version\" (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT \"alembic_version_pkc\" PRIMARY KEY (version_num))");
+}
+
+TEST(version_store, offline_quoting_doubles_quotes) {
+  auto const q = detail::offline_quoter();
+  EXPECT_EQ(q.literal("it's"), "'it''s'");
+  EXPECT_EQ(q.identifier("we\"ird"), "\"we\"\"ird\"");
+}
+
+namespace {
+
+detail::script_context context(std::string role = {}) {
+  detail::script_context ctx;
+  ctx.version_table = detail::parse_table_name("alembic_version");
+  ctx.build_id = "sha256:chain";
+  ctx.role = std::move(role);
+  return ctx;
+}
+
+}  // namespace
+
+TEST(script, terminates_steps_after_trailing_comments) {
+  EXPECT_EQ(detail::terminated("SELECT 1"), "SELECT 1;\n");
+  EXPECT_EQ(detail::terminated("SELECT 1;\n  "), "SELECT 1;\n");
+  EXPECT_EQ(detail::terminated("SELECT 1 -- why"), "SELECT 1 -- why\n;\n");
+}
+
+TEST(script, revision_script_is_one_transaction_with_guarded_update) {
+  auto ctx = context();
+  ctx.bookkeeping_function = false;
+  std::string const script = detail::revision_script(
+      detail::offline_quoter(), ctx, app, {&app.revisions[1], rt::direction::upgrade}, "001");
+  EXPECT_THAT(script, StartsWith("-- upgrade 002 \"Add new_field to memories\" "
+                                 "(migrations/20250101_1200-002_add_new_field.mig:2)\nBEGIN;\n"
+                                 "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
+                                 "ALTER TABLE memories ADD COLUMN new_field text;\n"));
+  EXPECT_THAT(script,
+              HasSubstr("UPDATE \"alembic_version\" SET version_num = '002' WHERE version_num = "
+                        "'001'; IF NOT FOUND THEN RAISE EXCEPTION"));
+  EXPECT_THAT(script, HasSubstr("clock_timestamp() - transaction_timestamp()"));
+  EXPECT_THAT(script,
+              HasSubstr("COMMIT;\nSELECT (extract(epoch FROM duration) * 1000000)::bigint"));
+}
+
+TEST(script, a_root_downgrade_deletes_the_row) {
+  auto ctx = context();
+  ctx.bookkeeping_function = false;
+  std::string const script = detail::revision_script(
+      detail::offline_quoter(), ctx, app, {&app.revisions[0], rt::direction::downgrade}, "001");
+  EXPECT_THAT(script, HasSubstr("DELETE FROM \"alembic_version\" WHERE version_num = '001'"));
+}
+
+TEST(script, the_bookkeeping_call_chains_the_version_and_starts_the_clock) {
+  auto ctx = context();
+  std::string const call =
+      detail::revision_script(detail::offline_quoter(), ctx, app,
+                              {&app.revisions[0], rt::direction::upgrade}, std::nullopt);
+  std::string const function = detail::bookkeeping_function_name(ctx.version_table);
+  EXPECT_THAT(call, HasSubstr("SELECT " + function + "(NULL::text, '001'::text, "));
+  EXPECT_THAT(call, HasSubstr("'sha256:chain', transaction_timestamp());\nCOMMIT;\n"));
+  ctx.shared_transaction = true;
+  std::string const shared = detail::revision_script(detail::offline_quoter(), ctx, app,
+                                                     {&app.revisions[0], rt::direction::upgrade},
+                                                     std::nullopt, false, false);
+  EXPECT_THAT(shared, HasSubstr("statement_timestamp());\nSELECT (extract"));
+  EXPECT_THAT(shared, Not(HasSubstr("BEGIN;")));
+}
+
+TEST(script, a_role_runs_the_steps_and_the_bookkeeping_runs_as_the_session_user) {
+  auto const ctx = context("app owner");
+  std::string const script = detail::revision_script(
+      detail::offline_quoter(), ctx, app, {&app.revisions[1], rt::direction::upgrade}, "001");
+  EXPECT_THAT(script, HasSubstr("SET LOCAL ROLE \"app owner\";\n-- lock:"));
+  EXPECT_THAT(script, HasSubstr("new_field text;\nRESET ROLE;\nSELECT pg_temp.migc_record_"));
+}
+
+TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_recorded) {
+  auto const ctx = context("owner");
+  rt::revision const& index = migc::test::mixed.revisions[3];
+  auto const script = detail::outside_transaction_messages(
+      detail::offline_quoter(), ctx, migc::test::mixed, {&index, rt::direction::upgrade}, "003");
+  EXPECT_THAT(script.mark,
+              HasSubstr("INSERT INTO \"alembic_version_dirty\" (revision, direction, "
+                        "statements_total, checksum, build_id) VALUES ('004', 'upgrade', 1, "));
+  EXPECT_THAT(script.mark, HasSubstr("SET lock_timeout = '10000ms';\nSET ROLE \"owner\";\n"));
+  ASSERT_EQ(script.statements.size(), 1u);
+  EXPECT_EQ(script.statements[0],
+            "-- upgrade 004 statement 1 of 1, line 4, lock: unknown (raw SQL)\n"
+            "CREATE INDEX CONCURRENTLY users_last_name ON users (last_name);\n");
+  EXPECT_THAT(script.progress[0], HasSubstr("RESET ROLE;\nUPDATE \"alembic_version_dirty\" SET "
+                                            "statements_done = 1"));
+  EXPECT_THAT(script.progress[0], HasSubstr("SET ROLE \"owner\";\n"));
+  EXPECT_EQ(script.reset, "-- upgrade 004: reset the session\nRESET lock_timeout;\nRESET ROLE;\n");
+  EXPECT_THAT(script.record, HasSubstr("clock_timestamp() - (SELECT started_at FROM "
+                                       "\"alembic_version_dirty\" WHERE revision = '004')"));
+  EXPECT_THAT(script.record,
+              HasSubstr("DELETE FROM \"alembic_version_dirty\" WHERE revision = '004';\n"
+                        "COMMIT;\n"));
+}
+
+TEST(script, every_message_that_changes_the_database_says_what_it_does) {
+  auto const ctx = context();
+  auto const steps = detail::plan(migc::test::mixed, std::nullopt, rt::direction::upgrade,
+                                  detail::parse_upgrade_target("head"));
+  for (auto const& message :
+       detail::run_script(detail::offline_quoter(), ctx, migc::test::mixed, steps, {}, true)) {
+    EXPECT_THAT(message, StartsWith("-- "));
+  }
+}
