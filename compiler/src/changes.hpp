@@ -64,9 +64,9 @@ struct create_view : ast::node {
   bool or_replace = false;
   bool materialized = false;
   bool if_not_exists = false;
-  std::string definition;                 ///< canonical parse tree of the query
-  std::string sql;                        ///< the statement as written
-  std::vector<ast::qualified_name> reads;  ///< relations the query names
+  std::string definition;                           ///< canonical parse tree of the query
+  std::string sql;                                  ///< the statement as written
+  std::vector<ast::qualified_name> reads;           ///< relations the query names
   std::optional<std::vector<std::string>> columns;  ///< its columns, when no `*` hides them
 };
 

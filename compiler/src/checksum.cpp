@@ -23,12 +23,12 @@ void append_field(std::string& out, std::string_view tag, std::string_view value
   fmt::format_to(std::back_inserter(out), "{} {}:{}\n", tag, value.size(), value);
 }
 
-
 /// Version 2's fragments: the expression's parse tree (its text if it does not parse: the
 /// build fails then anyway).
 std::string canonical_fragment(ast::sql_fragment const& fragment) {
   auto const parsed = sql::parse_expression(fragment.text);
-  if (auto const* e = std::get_if<sql::expression>(&parsed)) return sql::canonical_text(e->tree.value());
+  if (auto const* e = std::get_if<sql::expression>(&parsed))
+    return sql::canonical_text(e->tree.value());
   return fragment.text;
 }
 
@@ -81,8 +81,8 @@ auto parsed(std::vector<std::shared_ptr<sql::raw_step const>> const& steps) {
 }  // namespace
 
 std::string canonical_form(parsed_revision const& revision) {
-  return canonical(checksum_format, revision.syntax, parsed(revision.upgrade_sql), parsed(revision.downgrade_sql),
-                   canonical_fragment);
+  return canonical(checksum_format, revision.syntax, parsed(revision.upgrade_sql),
+                   parsed(revision.downgrade_sql), canonical_fragment);
 }
 
 std::string previous_canonical_form(ast::revision const& revision) {
@@ -114,15 +114,17 @@ std::string digest_hex(std::string_view bytes, EVP_MD const* algorithm, char con
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) { return digest_hex(bytes, EVP_sha256(), "SHA-256"); }
+std::string sha256_hex(std::string_view bytes) {
+  return digest_hex(bytes, EVP_sha256(), "SHA-256");
+}
 
-std::string md5_hex(std::string_view bytes) { return digest_hex(bytes, EVP_md5(), "MD5"); }
+std::string md5_hex(std::string_view bytes) {
+  return digest_hex(bytes, EVP_md5(), "MD5");
+}
 
 std::string revision_checksum(parsed_revision const& revision) {
   return "sha256:" + sha256_hex(canonical_form(revision));
 }
-
-
 
 std::string previous_revision_checksum(ast::revision const& revision) {
   return "sha256:" + sha256_hex(previous_canonical_form(revision));

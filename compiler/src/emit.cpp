@@ -109,7 +109,8 @@ void append_steps(std::string& out, compiled_revision const& r,
                   std::vector<compiled_step> const& steps, std::string_view direction) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     // Plain appends, not fmt: this runs for every step of 10,000 revisions.
-    out += "  // " + r.id + " " + std::string(direction) + " step " + std::to_string(i + 1) + "\n  {";
+    out +=
+        "  // " + r.id + " " + std::string(direction) + " step " + std::to_string(i + 1) + "\n  {";
     append_text(out, steps[i].sql);
     out += ", " + std::to_string(steps[i].line) + ", " + lock_enumerator(steps[i].lock) + ", ";
     out += steps[i].rewrites ? "true" : "false";

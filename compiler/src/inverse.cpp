@@ -198,13 +198,14 @@ bool is_referenced(model::schema const& m, object_key const& table, std::string 
 /// Why the declarative steps cannot rebuild `t` as it is (raw SQL gave it what they cannot say).
 std::optional<std::string> not_declarative(model::schema const& m, model::table const& t) {
   std::string const name = model::qualified(t.key);
-  if (!t.triggers.empty())
-    return "table '" + name + "' has triggers, which only raw sql creates";
-  bool const commented = t.remark || std::any_of(t.columns.begin(), t.columns.end(),
-                                                 [](auto const& c) { return c.remark.has_value(); });
+  if (!t.triggers.empty()) return "table '" + name + "' has triggers, which only raw sql creates";
+  bool const commented =
+      t.remark || std::any_of(t.columns.begin(), t.columns.end(),
+                              [](auto const& c) { return c.remark.has_value(); });
   if (commented) return "the comments on table '" + name + "' cannot be derived";
   for (auto const& [k, v] : m.views) {
-    if (v.reads.count(t.key)) return "view '" + model::qualified(k) + "' reads table '" + name + "'";
+    if (v.reads.count(t.key))
+      return "view '" + model::qualified(k) + "' reads table '" + name + "'";
   }
   return std::nullopt;
 }

@@ -210,8 +210,9 @@ std::optional<std::string> string_constant(sql::node const& n) {
 }
 
 /// The enum type (schema, name) of column `column` of a table `statement` names, if any.
-std::optional<model::object_key> enum_column_type(model::schema const& m, std::vector<model::object_key> const& tables,
-                                                 std::string const& column) {
+std::optional<model::object_key> enum_column_type(model::schema const& m,
+                                                  std::vector<model::object_key> const& tables,
+                                                  std::string const& column) {
   for (auto const& key : tables) {
     auto const t = m.tables.find(key);
     if (t == m.tables.end()) continue;
@@ -234,8 +235,8 @@ model::object_key relation_key(sql::node const& range_var) {
  * one (`state = 'x'`). Each as (type, value, node); a literal that only meets text columns is
  * none of these (../shared/cases/enum-value-literal-false-positive).
  */
-std::vector<std::tuple<model::object_key, std::string, sql::node>> enum_uses(model::schema const& m,
-                                                                            sql::node const& statement) {
+std::vector<std::tuple<model::object_key, std::string, sql::node>> enum_uses(
+    model::schema const& m, sql::node const& statement) {
   std::vector<model::object_key> tables;
   for (auto const& r : sql::relations_in(statement)) tables.push_back(relation_key(r));
   std::vector<std::tuple<model::object_key, std::string, sql::node>> out;
@@ -252,15 +253,18 @@ std::vector<std::tuple<model::object_key, std::string, sql::node>> enum_uses(mod
     if (n.is("TypeCast")) {
       auto names = n["typeName"].names("names");
       if (!names.empty()) {
-        model::object_key const type{names.size() > 1 ? names[names.size() - 2] : "public", names.back()};
+        model::object_key const type{names.size() > 1 ? names[names.size() - 2] : "public",
+                                     names.back()};
         if (m.enums.count(type)) use(type, n["arg"]);
       }
     } else if (n.is("A_Expr")) {
       use(column_type(n["lexpr"]), n["rexpr"]);
       use(column_type(n["rexpr"]), n["lexpr"]);
-      for (auto const& item : n["rexpr"].list("items")) use(column_type(n["lexpr"]), item);  // IN (...)
+      for (auto const& item : n["rexpr"].list("items"))
+        use(column_type(n["lexpr"]), item);  // IN (...)
     } else if (n.is("UpdateStmt")) {
-      for (auto const& target : n.list("targetList")) use(enum_column_type(m, tables, target.text("name")), target["val"]);
+      for (auto const& target : n.list("targetList"))
+        use(enum_column_type(m, tables, target.text("name")), target["val"]);
     } else if (n.is("InsertStmt")) {
       auto const columns = n.list("cols");
       for (auto const& row : n["selectStmt"].list("valuesLists")) {
@@ -285,14 +289,16 @@ void new_enum_values_used_in(sql::raw_statement const& statement, model::schema 
   if (added.empty()) return;
   for (auto const& [type, value, at] : enum_uses(before, statement.root())) {
     auto const e = before.enums.find(type);
-    if (e == before.enums.end() || std::find(added.begin(), added.end(), type) == added.end()) continue;
+    if (e == before.enums.end() || std::find(added.begin(), added.end(), type) == added.end())
+      continue;
     auto const revision = e->second.value_added_in.find(value);
-    if (revision == e->second.value_added_in.end() || revision->second != context.revision) continue;
+    if (revision == e->second.value_added_in.end() || revision->second != context.revision)
+      continue;
     dsl::diagnostic d;
     d.code = "enum-value-same-revision";
     d.where = {context.file, statement.at(at, static_cast<std::uint32_t>(value.size() + 2))};
-    d.message = fmt::format("enum value '{}' of type '{}' is used in the revision that adds it", value,
-                            model::qualified(type));
+    d.message = fmt::format("enum value '{}' of type '{}' is used in the revision that adds it",
+                            value, model::qualified(type));
     d.help =
         "PostgreSQL cannot use a new enum value before the transaction that added it commits: move "
         "the use to a later revision, or mark this revision 'without transaction'";

@@ -68,7 +68,9 @@ void table_differences(table const& a, table const& b, std::vector<std::string>&
 
 /// A schema or extension name, shown as is; keys go through the public overload.
 using model::qualified;
-std::string const& qualified(std::string const& name) { return name; }
+std::string const& qualified(std::string const& name) {
+  return name;
+}
 
 /**
  * Compares two models' objects of one kind at `keys` (sorted; only those can
@@ -179,7 +181,9 @@ void compared_kinds(F f) {
   f(&schema::schemas, &journal::schemas, "schema", named_differ);
   f(&schema::extensions, &journal::extensions, "extension", named_differ);
   f(&schema::tables, &journal::tables, "table",
-    [](table const& a, table const& b, std::vector<std::string>& out) { table_differences(a, b, out); });
+    [](table const& a, table const& b, std::vector<std::string>& out) {
+      table_differences(a, b, out);
+    });
   f(&schema::indexes, &journal::indexes, "index", whole("index", same_index));
   f(&schema::enums, &journal::enums, "type", whole("type", same_enum));
   f(&schema::types, &journal::types, "type", whole("type", same_type));
@@ -272,19 +276,27 @@ void put_back(Journaled const& journaled, Map& map, Reindex reindex) {
 
 }  // namespace
 
-column const* table::find_column(std::string const& name) const { return find_named(columns, name); }
-column* table::find_column(std::string const& name) { return find_named(columns, name); }
+column const* table::find_column(std::string const& name) const {
+  return find_named(columns, name);
+}
+column* table::find_column(std::string const& name) {
+  return find_named(columns, name);
+}
 constraint const* table::find_constraint(std::string const& name) const {
   return find_named(constraints, name);
 }
-constraint* table::find_constraint(std::string const& name) { return find_named(constraints, name); }
+constraint* table::find_constraint(std::string const& name) {
+  return find_named(constraints, name);
+}
 constraint const* table::primary_key() const {
   auto const it = std::find_if(constraints.begin(), constraints.end(), [](constraint const& c) {
     return c.kind == constraint_kind::primary_key;
   });
   return it == constraints.end() ? nullptr : &*it;
 }
-trigger const* table::find_trigger(std::string const& name) const { return find_named(triggers, name); }
+trigger const* table::find_trigger(std::string const& name) const {
+  return find_named(triggers, name);
+}
 
 std::vector<std::string> index::key_columns() const {
   std::vector<std::string> out;
@@ -294,7 +306,9 @@ std::vector<std::string> index::key_columns() const {
   return out;
 }
 
-std::string qualified(object_key const& key) { return key.first + "." + key.second; }
+std::string qualified(object_key const& key) {
+  return key.first + "." + key.second;
+}
 
 bool journal::empty() const {
   bool none = !complete.has_value();
@@ -302,7 +316,9 @@ bool journal::empty() const {
   return none;
 }
 
-schema::schema() { schemas.emplace("public", named_object{}); }
+schema::schema() {
+  schemas.emplace("public", named_object{});
+}
 
 template <typename Journal, typename F>
 void schema::for_each_kind(Journal& j, F&& f) {
@@ -432,7 +448,9 @@ table& schema::begin_table_edit(object_key const& key) {
   index_table(t, -1);
   return t;
 }
-void schema::end_table_edit(table const& t) { index_table(t, +1); }
+void schema::end_table_edit(table const& t) {
+  index_table(t, +1);
+}
 
 index& schema::begin_index_edit(object_key const& key) {
   record_index(key);
@@ -440,7 +458,9 @@ index& schema::begin_index_edit(object_key const& key) {
   index_index(i, -1);
   return i;
 }
-void schema::end_index_edit(index const& i) { index_index(i, +1); }
+void schema::end_index_edit(index const& i) {
+  index_index(i, +1);
+}
 
 enum_type& schema::begin_enum_edit(object_key const& key) {
   record_enum(key);
@@ -448,7 +468,9 @@ enum_type& schema::begin_enum_edit(object_key const& key) {
   index_enum(e, -1);
   return e;
 }
-void schema::end_enum_edit(enum_type const& e) { index_enum(e, +1); }
+void schema::end_enum_edit(enum_type const& e) {
+  index_enum(e, +1);
+}
 
 // ------------------------------------------------------------ journals
 
@@ -483,7 +505,9 @@ void schema::record_unknown(object_key const& key) {
   if (!m_journals.empty()) record(m_journals.back().unknown, unknown, key);
 }
 
-void schema::open_journal() { m_journals.emplace_back(); }
+void schema::open_journal() {
+  m_journals.emplace_back();
+}
 
 void schema::commit_journal() {
   journal top = std::move(m_journals.back());
@@ -506,7 +530,8 @@ journal schema::take_journal() {
 }
 
 void schema::restore(journal const& j) {
-  for_each_kind(j, [](auto& map, auto const& journaled, auto reindex) { put_back(journaled, map, reindex); });
+  for_each_kind(
+      j, [](auto& map, auto const& journaled, auto reindex) { put_back(journaled, map, reindex); });
   if (j.complete) complete = *j.complete;
 }
 
@@ -592,8 +617,8 @@ std::vector<std::string> differences(journal const& upgrade, journal const& down
   compared_kinds([&](auto model_member, auto journal_member, std::string_view what, auto differ) {
     auto const& up = upgrade.*journal_member;
     auto const& down = downgrade.*journal_member;
-    keyed_differences(key_union(up, down), before_revision(up, down), in(actual.*model_member), what,
-                      differ, out);
+    keyed_differences(key_union(up, down), before_revision(up, down), in(actual.*model_member),
+                      what, differ, out);
   });
   return out;
 }

@@ -148,12 +148,12 @@ struct sequence {
 struct view {
   object_key key;
   bool materialized = false;
-  std::string definition;          ///< canonical parse tree of the query (sql::canonical_text)
-  std::set<object_key> reads;      ///< relations the query names
+  std::string definition;      ///< canonical parse tree of the query (sql::canonical_text)
+  std::set<object_key> reads;  ///< relations the query names
   /// Its columns, in order, when the query names them all (no `*`).
   std::optional<std::vector<std::string>> columns;
-  std::string sql;                 ///< the statement that made it, as written (for `migc schema`)
-  object_key created_as;           ///< its name in that statement (renames follow it)
+  std::string sql;        ///< the statement that made it, as written (for `migc schema`)
+  object_key created_as;  ///< its name in that statement (renames follow it)
   comment remark;
   origin defined;
 };
@@ -165,7 +165,8 @@ struct function {
   std::string arguments;  ///< input argument types as format_type spells them, ", "-separated
   bool procedure = false;
   std::string language;
-  std::string returns;    ///< the result type as written ("trigger", "setof integer"), "" for procedures
+  std::string
+      returns;  ///< the result type as written ("trigger", "setof integer"), "" for procedures
   std::string body_md5;   ///< md5 of the body as PostgreSQL stores it (pg_proc.prosrc), "" if none
   std::string sql;        ///< the statement that made it, as written (for `migc schema`)
   object_key created_as;  ///< (schema, bare name) in that statement (renames follow it)
@@ -328,7 +329,8 @@ struct schema {
   /// without recording anything.
   void restore(journal const& j);
 
-  // ------------------------------------------------------------ lookups (kept by the changes above)
+  // ------------------------------------------------------------ lookups (kept by the changes
+  // above)
 
   /// Tables (sorted) that hold a constraint named `key.second` in schema `key.first`, any kind.
   [[nodiscard]] key_counts const& tables_with_constraint(object_key const& key) const;
@@ -375,11 +377,13 @@ struct schema {
 
   std::vector<journal> m_journals;
   std::map<object_key, key_counts> m_constraint_names;  ///< (schema, constraint name) -> tables
-  std::map<object_key, key_counts> m_references;  ///< referenced table -> tables with such foreign keys
-  std::map<object_key, key_counts> m_type_users;     ///< user type -> tables with such columns
-  std::map<object_key, key_counts> m_table_indexes;  ///< (schema, table name) -> indexes
+  std::map<object_key, key_counts>
+      m_references;  ///< referenced table -> tables with such foreign keys
+  std::map<object_key, key_counts> m_type_users;         ///< user type -> tables with such columns
+  std::map<object_key, key_counts> m_table_indexes;      ///< (schema, table name) -> indexes
   std::map<object_key, key_counts> m_trigger_functions;  ///< function (schema, name) -> tables
-  std::map<std::uint64_t, key_counts> m_added_values;  ///< revision -> enums with a value added in it
+  std::map<std::uint64_t, key_counts>
+      m_added_values;  ///< revision -> enums with a value added in it
 };
 
 /// The first difference between two models (ignoring origins and column

@@ -8,9 +8,9 @@
 #include <variant>
 
 #include "naming.hpp"
+#include "overloaded.hpp"
 #include "render.hpp"
 #include "replay_base.hpp"
-#include "overloaded.hpp"
 #include "sql/expression.hpp"
 #include "sql/raw_sql.hpp"
 #include "types.hpp"
@@ -20,7 +20,9 @@ namespace {
 
 using namespace replay_support;
 
-std::vector<std::string> expression_columns(std::string const& text) { return sql::columns_of(text); }
+std::vector<std::string> expression_columns(std::string const& text) {
+  return sql::columns_of(text);
+}
 
 std::vector<std::string> sorted(std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
@@ -275,39 +277,40 @@ class replayer : replay_base {
       }
       return true;
     };
-    return std::visit(overloaded{
-                          [&](ast::key_columns const& k) -> std::optional<model::constraint> {
-                            if (!check_columns(k.columns)) return std::nullopt;
-                            return key_constraint(table, k.primary, names_of(k.columns), name, at);
-                          },
-                          [&](ast::foreign_key const& f) -> std::optional<model::constraint> {
-                            if (!check_columns(f.columns)) return std::nullopt;
-                            return foreign_key_constraint(table, names_of(f.columns), f.references,
-                                                          name, at, nullptr);
-                          },
-                          [&](ast::check_clause const& c) -> std::optional<model::constraint> {
-                            auto const columns = expression_columns(c.expression.text);
-                            if (!name && !m_context.from_sql) {
-                              error("unnamed-check", c,
-                                    "a table-level check constraint needs a name",
-                                    "write 'constraint <name> check (...)'");
-                              return std::nullopt;
-                            }
-                            model::constraint check;
-                            check.kind = model::constraint_kind::check;
-                            // PostgreSQL names it after the first column it reads (AddRelationNewConstraints).
-                            check.name = name ? *name
-                                              : choose_constraint_name(
-                                                    table, columns.empty() ? std::vector<std::string>{}
-                                                                           : std::vector<std::string>{columns.front()},
-                                                    "check", m_new_constraints);
-                            check.check_sql = c.expression.text;
-                            check.columns = sorted(columns);
-                            check.defined = here(at);
-                            return check;
-                          },
-                      },
-                      body);
+    return std::visit(
+        overloaded{
+            [&](ast::key_columns const& k) -> std::optional<model::constraint> {
+              if (!check_columns(k.columns)) return std::nullopt;
+              return key_constraint(table, k.primary, names_of(k.columns), name, at);
+            },
+            [&](ast::foreign_key const& f) -> std::optional<model::constraint> {
+              if (!check_columns(f.columns)) return std::nullopt;
+              return foreign_key_constraint(table, names_of(f.columns), f.references, name, at,
+                                            nullptr);
+            },
+            [&](ast::check_clause const& c) -> std::optional<model::constraint> {
+              auto const columns = expression_columns(c.expression.text);
+              if (!name && !m_context.from_sql) {
+                error("unnamed-check", c, "a table-level check constraint needs a name",
+                      "write 'constraint <name> check (...)'");
+                return std::nullopt;
+              }
+              model::constraint check;
+              check.kind = model::constraint_kind::check;
+              // PostgreSQL names it after the first column it reads (AddRelationNewConstraints).
+              check.name = name ? *name
+                                : choose_constraint_name(
+                                      table,
+                                      columns.empty() ? std::vector<std::string>{}
+                                                      : std::vector<std::string>{columns.front()},
+                                      "check", m_new_constraints);
+              check.check_sql = c.expression.text;
+              check.columns = sorted(columns);
+              check.defined = here(at);
+              return check;
+            },
+        },
+        body);
   }
 
   /// Adds new constraints to a table: one primary key, unique names.
@@ -386,7 +389,8 @@ class replayer : replay_base {
   void add_serial_sequence(object_key const& table, model::column const& column) {
     if (!column.type.schema.empty() || !is_serial(normalized(column.type).name)) return;
     model::sequence seq;
-    seq.key = {table.first, choose_name(table.second, column.name, "seq", [&](std::string const& n) {
+    seq.key = {table.first,
+               choose_name(table.second, column.name, "seq", [&](std::string const& n) {
                  return m_model.relation({table.first, n}).has_value();
                })};
     seq.type = std::string(storage_type(normalized(column.type).name));
@@ -471,7 +475,8 @@ class replayer : replay_base {
   void drop_owned_sequences(object_key const& table, std::string const* column) {
     std::vector<object_key> doomed;
     for (auto const& [k, seq] : m_model.sequences) {
-      if (seq.owned_by && seq.owned_by->first == table && (!column || seq.owned_by->second == *column))
+      if (seq.owned_by && seq.owned_by->first == table &&
+          (!column || seq.owned_by->second == *column))
         doomed.push_back(k);
     }
     for (auto const& k : doomed) m_change.erase_sequence(k);
@@ -687,12 +692,13 @@ class replayer : replay_base {
               auto const resolved = resolve_type(t.type);
               if (!resolved) return false;
               if (auto const* user = generated_user(*table, name)) {
-                return error("column-in-use", s.column.column,
-                             fmt::format("the type of column '{}' cannot change: generated column '{}' "
-                                         "is computed from it",
-                                         name, user->name),
-                             "drop the generated column first and add it again after the change",
-                             defined_here(user->defined, fmt::format("'{}' is defined here", user->name)));
+                return error(
+                    "column-in-use", s.column.column,
+                    fmt::format("the type of column '{}' cannot change: generated column '{}' "
+                                "is computed from it",
+                                name, user->name),
+                    "drop the generated column first and add it again after the change",
+                    defined_here(user->defined, fmt::format("'{}' is defined here", user->name)));
               }
               change_column([&](model::column& c) { c.type = *resolved; });
               return true;
@@ -732,7 +738,9 @@ class replayer : replay_base {
     model::index_key key;
     key.descending = k.descending;
     key.nulls_first = k.nulls_first;
-    if (k.opclass) key.opclass = k.opclass->schema.empty() ? k.opclass->name : k.opclass->schema + "." + k.opclass->name;
+    if (k.opclass)
+      key.opclass =
+          k.opclass->schema.empty() ? k.opclass->name : k.opclass->schema + "." + k.opclass->name;
     if (auto const* c = std::get_if<ast::identifier>(&k.target)) {
       if (!require_column(table, *c)) return std::nullopt;
       key.column = c->name;
@@ -795,7 +803,9 @@ class replayer : replay_base {
     std::string const name =
         s.name.name.empty()
             ? choose_name(table->key.second, join_names(name_parts), "idx",
-                          [&](std::string const& n) { return m_model.relation({table->key.first, n}).has_value(); })
+                          [&](std::string const& n) {
+                            return m_model.relation({table->key.first, n}).has_value();
+                          })
             : s.name.name;
     object_key const key{table->key.first, name};
     if (s.if_not_exists && m_model.relation(key)) return true;
@@ -1014,7 +1024,8 @@ std::optional<object_key> sequence_of_default(std::string const& sql) {
   sql::node const call(e->tree);
   auto const names = call.names("funcname");
   auto const args = call.list("args");
-  if (!call.is("FuncCall") || names.empty() || names.back() != "nextval" || args.size() != 1) return std::nullopt;
+  if (!call.is("FuncCall") || names.empty() || names.back() != "nextval" || args.size() != 1)
+    return std::nullopt;
   sql::node const literal = args[0].is("TypeCast") ? args[0]["arg"] : args[0];
   if (!literal.is("A_Const") || !literal["sval"]) return std::nullopt;
   std::string const text = literal["sval"].text("sval");
@@ -1025,7 +1036,8 @@ std::optional<object_key> sequence_of_default(std::string const& sql) {
 
 std::string nextval_sql(object_key const& key) {
   std::string const name =
-      (key.first == "public" ? std::string() : quote_identifier(key.first) + ".") + quote_identifier(key.second);
+      (key.first == "public" ? std::string() : quote_identifier(key.first) + ".") +
+      quote_identifier(key.second);
   return "nextval(" + quote_literal(name) + "::regclass)";
 }
 
@@ -1046,11 +1058,12 @@ bool apply_statement(model::schema& model, std::vector<change::any> const& chang
   from_sql.from_sql = true;
   model.open_journal();
   for (auto const& c : changes) {
-    bool const ok = std::visit(overloaded{
-                                   [&](ast::step const& step) { return replayer(model, from_sql).apply(step); },
-                                   [&](change::object_change const& o) { return apply_change(model, o, from_sql); },
-                               },
-                               c);
+    bool const ok = std::visit(
+        overloaded{
+            [&](ast::step const& step) { return replayer(model, from_sql).apply(step); },
+            [&](change::object_change const& o) { return apply_change(model, o, from_sql); },
+        },
+        c);
     if (!ok) {
       model.roll_back_journal();
       return false;

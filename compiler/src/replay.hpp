@@ -41,7 +41,8 @@ bool apply_step(model::schema& model, dsl::ast::step const& step, step_context c
  * Checks and applies one object change only raw SQL makes (changes.hpp). Returns false on error;
  * the model is then left as it was.
  */
-bool apply_change(model::schema& model, change::object_change const& c, step_context const& context);
+bool apply_change(model::schema& model, change::object_change const& c,
+                  step_context const& context);
 
 /**
  * Applies what one raw SQL statement does (its translation: declarative steps, checked exactly as

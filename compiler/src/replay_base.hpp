@@ -122,7 +122,8 @@ class replay_base {
     auto const close = closest_name(shown(key), known);
     std::vector<dsl::note> notes;
     if (m_model.views.count(key)) {
-      notes = defined_here(m_model.views.at(key).defined, fmt::format("'{}' is a view", shown(key)));
+      notes =
+          defined_here(m_model.views.at(key).defined, fmt::format("'{}' is a view", shown(key)));
     }
     error("unknown-table", name, fmt::format("table '{}' does not exist", shown(key)),
           did_you_mean(close), std::move(notes));
@@ -157,7 +158,8 @@ class replay_base {
 
   // ------------------------------------------------------------ types
 
-  /// Resolves a type (aliases, user types' schema) or reports it unknown with the closest known name.
+  /// Resolves a type (aliases, user types' schema) or reports it unknown with the closest known
+  /// name.
   std::optional<ast::type_name> resolve_type(ast::type_name const& written) {
     ast::type_name type = normalized(written);
     if (type.schema.empty() && builtin_type(type.name)) return type;

@@ -139,7 +139,8 @@ class object_replayer : replay_base {
     object_key const key = key_of(c.name);
     if (!m_model.sequences.count(key)) {
       if (c.if_exists || unsure_of(key)) return true;
-      return error("unknown-sequence", c.name, fmt::format("sequence '{}' does not exist", shown(key)));
+      return error("unknown-sequence", c.name,
+                   fmt::format("sequence '{}' does not exist", shown(key)));
     }
     if (c.owned_by && *c.owned_by && !owner_exists(**c.owned_by)) return false;
     m_change.edit_sequence(key, [&](model::sequence& s) {
@@ -191,13 +192,16 @@ class object_replayer : replay_base {
     auto const& now = *c.columns;
     for (std::size_t i = 0; i < was.size(); ++i) {
       if (i < now.size() && now[i] == was[i]) continue;
-      return error("view-columns", c.name,
-                   i < now.size() ? fmt::format("CREATE OR REPLACE VIEW cannot rename column '{}' of view '{}' to '{}'",
-                                                was[i], shown(old.key), now[i])
-                                  : fmt::format("CREATE OR REPLACE VIEW cannot drop column '{}' of view '{}'", was[i],
-                                                shown(old.key)),
-                   "a replaced view keeps its columns and may add some at the end: DROP VIEW, then CREATE VIEW",
-                   defined_here(old.defined, "the view is created here"));
+      return error(
+          "view-columns", c.name,
+          i < now.size()
+              ? fmt::format("CREATE OR REPLACE VIEW cannot rename column '{}' of view '{}' to '{}'",
+                            was[i], shown(old.key), now[i])
+              : fmt::format("CREATE OR REPLACE VIEW cannot drop column '{}' of view '{}'", was[i],
+                            shown(old.key)),
+          "a replaced view keeps its columns and may add some at the end: DROP VIEW, then CREATE "
+          "VIEW",
+          defined_here(old.defined, "the view is created here"));
     }
     return true;
   }
@@ -239,10 +243,11 @@ class object_replayer : replay_base {
     if (!table) return missing_ok;
     auto const* existing = table->find_trigger(c.name.name);
     if (existing && !c.or_replace) {
-      return error("duplicate-trigger", c.name,
-                   fmt::format("trigger '{}' already exists on table '{}'", c.name.name, shown(table->key)),
-                   "write CREATE OR REPLACE TRIGGER to change it",
-                   defined_here(existing->defined, "it is created here"));
+      return error(
+          "duplicate-trigger", c.name,
+          fmt::format("trigger '{}' already exists on table '{}'", c.name.name, shown(table->key)),
+          "write CREATE OR REPLACE TRIGGER to change it",
+          defined_here(existing->defined, "it is created here"));
     }
     model::trigger t;
     t.name = c.name.name;
@@ -268,19 +273,20 @@ class object_replayer : replay_base {
     object_key const key = key_of(c.name);
     if (!require_schema(key.first, c.name)) return false;
     if (auto const it = m_model.types.find(key); it != m_model.types.end()) {
-      return error("duplicate-type", c.name, fmt::format("type '{}' already exists", shown(key)), std::nullopt,
-                   defined_here(it->second.defined, "it is created here"));
+      return error("duplicate-type", c.name, fmt::format("type '{}' already exists", shown(key)),
+                   std::nullopt, defined_here(it->second.defined, "it is created here"));
     }
     if (auto const it = m_model.enums.find(key); it != m_model.enums.end()) {
-      return error("duplicate-type", c.name, fmt::format("type '{}' already exists", shown(key)), std::nullopt,
-                   defined_here(it->second.defined, "it is created here"));
+      return error("duplicate-type", c.name, fmt::format("type '{}' already exists", shown(key)),
+                   std::nullopt, defined_here(it->second.defined, "it is created here"));
     }
     m_change.add_type({key, c.kind, c.sql, key, std::nullopt, here(c.name)});
     return true;
   }
 
   /// A column of some table that uses type `key`, if any.
-  std::optional<std::pair<object_key, model::column const*>> type_user(object_key const& key) const {
+  std::optional<std::pair<object_key, model::column const*>> type_user(
+      object_key const& key) const {
     for (auto const& [k, n] : m_model.tables_using_type(key)) {
       for (auto const& c : m_model.tables.at(k).columns) {
         if (c.type.schema == key.first && c.type.name == key.second) return std::pair{k, &c};
@@ -294,7 +300,8 @@ class object_replayer : replay_base {
   bool apply_change(change::drop_object const& c) {
     switch (c.what.kind) {
       case object_kind::sequence:
-        return drop_keyed(m_model.sequences, c, [&](object_key const& k) { m_change.erase_sequence(k); });
+        return drop_keyed(m_model.sequences, c,
+                          [&](object_key const& k) { m_change.erase_sequence(k); });
       case object_kind::view:
       case object_kind::materialized_view:
         return drop_view(c);
@@ -350,14 +357,16 @@ class object_replayer : replay_base {
     if (auto const users = keys_in(m_model.tables_triggering(trigger_key)); !users.empty()) {
       if (!c.cascade) {
         return error("function-in-use", c.what.name,
-                     fmt::format("function '{}' is run by a trigger of table '{}'", shown(*key), shown(users.front())),
+                     fmt::format("function '{}' is run by a trigger of table '{}'", shown(*key),
+                                 shown(users.front())),
                      "drop the trigger first, or write DROP FUNCTION ... CASCADE");
       }
       for (auto const& t : users) {
         m_change.edit_table(t, [&](model::table& tb) {
-          tb.triggers.erase(std::remove_if(tb.triggers.begin(), tb.triggers.end(),
-                                           [&](model::trigger const& x) { return x.function == trigger_key; }),
-                            tb.triggers.end());
+          tb.triggers.erase(
+              std::remove_if(tb.triggers.begin(), tb.triggers.end(),
+                             [&](model::trigger const& x) { return x.function == trigger_key; }),
+              tb.triggers.end());
         });
       }
     }
@@ -372,8 +381,9 @@ class object_replayer : replay_base {
     std::string const& name = c.what.name.name;
     if (!table->find_trigger(name)) {
       if (c.if_exists || unsure_of(table->key)) return true;
-      return error("unknown-trigger", c.what.name,
-                   fmt::format("trigger '{}' does not exist on table '{}'", name, shown(table->key)));
+      return error(
+          "unknown-trigger", c.what.name,
+          fmt::format("trigger '{}' does not exist on table '{}'", name, shown(table->key)));
     }
     m_change.edit_table(table->key, [&](model::table& t) {
       t.triggers.erase(std::remove_if(t.triggers.begin(), t.triggers.end(),
@@ -388,15 +398,17 @@ class object_replayer : replay_base {
     bool const is_enum = m_model.enums.count(key) != 0;
     if (!is_enum && !m_model.types.count(key)) {
       if (c.if_exists || unsure_of(key)) return true;
-      return error("unknown-type", c.what.name, fmt::format("type '{}' does not exist", shown(key)));
+      return error("unknown-type", c.what.name,
+                   fmt::format("type '{}' does not exist", shown(key)));
     }
     if (auto const user = type_user(key)) {
       if (!c.cascade) {
         return error("type-in-use", c.what.name,
-                     fmt::format("type '{}' is used by column '{}.{}'", shown(key), shown(user->first),
-                                 user->second->name),
+                     fmt::format("type '{}' is used by column '{}.{}'", shown(key),
+                                 shown(user->first), user->second->name),
                      "drop or change the column first",
-                     defined_here(user->second->defined, fmt::format("'{}' is defined here", user->second->name)));
+                     defined_here(user->second->defined,
+                                  fmt::format("'{}' is defined here", user->second->name)));
       }
     }
     if (is_enum) {
@@ -452,13 +464,16 @@ class object_replayer : replay_base {
     std::vector<std::pair<object_key, std::string>> users;
     for (auto const& [k, t] : m_model.tables) {
       for (auto const& c : t.columns) {
-        if (c.default_sql && sequence_of_default(*c.default_sql) == from) users.emplace_back(k, c.name);
+        if (c.default_sql && sequence_of_default(*c.default_sql) == from)
+          users.emplace_back(k, c.name);
       }
     }
     std::string const renamed = nextval_sql(to);
     for (auto const& [table, column] : users) {
-      std::string const name = column;  // not the structured binding: C++17 lambdas cannot capture it
-      m_change.edit_table(table, [&](model::table& t) { t.find_column(name)->default_sql = renamed; });
+      std::string const name =
+          column;  // not the structured binding: C++17 lambdas cannot capture it
+      m_change.edit_table(table,
+                          [&](model::table& t) { t.find_column(name)->default_sql = renamed; });
     }
   }
 
@@ -506,7 +521,8 @@ class object_replayer : replay_base {
       return true;
     }
     if (c.if_exists || unsure_of(key)) return true;
-    return error("unknown-index", c.what.name, fmt::format("index '{}' does not exist", shown(key)));
+    return error("unknown-index", c.what.name,
+                 fmt::format("index '{}' does not exist", shown(key)));
   }
 
   bool rename_constraint(change::rename_object const& c) {
@@ -517,16 +533,20 @@ class object_replayer : replay_base {
     if (!constraint) {
       if (unsure_of(table->key)) return true;
       return error("unknown-constraint", c.what.name,
-                   fmt::format("constraint '{}' does not exist on table '{}'", c.what.name.name, shown(table->key)));
+                   fmt::format("constraint '{}' does not exist on table '{}'", c.what.name.name,
+                               shown(table->key)));
     }
     bool const has_index = constraint->kind != model::constraint_kind::check &&
                            constraint->kind != model::constraint_kind::foreign_key;
     if (has_index && !relation_free({table->key.first, c.to.name}, c.to, "relation")) return false;
     if (table->find_constraint(c.to.name)) {
       return error("duplicate-constraint", c.to,
-                   fmt::format("constraint '{}' already exists on table '{}'", c.to.name, shown(table->key)));
+                   fmt::format("constraint '{}' already exists on table '{}'", c.to.name,
+                               shown(table->key)));
     }
-    m_change.edit_table(table->key, [&](model::table& t) { t.find_constraint(c.what.name.name)->name = c.to.name; });
+    m_change.edit_table(table->key, [&](model::table& t) {
+      t.find_constraint(c.what.name.name)->name = c.to.name;
+    });
     return true;
   }
 
@@ -536,7 +556,8 @@ class object_replayer : replay_base {
     model::function f = m_model.functions.at(*key);
     object_key const to{key->first, function_identity(c.to.name, f.arguments)};
     if (m_model.functions.count(to)) {
-      return error("duplicate-function", c.to, fmt::format("function '{}' already exists", shown(to)));
+      return error("duplicate-function", c.to,
+                   fmt::format("function '{}' already exists", shown(to)));
     }
     object_key const old_trigger_key{key->first, f.name};
     m_change.erase_function(*key);
@@ -560,7 +581,8 @@ class object_replayer : replay_base {
     if (!table->find_trigger(c.what.name.name)) {
       if (unsure_of(table->key)) return true;
       return error("unknown-trigger", c.what.name,
-                   fmt::format("trigger '{}' does not exist on table '{}'", c.what.name.name, shown(table->key)));
+                   fmt::format("trigger '{}' does not exist on table '{}'", c.what.name.name,
+                               shown(table->key)));
     }
     m_change.edit_table(table->key, [&](model::table& t) {
       for (auto& tr : t.triggers) {
@@ -574,7 +596,8 @@ class object_replayer : replay_base {
     bool const is_enum = m_model.enums.count(key) != 0;
     if (!is_enum && !m_model.types.count(key)) {
       if (c.if_exists || unsure_of(key)) return true;
-      return error("unknown-type", c.what.name, fmt::format("type '{}' does not exist", shown(key)));
+      return error("unknown-type", c.what.name,
+                   fmt::format("type '{}' does not exist", shown(key)));
     }
     if (m_model.enums.count(to) || m_model.types.count(to)) {
       return error("duplicate-type", c.to, fmt::format("type '{}' already exists", shown(to)));
@@ -582,7 +605,8 @@ class object_replayer : replay_base {
     for (auto const& t : keys_in(m_model.tables_using_type(key))) {
       m_change.edit_table(t, [&](model::table& tb) {
         for (auto& column : tb.columns) {
-          if (column.type.schema == key.first && column.type.name == key.second) column.type.name = to.second;
+          if (column.type.schema == key.first && column.type.name == key.second)
+            column.type.name = to.second;
         }
       });
     }
@@ -625,10 +649,12 @@ class object_replayer : replay_base {
     }
     auto const& values = it->second.values;
     if (std::find(values.begin(), values.end(), c.from) == values.end()) {
-      return error("unknown-enum-value", c.type, fmt::format("type '{}' has no value '{}'", shown(key), c.from));
+      return error("unknown-enum-value", c.type,
+                   fmt::format("type '{}' has no value '{}'", shown(key), c.from));
     }
     if (std::find(values.begin(), values.end(), c.to) != values.end()) {
-      return error("duplicate-enum-value", c.type, fmt::format("type '{}' already has the value '{}'", shown(key), c.to));
+      return error("duplicate-enum-value", c.type,
+                   fmt::format("type '{}' already has the value '{}'", shown(key), c.to));
     }
     m_change.edit_enum(key, [&](model::enum_type& e) {
       std::replace(e.values.begin(), e.values.end(), c.from, c.to);
@@ -722,12 +748,14 @@ class object_replayer : replay_base {
     if (!found) {
       if (unsure_of(table->key)) return true;
       return error(fmt::format("unknown-{}", change::name_of(c.what.kind)), c.what.name,
-                   fmt::format("{} '{}' does not exist in table '{}'", change::name_of(c.what.kind), name,
-                               shown(table->key)));
+                   fmt::format("{} '{}' does not exist in table '{}'", change::name_of(c.what.kind),
+                               name, shown(table->key)));
     }
     m_change.edit_table(table->key, [&](model::table& t) {
-      if (auto* column = t.find_column(name); column && c.what.kind == object_kind::column) column->remark = c.text;
-      if (auto* constraint = t.find_constraint(name); constraint && c.what.kind == object_kind::constraint)
+      if (auto* column = t.find_column(name); column && c.what.kind == object_kind::column)
+        column->remark = c.text;
+      if (auto* constraint = t.find_constraint(name);
+          constraint && c.what.kind == object_kind::constraint)
         constraint->remark = c.text;
       for (auto& tr : t.triggers) {
         if (tr.name == name && c.what.kind == object_kind::trigger) tr.remark = c.text;
@@ -745,7 +773,8 @@ class object_replayer : replay_base {
     if (!table) return missing_ok;
     if (!table->find_column(column.column.name) && if_exists) return true;
     if (!require_column(*table, column.column)) return false;
-    m_change.edit_table(table->key, [&](model::table& t) { change(*t.find_column(column.column.name)); });
+    m_change.edit_table(table->key,
+                        [&](model::table& t) { change(*t.find_column(column.column.name)); });
     return true;
   }
 
@@ -757,7 +786,8 @@ class object_replayer : replay_base {
   }
 
   bool apply_change(change::drop_expression const& c) {
-    return edit_column(c.column, false, [](model::column& column) { column.generated_sql.reset(); });
+    return edit_column(c.column, false,
+                       [](model::column& column) { column.generated_sql.reset(); });
   }
 
   bool apply_change(change::constraint_using_index const& c) {
@@ -768,16 +798,19 @@ class object_replayer : replay_base {
     auto const it = m_model.indexes.find(index_key);
     if (it == m_model.indexes.end() || it->second.table != table->key.second) {
       if (unsure_of(index_key)) return true;
-      return error("unknown-index", c.index,
-                   fmt::format("index '{}' does not exist on table '{}'", c.index.name, shown(table->key)));
+      return error(
+          "unknown-index", c.index,
+          fmt::format("index '{}' does not exist on table '{}'", c.index.name, shown(table->key)));
     }
     model::index const index = it->second;
     if (!index.unique) {
-      return error("index-not-unique", c.index, fmt::format("index '{}' is not unique", c.index.name),
-                   std::nullopt, defined_here(index.defined, "it is created here"));
+      return error("index-not-unique", c.index,
+                   fmt::format("index '{}' is not unique", c.index.name), std::nullopt,
+                   defined_here(index.defined, "it is created here"));
     }
     model::constraint constraint;
-    constraint.kind = c.primary ? model::constraint_kind::primary_key : model::constraint_kind::unique;
+    constraint.kind =
+        c.primary ? model::constraint_kind::primary_key : model::constraint_kind::unique;
     constraint.name = c.name.name.empty() ? c.index.name : c.name.name;
     constraint.columns = index.key_columns();
     constraint.remark = index.remark;
@@ -807,7 +840,8 @@ class object_replayer : replay_base {
     }
     report(dsl::severity::note, "sql-not-modelled", c,
            fmt::format("the schema model does not follow this {}{}: {}", c.statement,
-                       c.objects.empty() ? std::string() : fmt::format(" (it now ignores {})", names(c.objects)),
+                       c.objects.empty() ? std::string()
+                                         : fmt::format(" (it now ignores {})", names(c.objects)),
                        c.why));
     return true;
   }
@@ -824,7 +858,8 @@ class object_replayer : replay_base {
 
 }  // namespace
 
-bool apply_change(model::schema& model, change::object_change const& c, step_context const& context) {
+bool apply_change(model::schema& model, change::object_change const& c,
+                  step_context const& context) {
   model.open_journal();
   if (!object_replayer(model, context).apply(c)) {
     model.roll_back_journal();

@@ -12,8 +12,8 @@
 #include "lint.hpp"
 #include "render.hpp"
 #include "replay.hpp"
-#include "sql/raw_sql.hpp"
 #include "sql/locks.hpp"
+#include "sql/raw_sql.hpp"
 #include "sql/translate.hpp"
 
 namespace migc::compiler {
@@ -30,7 +30,8 @@ bool is_raw(ast::step const& step) {
 
 /// What one raw statement does to the model: DDL and DO blocks are translated, the rest is data.
 /// `temporaries`: the temporary tables of the revision so far (this one's added).
-sql::translation translation_of(sql::raw_statement const& s, std::vector<std::string>& temporaries) {
+sql::translation translation_of(sql::raw_statement const& s,
+                                std::vector<std::string>& temporaries) {
   if (s.info.temporary) temporaries.push_back(*s.info.temporary);
   bool const followed = s.info.kind == runtime::statement_kind::schema || s.root().is("DoStmt");
   return followed ? sql::translate(s, temporaries) : sql::translation{};
@@ -79,7 +80,8 @@ raw_blocks raw_steps_of(ast::block const& block, bool transactional) {
   out.reserve(block.steps.size());
   for (auto const& step : block.steps) {
     auto const* raw = std::get_if<ast::raw_sql_step>(&step);
-    out.push_back(raw ? std::make_shared<sql::raw_step const>(sql::with_trees(*raw, transactional)) : nullptr);
+    out.push_back(raw ? std::make_shared<sql::raw_step const>(sql::with_trees(*raw, transactional))
+                      : nullptr);
   }
   return out;
 }
@@ -92,8 +94,9 @@ class revision_compiler {
         m_out(out),
         m_model(model),
         m_upgrade_sql(raw_steps_of(r.syntax.upgrade, r.syntax.transactional)),
-        m_downgrade_sql(r.syntax.downgrade ? raw_steps_of(*r.syntax.downgrade, r.syntax.transactional)
-                                           : raw_blocks{}) {}
+        m_downgrade_sql(r.syntax.downgrade
+                            ? raw_steps_of(*r.syntax.downgrade, r.syntax.transactional)
+                            : raw_blocks{}) {}
 
   compiled_revision run() {
     std::size_t const errors = m_out.error_count();
@@ -163,7 +166,8 @@ class revision_compiler {
       model::schema const& before = m_model;
       for (auto const& c : translation.changes) {
         if (auto const* step = std::get_if<ast::step>(&c))
-          lint_step(*step, statement.sql, before, {&m_file, m_r.number, m_r.syntax.transactional, &findings, true});
+          lint_step(*step, statement.sql, before,
+                    {&m_file, m_r.number, m_r.syntax.transactional, &findings, true});
       }
       out.upgrade.push_back(compile_statement(m_file, statement, translation, m_model));
       if (apply_statement(m_model, translation.changes, context())) {
@@ -249,8 +253,9 @@ class revision_compiler {
     d.level = dsl::severity::warning;
     d.code = "downgrade-mismatch";
     d.where = {&m_file, at.where};
-    d.message = fmt::format("the downgrade of revision '{}' does not restore the schema before it: {}",
-                            m_r.syntax.id.digits, fmt::join(found, "; "));
+    d.message =
+        fmt::format("the downgrade of revision '{}' does not restore the schema before it: {}",
+                    m_r.syntax.id.digits, fmt::join(found, "; "));
     d.help =
         "make the downgrade undo every upgrade step; if it keeps something on purpose, put "
         "'-- migc:allow(downgrade-mismatch)' on the line above the downgrade block";
@@ -261,7 +266,7 @@ class revision_compiler {
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
-  raw_blocks const m_upgrade_sql;    ///< the raw steps with their parse trees, for this revision only
+  raw_blocks const m_upgrade_sql;  ///< the raw steps with their parse trees, for this revision only
   raw_blocks const m_downgrade_sql;
   std::vector<inverse> m_inverses;
   std::vector<std::string> m_temporaries;  ///< temporary tables raw SQL of the revision created

@@ -24,5 +24,4 @@ namespace migc::compiler {
     std::vector<parsed_revision const*> const& chain, dsl::diagnostic_engine& diagnostics,
     model::schema& head);
 
-
 }  // namespace migc::compiler

@@ -68,7 +68,8 @@ model::sequence const* owned_sequence(model::schema const& m, model::object_key 
   return nullptr;
 }
 
-schema_object column_object(model::schema const& m, model::table const& table, model::column const& c) {
+schema_object column_object(model::schema const& m, model::table const& table,
+                            model::column const& c) {
   schema_object o;
   o.kind = runtime::schema_kind::column;
   o.table = qualified(table.key);
@@ -82,8 +83,9 @@ schema_object column_object(model::schema const& m, model::table const& table, m
     o.not_null = true;
   } else if (serial) {
     auto const* seq = owned_sequence(m, table.key, c.name);
-    o.default_value = fmt::format("nextval('{}'::regclass)",
-                                  seq ? regclass_text(seq->key) : table.key.second + "_" + c.name + "_seq");
+    o.default_value =
+        fmt::format("nextval('{}'::regclass)",
+                    seq ? regclass_text(seq->key) : table.key.second + "_" + c.name + "_seq");
     o.not_null = true;
   } else if (c.generated_sql) {
     o.default_value = "generated always as stored";
@@ -98,7 +100,8 @@ schema_object column_object(model::schema const& m, model::table const& table, m
 }
 
 /// The table's own line, its columns (in table order), constraints, triggers and comments.
-void append_table_objects(std::vector<schema_object>& out, model::schema const& m, model::table const& table) {
+void append_table_objects(std::vector<schema_object>& out, model::schema const& m,
+                          model::table const& table) {
   schema_object t;
   t.kind = runtime::schema_kind::table;
   t.name = qualified(table.key);
@@ -144,7 +147,8 @@ void append_table_objects(std::vector<schema_object>& out, model::schema const& 
 std::string key_text(model::index_key const& k) {
   std::string out = k.column.empty() ? "(expression)" : k.column;
   if (k.descending) out += " desc";
-  if (k.nulls_first && *k.nulls_first != k.descending) out += *k.nulls_first ? " nulls first" : " nulls last";
+  if (k.nulls_first && *k.nulls_first != k.descending)
+    out += *k.nulls_first ? " nulls first" : " nulls last";
   return out;
 }
 
@@ -169,7 +173,8 @@ void append_sequence(std::vector<schema_object>& out, model::sequence const& seq
   o.kind = "sequence";
   o.name = qualified(seq.key);
   o.type = seq.type;
-  if (seq.owned_by) o.columns = "owned by " + qualified(seq.owned_by->first) + "." + seq.owned_by->second;
+  if (seq.owned_by)
+    o.columns = "owned by " + qualified(seq.owned_by->first) + "." + seq.owned_by->second;
   out.push_back(o);
   append_comment(out, seq.remark, "sequence", o.name);
 }
@@ -294,7 +299,8 @@ namespace {
 
 /// The records, before and after, of the objects of one kind a journal recorded.
 template <typename Journaled, typename Map, typename Append>
-void before_and_after(Journaled const& before, Map const& after, std::vector<schema_object>& old_objects,
+void before_and_after(Journaled const& before, Map const& after,
+                      std::vector<schema_object>& old_objects,
                       std::vector<schema_object>& new_objects, Append append) {
   for (auto const& [key, prior] : before) {
     if (prior) append(old_objects, *prior);
@@ -308,16 +314,21 @@ schema_delta schema_changes(model::journal const& before, model::schema const& a
   std::vector<schema_object> old_objects;
   std::vector<schema_object> new_objects;
   auto const named = [](std::string_view kind) {
-    return [kind](std::vector<schema_object>& out, auto const& entry) { append_named(out, kind, entry.first, entry.second); };
+    return [kind](std::vector<schema_object>& out, auto const& entry) {
+      append_named(out, kind, entry.first, entry.second);
+    };
   };
   for (auto const& [name, prior] : before.schemas) {
-    if (prior && (name != "public" || prior->remark)) named("schema")(old_objects, std::pair{name, *prior});
-    if (auto const it = after.schemas.find(name); it != after.schemas.end() && (name != "public" || it->second.remark))
+    if (prior && (name != "public" || prior->remark))
+      named("schema")(old_objects, std::pair{name, *prior});
+    if (auto const it = after.schemas.find(name);
+        it != after.schemas.end() && (name != "public" || it->second.remark))
       named("schema")(new_objects, *it);
   }
   for (auto const& [name, prior] : before.extensions) {
     if (prior) named("extension")(old_objects, std::pair{name, *prior});
-    if (auto const it = after.extensions.find(name); it != after.extensions.end()) named("extension")(new_objects, *it);
+    if (auto const it = after.extensions.find(name); it != after.extensions.end())
+      named("extension")(new_objects, *it);
   }
   before_and_after(before.tables, after.tables, old_objects, new_objects,
                    [&](auto& out, model::table const& t) { append_table_objects(out, after, t); });

@@ -1,11 +1,11 @@
 // The table of PostgreSQL 15 built-in type names and their aliases.
 #include "types.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "render.hpp"
 
@@ -118,16 +118,16 @@ struct extension_entry {
   std::string_view type;
 };
 constexpr std::array<extension_entry, 11> extension_entries{{{"citext", "citext"},
-                                                            {"hstore", "hstore"},
-                                                            {"ltree", "ltree"},
-                                                            {"ltree", "lquery"},
-                                                            {"ltree", "ltxtquery"},
-                                                            {"cube", "cube"},
-                                                            {"seg", "seg"},
-                                                            {"isn", "isbn"},
-                                                            {"vector", "vector"},
-                                                            {"postgis", "geometry"},
-                                                            {"postgis", "geography"}}};
+                                                             {"hstore", "hstore"},
+                                                             {"ltree", "ltree"},
+                                                             {"ltree", "lquery"},
+                                                             {"ltree", "ltxtquery"},
+                                                             {"cube", "cube"},
+                                                             {"seg", "seg"},
+                                                             {"isn", "isbn"},
+                                                             {"vector", "vector"},
+                                                             {"postgis", "geometry"},
+                                                             {"postgis", "geography"}}};
 
 std::string modifiers_of(dsl::ast::type_name const& t) {
   if (t.modifiers.empty()) return {};

@@ -216,19 +216,23 @@ class unknown_names {
 /// One field of two objects that must be equal, and how a difference reads.
 struct compared_field {
   std::string db_object::*field;
-  char const* what;          ///< "{what} {live}, model says {model}"
+  char const* what;            ///< "{what} {live}, model says {model}"
   bool parenthesised = false;  ///< a list, shown "(a, b)"
 };
 
 /// The fields compared for each kind (the identity, kind/table/name, is compared by lookup).
 std::vector<compared_field> fields_of(std::string const& kind) {
   if (kind == "index")
-    return {{&db_object::table, "on"}, {&db_object::type, "kind is"}, {&db_object::columns, "columns", true}};
-  if (kind == "constraint") return {{&db_object::type, "kind is"}, {&db_object::columns, "columns", true}};
+    return {{&db_object::table, "on"},
+            {&db_object::type, "kind is"},
+            {&db_object::columns, "columns", true}};
+  if (kind == "constraint")
+    return {{&db_object::type, "kind is"}, {&db_object::columns, "columns", true}};
   if (kind == "enum") return {{&db_object::columns, "values are"}};
   if (kind == "sequence") return {{&db_object::type, "type is"}, {&db_object::columns, "owner is"}};
   if (kind == "function" || kind == "procedure") return {{&db_object::columns, "language is"}};
-  if (kind == "trigger") return {{&db_object::type, "timing is"}, {&db_object::columns, "function is"}};
+  if (kind == "trigger")
+    return {{&db_object::type, "timing is"}, {&db_object::columns, "function is"}};
   if (kind == "type") return {{&db_object::type, "kind is"}};
   if (kind == "comment") return {{&db_object::columns, "text is"}};
   return {};
@@ -281,12 +285,14 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
                                         or_none(l.default_value), or_none(m.default_value)));
       }
     } else if (m.kind == "index" && l.partial != m.partial) {
-      modelled_finding(m, fmt::format("{}: {}, model says {}", what, l.partial ? "partial" : "not partial",
-                                      m.partial ? "partial" : "not partial"));
+      modelled_finding(
+          m, fmt::format("{}: {}, model says {}", what, l.partial ? "partial" : "not partial",
+                         m.partial ? "partial" : "not partial"));
     } else if ((m.kind == "function" || m.kind == "procedure") && !m.default_value.empty() &&
                l.default_value != m.default_value) {
-      modelled_finding(m, fmt::format("{}: its body differs from the model's (md5 {}, model says {})", what,
-                                      l.default_value, m.default_value));
+      modelled_finding(
+          m, fmt::format("{}: its body differs from the model's (md5 {}, model says {})", what,
+                         l.default_value, m.default_value));
     }
     // A constraint's kind decides what its columns mean: only one finding when it differs.
     if (m.kind == "constraint" && l.type != m.type) {
@@ -307,14 +313,16 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
     if (l.kind != "table" && extra_tables.count(l.table)) continue;
     if (l.kind == "table") extra_tables.insert(l.name);
     if (unknown.covers(l)) {
-      out.push_back({drift_finding::kind::not_modelled, l.kind, l.display(),
-                     fmt::format("not modelled: {} {} (a statement the model does not follow names it)",
-                                 l.kind, l.display())});
+      out.push_back(
+          {drift_finding::kind::not_modelled, l.kind, l.display(),
+           fmt::format("not modelled: {} {} (a statement the model does not follow names it)",
+                       l.kind, l.display())});
     } else {
-      out.push_back({drift_finding::kind::drift, l.kind, l.display(),
-                     fmt::format("extra {} {} (not in the model: created by hand, or by SQL migc did "
-                                 "not see)",
-                                 l.kind, l.display())});
+      out.push_back(
+          {drift_finding::kind::drift, l.kind, l.display(),
+           fmt::format("extra {} {} (not in the model: created by hand, or by SQL migc did "
+                       "not see)",
+                       l.kind, l.display())});
     }
   }
   return out;
@@ -383,58 +391,70 @@ void read_rows(pqxx::transaction_base& tx, std::string const& sql, std::string_v
 /// Comments on the objects read above, as "comment" records (name: the object, table: its kind).
 void read_live_comments(pqxx::transaction_base& tx, std::vector<db_object>& out) {
   std::string const relations = user_object("n.nspname", "c.oid", "pg_class");
-  read_rows(tx, R"(
+  read_rows(tx,
+            R"(
 SELECT n.nspname || '.' || c.relname, CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table'
        WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'materialized view' END,
        '', d.description
 FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE d.objsubid = 0 AND c.relkind IN ('r', 'p', 'i', 'S', 'v', 'm') AND )" + relations + R"(
+WHERE d.objsubid = 0 AND c.relkind IN ('r', 'p', 'i', 'S', 'v', 'm') AND )" +
+                relations + R"(
 UNION ALL
 SELECT n.nspname || '.' || c.relname || '.' || a.attname, 'column', '', d.description
 FROM pg_description d JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
-WHERE d.objsubid > 0 AND )" + relations + R"(
+WHERE d.objsubid > 0 AND )" +
+                relations + R"(
 UNION ALL
 SELECT con.conname || ' on ' || n.nspname || '.' || c.relname, 'constraint', '', d.description
 FROM pg_description d JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass
 JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE )" + relations + R"(
+WHERE )" + relations +
+                R"(
 UNION ALL
 SELECT tr.tgname || ' on ' || n.nspname || '.' || c.relname, 'trigger', '', d.description
 FROM pg_description d JOIN pg_trigger tr ON tr.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass
 JOIN pg_class c ON c.oid = tr.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE )" + relations + R"(
+WHERE )" + relations +
+                R"(
 UNION ALL
 SELECT n.nspname || '.' || p.proname || '(' || oidvectortypes(p.proargtypes) || ')',
        CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, '', d.description
 FROM pg_description d JOIN pg_proc p ON p.oid = d.objoid AND d.classoid = 'pg_proc'::regclass
 JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE )" + user_object("n.nspname", "p.oid", "pg_proc") + R"(
+WHERE )" + user_object("n.nspname", "p.oid", "pg_proc") +
+                R"(
 UNION ALL
 SELECT n.nspname || '.' || t.typname, 'type', '', d.description
 FROM pg_description d JOIN pg_type t ON t.oid = d.objoid AND d.classoid = 'pg_type'::regclass
 JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE )" + user_object("n.nspname", "t.oid", "pg_type") + R"(
+WHERE )" + user_object("n.nspname", "t.oid", "pg_type") +
+                R"(
 UNION ALL
 SELECT n.nspname, 'schema', '', d.description
 FROM pg_description d JOIN pg_namespace n ON n.oid = d.objoid AND d.classoid = 'pg_namespace'::regclass
 WHERE (n.nspname = 'public' AND d.description <> 'standard public schema') OR
-      (n.nspname <> 'public' AND )" + user_object("n.nspname", "n.oid", "pg_namespace") + R"()
+      (n.nspname <> 'public' AND )" +
+                user_object("n.nspname", "n.oid", "pg_namespace") + R"()
 ORDER BY 2, 1)",
             "comment", out);
 }
 
 /// Schemas, extensions, sequences, views, functions, triggers, other types and comments: the
 /// records schema_objects.hpp describes, read from pg_catalog.
-void read_live_objects(pqxx::transaction_base& tx, std::string const& excluded, std::vector<db_object>& out) {
-  read_rows(tx, "SELECT n.nspname FROM pg_namespace n WHERE n.nspname <> 'public' AND " +
-                    user_object("n.nspname", "n.oid", "pg_namespace") + " ORDER BY 1",
+void read_live_objects(pqxx::transaction_base& tx, std::string const& excluded,
+                       std::vector<db_object>& out) {
+  read_rows(tx,
+            "SELECT n.nspname FROM pg_namespace n WHERE n.nspname <> 'public' AND " +
+                user_object("n.nspname", "n.oid", "pg_namespace") + " ORDER BY 1",
             "schema", out);
-  read_rows(tx, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1", "extension", out);
+  read_rows(tx, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
+            "extension", out);
   // Identity columns' sequences belong to their column (deptype 'i'); serial ones are modelled.
-  read_rows(tx, R"(
+  read_rows(tx,
+            R"(
 SELECT n.nspname || '.' || c.relname, '', format_type(s.seqtypid, NULL),
        coalesce((SELECT 'owned by ' || tn.nspname || '.' || t.relname || '.' || a.attname
                  FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
@@ -443,32 +463,39 @@ SELECT n.nspname || '.' || c.relname, '', format_type(s.seqtypid, NULL),
                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
                    AND d.refclassid = 'pg_class'::regclass), '')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
-WHERE c.relkind = 'S' AND )" + user_object("n.nspname", "c.oid", "pg_class") + R"(
+WHERE c.relkind = 'S' AND )" +
+                user_object("n.nspname", "c.oid", "pg_class") + R"(
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                  AND (d.deptype = 'i' OR (d.deptype = 'a' AND d.refobjid = ANY ()" + excluded + R"())))
+                  AND (d.deptype = 'i' OR (d.deptype = 'a' AND d.refobjid = ANY ()" +
+                excluded + R"())))
 ORDER BY 1)",
             "sequence", out);
-  for (auto const& [relkind, kind] : {std::pair{"v", "view"}, std::pair{"m", "materialized view"}}) {
-    read_rows(tx, fmt::format("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
-                              "ON n.oid = c.relnamespace WHERE c.relkind = '{}' AND {} ORDER BY 1",
-                              relkind, user_object("n.nspname", "c.oid", "pg_class")),
-              kind, out);
+  for (auto const& [relkind, kind] :
+       {std::pair{"v", "view"}, std::pair{"m", "materialized view"}}) {
+    read_rows(
+        tx,
+        fmt::format("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE c.relkind = '{}' AND {} ORDER BY 1",
+                    relkind, user_object("n.nspname", "c.oid", "pg_class")),
+        kind, out);
   }
   // The body's md5 for the languages whose prosrc holds it (not C, not SQL-standard bodies).
   for (auto const& [prokind, kind] : {std::pair{"f", "function"}, std::pair{"p", "procedure"}}) {
-    read_rows(tx, fmt::format(R"(
+    read_rows(tx,
+              fmt::format(R"(
 SELECT n.nspname || '.' || p.proname || '(' || oidvectortypes(p.proargtypes) || ')', '', '', l.lanname,
        CASE WHEN p.prosqlbody IS NULL AND l.lanname <> 'c' THEN md5(p.prosrc) ELSE '' END
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
 WHERE p.prokind = '{}' AND {} ORDER BY 1)",
-                              prokind, user_object("n.nspname", "p.oid", "pg_proc")),
+                          prokind, user_object("n.nspname", "p.oid", "pg_proc")),
               kind, out);
   }
   for (auto const& row : tx.exec(R"(
 SELECT tn.nspname || '.' || t.relname, tr.tgname, tr.tgtype, fn.nspname || '.' || f.proname
 FROM pg_trigger tr JOIN pg_class t ON t.oid = tr.tgrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
 JOIN pg_proc f ON f.oid = tr.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace
-WHERE NOT tr.tgisinternal AND )" + user_object("tn.nspname", "t.oid", "pg_class") + R"(
+WHERE NOT tr.tgisinternal AND )" +
+                                 user_object("tn.nspname", "t.oid", "pg_class") + R"(
 ORDER BY 1, 2)")) {
     db_object o;
     o.kind = "trigger";
@@ -478,13 +505,15 @@ ORDER BY 1, 2)")) {
     o.columns = row[3].as<std::string>();
     out.push_back(std::move(o));
   }
-  read_rows(tx, R"(
+  read_rows(tx,
+            R"(
 SELECT n.nspname || '.' || t.typname, '', CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range'
                                                ELSE 'composite' END
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c
                                                           WHERE c.oid = t.typrelid) = 'c'))
-  AND )" + user_object("n.nspname", "t.oid", "pg_type") + " ORDER BY 1",
+  AND )" + user_object("n.nspname", "t.oid", "pg_type") +
+                " ORDER BY 1",
             "type", out);
   read_live_comments(tx, out);
 }

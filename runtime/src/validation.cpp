@@ -40,7 +40,8 @@ std::optional<checksum_mismatch> mismatch_at(catalog const& cat, applied_index c
                                              std::size_t index) {
   revision const& rev = cat.revisions[index];
   applied_record const* record = applied.find(rev);
-  if (!record || record->checksum.empty() || rev.has_checksum(record->checksum)) return std::nullopt;
+  if (!record || record->checksum.empty() || rev.has_checksum(record->checksum))
+    return std::nullopt;
   // Hashes cannot tell an edit from a fork (both change one revision's checksum on the same
   // parent); the description can: an edit keeps the revision, a branch brings another one.
   bool const same_revision = record->description.empty() || record->description == rev.description;

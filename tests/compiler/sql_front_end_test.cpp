@@ -36,7 +36,8 @@ sql::statement_info classified(std::string const& text) {
 
 std::string canonical(std::string const& text) {
   std::string out;
-  for (auto const& s : sql::parse(text).statements) out += sql::canonical_text(s.tree.value()) + "\n";
+  for (auto const& s : sql::parse(text).statements)
+    out += sql::canonical_text(s.tree.value()) + "\n";
   return out;
 }
 

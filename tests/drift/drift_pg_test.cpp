@@ -162,12 +162,12 @@ TEST_F(drift_pg, hand_changes_are_reported_exactly_and_exit_1) {
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("Schema drift: 3 differences from the model at revision 003:\n"));
-  EXPECT_EQ(
-      findings(r.out),
-      (std::vector<std::string>{
-          "column public.memories.task_id: type is character varying(20), model says text",
-          "missing column public.users.full_name",
-          "extra index public.memories_content (not in the model: created by hand, or by SQL migc did not see)"}))
+  EXPECT_EQ(findings(r.out),
+            (std::vector<std::string>{
+                "column public.memories.task_id: type is character varying(20), model says text",
+                "missing column public.users.full_name",
+                "extra index public.memories_content (not in the model: created by hand, or by SQL "
+                "migc did not see)"}))
       << r.out;
 }
 
@@ -181,12 +181,12 @@ TEST_F(drift_pg, a_foreign_key_changed_by_hand_is_drift) {
                       "(user_id) REFERENCES users");
   auto const r = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_EQ(findings(r.out),
-            (std::vector<std::string>{"constraint memories_user_id_fkey on public.memories: "
-                                      "columns ((user_id) references public.users (id) on "
-                                      "delete no action on update no action), model says ((user_id) "
-                                      "references public.users (id) on "
-                                      "delete cascade on update no action)"}))
+  EXPECT_EQ(findings(r.out), (std::vector<std::string>{
+                                 "constraint memories_user_id_fkey on public.memories: "
+                                 "columns ((user_id) references public.users (id) on "
+                                 "delete no action on update no action), model says ((user_id) "
+                                 "references public.users (id) on "
+                                 "delete cascade on update no action)"}))
       << r.out;
 }
 
@@ -211,18 +211,19 @@ TEST_F(drift_pg, objects_raw_sql_created_are_checked_like_declarative_ones) {
   folder.write("20250101_0000-001_base.mig",
                "revision 001 \"Base\"\nupgrade {\n"
                "    create table users (id bigint primary key, email text not null)\n}\n");
-  folder.write("20250102_0000-002_raw.mig",
-               "revision 002 revises 001 \"Raw\"\nupgrade {\n"
-               "    sql $$\n"
-               "        -- comments before DDL change nothing\n"
-               "        CREATE TABLE audit_log (id bigserial PRIMARY KEY, note text);\n"
-               "        /* nor block comments */ CREATE INDEX users_lower_email ON users (lower(email));\n"
-               "        CREATE TYPE audit_kind AS ENUM ('login', 'logout');\n"
-               "        CREATE TABLE staging_copy AS SELECT * FROM users\n"
-               "    $$\n}\n"
-               "downgrade {\n"
-               "    sql $$ DROP TABLE audit_log, staging_copy; DROP INDEX users_lower_email; DROP TYPE "
-               "audit_kind $$\n}\n");
+  folder.write(
+      "20250102_0000-002_raw.mig",
+      "revision 002 revises 001 \"Raw\"\nupgrade {\n"
+      "    sql $$\n"
+      "        -- comments before DDL change nothing\n"
+      "        CREATE TABLE audit_log (id bigserial PRIMARY KEY, note text);\n"
+      "        /* nor block comments */ CREATE INDEX users_lower_email ON users (lower(email));\n"
+      "        CREATE TYPE audit_kind AS ENUM ('login', 'logout');\n"
+      "        CREATE TABLE staging_copy AS SELECT * FROM users\n"
+      "    $$\n}\n"
+      "downgrade {\n"
+      "    sql $$ DROP TABLE audit_log, staging_copy; DROP INDEX users_lower_email; DROP TYPE "
+      "audit_kind $$\n}\n");
   auto const cat = compile_chain(folder.path());
   ASSERT_TRUE(cat);
   ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
@@ -241,16 +242,17 @@ TEST_F(drift_pg, objects_raw_sql_created_are_checked_like_declarative_ones) {
                       "CREATE TABLE scratch (x int)");
   auto const again = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(again.code, 1) << again.out;
-  EXPECT_EQ(findings(again.out),
-            (std::vector<std::string>{
-                "enum public.audit_kind: values are 'login', 'logout', 'other', model says "
-                "'login', 'logout'",
-                "extra table public.scratch (not in the model: created by hand, or by SQL migc did "
-                "not see)",
-                "extra column public.audit_log.hand_added (not in the model: created by hand, or by SQL "
-                "migc did not see)",
-                "not modelled: table public.staging_copy (a statement the model does not follow "
-                "names it)"}))
+  EXPECT_EQ(
+      findings(again.out),
+      (std::vector<std::string>{
+          "enum public.audit_kind: values are 'login', 'logout', 'other', model says "
+          "'login', 'logout'",
+          "extra table public.scratch (not in the model: created by hand, or by SQL migc did "
+          "not see)",
+          "extra column public.audit_log.hand_added (not in the model: created by hand, or by SQL "
+          "migc did not see)",
+          "not modelled: table public.staging_copy (a statement the model does not follow "
+          "names it)"}))
       << again.out;
 }
 
@@ -296,11 +298,10 @@ TEST_F(drift_pg, below_head_the_model_at_the_databases_revision_is_compared) {
   EXPECT_EQ(drifted.code, 1) << drifted.out << drifted.err;
   EXPECT_THAT(drifted.out,
               HasSubstr("Schema drift: 2 differences from the model at revision 002:\n"));
-  EXPECT_EQ(
-      findings(drifted.out),
-      (std::vector<std::string>{
-          "missing column public.memories.new_field",
-          "extra column public.users.full_name (not in the model: created by hand, or by SQL migc did not see)"}))
+  EXPECT_EQ(findings(drifted.out),
+            (std::vector<std::string>{"missing column public.memories.new_field",
+                                      "extra column public.users.full_name (not in the model: "
+                                      "created by hand, or by SQL migc did not see)"}))
       << drifted.out;
 }
 
@@ -318,8 +319,8 @@ TEST_F(drift_pg, at_base_every_object_outside_migcs_tables_is_drift) {
   auto const drifted = migrate(conninfo(), cat->get(), {"verify"});
   EXPECT_EQ(drifted.code, 1) << drifted.out;
   EXPECT_EQ(findings(drifted.out),
-            (std::vector<std::string>{
-                "extra table public.leftover (not in the model: created by hand, or by SQL migc did not see)"}))
+            (std::vector<std::string>{"extra table public.leftover (not in the model: created by "
+                                      "hand, or by SQL migc did not see)"}))
       << drifted.out;
 }
 

@@ -83,7 +83,8 @@ TEST_F(limits_test, deeply_nested_sql_ends_in_a_diagnostic_not_a_stack_overflow)
   EXPECT_EQ(result.signal, 0);
   EXPECT_THAT(result.err, HasSubstr("001_nested.mig:3:"));
   EXPECT_THAT(result.err, HasSubstr("statement nests too deeply for PostgreSQL's parser"));
-  EXPECT_THAT(result.err, HasSubstr("002_unary.mig:3:12: error: statement nests too deeply for migc"));
+  EXPECT_THAT(result.err,
+              HasSubstr("002_unary.mig:3:12: error: statement nests too deeply for migc"));
 }
 
 TEST_F(limits_test, invalid_utf8_in_sql_is_one_diagnostic_at_its_byte) {
@@ -97,7 +98,8 @@ TEST_F(limits_test, invalid_utf8_in_sql_is_one_diagnostic_at_its_byte) {
 TEST_F(limits_test, fifty_megabytes_of_ddl_compile_within_bounded_memory) {
   std::string sql;
   for (int i = 0; sql.size() < 50u * 1024 * 1024; ++i)
-    sql += fmt::format("CREATE TABLE t{0} (id bigint PRIMARY KEY, note text CHECK (note <> ''));\n", i);
+    sql += fmt::format("CREATE TABLE t{0} (id bigint PRIMARY KEY, note text CHECK (note <> ''));\n",
+                       i);
   write("20250101_0000-001_ddl.mig", revision(1, sql));
   auto const result = check();
   EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 2000);

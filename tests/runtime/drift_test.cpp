@@ -83,12 +83,12 @@ TEST(drift, hand_changes_are_reported_one_per_line) {
   live.erase(live.begin() + 2);            // full_name dropped
   live[5].type = "character varying(20)";  // memories.task_id retyped
   live.push_back(index("public.memories", "public.memories_kind", "kind"));
-  EXPECT_EQ(
-      messages(compare_schema(model(), live)),
-      (std::vector<std::string>{
-          "missing column public.users.full_name",
-          "column public.memories.task_id: type is character varying(20), model says text",
-          "extra index public.memories_kind (not in the model: created by hand, or by SQL migc did not see)"}));
+  EXPECT_EQ(messages(compare_schema(model(), live)),
+            (std::vector<std::string>{
+                "missing column public.users.full_name",
+                "column public.memories.task_id: type is character varying(20), model says text",
+                "extra index public.memories_kind (not in the model: created by hand, or by SQL "
+                "migc did not see)"}));
   for (auto const& f : compare_schema(model(), live)) EXPECT_EQ(f.what, drift_finding::kind::drift);
 }
 
@@ -119,12 +119,14 @@ TEST(drift, a_missing_or_extra_table_is_one_finding_not_one_per_column) {
                                  table("public.scratch"),
                                  column("public.scratch", "x", "integer")};
   EXPECT_EQ(messages(compare_schema(model(), live)),
-            (std::vector<std::string>{
-                "missing table public.memories",
-                "extra table public.scratch (not in the model: created by hand, or by SQL migc did not see)"}));
+            (std::vector<std::string>{"missing table public.memories",
+                                      "extra table public.scratch (not in the model: created by "
+                                      "hand, or by SQL migc did not see)"}));
 }
 
-db_object unknown(std::string name) { return {"unknown", "", std::move(name), "", "", "", false, false}; }
+db_object unknown(std::string name) {
+  return {"unknown", "", std::move(name), "", "", "", false, false};
+}
 
 TEST(drift, objects_a_statement_the_model_does_not_follow_named_are_not_modelled) {
   auto with_unknown = model();
@@ -137,12 +139,13 @@ TEST(drift, objects_a_statement_the_model_does_not_follow_named_are_not_modelled
   live.push_back(table("staging.rows"));
   live.push_back(table("public.by_hand"));
   auto const findings = compare_schema(with_unknown, live);
-  EXPECT_EQ(messages(findings),
-            (std::vector<std::string>{
-                "not modelled: table public.audit_log (a statement the model does not follow names it)",
-                "not modelled: table staging.rows (a statement the model does not follow names it)",
-                "extra table public.by_hand (not in the model: created by hand, or by SQL migc did "
-                "not see)"}));
+  EXPECT_EQ(
+      messages(findings),
+      (std::vector<std::string>{
+          "not modelled: table public.audit_log (a statement the model does not follow names it)",
+          "not modelled: table staging.rows (a statement the model does not follow names it)",
+          "extra table public.by_hand (not in the model: created by hand, or by SQL migc did "
+          "not see)"}));
   EXPECT_EQ(findings.back().what, drift_finding::kind::drift);
 }
 
@@ -152,15 +155,18 @@ TEST(drift, a_modelled_object_that_differs_is_drift_whoever_created_it) {
   auto const findings = compare_schema(model(), live);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].what, drift_finding::kind::drift);
-  EXPECT_EQ(findings[0].message, "column public.memories.task_id: type is integer, model says text");
+  EXPECT_EQ(findings[0].message,
+            "column public.memories.task_id: type is integer, model says text");
 }
 
 TEST(drift, compares_sequences_views_functions_triggers_types_and_comments) {
   std::vector<db_object> const modelled{
       {"sequence", "", "public.ticket_no", "bigint", "owned by public.users.id", "", false, false},
       {"view", "", "public.active_users", "", "", "", false, false},
-      {"function", "", "public.touch()", "", "plpgsql", "0cc175b9c0f1b6a831c399e269772661", false, false},
-      {"trigger", "public.users", "users_touch", "before update for each row", "public.touch", "", false, false},
+      {"function", "", "public.touch()", "", "plpgsql", "0cc175b9c0f1b6a831c399e269772661", false,
+       false},
+      {"trigger", "public.users", "users_touch", "before update for each row", "public.touch", "",
+       false, false},
       {"type", "", "public.email", "domain", "", "", false, false},
       {"comment", "table", "public.users", "", "people", "", false, false},
       {"extension", "", "pg_trgm", "", "", "", false, false}};
@@ -171,17 +177,17 @@ TEST(drift, compares_sequences_views_functions_triggers_types_and_comments) {
   live[5].columns = "persons";
   live.erase(live.begin() + 6);
   live.push_back({"materialized view", "", "public.stats", "", "", "", false, false});
-  EXPECT_EQ(messages(compare_schema(modelled, live)),
-            (std::vector<std::string>{
-                "sequence public.ticket_no: type is integer, model says bigint",
-                "function public.touch(): its body differs from the model's (md5 "
-                "92eb5ffee6ae2fec3ad71c777531578f, model says 0cc175b9c0f1b6a831c399e269772661)",
-                "trigger users_touch on public.users: timing is after update for each row, model "
-                "says before update for each row",
-                "comment public.users: text is persons, model says people",
-                "missing extension pg_trgm",
-                "extra materialized view public.stats (not in the model: created by hand, or by SQL "
-                "migc did not see)"}));
+  EXPECT_EQ(
+      messages(compare_schema(modelled, live)),
+      (std::vector<std::string>{
+          "sequence public.ticket_no: type is integer, model says bigint",
+          "function public.touch(): its body differs from the model's (md5 "
+          "92eb5ffee6ae2fec3ad71c777531578f, model says 0cc175b9c0f1b6a831c399e269772661)",
+          "trigger users_touch on public.users: timing is after update for each row, model "
+          "says before update for each row",
+          "comment public.users: text is persons, model says people", "missing extension pg_trgm",
+          "extra materialized view public.stats (not in the model: created by hand, or by SQL "
+          "migc did not see)"}));
 }
 
 TEST(drift, defaults_are_compared_leniently) {

@@ -56,7 +56,8 @@ std::variant<expression, expression_error> parse_expression(std::string_view tex
     if (n.is("ColumnRef")) {
       auto const fields = n.list("fields");
       std::string const name = fields.empty() ? std::string() : fields.back().string_value();
-      if (!name.empty() && std::find(out.columns.begin(), out.columns.end(), name) == out.columns.end())
+      if (!name.empty() &&
+          std::find(out.columns.begin(), out.columns.end(), name) == out.columns.end())
         out.columns.push_back(name);
     } else if (n.is("FuncCall")) {
       auto const names = n.names("funcname");
@@ -91,7 +92,8 @@ std::optional<std::string> figure(node const& n, int depth) {
   }
   if (n.is("A_Indirection")) {
     auto const indirection = n.list("indirection");
-    if (!indirection.empty() && indirection.back().is("String")) return indirection.back().string_value();
+    if (!indirection.empty() && indirection.back().is("String"))
+      return indirection.back().string_value();
     return figure(n["arg"], depth + 1);
   }
   if (n.is("CaseExpr")) return std::string("case");
@@ -99,15 +101,20 @@ std::optional<std::string> figure(node const& n, int depth) {
   if (n.is("RowExpr")) return std::string("row");
   if (n.is("CoalesceExpr")) return std::string("coalesce");
   if (n.is("NullIfExpr")) return std::string("nullif");
-  if (n.is("MinMaxExpr")) return std::string(n.enumeration("op") == "IS_GREATEST" ? "greatest" : "least");
+  if (n.is("MinMaxExpr"))
+    return std::string(n.enumeration("op") == "IS_GREATEST" ? "greatest" : "least");
   return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<std::string> figure_column_name(expression const& e) { return figure(node(e.tree), 0); }
+std::optional<std::string> figure_column_name(expression const& e) {
+  return figure(node(e.tree), 0);
+}
 
-std::optional<std::string> figure_name(node const& expression) { return figure(expression, 0); }
+std::optional<std::string> figure_name(node const& expression) {
+  return figure(expression, 0);
+}
 
 std::vector<std::string> columns_of(std::string_view text) {
   auto parsed = parse_expression(text);

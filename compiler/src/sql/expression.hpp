@@ -7,8 +7,8 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <vector>
 #include <variant>
+#include <vector>
 
 #include "json.hpp"
 #include "tree.hpp"

@@ -11,7 +11,7 @@ constexpr std::string_view access_exclusive = "ACCESS EXCLUSIVE";
 
 /// PostgreSQL's lock modes, weakest first (LockStmt.mode numbers them 1..8 in this order).
 constexpr std::array<std::string_view, 10> ranked{
-    "none",  "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE",
+    "none",  "ACCESS SHARE",        "ROW SHARE", "ROW EXCLUSIVE",    "SHARE UPDATE EXCLUSIVE",
     "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE", "unknown"};
 
 std::size_t rank(std::string_view lock) {
@@ -43,7 +43,8 @@ std::string_view subcommand_lock(node const& cmd) {
   }
   if (sub == "AT_DetachPartition" && cmd["def"].flag("concurrent")) return "SHARE UPDATE EXCLUSIVE";
   // A foreign key blocks writes on both tables, not reads.
-  if (sub == "AT_AddConstraint" && cmd["def"].enumeration("contype") == "CONSTR_FOREIGN") return "SHARE ROW EXCLUSIVE";
+  if (sub == "AT_AddConstraint" && cmd["def"].enumeration("contype") == "CONSTR_FOREIGN")
+    return "SHARE ROW EXCLUSIVE";
   return access_exclusive;
 }
 
@@ -69,7 +70,8 @@ std::optional<lock_info> by_type(node const& stmt) {
   if (type == "InsertStmt" || type == "UpdateStmt" || type == "DeleteStmt" || type == "MergeStmt" ||
       type == "CopyStmt")
     return lock_info{"ROW EXCLUSIVE", false};
-  if (type == "SelectStmt") return lock_info{stmt.list("lockingClause").empty() ? "ACCESS SHARE" : "ROW SHARE", false};
+  if (type == "SelectStmt")
+    return lock_info{stmt.list("lockingClause").empty() ? "ACCESS SHARE" : "ROW SHARE", false};
   if (type == "TruncateStmt") return lock_info{access_exclusive, true};
   if (type == "DoStmt" || type == "CallStmt") return lock_info{"unknown", false};
   if (type == "VacuumStmt") {
@@ -80,10 +82,12 @@ std::optional<lock_info> by_type(node const& stmt) {
   if (type == "ClusterStmt") return lock_info{access_exclusive, true};
   if (type == "ReindexStmt") {
     bool concurrently = false;
-    for (auto const& option : stmt.list("params")) concurrently = concurrently || option.text("defname") == "concurrently";
+    for (auto const& option : stmt.list("params"))
+      concurrently = concurrently || option.text("defname") == "concurrently";
     return lock_info{concurrently ? "SHARE UPDATE EXCLUSIVE" : access_exclusive, false};
   }
-  if (type == "RefreshMatViewStmt") return lock_info{stmt.flag("concurrent") ? "EXCLUSIVE" : access_exclusive, false};
+  if (type == "RefreshMatViewStmt")
+    return lock_info{stmt.flag("concurrent") ? "EXCLUSIVE" : access_exclusive, false};
   if (type == "LockStmt") {
     auto const mode = static_cast<std::size_t>(stmt.integer("mode"));
     return lock_info{mode >= 1 && mode <= 8 ? ranked[mode] : access_exclusive, false};
@@ -93,10 +97,10 @@ std::optional<lock_info> by_type(node const& stmt) {
   if (type == "CreatePolicyStmt" || type == "AlterPolicyStmt" || type == "RuleStmt")
     return lock_info{access_exclusive, false};
   if (type == "CreateStatsStmt") return lock_info{"SHARE UPDATE EXCLUSIVE", false};
-  if (type == "GrantStmt" || type == "AlterOwnerStmt" || type == "CreateFunctionStmt" || type == "ViewStmt" ||
-      type == "CreateSeqStmt" || type == "CreateEnumStmt" || type == "AlterEnumStmt" ||
-      type == "CreateSchemaStmt" || type == "CreateExtensionStmt" || type == "CreateDomainStmt" ||
-      type == "CompositeTypeStmt" || type == "CreateRangeStmt")
+  if (type == "GrantStmt" || type == "AlterOwnerStmt" || type == "CreateFunctionStmt" ||
+      type == "ViewStmt" || type == "CreateSeqStmt" || type == "CreateEnumStmt" ||
+      type == "AlterEnumStmt" || type == "CreateSchemaStmt" || type == "CreateExtensionStmt" ||
+      type == "CreateDomainStmt" || type == "CompositeTypeStmt" || type == "CreateRangeStmt")
     return lock_info{"none", false};
   return std::nullopt;
 }
@@ -108,9 +112,12 @@ std::string_view change_lock(change::object_change const& c) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, change::create_trigger>) return "SHARE ROW EXCLUSIVE";
         if constexpr (std::is_same_v<T, change::comment_on>) return "SHARE UPDATE EXCLUSIVE";
-        if constexpr (std::is_same_v<T, change::create_sequence> || std::is_same_v<T, change::create_view> ||
-                      std::is_same_v<T, change::create_function> || std::is_same_v<T, change::create_type> ||
-                      std::is_same_v<T, change::rename_enum_value> || std::is_same_v<T, change::forget>)
+        if constexpr (std::is_same_v<T, change::create_sequence> ||
+                      std::is_same_v<T, change::create_view> ||
+                      std::is_same_v<T, change::create_function> ||
+                      std::is_same_v<T, change::create_type> ||
+                      std::is_same_v<T, change::rename_enum_value> ||
+                      std::is_same_v<T, change::forget>)
           return "none";
         return access_exclusive;
       },
@@ -119,14 +126,18 @@ std::string_view change_lock(change::object_change const& c) {
 
 }  // namespace
 
-std::string_view stronger(std::string_view a, std::string_view b) { return rank(a) >= rank(b) ? a : b; }
+std::string_view stronger(std::string_view a, std::string_view b) {
+  return rank(a) >= rank(b) ? a : b;
+}
 
-lock_info statement_lock(raw_statement const& statement, translation const& t, model::schema const& before) {
+lock_info statement_lock(raw_statement const& statement, translation const& t,
+                         model::schema const& before) {
   node const root = statement.root();
   if (root.is("AlterTableStmt")) {
     lock_info out = alter_table_lock(root);
     for (auto const& c : t.changes) {
-      if (auto const* step = std::get_if<dsl::ast::step>(&c)) out.rewrites = out.rewrites || lock_of(*step, before).rewrites;
+      if (auto const* step = std::get_if<dsl::ast::step>(&c))
+        out.rewrites = out.rewrites || lock_of(*step, before).rewrites;
     }
     return out;
   }

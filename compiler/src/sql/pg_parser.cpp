@@ -1,13 +1,13 @@
 // libpg_query behind RAII: parse trees as JSON, syntax errors as byte offsets, error recovery.
 #include "pg_parser.hpp"
 
-#include "tree.hpp"
-
 #include <pg_query.h>
 
 #include <algorithm>
 #include <limits>
 #include <memory>
+
+#include "tree.hpp"
 
 namespace migc::compiler::sql {
 namespace {
@@ -168,10 +168,11 @@ class range_parser {
     }
     std::uint32_t const at = std::clamp(byte_offset_of(buffer, result->error->cursorpos), from, to);
     // Bison's stack limit (10,000 levels): say what it means.
-    std::string const message = std::string_view(result->error->message).rfind("memory exhausted", 0) == 0
-                                    ? "statement nests too deeply for PostgreSQL's parser (" +
-                                          std::string(result->error->message) + ")"
-                                    : std::string(result->error->message);
+    std::string const message =
+        std::string_view(result->error->message).rfind("memory exhausted", 0) == 0
+            ? "statement nests too deeply for PostgreSQL's parser (" +
+                  std::string(result->error->message) + ")"
+            : std::string(result->error->message);
     // Give up recovering on pathological input rather than recurse without bound.
     if (depth > max_depth) return report(syntax_problem::kind::syntax, message, at);
     recover(from, to, at, message, depth);
@@ -253,8 +254,8 @@ class range_parser {
       // stmt_len 0 means "to the end of the text".
       std::uint32_t const end = length == 0 ? to : location + length;
       auto const [begin, stop] = trimmed(m_text, std::max(location, from), std::min(end, to));
-      m_out.statements.push_back(
-          {sql::tree(document, &statement->value), skip_leading_comments(m_text, begin, stop), stop});
+      m_out.statements.push_back({sql::tree(document, &statement->value),
+                                  skip_leading_comments(m_text, begin, stop), stop});
     }
   }
 

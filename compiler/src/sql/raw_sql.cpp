@@ -152,7 +152,9 @@ std::optional<std::uint32_t> last_location(node const& n) {
   return last;
 }
 
-bool ends_a_term(char c) { return c == ',' || c == ')' || c == ';' || c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+bool ends_a_term(char c) {
+  return c == ',' || c == ')' || c == ';' || c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
 
 }  // namespace
 

@@ -8,18 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "json.hpp"
 #include "statements.hpp"
 #include "tree.hpp"
-
-#include "json.hpp"
 
 namespace migc::compiler::sql {
 
 /// One statement of a raw step.
 struct raw_statement {
-  sql::tree tree;  ///< the statement node (read it with root()); empty once dropped
-  dsl::span where;      ///< the statement in the .mig file (without its `;`)
-  dsl::span step;       ///< the whole `sql $$ ... $$` step it belongs to
+  sql::tree tree;   ///< the statement node (read it with root()); empty once dropped
+  dsl::span where;  ///< the statement in the .mig file (without its `;`)
+  dsl::span step;   ///< the whole `sql $$ ... $$` step it belongs to
   /// Where the body's byte 0 is in the .mig file: a tree location `l` is file offset `offset + l`.
   std::uint32_t offset = 0;
   std::string sql;  ///< the statement's text as written
@@ -38,7 +37,9 @@ struct raw_statement {
    */
   [[nodiscard]] std::optional<std::string> text_of(node const& wanted_node) const;
   /// The byte offset into `sql` of a tree location.
-  [[nodiscard]] std::uint32_t in_sql(std::uint32_t location) const { return location - (where.begin - offset); }
+  [[nodiscard]] std::uint32_t in_sql(std::uint32_t location) const {
+    return location - (where.begin - offset);
+  }
 };
 
 /// What reading one raw step found.

@@ -2,12 +2,13 @@
 // mean. Node and field names are PostgreSQL 15's (src/include/nodes/parsenodes.h).
 #include "translate.hpp"
 
-#include <algorithm>
-#include <array>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <migc/compiler/checksum.hpp>
 #include <migc/runtime/catalog.hpp>
+
 #include "../types.hpp"
 #include "expression.hpp"
 #include "pg_parser.hpp"
@@ -51,7 +52,8 @@ std::optional<object_kind> kind_of(std::string const& objtype) {
   return std::nullopt;
 }
 
-/// The statement-name words of an objtype for a forget note ("OBJECT_FOREIGN_TABLE" -> "foreign table").
+/// The statement-name words of an objtype for a forget note ("OBJECT_FOREIGN_TABLE" -> "foreign
+/// table").
 std::string words_of(std::string objtype) {
   if (objtype.rfind("OBJECT_", 0) == 0) objtype.erase(0, 7);
   std::transform(objtype.begin(), objtype.end(), objtype.begin(), [](char c) {
@@ -131,12 +133,14 @@ class translator {
     if (names.size() >= 2) out.schema = names[names.size() - 2];
     for (auto const& m : t.list("typmods")) {
       node const value = m["ival"];
-      if (m.is("A_Const") && value) out.modifiers.push_back(static_cast<std::uint32_t>(value.integer("ival")));
+      if (m.is("A_Const") && value)
+        out.modifiers.push_back(static_cast<std::uint32_t>(value.integer("ival")));
     }
     // INTERVAL's typmods hold its field mask first (INTERVAL_FULL_RANGE when none was written).
     if (out.name == "interval" && !out.modifiers.empty()) {
       bool const precision = out.modifiers.size() == 2 && out.modifiers[0] == 0x7FFF;
-      out.modifiers = precision ? std::vector<std::uint32_t>{out.modifiers[1]} : std::vector<std::uint32_t>{};
+      out.modifiers =
+          precision ? std::vector<std::uint32_t>{out.modifiers[1]} : std::vector<std::uint32_t>{};
     }
     out.array_dims = static_cast<std::uint32_t>(t.list("arrayBounds").size());
     return out;
@@ -178,7 +182,8 @@ class translator {
     if (type == "CommentStmt") return comment(n);
     if (type == "CreateSchemaStmt") return create_schema(n);
     if (type == "CreateExtensionStmt") return create_extension(n);
-    if (type == "CreateDomainStmt") return create_type(qualified(n.names("domainname"), n), "domain");
+    if (type == "CreateDomainStmt")
+      return create_type(qualified(n.names("domainname"), n), "domain");
     if (type == "CompositeTypeStmt") return create_type(relation(n["typevar"]), "composite");
     if (type == "CreateRangeStmt") return create_type(qualified(n.names("typeName"), n), "range");
     if (type == "AlterObjectSchemaStmt") return set_schema(n);
@@ -309,7 +314,8 @@ class translator {
     return t;
   }
 
-  ast::column_ref column_ref(ast::qualified_name const& table, std::string name, node const& near) const {
+  ast::column_ref column_ref(ast::qualified_name const& table, std::string name,
+                             node const& near) const {
     auto c = at<ast::column_ref>(near, name.size());
     c.table = table;
     c.column = ident(std::move(name), near);
@@ -319,7 +325,8 @@ class translator {
   void alter_table(node const& n) {
     std::string const objtype = n.enumeration("objtype");
     auto const table = relation(n["relation"]);
-    if (objtype != "OBJECT_TABLE") return;  // ALTER INDEX/VIEW/SEQUENCE ... options: nothing modelled
+    if (objtype != "OBJECT_TABLE")
+      return;  // ALTER INDEX/VIEW/SEQUENCE ... options: nothing modelled
     for (auto const& cmd : n.list("cmds")) alter_table_command(table, cmd, n.flag("missing_ok"));
   }
 
@@ -404,7 +411,8 @@ class translator {
     auto body = constraint_body(c);
     if (!body) {
       if (kind == "CONSTR_EXCLUSION")
-        return forget("ALTER TABLE ... ADD EXCLUDE", {table}, "the model does not follow exclusion constraints");
+        return forget("ALTER TABLE ... ADD EXCLUDE", {table},
+                      "the model does not follow exclusion constraints");
       return;
     }
     auto step = at<ast::add_constraint_step>(cmd);
@@ -481,7 +489,8 @@ class translator {
         std::vector<std::string> types;
         for (auto const& p : object.list("objfuncargs")) {
           std::string const mode = p.enumeration("mode");
-          if (mode != "FUNC_PARAM_OUT" && mode != "FUNC_PARAM_TABLE") types.push_back(argument_type(p["argType"]));
+          if (mode != "FUNC_PARAM_OUT" && mode != "FUNC_PARAM_TABLE")
+            types.push_back(argument_type(p["argType"]));
         }
         t.arguments = fmt::format("{}", fmt::join(types, ", "));
       }
@@ -492,7 +501,8 @@ class translator {
     } else {
       auto names = object.names("items");
       // Columns, constraints and triggers: the last name is the object, the rest its table.
-      if (kind == object_kind::column || kind == object_kind::constraint || kind == object_kind::trigger) {
+      if (kind == object_kind::column || kind == object_kind::constraint ||
+          kind == object_kind::trigger) {
         std::string const name = names.empty() ? std::string() : names.back();
         if (!names.empty()) names.pop_back();
         t.on = qualified(names, object);
@@ -619,7 +629,8 @@ class translator {
     auto moved = named;
     for (auto& q : moved) q.schema = n.text("newschema");
     named.insert(named.end(), moved.begin(), moved.end());
-    forget("ALTER ... SET SCHEMA", named, "the model does not follow objects moved between schemas");
+    forget("ALTER ... SET SCHEMA", named,
+           "the model does not follow objects moved between schemas");
   }
 
   // ------------------------------------------------------------ types
@@ -670,10 +681,12 @@ class translator {
   void define(node const& n) {
     std::string const kind = n.enumeration("kind");
     if (kind == "OBJECT_TYPE") {
-      return forget("CREATE TYPE", {qualified(n.names("defnames"), n)}, "the model does not follow base types");
+      return forget("CREATE TYPE", {qualified(n.names("defnames"), n)},
+                    "the model does not follow base types");
     }
     if (kind == "OBJECT_AGGREGATE") {
-      return forget("CREATE AGGREGATE", {qualified(n.names("defnames"), n)}, "the model does not follow aggregates");
+      return forget("CREATE AGGREGATE", {qualified(n.names("defnames"), n)},
+                    "the model does not follow aggregates");
     }
     // Operators, collations, text search objects: nothing a table or index names by a type.
   }
@@ -698,9 +711,15 @@ class translator {
     }
   }
   static void owned_by_none(change::create_sequence&) {}
-  static void owned_by_none(change::alter_sequence& c) { c.owned_by = std::optional<ast::column_ref>(); }
-  static void set_owner(change::create_sequence& c, ast::column_ref owner) { c.owned_by = std::move(owner); }
-  static void set_owner(change::alter_sequence& c, ast::column_ref owner) { c.owned_by = std::move(owner); }
+  static void owned_by_none(change::alter_sequence& c) {
+    c.owned_by = std::optional<ast::column_ref>();
+  }
+  static void set_owner(change::create_sequence& c, ast::column_ref owner) {
+    c.owned_by = std::move(owner);
+  }
+  static void set_owner(change::alter_sequence& c, ast::column_ref owner) {
+    c.owned_by = std::move(owner);
+  }
 
   void create_sequence(node const& n) {
     if (n["sequence"].text("relpersistence") == "t") return;
@@ -784,14 +803,16 @@ class translator {
     if (n.enumeration("objtype") == "OBJECT_MATVIEW")
       return view(relation(into["rel"]), n["query"], false, true, n.flag("if_not_exists"));
     forget("CREATE TABLE AS", {relation(into["rel"])},
-           "the model cannot know the columns a query gives; create the table, then INSERT ... SELECT");
+           "the model cannot know the columns a query gives; create the table, then INSERT ... "
+           "SELECT");
   }
 
   void select_into(node const& n) {
     node const into = n["intoClause"];
     if (!into || into["rel"].text("relpersistence") == "t") return;
     forget("SELECT INTO", {relation(into["rel"])},
-           "the model cannot know the columns a query gives; create the table, then INSERT ... SELECT");
+           "the model cannot know the columns a query gives; create the table, then INSERT ... "
+           "SELECT");
   }
 
   // ------------------------------------------------------------ functions and triggers
@@ -804,10 +825,12 @@ class translator {
     std::vector<std::string> types;
     for (auto const& p : n.list("parameters")) {
       std::string const mode = p.enumeration("mode");
-      if (mode != "FUNC_PARAM_OUT" && mode != "FUNC_PARAM_TABLE") types.push_back(argument_type(p["argType"]));
+      if (mode != "FUNC_PARAM_OUT" && mode != "FUNC_PARAM_TABLE")
+        types.push_back(argument_type(p["argType"]));
     }
     f.arguments = fmt::format("{}", fmt::join(types, ", "));
-    if (node const r = n["returnType"]) f.returns = (r.flag("setof") ? "setof " : "") + argument_type(r);
+    if (node const r = n["returnType"])
+      f.returns = (r.flag("setof") ? "setof " : "") + argument_type(r);
     for (auto const& option : n.list("options")) {
       std::string const name = option.text("defname");
       if (name == "language") f.language = option["arg"].string_value();
@@ -833,8 +856,8 @@ class translator {
     if (n["whenClause"]) t.when_sql = m_s.text_of(n["whenClause"]).value_or("");
     t.arguments = n.names("args");
     // CreateTrigStmt's timing and events are pg_trigger.tgtype's bits; `row` is its bit 0.
-    t.timing = runtime::trigger_timing(
-        static_cast<std::uint32_t>(n.integer("timing") | n.integer("events") | (n.flag("row") ? 1 : 0)));
+    t.timing = runtime::trigger_timing(static_cast<std::uint32_t>(
+        n.integer("timing") | n.integer("events") | (n.flag("row") ? 1 : 0)));
     emit(std::move(t));
   }
 

@@ -11,7 +11,9 @@
 namespace migc::compiler::sql {
 namespace {
 
-std::string_view name_of(json const& key) { return {key.GetString(), key.GetStringLength()}; }
+std::string_view name_of(json const& key) {
+  return {key.GetString(), key.GetStringLength()};
+}
 
 /// libpg_query wraps a `Node *` in an object with one member named after its type, and node
 /// type names start with an upper-case letter (struct members never do).
@@ -52,7 +54,9 @@ node::node(json const& value) : m_value(&value) {
   }
 }
 
-bool node::has(std::string_view field) const { return member(m_body, field) != nullptr; }
+bool node::has(std::string_view field) const {
+  return member(m_body, field) != nullptr;
+}
 
 node node::operator[](std::string_view field) const {
   auto const* value = member(m_body, field);
@@ -93,11 +97,14 @@ std::optional<std::uint32_t> node::location() const {
 std::vector<std::string> node::fields() const {
   std::vector<std::string> out;
   if (!m_body) return out;
-  for (auto it = m_body->MemberBegin(); it != m_body->MemberEnd(); ++it) out.emplace_back(name_of(it->name));
+  for (auto it = m_body->MemberBegin(); it != m_body->MemberEnd(); ++it)
+    out.emplace_back(name_of(it->name));
   return out;
 }
 
-std::string node::string_value() const { return is("String") ? text("sval") : std::string(); }
+std::string node::string_value() const {
+  return is("String") ? text("sval") : std::string();
+}
 
 std::vector<std::string> node::names(std::string_view field) const {
   std::vector<std::string> out;
@@ -146,7 +153,8 @@ std::size_t node::depth(std::size_t limit) const {
     deepest = std::max(deepest, level);
     if (value->IsObject()) {
       for (auto it = value->MemberBegin(); it != value->MemberEnd(); ++it) {
-        if (it->value.IsObject() || it->value.IsArray()) pending.emplace_back(&it->value, level + 1);
+        if (it->value.IsObject() || it->value.IsArray())
+          pending.emplace_back(&it->value, level + 1);
       }
     } else if (value->IsArray()) {
       for (auto const& child : value->GetArray()) {
@@ -173,7 +181,8 @@ std::vector<node> relations_in(node const& root) {
 namespace {
 
 bool is_location(std::string_view key, bool top) {
-  return key == "location" || key == "stmt_location" || key == "stmt_len" || (top && key == "version");
+  return key == "location" || key == "stmt_location" || key == "stmt_len" ||
+         (top && key == "version");
 }
 
 using canonical_writer = rapidjson::Writer<rapidjson::StringBuffer>;

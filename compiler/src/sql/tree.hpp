@@ -91,8 +91,6 @@ class node {
   std::string_view m_type;
 };
 
-
-
 /// Every relation (RangeVar) in `root` and below: wrapped where a `Node *` holds one (FROM
 /// lists, joins), bare in the `relation`, `sequence`, `view` and `rel` fields of statements.
 [[nodiscard]] std::vector<node> relations_in(node const& root);

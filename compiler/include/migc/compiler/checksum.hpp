@@ -28,7 +28,6 @@ inline constexpr std::string_view previous_checksum_format = "migc-checksum-v1";
 /// "sha256:" + lowercase hex SHA-256 of `canonical_form(revision)`.
 [[nodiscard]] std::string revision_checksum(parsed_revision const& revision);
 
-
 /**
  * The canonical form of version 1 (frozen; docs/checksum.md): raw SQL with
  * comments removed and whitespace runs collapsed, fragments likewise.

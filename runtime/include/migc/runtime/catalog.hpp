@@ -306,7 +306,8 @@ struct schema_kind {
   static constexpr std::string_view trigger = "trigger";
   static constexpr std::string_view schema = "schema";
   static constexpr std::string_view extension = "extension";
-  /// A comment: `table` names the kind of the object it is on, `name` the object, `columns` the text.
+  /// A comment: `table` names the kind of the object it is on, `name` the object, `columns` the
+  /// text.
   static constexpr std::string_view comment = "comment";
   /// Not an object: a name a statement the model does not follow touched ("schema.name", or
   /// "schema." for a whole schema). verify does not report live objects it covers.
