@@ -269,6 +269,7 @@ std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision con
                                                  dsl::diagnostic_engine& diagnostics,
                                                  model::schema& head) {
   std::vector<compiled_revision> out;
+  out.reserve(chain.size());
   for (auto const* r : chain) out.push_back(revision_compiler(*r, diagnostics, head).run());
   return out;
 }
