@@ -128,6 +128,7 @@ class revision_compiler {
     out.checksum = revision_checksum(m_r);
     out.previous_checksum = previous_revision_checksum(syntax);
     out.transactional = syntax.transactional;
+    if (syntax.adopts) out.adopts = syntax.adopts->id;
     return out;
   }
 
