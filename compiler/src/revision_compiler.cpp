@@ -70,21 +70,9 @@ compiled_step compile_step(dsl::source_file const& file, ast::step const& step,
   return out;
 }
 
-/// The raw steps of one block with their parse trees, by step index (null for other steps).
-using raw_blocks = std::vector<std::shared_ptr<sql::raw_step const>>;
-
-/// The raw steps of `block` read again with their parse trees: only the revision being compiled
-/// holds trees, so memory does not grow with the chain.
-raw_blocks raw_steps_of(ast::block const& block, bool transactional) {
-  raw_blocks out;
-  out.reserve(block.steps.size());
-  for (auto const& step : block.steps) {
-    auto const* raw = std::get_if<ast::raw_sql_step>(&step);
-    out.push_back(raw ? std::make_shared<sql::raw_step const>(sql::with_trees(*raw, transactional))
-                      : nullptr);
-  }
-  return out;
-}
+// Only the revision being compiled holds parse trees (sql::with_trees), so memory does not grow
+// with the chain.
+using raw_blocks = sql::raw_block;
 
 class revision_compiler {
  public:
@@ -93,9 +81,9 @@ class revision_compiler {
         m_file(*r.file),
         m_out(out),
         m_model(model),
-        m_upgrade_sql(raw_steps_of(r.syntax.upgrade, r.syntax.transactional)),
+        m_upgrade_sql(sql::with_trees(r.syntax.upgrade, r.syntax.transactional)),
         m_downgrade_sql(r.syntax.downgrade
-                            ? raw_steps_of(*r.syntax.downgrade, r.syntax.transactional)
+                            ? sql::with_trees(*r.syntax.downgrade, r.syntax.transactional)
                             : raw_blocks{}) {}
 
   compiled_revision run() {
@@ -125,7 +113,7 @@ class revision_compiler {
     out.description = syntax.description;
     out.source_file = std::filesystem::path(m_file.path()).filename().string();
     out.source_line = m_file.position(syntax.where.begin).line;
-    out.checksum = revision_checksum(m_r);
+    out.checksum = revision_checksum(syntax, m_upgrade_sql, m_downgrade_sql);
     out.previous_checksum = previous_revision_checksum(syntax);
     out.transactional = syntax.transactional;
     if (syntax.adopts) out.adopts = syntax.adopts->id;
