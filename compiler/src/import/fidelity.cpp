@@ -41,13 +41,18 @@ bool is(value const& v, char const* type) {
   return v.IsObject() && v.MemberCount() == 1 && v.HasMember(type);
 }
 
-/// Drops the `public` schema from a String list ({"public", "t"} -> {"t"}).
-void drop_public(value& names) {
+/// Drops `schema` from a String list naming an object ({"public", "t"} -> {"t"}).
+void drop_schema(value& names, std::string_view schema) {
   if (!names.IsArray() || names.Size() < 2) return;
   value const& first = names[0];
   if (is(first, "String") && first["String"].HasMember("sval") &&
-      std::string_view(first["String"]["sval"].GetString()) == "public")
+      std::string_view(first["String"]["sval"].GetString()) == schema)
     names.Erase(names.Begin());
+}
+
+/// Drops the `public` schema (the default) from a String list.
+void drop_public(value& names) {
+  drop_schema(names, "public");
 }
 
 bool is_string_member(value const& object, char const* name, std::string_view text) {
@@ -72,6 +77,10 @@ void normalize(value& v, document::AllocatorType& allocator) {
     auto const it = v.FindMember(list);
     if (it != v.MemberEnd()) drop_public(it->value);
   }
+  // A type name (a TypeName node: it always has `typemod`): `timestamp with time zone` parses
+  // to pg_catalog.timestamptz, the same type `timestamptz` names.
+  if (auto const names = v.FindMember("names"); names != v.MemberEnd() && v.HasMember("typemod"))
+    drop_schema(names->value, "pg_catalog");
   // CREATE EXTENSION ... WITH SCHEMA public: where it goes anyway.
   if (auto const options = v.FindMember("options");
       options != v.MemberEnd() && options->value.IsArray() && v.HasMember("extname")) {
