@@ -267,14 +267,24 @@ class reader {
 
   /// Functions and procedures; `atomic`: those with a BEGIN ATOMIC body, which PostgreSQL
   /// checks against the tables and views they read, so they come after those.
-  void functions(statements& s, bool atomic) {
+  /**
+   * Whether a function comes after the tables and views: a SQL-standard body (BEGIN ATOMIC,
+   * checked when created) or a signature with a table's or view's row type (RETURNS SETOF
+   * customer), which exists only once the relation does. pg_dump orders them the same way.
+   */
+  static constexpr char const* late_function =
+      "(p.prosqlbody IS NOT NULL OR EXISTS (SELECT 1 FROM pg_type t JOIN pg_class c ON c.oid = "
+      "t.typrelid WHERE c.relkind <> 'c' AND (p.prorettype IN (t.oid, t.typarray) OR t.oid = "
+      "ANY(p.proargtypes::oid[]) OR t.typarray = ANY(p.proargtypes::oid[]))))";
+
+  void functions(statements& s, bool late) {
     for (auto const& row : query(
              "SELECT p.oid, pg_get_functiondef(p.oid), format('%s %I.%I(%s)', CASE p.prokind "
              "WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, n.nspname, p.proname, "
              "pg_get_function_identity_arguments(p.oid)) FROM pg_proc p JOIN pg_namespace n ON "
              "n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND " +
              in_schemas("n") + " AND " + not_extension_member("pg_proc", "p.oid") +
-             " AND (p.prosqlbody IS NOT NULL) = " + (atomic ? "true" : "false") +
+             " AND " + late_function + " = " + (late ? "true" : "false") +
              " ORDER BY p.oid")) {
       std::string def = text(row[1]);
       while (!def.empty() && (def.back() == '\n' || def.back() == ' ')) def.pop_back();
