@@ -160,6 +160,26 @@ TEST_F(onramp_pg, import_from_database_rebuilds_pagila_exactly) {
   expect_same_dump(migc::test::schema_dump(conninfo(), {"--no-privileges"}), rebuilt);
 }
 
+// Graphile Starter's data/schema.sql (tests/onramp/graphile-starter-schema.sql, a public
+// application's pg_dump: three schemas, extensions (citext, pgcrypto, uuid-ossp), PL/pgSQL and SQL
+// functions, 15 triggers, partial unique indexes, row-level security and policies, comments).
+// Its grants name two roles, which are created (once per cluster) so that psql loads it whole.
+TEST_F(onramp_pg, import_from_database_rebuilds_graphile_starter_exactly) {
+  migc::test::execute(conninfo(),
+                      "DO $$ BEGIN CREATE ROLE graphile_starter; EXCEPTION WHEN duplicate_object "
+                      "OR unique_violation THEN NULL; END $$;"
+                      "DO $$ BEGIN CREATE ROLE graphile_starter_visitor; EXCEPTION WHEN "
+                      "duplicate_object OR unique_violation THEN NULL; END $$");
+  ASSERT_NO_FATAL_FAILURE(load_sql(conninfo(), MIGC_GRAPHILE_STARTER_SCHEMA));
+  imported imp;
+  ASSERT_NO_FATAL_FAILURE(import_into(imp, {"--from-database", conninfo()}));
+  EXPECT_THAT(imp.text, HasSubstr("create unique index uniq_user_emails_primary_email on "
+                                  "app_public.user_emails (user_id) where"));
+  std::string rebuilt;
+  ASSERT_NO_FATAL_FAILURE(rebuild_and_dump(imp.folder.path(), rebuilt));
+  expect_same_dump(migc::test::schema_dump(conninfo(), {"--no-privileges"}), rebuilt);
+}
+
 // The same pg_dump file read by `migc import --from-sql`: the preamble, ownership and psql lines
 // are left out with a note, and the baseline rebuilds what psql built from the file.
 TEST_F(onramp_pg, import_from_sql_rebuilds_a_pg_dump_file_exactly) {

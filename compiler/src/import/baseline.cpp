@@ -519,10 +519,11 @@ baseline build_baseline(std::vector<sql::raw_statement> const& statements,
 }
 
 std::string describe_counts(std::map<std::string, object_count> const& counts, bool raw) {
-  static constexpr std::array<std::string_view, 17> order{
+  // Comments are objects' remarks, not objects: the summary counts them on their own.
+  static constexpr std::array<std::string_view, 16> order{
       "schema", "extension", "type",     "domain",  "function", "procedure",
       "aggregate", "sequence", "table", "constraint", "index", "view",
-      "materialized view", "trigger", "rule", "policy", "comment"};
+      "materialized view", "trigger", "rule", "policy"};
   std::vector<std::string> parts;
   auto const add = [&](std::string const& kind, int n) {
     if (n <= 0) return;
@@ -535,7 +536,7 @@ std::string describe_counts(std::map<std::string, object_count> const& counts, b
     if (it != counts.end()) add(it->first, raw ? it->second.raw : it->second.declarative);
   }
   for (auto const& [kind, c] : counts) {
-    if (std::find(order.begin(), order.end(), kind) == order.end())
+    if (kind != "comment" && std::find(order.begin(), order.end(), kind) == order.end())
       add(kind, raw ? c.raw : c.declarative);
   }
   return fmt::format("{}", fmt::join(parts, ", "));

@@ -42,7 +42,7 @@ struct baseline {
 [[nodiscard]] baseline build_baseline(std::vector<sql::raw_statement> const& statements,
                                       model::schema const& model);
 
-/// "3 tables, 1 view": the counts of one side, kinds in a fixed order.
+/// "3 tables, 1 view": the counts of one side, kinds in a fixed order (comments aside).
 [[nodiscard]] std::string describe_counts(std::map<std::string, object_count> const& counts,
                                           bool raw);
 
