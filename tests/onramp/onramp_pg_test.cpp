@@ -180,6 +180,34 @@ TEST_F(onramp_pg, import_from_database_rebuilds_graphile_starter_exactly) {
   expect_same_dump(migc::test::schema_dump(conninfo(), {"--no-privileges"}), rebuilt);
 }
 
+// GIN indexes (an operator class, an expression, a partial one) stay declarative steps, and the
+// Alembic version the database holds is adopted.
+TEST_F(onramp_pg, gin_and_partial_indexes_are_imported_as_declarative_steps) {
+  migc::test::execute(
+      conninfo(),
+      "CREATE TABLE doc (id bigserial PRIMARY KEY, body text, meta jsonb, tags text[]);"
+      "CREATE INDEX doc_meta ON doc USING gin (meta jsonb_path_ops);"
+      "CREATE INDEX doc_tags ON doc USING gin (tags);"
+      "CREATE INDEX doc_fts ON doc USING gin (to_tsvector('english', body)) WHERE body IS NOT "
+      "NULL;"
+      "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL, CONSTRAINT "
+      "alembic_version_pkc PRIMARY KEY (version_num));"
+      "INSERT INTO alembic_version VALUES ('5bfaba76d76e')");
+  imported imp;
+  ASSERT_NO_FATAL_FAILURE(import_into(imp, {"--from-database", conninfo()}));
+  EXPECT_THAT(imp.run.out, HasSubstr("imported 5 objects: 5 declarative (1 table, 1 constraint, "
+                                     "3 indexes), 0 raw SQL\n"));
+  EXPECT_THAT(imp.text, HasSubstr("adopts \"5bfaba76d76e\""));
+  EXPECT_THAT(imp.text, HasSubstr("    create index doc_meta on doc using gin (meta "
+                                  "jsonb_path_ops)\n"));
+  EXPECT_THAT(imp.text, HasSubstr("    create index doc_fts on doc using gin "
+                                  "((to_tsvector('english'::regconfig, body))) where (body IS NOT "
+                                  "NULL)\n"));
+  std::string rebuilt;
+  ASSERT_NO_FATAL_FAILURE(rebuild_and_dump(imp.folder.path(), rebuilt));
+  expect_same_dump(migc::test::schema_dump(conninfo(), {"--no-privileges"}), rebuilt);
+}
+
 // The same pg_dump file read by `migc import --from-sql`: the preamble, ownership and psql lines
 // are left out with a note, and the baseline rebuilds what psql built from the file.
 TEST_F(onramp_pg, import_from_sql_rebuilds_a_pg_dump_file_exactly) {

@@ -127,6 +127,14 @@ int total(std::map<std::string, object_count> const& counts, bool raw) {
   return n;
 }
 
+/// "5 declarative (1 table, 4 indexes)" or "0 raw SQL": one side of the summary.
+std::string side_summary(std::map<std::string, object_count> const& counts, bool raw) {
+  int const n = total(counts, raw);
+  std::string const what = raw ? "raw SQL" : "declarative";
+  return n == 0 ? fmt::format("0 {}", what)
+                : fmt::format("{} {} ({})", n, what, describe_counts(counts, raw));
+}
+
 /// The source read into a script: a file, or the database's schema as DDL.
 struct source {
   std::unique_ptr<dsl::source_file> file;
@@ -203,10 +211,9 @@ int run_import(import_options const& options) {
   }
   std::ofstream(path, std::ios::binary) << revision_text(r);
   std::cout << path.string() << "\n";
-  std::cout << fmt::format("imported {} objects: {} declarative ({}), {} raw SQL ({})", 
+  std::cout << fmt::format("imported {} objects: {}, {}",
                            total(steps.objects, false) + total(steps.objects, true),
-                           total(steps.objects, false), describe_counts(steps.objects, false),
-                           total(steps.objects, true), describe_counts(steps.objects, true));
+                           side_summary(steps.objects, false), side_summary(steps.objects, true));
   if (auto const c = steps.objects.find("comment"); c != steps.objects.end())
     std::cout << fmt::format("; {} comments as raw SQL", c->second.raw);
   std::cout << "\n";
