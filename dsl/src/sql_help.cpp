@@ -2,6 +2,7 @@
 // name the sql step or the declarative step it means.
 #include "sql_help.hpp"
 
+#include <algorithm>
 #include <array>
 #include <migc/dsl/ast.hpp>
 
@@ -121,6 +122,16 @@ bool is_statement_word(std::string_view word) {
   return false;
 }
 
+/// A word after CREATE / ALTER / DROP that names what only SQL makes (`create view`), not a
+/// misspelt step (`create tabel`).
+bool is_sql_object_word(std::string_view word) {
+  static constexpr std::array<std::string_view, 17> words{
+      "view",   "materialized", "function", "procedure", "trigger", "sequence",
+      "domain", "rule",         "policy",   "role",      "user",    "aggregate",
+      "operator", "or",         "temp",     "temporary", "unlogged"};
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
 }  // namespace
 
 std::optional<std::string> sql_in_block_help(std::string_view text, std::size_t found_at,
@@ -133,7 +144,7 @@ std::optional<std::string> sql_in_block_help(std::string_view text, std::size_t 
     if (step.empty()) return std::string(wrap);
     return std::string(wrap) + "; or write the declarative step it means: " + step;
   }
-  if (before == "alter" || before == "create" || before == "drop") {
+  if ((before == "alter" || before == "create" || before == "drop") && is_sql_object_word(found)) {
     return std::string(wrap) + " (the declarative steps " + before +
            " tables, columns, indexes, constraints, enum types, schemas and extensions)";
   }
