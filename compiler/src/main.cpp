@@ -217,7 +217,8 @@ int main(int argc, char** argv) {
   diff_command->add_option("--to", diff.to_sql, "the desired schema as PostgreSQL DDL");
   diff_command->add_option("--from-database", diff.from_database,
                            "a database whose schema is the desired one (read-only)");
-  diff_command->add_option("--schema", diff.schemas, "only this schema of the database (repeatable)");
+  diff_command->add_option("--schema", diff.schemas,
+                           "only this schema of the database (repeatable)");
   diff_command->add_option("--name", diff.description, "the revision's description");
   diff_command->add_option("--format", diff.format, "diagnostics format")
       ->check(CLI::IsMember({"text", "json"}));

@@ -44,8 +44,7 @@ void append_steps(std::string& out, std::vector<written_step> const& steps) {
 
 }  // namespace
 
-std::optional<next_revision> next_revision_of(fs::path const& folder,
-                                              dsl::diagnostic_engine& out) {
+std::optional<next_revision> next_revision_of(fs::path const& folder, dsl::diagnostic_engine& out) {
   fs::create_directories(folder);
   if (scan_migrations_folder(folder).revisions.empty()) return next_revision{};
   source_set sources;

@@ -18,15 +18,15 @@ namespace a = ast;
 /// Every keyword of the language (grammar_def.hpp, step_def.hpp): a name spelled like one is
 /// quoted, so that it is never read as the keyword where one may stand.
 constexpr std::array<std::string_view, 61> keywords{
-    "revision",   "revises",  "without",  "transaction", "upgrade",  "downgrade", "sql",
-    "irreversible", "adopts", "create",   "drop",        "rename",   "add",       "alter",
-    "table",      "column",   "index",    "constraint",  "type",     "schema",    "extension",
-    "value",      "if",       "not",      "exists",      "cascade",  "restrict",  "to",
-    "using",      "set",      "null",     "default",     "primary",  "key",       "unique",
-    "references", "foreign",  "on",       "delete",      "update",   "no",        "action",
-    "check",      "generated", "always",  "by",          "as",       "identity",  "concurrently",
-    "where",      "enum",     "before",   "after",       "include",  "stored",    "asc",
-    "desc",       "nulls",    "first",    "last",        "with"};
+    "revision",     "revises",   "without", "transaction", "upgrade", "downgrade", "sql",
+    "irreversible", "adopts",    "create",  "drop",        "rename",  "add",       "alter",
+    "table",        "column",    "index",   "constraint",  "type",    "schema",    "extension",
+    "value",        "if",        "not",     "exists",      "cascade", "restrict",  "to",
+    "using",        "set",       "null",    "default",     "primary", "key",       "unique",
+    "references",   "foreign",   "on",      "delete",      "update",  "no",        "action",
+    "check",        "generated", "always",  "by",          "as",      "identity",  "concurrently",
+    "where",        "enum",      "before",  "after",       "include", "stored",    "asc",
+    "desc",         "nulls",     "first",   "last",        "with"};
 
 bool is_keyword(std::string_view name) {
   return std::find(keywords.begin(), keywords.end(), name) != keywords.end();
@@ -97,7 +97,9 @@ std::string references_text(a::references_clause const& r) {
 
 std::string column_constraint_text(a::column_constraint const& c) {
   struct visitor {
-    std::string operator()(a::nullability const& n) const { return n.not_null ? "not null" : "null"; }
+    std::string operator()(a::nullability const& n) const {
+      return n.not_null ? "not null" : "null";
+    }
     std::string operator()(a::default_value const& d) const {
       return "default " + default_text(d.expression.text);
     }
@@ -159,7 +161,8 @@ std::string create_table_text(a::create_table_step const& s, std::string_view in
     out += inner;
     if (auto const* c = std::get_if<a::column_def>(&s.elements[i])) {
       std::string const name = identifier_text(c->name.name);
-      out += name + std::string(width - name.size() + 1, ' ') + column_tail(c->type, c->constraints);
+      out +=
+          name + std::string(width - name.size() + 1, ' ') + column_tail(c->type, c->constraints);
     } else {
       auto const& t = std::get<a::table_constraint>(s.elements[i]);
       if (t.name) out += "constraint " + identifier_text(t.name->name) + " ";
@@ -267,9 +270,8 @@ std::string type_text(a::type_name const& type) {
   }
   // Multi-word built-in names are read as words; any other name with a blank needs quotes.
   bool const words = name.find(' ') != std::string::npos && type.schema.empty() &&
-                     std::all_of(name.begin(), name.end(), [](char c) {
-                       return (c >= 'a' && c <= 'z') || c == ' ';
-                     });
+                     std::all_of(name.begin(), name.end(),
+                                 [](char c) { return (c >= 'a' && c <= 'z') || c == ' '; });
   std::string out = type.schema.empty() || type.schema == "public"
                         ? std::string()
                         : identifier_text(type.schema) + ".";
@@ -331,15 +333,16 @@ std::string step_text(a::step const& step, std::string_view indent) {
     }
     std::string operator()(a::create_enum_step const& s) const {
       std::string values;
-      for (auto const& v : s.values) values += (values.empty() ? "" : ", ") + sql_string_text(v.value);
+      for (auto const& v : s.values)
+        values += (values.empty() ? "" : ", ") + sql_string_text(v.value);
       return "create type " + qualified_name_text(s.name) + " as enum (" + values + ")";
     }
     std::string operator()(a::drop_type_step const& s) const {
       return "drop type " + if_exists(s.if_exists) + qualified_name_text(s.name);
     }
     std::string operator()(a::add_enum_value_step const& s) const {
-      std::string out = "add value " + sql_string_text(s.value.value) + " to type " +
-                        qualified_name_text(s.type);
+      std::string out =
+          "add value " + sql_string_text(s.value.value) + " to type " + qualified_name_text(s.type);
       if (s.position) {
         out += (s.position->before ? " before " : " after ") +
                sql_string_text(s.position->neighbour.value);

@@ -113,9 +113,9 @@ std::string word_before(std::string_view text, std::size_t at) {
 
 bool is_statement_word(std::string_view word) {
   static constexpr std::array<std::string_view, 20> words{
-      "insert", "update",  "delete", "select", "with",    "truncate", "comment",
-      "grant",  "revoke",  "do",     "set",    "merge",   "copy",     "vacuum",
-      "analyze", "reindex", "refresh", "call",  "cluster", "lock"};
+      "insert",  "update",  "delete",  "select", "with",    "truncate", "comment",
+      "grant",   "revoke",  "do",      "set",    "merge",   "copy",     "vacuum",
+      "analyze", "reindex", "refresh", "call",   "cluster", "lock"};
   for (auto const w : words) {
     if (w == word) return true;
   }
@@ -126,9 +126,9 @@ bool is_statement_word(std::string_view word) {
 /// misspelt step (`create tabel`).
 bool is_sql_object_word(std::string_view word) {
   static constexpr std::array<std::string_view, 17> words{
-      "view",   "materialized", "function", "procedure", "trigger", "sequence",
-      "domain", "rule",         "policy",   "role",      "user",    "aggregate",
-      "operator", "or",         "temp",     "temporary", "unlogged"};
+      "view",     "materialized", "function", "procedure", "trigger", "sequence",
+      "domain",   "rule",         "policy",   "role",      "user",    "aggregate",
+      "operator", "or",           "temp",     "temporary", "unlogged"};
   return std::find(words.begin(), words.end(), word) != words.end();
 }
 

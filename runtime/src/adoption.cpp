@@ -24,9 +24,10 @@ refusal foreign_version_refusal(catalog const& cat, std::string const& stored) {
                                 : fmt::format("this binary knows up to {}", head_name(cat));
   std::string adopted = "no revision of this binary adopts it";
   if (!cat.revisions.empty() && !cat.revisions[0].adopts.empty()) {
-    adopted = fmt::format("this binary's root {} adopts '{}' instead (bring the database to that "
-                          "version with the tool that wrote it first)",
-                          cat.revisions[0].id, cat.revisions[0].adopts);
+    adopted = fmt::format(
+        "this binary's root {} adopts '{}' instead (bring the database to that "
+        "version with the tool that wrote it first)",
+        cat.revisions[0].id, cat.revisions[0].adopts);
   }
   return refusal(
       refusal_reason::not_a_revision_id,

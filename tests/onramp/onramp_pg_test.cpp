@@ -60,9 +60,9 @@ cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& ca
 
 /// Runs a SQL file with psql (a pg_dump file has psql's `\restrict` lines), stopping at an error.
 void load_sql(std::string const& conninfo, fs::path const& file) {
-  auto const psql = migc::test::run_process({"/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-v",
-                                             "ON_ERROR_STOP=1", "-d", conninfo, "-f",
-                                             file.string()});
+  auto const psql =
+      migc::test::run_process({"/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-v",
+                               "ON_ERROR_STOP=1", "-d", conninfo, "-f", file.string()});
   ASSERT_EQ(psql.exit_code, 0) << psql.err;
 }
 
@@ -277,10 +277,10 @@ class alembic_project {
 
   /// `alembic upgrade <target>` (Debian's interpreter: python3-alembic is installed for it).
   void upgrade(std::string const& conninfo, std::string const& target) {
-    auto const run = migc::test::run_process(
-        {"/usr/bin/python3", "-m", "alembic", "-c", (m_folder.path() / "alembic.ini").string(),
-         "upgrade", target},
-        {{"MIGC_ALEMBIC_URL", sqlalchemy_url(conninfo)}});
+    auto const run =
+        migc::test::run_process({"/usr/bin/python3", "-m", "alembic", "-c",
+                                 (m_folder.path() / "alembic.ini").string(), "upgrade", target},
+                                {{"MIGC_ALEMBIC_URL", sqlalchemy_url(conninfo)}});
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   }
 

@@ -177,8 +177,12 @@ std::string pg_test::scalar(std::string const& sql) const {
 }
 
 std::string schema_dump(std::string const& conninfo, std::vector<std::string> const& options) {
-  std::vector<std::string> argv{"/usr/lib/postgresql/15/bin/pg_dump", "--schema-only",
-                                "--no-owner", "--exclude-table=alembic_version*", "-d", conninfo};
+  std::vector<std::string> argv{"/usr/lib/postgresql/15/bin/pg_dump",
+                                "--schema-only",
+                                "--no-owner",
+                                "--exclude-table=alembic_version*",
+                                "-d",
+                                conninfo};
   argv.insert(argv.end(), options.begin(), options.end());
   auto const dump = run_process(argv);
   EXPECT_EQ(dump.exit_code, 0) << dump.err;

@@ -50,7 +50,8 @@ bool derivable(std::vector<written_step> const& steps, model::schema const& from
 std::optional<model::schema> desired(diff_options const& options, std::string& label,
                                      std::unique_ptr<dsl::source_file>& file) {
   if (!options.to_sql.empty()) {
-    file = std::make_unique<dsl::source_file>(dsl::source_file::load(options.to_sql, options.to_sql));
+    file =
+        std::make_unique<dsl::source_file>(dsl::source_file::load(options.to_sql, options.to_sql));
     label = options.to_sql;
   } else {
     auto read = import::introspect(options.from_database, options.schemas, {});
@@ -123,7 +124,8 @@ int run_diff(diff_options const& options) {
   r.parent = parent;
   r.description = options.description.empty() ? "Changes to match " + label : options.description;
   r.comments.push_back(fmt::format("Written by `migc diff` from {} to {}.",
-                                   parent.empty() ? "an empty schema" : "revision " + parent, label));
+                                   parent.empty() ? "an empty schema" : "revision " + parent,
+                                   label));
   r.upgrade = forward.steps;
   if (forward.adds_enum_values) {
     r.irreversible = "PostgreSQL cannot remove the enum values this revision adds";

@@ -9,11 +9,11 @@ namespace migc::compiler::diff {
 /// The command line of `migc diff`.
 struct diff_options {
   std::string folder = "migrations";
-  std::string to_sql;              ///< --to: the desired schema as DDL (e.g. `migc schema` output)
-  std::string from_database;       ///< --from-database: a database whose schema is desired
+  std::string to_sql;         ///< --to: the desired schema as DDL (e.g. `migc schema` output)
+  std::string from_database;  ///< --from-database: a database whose schema is desired
   std::vector<std::string> schemas;  ///< --schema: only these schemas of the database
-  std::string description;         ///< --name
-  std::string format = "text";     ///< diagnostics format
+  std::string description;           ///< --name
+  std::string format = "text";       ///< diagnostics format
 };
 
 /**

@@ -7,9 +7,8 @@
 #include <algorithm>
 #include <functional>
 #include <map>
-#include <set>
-
 #include <migc/dsl/printer.hpp>
+#include <set>
 
 #include "../naming.hpp"
 #include "../render.hpp"
@@ -37,7 +36,8 @@ std::string canonical(std::string const& text) {
   if (auto const sequence = replay_support::sequence_of_default(text))
     return "nextval:" + model::qualified(*sequence);
   auto const parsed = sql::parse_expression(text);
-  if (auto const* e = std::get_if<sql::expression>(&parsed)) return sql::canonical_text(e->tree.value());
+  if (auto const* e = std::get_if<sql::expression>(&parsed))
+    return sql::canonical_text(e->tree.value());
   return text;
 }
 
@@ -79,10 +79,9 @@ column_shape shape_of(model::schema const& m, object_key const& table, model::co
   if (type.schema.empty() && is_serial(type.name)) {
     out.not_null = true;
     auto const* seq = owned_sequence(m, table, c.name);
-    object_key const key =
-        seq ? seq->key
-            : object_key{table.first, choose_name(table.second, c.name, "seq",
-                                                  std::vector<std::string>{})};
+    object_key const key = seq ? seq->key
+                               : object_key{table.first, choose_name(table.second, c.name, "seq",
+                                                                     std::vector<std::string>{})};
     out.default_key = "nextval:" + model::qualified(key);
   }
   return out;
@@ -100,8 +99,8 @@ std::optional<std::string> serial_pattern(model::schema const& m, object_key con
   auto const read = replay_support::sequence_of_default(*c.default_sql);
   auto const* seq = owned_sequence(m, table, c.name);
   if (!read || !seq || *read != seq->key || seq->type != type.name ||
-      seq->key != object_key{table.first, choose_name(table.second, c.name, "seq",
-                                                      std::vector<std::string>{})})
+      seq->key != object_key{table.first,
+                             choose_name(table.second, c.name, "seq", std::vector<std::string>{})})
     return std::nullopt;
   if (type.name == "integer") return "serial";
   if (type.name == "bigint") return "bigserial";
@@ -149,9 +148,8 @@ bool same_index(model::index const& a, model::index const& b) {
 }
 
 bool same_trigger(model::trigger const& a, model::trigger const& b) {
-  return a.function == b.function && a.timing == b.timing &&
-         a.update_columns == b.update_columns && canonical(a.when_sql) == canonical(b.when_sql) &&
-         a.arguments == b.arguments;
+  return a.function == b.function && a.timing == b.timing && a.update_columns == b.update_columns &&
+         canonical(a.when_sql) == canonical(b.when_sql) && a.arguments == b.arguments;
 }
 
 /// The statement that made an object, then its rename since (as `migc schema` prints it).
@@ -242,7 +240,8 @@ class differ {
 
   /// Adds a step, merging raw SQL into the step before it when both give the same reason.
   static void append(std::vector<written_step>& steps, written_step step) {
-    auto* previous = steps.empty() ? nullptr : std::get_if<std::vector<std::string>>(&steps.back().what);
+    auto* previous =
+        steps.empty() ? nullptr : std::get_if<std::vector<std::string>>(&steps.back().what);
     auto const* next = std::get_if<std::vector<std::string>>(&step.what);
     if (previous && next && steps.back().comments == step.comments) {
       previous->insert(previous->end(), next->begin(), next->end());
@@ -273,7 +272,8 @@ class differ {
 
   void comment(std::string target, model::comment const& before, model::comment const& after) {
     if (before == after) return;
-    raw(phase::comments, {fmt::format("COMMENT ON {} IS {}", target, after ? quote_literal(*after) : "NULL")},
+    raw(phase::comments,
+        {fmt::format("COMMENT ON {} IS {}", target, after ? quote_literal(*after) : "NULL")},
         "the language has no comment step");
   }
 
@@ -302,7 +302,8 @@ class differ {
         step.name = ident(name);
         declarative(phase::namespaces, step);
       }
-      comment("SCHEMA " + quote_identifier(name), it == m_from.schemas.end() ? std::nullopt : it->second.remark, s.remark);
+      comment("SCHEMA " + quote_identifier(name),
+              it == m_from.schemas.end() ? std::nullopt : it->second.remark, s.remark);
     }
     for (auto const& [name, s] : m_from.schemas) {
       if (name == "public" || m_to.schemas.count(name)) continue;
@@ -318,7 +319,8 @@ class differ {
         step.name = ident(name);
         declarative(phase::namespaces, step);
       }
-      comment("EXTENSION " + quote_identifier(name), it == m_from.extensions.end() ? std::nullopt : it->second.remark, e.remark);
+      comment("EXTENSION " + quote_identifier(name),
+              it == m_from.extensions.end() ? std::nullopt : it->second.remark, e.remark);
     }
     for (auto const& [name, e] : m_from.extensions) {
       if (m_to.extensions.count(name)) continue;
@@ -338,7 +340,8 @@ class differ {
       } else {
         enum_values(key, it->second.values, e.values);
       }
-      comment("TYPE " + relation_sql(key), it == m_from.enums.end() ? std::nullopt : it->second.remark, e.remark);
+      comment("TYPE " + relation_sql(key),
+              it == m_from.enums.end() ? std::nullopt : it->second.remark, e.remark);
     }
     for (auto const& [key, e] : m_from.enums) {
       if (m_to.enums.count(key)) continue;
@@ -356,9 +359,10 @@ class differ {
       if (std::count(before.begin(), before.end(), v)) kept.push_back(v);
     }
     if (kept != before) {
-      warn(fmt::format("type '{}': PostgreSQL cannot remove or reorder enum values ({} -> {}); "
-                       "only the new values are added",
-                       model::qualified(key), fmt::join(before, ", "), fmt::join(after, ", ")));
+      warn(
+          fmt::format("type '{}': PostgreSQL cannot remove or reorder enum values ({} -> {}); "
+                      "only the new values are added",
+                      model::qualified(key), fmt::join(before, ", "), fmt::join(after, ", ")));
     }
     std::vector<std::string> present = before;
     for (std::size_t i = 0; i < after.size(); ++i) {
@@ -386,18 +390,22 @@ class differ {
     for (auto const& [key, t] : m_to.types) {
       auto const it = m_from.types.find(key);
       bool const changed = it != m_from.types.end() &&
-                           (it->second.kind != t.kind || canonical_statement(it->second.sql) !=
-                                                             canonical_statement(t.sql));
+                           (it->second.kind != t.kind ||
+                            canonical_statement(it->second.sql) != canonical_statement(t.sql));
       if (changed) {
-        warn(fmt::format("type '{}' changed: it is dropped and created again, which fails while "
-                         "columns use it",
-                         model::qualified(key)));
-        raw(phase::drops_first, {drop_type_sql(key, it->second)}, "the language creates enum types only");
+        warn(
+            fmt::format("type '{}' changed: it is dropped and created again, which fails while "
+                        "columns use it",
+                        model::qualified(key)));
+        raw(phase::drops_first, {drop_type_sql(key, it->second)},
+            "the language creates enum types only");
       }
       if (it == m_from.types.end() || changed)
-        raw(phase::types, made_then_renamed(t.sql, t.kind == "domain" ? "DOMAIN" : "TYPE", t.created_as, key),
+        raw(phase::types,
+            made_then_renamed(t.sql, t.kind == "domain" ? "DOMAIN" : "TYPE", t.created_as, key),
             "the language creates enum types only");
-      comment("TYPE " + relation_sql(key), it == m_from.types.end() || changed ? std::nullopt : it->second.remark, t.remark);
+      comment("TYPE " + relation_sql(key),
+              it == m_from.types.end() || changed ? std::nullopt : it->second.remark, t.remark);
     }
     for (auto const& [key, t] : m_from.types) {
       if (!m_to.types.count(key))
@@ -412,7 +420,8 @@ class differ {
   /// A statement by its parse tree (a type's or a view's), the name it had aside.
   static std::string canonical_statement(std::string const& sql) {
     auto const parsed = sql::parse(sql);
-    return parsed.statements.empty() ? sql : sql::canonical_text(parsed.statements.front().tree.value());
+    return parsed.statements.empty() ? sql
+                                     : sql::canonical_text(parsed.statements.front().tree.value());
   }
 
   // ------------------------------------------------------------ functions
@@ -426,16 +435,19 @@ class differ {
     for (auto const& [key, f] : m_to.functions) {
       auto const it = m_from.functions.find(key);
       bool const is_new = it == m_from.functions.end();
-      bool const changed = !is_new && (it->second.body_md5 != f.body_md5 ||
-                                       it->second.language != f.language ||
-                                       it->second.returns != f.returns ||
-                                       it->second.procedure != f.procedure);
+      bool const changed =
+          !is_new && (it->second.body_md5 != f.body_md5 || it->second.language != f.language ||
+                      it->second.returns != f.returns || it->second.procedure != f.procedure);
       std::string const what = f.procedure ? "PROCEDURE" : "FUNCTION";
       std::string const why =
           f.procedure ? "the language has no procedure step" : "the language has no function step";
       if (is_new) {
-        raw(phase::functions, made_then_renamed(f.sql, what, f.created_as, {key.first, f.name}, "(" + f.arguments + ")"), why);
-      } else if (changed && it->second.returns == f.returns && it->second.procedure == f.procedure) {
+        raw(phase::functions,
+            made_then_renamed(f.sql, what, f.created_as, {key.first, f.name},
+                              "(" + f.arguments + ")"),
+            why);
+      } else if (changed && it->second.returns == f.returns &&
+                 it->second.procedure == f.procedure) {
         raw(phase::functions, {or_replace(f.sql)}, why);
       } else if (changed) {
         // A new result type: CREATE OR REPLACE cannot change it; what calls it is made again.
@@ -461,7 +473,8 @@ class differ {
       auto const it = m_to.tables.find(key);
       if (it == m_to.tables.end()) continue;
       for (auto const& c : t.constraints) {
-        if (c.kind != model::constraint_kind::primary_key && c.kind != model::constraint_kind::unique)
+        if (c.kind != model::constraint_kind::primary_key &&
+            c.kind != model::constraint_kind::unique)
           continue;
         auto const* other = it->second.find_constraint(c.name);
         if (!other || !same_constraint(c, *other)) m_rekeyed.insert(key);
@@ -578,15 +591,17 @@ class differ {
   void drop_column(model::table const& from, model::table const& to, std::string const& name,
                    std::vector<std::string> const& added) {
     std::string const type = shape_of(m_from, from.key, *from.find_column(name)).type;
-    std::vector<std::string> comments{
-        fmt::format("loses data: drops column {}.{} and its values", model::qualified(from.key), name)};
+    std::vector<std::string> comments{fmt::format("loses data: drops column {}.{} and its values",
+                                                  model::qualified(from.key), name)};
     for (auto const& a : added) {
       if (shape_of(m_to, to.key, *to.find_column(a)).type != type) continue;
-      std::string const step = fmt::format("rename column {}.{} to {}", dsl::qualified_name_text(name_of(from.key)),
-                                           dsl::identifier_text(name), dsl::identifier_text(a));
-      warn(fmt::format("column '{}.{}' is dropped and '{}' added, both {}: if it was renamed, "
-                       "write '{}' instead (a drop and an add lose its values)",
-                       model::qualified(from.key), name, a, type, step));
+      std::string const step =
+          fmt::format("rename column {}.{} to {}", dsl::qualified_name_text(name_of(from.key)),
+                      dsl::identifier_text(name), dsl::identifier_text(a));
+      warn(
+          fmt::format("column '{}.{}' is dropped and '{}' added, both {}: if it was renamed, "
+                      "write '{}' instead (a drop and an add lose its values)",
+                      model::qualified(from.key), name, a, type, step));
       comments.push_back("likely a rename: write '" + step + "' instead");
     }
     comments.push_back("migc:allow(drop-column)");
@@ -602,7 +617,8 @@ class differ {
       // PostgreSQL 15 cannot change a generation expression: the column is made again.
       ast::drop_column_step drop;
       drop.column = column_ref(table, to.name);
-      declarative(phase::tables, drop, {"a generated column's expression changes: it is made again"});
+      declarative(phase::tables, drop,
+                  {"a generated column's expression changes: it is made again"});
       add_column(table, to.name);
       return;
     }
@@ -616,9 +632,10 @@ class differ {
       ast::set_default d;
       if (!b.default_key.empty()) {
         ast::sql_fragment f;
-        f.text = to.default_sql ? *to.default_sql
-                                : replay_support::nextval_sql(object_key{
-                                      table.first, b.default_key.substr(b.default_key.find('.') + 1)});
+        f.text = to.default_sql
+                     ? *to.default_sql
+                     : replay_support::nextval_sql(object_key{
+                           table.first, b.default_key.substr(b.default_key.find('.') + 1)});
         d.expression = f;
       }
       alter(table, to.name, d);
@@ -646,7 +663,8 @@ class differ {
     if (!to) {
       sql = head + " DROP IDENTITY";
     } else if (!from) {
-      sql = head + (*to ? " ADD GENERATED ALWAYS AS IDENTITY" : " ADD GENERATED BY DEFAULT AS IDENTITY");
+      sql = head +
+            (*to ? " ADD GENERATED ALWAYS AS IDENTITY" : " ADD GENERATED BY DEFAULT AS IDENTITY");
     } else {
       sql = head + (*to ? " SET GENERATED ALWAYS" : " SET GENERATED BY DEFAULT");
     }
@@ -664,7 +682,8 @@ class differ {
   void constraints(model::table const& from, model::table const& to) {
     for (auto const& c : from.constraints) {
       auto const* other = to.find_constraint(c.name);
-      bool const rekeyed = c.kind == model::constraint_kind::foreign_key && m_rekeyed.count(c.ref_table);
+      bool const rekeyed =
+          c.kind == model::constraint_kind::foreign_key && m_rekeyed.count(c.ref_table);
       if (other && same_constraint(c, *other) && !rekeyed) continue;
       if (c.kind == model::constraint_kind::exclusion) continue;  // not modelled in full
       ast::drop_constraint_step step;
@@ -674,8 +693,10 @@ class differ {
     }
     for (auto const& c : to.constraints) {
       auto const* old = from.find_constraint(c.name);
-      bool const rekeyed = c.kind == model::constraint_kind::foreign_key && m_rekeyed.count(c.ref_table);
-      if ((old && same_constraint(*old, c) && !rekeyed) || c.kind == model::constraint_kind::exclusion)
+      bool const rekeyed =
+          c.kind == model::constraint_kind::foreign_key && m_rekeyed.count(c.ref_table);
+      if ((old && same_constraint(*old, c) && !rekeyed) ||
+          c.kind == model::constraint_kind::exclusion)
         continue;
       if (c.kind == model::constraint_kind::foreign_key) {
         declarative(phase::foreign_keys, m_foreign_keys.at({to.key, c.name}));
@@ -709,7 +730,8 @@ class differ {
     comment("TABLE " + table, from ? from->remark : std::nullopt, to.remark);
     for (auto const& c : to.columns) {
       auto const* old = from ? from->find_column(c.name) : nullptr;
-      comment("COLUMN " + table + "." + quote_identifier(c.name), old ? old->remark : std::nullopt, c.remark);
+      comment("COLUMN " + table + "." + quote_identifier(c.name), old ? old->remark : std::nullopt,
+              c.remark);
     }
     for (auto const& c : to.constraints) {
       auto const* old = from ? from->find_constraint(c.name) : nullptr;
@@ -773,19 +795,23 @@ class differ {
   }
 
   void sequences() {
-    std::string const why = "the language has no sequence step (serial and identity columns make their own)";
+    std::string const why =
+        "the language has no sequence step (serial and identity columns make their own)";
     for (auto const& [key, s] : m_to.sequences) {
       auto const it = m_from.sequences.find(key);
       if (it == m_from.sequences.end()) {
         if (made_by_serial_column(key, s)) continue;
-        raw(phase::sequences, {fmt::format("CREATE SEQUENCE {} AS {}", relation_sql(key), s.type)}, why);
+        raw(phase::sequences, {fmt::format("CREATE SEQUENCE {} AS {}", relation_sql(key), s.type)},
+            why);
         if (s.owned_by) raw(phase::dependents, {owner_sql(key, s)}, why);
       } else {
         if (it->second.type != s.type)
-          raw(phase::sequences, {fmt::format("ALTER SEQUENCE {} AS {}", relation_sql(key), s.type)}, why);
+          raw(phase::sequences, {fmt::format("ALTER SEQUENCE {} AS {}", relation_sql(key), s.type)},
+              why);
         if (it->second.owned_by != s.owned_by) raw(phase::dependents, {owner_sql(key, s)}, why);
       }
-      comment("SEQUENCE " + relation_sql(key), it == m_from.sequences.end() ? std::nullopt : it->second.remark, s.remark);
+      comment("SEQUENCE " + relation_sql(key),
+              it == m_from.sequences.end() ? std::nullopt : it->second.remark, s.remark);
     }
     for (auto const& [key, s] : m_from.sequences) {
       if (m_to.sequences.count(key) || goes_with_owner(s)) continue;
@@ -794,9 +820,10 @@ class differ {
   }
 
   static std::string owner_sql(object_key const& key, model::sequence const& s) {
-    return fmt::format("ALTER SEQUENCE {} OWNED BY {}", relation_sql(key),
-                       s.owned_by ? relation_sql(s.owned_by->first) + "." + quote_identifier(s.owned_by->second)
-                                  : std::string("NONE"));
+    return fmt::format(
+        "ALTER SEQUENCE {} OWNED BY {}", relation_sql(key),
+        s.owned_by ? relation_sql(s.owned_by->first) + "." + quote_identifier(s.owned_by->second)
+                   : std::string("NONE"));
   }
 
   // ------------------------------------------------------------ views
@@ -825,9 +852,10 @@ class differ {
     for (auto const& [key, v] : m_to.views) {
       auto const it = m_from.views.find(key);
       if (it == m_from.views.end()) continue;
-      bool const reads_changed = std::any_of(v.reads.begin(), v.reads.end(),
-                                             [&](object_key const& r) { return tables.count(r) > 0; });
-      if (it->second.materialized != v.materialized || it->second.definition != v.definition || reads_changed)
+      bool const reads_changed = std::any_of(
+          v.reads.begin(), v.reads.end(), [&](object_key const& r) { return tables.count(r) > 0; });
+      if (it->second.materialized != v.materialized || it->second.definition != v.definition ||
+          reads_changed)
         remade.insert(key);
     }
     // A view that reads a view made again or dropped is made again too.
@@ -836,7 +864,8 @@ class differ {
       for (auto const& [key, v] : m_from.views) {
         if (remade.count(key) || !m_to.views.count(key)) continue;
         for (auto const& r : v.reads) {
-          if ((remade.count(r) || (m_from.views.count(r) && !m_to.views.count(r))) && remade.insert(key).second)
+          if ((remade.count(r) || (m_from.views.count(r) && !m_to.views.count(r))) &&
+              remade.insert(key).second)
             grew = true;
         }
       }
@@ -849,7 +878,8 @@ class differ {
     for (auto const& key : dependency_order(m_from, drops, true)) {
       auto const& v = m_from.views.at(key);
       raw(phase::drops_first,
-          {fmt::format("DROP {} {}", v.materialized ? "MATERIALIZED VIEW" : "VIEW", relation_sql(key))},
+          {fmt::format("DROP {} {}", v.materialized ? "MATERIALIZED VIEW" : "VIEW",
+                       relation_sql(key))},
           "the language has no view step");
     }
     std::vector<object_key> creates;
@@ -858,7 +888,9 @@ class differ {
     }
     for (auto const& key : dependency_order(m_to, creates, false)) {
       auto const& v = m_to.views.at(key);
-      raw(phase::dependents, made_then_renamed(v.sql, v.materialized ? "MATERIALIZED VIEW" : "VIEW", v.created_as, key),
+      raw(phase::dependents,
+          made_then_renamed(v.sql, v.materialized ? "MATERIALIZED VIEW" : "VIEW", v.created_as,
+                            key),
           "the language has no view step");
     }
     for (auto const& [key, v] : m_to.views) {
@@ -870,7 +902,8 @@ class differ {
   }
 
   /// `keys` with every view after the views it reads (`readers_first`: before them).
-  static std::vector<object_key> dependency_order(model::schema const& m, std::vector<object_key> const& keys,
+  static std::vector<object_key> dependency_order(model::schema const& m,
+                                                  std::vector<object_key> const& keys,
                                                   bool readers_first) {
     std::vector<object_key> out;
     std::set<object_key> done;
@@ -895,7 +928,7 @@ class differ {
   std::map<std::pair<object_key, std::string>, ast::add_constraint_step> m_foreign_keys;
   std::map<object_key, ast::create_index_step> m_indexes;
   std::map<object_key, ast::create_enum_step> m_enums;
-  std::set<object_key> m_rekeyed;             ///< tables whose key constraints change
+  std::set<object_key> m_rekeyed;              ///< tables whose key constraints change
   std::set<object_key> m_recreated_functions;  ///< (schema, name) dropped and created again
 };
 

@@ -386,9 +386,8 @@ class builder {
     sequence_candidate options;
     read_sequence_options(def, options);
     if (!options.plain ||
-        (!options.name.empty() &&
-         options.name != choose_name(key.second, column->name.name, "seq",
-                                      std::vector<std::string>{})))
+        (!options.name.empty() && options.name != choose_name(key.second, column->name.name, "seq",
+                                                              std::vector<std::string>{})))
       return false;
     ast::identity_clause identity;
     identity.always = def.text("generated_when") != "d";
@@ -407,8 +406,8 @@ class builder {
       auto* table = std::get_if<ast::create_table_step>(&*m_items[hosted->second].step);
       auto* column = find_column(*table, column_name);
       if (!column || key.first != table_key.first ||
-          key.second != choose_name(table_key.second, column_name, "seq",
-                                    std::vector<std::string>{}))
+          key.second !=
+              choose_name(table_key.second, column_name, "seq", std::vector<std::string>{}))
         continue;
       auto const serial = serial_type(normalized(column->type), c.type);
       if (!serial || !is_not_null(*column)) continue;
@@ -429,8 +428,8 @@ class builder {
 
   /// Where the column's default reads `sequence`: in the column (no_item), or the index of the
   /// ALTER COLUMN ... SET DEFAULT item that sets it; nothing when it does not.
-  std::optional<std::size_t> default_reading(ast::column_def const& column,
-                                             object_key const& table, std::string const& name,
+  std::optional<std::size_t> default_reading(ast::column_def const& column, object_key const& table,
+                                             std::string const& name,
                                              object_key const& sequence) const {
     for (auto const& k : column.constraints) {
       auto const* d = std::get_if<ast::default_value>(&k);
@@ -442,7 +441,9 @@ class builder {
       if (!a || it.removed || key_of(a->column.table) != table || a->column.column.name != name)
         continue;
       auto const* d = std::get_if<ast::set_default>(&a->action);
-      if (d && d->expression && replay_support::sequence_of_default(d->expression->text) == sequence) return i;
+      if (d && d->expression &&
+          replay_support::sequence_of_default(d->expression->text) == sequence)
+        return i;
     }
     return std::nullopt;
   }
@@ -521,9 +522,9 @@ baseline build_baseline(std::vector<sql::raw_statement> const& statements,
 std::string describe_counts(std::map<std::string, object_count> const& counts, bool raw) {
   // Comments are objects' remarks, not objects: the summary counts them on their own.
   static constexpr std::array<std::string_view, 16> order{
-      "schema", "extension", "type",     "domain",  "function", "procedure",
-      "aggregate", "sequence", "table", "constraint", "index", "view",
-      "materialized view", "trigger", "rule", "policy"};
+      "schema",   "extension", "type",       "domain", "function", "procedure",         "aggregate",
+      "sequence", "table",     "constraint", "index",  "view",     "materialized view", "trigger",
+      "rule",     "policy"};
   std::vector<std::string> parts;
   auto const add = [&](std::string const& kind, int n) {
     if (n <= 0) return;

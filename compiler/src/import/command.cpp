@@ -82,18 +82,21 @@ adoption plan_adoption(std::vector<version_table> const& tables, bool root,
           t.name, v));
     } else if (auto const value = runtime::revision_id_value(v)) {
       out.id = v.size() >= 3 ? v : format_revision_id(*value);
-      out.notes.push_back(fmt::format("{} holds {}, a decimal id: the baseline is revision {}, so "
-                                      "`migrate status` on that database shows it at {}",
-                                      t.name, v, *out.id, *out.id));
+      out.notes.push_back(
+          fmt::format("{} holds {}, a decimal id: the baseline is revision {}, so "
+                      "`migrate status` on that database shows it at {}",
+                      t.name, v, *out.id, *out.id));
     } else if (adoptable(v)) {
       out.adopts = v;
-      out.notes.push_back(fmt::format("adopts \"{}\" ({}): `migrate status` on that database shows "
-                                      "it at revision {}, with nothing to stamp",
-                                      v, t.name, root_id));
+      out.notes.push_back(
+          fmt::format("adopts \"{}\" ({}): `migrate status` on that database shows "
+                      "it at revision {}, with nothing to stamp",
+                      v, t.name, root_id));
     } else {
-      out.notes.push_back(fmt::format("{} holds '{}', which no revision can adopt (1 to 32 "
-                                      "printable characters without blanks or quotes)",
-                                      t.name, v));
+      out.notes.push_back(
+          fmt::format("{} holds '{}', which no revision can adopt (1 to 32 "
+                      "printable characters without blanks or quotes)",
+                      t.name, v));
     }
   }
   return out;
@@ -103,7 +106,8 @@ adoption plan_adoption(std::vector<version_table> const& tables, bool root,
 std::string left_out_summary(std::vector<left_out> const& left) {
   std::vector<std::pair<left_out_kind, std::vector<std::uint32_t>>> kinds;
   for (auto const& l : left) {
-    auto it = std::find_if(kinds.begin(), kinds.end(), [&](auto const& k) { return k.first == l.kind; });
+    auto it =
+        std::find_if(kinds.begin(), kinds.end(), [&](auto const& k) { return k.first == l.kind; });
     if (it == kinds.end()) it = kinds.insert(kinds.end(), {l.kind, {}});
     it->second.push_back(l.line);
   }

@@ -9,12 +9,12 @@ namespace migc::compiler::import {
 /// The command line of `migc import`.
 struct import_options {
   std::string folder = "migrations";
-  std::string from_sql;                    ///< a pg_dump --schema-only file or DDL script
-  std::string from_database;               ///< a connection URL or conninfo
-  std::vector<std::string> schemas;        ///< --schema: only these (a database's default: all)
-  std::vector<std::string> version_tables; ///< --version-table: more version tables to adopt
-  std::string description;                 ///< --name: the revision's description
-  std::string format = "text";             ///< diagnostics format
+  std::string from_sql;                     ///< a pg_dump --schema-only file or DDL script
+  std::string from_database;                ///< a connection URL or conninfo
+  std::vector<std::string> schemas;         ///< --schema: only these (a database's default: all)
+  std::vector<std::string> version_tables;  ///< --version-table: more version tables to adopt
+  std::string description;                  ///< --name: the revision's description
+  std::string format = "text";              ///< diagnostics format
 };
 
 /**

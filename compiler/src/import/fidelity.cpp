@@ -86,10 +86,10 @@ void normalize(value& v, document::AllocatorType& allocator) {
       options != v.MemberEnd() && options->value.IsArray() && v.HasMember("extname")) {
     auto& list = options->value;
     for (auto it = list.Begin(); it != list.End();) {
-      bool const public_schema = is(*it, "DefElem") && is_string_member((*it)["DefElem"], "defname", "schema") &&
-                                 (*it)["DefElem"].HasMember("arg") &&
-                                 is((*it)["DefElem"]["arg"], "String") &&
-                                 is_string_member((*it)["DefElem"]["arg"]["String"], "sval", "public");
+      bool const public_schema =
+          is(*it, "DefElem") && is_string_member((*it)["DefElem"], "defname", "schema") &&
+          (*it)["DefElem"].HasMember("arg") && is((*it)["DefElem"]["arg"], "String") &&
+          is_string_member((*it)["DefElem"]["arg"]["String"], "sval", "public");
       it = public_schema ? list.Erase(it) : it + 1;
     }
     if (list.Empty()) v.RemoveMember("options");

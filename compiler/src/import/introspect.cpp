@@ -149,9 +149,9 @@ class reader {
 
   void schemas(statements& s) {
     for (auto const& row :
-         query("SELECT n.oid, quote_ident(n.nspname) FROM pg_namespace n WHERE " +
-               in_schemas("n") + " AND n.nspname <> 'public' AND " +
-               not_extension_member("pg_namespace", "n.oid") + " ORDER BY n.nspname")) {
+         query("SELECT n.oid, quote_ident(n.nspname) FROM pg_namespace n WHERE " + in_schemas("n") +
+               " AND n.nspname <> 'public' AND " + not_extension_member("pg_namespace", "n.oid") +
+               " ORDER BY n.nspname")) {
       s.push_back("CREATE SCHEMA " + text(row[1]));
       m_comment_targets["pg_namespace"][text(row[0])] = "SCHEMA " + text(row[1]);
     }
@@ -159,12 +159,12 @@ class reader {
 
   void extensions(statements& s) {
     std::string const filter = m_schemas.empty() ? "true" : in_schemas("n");
-    for (auto const& row : query(
-             "SELECT e.oid, quote_ident(e.extname), quote_ident(n.nspname), "
-             "obj_description(e.oid, 'pg_extension') IS NOT DISTINCT FROM (SELECT a.comment FROM "
-             "pg_available_extensions a WHERE a.name = e.extname) FROM pg_extension e JOIN "
-             "pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' AND " +
-             filter + " ORDER BY e.extname")) {
+    for (auto const& row :
+         query("SELECT e.oid, quote_ident(e.extname), quote_ident(n.nspname), "
+               "obj_description(e.oid, 'pg_extension') IS NOT DISTINCT FROM (SELECT a.comment FROM "
+               "pg_available_extensions a WHERE a.name = e.extname) FROM pg_extension e JOIN "
+               "pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' AND " +
+               filter + " ORDER BY e.extname")) {
       s.push_back(fmt::format("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}", text(row[1]),
                               text(row[2])));
       // The comment CREATE EXTENSION gives it from its control file is not repeated.
@@ -181,11 +181,11 @@ class reader {
   void enums(statements& s) {
     std::map<std::string, std::pair<std::string, std::vector<std::string>>> types;
     std::vector<std::string> order;
-    for (auto const& row : query(
-             "SELECT t.oid, format('%I.%I', n.nspname, t.typname), quote_literal(e.enumlabel) "
-             "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON "
-             "e.enumtypid = t.oid WHERE t.typtype = 'e' AND " +
-             type_filter() + " ORDER BY t.oid, e.enumsortorder")) {
+    for (auto const& row :
+         query("SELECT t.oid, format('%I.%I', n.nspname, t.typname), quote_literal(e.enumlabel) "
+               "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON "
+               "e.enumtypid = t.oid WHERE t.typtype = 'e' AND " +
+               type_filter() + " ORDER BY t.oid, e.enumsortorder")) {
       std::string const id = text(row[0]);
       if (!types.count(id)) order.push_back(id);
       auto& entry = types[id];
@@ -194,21 +194,21 @@ class reader {
     }
     for (auto const& id : order) {
       auto const& [name, labels] = types[id];
-      s.push_back(fmt::format("CREATE TYPE {} AS ENUM (\n    {}\n)", name,
-                              fmt::join(labels, ",\n    ")));
+      s.push_back(
+          fmt::format("CREATE TYPE {} AS ENUM (\n    {}\n)", name, fmt::join(labels, ",\n    ")));
       m_comment_targets["pg_type"][id] = "TYPE " + name;
     }
   }
 
   void domains(statements& s) {
-    for (auto const& row : query(
-             "SELECT t.oid, format('%I.%I', n.nspname, t.typname), format_type(t.typbasetype, "
-             "t.typtypmod), t.typnotnull, t.typdefault, CASE WHEN t.typcollation <> "
-             "b.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname) FROM "
-             "pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = "
-             "t.typcollation) END FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-             "JOIN pg_type b ON b.oid = t.typbasetype WHERE t.typtype = 'd' AND " +
-             type_filter() + " ORDER BY t.oid")) {
+    for (auto const& row :
+         query("SELECT t.oid, format('%I.%I', n.nspname, t.typname), format_type(t.typbasetype, "
+               "t.typtypmod), t.typnotnull, t.typdefault, CASE WHEN t.typcollation <> "
+               "b.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname) FROM "
+               "pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = "
+               "t.typcollation) END FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+               "JOIN pg_type b ON b.oid = t.typbasetype WHERE t.typtype = 'd' AND " +
+               type_filter() + " ORDER BY t.oid")) {
       std::string sql = "CREATE DOMAIN " + text(row[1]) + " AS " + text(row[2]);
       if (!row[5].is_null()) sql += " COLLATE " + text(row[5]);
       if (!row[4].is_null()) sql += " DEFAULT " + text(row[4]);
@@ -229,13 +229,13 @@ class reader {
   void composite_types(statements& s) {
     std::map<std::string, std::pair<std::string, std::vector<std::string>>> types;
     std::vector<std::string> order;
-    for (auto const& row : query(
-             "SELECT t.oid, format('%I.%I', n.nspname, t.typname), quote_ident(a.attname) || ' ' "
-             "|| format_type(a.atttypid, a.atttypmod), a.attrelid, a.attnum FROM pg_type t JOIN "
-             "pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid AND "
-             "c.relkind = 'c' JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT "
-             "a.attisdropped WHERE t.typtype = 'c' AND " +
-             type_filter() + " ORDER BY t.oid, a.attnum")) {
+    for (auto const& row :
+         query("SELECT t.oid, format('%I.%I', n.nspname, t.typname), quote_ident(a.attname) || ' ' "
+               "|| format_type(a.atttypid, a.atttypmod), a.attrelid, a.attnum FROM pg_type t JOIN "
+               "pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid AND "
+               "c.relkind = 'c' JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT "
+               "a.attisdropped WHERE t.typtype = 'c' AND " +
+               type_filter() + " ORDER BY t.oid, a.attnum")) {
       std::string const id = text(row[0]);
       if (!types.count(id)) order.push_back(id);
       types[id].first = text(row[1]);
@@ -256,7 +256,8 @@ class reader {
                "pg_type t ON t.oid = r.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace "
                "WHERE " +
                type_filter() + " ORDER BY t.oid")) {
-      std::string sql = "CREATE TYPE " + text(row[1]) + " AS RANGE (\n    subtype = " + text(row[2]);
+      std::string sql =
+          "CREATE TYPE " + text(row[1]) + " AS RANGE (\n    subtype = " + text(row[2]);
       if (row[4].as<bool>()) sql += ",\n    subtype_diff = " + text(row[3]);
       s.push_back(sql + "\n)");
       m_comment_targets["pg_type"][text(row[0])] = "TYPE " + text(row[1]);
@@ -278,14 +279,13 @@ class reader {
       "ANY(p.proargtypes::oid[]) OR t.typarray = ANY(p.proargtypes::oid[]))))";
 
   void functions(statements& s, bool late) {
-    for (auto const& row : query(
-             "SELECT p.oid, pg_get_functiondef(p.oid), format('%s %I.%I(%s)', CASE p.prokind "
-             "WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, n.nspname, p.proname, "
-             "pg_get_function_identity_arguments(p.oid)) FROM pg_proc p JOIN pg_namespace n ON "
-             "n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND " +
-             in_schemas("n") + " AND " + not_extension_member("pg_proc", "p.oid") +
-             " AND " + late_function + " = " + (late ? "true" : "false") +
-             " ORDER BY p.oid")) {
+    for (auto const& row :
+         query("SELECT p.oid, pg_get_functiondef(p.oid), format('%s %I.%I(%s)', CASE p.prokind "
+               "WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, n.nspname, p.proname, "
+               "pg_get_function_identity_arguments(p.oid)) FROM pg_proc p JOIN pg_namespace n ON "
+               "n.oid = p.pronamespace WHERE p.prokind IN ('f', 'p') AND " +
+               in_schemas("n") + " AND " + not_extension_member("pg_proc", "p.oid") + " AND " +
+               late_function + " = " + (late ? "true" : "false") + " ORDER BY p.oid")) {
       std::string def = text(row[1]);
       while (!def.empty() && (def.back() == '\n' || def.back() == ' ')) def.pop_back();
       s.push_back(def);
@@ -336,8 +336,10 @@ class reader {
     if (type != "bigint") out += "\n    AS " + type;
     out += "\n    START WITH " + text(row[first + 1]);
     out += "\n    INCREMENT BY " + text(row[first + 2]);
-    out += text(row[first + 3]) == min ? "\n    NO MINVALUE" : "\n    MINVALUE " + text(row[first + 3]);
-    out += text(row[first + 4]) == max ? "\n    NO MAXVALUE" : "\n    MAXVALUE " + text(row[first + 4]);
+    out += text(row[first + 3]) == min ? "\n    NO MINVALUE"
+                                       : "\n    MINVALUE " + text(row[first + 3]);
+    out += text(row[first + 4]) == max ? "\n    NO MAXVALUE"
+                                       : "\n    MAXVALUE " + text(row[first + 4]);
     out += "\n    CACHE " + text(row[first + 5]);
     if (row[first + 6].as<bool>()) out += "\n    CYCLE";
     return out;
@@ -349,14 +351,14 @@ class reader {
 
   void sequences(statements& s) {
     // Identity sequences belong to their column; a version table's sequences to it.
-    for (auto const& row : query(
-             fmt::format("SELECT c.oid, format('%I.%I', n.nspname, c.relname), {} FROM "
-                         "pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid JOIN pg_namespace "
-                         "n ON n.oid = c.relnamespace WHERE {} AND NOT EXISTS (SELECT 1 FROM "
-                         "pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
-                         "AND (d.deptype = 'i' OR d.refobjid IN ({}))) ORDER BY c.oid",
-                         sequence_columns, relation_filter("c", "n"),
-                         m_version_oids.empty() ? "0" : m_version_oids))) {
+    for (auto const& row :
+         query(fmt::format("SELECT c.oid, format('%I.%I', n.nspname, c.relname), {} FROM "
+                           "pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid JOIN pg_namespace "
+                           "n ON n.oid = c.relnamespace WHERE {} AND NOT EXISTS (SELECT 1 FROM "
+                           "pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+                           "AND (d.deptype = 'i' OR d.refobjid IN ({}))) ORDER BY c.oid",
+                           sequence_columns, relation_filter("c", "n"),
+                           m_version_oids.empty() ? "0" : m_version_oids))) {
       s.push_back("CREATE SEQUENCE " + text(row[1]) + sequence_options(row, 2));
       m_comment_targets["pg_class"][text(row[0])] = "SEQUENCE " + text(row[1]);
     }
@@ -379,7 +381,8 @@ class reader {
              "THEN (SELECT format('%I.%I', pn.nspname, p.relname) FROM pg_inherits i JOIN "
              "pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace "
              "WHERE i.inhrelid = c.oid) END, pg_get_expr(c.relpartbound, c.oid), CASE WHEN "
-             "c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, (SELECT string_agg(format('%I.%I', "
+             "c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, (SELECT "
+             "string_agg(format('%I.%I', "
              "pn.nspname, p.relname), ', ' ORDER BY i.inhseqno) FROM pg_inherits i JOIN pg_class "
              "p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE "
              "i.inhrelid = c.oid AND NOT c.relispartition) FROM pg_class c JOIN pg_namespace n ON "
@@ -412,16 +415,16 @@ class reader {
   }
 
   void columns(std::map<std::string, table_info>& tables) {
-    for (auto const& row : query(
-             "SELECT a.attrelid, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), "
-             "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, "
-             "CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN (SELECT "
-             "format('%I.%I', cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace "
-             "cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END, a.attislocal, "
-             "a.attnum FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN "
-             "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0 "
-             "AND NOT a.attisdropped AND a.attrelid IN (" +
-             m_tables + ") ORDER BY a.attrelid, a.attnum")) {
+    for (auto const& row :
+         query("SELECT a.attrelid, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), "
+               "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, "
+               "CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN (SELECT "
+               "format('%I.%I', cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace "
+               "cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END, a.attislocal, "
+               "a.attnum FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN "
+               "pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0 "
+               "AND NOT a.attisdropped AND a.attrelid IN (" +
+               m_tables + ") ORDER BY a.attrelid, a.attnum")) {
       auto& t = tables.at(text(row[0]));
       std::string const table_oid = text(row[0]);
       m_comment_targets["column"][table_oid + "." + text(row[9])] =
@@ -433,7 +436,8 @@ class reader {
       if (text(row[6]) == "s") {
         column += " GENERATED ALWAYS AS (" + text(row[4]) + ") STORED";
       } else if (!identity.empty()) {
-        column += identity == "a" ? " GENERATED ALWAYS AS IDENTITY" : " GENERATED BY DEFAULT AS IDENTITY";
+        column +=
+            identity == "a" ? " GENERATED ALWAYS AS IDENTITY" : " GENERATED BY DEFAULT AS IDENTITY";
       } else if (!row[4].is_null()) {
         column += " DEFAULT " + text(row[4]);
       }
@@ -479,8 +483,7 @@ class reader {
         m_late.push_back(fmt::format(
             "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY (\n    SEQUENCE NAME "
             "{}{}\n)",
-            t.name, column, text(row[10]) == "a" ? "ALWAYS" : "BY DEFAULT", text(row[1]),
-            options));
+            t.name, column, text(row[10]) == "a" ? "ALWAYS" : "BY DEFAULT", text(row[1]), options));
       }
     }
   }
@@ -488,11 +491,11 @@ class reader {
   /// CHECK constraints inside CREATE TABLE, as pg_dump writes valid local ones; NOT VALID ones
   /// come after the data would (late_checks).
   void inline_checks(std::map<std::string, table_info>& tables) {
-    for (auto const& row : query(
-             "SELECT co.conrelid, quote_ident(co.conname), pg_get_constraintdef(co.oid), "
-             "co.convalidated, co.oid FROM pg_constraint co WHERE co.contype = 'c' AND "
-             "co.conislocal AND co.conrelid IN (" +
-             m_tables + ") ORDER BY co.conrelid, co.conname")) {
+    for (auto const& row :
+         query("SELECT co.conrelid, quote_ident(co.conname), pg_get_constraintdef(co.oid), "
+               "co.convalidated, co.oid FROM pg_constraint co WHERE co.contype = 'c' AND "
+               "co.conislocal AND co.conrelid IN (" +
+               m_tables + ") ORDER BY co.conrelid, co.conname")) {
       auto& t = tables.at(text(row[0]));
       std::string const table = t.name.substr(t.name.rfind(' ') + 1);
       m_comment_targets["pg_constraint"][text(row[4])] =
@@ -566,19 +569,19 @@ class reader {
     };
     std::map<std::string, view_info> views;
     std::vector<std::string> order;
-    for (auto const& row : query(
-             "SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relkind, "
-             "pg_get_viewdef(c.oid), array_to_string(ARRAY(SELECT o FROM unnest(c.reloptions) o "
-             "WHERE o NOT LIKE 'check_option=%'), ', '), (SELECT substr(o, 14) FROM "
-             "unnest(c.reloptions) o WHERE o LIKE 'check_option=%') FROM pg_class c JOIN "
-             "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " +
-             relation_filter("c", "n") + " ORDER BY c.oid")) {
+    for (auto const& row :
+         query("SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relkind, "
+               "pg_get_viewdef(c.oid), array_to_string(ARRAY(SELECT o FROM unnest(c.reloptions) o "
+               "WHERE o NOT LIKE 'check_option=%'), ', '), (SELECT substr(o, 14) FROM "
+               "unnest(c.reloptions) o WHERE o LIKE 'check_option=%') FROM pg_class c JOIN "
+               "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND " +
+               relation_filter("c", "n") + " ORDER BY c.oid")) {
       std::string def = text(row[3]);
       while (!def.empty() && (def.back() == ';' || def.back() == '\n' || def.back() == ' '))
         def.pop_back();
       bool const materialized = text(row[2]) == "m";
-      std::string sql = std::string(materialized ? "CREATE MATERIALIZED VIEW " : "CREATE VIEW ") +
-                        text(row[1]);
+      std::string sql =
+          std::string(materialized ? "CREATE MATERIALIZED VIEW " : "CREATE VIEW ") + text(row[1]);
       if (!text(row[4]).empty()) sql += " WITH (" + text(row[4]) + ")";
       sql += " AS\n" + def;
       if (materialized) sql += "\n  WITH NO DATA";
@@ -630,7 +633,8 @@ class reader {
 
   void triggers(statements& s) {
     if (m_tables.empty() && m_views.empty()) return;
-    std::string const relations = m_tables + (m_tables.empty() || m_views.empty() ? "" : ", ") + m_views;
+    std::string const relations =
+        m_tables + (m_tables.empty() || m_views.empty() ? "" : ", ") + m_views;
     for (auto const& row :
          query("SELECT t.oid, pg_get_triggerdef(t.oid), quote_ident(t.tgname), format('%I.%I', "
                "n.nspname, c.relname) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN "
@@ -645,11 +649,12 @@ class reader {
 
   void rules(statements& s) {
     if (m_tables.empty() && m_views.empty()) return;
-    std::string const relations = m_tables + (m_tables.empty() || m_views.empty() ? "" : ", ") + m_views;
-    for (auto const& row : query(
-             "SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r JOIN pg_class c ON c.oid = "
-             "r.ev_class WHERE r.rulename <> '_RETURN' AND r.ev_class IN (" +
-             relations + ") ORDER BY c.relname, r.rulename")) {
+    std::string const relations =
+        m_tables + (m_tables.empty() || m_views.empty() ? "" : ", ") + m_views;
+    for (auto const& row :
+         query("SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r JOIN pg_class c ON c.oid = "
+               "r.ev_class WHERE r.rulename <> '_RETURN' AND r.ev_class IN (" +
+               relations + ") ORDER BY c.relname, r.rulename")) {
       std::string def = text(row[0]);
       while (!def.empty() && (def.back() == ';' || def.back() == '\n')) def.pop_back();
       s.push_back(def);
@@ -658,13 +663,15 @@ class reader {
 
   void policies(statements& s) {
     if (m_tables.empty()) return;
-    for (auto const& row : query(
-             "SELECT format('%I.%I', n.nspname, c.relname), c.relrowsecurity, "
-             "c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = "
-             "c.relnamespace WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND c.oid IN (" +
-             m_tables + ") ORDER BY 1")) {
-      if (row[1].as<bool>()) s.push_back("ALTER TABLE " + text(row[0]) + " ENABLE ROW LEVEL SECURITY");
-      if (row[2].as<bool>()) s.push_back("ALTER TABLE " + text(row[0]) + " FORCE ROW LEVEL SECURITY");
+    for (auto const& row :
+         query("SELECT format('%I.%I', n.nspname, c.relname), c.relrowsecurity, "
+               "c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = "
+               "c.relnamespace WHERE (c.relrowsecurity OR c.relforcerowsecurity) AND c.oid IN (" +
+               m_tables + ") ORDER BY 1")) {
+      if (row[1].as<bool>())
+        s.push_back("ALTER TABLE " + text(row[0]) + " ENABLE ROW LEVEL SECURITY");
+      if (row[2].as<bool>())
+        s.push_back("ALTER TABLE " + text(row[0]) + " FORCE ROW LEVEL SECURITY");
     }
     for (auto const& row : query(
              "SELECT quote_ident(p.polname), format('%I.%I', n.nspname, c.relname), "

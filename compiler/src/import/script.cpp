@@ -30,12 +30,12 @@ std::vector<read_statement> parse_script(std::string_view text,
   std::uint32_t from = 0;
   for (;;) {
     sql::parse_outcome parsed = sql::parse(buffer);
-    auto const copy = std::find_if(
-        parsed.statements.begin(), parsed.statements.end(), [](sql::parsed_statement const& s) {
-          sql::node const n(s.tree);
-          return n.is("CopyStmt") && n.flag("is_from") && n.text("filename").empty() &&
-                 !n.flag("is_program");
-        });
+    auto const copy = std::find_if(parsed.statements.begin(), parsed.statements.end(),
+                                   [](sql::parsed_statement const& s) {
+                                     sql::node const n(s.tree);
+                                     return n.is("CopyStmt") && n.flag("is_from") &&
+                                            n.text("filename").empty() && !n.flag("is_program");
+                                   });
     std::uint32_t const stop = copy == parsed.statements.end() ? ~0U : copy->end;
     for (auto& p : parsed.problems) {
       if (p.where < stop) problems.push_back(std::move(p));
@@ -154,7 +154,8 @@ class sorter {
   void report(std::vector<sql::syntax_problem> const& problems) {
     for (auto const& p : problems) {
       if (p.what == sql::syntax_problem::kind::psql_meta_command) {
-        std::string_view const line = std::string_view(m_file.text()).substr(p.where, p.end - p.where);
+        std::string_view const line =
+            std::string_view(m_file.text()).substr(p.where, p.end - p.where);
         leave(left_out_kind::psql_command, std::string(line.substr(0, line.find_first_of(" \t\r"))),
               p.where);
         continue;
@@ -162,7 +163,8 @@ class sorter {
       dsl::diagnostic d;
       d.code = p.what == sql::syntax_problem::kind::encoding ? "sql-encoding" : "sql-syntax";
       d.where = {&m_file, {p.where, std::max(p.end, p.where + 1)}};
-      d.message = p.what == sql::syntax_problem::kind::encoding ? "SQL is not valid UTF-8" : p.message;
+      d.message =
+          p.what == sql::syntax_problem::kind::encoding ? "SQL is not valid UTF-8" : p.message;
       m_out.report(std::move(d));
     }
   }
