@@ -13,6 +13,7 @@
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
 
+#include "diagnostics_output.hpp"
 #include "diff/command.hpp"
 #include "import/command.hpp"
 #include "revision_writer.hpp"
@@ -42,24 +43,12 @@ struct build_options {
   std::string depfile_target;
 };
 
-bool use_color() {
-  return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
-}
-
-void render(dsl::diagnostic_engine const& diagnostics, std::string const& format) {
-  if (format == "json") {
-    dsl::render_json(std::cout, diagnostics);
-  } else if (!diagnostics.diagnostics().empty()) {
-    dsl::render_text(std::cerr, diagnostics, {use_color()});
-  }
-}
-
 /// Parses and checks a folder, rendering every diagnostic; the chain when it is sound.
 std::optional<compiler::compiled_chain> compile(common_options const& common,
                                                 compiler::source_set& sources,
                                                 dsl::diagnostic_engine& diagnostics) {
   auto chain = compiler::compile_folder(common.folder, sources, diagnostics);
-  render(diagnostics, common.format);
+  compiler::render_diagnostics(diagnostics, common.format);
   return diagnostics.has_errors() ? std::nullopt : std::move(chain);
 }
 
@@ -129,7 +118,7 @@ std::string quote_description(std::string const& text) {
 int run_new(common_options const& common, std::string const& description) {
   dsl::diagnostic_engine diagnostics(false);
   auto const next = compiler::next_revision_of(common.folder, diagnostics);
-  render(diagnostics, common.format);
+  compiler::render_diagnostics(diagnostics, common.format);
   if (!next) {
     std::cerr << "migc: error: fix the chain before adding a revision to it\n";
     return exit_failure;

@@ -2,7 +2,6 @@
 #include "command.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
 
+#include "../diagnostics_output.hpp"
 #include "../head_model.hpp"
 #include "../import/introspect.hpp"
 #include "../import/script_model.hpp"
@@ -21,15 +21,6 @@ namespace migc::compiler::diff {
 namespace {
 
 namespace fs = std::filesystem;
-
-void render(dsl::diagnostic_engine const& diagnostics, std::string const& format) {
-  if (format == "json") {
-    dsl::render_json(std::cout, diagnostics);
-  } else if (!diagnostics.diagnostics().empty()) {
-    bool const color = ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
-    dsl::render_text(std::cerr, diagnostics, {color});
-  }
-}
 
 /// True when the compiler derives the downgrade of every step (no raw SQL, every inverse known
 /// from the model before the step).
@@ -63,7 +54,7 @@ std::optional<model::schema> desired(diff_options const& options, std::string& l
   auto const script = import::read_script(*file, {}, diagnostics);
   model::schema out;
   if (diagnostics.has_errors() || !import::replay_script(script, *file, out, diagnostics)) {
-    render(diagnostics, options.format);
+    render_diagnostics(diagnostics, options.format);
     return std::nullopt;
   }
   return out;
@@ -99,7 +90,7 @@ int run_diff(diff_options const& options) {
     dsl::diagnostic_engine diagnostics(false);
     auto const chain = compile_folder(options.folder, sources, diagnostics, head);
     if (!chain) {
-      render(diagnostics, options.format);
+      render_diagnostics(diagnostics, options.format);
       std::cerr << "migc diff: error: fix the chain before adding a revision to it\n";
       return 1;
     }
@@ -142,7 +133,7 @@ int run_diff(diff_options const& options) {
   source_set sources;
   dsl::diagnostic_engine check(false);
   auto const chain = compile_folder(options.folder, sources, check);
-  render(check, options.format);
+  render_diagnostics(check, options.format);
   if (!chain) {
     std::cerr << "migc diff: error: " << path.string()
               << " does not build (above); edit it, or please report this\n";

@@ -2,7 +2,6 @@
 #include "command.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include <migc/runtime/catalog.hpp>
 #include <numeric>
 
+#include "../diagnostics_output.hpp"
 #include "../revision_writer.hpp"
 #include "baseline.hpp"
 #include "introspect.hpp"
@@ -25,15 +25,6 @@ namespace fs = std::filesystem;
 
 constexpr int exit_ok = 0;
 constexpr int exit_failure = 1;
-
-void render(dsl::diagnostic_engine const& diagnostics, std::string const& format) {
-  if (format == "json") {
-    dsl::render_json(std::cout, diagnostics);
-  } else if (!diagnostics.diagnostics().empty()) {
-    bool const color = ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
-    dsl::render_text(std::cerr, diagnostics, {color});
-  }
-}
 
 /// What the revision adopts, or the number it takes, from the version tables the source holds.
 struct adoption {
@@ -178,7 +169,7 @@ int run_import(import_options const& options) {
   s.versions.insert(s.versions.end(), src.versions.begin(), src.versions.end());
   model::schema model;
   if (diagnostics.has_errors() || !replay_script(s, *src.file, model, diagnostics)) {
-    render(diagnostics, options.format);
+    render_diagnostics(diagnostics, options.format);
     std::cerr << "migc import: error: " << src.label
               << " does not build a schema migc can check; nothing written\n";
     return exit_failure;
@@ -186,7 +177,7 @@ int run_import(import_options const& options) {
   dsl::diagnostic_engine chain_diagnostics(false);
   auto const next = next_revision_of(options.folder, chain_diagnostics);
   if (!next) {
-    render(chain_diagnostics, options.format);
+    render_diagnostics(chain_diagnostics, options.format);
     std::cerr << "migc import: error: fix the chain before adding a revision to it\n";
     return exit_failure;
   }
@@ -229,7 +220,7 @@ int run_import(import_options const& options) {
   source_set sources;
   dsl::diagnostic_engine check(false);
   auto const chain = compile_folder(options.folder, sources, check);
-  render(check, options.format);
+  render_diagnostics(check, options.format);
   if (!chain) {
     std::cerr << "migc import: error: " << path.string()
               << " does not build (above); please report this with the source schema\n";
