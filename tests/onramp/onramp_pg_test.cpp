@@ -11,6 +11,7 @@
 #include <iterator>
 #include <map>
 #include <migc/runtime/catalog.hpp>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli_io.hpp"
@@ -317,6 +318,10 @@ TEST_F(onramp_pg, an_alembic_database_is_continued_through_the_imported_baseline
     // The line docs/migrate.md shows.
     EXPECT_THAT(status.out, HasSubstr("Current revision: 001 \"Baseline from Alembic\" (adopted: "
                                       "the version table holds 'ae1027a6acf3')\n"));
+    auto const json = migrate(conninfo(), cat.get(), {"--format", "json", "status"});
+    auto const doc = nlohmann::json::parse(json.out);
+    EXPECT_EQ(doc["current"], "ae1027a6acf3");
+    EXPECT_EQ(doc["adopted_by"], "001");
     auto const verify = migrate(conninfo(), cat.get(), {"verify"});
     EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
     EXPECT_THAT(verify.out, HasSubstr("Schema drift: none"));
