@@ -133,6 +133,8 @@ void write_canonical_form(canonical_output& out, std::string_view tag,
   out.write("revision " + number_text(revision.id) + '\n');
   out.write("parent " + (revision.parent ? number_text(*revision.parent) : std::string("-")) +
             '\n');
+  // Only when present: revisions without the clause keep the checksums they always had.
+  if (revision.adopts) out.write("adopts " + revision.adopts->id + '\n');
   out.write(revision.transactional ? "transaction yes\n" : "transaction no\n");
   write_block(out, "upgrade", revision.upgrade, upgrade_raw, fragments);
   if (revision.downgrade) {

@@ -12,6 +12,8 @@
 #include <system_error>
 #include <variant>
 
+#include "adoption.hpp"
+#include "head_model.hpp"
 #include "revision_compiler.hpp"
 #include "schema_ddl.hpp"
 #include "sql/fragments.hpp"
@@ -188,6 +190,7 @@ std::optional<parsed_revision> read_revision(fs::path const& path, source_set& s
   if (!syntax) return std::nullopt;
   parsed_revision r{&file, std::move(*syntax), 0, std::nullopt};
   if (!check_identity(file, r, out)) return std::nullopt;
+  check_adoption(file, r.syntax, out);
   check_body(file, r.syntax, out);
   read_sql(r, out);
   return r;
@@ -210,6 +213,13 @@ void read_sql(parsed_revision const& r, dsl::diagnostic_engine& out) {
 
 std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set& sources,
                                              dsl::diagnostic_engine& diagnostics) {
+  model::schema head;
+  return compile_folder(folder, sources, diagnostics, head);
+}
+
+std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set& sources,
+                                             dsl::diagnostic_engine& diagnostics,
+                                             model::schema& head) {
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
     diagnostics.report(make(dsl::severity::error, "folder", {},
@@ -239,7 +249,6 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   }
   auto const line = link_chain(parsed, diagnostics, unreadable);
   if (!line || diagnostics.has_errors()) return std::nullopt;
-  model::schema head;
   chain.revisions = compile_revisions(*line, diagnostics, head);
   if (diagnostics.has_errors()) return std::nullopt;
   for (std::size_t i = 0; i < line->size(); ++i) {

@@ -136,7 +136,10 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
   out += fmt::format("{}, {}, {},\n   ", text_literal(r.checksum), r.transactional, r.reversible);
   out += fmt::format("{}, {},\n   ", view_of("steps", up, r.upgrade.size()),
                      view_of("steps", down, r.downgrade.size()));
-  out += text_literal(r.irreversible_reason) + ", " + text_literal(r.previous_checksum) + "},\n";
+  out += text_literal(r.irreversible_reason) + ", " + text_literal(r.previous_checksum);
+  // Written only when set: catalogs without adoption stay byte for byte as they were.
+  if (!r.adopts.empty()) out += ",\n   " + text_literal(r.adopts);
+  out += "},\n";
 }
 
 }  // namespace

@@ -3,10 +3,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <migc/compiler/compile.hpp>
@@ -14,6 +12,11 @@
 #include <migc/compiler/outputs.hpp>
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
+
+#include "diagnostics_output.hpp"
+#include "diff/command.hpp"
+#include "import/command.hpp"
+#include "revision_writer.hpp"
 
 namespace {
 
@@ -40,24 +43,12 @@ struct build_options {
   std::string depfile_target;
 };
 
-bool use_color() {
-  return ::isatty(STDERR_FILENO) && std::getenv("NO_COLOR") == nullptr;
-}
-
-void render(dsl::diagnostic_engine const& diagnostics, std::string const& format) {
-  if (format == "json") {
-    dsl::render_json(std::cout, diagnostics);
-  } else if (!diagnostics.diagnostics().empty()) {
-    dsl::render_text(std::cerr, diagnostics, {use_color()});
-  }
-}
-
 /// Parses and checks a folder, rendering every diagnostic; the chain when it is sound.
 std::optional<compiler::compiled_chain> compile(common_options const& common,
                                                 compiler::source_set& sources,
                                                 dsl::diagnostic_engine& diagnostics) {
   auto chain = compiler::compile_folder(common.folder, sources, diagnostics);
-  render(diagnostics, common.format);
+  compiler::render_diagnostics(diagnostics, common.format);
   return diagnostics.has_errors() ? std::nullopt : std::move(chain);
 }
 
@@ -114,15 +105,6 @@ int run_schema(common_options const& common) {
   return exit_ok;
 }
 
-std::string utc_timestamp() {
-  std::time_t const now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm parts{};
-  ::gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d_%H%M", &parts);
-  return text;
-}
-
 /// Escapes a description for a double-quoted string of the language.
 std::string quote_description(std::string const& text) {
   std::string out = "\"";
@@ -133,26 +115,10 @@ std::string quote_description(std::string const& text) {
   return out + "\"";
 }
 
-/// Where `migc new` continues a chain: the next number and its parent ("" for a root).
-struct next_revision {
-  std::uint64_t number = 1;
-  std::string parent;
-};
-
-/// The next revision of the chain in the folder (created when missing: a new project's first
-/// revision needs no check and gets no warning); nullopt when the chain has errors (rendered).
-std::optional<next_revision> next_revision_of(common_options const& common) {
-  fs::create_directories(common.folder);
-  if (compiler::scan_migrations_folder(common.folder).revisions.empty()) return next_revision{};
-  compiler::source_set sources;
-  dsl::diagnostic_engine diagnostics(false);
-  auto const chain = compile(common, sources, diagnostics);
-  if (!chain) return std::nullopt;
-  return next_revision{chain->revisions.back().number + 1, chain->revisions.back().id};
-}
-
 int run_new(common_options const& common, std::string const& description) {
-  auto const next = next_revision_of(common);
+  dsl::diagnostic_engine diagnostics(false);
+  auto const next = compiler::next_revision_of(common.folder, diagnostics);
+  compiler::render_diagnostics(diagnostics, common.format);
   if (!next) {
     std::cerr << "migc: error: fix the chain before adding a revision to it\n";
     return exit_failure;
@@ -162,9 +128,7 @@ int run_new(common_options const& common, std::string const& description) {
                                  ? fmt::format("revision {} {}", id, quote_description(description))
                                  : fmt::format("revision {} revises {} {}", id, next->parent,
                                                quote_description(description));
-  std::string const name =
-      fmt::format("{}-{}_{}.mig", utc_timestamp(), id, compiler::slugify(description));
-  fs::path const path = fs::path(common.folder) / name;
+  fs::path const path = compiler::revision_path(common.folder, id, description);
   // Steps are left to the author; the comments show the two kinds. A
   // downgrade block is only needed for steps the compiler cannot invert.
   std::string const body = header +
@@ -219,6 +183,35 @@ int main(int argc, char** argv) {
   new_command->add_option("--dir,-d", common.folder, "migrations folder (created when missing)")
       ->capture_default_str();
 
+  compiler::import::import_options import;
+  auto* import_command = app.add_subcommand(
+      "import", "write a baseline revision from a live database or a pg_dump --schema-only file");
+  import_command->add_option("--dir,-d", import.folder, "migrations folder (created when missing)")
+      ->capture_default_str();
+  import_command->add_option("--from-database", import.from_database,
+                             "connection URL of the database to read (read-only)");
+  import_command->add_option("--from-sql", import.from_sql,
+                             "a pg_dump --schema-only file or any DDL script");
+  import_command->add_option("--schema", import.schemas, "only this schema (repeatable)");
+  import_command->add_option("--version-table", import.version_tables,
+                             "another version table whose value to adopt (repeatable)");
+  import_command->add_option("--name", import.description, "the revision's description");
+  import_command->add_option("--format", import.format, "diagnostics format")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  compiler::diff::diff_options diff;
+  auto* diff_command = app.add_subcommand(
+      "diff", "write the next revision: from the chain's head to a schema (DDL) or a database");
+  diff_command->add_option("--dir,-d", diff.folder, "migrations folder")->capture_default_str();
+  diff_command->add_option("--to", diff.to_sql, "the desired schema as PostgreSQL DDL");
+  diff_command->add_option("--from-database", diff.from_database,
+                           "a database whose schema is the desired one (read-only)");
+  diff_command->add_option("--schema", diff.schemas,
+                           "only this schema of the database (repeatable)");
+  diff_command->add_option("--name", diff.description, "the revision's description");
+  diff_command->add_option("--format", diff.format, "diagnostics format")
+      ->check(CLI::IsMember({"text", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (CLI::ParseError const& e) {
@@ -229,6 +222,8 @@ int main(int argc, char** argv) {
     if (*build_command) return run_build(common, build);
     if (*check_command) return run_check(common);
     if (*schema_command) return run_schema(common);
+    if (*import_command) return compiler::import::run_import(import);
+    if (*diff_command) return compiler::diff::run_diff(diff);
     return run_new(common, description);
   } catch (std::exception const& e) {
     std::cerr << "migc: error: " << e.what() << "\n";

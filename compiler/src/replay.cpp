@@ -773,6 +773,17 @@ class replayer : replay_base {
   }
 
   bool apply_declarative(ast::create_index_step const& s) {
+    if (auto const view = m_model.views.find(key_of(s.table));
+        view != m_model.views.end() && view->second.materialized) {
+      // An index on a materialized view: kept by the raw statement, not followed.
+      object_key const index{key_of(s.table).first, s.name.name};
+      m_change.add_unknown(index, {"CREATE INDEX", here(s)});
+      report(dsl::severity::note, "sql-not-modelled", s,
+             fmt::format("the schema model does not follow this CREATE INDEX (it now ignores "
+                         "{}): the model does not follow indexes of materialized views",
+                         shown(index)));
+      return true;
+    }
     bool missing_ok = false;
     model::table const* table = require_table(s.table, missing_ok);
     if (!table) return missing_ok;

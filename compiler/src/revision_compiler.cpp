@@ -117,6 +117,7 @@ class revision_compiler {
     out.checksum = revision_checksum(syntax, m_upgrade_sql, m_downgrade_sql);
     out.previous_checksum = previous_revision_checksum(syntax);
     out.transactional = syntax.transactional;
+    if (syntax.adopts) out.adopts = syntax.adopts->id;
     return out;
   }
 

@@ -36,8 +36,8 @@ void made_then_renamed(std::string& out, std::string const& sql, std::string_vie
   }
 }
 
-/// CREATE TRIGGER from the model: "before insert or update for each row" with its UPDATE OF
-/// columns, WHEN condition and function arguments.
+}  // namespace
+
 std::string trigger_sql(object_key const& table, model::trigger const& t) {
   std::string timing = t.timing;
   std::string const rows = timing.substr(timing.rfind(" for each "));
@@ -59,6 +59,8 @@ std::string trigger_sql(object_key const& table, model::trigger const& t) {
                      t.when_sql.empty() ? std::string() : " WHEN (" + t.when_sql + ")",
                      name_sql(t.function), fmt::join(arguments, ", "));
 }
+
+namespace {
 
 void comment(std::string& out, std::string_view what, std::string const& target,
              model::comment const& remark) {

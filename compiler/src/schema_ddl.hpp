@@ -18,4 +18,8 @@ namespace migc::compiler {
  */
 [[nodiscard]] std::string schema_ddl(model::schema const& schema);
 
+/// CREATE TRIGGER for trigger `t` of `table` from the model: its timing ("before insert or update
+/// for each row"), UPDATE OF columns, WHEN condition and function arguments.
+[[nodiscard]] std::string trigger_sql(model::object_key const& table, model::trigger const& t);
+
 }  // namespace migc::compiler

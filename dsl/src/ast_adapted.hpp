@@ -8,7 +8,7 @@
 // description is read (zero-width) just before its text. Single-member
 // nodes are deliberately not adapted (see `into` in token_parsers.hpp).
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::revision, id, parent, description_where, description,
-                          transactional, upgrade, downgrade)
+                          adopts, transactional, upgrade, downgrade)
 
 // Declarative steps, members in grammar order.
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::references_clause, table, columns, actions)

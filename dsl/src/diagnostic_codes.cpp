@@ -15,11 +15,16 @@ constexpr std::string_view downgrades = "#downgrades";
 constexpr std::string_view raw_sql = "#what-the-compiler-learns-from-raw-sql";
 constexpr std::string_view lint = "#rules-and-lint";
 constexpr std::string_view model = "#the-model";
+constexpr std::string_view adoption = "#adopting-a-database";
 
 std::vector<diagnostic_code> make_table() {
   auto const error = severity::error;
   auto const warning = severity::warning;
   std::vector<diagnostic_code> table{
+      {"adopts-id", error,
+       "an adopted version is empty, too long, not printable ASCII, or a decimal revision id",
+       adoption},
+      {"adopts-not-root", error, "a revision that revises another adopts a version", adoption},
       {"ambiguous-function", error,
        "a function is named without arguments but several share the name", model},
       {"chain-cycle", error, "revisions revise each other in a cycle", chain},

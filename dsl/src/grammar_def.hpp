@@ -13,7 +13,7 @@
 /*
  * revision-file  = revision , end-of-file ;
  * revision       = "revision" , revision-id , [ "revises" , revision-id ] ,
- *                  description , [ "without" , "transaction" ] ,
+ *                  description , [ "adopts" , string ] , [ "without" , "transaction" ] ,
  *                  upgrade-block , [ downgrade-block ] ;
  * upgrade-block  = "upgrade" , block ;
  * downgrade-block= "downgrade" , block ;
@@ -38,6 +38,7 @@ struct revision_class : annotate_where {};
 struct revision_id_class : annotate_where {};
 struct description_where_class {};
 struct description_class {};
+struct adopts_class : annotate_where {};
 struct transaction_mode_class {};
 struct upgrade_block_class : annotate_where {};
 struct downgrade_block_class : annotate_where {};
@@ -64,6 +65,8 @@ x3::rule<revision_class, ast::revision> const revision = "'revision'";
 x3::rule<revision_id_class, ast::revision_id> const revision_id = "revision id";
 x3::rule<description_where_class, span> const description_where = "description string";
 x3::rule<description_class, std::string> const description = "description string";
+// Named for the error after `adopts`: an Alembic revision id is a string.
+x3::rule<adopts_class, ast::adopted_version> const adopts = "adopted version string";
 x3::rule<transaction_mode_class, bool> const transaction_mode = "'without transaction'";
 x3::rule<upgrade_block_class, ast::block> const upgrade_block = "'upgrade'";
 x3::rule<downgrade_block_class, ast::block> const downgrade_block = "'downgrade'";
@@ -79,6 +82,7 @@ x3::rule<end_of_file_class> const end_of_file = "end of file";
 
 keyword_parser const kw_revision{"revision"};
 keyword_parser const kw_revises{"revises"};
+keyword_parser const kw_adopts{"adopts"};
 keyword_parser const kw_without{"without"};
 keyword_parser const kw_transaction{"transaction"};
 keyword_parser const kw_upgrade{"upgrade"};
@@ -95,12 +99,14 @@ auto const revision_file_def = x3::eps > revision > end_of_file;
 auto const revision_def =
     kw_revision > revision_id > -(kw_revises > revision_id)
     > description_where > description
+    > -(kw_adopts > adopts)
     > transaction_mode
     > upgrade_block > -downgrade_block;
 
 auto const revision_id_def = into(&ast::revision_id::digits)[digits_parser{}];
 auto const description_where_def = span_of(string_parser{});
 auto const description_def = string_parser{};
+auto const adopts_def = into(&ast::adopted_version::id)[string_parser{}];
 auto const transaction_mode_def = (kw_without > kw_transaction > x3::attr(false)) | x3::attr(true);
 
 auto const upgrade_block_def = kw_upgrade > block_body;
@@ -125,7 +131,7 @@ auto const reason_def = string_parser{};
 auto const end_of_file_def = x3::eoi;
 // clang-format on
 
-BOOST_SPIRIT_DEFINE(revision_file, revision, revision_id, description_where, description,
+BOOST_SPIRIT_DEFINE(revision_file, revision, revision_id, description_where, description, adopts,
                     transaction_mode, upgrade_block, downgrade_block, block_body, step,
                     raw_sql_step, dollar_quoted, irreversible_step, reason, end_of_file)
 

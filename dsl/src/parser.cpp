@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "grammar.hpp"
 #include "scan.hpp"
+#include "sql_help.hpp"
 #include "text_util.hpp"
 
 namespace migc::dsl {
@@ -65,11 +66,14 @@ found_token token_at(std::string_view text, std::size_t offset) {
 
 /// A `help:` for expectations with an obvious fix; keyed by rule name.
 std::optional<std::string> help_for(std::string_view expected) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> helps{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> helps{{
       {"revision id", "a revision id is a decimal number, e.g. 'revision 002 revises 001'"},
       {"description string",
        "describe the revision in double quotes, e.g. \"add users.full_name\""},
       {"dollar-quoted SQL body", "put the SQL between dollar quotes: sql $$ ... $$"},
+      {"adopted version string",
+       "write the version in double quotes, as the version table holds it: adopts "
+       "\"5bfaba76d76e\""},
       {grammar::repeated_action, "keep one 'on delete' and one 'on update' clause at most"},
       {"'{'", "a block's steps go between braces: upgrade { ... }"},
       {"end of file",
@@ -151,8 +155,9 @@ diagnostic expectation_error(source_file const& file, std::size_t offset,
                              std::string const& expected) {
   found_token const found = token_at(file.text(), offset);
   if (auto hint = nested_dollar_quote(file, offset, found)) return std::move(*hint);
+  auto help = sql_in_block_help(file.text(), found.where.begin, expected);
   return syntax_error(file, found.where, "expected " + expected + ", found " + found.shown,
-                      help_for(expected));
+                      help ? std::move(help) : help_for(expected));
 }
 
 }  // namespace

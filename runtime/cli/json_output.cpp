@@ -3,6 +3,7 @@
 
 #include <ostream>
 
+#include "adoption.hpp"
 #include "validation.hpp"
 
 namespace migc::runtime::detail {
@@ -121,6 +122,10 @@ json status_json(catalog const& cat, status_report const& s, std::string const& 
   json doc = document();
   doc["version_table"] = version_table;
   doc["current"] = optional_text(s.current);
+  // The revision an adopted version row (another tool's id) stands for; null otherwise.
+  doc["adopted_by"] = s.current && s.at && is_adopted(cat, *s.current)
+                          ? json(std::string(cat.revisions[*s.at].id))
+                          : json(nullptr);
   doc["head"] = cat.revisions.empty() ? json(nullptr) : json(std::string(head_name(cat)));
   doc["up_to_date"] = s.pending.empty() && s.problems.empty();
   doc["pending"] = std::move(pending);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "adoption.hpp"
 #include "presentation.hpp"
 #include "validation.hpp"
 
@@ -105,8 +106,10 @@ void print_list(std::ostream& out, catalog const& cat, std::optional<position> c
 
 void print_status(std::ostream& out, catalog const& cat, status_report const& s,
                   std::string const& version_table, bool colour) {
-  std::string const current =
+  std::string current =
       s.current && !s.at ? *s.current + " (not a revision of this binary)" : describe(cat, s.at);
+  if (s.current && s.at && is_adopted(cat, *s.current))
+    current += fmt::format(" (adopted: the version table holds '{}')", *s.current);
   out << "Version table:    " << version_table
       << (s.version_table_exists ? "" : " (not created yet)") << "\n"
       << "Current revision: " << current << "\n"

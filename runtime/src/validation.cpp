@@ -5,6 +5,7 @@
 
 #include <unordered_map>
 
+#include "adoption.hpp"
 #include "presentation.hpp"
 
 namespace migc::runtime::detail {
@@ -136,10 +137,8 @@ std::optional<refusal> current_problem(catalog const& cat, database_state const&
   std::string const& current = *db.current;
   auto const value = revision_id_value(current);
   if (!value) {
-    return refusal(refusal_reason::not_a_revision_id,
-                   fmt::format("database is at '{}', which is not a migc revision id; {}", current,
-                               what_this_binary_knows(cat)),
-                   {{}, current, {}, {}});
+    if (adopting_revision(cat, current)) return std::nullopt;
+    return foreign_version_refusal(cat, current);
   }
   if (find_revision(cat, current)) return std::nullopt;
   return unknown_revision(cat, db, *value, current);
@@ -148,7 +147,9 @@ std::optional<refusal> current_problem(catalog const& cat, database_state const&
 }  // namespace
 
 position known_position(catalog const& cat, std::optional<std::string> const& current) {
-  return current ? find_revision(cat, *current) : std::nullopt;
+  if (!current) return std::nullopt;
+  if (auto const at = find_revision(cat, *current)) return at;
+  return adopting_revision(cat, *current);
 }
 
 std::vector<refusal> find_problems(catalog const& cat, database_state const& db,

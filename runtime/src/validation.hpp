@@ -44,7 +44,8 @@ struct checksum_mismatch {
  *     `migrate resolve` clears it, naming the revision, the statements that
  *     ran and the error (dirty);
  *  1. more than one version row: migc manages a single chain (several_versions);
- *  2. a current revision that is not a decimal id, e.g. an Alembic hex id:
+ *  2. a current revision that is not a decimal id, e.g. an Alembic hex id, and that the root
+ *     does not adopt (`adopts "..."`, adoption.hpp):
  *     this binary cannot know it (not_a_revision_id);
  *  3. a current revision whose value matches no embedded revision ("database
  *     is at 007, this binary knows up to 005"), followed by why: below the

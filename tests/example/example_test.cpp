@@ -40,22 +40,6 @@ TEST_F(example_test, upgrades_to_head_backfills_full_name_and_downgrades_to_base
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "004");
 }
 
-/// pg_dump --schema-only of a database, without migc's own tables and the
-/// random `\restrict` lines newer pg_dump versions add.
-std::string schema_dump(std::string const& conninfo) {
-  auto const dump =
-      migc::test::run_process({"/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "--no-owner",
-                               "--exclude-table=alembic_version*", "-d", conninfo});
-  EXPECT_EQ(dump.exit_code, 0) << dump.err;
-  std::istringstream lines(dump.out);
-  std::string kept;
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("\\restrict", 0) == 0 || line.rfind("\\unrestrict", 0) == 0) continue;
-    kept += line + "\n";
-  }
-  return kept;
-}
-
 TEST_F(example_test, migrated_schema_dumps_exactly_like_the_same_schema_written_in_plain_sql) {
   migc::runtime::migrator(conninfo(), example::db::catalog()).upgrade("head");
 
@@ -65,9 +49,9 @@ TEST_F(example_test, migrated_schema_dumps_exactly_like_the_same_schema_written_
   pqxx::connection plain_cx(plain.conninfo());
   pqxx::nontransaction(plain_cx).exec(sql);
 
-  std::string const migrated = schema_dump(conninfo());
+  std::string const migrated = migc::test::schema_dump(conninfo());
   EXPECT_THAT(migrated, ::testing::HasSubstr("CREATE TABLE public.memories"));
-  EXPECT_EQ(migrated, schema_dump(plain.conninfo()));
+  EXPECT_EQ(migrated, migc::test::schema_dump(plain.conninfo()));
 }
 
 }  // namespace

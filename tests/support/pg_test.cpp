@@ -12,8 +12,10 @@
 #include <pqxx/pqxx>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 
+#include "process.hpp"
 #include "wait.hpp"
 
 namespace migc::test {
@@ -172,6 +174,25 @@ int wait_for_statement(std::string const& conninfo, std::string const& text) {
 
 std::string pg_test::scalar(std::string const& sql) const {
   return query_value(conninfo(), sql).value_or("");
+}
+
+std::string schema_dump(std::string const& conninfo, std::vector<std::string> const& options) {
+  std::vector<std::string> argv{"/usr/lib/postgresql/15/bin/pg_dump",
+                                "--schema-only",
+                                "--no-owner",
+                                "--exclude-table=alembic_version*",
+                                "-d",
+                                conninfo};
+  argv.insert(argv.end(), options.begin(), options.end());
+  auto const dump = run_process(argv);
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  std::istringstream lines(dump.out);
+  std::string kept;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("\\restrict", 0) == 0 || line.rfind("\\unrestrict", 0) == 0) continue;
+    kept += line + "\n";
+  }
+  return kept;
 }
 
 }  // namespace migc::test

@@ -51,6 +51,15 @@ void execute(std::string const& conninfo, std::string const& sql);
  */
 int wait_for_statement(std::string const& conninfo, std::string const& text);
 
+/**
+ * `pg_dump --schema-only --no-owner` of the database at `conninfo`, without migrate's own tables
+ * (`alembic_version*`) and the `\restrict` / `\unrestrict` lines pg_dump 15.14 and later bracket
+ * the script with (their key is random). `options`: more pg_dump options (`--no-privileges`).
+ * Fails the test when pg_dump does.
+ */
+[[nodiscard]] std::string schema_dump(std::string const& conninfo,
+                                      std::vector<std::string> const& options = {});
+
 /// A database created for one test and dropped (WITH FORCE) when destroyed.
 class scratch_database {
  public:

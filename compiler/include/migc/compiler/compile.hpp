@@ -39,6 +39,7 @@ struct compiled_revision {
   bool transactional = true;
   bool reversible = true;
   std::string irreversible_reason;  ///< `irreversible "reason"`'s reason, "" when none
+  std::string adopts;               ///< the version `adopts "..."` names (root only), "" when none
   std::vector<compiled_step> upgrade;
   std::vector<compiled_step> downgrade;
   schema_delta schema_changes;  ///< what the upgrade changed in the flattened model (drift checks)

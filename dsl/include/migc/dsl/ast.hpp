@@ -322,10 +322,17 @@ struct block : node {
   std::vector<step> steps;
 };
 
+/// `adopts "<id>"`: the version another tool (Alembic) left in the version table, which the
+/// root revision stands for.
+struct adopted_version : node {
+  std::string id;
+};
+
 /**
  * One revision file:
  *
- *     revision 003 revises 002 "Backfill users.full_name" [without transaction]
+ *     revision 003 revises 002 "Backfill users.full_name" [adopts "5bfaba76d76e"]
+ *         [without transaction]
  *     upgrade { ... }
  *     [downgrade { ... }]
  */
@@ -334,6 +341,7 @@ struct revision : node {
   std::optional<revision_id> parent;
   std::string description;
   span description_where;
+  std::optional<adopted_version> adopts;
   bool transactional = true;
   block upgrade;
   std::optional<block> downgrade;

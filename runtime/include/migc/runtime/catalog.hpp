@@ -235,6 +235,12 @@ struct revision {
   /// (migc-checksum-v1), which a database migrated by an older migc recorded:
   /// accepted in its place, so a new format never makes a database refused.
   text previous_checksum = {};
+  /**
+   * The version another tool left in the version table that this revision (the root) stands
+   * for (`adopts "5bfaba76d76e"`): a database whose version row holds it is at this revision,
+   * and the next revision rewrites the row to migc's id. "" for none.
+   */
+  text adopts = {};
 
   /// True when `recorded` (a checksum a history table holds) is this revision's
   /// checksum under the current or the previous format.
