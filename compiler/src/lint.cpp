@@ -117,12 +117,15 @@ class linter {
   void check(ast::create_index_step const& s) {
     if (s.concurrently) {
       require_no_transaction(s, "create index concurrently");
-    } else if (existing_table(s.table)) {
+    } else if (m_context.from_sql && existing_table(s.table)) {
+      // A declarative `create index` on such a table is built concurrently (safe_plan.hpp).
       report(dsl::severity::warning, "index-not-concurrent", s,
              fmt::format("index '{}' is built without 'concurrently' and blocks writes to '{}' "
                          "while it builds",
                          s.name.name, s.table.name),
-             "write 'create index concurrently' in a revision marked 'without transaction'");
+             "write the declarative step 'create index', which migc builds concurrently in a "
+             "phase of its own, or CREATE INDEX CONCURRENTLY in a revision marked 'without "
+             "transaction'");
     }
   }
 
@@ -135,7 +138,18 @@ class linter {
     report(dsl::severity::error, "concurrently-in-transaction", at,
            fmt::format("'{}' cannot run inside a transaction block, and this revision runs in one",
                        what),
-           "mark the revision 'without transaction'");
+           "leave 'concurrently' out: on a table an earlier revision created, migc runs the "
+           "index build concurrently in a phase of its own; or mark the revision 'without "
+           "transaction'");
+  }
+
+  /// Batches commit one by one: they need a revision whose phases the runtime records.
+  void check(ast::backfill_step const& s) {
+    if (m_context.transactional) return;
+    report(dsl::severity::error, "backfill-without-transaction", s,
+           "a backfill cannot run in a revision marked 'without transaction'",
+           "move the backfill to a revision without 'without transaction': it runs there in "
+           "batches outside the revision's DDL transaction");
   }
 
   void check(ast::alter_column_step const& s) {

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "naming.hpp"
+#include "backfill.hpp"
 #include "overloaded.hpp"
 #include "render.hpp"
 #include "replay_base.hpp"
@@ -50,6 +51,7 @@ class replayer : replay_base {
     return std::visit(overloaded{
                           [&](ast::raw_sql_step const&) { return true; },  // see apply_statement
                           [&](ast::irreversible_step const&) { return true; },
+                          [&](ast::backfill_step const& s) { return check_backfill(m_change, s, m_context); },
                           [&](auto const& s) { return apply_declarative(s); },
                       },
                       step);
