@@ -188,7 +188,8 @@ std::optional<parsed_revision> read_revision(fs::path const& path, source_set& s
     sources.push_back(dsl::source_file::load(path.string(), path.string()));
   } catch (std::system_error const& e) {
     out.report(make(dsl::severity::error, "io", {},
-                    fmt::format("cannot read '{}': {}", path.string(), e.code().message())));
+                    fmt::format("cannot read '{}': {}", path.string(), e.code().message()),
+                    "a revision must be a readable file (check a link's target, the permissions)"));
     return std::nullopt;
   }
   dsl::source_file const& file = sources.back();

@@ -66,7 +66,9 @@ folder_scan scan_migrations_folder(std::filesystem::path const& folder) {
   for (auto const& entry : std::filesystem::directory_iterator(folder)) {
     std::string const name = entry.path().filename().string();
     if (is_ignored(name)) continue;
-    bool const is_mig = entry.is_regular_file() && ends_with(name, extension);
+    // Anything named `*.mig` is a revision, even a folder or a dangling link: reading it then fails
+    // with the reason (`io`), rather than a revision silently missing from the build.
+    bool const is_mig = ends_with(name, extension);
     (is_mig ? scan.revisions : scan.strays).push_back(entry.path());
   }
   // Directory order differs between file systems; the output must not.

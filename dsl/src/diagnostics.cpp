@@ -2,16 +2,37 @@
 #include <fmt/color.h>
 
 #include <algorithm>
+#include <migc/dsl/diagnostic_codes.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <stdexcept>
 #include <string_view>
 
 #include "text_util.hpp"
 
 namespace migc::dsl {
 
+namespace {
+
+/// Every code is in the registry at the level it is registered with: a code missing there is a
+/// bug of the compiler, caught by whichever test reaches it.
+void require_registered(diagnostic const& d) {
+  auto const* entry = find_diagnostic_code(d.code);
+  if (entry == nullptr) {
+    throw std::logic_error("internal error: diagnostic code '" + d.code +
+                           "' is not in the registry (dsl/src/diagnostic_codes.cpp)");
+  }
+  if (entry->level != d.level) {
+    throw std::logic_error("internal error: diagnostic code '" + d.code +
+                           "' is reported at another level than the registry's");
+  }
+}
+
+}  // namespace
+
 void diagnostic_engine::report(diagnostic d) {
+  require_registered(d);
   if (m_limit_reached) return;  // "stopping now": nothing after the limit message
   if (d.level == severity::warning && m_werror) {
     d.level = severity::error;

@@ -40,7 +40,18 @@ compile_outcome compile(std::filesystem::path const& folder, bool werror) {
   dsl::diagnostic_engine diagnostics(werror);
   compile_outcome outcome;
   outcome.chain = compiler::compile_folder(folder, sources, diagnostics);
-  for (auto const& d : diagnostics.diagnostics()) outcome.diagnostics.push_back(summarize(d));
+  // Messages without a source location name paths; shown relative to the folder, so summaries
+  // do not depend on where the checkout is.
+  std::string const path = folder.string();
+  for (auto const& d : diagnostics.diagnostics()) {
+    std::string summary = summarize(d);
+    for (auto const& [from, to] : {std::pair{path + "/", ""}, std::pair{path, "."}}) {
+      for (auto at = summary.find(from); at != std::string::npos; at = summary.find(from, at)) {
+        summary.replace(at, from.size(), to);
+      }
+    }
+    outcome.diagnostics.push_back(std::move(summary));
+  }
   return outcome;
 }
 

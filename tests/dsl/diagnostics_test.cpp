@@ -4,6 +4,7 @@
 
 #include <migc/dsl/diagnostics.hpp>
 #include <sstream>
+#include <stdexcept>
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -12,10 +13,23 @@ using namespace migc::dsl;
 
 namespace {
 
+/// A registered code of each level (the engine refuses unregistered ones).
+std::string code_for(severity level) {
+  switch (level) {
+    case severity::error:
+      return "syntax";
+    case severity::warning:
+      return "short-id";
+    case severity::note:
+      return "sql-not-modelled";
+  }
+  return "";
+}
+
 diagnostic make(severity level, std::string message, location where = {}) {
   diagnostic d;
   d.level = level;
-  d.code = "test";
+  d.code = code_for(level);
   d.where = where;
   d.message = std::move(message);
   return d;
@@ -197,12 +211,23 @@ TEST(render_json, renders_every_field_of_a_located_diagnostic) {
       "\n");
 }
 
+TEST(diagnostic_engine, refuses_a_code_missing_from_the_registry_or_at_another_level) {
+  diagnostic_engine engine;
+  diagnostic unknown = make(severity::error, "m");
+  unknown.code = "no-such-code";
+  EXPECT_THROW(engine.report(unknown), std::logic_error);
+  diagnostic wrong_level = make(severity::warning, "m");
+  wrong_level.code = "syntax";
+  EXPECT_THROW(engine.report(wrong_level), std::logic_error);
+  EXPECT_TRUE(engine.diagnostics().empty());
+}
+
 TEST(render_json, uses_null_for_a_missing_location_and_help) {
   diagnostic_engine engine;
   engine.report(make(severity::warning, "w"));
   EXPECT_EQ(
       json_of(engine),
-      R"({"format_version":1,"diagnostics":[{"severity":"warning","code":"test","file":null,"line":null,)"
+      R"({"format_version":1,"diagnostics":[{"severity":"warning","code":"short-id","file":null,"line":null,)"
       R"("column":null,"end_line":null,"end_column":null,"message":"w","notes":[],"help":null}]})"
       "\n");
 }
