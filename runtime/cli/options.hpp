@@ -43,6 +43,7 @@ struct output {
   std::ostream& err;
   bool json = false;
   bool colour = false;  ///< ANSI colours on stdout (a terminal, NO_COLOR unset), never for JSON
+  bool terminal = false;  ///< stdout is a terminal: progress bars are redrawn in place
 };
 
 }  // namespace migc::runtime::detail

@@ -4,6 +4,7 @@
 
 #include <pqxx/transaction>
 
+#include "presentation.hpp"
 #include "revision_runner.hpp"
 
 namespace migc::runtime::detail {
@@ -26,17 +27,6 @@ std::optional<std::int64_t> estimated_rows(session& s, std::string_view table) {
   }
 }
 
-std::string rate_text(backfill_progress const& p) {
-  double const seconds = static_cast<double>(p.elapsed.count()) / 1000;
-  if (seconds <= 0) return "";
-  double const rate = static_cast<double>(p.rows_this_run) / seconds;
-  std::string out = fmt::format(", {:.0f} rows/s", rate);
-  if (p.estimated_rows && rate > 0 && *p.estimated_rows > p.rows && !p.done)
-    out += fmt::format(", about {:.0f} s left",
-                       static_cast<double>(*p.estimated_rows - p.rows) / rate);
-  return out;
-}
-
 }  // namespace
 
 void revision_runner::report_backfill(backfill_progress const& p, clock::time_point& last_line) {
@@ -48,10 +38,7 @@ void revision_runner::report_backfill(backfill_progress const& p, clock::time_po
   auto const now = clock::now();
   if (!p.done && now - last_line < std::chrono::seconds(5)) return;
   last_line = now;
-  std::string const of =
-      p.estimated_rows ? fmt::format(" of about {}", std::max(*p.estimated_rows, p.rows)) : "";
-  s.log(fmt::format("Backfill of {} in {}: {} rows{}{}{}", p.table, p.revision, p.rows, of,
-                    rate_text(p), p.done ? ", done" : ""));
+  s.log(backfill_line(p));
 }
 
 void revision_runner::run_backfill(plan_step const& planned, step const& st,
