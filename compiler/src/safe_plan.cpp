@@ -77,8 +77,9 @@ class planner {
   void backfill(ast::backfill_step const& s) {
     auto const it = m_before.tables.find(key_of(s.table));
     if (it == m_before.tables.end() || !it->second.primary_key()) return;  // reported by replay
-    add(backfill_batch_sql(s, it->second), "ROW EXCLUSIVE", placement::backfill).kind =
-        runtime::statement_kind::data;
+    compiled_step& batch = add(backfill_batch_sql(s, it->second), "ROW EXCLUSIVE", placement::backfill);
+    batch.kind = runtime::statement_kind::data;
+    batch.objects = model::qualified(key_of(s.table));
   }
 
   void index(ast::create_index_step s) {
@@ -111,7 +112,7 @@ class planner {
     add(step_sql(s) + " NOT VALID", fk ? "SHARE ROW EXCLUSIVE" : "ACCESS EXCLUSIVE",
         placement::same);
     add(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", table, name),
-        "SHARE UPDATE EXCLUSIVE", placement::new_transaction);
+        "SHARE UPDATE EXCLUSIVE", placement::scan);
   }
 
   void unique_key(ast::add_constraint_step const& s, ast::key_columns const& key,
@@ -154,7 +155,7 @@ class planner {
                     quoted, quote_identifier(column)),
         "ACCESS EXCLUSIVE", placement::same);
     add(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", table, quoted),
-        "SHARE UPDATE EXCLUSIVE", placement::new_transaction);
+        "SHARE UPDATE EXCLUSIVE", placement::scan);
     add(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", table,
                     quote_identifier(column)),
         "ACCESS EXCLUSIVE", placement::new_transaction);
@@ -179,7 +180,8 @@ void phase_planner::place(compiled_step& s, placement where) {
   s.outside_transaction = s.outside_transaction || where == placement::outside_transaction;
   s.backfill = where == placement::backfill;
   if (!m_transactional) return;
-  bool const alone = where == placement::outside_transaction || where == placement::backfill;
+  bool const alone = where == placement::outside_transaction || where == placement::backfill ||
+                     where == placement::scan;
   if (m_used && (m_closed || where != placement::same)) ++m_phase;
   s.phase = m_phase;
   m_used = true;

@@ -15,6 +15,9 @@ namespace migc::compiler {
 enum class placement {
   same,                 ///< in the current phase's transaction
   new_transaction,      ///< starts a phase (transaction) of its own; later statements may join it
+  /// a phase alone in a transaction of its own: a long scan under a weak lock (VALIDATE), which
+  /// no statement taking a stronger lock joins (it would hold that lock through the scan's retry)
+  scan,
   outside_transaction,  ///< a phase alone, outside any transaction (CONCURRENTLY)
   backfill,             ///< a phase alone: batches, each its own transaction
 };
@@ -52,7 +55,7 @@ struct plan_context {
  * careful DBA writes (docs/language.md, "Safe plans"):
  *
  *  - `add constraint ... foreign key | check` → `ADD CONSTRAINT ... NOT VALID`,
- *    then `VALIDATE CONSTRAINT` in a transaction of its own (PostgreSQL 15
+ *    then `VALIDATE CONSTRAINT` in a transaction alone (PostgreSQL 15
  *    docs, ALTER TABLE: "NOT VALID" and "VALIDATE CONSTRAINT" take SHARE
  *    UPDATE EXCLUSIVE, not ACCESS EXCLUSIVE, for the scan);
  *  - `alter column ... set not null` → a `NOT VALID` check `(c IS NOT NULL)`,
