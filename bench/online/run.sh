@@ -75,10 +75,11 @@ VACUUM ANALYZE accounts, orders;
 CREATE TABLE bench_stop ();
 SQL
 
-# The longest wait for a lock of any pgbench session, sampled every 5 ms until bench_stop has a row.
-sampler() {
-  sql -c "DELETE FROM bench_stop" -c "
-DO \$\$
+# The longest wait for a lock of any pgbench session, sampled every 5 ms until bench_stop has a
+# row. A procedure that commits after each sample: one long transaction would hold back
+# CREATE INDEX CONCURRENTLY, which waits for every older transaction.
+sql <<'SQL'
+CREATE PROCEDURE bench_sample_lock_waits() LANGUAGE plpgsql AS $$
 DECLARE longest double precision := 0; now_waiting double precision;
 BEGIN
   LOOP
@@ -88,10 +89,15 @@ BEGIN
       WHERE wait_event_type = 'Lock' AND application_name = 'pgbench';
     longest := greatest(longest, now_waiting);
     EXIT WHEN EXISTS (SELECT FROM bench_stop);
+    COMMIT;
     PERFORM pg_sleep(0.005);
   END LOOP;
   RAISE NOTICE 'longest_lock_wait_ms=%', round(longest::numeric, 1);
-END \$\$" 2>&1 | sed -n 's/.*longest_lock_wait_ms=//p'
+END $$;
+SQL
+sampler() {
+  sql -c "DELETE FROM bench_stop" -c "CALL bench_sample_lock_waits()" 2>&1 |
+    sed -n 's/.*longest_lock_wait_ms=//p'
 }
 
 results=$work/results.tsv

@@ -48,9 +48,16 @@ phase_script transaction_phase(quoter const& q, script_context const& ctx,
   return out;
 }
 
-/// The session settings of a phase that runs outside a transaction block, and their reset.
+/**
+ * The session settings of a phase that runs outside a transaction block, and their reset.
+ * No lock_timeout there: CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which
+ * the application's locks never queue behind, and then waits for every older transaction to
+ * end; lock_timeout would cancel the build for waiting on the application's transactions
+ * without sparing them any wait (PostgreSQL 15 docs, CREATE INDEX, "Building Indexes
+ * Concurrently").
+ */
 void session_settings(quoter const& q, script_context const& ctx, phase_script& out) {
-  out.before += lock_timeout_sql(q, ctx.lock_timeout, false) + ";\n";
+  out.before += "SET lock_timeout = 0;\n";
   if (!ctx.role.empty()) out.before += set_role_sql(q, ctx.role, false) + ";\n";
   out.after += (ctx.role.empty() ? std::string() : std::string("RESET ROLE;\n")) +
                "RESET lock_timeout;\n";
