@@ -195,6 +195,19 @@ std::optional<phase_progress> read_progress(session& s) {
   return out;
 }
 
+refusal phases_pending_refusal(phase_progress const& progress) {
+  return refusal(
+      refusal_reason::phases_pending,
+      fmt::format("the {} of revision {} stopped after phase {} of {}: finish it first with "
+                  "`migrate {} {}` (a run resumes at the next phase), or undo or complete its "
+                  "phases by hand and run `migrate resolve {} --rolled-back` or `--applied`",
+                  progress.direction, progress.revision, progress.phases_done,
+                  progress.phases_total, progress.direction,
+                  progress.direction == "upgrade" ? progress.revision : std::string("-1"),
+                  progress.revision),
+      {{}, progress.revision, {}, {}});
+}
+
 void check_progress(session& s, std::vector<plan_step> const& steps) {
   auto const progress = read_progress(s);
   if (!progress) return;
@@ -203,16 +216,7 @@ void check_progress(session& s, std::vector<plan_step> const& steps) {
       direction_name(steps.front().dir) == progress->direction) {
     return;  // this run resumes it
   }
-  throw refusal(
-      refusal_reason::phases_pending,
-      fmt::format("the {} of revision {} stopped after phase {} of {}: finish it first with "
-                  "`migrate {} {}` (a run resumes at the next phase), or undo or complete its "
-                  "phases by hand and run `migrate resolve {} --rolled-back` or `--applied`",
-                  progress->direction, progress->revision, progress->phases_done,
-                  progress->phases_total, progress->direction,
-                  progress->direction == "upgrade" ? progress->revision : std::string("-1"),
-                  progress->revision),
-      {{}, progress->revision, {}, {}});
+  throw phases_pending_refusal(*progress);
 }
 
 std::vector<std::string> phased_messages(quoter const& q, script_context const& ctx,

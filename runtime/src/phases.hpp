@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <migc/runtime/catalog.hpp>
+#include <migc/runtime/error.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,9 @@ struct phase_resume {
 
 /// The progress row, if the table exists and holds one.
 [[nodiscard]] std::optional<phase_progress> read_progress(session& s);
+
+/// The phases_pending refusal for a revision the progress table says stopped between phases.
+[[nodiscard]] refusal phases_pending_refusal(phase_progress const& progress);
 
 /**
  * Refuses (phases_pending) a plan that does not start with the revision and

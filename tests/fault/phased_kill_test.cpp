@@ -18,7 +18,7 @@ using namespace migc::test;
 
 int phased_kill_rounds() {
   char const* long_run = std::getenv("MIGC_FAULT_LONG");
-  return long_run && std::string(long_run) == "1" ? 40 : 6;
+  return long_run && std::string(long_run) == "1" ? 40 : 4;
 }
 
 class phased_kill_test : public pg_test {
@@ -60,7 +60,7 @@ TEST_F(phased_kill_test, a_phased_revision_killed_at_random_is_finished_by_the_n
   auto const base = migrate({"upgrade", "001"});
   ASSERT_EQ(base.exit_code, 0) << base.err;
   std::mt19937 random(20261129);
-  std::uniform_int_distribution<int> delay_ms(100, 5000);
+  std::uniform_int_distribution<int> delay_ms(100, 2500);
   int kills = 0;
   int left_pending = 0;
   for (int round = 0; round < phased_kill_rounds(); ++round) {

@@ -149,6 +149,10 @@ TEST_F(online_pg, a_failure_between_phases_is_resumed_by_the_next_run) {
   // The phases done stay done: the foreign key is there and validated.
   EXPECT_EQ(scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'orders_account_fk'"),
             "t");
+  // status lists it as a problem (exit 4: attention).
+  auto const status = migrate({"status"});
+  EXPECT_EQ(status.code, 4);
+  EXPECT_THAT(status.out + status.err, HasSubstr("stopped after phase 5 of 14"));
   // Another target than the stopped revision is refused until it is finished or resolved.
   auto const refused = migrate({"downgrade", "base"});
   EXPECT_NE(refused.code, 0);
