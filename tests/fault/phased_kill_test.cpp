@@ -36,7 +36,8 @@ class phased_kill_test : public pg_test {
         "alembic_version_progress) END");
     if (version == "002" && !pending.empty()) return "at 002 with a progress row " + pending;
     if (version != "001" && version != "002") return "version " + version;
-    if (scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") != "0")
+    if (scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+               "(SELECT oid FROM pg_database WHERE datname = current_database())") != "0")
       return "an advisory lock is held";
     if (version == "002") {
       if (scalar("SELECT count(*) FROM items WHERE w IS DISTINCT FROM v * 2") != "0")
