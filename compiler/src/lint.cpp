@@ -120,8 +120,8 @@ class linter {
   /// ALTER TABLE, Notes).
   [[nodiscard]] static bool volatile_call(std::string const& default_sql) {
     static constexpr std::string_view known[] = {
-        "clock_timestamp", "gen_random_uuid",    "nextval",         "random",
-        "timeofday",       "uuid_generate_v1",   "uuid_generate_v1mc", "uuid_generate_v4"};
+        "clock_timestamp",  "gen_random_uuid",    "nextval",         "random", "timeofday",
+        "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4"};
     auto const parsed = sql::parse_expression(default_sql);
     auto const* e = std::get_if<sql::expression>(&parsed);
     if (!e) return false;
@@ -394,12 +394,16 @@ std::vector<finding> online_findings(sql::raw_statement const& statement,
   sql::node const root = statement.root();
   auto const add = [&](std::string code, sql::node const& at, std::string message,
                        std::string help) {
-    out.push_back({dsl::severity::warning, std::move(code),
-                   {context.file, statement.at(at, 1)}, std::move(message), std::move(help)});
+    out.push_back({dsl::severity::warning,
+                   std::move(code),
+                   {context.file, statement.at(at, 1)},
+                   std::move(message),
+                   std::move(help)});
   };
   if (root.is("DropStmt") && root.enumeration("removeType") == "OBJECT_INDEX" &&
       !root.flag("concurrent") && context.transactional) {
-    add("index-not-concurrent", root, "DROP INDEX without CONCURRENTLY blocks reads and writes of "
+    add("index-not-concurrent", root,
+        "DROP INDEX without CONCURRENTLY blocks reads and writes of "
         "its table until it commits",
         "write the declarative step 'drop index', which migc runs concurrently in a phase of "
         "its own, or DROP INDEX CONCURRENTLY in a revision marked 'without transaction'");
@@ -432,7 +436,8 @@ std::vector<finding> online_findings(sql::raw_statement const& statement,
     }
     if (sub == "AT_ValidateConstraint" && context.transactional) {
       auto const t = before.tables.find(table);
-      auto const* c = t == before.tables.end() ? nullptr : t->second.find_constraint(cmd.text("name"));
+      auto const* c =
+          t == before.tables.end() ? nullptr : t->second.find_constraint(cmd.text("name"));
       if (c && c->defined.revision == context.revision) {
         add("validate-in-same-transaction", cmd,
             fmt::format("constraint '{}' is validated in the transaction that added it NOT VALID: "

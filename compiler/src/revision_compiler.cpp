@@ -71,21 +71,9 @@ compiled_step compile_step(dsl::source_file const& file, ast::step const& step,
   return out;
 }
 
-/// The raw steps of one block with their parse trees, by step index (null for other steps).
-using raw_blocks = std::vector<std::shared_ptr<sql::raw_step const>>;
-
-/// The raw steps of `block` read again with their parse trees: only the revision being compiled
-/// holds trees, so memory does not grow with the chain.
-raw_blocks raw_steps_of(ast::block const& block, bool transactional) {
-  raw_blocks out;
-  out.reserve(block.steps.size());
-  for (auto const& step : block.steps) {
-    auto const* raw = std::get_if<ast::raw_sql_step>(&step);
-    out.push_back(raw ? std::make_shared<sql::raw_step const>(sql::with_trees(*raw, transactional))
-                      : nullptr);
-  }
-  return out;
-}
+// Only the revision being compiled holds parse trees (sql::with_trees), so memory does not grow
+// with the chain.
+using raw_blocks = sql::raw_block;
 
 class revision_compiler {
  public:
@@ -94,9 +82,9 @@ class revision_compiler {
         m_file(*r.file),
         m_out(out),
         m_model(model),
-        m_upgrade_sql(raw_steps_of(r.syntax.upgrade, r.syntax.transactional)),
+        m_upgrade_sql(sql::with_trees(r.syntax.upgrade, r.syntax.transactional)),
         m_downgrade_sql(r.syntax.downgrade
-                            ? raw_steps_of(*r.syntax.downgrade, r.syntax.transactional)
+                            ? sql::with_trees(*r.syntax.downgrade, r.syntax.transactional)
                             : raw_blocks{}) {}
 
   compiled_revision run() {
@@ -106,6 +94,7 @@ class revision_compiler {
     // value before the revision: what the downgrade proof compares with.
     m_model.open_journal();
     upgrade(out);
+    m_upgrade_sql.clear();  // its parse trees: the checksum is taken, the model has the rest
     model::journal const before = m_model.take_journal();
     out.schema_changes = schema_changes(before, m_model);
     // After a failed upgrade step the downgrade's problems are echoes.
@@ -126,7 +115,7 @@ class revision_compiler {
     out.description = syntax.description;
     out.source_file = std::filesystem::path(m_file.path()).filename().string();
     out.source_line = m_file.position(syntax.where.begin).line;
-    out.checksum = revision_checksum(m_r);
+    out.checksum = revision_checksum(syntax, m_upgrade_sql, m_downgrade_sql);
     out.previous_checksum = previous_revision_checksum(syntax);
     out.transactional = syntax.transactional;
     return out;
@@ -213,8 +202,8 @@ class revision_compiler {
         }
         continue;
       }
-      auto planned = plan_step(step, compile_step(m_file, step, m_model), m_model,
-                               {&m_file, m_r.number});
+      auto planned =
+          plan_step(step, compile_step(m_file, step, m_model), m_model, {&m_file, m_r.number});
       apply_step(m_model, step, replay);
       place(planned, m_downgrade_phases, out.downgrade);
     }
@@ -297,7 +286,8 @@ class revision_compiler {
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
-  raw_blocks const m_upgrade_sql;  ///< the raw steps with their parse trees, for this revision only
+  raw_blocks
+      m_upgrade_sql;  ///< the raw steps with their parse trees, until the upgrade is replayed
   raw_blocks const m_downgrade_sql;
   std::vector<inverse> m_inverses;
   std::vector<std::string> m_temporaries;  ///< temporary tables raw SQL of the revision created

@@ -77,7 +77,8 @@ class planner {
   void backfill(ast::backfill_step const& s) {
     auto const it = m_before.tables.find(key_of(s.table));
     if (it == m_before.tables.end() || !it->second.primary_key()) return;  // reported by replay
-    compiled_step& batch = add(backfill_batch_sql(s, it->second), "ROW EXCLUSIVE", placement::backfill);
+    compiled_step& batch =
+        add(backfill_batch_sql(s, it->second), "ROW EXCLUSIVE", placement::backfill);
     batch.kind = runtime::statement_kind::data;
     batch.objects = model::qualified(key_of(s.table));
   }
@@ -90,8 +91,8 @@ class planner {
 
   void drop_index(ast::drop_index_step s) {
     auto const it = m_before.indexes.find(key_of(s.name));
-    if (it == m_before.indexes.end() || !live(ast::qualified_name{{}, s.name.schema,
-                                                                  it->second.table})) {
+    if (it == m_before.indexes.end() ||
+        !live(ast::qualified_name{{}, s.name.schema, it->second.table})) {
       return;
     }
     // IF EXISTS: a run resumed after the index went (the model says it exists) finds nothing.
@@ -111,8 +112,8 @@ class planner {
     // NOT VALID: new rows are checked at once, existing ones by the scan that follows.
     add(step_sql(s) + " NOT VALID", fk ? "SHARE ROW EXCLUSIVE" : "ACCESS EXCLUSIVE",
         placement::same);
-    add(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", table, name),
-        "SHARE UPDATE EXCLUSIVE", placement::scan);
+    add(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", table, name), "SHARE UPDATE EXCLUSIVE",
+        placement::scan);
   }
 
   void unique_key(ast::add_constraint_step const& s, ast::key_columns const& key,
@@ -156,8 +157,7 @@ class planner {
         "ACCESS EXCLUSIVE", placement::same);
     add(fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {}", table, quoted),
         "SHARE UPDATE EXCLUSIVE", placement::scan);
-    add(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", table,
-                    quote_identifier(column)),
+    add(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL", table, quote_identifier(column)),
         "ACCESS EXCLUSIVE", placement::new_transaction);
     add(fmt::format("ALTER TABLE {} DROP CONSTRAINT {}", table, quoted), "ACCESS EXCLUSIVE",
         placement::same);

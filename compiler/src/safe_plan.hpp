@@ -13,8 +13,8 @@ namespace migc::compiler {
 
 /// Where a statement of a revision runs relative to the statements before it.
 enum class placement {
-  same,                 ///< in the current phase's transaction
-  new_transaction,      ///< starts a phase (transaction) of its own; later statements may join it
+  same,             ///< in the current phase's transaction
+  new_transaction,  ///< starts a phase (transaction) of its own; later statements may join it
   /// a phase alone in a transaction of its own: a long scan under a weak lock (VALIDATE), which
   /// no statement taking a stronger lock joins (it would hold that lock through the scan's retry)
   scan,

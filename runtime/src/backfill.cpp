@@ -58,9 +58,9 @@ void revision_runner::run_backfill(plan_step const& planned, step const& st,
   report.estimated_rows = estimated_rows(s, st.objects);
   auto const started = clock::now();
   auto last_line = started;
-  std::string const stays =
-      resume.stays + "; the batches done so far stay committed and the next run continues "
-                     "after the last one";
+  std::string const stays = resume.stays +
+                            "; the batches done so far stay committed and the next run continues "
+                            "after the last one";
   for (int attempt = 0;;) {
     if (s.interrupted()) throw interruption(planned, stays);
     try {
@@ -86,10 +86,11 @@ void revision_runner::run_backfill(plan_step const& planned, step const& st,
       if (e.sqlstate() != "55P03" || attempt >= batch_lock_retries)
         throw failure(planned, e, st.line, stays, {});
       auto const delay = s.opts.retry_backoff * (1LL << attempt++);
-      s.log(fmt::format("A backfill batch of {} in {} did not get its locks within {} ms; retry {} "
-                        "of {} in {:.1f} s",
-                        report.table, report.revision, s.opts.lock_timeout.count(), attempt,
-                        batch_lock_retries, static_cast<double>(delay.count()) / 1000));
+      s.log(
+          fmt::format("A backfill batch of {} in {} did not get its locks within {} ms; retry {} "
+                      "of {} in {:.1f} s",
+                      report.table, report.revision, s.opts.lock_timeout.count(), attempt,
+                      batch_lock_retries, static_cast<double>(delay.count()) / 1000));
       s.sleep_interruptibly(delay, stays);
       continue;
     }

@@ -181,7 +181,8 @@ status_report migrator::status() {
     report.at = observed.at;
     report.problems = std::move(observed.problems);
     // A phased revision stopped between its phases needs a run (or a resolve) too.
-    if (auto const progress = read_progress(s)) report.problems.push_back(phases_pending_refusal(*progress));
+    if (auto const progress = read_progress(s))
+      report.problems.push_back(phases_pending_refusal(*progress));
     bool const known = !report.current || report.at;
     for (std::size_t i = report.at ? *report.at + 1 : 0; known && i < s.cat.revisions.size; ++i) {
       report.pending.push_back(&s.cat.revisions[i]);

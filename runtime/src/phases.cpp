@@ -30,13 +30,13 @@ std::string phase_done_sql(quoter const& q, script_context const& ctx, plan_step
 
 /// `-- upgrade 002 phase 3 of 8`.
 std::string phase_name(plan_step const& planned, std::size_t i, std::size_t n) {
-  return fmt::format("-- {} {} phase {} of {}", direction_name(planned.dir), planned.rev->id,
-                     i + 1, n);
+  return fmt::format("-- {} {} phase {} of {}", direction_name(planned.dir), planned.rev->id, i + 1,
+                     n);
 }
 
-phase_script transaction_phase(quoter const& q, script_context const& ctx,
-                               plan_step const& planned, array_view<step> steps, phase_range r,
-                               std::size_t i, std::size_t n) {
+phase_script transaction_phase(quoter const& q, script_context const& ctx, plan_step const& planned,
+                               array_view<step> steps, phase_range r, std::size_t i,
+                               std::size_t n) {
   phase_script out;
   out.message = phase_name(planned, i, n) + " (a transaction of its own)\nBEGIN;\n" +
                 lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
@@ -59,8 +59,8 @@ phase_script transaction_phase(quoter const& q, script_context const& ctx,
 void session_settings(quoter const& q, script_context const& ctx, phase_script& out) {
   out.before += "SET lock_timeout = 0;\n";
   if (!ctx.role.empty()) out.before += set_role_sql(q, ctx.role, false) + ";\n";
-  out.after += (ctx.role.empty() ? std::string() : std::string("RESET ROLE;\n")) +
-               "RESET lock_timeout;\n";
+  out.after +=
+      (ctx.role.empty() ? std::string() : std::string("RESET ROLE;\n")) + "RESET lock_timeout;\n";
 }
 
 phase_script outside_phase(quoter const& q, script_context const& ctx, plan_step const& planned,
@@ -107,9 +107,10 @@ phased_script build(quoter const& q, script_context const& ctx, catalog const& c
   out.start = fmt::format(
       "{}: runs in {} phases, each recorded in {} as it commits\nINSERT INTO {} (revision, "
       "direction, phases_total, checksum, build_id) VALUES ({}, {}, {}, {}, {});\n",
-      revision_heading(cat, planned), ranges.size(), display_name(progress_table(ctx.version_table)),
-      progress, q.literal(std::string(rev.id)), q.literal(std::string(direction_name(planned.dir))),
-      ranges.size(), q.literal(std::string(rev.checksum)), q.literal(ctx.build_id));
+      revision_heading(cat, planned), ranges.size(),
+      display_name(progress_table(ctx.version_table)), progress, q.literal(std::string(rev.id)),
+      q.literal(std::string(direction_name(planned.dir))), ranges.size(),
+      q.literal(std::string(rev.checksum)), q.literal(ctx.build_id));
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     step const& first = steps[ranges[i].begin];
     if (first.backfill) {
@@ -189,8 +190,9 @@ std::optional<phase_progress> read_progress(session& s) {
       qualified(q, table)));
   if (rows.empty()) return std::nullopt;
   auto const& r = rows[0];
-  phase_progress out{r[0].c_str(), r[1].c_str(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
-                     std::nullopt, r[5].as<std::int64_t>()};
+  phase_progress out{
+      r[0].c_str(), r[1].c_str(),           r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
+      std::nullopt, r[5].as<std::int64_t>()};
   if (!r[4].is_null()) out.backfill_key = r[4].c_str();
   return out;
 }
@@ -211,8 +213,8 @@ refusal phases_pending_refusal(phase_progress const& progress) {
 void check_progress(session& s, std::vector<plan_step> const& steps) {
   auto const progress = read_progress(s);
   if (!progress) return;
-  if (!steps.empty() && revision_id_value(steps.front().rev->id) ==
-                            revision_id_value(progress->revision) &&
+  if (!steps.empty() &&
+      revision_id_value(steps.front().rev->id) == revision_id_value(progress->revision) &&
       direction_name(steps.front().dir) == progress->direction) {
     return;  // this run resumes it
   }
@@ -241,8 +243,8 @@ std::optional<run_result> resolve_phases(session& s, std::string_view id, bool a
   auto const index = find_revision(s.cat, progress->revision);
   if (!index) return std::nullopt;
   revision const& rev = s.cat.revisions[*index];
-  plan_step const planned{&rev, progress->direction == "downgrade" ? direction::downgrade
-                                                                   : direction::upgrade};
+  plan_step const planned{
+      &rev, progress->direction == "downgrade" ? direction::downgrade : direction::upgrade};
   auto const q = s.quoting();
   std::optional<std::string> before =
       planned.dir == direction::upgrade
@@ -252,14 +254,15 @@ std::optional<run_result> resolve_phases(session& s, std::string_view id, bool a
   std::string script = fmt::format("-- resolve the {} of {} as {}\nBEGIN;\n", progress->direction,
                                    rev.id, applied ? "applied" : "rolled back");
   if (applied) script += record_sql(q, s.ctx, planned, before, "NULL");
-  script += fmt::format("DELETE FROM {}{};\nCOMMIT;\n",
-                        qualified(q, progress_table(s.ctx.version_table)),
-                        progress_where(q, planned));
+  script +=
+      fmt::format("DELETE FROM {}{};\nCOMMIT;\n", qualified(q, progress_table(s.ctx.version_table)),
+                  progress_where(q, planned));
   s.run_in_transaction(script);
-  s.log(fmt::format("Resolved the {} of {} (stopped after phase {} of {}) as {}: the database is "
-                    "at {}",
-                    progress->direction, rev.id, progress->phases_done, progress->phases_total,
-                    applied ? "applied" : "rolled back", version_name(after)));
+  s.log(
+      fmt::format("Resolved the {} of {} (stopped after phase {} of {}) as {}: the database is "
+                  "at {}",
+                  progress->direction, rev.id, progress->phases_done, progress->phases_total,
+                  applied ? "applied" : "rolled back", version_name(after)));
   return run_result{version_name(before), version_name(after), {}};
 }
 
@@ -309,8 +312,7 @@ void revision_runner::run_phase(plan_step const& planned, phase_script const& ph
         if (s.interrupted()) throw interruption(planned, resume.stays);
         if (e.sqlstate() == "55P03" && retries_left > 0)
           throw lock_retry{blockers, std::string(planned.rev->id)};
-        throw failure(planned, e, locate_in(steps, range.begin, range.end), resume.stays,
-                      blockers);
+        throw failure(planned, e, locate_in(steps, range.begin, range.end), resume.stays, blockers);
       }
     });
     return;

@@ -75,10 +75,10 @@ struct phase_script {
 
 /// How a phase starts: where the run resumes and what a failure leaves.
 struct phase_resume {
-  bool first = false;       ///< the first phase this run runs (a resumed run may find it begun)
+  bool first = false;  ///< the first phase this run runs (a resumed run may find it begun)
   phase_progress const* progress = nullptr;  ///< what the progress table held
-  std::string stays;  ///< what a failure leaves, for messages
-  std::optional<std::string> expected;  ///< the version row before the revision
+  std::string stays;                         ///< what a failure leaves, for messages
+  std::optional<std::string> expected;       ///< the version row before the revision
 };
 
 /// The progress row, if the table exists and holds one.
@@ -99,8 +99,7 @@ void check_progress(session& s, std::vector<plan_step> const& steps);
  * sends them (a backfill's batch is sent once per batch, with `$1` bound).
  */
 [[nodiscard]] std::vector<std::string> phased_messages(quoter const& q, script_context const& ctx,
-                                                       catalog const& cat,
-                                                       plan_step const& planned,
+                                                       catalog const& cat, plan_step const& planned,
                                                        std::optional<std::string> const& expected);
 
 /**
@@ -111,6 +110,6 @@ void check_progress(session& s, std::vector<plan_step> const& steps);
  * for `id`.
  */
 [[nodiscard]] std::optional<run_result> resolve_phases(session& s, std::string_view id,
-                                                      bool applied);
+                                                       bool applied);
 
 }  // namespace migc::runtime::detail

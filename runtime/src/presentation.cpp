@@ -63,7 +63,8 @@ std::string backfill_line(backfill_progress const& p) {
   std::string out = fmt::format("Backfill of {} in {}: {} rows", p.table, p.revision, p.rows);
   if (p.estimated_rows) out += fmt::format(" of about {}", std::max(*p.estimated_rows, p.rows));
   if (p.elapsed.count() > 0) out += fmt::format(", {:.0f} rows/s", backfill_rate(p));
-  if (auto const left = backfill_seconds_left(p)) out += fmt::format(", about {:.0f} s left", *left);
+  if (auto const left = backfill_seconds_left(p))
+    out += fmt::format(", about {:.0f} s left", *left);
   return out + (p.done ? ", done" : "");
 }
 

@@ -88,8 +88,8 @@ class revision_runner {
    * rolled back: the failing step's line. `earlier`: what ran before them in
    * the same transaction (--single-transaction), replayed first.
    */
-  std::optional<std::uint32_t> locate_in(array_view<step> steps, std::size_t begin,
-                                         std::size_t end, std::string const& earlier = {});
+  std::optional<std::uint32_t> locate_in(array_view<step> steps, std::size_t begin, std::size_t end,
+                                         std::string const& earlier = {});
   /// One round trip of a transactional revision, and what its failure means.
   struct revision_send {
     plan_step const& planned;

@@ -29,7 +29,8 @@ class phased_kill_test : public pg_test {
 
   /// "" when the database is in a state a run of revision 002 can finish, else what is wrong.
   std::string inconsistency() const {
-    std::string const version = scalar("SELECT coalesce(max(version_num), 'none') FROM alembic_version");
+    std::string const version =
+        scalar("SELECT coalesce(max(version_num), 'none') FROM alembic_version");
     std::string const pending = scalar(
         "SELECT CASE WHEN to_regclass('alembic_version_progress') IS NULL THEN '' ELSE "
         "(SELECT string_agg(revision || ':' || phases_done || '/' || phases_total, ',') FROM "

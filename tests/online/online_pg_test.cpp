@@ -173,8 +173,9 @@ TEST_F(online_pg, an_invalid_index_a_stopped_concurrent_build_left_is_dropped_an
   auto const failed = migrate({"upgrade"});
   ASSERT_NE(failed.code, 0);
   EXPECT_THAT(failed.err, HasSubstr("23505"));
-  EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_code_key'::regclass"),
-            "f");
+  EXPECT_EQ(
+      scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_code_key'::regclass"),
+      "f");
 
   scalar("UPDATE orders SET code = 'c' || id WHERE id IN (3, 4)");
   auto const resumed = migrate({"upgrade"});
@@ -182,8 +183,9 @@ TEST_F(online_pg, an_invalid_index_a_stopped_concurrent_build_left_is_dropped_an
   EXPECT_THAT(resumed.out,
               HasSubstr("Dropping the invalid index public.orders_code_key a stopped run left"));
   EXPECT_EQ(scalar("SELECT contype FROM pg_constraint WHERE conname = 'orders_code_key'"), "u");
-  EXPECT_EQ(scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_code_key'::regclass"),
-            "t");
+  EXPECT_EQ(
+      scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_code_key'::regclass"),
+      "t");
 }
 
 TEST_F(online_pg, a_backfill_commits_batch_by_batch_and_resumes_after_the_last_one) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdio.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
@@ -15,7 +16,6 @@
 #include <regex>
 #include <set>
 #include <vector>
-#include <algorithm>
 
 #include "compiler_test_support.hpp"
 
@@ -91,7 +91,8 @@ std::string output_of(std::string const& command) {
   FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return out;
   std::array<char, 4096> buffer{};
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    out.append(buffer.data(), n);
   ::pclose(pipe);
   return out;
 }
@@ -101,8 +102,8 @@ std::string output_of(std::string const& command) {
  * message`); --assume-in-transaction because a migc revision runs in a transaction.
  */
 std::set<std::string> squawk_rules(std::string const& squawk, fs::path const& file) {
-  std::string const text = output_of(squawk + " --reporter gcc --assume-in-transaction '" +
-                                     file.string() + "'");
+  std::string const text =
+      output_of(squawk + " --reporter gcc --assume-in-transaction '" + file.string() + "'");
   std::set<std::string> rules;
   std::regex const line(R"(: (?:warning|error): ([a-z0-9-]+))");
   for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it)
@@ -158,8 +159,8 @@ TEST(squawk_comparison, migc_reports_the_counterpart_of_every_rule_squawk_report
       bool const found = std::any_of(it->second.begin(), it->second.end(),
                                      [&](std::string const& code) { return codes.count(code); });
       EXPECT_TRUE(found) << file.filename() << ": squawk reports " << rule
-                         << ", migc reports none of its counterparts (first: "
-                         << it->second.front() << ")";
+                         << ", migc reports none of its counterparts (first: " << it->second.front()
+                         << ")";
     }
   }
   std::printf("[ figures  ] %d squawk findings with a migc counterpart compared\n", compared);

@@ -18,8 +18,8 @@ namespace migc::runtime {
 
 /// Where a backfill stands, after each of its batches (options::progress).
 struct backfill_progress {
-  std::string revision;  ///< id of the revision whose backfill runs
-  std::string table;     ///< the table it updates, "schema.table"
+  std::string revision;   ///< id of the revision whose backfill runs
+  std::string table;      ///< the table it updates, "schema.table"
   std::int64_t rows = 0;  ///< rows updated so far (a resumed run counts the earlier runs' too)
   /// Rows the table holds by the planner's estimate (pg_class.reltuples); nullopt when unknown.
   std::optional<std::int64_t> estimated_rows;
