@@ -118,6 +118,8 @@ void append_steps(std::string& out, compiled_revision const& r,
     out += runtime::statement_kind_name(steps[i].kind);
     out += steps[i].outside_transaction ? ", true, " : ", false, ";
     append_text(out, steps[i].objects);
+    out += ", " + std::to_string(steps[i].phase) + (steps[i].backfill ? ", true, " : ", false, ");
+    append_text(out, steps[i].index);
     out += "},\n";
   }
 }

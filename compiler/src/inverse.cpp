@@ -304,6 +304,8 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
       overloaded{
           [&](ast::raw_sql_step const&) { return impossible("raw sql has no derivable inverse"); },
           [&](ast::irreversible_step const&) { return inverse{}; },
+          // Rows only: the model is as it was (revision_compiler decides whether values matter).
+          [&](ast::backfill_step const&) { return inverse{}; },
           [&](ast::create_table_step const& s) {
             if (s.if_not_exists && has_relation(before, key_of(s.table))) return inverse{};
             auto d = b.node<ast::drop_table_step>();
@@ -559,6 +561,10 @@ lock_info lock_of(ast::step const& step, model::schema const& before) {
           },
           [](ast::irreversible_step const&) {
             return lock_info{"none", false};
+          },
+          // Each batch: ROW EXCLUSIVE on the table and row locks on its rows, briefly.
+          [](ast::backfill_step const&) {
+            return lock_info{"ROW EXCLUSIVE", false};
           },
           // drop/rename table, drop/rename column, drop constraint.
           [](auto const&) {

@@ -9,6 +9,7 @@
 
 #include "render.hpp"
 #include "replay.hpp"
+#include "sql/expression.hpp"
 #include "sql/raw_sql.hpp"
 #include "types.hpp"
 
@@ -97,7 +98,7 @@ class linter {
     return it->second.defined.revision < m_context.revision;
   }
 
-  void check(ast::add_column_step const& s) {
+  void check_not_null_default(ast::add_column_step const& s) {
     bool not_null = false;
     bool filled = is_serial(normalized(s.type).name);
     for (auto const& c : s.constraints) {
@@ -114,15 +115,63 @@ class linter {
     }
   }
 
+  /// Functions PostgreSQL marks volatile (pg_proc.provolatile = 'v') that defaults commonly
+  /// call; a volatile default fills every existing row by a table rewrite (PostgreSQL 15 docs,
+  /// ALTER TABLE, Notes).
+  [[nodiscard]] static bool volatile_call(std::string const& default_sql) {
+    static constexpr std::string_view known[] = {
+        "clock_timestamp",  "gen_random_uuid",    "nextval",         "random", "timeofday",
+        "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4"};
+    auto const parsed = sql::parse_expression(default_sql);
+    auto const* e = std::get_if<sql::expression>(&parsed);
+    if (!e) return false;
+    return std::any_of(std::begin(known), std::end(known),
+                       [&](std::string_view f) { return e->functions.count(std::string(f)); });
+  }
+
+  void check(ast::add_column_step const& s) {
+    check_not_null_default(s);
+    if (!existing_table(s.column.table)) return;
+    for (auto const& c : s.constraints) {
+      auto const* d = std::get_if<ast::default_value>(&c);
+      if (!d || !volatile_call(d->expression.text)) continue;
+      report(dsl::severity::warning, "volatile-default", s,
+             fmt::format("the volatile default of '{}.{}' fills every existing row: the table is "
+                         "rewritten under an ACCESS EXCLUSIVE lock",
+                         s.column.table.name, s.column.column.name),
+             "add the column without a default (or with a constant one), set the default in "
+             "another step, then backfill the existing rows in batches");
+    }
+  }
+
+  void check(ast::rename_column_step const& s) {
+    if (!existing_table(s.column.table)) return;
+    report(dsl::severity::warning, "rename-column", s,
+           fmt::format("renaming column '{}.{}' breaks the deployed code that still reads it",
+                       s.column.table.name, s.column.column.name),
+           "add the new column, write both, backfill, move the readers, then drop the old one");
+  }
+
+  void check(ast::rename_table_step const& s) {
+    if (!existing_table(s.table)) return;
+    report(dsl::severity::warning, "rename-table", s,
+           fmt::format("renaming table '{}' breaks the deployed code that still reads it",
+                       s.table.name),
+           "create the new table (or a view under the new name) and move the readers first");
+  }
+
   void check(ast::create_index_step const& s) {
     if (s.concurrently) {
       require_no_transaction(s, "create index concurrently");
-    } else if (existing_table(s.table)) {
+    } else if (m_context.from_sql && existing_table(s.table)) {
+      // A declarative `create index` on such a table is built concurrently (safe_plan.hpp).
       report(dsl::severity::warning, "index-not-concurrent", s,
              fmt::format("index '{}' is built without 'concurrently' and blocks writes to '{}' "
                          "while it builds",
                          s.name.name, s.table.name),
-             "write 'create index concurrently' in a revision marked 'without transaction'");
+             "write the declarative step 'create index', which migc builds concurrently in a "
+             "phase of its own, or CREATE INDEX CONCURRENTLY in a revision marked 'without "
+             "transaction'");
     }
   }
 
@@ -135,10 +184,31 @@ class linter {
     report(dsl::severity::error, "concurrently-in-transaction", at,
            fmt::format("'{}' cannot run inside a transaction block, and this revision runs in one",
                        what),
-           "mark the revision 'without transaction'");
+           "leave 'concurrently' out: on a table an earlier revision created, migc runs the "
+           "index build concurrently in a phase of its own; or mark the revision 'without "
+           "transaction'");
+  }
+
+  /// Batches commit one by one: they need a revision whose phases the runtime records.
+  void check(ast::backfill_step const& s) {
+    if (m_context.transactional) return;
+    report(dsl::severity::error, "backfill-without-transaction", s,
+           "a backfill cannot run in a revision marked 'without transaction'",
+           "move the backfill to a revision without 'without transaction': it runs there in "
+           "batches outside the revision's DDL transaction");
   }
 
   void check(ast::alter_column_step const& s) {
+    auto const* n = std::get_if<ast::set_not_null>(&s.action);
+    if (n && n->not_null && m_context.from_sql && existing_table(s.column.table)) {
+      // The declarative step goes through a validated check instead (safe_plan.hpp).
+      report(dsl::severity::warning, "set-not-null", s,
+             fmt::format("SET NOT NULL on '{}.{}' scans the whole table under an ACCESS "
+                         "EXCLUSIVE lock",
+                         s.column.table.name, s.column.column.name),
+             "write the declarative step 'alter column ... set not null', which migc runs "
+             "through a NOT VALID check validated in a phase of its own");
+    }
     if (!std::holds_alternative<ast::set_type>(s.action)) return;
     if (!lock_of(m_step, m_before).rewrites || !existing_table(s.column.table)) return;
     report(
@@ -306,11 +376,102 @@ void new_enum_values_used_in(sql::raw_statement const& statement, model::schema 
   }
 }
 
+/// A table created in an earlier revision (or one the model does not know) serves traffic.
+bool live_table(model::schema const& before, model::object_key const& key,
+                lint_context const& context) {
+  auto const it = before.tables.find(key);
+  if (it == before.tables.end()) return !before.complete;
+  return it->second.defined.revision < context.revision;
+}
+
+/// What one raw statement does to a table that serves traffic, as lint findings
+/// (docs/language.md, "Online safety"): constraints added without NOT VALID or
+/// without a concurrently built index, VALIDATE in the transaction of its NOT
+/// VALID, stored generated columns, DROP INDEX without CONCURRENTLY.
+std::vector<finding> online_findings(sql::raw_statement const& statement,
+                                     model::schema const& before, lint_context const& context) {
+  std::vector<finding> out;
+  sql::node const root = statement.root();
+  auto const add = [&](std::string code, sql::node const& at, std::string message,
+                       std::string help) {
+    out.push_back({dsl::severity::warning,
+                   std::move(code),
+                   {context.file, statement.at(at, 1)},
+                   std::move(message),
+                   std::move(help)});
+  };
+  if (root.is("DropStmt") && root.enumeration("removeType") == "OBJECT_INDEX" &&
+      !root.flag("concurrent") && context.transactional) {
+    add("index-not-concurrent", root,
+        "DROP INDEX without CONCURRENTLY blocks reads and writes of "
+        "its table until it commits",
+        "write the declarative step 'drop index', which migc runs concurrently in a phase of "
+        "its own, or DROP INDEX CONCURRENTLY in a revision marked 'without transaction'");
+  }
+  if (!root.is("AlterTableStmt") || root.enumeration("objtype") != "OBJECT_TABLE") return out;
+  model::object_key const table = relation_key(root["relation"]);
+  if (!live_table(before, table, context)) return out;
+  std::string const shown = model::qualified(table);
+  for (auto const& cmd : root.list("cmds")) {
+    std::string const sub = cmd.enumeration("subtype");
+    sql::node const def = cmd["def"];
+    if (sub == "AT_AddConstraint") {
+      std::string const kind = def.enumeration("contype");
+      bool const validated = !def.flag("skip_validation");
+      if ((kind == "CONSTR_FOREIGN" || kind == "CONSTR_CHECK") && validated) {
+        add("constraint-not-valid", cmd,
+            fmt::format("adding a {} to '{}' without NOT VALID scans the table while it holds "
+                        "a lock that blocks writes",
+                        kind == "CONSTR_FOREIGN" ? "foreign key" : "check", shown),
+            "add it NOT VALID, then VALIDATE CONSTRAINT in a later transaction; or write the "
+            "declarative step 'add constraint', which migc plans that way");
+      }
+      if ((kind == "CONSTR_UNIQUE" || kind == "CONSTR_PRIMARY") && def.text("indexname").empty()) {
+        add("unique-not-concurrent", cmd,
+            fmt::format("adding a {} to '{}' builds its index under an ACCESS EXCLUSIVE lock",
+                        kind == "CONSTR_PRIMARY" ? "primary key" : "unique constraint", shown),
+            "CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX; or write the "
+            "declarative step 'add constraint', which migc plans that way");
+      }
+    }
+    if (sub == "AT_ValidateConstraint" && context.transactional) {
+      auto const t = before.tables.find(table);
+      auto const* c =
+          t == before.tables.end() ? nullptr : t->second.find_constraint(cmd.text("name"));
+      if (c && c->defined.revision == context.revision) {
+        add("validate-in-same-transaction", cmd,
+            fmt::format("constraint '{}' is validated in the transaction that added it NOT VALID: "
+                        "the ACCESS EXCLUSIVE lock of the ADD is held through the whole scan",
+                        cmd.text("name")),
+            "validate it in a later revision, or write the declarative step 'add constraint', "
+            "whose VALIDATE migc runs in a phase of its own");
+      }
+    }
+    if (sub == "AT_AddColumn") {
+      for (auto const& c : def.list("constraints")) {
+        if (c.enumeration("contype") != "CONSTR_GENERATED") continue;
+        add("generated-column", cmd,
+            fmt::format("adding the stored generated column '{}' rewrites '{}' under an ACCESS "
+                        "EXCLUSIVE lock",
+                        def.text("colname"), shown),
+            "add a plain column, fill it with a backfill step and keep it current with a "
+            "trigger; or accept the rewrite on a small table");
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void lint_statement(sql::raw_statement const& statement, model::schema const& before,
                     lint_context const& context) {
   new_enum_values_used_in(statement, before, context);
+  auto allowed = allowed_codes(*context.file, statement.where);
+  auto const above_step = allowed_codes(*context.file, statement.step);
+  allowed.insert(allowed.end(), above_step.begin(), above_step.end());
+  for (auto& f : online_findings(statement, before, context))
+    report_finding(std::move(f), allowed, *context.out);
   std::string deleted;
   statement.root().walk([&](sql::node const& n) {
     if (n.is("DeleteStmt")) deleted = "DELETE";
@@ -318,9 +479,6 @@ void lint_statement(sql::raw_statement const& statement, model::schema const& be
     return deleted.empty();
   });
   if (deleted.empty()) return;
-  auto allowed = allowed_codes(*context.file, statement.where);
-  auto const above_step = allowed_codes(*context.file, statement.step);
-  allowed.insert(allowed.end(), above_step.begin(), above_step.end());
   report_finding({dsl::severity::warning,
                   "data-deletion",
                   {context.file, statement.where},

@@ -561,9 +561,20 @@ std::string step_canonical(ast::step const& step, fragment_form const& fragments
             return "add value " + w.literal(s.value.value) + " to type " + w.qname(s.type) +
                    enum_position(w, s.position);
           },
+          [&](ast::backfill_step const& s) {
+            std::string out = "backfill " + w.qname(s.table) + " set " + w.ident(s.column.name) +
+                              " = " + w.fragment(s.value);
+            if (s.where_clause) out += " where " + w.parenthesised(*s.where_clause);
+            if (s.batch) out += " batch " + std::to_string(*s.batch);
+            return out;
+          },
           [&](auto const&) { return common_step(w, step); },
       },
       step);
+}
+
+std::string relation_sql(ast::qualified_name const& name) {
+  return writer(false).qname(name);
 }
 
 }  // namespace migc::compiler

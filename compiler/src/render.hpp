@@ -32,6 +32,9 @@ namespace migc::compiler {
  */
 [[nodiscard]] std::string step_sql(dsl::ast::step const& step);
 
+/// A table or index name as generated SQL writes it (`users`, `audit.events`, `"Odd"`).
+[[nodiscard]] std::string relation_sql(dsl::ast::qualified_name const& name);
+
 /// How the canonical form writes a SQL fragment (a default, a check, ...): each checksum format
 /// version has its own (docs/checksum.md).
 using fragment_form = std::function<std::string(dsl::ast::sql_fragment const&)>;

@@ -7,6 +7,7 @@
 #include <set>
 #include <variant>
 
+#include "backfill.hpp"
 #include "naming.hpp"
 #include "overloaded.hpp"
 #include "render.hpp"
@@ -47,12 +48,14 @@ class replayer : replay_base {
   using replay_base::replay_base;
 
   bool apply(ast::step const& step) {
-    return std::visit(overloaded{
-                          [&](ast::raw_sql_step const&) { return true; },  // see apply_statement
-                          [&](ast::irreversible_step const&) { return true; },
-                          [&](auto const& s) { return apply_declarative(s); },
-                      },
-                      step);
+    return std::visit(
+        overloaded{
+            [&](ast::raw_sql_step const&) { return true; },  // see apply_statement
+            [&](ast::irreversible_step const&) { return true; },
+            [&](ast::backfill_step const& s) { return check_backfill(m_change, s, m_context); },
+            [&](auto const& s) { return apply_declarative(s); },
+        },
+        step);
   }
 
  private:

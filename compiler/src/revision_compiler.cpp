@@ -12,6 +12,7 @@
 #include "lint.hpp"
 #include "render.hpp"
 #include "replay.hpp"
+#include "safe_plan.hpp"
 #include "sql/locks.hpp"
 #include "sql/raw_sql.hpp"
 #include "sql/translate.hpp"
@@ -139,10 +140,20 @@ class revision_compiler {
       dsl::diagnostic_engine findings(false, 0);
       lint_step(step, compiled.sql, m_model,
                 {&m_file, m_r.number, m_r.syntax.transactional, &findings});
+      auto planned = plan_step(step, compiled, m_model, {&m_file, m_r.number});
       if (apply_step(m_model, step, context())) {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
       }
-      out.upgrade.push_back(std::move(compiled));
+      place(planned, m_upgrade_phases, out.upgrade);
+    }
+  }
+
+  /// Appends the statements of one step's plan to `out`, numbering their phases.
+  static void place(std::vector<std::pair<compiled_step, placement>>& planned,
+                    phase_planner& phases, std::vector<compiled_step>& out) {
+    for (auto& [statement, where] : planned) {
+      phases.place(statement, where);
+      out.push_back(std::move(statement));
     }
   }
 
@@ -160,6 +171,7 @@ class revision_compiler {
                     {&m_file, m_r.number, m_r.syntax.transactional, &findings, true});
       }
       out.upgrade.push_back(compile_statement(m_file, statement, translation, m_model));
+      m_upgrade_phases.place(out.upgrade.back(), placement::same);
       if (apply_statement(m_model, translation.changes, context())) {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
       }
@@ -186,12 +198,15 @@ class revision_compiler {
         for (auto const& statement : m_downgrade_sql.at(i)->statements) {
           auto const translation = translation_of(statement, m_temporaries);
           out.downgrade.push_back(compile_statement(m_file, statement, translation, m_model));
+          m_downgrade_phases.place(out.downgrade.back(), placement::same);
           apply_statement(m_model, translation.changes, replay);
         }
         continue;
       }
-      out.downgrade.push_back(compile_step(m_file, step, m_model));
+      auto planned =
+          plan_step(step, compile_step(m_file, step, m_model), m_model, {&m_file, m_r.number});
       apply_step(m_model, step, replay);
+      place(planned, m_downgrade_phases, out.downgrade);
     }
     model::journal const undone = m_model.take_journal();
     if (!scratch.has_errors()) {
@@ -210,6 +225,12 @@ class revision_compiler {
       if (is_irreversible(*it)) continue;
       inverse const& inv = m_inverses[--k];
       if (is_raw(*it)) continue;  // raw sql without downgrade is reported as missing-downgrade
+      if (overwrites_values(*it)) {
+        m_derivable = false;
+        report_underivable(*it,
+                           "a backfill of a column an earlier revision added overwrites values "
+                           "a downgrade cannot bring back");
+      }
       if (inv.impossible) {
         m_derivable = false;
         report_underivable(*it, *inv.impossible);
@@ -217,6 +238,16 @@ class revision_compiler {
       steps.insert(steps.end(), inv.steps.begin(), inv.steps.end());
     }
     return steps;
+  }
+
+  /// A backfill of a column that existed before this revision: its old values are lost.
+  [[nodiscard]] bool overwrites_values(ast::step const& step) const {
+    auto const* b = std::get_if<ast::backfill_step>(&step);
+    if (!b) return false;
+    auto const t = m_model.tables.find(key_of(b->table));
+    if (t == m_model.tables.end()) return false;
+    auto const* c = t->second.find_column(b->column.name);
+    return c && c->defined.revision != m_r.number;
   }
 
   void report_underivable(ast::step const& step, std::string const& why) {
@@ -261,6 +292,8 @@ class revision_compiler {
   raw_blocks const m_downgrade_sql;
   std::vector<inverse> m_inverses;
   std::vector<std::string> m_temporaries;  ///< temporary tables raw SQL of the revision created
+  phase_planner m_upgrade_phases{m_r.syntax.transactional};
+  phase_planner m_downgrade_phases{m_r.syntax.transactional};
   bool m_derivable = true;
 };
 

@@ -38,3 +38,4 @@ BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::create_schema_step, if_not_exists, nam
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::create_extension_step, if_not_exists, name)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::drop_schema_step, if_exists, name, cascade)
 BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::drop_extension_step, if_exists, name)
+BOOST_FUSION_ADAPT_STRUCT(migc::dsl::ast::backfill_step, table, column, value, where_clause, batch)

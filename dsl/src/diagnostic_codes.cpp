@@ -16,6 +16,8 @@ constexpr std::string_view raw_sql = "#what-the-compiler-learns-from-raw-sql";
 constexpr std::string_view lint = "#rules-and-lint";
 constexpr std::string_view model = "#the-model";
 constexpr std::string_view adoption = "#adopting-a-database";
+constexpr std::string_view online = "#online-safety";
+constexpr std::string_view backfills = "#backfills";
 
 std::vector<diagnostic_code> make_table() {
   auto const error = severity::error;
@@ -27,6 +29,11 @@ std::vector<diagnostic_code> make_table() {
       {"adopts-not-root", error, "a revision that revises another adopts a version", adoption},
       {"ambiguous-function", error,
        "a function is named without arguments but several share the name", model},
+      {"backfill-batch", error, "a backfill batch size is zero", backfills},
+      {"backfill-without-primary-key", error, "a backfill names a table without a primary key",
+       backfills},
+      {"backfill-without-transaction", error,
+       "a backfill stands in a revision marked 'without transaction'", backfills},
       {"chain-cycle", error, "revisions revise each other in a cycle", chain},
       {"chain-duplicate", error, "two revisions have the same id", chain},
       {"chain-fork", error, "two revisions revise the same parent", chain},
@@ -42,6 +49,8 @@ std::vector<diagnostic_code> make_table() {
        "a column or constraint is declared two contradictory ways", model},
       {"constraint-in-use", error,
        "a unique or primary key constraint a foreign key needs is dropped", model},
+      {"constraint-not-valid", warning,
+       "raw sql adds a foreign key or check to an existing table without NOT VALID", online},
       {"data-deletion", warning, "raw sql deletes rows (DELETE, TRUNCATE)", lint},
       {"downgrade-mismatch", warning, "the downgrade does not bring the model back to the parent's",
        downgrades},
@@ -72,9 +81,11 @@ std::vector<diagnostic_code> make_table() {
       {"foreign-key-type", error,
        "a foreign key column's type differs from the referenced column's", model},
       {"function-in-use", error, "a function a trigger runs is dropped without cascade", model},
+      {"generated-column", warning, "raw sql adds a stored generated column to an existing table",
+       online},
       {"identity-type", error, "an identity column is not smallint, integer or bigint", model},
       {"index-not-concurrent", warning,
-       "an index on an existing table is built without concurrently", lint},
+       "raw sql builds or drops an index on an existing table without CONCURRENTLY", lint},
       {"index-not-unique", error, "a constraint is made from an index that is not unique", model},
       {"io", error, "a revision file cannot be read", files},
       {"irreversible-place", error, "'irreversible' stands where it cannot", downgrades},
@@ -88,9 +99,12 @@ std::vector<diagnostic_code> make_table() {
       {"not-an-index", error, "'drop index' names a relation that is not a droppable index", model},
       {"not-null-without-default", warning,
        "a not null column without default is added to an existing table", lint},
+      {"rename-column", warning, "a column of an existing table is renamed", online},
+      {"rename-table", warning, "an existing table is renamed", online},
       {"revision-id", error, "a revision id is too long or too large", files},
       {"schema-in-use", error, "a schema that still holds objects is dropped without cascade",
        model},
+      {"set-not-null", warning, "raw sql sets NOT NULL on a column of an existing table", online},
       {"short-id", warning, "a revision id has fewer than three digits", files},
       {"sql-copy", error, "raw sql copies data from or to the client", raw_sql},
       {"sql-encoding", error, "raw sql is not valid UTF-8", raw_sql},
@@ -110,6 +124,9 @@ std::vector<diagnostic_code> make_table() {
        "a table another table's foreign key references is dropped without cascade", model},
       {"table-rewrite", warning, "a column type change rewrites the table", lint},
       {"type-in-use", error, "a type a column uses is dropped", model},
+      {"unique-not-concurrent", warning,
+       "raw sql adds a unique or primary key constraint to an existing table without USING INDEX",
+       online},
       {"unknown-column", error, "a step names a column its table does not have", model},
       {"unknown-constraint", error, "a step names a constraint that does not exist", model},
       {"unknown-enum-value", error, "a step names an enum value the type does not have", model},
@@ -123,7 +140,11 @@ std::vector<diagnostic_code> make_table() {
       {"unknown-type", error, "a step names a type that does not exist", model},
       {"unknown-view", error, "a step names a view that does not exist", model},
       {"unnamed-check", error, "a table-level check constraint has no name", model},
+      {"validate-in-same-transaction", warning,
+       "raw sql validates a constraint in the transaction that added it NOT VALID", online},
       {"view-in-use", error, "a view another view reads is dropped without cascade", model},
+      {"volatile-default", warning,
+       "a column with a volatile default is added to an existing table", online},
   };
   return table;
 }

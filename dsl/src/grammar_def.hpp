@@ -19,7 +19,7 @@
  * downgrade-block= "downgrade" , block ;
  * block          = "{" , { step } , "}" ;
  * step           = sql-step | irreversible-step | create-step | drop-step
- *                | rename-step | add-step | alter-step ;  (step_def.hpp)
+ *                | rename-step | add-step | alter-step | backfill-step ;  (step_def.hpp)
  * sql-step       = "sql" , dollar-quoted ;               $tag$ ... $tag$, tag may be empty
  * irreversible-step = "irreversible" , [ string ] ;
  * revision-id    = digit , { digit } ;                   not followed by a word byte
@@ -72,7 +72,7 @@ x3::rule<upgrade_block_class, ast::block> const upgrade_block = "'upgrade'";
 x3::rule<downgrade_block_class, ast::block> const downgrade_block = "'downgrade'";
 x3::rule<block_body_class, ast::block> const block_body = "'{'";
 x3::rule<step_class, ast::step> const step =
-    "step (sql, create, drop, rename, add, alter or irreversible)";
+    "step (sql, create, drop, rename, add, alter, backfill or irreversible)";
 x3::rule<raw_sql_step_class, ast::raw_sql_step> const raw_sql_step = "sql step";
 x3::rule<dollar_quoted_class, ast::raw_sql_step> const dollar_quoted = "dollar-quoted SQL body";
 x3::rule<irreversible_step_class, ast::irreversible_step> const irreversible_step =
@@ -89,6 +89,7 @@ keyword_parser const kw_upgrade{"upgrade"};
 keyword_parser const kw_downgrade{"downgrade"};
 keyword_parser const kw_sql{"sql"};
 keyword_parser const kw_irreversible{"irreversible"};
+keyword_parser const kw_backfill{"backfill"};
 
 // X3 expressions read best laid out by hand.
 // clang-format off
@@ -122,7 +123,7 @@ auto const block_body_def =
 // order does not matter.
 auto const step_def = raw_sql_step | irreversible_step
     | (kw_create > create_object) | (kw_drop > drop_object) | (kw_rename > rename_object)
-    | (kw_add > add_object) | (kw_alter > alter_column);
+    | (kw_add > add_object) | (kw_alter > alter_column) | (kw_backfill > backfill);
 
 auto const raw_sql_step_def = kw_sql > dollar_quoted;
 auto const dollar_quoted_def = dollar_quoted_parser{};

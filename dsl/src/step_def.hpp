@@ -47,6 +47,8 @@
  * alter-step     = "alter" , "column" , column-ref ,
  *                  ( "type" type [ "using" expression ] | ( "set" | "drop" ) "not" "null"
  *                  | "set" "default" default-value | "drop" "default" ) ;
+ * backfill-step  = "backfill" , table-name , "set" , identifier , "=" , default-value ,
+ *                  [ "where" , expression ] , [ "batch" , unsigned integer ] ;
  * expression     = "(" balanced text ")" ;          scanned by a loop, depth-limited
  * column-ref     = [ schema "." ] table "." column ;
  */
@@ -120,6 +122,8 @@ struct create_schema_class : annotate_where {};
 struct create_extension_class : annotate_where {};
 struct drop_schema_class : annotate_where {};
 struct drop_extension_class : annotate_where {};
+struct backfill_class : annotate_where {};
+struct batch_size_class {};
 struct create_object_class {};
 struct drop_object_class {};
 struct rename_object_class {};
@@ -205,6 +209,8 @@ x3::rule<create_extension_class, ast::create_extension_step> const create_extens
     "create extension";
 x3::rule<drop_schema_class, ast::drop_schema_step> const drop_schema = "drop schema";
 x3::rule<drop_extension_class, ast::drop_extension_step> const drop_extension = "drop extension";
+x3::rule<backfill_class, ast::backfill_step> const backfill = "backfill";
+x3::rule<batch_size_class, std::uint32_t> const batch_size = "batch size (rows per batch)";
 x3::rule<create_object_class, ast::step> const create_object =
     "what to create (table, index, type, schema or extension)";
 x3::rule<drop_object_class, ast::step> const drop_object =
@@ -264,6 +270,7 @@ keyword_parser const kw_desc{"desc"};
 keyword_parser const kw_nulls{"nulls"};
 keyword_parser const kw_first{"first"};
 keyword_parser const kw_last{"last"};
+keyword_parser const kw_batch{"batch"};
 
 // X3 expressions read best laid out by hand.
 // clang-format off
@@ -418,6 +425,10 @@ auto const create_extension_def = kw_extension > if_not_exists > object_name;
 auto const drop_schema_def = kw_schema > if_exists > object_name > x3::matches[kw_cascade];
 auto const drop_extension_def = kw_extension > if_exists > object_name;
 
+auto const batch_size_def = x3::uint_parser<std::uint32_t>{};
+auto const backfill_def = table_name > kw_set > column_name > x3::lit('=') > default_expr
+    > -(kw_where > expression) > -(kw_batch > batch_size);
+
 // After the verb, each alternative starts with its own keyword (only
 // `unique index` needs `>>` to give `unique` back), so the order is free.
 auto const create_object_def =
@@ -441,6 +452,6 @@ BOOST_SPIRIT_DEFINE(table_name, column_name, column_path, index_name, qualified_
                     set_not_null, set_default, alter_action, alter_column, create_index, drop_index,
                     add_constraint, drop_constraint, create_enum, drop_type, enum_position,
                     add_enum_value, create_schema, create_extension, drop_schema, drop_extension,
-                    create_object, drop_object, rename_object, add_object)
+                    create_object, drop_object, rename_object, add_object, backfill, batch_size)
 
 }  // namespace migc::dsl::grammar

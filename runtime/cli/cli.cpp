@@ -225,6 +225,7 @@ int run_cli(std::vector<std::string> const& args, catalog const& embedded, std::
             std::ostream& err, bool colour) noexcept {
   cli_options o;
   output io{out, err, false, colour};
+  io.terminal = &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
   try {
     CLI::App app{"Applies the revisions embedded in this binary to a PostgreSQL database.",
                  "migrate"};
@@ -233,6 +234,7 @@ int run_cli(std::vector<std::string> const& args, catalog const& embedded, std::
     if (auto const code = parse(app, args, o, io)) return *code;
     io.json = o.format == "json";
     io.colour = colour && !io.json;
+    io.terminal = io.terminal && !io.json;
     if (o.version) return print_version_info(embedded, io);
     if (o.command.empty()) {
       throw usage_error("a command is required; run 'migrate --help' for the commands");

@@ -10,6 +10,7 @@
 #include "connection.hpp"
 #include "failure.hpp"
 #include "json_output.hpp"
+#include "progress_output.hpp"
 #include "signal_watch.hpp"
 #include "text_output.hpp"
 
@@ -45,6 +46,7 @@ options runtime_options(cli_options const& o, cli_durations const& durations, ou
   };
   std::ostream& err = io.err;
   opts.notice = [&err](std::string_view line) { err << "migrate: server: " << line << "\n"; };
+  opts.progress = backfill_reporter(io);
   return opts;
 }
 

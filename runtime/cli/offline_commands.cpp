@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "failure.hpp"
+#include "phases.hpp"
 #include "script.hpp"
 
 namespace migc::runtime::detail {
@@ -18,9 +19,31 @@ revision const& revision_or_throw(catalog const& cat, std::string_view id) {
 }
 
 /// `-- line 5, lock: ACCESS EXCLUSIVE, rewrites the table`, then the statement.
-void print_steps(std::ostream& out, array_view<step> steps) {
-  for (step const& s : steps)
-    out << "-- line " << s.line << ", " << lock_note(s) << "\n" << terminated(s.sql);
+void print_step(std::ostream& out, step const& s) {
+  out << "-- line " << s.line << ", " << lock_note(s) << "\n" << terminated(s.sql);
+}
+
+/// How a phase runs: `in a transaction of its own`, `outside a transaction block`, ...
+std::string_view phase_kind(step const& first) {
+  if (first.backfill) return "a backfill in batches, each batch a transaction of its own";
+  if (first.outside_transaction) return "outside a transaction block";
+  return "in a transaction of its own";
+}
+
+/// The steps of one direction; a phased revision's under a `-- phase 2 of 4: ...` line each.
+void print_steps(std::ostream& out, revision const& r, direction dir) {
+  plan_step const planned{&r, dir};
+  auto const steps = steps_of(planned);
+  if (!phased(planned)) {
+    for (step const& s : steps) print_step(out, s);
+    return;
+  }
+  auto const phases = phases_of(steps);
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    out << "-- phase " << i + 1 << " of " << phases.size() << ": "
+        << phase_kind(steps[phases[i].begin]) << "\n";
+    for (std::size_t k = phases[i].begin; k < phases[i].end; ++k) print_step(out, steps[k]);
+  }
 }
 
 position position_of(catalog const& cat, std::string_view text) {
@@ -52,13 +75,13 @@ void show_revision(std::ostream& out, catalog const& cat, std::string_view id) {
       << "-- parent: " << (r.parent.empty() ? std::string_view("base") : r.parent) << "\n"
       << "-- checksum: " << r.checksum << "\n"
       << (r.transactional ? "" : "-- runs outside a transaction\n") << "\n-- upgrade\n";
-  print_steps(out, r.upgrade);
+  print_steps(out, r, direction::upgrade);
   out << "\n-- downgrade\n";
   if (!r.reversible) {
     out << "-- irreversible" << (r.irreversible_reason.empty() ? "" : ": ") << r.irreversible_reason
         << "\n";
   } else {
-    print_steps(out, r.downgrade);
+    print_steps(out, r, direction::downgrade);
   }
 }
 

@@ -42,7 +42,8 @@ struct output {
   std::ostream& out;
   std::ostream& err;
   bool json = false;
-  bool colour = false;  ///< ANSI colours on stdout (a terminal, NO_COLOR unset), never for JSON
+  bool colour = false;    ///< ANSI colours on stdout (a terminal, NO_COLOR unset), never for JSON
+  bool terminal = false;  ///< stdout is a terminal: progress bars are redrawn in place
 };
 
 }  // namespace migc::runtime::detail

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "migration_lock.hpp"
+#include "phases.hpp"
 #include "revision_runner.hpp"
 #include "state_reader.hpp"
 
@@ -82,6 +83,7 @@ run_result resolve(session& s, std::string_view id, bool applied) {
   ensure_tables(s);
   auto const dirty = read_dirty(s);
   if (!dirty) {
+    if (auto settled = resolve_phases(s, id, applied)) return std::move(*settled);
     throw refusal(refusal_reason::not_dirty,
                   fmt::format("database is not dirty: nothing to resolve for {}", id));
   }

@@ -30,6 +30,8 @@ std::string_view refusal::reason_name() const noexcept {
       return "irreversible";
     case refusal_reason::needs_transaction_free_run:
       return "needs_transaction_free_run";
+    case refusal_reason::phases_pending:
+      return "phases_pending";
     case refusal_reason::not_dirty:
       break;
   }

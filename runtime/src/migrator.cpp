@@ -11,6 +11,7 @@
 #include "drift.hpp"
 #include "history.hpp"
 #include "migration_lock.hpp"
+#include "phases.hpp"
 #include "presentation.hpp"
 #include "revision_runner.hpp"
 #include "state_reader.hpp"
@@ -42,7 +43,8 @@ struct migrator::impl {
         throw interrupted_error(fmt::format("interrupted before revision {}; the database is at {}",
                                             planned.rev->id, version_name(expected)));
       }
-      auto const took = planned.rev->transactional
+      auto const took = phased(planned) ? runner.apply_in_phases(planned, expected)
+                        : planned.rev->transactional
                             ? runner.apply_in_transaction(planned, expected)
                             : runner.apply_outside_transaction(planned, expected);
       record_done(result, planned, took);
@@ -73,6 +75,7 @@ struct migrator::impl {
     auto const steps = announce(dir, goal, checked.verdict.at);
     revision_runner runner(s);
     if (s.opts.single_transaction) runner.refuse_non_transactional(steps);
+    check_progress(s, steps);
     record_repairs(s, checked.verdict.accepted);
     run_result result{at_name, at_name, {}};
     if (steps.empty()) {
@@ -104,7 +107,8 @@ struct migrator::impl {
     drift.at = std::string(position_name(s.cat, at));
     auto const q = s.quoting();
     std::vector<std::string> exclude;
-    for (auto const& name : {s.ctx.version_table, s.history_name(), s.dirty_name()}) {
+    for (auto const& name : {s.ctx.version_table, s.history_name(), s.dirty_name(),
+                             progress_table(s.ctx.version_table)}) {
       exclude.push_back(qualified(q, name));
     }
     // The model at the database's revision, not head's: a database below head is checked too.
@@ -176,6 +180,9 @@ status_report migrator::status() {
     report.dirty = std::move(observed.state.dirty);
     report.at = observed.at;
     report.problems = std::move(observed.problems);
+    // A phased revision stopped between its phases needs a run (or a resolve) too.
+    if (auto const progress = read_progress(s))
+      report.problems.push_back(phases_pending_refusal(*progress));
     bool const known = !report.current || report.at;
     for (std::size_t i = report.at ? *report.at + 1 : 0; known && i < s.cat.revisions.size; ++i) {
       report.pending.push_back(&s.cat.revisions[i]);

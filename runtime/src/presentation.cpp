@@ -48,4 +48,24 @@ std::string short_hash(std::string_view hash, std::string_view other) {
   return std::string(hash.substr(0, length)) + "...";
 }
 
+double backfill_rate(backfill_progress const& p) {
+  double const seconds = static_cast<double>(p.elapsed.count()) / 1000;
+  return seconds > 0 ? static_cast<double>(p.rows_this_run) / seconds : 0;
+}
+
+std::optional<double> backfill_seconds_left(backfill_progress const& p) {
+  double const rate = backfill_rate(p);
+  if (p.done || !p.estimated_rows || rate <= 0 || *p.estimated_rows <= p.rows) return std::nullopt;
+  return static_cast<double>(*p.estimated_rows - p.rows) / rate;
+}
+
+std::string backfill_line(backfill_progress const& p) {
+  std::string out = fmt::format("Backfill of {} in {}: {} rows", p.table, p.revision, p.rows);
+  if (p.estimated_rows) out += fmt::format(" of about {}", std::max(*p.estimated_rows, p.rows));
+  if (p.elapsed.count() > 0) out += fmt::format(", {:.0f} rows/s", backfill_rate(p));
+  if (auto const left = backfill_seconds_left(p))
+    out += fmt::format(", about {:.0f} s left", *left);
+  return out + (p.done ? ", done" : "");
+}
+
 }  // namespace migc::runtime::detail

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <migc/runtime/migrator.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,5 +33,18 @@ namespace migc::runtime::detail {
  * the "sha256:" prefix are returned as they are.
  */
 [[nodiscard]] std::string short_hash(std::string_view hash, std::string_view other = {});
+
+/**
+ * `Backfill of public.users in 003: 12000 of about 100000 rows, 8000 rows/s,
+ * about 11 s left`: one backfill progress report as a line of text (rate and
+ * time left only when known; `, done` on the last).
+ */
+[[nodiscard]] std::string backfill_line(backfill_progress const& p);
+
+/// Rows per second this run updated; 0 before its first millisecond.
+[[nodiscard]] double backfill_rate(backfill_progress const& p);
+
+/// Seconds left at this run's rate, when the planner's row estimate says how many rows remain.
+[[nodiscard]] std::optional<double> backfill_seconds_left(backfill_progress const& p);
 
 }  // namespace migc::runtime::detail

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "phases.hpp"
 #include "plan.hpp"
 #include "session.hpp"
 
@@ -61,7 +62,34 @@ class revision_runner {
   /// run inside a transaction.
   void refuse_non_transactional(std::vector<plan_step> const& steps) const;
 
+  /**
+   * A phased revision (phases.hpp), phase by phase, each recorded in the
+   * progress table as it commits; resumes where a stopped run left it
+   * (an invalid index a kill left is dropped and built again, a backfill
+   * continues after its last batch). phases.cpp.
+   */
+  std::chrono::microseconds apply_in_phases(plan_step const& planned,
+                                            std::optional<std::string> const& expected);
+
  private:
+  void run_phase(plan_step const& planned, phase_script const& phase, array_view<step> steps,
+                 phase_range range, phase_resume const& resume);
+  /// A phase outside a transaction block (CREATE INDEX CONCURRENTLY).
+  void run_outside(plan_step const& planned, phase_script const& phase, step const& st,
+                   phase_resume const& resume);
+  /// A backfill, batch after batch, each its own transaction with its progress (backfill.cpp).
+  void run_backfill(plan_step const& planned, step const& st, phase_resume const& resume);
+  /// Reports a backfill's progress through options::progress, or a log line every 5 s.
+  void report_backfill(backfill_progress const& progress,
+                       std::chrono::steady_clock::time_point& last_line);
+
+  /**
+   * Replays steps [begin, end) one by one in a transaction that is always
+   * rolled back: the failing step's line. `earlier`: what ran before them in
+   * the same transaction (--single-transaction), replayed first.
+   */
+  std::optional<std::uint32_t> locate_in(array_view<step> steps, std::size_t begin, std::size_t end,
+                                         std::string const& earlier = {});
   /// One round trip of a transactional revision, and what its failure means.
   struct revision_send {
     plan_step const& planned;

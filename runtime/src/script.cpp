@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "phases.hpp"
+
 namespace migc::runtime::detail {
 namespace {
 
@@ -118,10 +120,6 @@ std::string recorded_duration_sql(quoter const& q, script_context const& ctx) {
 std::string revision_header(catalog const& cat, plan_step const& planned) {
   return fmt::format("-- {} {} \"{}\" ({})", direction_name(planned.dir), planned.rev->id,
                      planned.rev->description, source_location(cat, *planned.rev));
-}
-
-array_view<step> steps_of(plan_step const& planned) {
-  return planned.dir == direction::upgrade ? planned.rev->upgrade : planned.rev->downgrade;
 }
 
 std::string dirty_where(quoter const& q, revision const& rev) {
@@ -347,7 +345,10 @@ std::vector<std::string> run_script(quoter const& q, script_context const& ctx, 
     messages.push_back(bookkeeping_function_script(q, ctx));
   }
   for (plan_step const& planned : steps) {
-    if (planned.rev->transactional) {
+    if (phased(planned)) {
+      for (auto& message : phased_messages(q, ctx, cat, planned, from))
+        messages.push_back(std::move(message));
+    } else if (planned.rev->transactional) {
       messages.push_back(revision_script(q, ctx, cat, planned, from));
     } else {
       auto script = outside_transaction_messages(q, ctx, cat, planned, from);
@@ -363,6 +364,22 @@ std::vector<std::string> run_script(quoter const& q, script_context const& ctx, 
     from = version_after(*planned.rev, planned.dir);
   }
   return messages;
+}
+
+std::string record_sql(quoter const& q, script_context const& ctx, plan_step const& planned,
+                       std::optional<std::string> const& expected, std::string const& duration) {
+  revision const& rev = *planned.rev;
+  return version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
+         history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir), rev.checksum,
+                            rev.description, duration);
+}
+
+std::string recorded_duration_query(quoter const& q, script_context const& ctx) {
+  return recorded_duration_sql(q, ctx);
+}
+
+std::string revision_heading(catalog const& cat, plan_step const& planned) {
+  return revision_header(cat, planned);
 }
 
 }  // namespace migc::runtime::detail

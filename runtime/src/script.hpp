@@ -168,4 +168,20 @@ struct outside_transaction_script {
                                                   std::optional<std::string> from,
                                                   bool create_tables);
 
+/**
+ * The version update and history row of `planned`, as plain statements (no
+ * bookkeeping function): the history's duration is the SQL expression
+ * `duration` (e.g. since a phased revision's progress row started).
+ */
+[[nodiscard]] std::string record_sql(quoter const& q, script_context const& ctx,
+                                     plan_step const& planned,
+                                     std::optional<std::string> const& expected,
+                                     std::string const& duration);
+
+/// The one-row query of the duration the history row just recorded (what a run logs).
+[[nodiscard]] std::string recorded_duration_query(quoter const& q, script_context const& ctx);
+
+/// `-- upgrade 003 "Backfill" (migrations/...mig:2)`: the first line of a revision's messages.
+[[nodiscard]] std::string revision_heading(catalog const& cat, plan_step const& planned);
+
 }  // namespace migc::runtime::detail

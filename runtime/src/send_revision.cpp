@@ -85,6 +85,13 @@ pqxx::result revision_runner::watched_exec(std::string const& sql, std::string& 
 
 std::optional<std::uint32_t> revision_runner::locate_failure(plan_step const& planned,
                                                              std::string const& earlier) {
+  auto const steps = steps_of(planned);
+  return locate_in(steps, 0, steps.size, earlier);
+}
+
+std::optional<std::uint32_t> revision_runner::locate_in(array_view<step> steps, std::size_t begin,
+                                                        std::size_t end,
+                                                        std::string const& earlier) {
   session& s = m_session;
   std::optional<std::uint32_t> line;
   s.notices.mute(true);
@@ -93,13 +100,11 @@ std::optional<std::uint32_t> revision_runner::locate_failure(plan_step const& pl
     if (!earlier.empty()) tx.exec(earlier);
     tx.exec(lock_timeout_sql(s.quoting(), s.opts.lock_timeout, true));
     if (!s.opts.role.empty()) tx.exec(set_role_sql(s.quoting(), s.opts.role, true));
-    for (step const& st :
-         planned.dir == direction::upgrade ? planned.rev->upgrade : planned.rev->downgrade) {
+    for (std::size_t k = begin; k < end && !line; ++k) {
       try {
-        tx.exec(std::string(st.sql));
+        tx.exec(std::string(steps[k].sql));
       } catch (pqxx::sql_error const&) {
-        line = st.line;
-        break;
+        line = steps[k].line;
       }
     }
     tx.abort();

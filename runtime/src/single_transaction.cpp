@@ -7,12 +7,13 @@ namespace migc::runtime::detail {
 
 void revision_runner::refuse_non_transactional(std::vector<plan_step> const& steps) const {
   for (plan_step const& s : steps) {
-    if (s.rev->transactional) continue;
+    if (s.rev->transactional && !phased(s)) continue;
     std::string const location = source_location(m_session.cat, *s.rev);
     throw refusal(
         refusal_reason::needs_transaction_free_run,
         fmt::format("--single-transaction: revision {} \"{}\" ({}) runs without a transaction "
-                    "(e.g. CREATE INDEX CONCURRENTLY) and cannot be part of one; nothing was "
+                    "or in phases that each commit (e.g. CREATE INDEX CONCURRENTLY, a backfill) "
+                    "and cannot be part of one; nothing was "
                     "applied. Run to the revision before it with --single-transaction, then "
                     "this one without it",
                     s.rev->id, s.rev->description, location),

@@ -275,20 +275,26 @@ TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {
             "CREATE TABLE \"Order\" (\n    \"select\" integer,\n    \"x\"\"y\" varchar(10)[]\n)");
   EXPECT_EQ(second.upgrade[1].sql, "ALTER TABLE memories DROP CONSTRAINT memories_user_id_fkey");
   EXPECT_EQ(second.upgrade[1].lock, "ACCESS EXCLUSIVE");
-  ASSERT_EQ(second.downgrade.size(), 2u);
+  // memories serves traffic: the derived downgrade adds the foreign key back NOT VALID, then
+  // validates it in a phase of its own (safe_plan.hpp).
+  ASSERT_EQ(second.downgrade.size(), 3u);
   EXPECT_EQ(second.downgrade[0].sql,
             "ALTER TABLE memories ADD CONSTRAINT memories_user_id_fkey FOREIGN KEY (user_id) "
             "REFERENCES users (id) "
-            "ON DELETE CASCADE");
-  EXPECT_EQ(second.downgrade[1].sql, "DROP TABLE \"Order\"");
+            "ON DELETE CASCADE NOT VALID");
+  EXPECT_EQ(second.downgrade[1].sql,
+            "ALTER TABLE memories VALIDATE CONSTRAINT memories_user_id_fkey");
+  EXPECT_EQ(second.downgrade[1].phase, 1u);
+  EXPECT_EQ(second.downgrade[2].sql, "DROP TABLE \"Order\"");
   migc::compiler::emit_options options{"app::db", "app_catalog.hpp", "alembic_version",
                                        "migrations"};
   // Each step names its lock level by the catalog contract's enumerator.
   std::string const source = migc::compiler::emit_catalog(*outcome.chain, options);
-  EXPECT_THAT(source,
-              ::testing::HasSubstr("{\"CREATE INDEX memories_user_id ON memories (user_id)\", "
-                                   "51}, 12, ::migc::runtime::lock_level::share, false, "
-                                   "::migc::runtime::statement_kind::schema, false, {\"\", 0}}"));
+  EXPECT_THAT(source, ::testing::HasSubstr(
+                          "{\"CREATE INDEX memories_user_id ON memories (user_id)\", "
+                          "51}, 12, ::migc::runtime::lock_level::share, false, "
+                          "::migc::runtime::statement_kind::schema, false, {\"\", 0}, 0, false, "
+                          "{\"\", 0}}"));
   EXPECT_THAT(source,
               ::testing::HasSubstr("::migc::runtime::lock_level::access_exclusive, false, "));
   EXPECT_THAT(outcome.chain->schema_sql,

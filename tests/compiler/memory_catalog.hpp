@@ -52,7 +52,8 @@ class memory_catalog {
     std::size_t const begin = m_steps.size();
     for (auto const& s : steps)
       m_steps.push_back({text_of(s.sql), s.line, migc::runtime::lock_level_named(s.lock).value(),
-                         s.rewrites, s.kind, s.outside_transaction, text_of(s.objects)});
+                         s.rewrites, s.kind, s.outside_transaction, text_of(s.objects), s.phase,
+                         s.backfill, text_of(s.index)});
     if (steps.empty()) return {};
     return {m_steps.data() + begin, steps.size()};
   }

@@ -36,6 +36,7 @@ TEST(replay, the_next_revision_sees_the_model_the_upgrade_left) {
                "    create table t0 (id bigint primary key, a text unique)\n}\n");
   folder.write("20250101_0000-002_b.mig",
                "revision 002 revises 001 \"b\"\nupgrade {\n"
+               "    -- migc:allow(rename-table)\n"
                "    rename table t0 to t9\n    create table t0 (id bigint primary key)\n}\n");
   folder.write("20250101_0000-003_c.mig",
                "revision 003 revises 002 \"c\"\nupgrade {\n"

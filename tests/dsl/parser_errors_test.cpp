@@ -114,15 +114,17 @@ TEST(parser, reports_an_unknown_step_at_its_first_character) {
   auto const e = error_of(std::string(header) + "upgrade {\n    frob table users\n}");
   EXPECT_EQ(e.at, "2:5");
   EXPECT_EQ(e.message,
-            "expected step (sql, create, drop, rename, add, alter or irreversible), found 'frob'");
+            "expected step (sql, create, drop, rename, add, alter, backfill or irreversible), "
+            "found 'frob'");
   EXPECT_EQ(e.where.end - e.where.begin, 4u);
 }
 
 TEST(parser, reports_a_punctuation_character_where_a_step_belongs) {
   auto const e = error_of(std::string(header) + "upgrade { ; }");
   EXPECT_EQ(e.at, "1:28");
-  EXPECT_EQ(e.message,
-            "expected step (sql, create, drop, rename, add, alter or irreversible), found ';'");
+  EXPECT_EQ(
+      e.message,
+      "expected step (sql, create, drop, rename, add, alter, backfill or irreversible), found ';'");
 }
 
 TEST(parser, reports_a_missing_closing_brace_after_the_last_token) {
@@ -198,9 +200,10 @@ TEST(parser, shows_a_utf8_word_whole) {
 
 TEST(parser, shortens_a_very_long_word_in_the_message) {
   auto const e = error_of("revision 1 \"x\" upgrade { " + std::string(100, 'a') + " }");
-  EXPECT_EQ(e.message,
-            "expected step (sql, create, drop, rename, add, alter or irreversible), found '" +
-                std::string(40, 'a') + "'");
+  EXPECT_EQ(
+      e.message,
+      "expected step (sql, create, drop, rename, add, alter, backfill or irreversible), found '" +
+          std::string(40, 'a') + "'");
 }
 
 TEST(parser, reports_exactly_one_diagnostic_with_code_syntax) {
@@ -216,8 +219,8 @@ TEST(parser, renders_a_syntax_error_with_a_caret_under_the_token) {
   std::ostringstream out;
   render_text(out, p->engine);
   EXPECT_EQ(out.str(),
-            "m/001.mig:3:9: error: expected step (sql, create, drop, rename, add, alter or "
-            "irreversible), found 'frob'\n"
+            "m/001.mig:3:9: error: expected step (sql, create, drop, rename, add, alter, "
+            "backfill or irreversible), found 'frob'\n"
             "\tfrob table users\n"
             "\t^~~~\n"
             "1 error generated.\n");

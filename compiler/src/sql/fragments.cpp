@@ -50,6 +50,10 @@ void for_each_fragment(ast::step const& step, fragment_visitor const& visit) {
             if (s.where_clause) visit(*s.where_clause);
           },
           [&](ast::add_constraint_step const& s) { visit_constraint_body(s.body, visit); },
+          [&](ast::backfill_step const& s) {
+            visit(s.value);
+            if (s.where_clause) visit(*s.where_clause);
+          },
           [&](auto const&) {},
       },
       step);

@@ -25,6 +25,9 @@ struct compiled_step {
   runtime::statement_kind kind = runtime::statement_kind::schema;
   bool outside_transaction = false;  ///< PostgreSQL refuses it in a transaction block
   std::string objects;               ///< what it creates, changes or drops: "public.t, public.i"
+  std::uint16_t phase = 0;           ///< phase of a phased revision (runtime::step::phase)
+  bool backfill = false;             ///< one batch of a backfill (runtime::step::backfill)
+  std::string index;  ///< the index a concurrent build makes, "schema.name" (step::index)
 };
 
 struct compiled_revision {

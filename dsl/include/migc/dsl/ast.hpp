@@ -305,12 +305,26 @@ struct drop_extension_step : node {
   identifier name;
 };
 
+/**
+ * `backfill t set c = value [where (condition)] [batch n]`: sets a column row
+ * by row in batches of `n` rows (by primary key), each batch its own short
+ * transaction outside the revision's DDL transaction.
+ */
+struct backfill_step : node {
+  qualified_name table;
+  identifier column;
+  sql_fragment value;  ///< the new value: a literal, a call, a column, or `(expression)`
+  std::optional<sql_fragment> where_clause;
+  std::optional<std::uint32_t> batch;  ///< rows per batch; the compiler's default when absent
+};
+
 using step =
     std::variant<raw_sql_step, irreversible_step, create_table_step, drop_table_step,
                  rename_table_step, add_column_step, drop_column_step, rename_column_step,
                  alter_column_step, create_index_step, drop_index_step, add_constraint_step,
                  drop_constraint_step, create_enum_step, drop_type_step, add_enum_value_step,
-                 create_schema_step, create_extension_step, drop_schema_step, drop_extension_step>;
+                 create_schema_step, create_extension_step, drop_schema_step, drop_extension_step,
+                 backfill_step>;
 
 /// The node of any step (every alternative derives from node).
 inline node const& node_of(step const& s) {

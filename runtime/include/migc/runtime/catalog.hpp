@@ -213,6 +213,25 @@ struct step {
   /// The objects it creates, changes or drops, qualified and comma-separated
   /// ("public.users, public.users_email_key"); "" when it names none.
   text objects = {};
+  /**
+   * The phase of a phased revision the step belongs to (docs/migrate.md,
+   * "Phased revisions"): the steps of one phase run in one transaction of
+   * their own, a step outside_transaction or backfill is a phase alone, and
+   * phases run in order, each recorded as done when it commits. 0 for every
+   * step of a revision that runs in one transaction.
+   */
+  std::uint16_t phase = 0;
+  /**
+   * `sql` is one batch of a backfill: a statement with one parameter, `$1`,
+   * the last key of the previous batch as a JSON array (NULL for the first),
+   * returning one row (`last_key` text: the last key of this batch, NULL when
+   * it found no row; `rows` bigint: the rows it updated). Run in its own
+   * short transaction per batch until `last_key` is NULL.
+   */
+  bool backfill = false;
+  /// A step that builds an index concurrently: that index ("schema.name"). A run that resumes
+  /// at this step keeps a valid one and drops and rebuilds an invalid one. "" otherwise.
+  text index = {};
 };
 
 /// One revision of the chain.

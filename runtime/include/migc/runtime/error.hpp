@@ -81,6 +81,9 @@ enum class refusal_reason {
   needs_transaction_free_run,  ///< "needs_transaction_free_run": --single-transaction with a
                                ///< revision that runs without a transaction
   not_dirty,  ///< "not_dirty": `resolve` on a database that is not dirty at that revision
+  /// "phases_pending": a phased revision stopped between its phases, and this run would not
+  /// finish it first (`migrate upgrade` resumes it; `resolve` settles it)
+  phases_pending,
 };
 
 /**

@@ -16,6 +16,18 @@
 
 namespace migc::runtime {
 
+/// Where a backfill stands, after each of its batches (options::progress).
+struct backfill_progress {
+  std::string revision;   ///< id of the revision whose backfill runs
+  std::string table;      ///< the table it updates, "schema.table"
+  std::int64_t rows = 0;  ///< rows updated so far (a resumed run counts the earlier runs' too)
+  /// Rows the table holds by the planner's estimate (pg_class.reltuples); nullopt when unknown.
+  std::optional<std::int64_t> estimated_rows;
+  std::chrono::milliseconds elapsed{0};  ///< since this run started the backfill
+  std::int64_t rows_this_run = 0;        ///< rows this run updated (the rate's numerator)
+  bool done = false;                     ///< the last call: no row was left
+};
+
 /// How a migrator runs. Every field has a usable default.
 struct options {
   /// Version table, optionally `schema.table`; "" = the catalog's, else `alembic_version`.
@@ -67,6 +79,12 @@ struct options {
   std::function<void(std::string_view)> log;
   /// Receives server notices and warnings raised by revisions; may be empty (dropped).
   std::function<void(std::string_view)> notice;
+  /**
+   * Receives a backfill's progress after every batch (the CLI draws a bar on
+   * a terminal, a line every few seconds otherwise). When empty, the
+   * migrator logs a progress line through `log` every 5 seconds.
+   */
+  std::function<void(backfill_progress const&)> progress;
 };
 
 /// Which way a revision is applied.

@@ -1,0 +1,115 @@
+// Internal: phased revisions (docs/migrate.md, "Phased revisions"): the progress table, the
+// messages of each phase, and what a run does with a revision a kill left between phases.
+#pragma once
+
+#include <cstdint>
+#include <migc/runtime/catalog.hpp>
+#include <migc/runtime/error.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plan.hpp"
+#include "script.hpp"
+#include "version_store.hpp"
+
+namespace migc::runtime::detail {
+
+struct session;
+
+/// The progress table beside a version table: same schema, `<table>_progress`.
+[[nodiscard]] table_name progress_table(table_name const& version_table);
+
+/**
+ * DDL of the progress table (IF NOT EXISTS). It holds at most one row, only
+ * while a phased revision runs or after one stopped between phases: the
+ * phases done (each phase's transaction updates it as its last statement),
+ * and the last key and row count of a running backfill (each batch's
+ * transaction updates them). The transaction that records the revision
+ * deletes it.
+ */
+[[nodiscard]] std::string create_progress_table_sql(quoter const& q, table_name const& version);
+
+/// The steps of `planned`'s direction.
+[[nodiscard]] array_view<step> steps_of(plan_step const& planned);
+
+/// One phase: steps [begin, end) of a direction.
+struct phase_range {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+/// The phases of `steps`: runs of consecutive steps with the same step::phase.
+[[nodiscard]] std::vector<phase_range> phases_of(array_view<step> steps);
+
+/**
+ * Whether `planned` runs phase by phase: a transactional revision with more
+ * than one phase, a step outside a transaction, or a backfill.
+ */
+[[nodiscard]] bool phased(plan_step const& planned);
+
+/// What the progress table recorded of a phased revision.
+struct phase_progress {
+  std::string revision;
+  std::string direction;
+  std::int64_t phases_done = 0;
+  std::int64_t phases_total = 0;
+  std::optional<std::string> backfill_key;  ///< a running backfill's last key (JSON array)
+  std::int64_t backfill_rows = 0;           ///< rows that backfill updated so far
+};
+
+/// ` WHERE revision = '002' AND direction = 'upgrade'`: the progress row of `planned`.
+[[nodiscard]] std::string progress_where(quoter const& q, plan_step const& planned);
+
+/// What one phase sends. Built once, for a run and for `migrate sql` alike.
+struct phase_script {
+  enum class kind { transaction, outside, backfill };
+  kind what = kind::transaction;
+  std::string before;  ///< outside, backfill: the session settings, sent first
+  /// transaction: BEGIN ... the progress update ... COMMIT; outside: the one statement;
+  /// backfill: one batch as `migrate sql` shows it (a run binds `$1` instead)
+  std::string message;
+  std::string after;  ///< outside, backfill: resets the session and records the phase done
+};
+
+/// How a phase starts: where the run resumes and what a failure leaves.
+struct phase_resume {
+  bool first = false;  ///< the first phase this run runs (a resumed run may find it begun)
+  phase_progress const* progress = nullptr;  ///< what the progress table held
+  std::string stays;                         ///< what a failure leaves, for messages
+  std::optional<std::string> expected;       ///< the version row before the revision
+};
+
+/// The progress row, if the table exists and holds one.
+[[nodiscard]] std::optional<phase_progress> read_progress(session& s);
+
+/// The phases_pending refusal for a revision the progress table says stopped between phases.
+[[nodiscard]] refusal phases_pending_refusal(phase_progress const& progress);
+
+/**
+ * Refuses (phases_pending) a plan that does not start with the revision and
+ * direction a stopped phased run left in the progress table: its phases must
+ * be finished (a run resumes them) or settled with `resolve` first.
+ */
+void check_progress(session& s, std::vector<plan_step> const& steps);
+
+/**
+ * The messages of a phased revision, as `migrate sql` prints them and a run
+ * sends them (a backfill's batch is sent once per batch, with `$1` bound).
+ */
+[[nodiscard]] std::vector<std::string> phased_messages(quoter const& q, script_context const& ctx,
+                                                       catalog const& cat, plan_step const& planned,
+                                                       std::optional<std::string> const& expected);
+
+/**
+ * `resolve <id>` of a phased revision that stopped between phases:
+ * `applied` records it as applied (the remaining phases were done by hand)
+ * and moves the version; otherwise its done phases were undone by hand and
+ * the version stays. Deletes the progress row; nullopt when there is none
+ * for `id`.
+ */
+[[nodiscard]] std::optional<run_result> resolve_phases(session& s, std::string_view id,
+                                                       bool applied);
+
+}  // namespace migc::runtime::detail

@@ -1,0 +1,1 @@
+ALTER TABLE posts ALTER COLUMN user_id SET NOT NULL;

@@ -1,0 +1,212 @@
+// squawk against migc on the same raw SQL (tests/online/squawk): every rule squawk reports on a
+// case must have its migc counterpart reported on the same SQL, unless docs/language.md
+// ("Online safety") says why it has none. squawk (npm squawk-cli) is never a dependency: the test
+// skips when it is not installed (bench/online/install-squawk installs it).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdio.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <regex>
+#include <set>
+#include <vector>
+
+#include "compiler_test_support.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// squawk rule → the migc codes that count as its counterpart (any one of them); none for a rule
+/// migc has no counterpart of (docs/language.md says why).
+std::map<std::string, std::vector<std::string>> const counterparts = {
+    {"adding-field-with-default", {"volatile-default", "generated-column"}},
+    {"adding-foreign-key-constraint", {"constraint-not-valid"}},
+    {"adding-not-nullable-field", {"set-not-null"}},
+    {"adding-required-field", {"not-null-without-default"}},
+    {"adding-serial-primary-key-field", {"unique-not-concurrent"}},
+    {"ban-alter-domain-with-add-constraint", {}},
+    {"ban-char-field", {}},
+    {"ban-concurrent-index-creation-in-transaction",
+     {"needs-no-transaction", "concurrently-in-transaction"}},
+    {"ban-create-domain-with-constraint", {}},
+    {"ban-drop-column", {"drop-column"}},
+    {"ban-duplicate-column-assignments", {}},
+    {"ban-drop-database", {"needs-no-transaction"}},
+    {"ban-drop-not-null", {}},
+    {"ban-drop-table", {"drop-table"}},
+    {"ban-truncate-cascade", {"data-deletion"}},
+    {"ban-uncommitted-transaction", {"sql-transaction"}},
+    {"changing-column-type", {"table-rewrite"}},
+    {"constraint-missing-not-valid",
+     {"constraint-not-valid", "unique-not-concurrent", "validate-in-same-transaction"}},
+    {"disallowed-unique-constraint", {"unique-not-concurrent"}},
+    {"identifier-too-long", {}},
+    {"prefer-bigint-over-int", {}},
+    {"prefer-bigint-over-smallint", {}},
+    {"prefer-identity", {}},
+    {"prefer-repack", {}},
+    {"prefer-robust-stmts", {}},
+    {"prefer-text-field", {}},
+    {"prefer-timestamptz", {}},
+    {"renaming-column", {"rename-column"}},
+    {"renaming-table", {"rename-table"}},
+    {"require-concurrent-index-creation", {"index-not-concurrent"}},
+    {"require-concurrent-index-deletion", {"index-not-concurrent"}},
+    {"require-concurrent-partition-detach", {}},
+    {"require-concurrent-reindex", {}},
+    {"require-enum-value-ordering", {}},
+    {"require-table-schema", {}},
+    {"require-lock-timeout", {}},
+    {"require-statement-timeout", {}},
+    {"require-timeout-settings", {}},
+    {"syntax-error", {"sql-syntax"}},
+    {"transaction-nesting", {"sql-transaction"}},
+};
+
+std::string read(fs::path const& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The squawk executable: $SQUAWK, bench/online/node_modules/.bin/squawk, or `squawk` on PATH.
+std::optional<std::string> squawk_command() {
+  if (char const* given = std::getenv("SQUAWK"); given && *given) return std::string(given);
+  fs::path const local =
+      fs::path(MIGC_SQUAWK_CORPUS) / "../../../bench/online/node_modules/.bin/squawk";
+  if (fs::exists(local)) return fs::canonical(local).string();
+  if (std::system("command -v squawk > /dev/null 2>&1") == 0) return std::string("squawk");
+  return std::nullopt;
+}
+
+/// What a command printed on stdout and stderr.
+std::string output_of(std::string const& command) {
+  std::string out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return out;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    out.append(buffer.data(), n);
+  ::pclose(pipe);
+  return out;
+}
+
+/**
+ * The rules squawk reports on `file`, read from its gcc-style lines (`file:l:c: warning: rule
+ * message`); --assume-in-transaction because a migc revision runs in a transaction.
+ */
+std::set<std::string> squawk_rules(std::string const& squawk, fs::path const& file) {
+  std::string const text =
+      output_of(squawk + " --reporter gcc --assume-in-transaction '" + file.string() + "'");
+  std::set<std::string> rules;
+  std::regex const line(R"(: (?:warning|error): ([a-z0-9-]+))");
+  for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it)
+    rules.insert((*it)[1].str());
+  return rules;
+}
+
+/// The codes migc reports on `file` as the second revision's raw sql over schema.sql.
+std::set<std::string> migc_codes(fs::path const& file) {
+  migc::test::temp_folder folder;
+  folder.write("20250101_0000-001_schema.mig",
+               "revision 001 \"Schema\"\nupgrade {\n    sql $$\n" +
+                   read(fs::path(MIGC_SQUAWK_CORPUS) / "schema.sql") +
+                   "\n    $$\n}\ndowngrade {\n    irreversible\n}\n");
+  folder.write("20250102_0000-002_change.mig",
+               "revision 002 revises 001 \"Change\"\nupgrade {\n    sql $$\n" + read(file) +
+                   "\n    $$\n}\ndowngrade {\n    irreversible\n}\n");
+  std::set<std::string> codes;
+  std::regex const code(R"((?:warning|error|note)\[([a-z0-9-]+)\])");
+  for (auto const& d : migc::test::compile(folder.path()).diagnostics) {
+    std::smatch m;
+    if (std::regex_search(d, m, code)) codes.insert(m[1].str());
+  }
+  return codes;
+}
+
+std::vector<fs::path> corpus() {
+  std::vector<fs::path> out;
+  for (auto const& e : fs::directory_iterator(MIGC_SQUAWK_CORPUS)) {
+    if (e.path().extension() == ".sql" && e.path().filename() != "schema.sql")
+      out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(squawk_comparison, migc_reports_the_counterpart_of_every_rule_squawk_reports) {
+  auto const squawk = squawk_command();
+  if (!squawk) {
+    GTEST_SKIP() << "squawk is not installed (bench/online/install-squawk, or set SQUAWK): "
+                    "nothing to compare";
+  }
+  int compared = 0;
+  for (auto const& file : corpus()) {
+    auto const codes = migc_codes(file);
+    for (auto const& rule : squawk_rules(*squawk, file)) {
+      auto const it = counterparts.find(rule);
+      ASSERT_NE(it, counterparts.end())
+          << "squawk rule '" << rule << "' (on " << file.filename()
+          << ") is new: give it a migc counterpart or a line in docs/language.md";
+      if (it->second.empty()) continue;
+      ++compared;
+      bool const found = std::any_of(it->second.begin(), it->second.end(),
+                                     [&](std::string const& code) { return codes.count(code); });
+      EXPECT_TRUE(found) << file.filename() << ": squawk reports " << rule
+                         << ", migc reports none of its counterparts (first: " << it->second.front()
+                         << ")";
+    }
+  }
+  std::printf("[ figures  ] %d squawk findings with a migc counterpart compared\n", compared);
+  EXPECT_GT(compared, 0) << "squawk reported nothing on the corpus: is it working?";
+}
+
+// Without squawk, the corpus still holds: each unsafe case gets its migc code, the safe one none.
+TEST(squawk_comparison, migc_reports_each_unsafe_case_of_the_corpus) {
+  std::map<std::string, std::string> const expected = {
+      {"add_check.sql", "constraint-not-valid"},
+      {"add_foreign_key.sql", "constraint-not-valid"},
+      {"add_required_column.sql", "not-null-without-default"},
+      {"add_unique.sql", "unique-not-concurrent"},
+      {"change_type.sql", "table-rewrite"},
+      {"create_index.sql", "index-not-concurrent"},
+      {"drop_column.sql", "drop-column"},
+      {"drop_index.sql", "index-not-concurrent"},
+      {"drop_table.sql", "drop-table"},
+      {"generated_column.sql", "generated-column"},
+      {"rename_column.sql", "rename-column"},
+      {"rename_table.sql", "rename-table"},
+      {"set_not_null.sql", "set-not-null"},
+      {"validate_same_transaction.sql", "validate-in-same-transaction"},
+      {"volatile_default.sql", "volatile-default"},
+  };
+  for (auto const& file : corpus()) {
+    auto const codes = migc_codes(file);
+    auto const it = expected.find(file.filename().string());
+    if (it == expected.end()) {
+      EXPECT_THAT(codes, ::testing::IsEmpty()) << file.filename();
+    } else {
+      EXPECT_TRUE(codes.count(it->second)) << file.filename() << " lacks " << it->second;
+    }
+  }
+}
+
+// Every counterpart named above is a registered diagnostic code.
+TEST(squawk_comparison, every_counterpart_is_a_registered_code) {
+  std::set<std::string> known;
+  for (auto const& [rule, codes] : counterparts) known.insert(codes.begin(), codes.end());
+  std::string const docs = read(fs::path(MIGC_SQUAWK_CORPUS) / "../../../docs/language.md");
+  for (auto const& [rule, codes] : counterparts) {
+    EXPECT_THAT(docs, ::testing::HasSubstr("`" + rule + "`")) << "docs/language.md lacks " << rule;
+  }
+  for (auto const& code : known)
+    EXPECT_THAT(docs, ::testing::HasSubstr("`" + code + "`")) << "docs/language.md lacks " << code;
+}
+
+}  // namespace
