@@ -30,6 +30,10 @@ std::string_view refusal::reason_name() const noexcept {
       return "irreversible";
     case refusal_reason::needs_transaction_free_run:
       return "needs_transaction_free_run";
+    case refusal_reason::read_only:
+      return "read_only";
+    case refusal_reason::pooled_session:
+      return "pooled_session";
     case refusal_reason::not_dirty:
       break;
   }

@@ -81,6 +81,10 @@ enum class refusal_reason {
   needs_transaction_free_run,  ///< "needs_transaction_free_run": --single-transaction with a
                                ///< revision that runs without a transaction
   not_dirty,  ///< "not_dirty": `resolve` on a database that is not dirty at that revision
+  read_only,  ///< "read_only": a standby in recovery, or a read-only session (run on the primary)
+  /// "pooled_session": a revision that runs without a transaction behind a connection pooler,
+  /// or a pooler that moved the session between transactions (the migration lock is lost)
+  pooled_session,
 };
 
 /**
