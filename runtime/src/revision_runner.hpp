@@ -112,9 +112,11 @@ class revision_runner {
    * Replays the steps one by one in a transaction that is always rolled
    * back: the failing step's line. `earlier`: the revision bodies that ran
    * before it in the same transaction (--single-transaction), replayed first.
+   * `lock_timeout`: the replay's bound on each lock wait (default: the run's).
    */
-  std::optional<std::uint32_t> locate_failure(plan_step const& planned,
-                                              std::string const& earlier = {});
+  std::optional<std::uint32_t> locate_failure(
+      plan_step const& planned, std::string const& earlier = {},
+      std::optional<std::chrono::milliseconds> lock_timeout = std::nullopt);
 
   revision_error failure(plan_step const& planned, pqxx::sql_error const& e,
                          std::optional<std::uint32_t> line, std::string const& consequence,

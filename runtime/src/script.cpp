@@ -169,38 +169,26 @@ std::string migration_xact_lock_sql(script_context const& ctx) {
 
 std::string migration_guard_sql(quoter const& q, script_context const& ctx,
                                 std::optional<std::string> const& expected) {
-  std::string const table = display_name(ctx.version_table);
-  std::string body = " BEGIN\n";
+  // Compact on purpose: pg_stat_activity.query keeps only the first 1024 bytes of a message
+  // (track_activity_query_size), and the revision's steps come after the guard.
+  std::string body = "BEGIN\n";
   if (ctx.session_lock) {
-    // A bigint advisory key is classid = high 32 bits, objid = low 32 bits, objsubid = 1.
+    // A bigint advisory key is classid = high 32 bits, objid = low 32 bits, objsubid = 1; a
+    // backend holds locks in its own database only.
     auto const k = static_cast<std::uint64_t>(advisory_lock_key(ctx.version_table));
     body += fmt::format(
-        "  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND "
-        "granted AND pid = pg_backend_pid() AND classid = {}::oid AND objid = {}::oid AND "
-        "objsubid = 1 AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = "
-        "current_database())) THEN\n"
-        "    RAISE EXCEPTION USING ERRCODE = '{}', MESSAGE = format({}, pg_backend_pid());\n"
-        "  END IF;\n",
-        k >> 32, k & 0xffffffffULL, sqlstate_session_moved,
-        q.literal("server process %s, which runs this transaction, does not hold the migration "
-                  "lock on " +
-                  table));
+        "IF NOT EXISTS(SELECT FROM pg_locks WHERE locktype='advisory' AND granted AND "
+        "pid=pg_backend_pid() AND classid={} AND objid={} AND objsubid=1)THEN RAISE SQLSTATE "
+        "'{}';END IF;\n",
+        k >> 32, k & 0xffffffffULL, sqlstate_session_moved);
   }
-  std::string const check =
-      expected ? fmt::format("NOT EXISTS (SELECT 1 FROM {} WHERE version_num = {})",
-                             qualified(q, ctx.version_table), q.literal(*expected))
-               : fmt::format("EXISTS (SELECT 1 FROM {})", qualified(q, ctx.version_table));
+  std::string const table = qualified(q, ctx.version_table);
   body += fmt::format(
-      "  IF NOT pg_try_advisory_xact_lock({}) THEN\n"
-      "    RAISE EXCEPTION USING ERRCODE = '{}', MESSAGE = {};\n"
-      "  END IF;\n"
-      "  IF {} THEN\n"
-      "    RAISE EXCEPTION USING ERRCODE = '{}', MESSAGE = {};\n"
-      "  END IF;\n"
-      "END ",
-      advisory_lock_key(ctx.version_table), sqlstate_lock_busy,
-      q.literal("another run holds the migration lock on " + table), check,
-      sqlstate_version_moved, q.literal(guard_message(ctx, expected)));
+      "IF NOT pg_try_advisory_xact_lock({})THEN RAISE SQLSTATE '{}';END IF;\n"
+      "IF {}EXISTS(SELECT FROM {}{})THEN RAISE SQLSTATE '{}';END IF;\nEND",
+      advisory_lock_key(ctx.version_table), sqlstate_lock_busy, expected ? "NOT " : "", table,
+      expected ? " WHERE version_num=" + q.literal(*expected) : std::string(),
+      sqlstate_version_moved);
   std::string const tag = dollar_tag(body);
   return fmt::format("DO {0}{1}{0};\n", tag, body);
 }

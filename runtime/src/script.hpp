@@ -85,6 +85,8 @@ inline constexpr char const* sqlstate_lock_busy = "MG003";      ///< another run
  * and raises MG002 unless the version row is still `expected` (another run
  * applied revisions meanwhile: the runner reads the state again and plans
  * from there). Pooler-safe: nothing it relies on outlives the transaction.
+ * Compact (`RAISE SQLSTATE` without a message; the runner words the
+ * errors): pg_stat_activity shows only the first 1024 bytes of a message.
  */
 [[nodiscard]] std::string migration_guard_sql(quoter const& q, script_context const& ctx,
                                               std::optional<std::string> const& expected);

@@ -35,8 +35,12 @@ std::chrono::microseconds revision_runner::send(revision_send const& send, int r
     check_guard(send.planned, e);
     if (e.sqlstate() == "55P03" && retries_left > 0) throw lock_retry{seen.blockers, id};
     // A lock timeout is not replayed: the replay would queue for the lock a second time.
-    auto const line = e.sqlstate() == "55P03" ? step_waiting_for(send.planned, seen.waiting_for)
-                                              : locate_failure(send.planned, send.earlier);
+    auto line = e.sqlstate() == "55P03" ? step_waiting_for(send.planned, seen.waiting_for)
+                                        : locate_failure(send.planned, send.earlier);
+    // No step names the relation (raw SQL): a replay that waits at most 1 ms for each lock.
+    if (!line && e.sqlstate() == "55P03") {
+      line = locate_failure(send.planned, send.earlier, std::chrono::milliseconds(1));
+    }
     throw failure(send.planned, e, line, send.stays, seen);
   } catch (pqxx::broken_connection const& e) {
     if (!send.commits) {  // no COMMIT was sent: the server rolled the transaction back
@@ -73,13 +77,14 @@ void revision_runner::check_guard(plan_step const& planned, pqxx::sql_error cons
   revision const& rev = *planned.rev;
   throw refusal(
       refusal_reason::pooled_session,
-      fmt::format("{} before revision {} \"{}\": {}; the run took it on server process {}, so "
+      fmt::format("{} of revision {} \"{}\" refused: the server process running its transaction "
+                  "does not hold the migration lock, which the run took on server process {}; "
                   "something between migrate and PostgreSQL (a pooler in transaction or "
                   "statement mode) moved the session between transactions. Nothing of {} ran. "
                   "Connect directly or through session pooling; the session lock stays with "
-                  "server process {} until that server connection ends",
-                  direction_name(planned.dir), rev.id, rev.description, server_message(e.what()),
-                  m_session.server_pid, rev.id, m_session.server_pid),
+                  "server process {} until that server connection ends (SQLSTATE {})",
+                  direction_name(planned.dir), rev.id, rev.description, m_session.server_pid,
+                  rev.id, m_session.server_pid, e.sqlstate()),
       {e.sqlstate(), std::string(rev.id), source_location(m_session.cat, rev), {}});
 }
 
@@ -110,15 +115,16 @@ std::optional<std::uint32_t> revision_runner::step_waiting_for(
   return std::nullopt;
 }
 
-std::optional<std::uint32_t> revision_runner::locate_failure(plan_step const& planned,
-                                                             std::string const& earlier) {
+std::optional<std::uint32_t> revision_runner::locate_failure(
+    plan_step const& planned, std::string const& earlier,
+    std::optional<std::chrono::milliseconds> lock_timeout) {
   session& s = m_session;
   std::optional<std::uint32_t> line;
   s.notices.mute(true);
   try {
     pqxx::work tx(s.cx);
     if (!earlier.empty()) tx.exec(earlier);
-    tx.exec(lock_timeout_sql(s.quoting(), s.opts.lock_timeout, true));
+    tx.exec(lock_timeout_sql(s.quoting(), lock_timeout.value_or(s.opts.lock_timeout), true));
     if (!s.opts.role.empty()) tx.exec(set_role_sql(s.quoting(), s.opts.role, true));
     for (step const& st :
          planned.dir == direction::upgrade ? planned.rev->upgrade : planned.rev->downgrade) {

@@ -184,7 +184,7 @@ TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
   EXPECT_THAT(r.out, HasSubstr("\nSELECT pg_advisory_lock(-412713010304235490);  -- the "
                                "migration lock, as a run holds it (until the session ends)\n"));
   EXPECT_THAT(r.out,
-              HasSubstr("END $migc$;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS "
+              HasSubstr("END$migc$;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS "
                         "EXCLUSIVE\nALTER TABLE memories"));
   EXPECT_THAT(r.out, HasSubstr("UPDATE \"alembic_version\" SET version_num = '003' WHERE "
                                "version_num = '002';"));
@@ -196,7 +196,7 @@ TEST(cli_offline, sql_from_base_creates_tables_first) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("CREATE TABLE IF NOT EXISTS \"app\".\"schema_version\" (version_num "
                                "VARCHAR(32) NOT NULL, CONSTRAINT \"schema_version_pkc\""));
-  EXPECT_THAT(r.out, HasSubstr("IF EXISTS (SELECT 1 FROM \"app\".\"schema_version\") THEN"));
+  EXPECT_THAT(r.out, HasSubstr("IF EXISTS(SELECT FROM \"app\".\"schema_version\")THEN"));
 }
 
 TEST(cli_offline, sql_downgrade_script) {

@@ -442,20 +442,18 @@ TEST_F(bookkeeping_test, the_guard_refuses_a_stale_version_and_a_session_without
   // This session does not hold the session migration lock (a pooler moved the session).
   std::string const stale = detail::revision_script(
       q, ctx, app, {&app.revisions[2], rt::direction::downgrade}, std::string("002"));
-  EXPECT_THAT(sqlstate_of(stale), HasSubstr("MG001: ERROR:  server process "));
-  EXPECT_THAT(sqlstate_of(stale), HasSubstr("which runs this transaction, does not hold the "
-                                            "migration lock on alembic_version"));
+  EXPECT_THAT(sqlstate_of(stale), StartsWith("MG001: "));
   // Behind a pooler there is no session lock; the version is at 003, not at 002: nothing runs.
   ctx.session_lock = false;
   EXPECT_THAT(sqlstate_of(detail::revision_script(
                   q, ctx, app, {&app.revisions[2], rt::direction::downgrade}, std::string("002"))),
-              HasSubstr("MG002: ERROR:  version table alembic_version is not at 002 any more"));
+              StartsWith("MG002: "));
   // Another session holds the lock: MG003, and the runner polls.
   pqxx::connection other(conninfo());
   pqxx::nontransaction(other).exec("SELECT pg_advisory_lock(-412713010304235490)");
   EXPECT_THAT(sqlstate_of(detail::revision_script(
                   q, ctx, app, {&app.revisions[2], rt::direction::downgrade}, std::string("003"))),
-              HasSubstr("MG003: ERROR:  another run holds the migration lock on alembic_version"));
+              StartsWith("MG003: "));
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "003");
 }
 

@@ -192,8 +192,8 @@ TEST_F(safety_test, lock_timeout_error_names_the_blocker_and_its_query) {
     FAIL() << "expected revision_error";
   } catch (rt::revision_error const& e) {
     std::string const message = e.what();
-    EXPECT_THAT(message, HasSubstr("(a lock was not granted within lock_timeout 300 ms; blocked "
-                                   "by:\n  pid " +
+    EXPECT_THAT(message, HasSubstr("(a lock (AccessExclusiveLock on relation users) was not "
+                                   "granted within lock_timeout 300 ms; blocked by:\n  pid " +
                                    std::to_string(blocker.backendpid()) + " (blocker, user "));
     EXPECT_THAT(message, HasSubstr(", idle in transaction, transaction open since "));
     EXPECT_THAT(message, HasSubstr("): LOCK TABLE users IN SHARE MODE)"));

@@ -74,14 +74,14 @@ TEST(script, revision_script_is_one_transaction_with_guarded_update) {
       detail::offline_quoter(), ctx, app, {&app.revisions[1], rt::direction::upgrade}, "001");
   EXPECT_THAT(script, StartsWith("-- upgrade 002 \"Add new_field to memories\" "
                                  "(migrations/20250101_1200-002_add_new_field.mig:2)\nBEGIN;\n"
-                                 "DO $migc$ BEGIN\n"));
+                                 "DO $migc$BEGIN\n"));
   // The guard first: this session holds the lock, takes it for the transaction, and the version
   // is still the parent; then the steps, and the session settings reset before the bookkeeping.
-  EXPECT_THAT(script, HasSubstr("pid = pg_backend_pid()"));
-  EXPECT_THAT(script, HasSubstr("IF NOT pg_try_advisory_xact_lock(-412713010304235490) THEN"));
-  EXPECT_THAT(script, HasSubstr("IF NOT EXISTS (SELECT 1 FROM \"alembic_version\" WHERE "
-                                "version_num = '001') THEN"));
-  EXPECT_THAT(script, HasSubstr("END $migc$;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: "
+  EXPECT_THAT(script, HasSubstr("pid=pg_backend_pid()"));
+  EXPECT_THAT(script, HasSubstr("IF NOT pg_try_advisory_xact_lock(-412713010304235490)THEN"));
+  EXPECT_THAT(script, HasSubstr("IF NOT EXISTS(SELECT FROM \"alembic_version\" WHERE "
+                                "version_num='001')THEN RAISE SQLSTATE 'MG002'"));
+  EXPECT_THAT(script, HasSubstr("END$migc$;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: "
                                 "ACCESS EXCLUSIVE\nALTER TABLE memories ADD COLUMN new_field "
                                 "text;\nRESET ALL;\nRESET ROLE;\nDO $migc$"));
   EXPECT_THAT(script,
@@ -105,7 +105,7 @@ TEST(script, the_bookkeeping_chains_the_version_and_starts_the_clock) {
       detail::revision_script(detail::offline_quoter(), ctx, app,
                               {&app.revisions[0], rt::direction::upgrade}, std::nullopt);
   EXPECT_THAT(call, Not(HasSubstr("pg_temp")));  // nothing outlives a transaction (poolers)
-  EXPECT_THAT(call, HasSubstr("IF EXISTS (SELECT 1 FROM \"alembic_version\") THEN"));
+  EXPECT_THAT(call, HasSubstr("IF EXISTS(SELECT FROM \"alembic_version\")THEN"));
   EXPECT_THAT(call, HasSubstr("SELECT '001' WHERE NOT EXISTS"));
   EXPECT_THAT(call, HasSubstr("clock_timestamp() - transaction_timestamp(), 'sha256:chain');\n"
                               "COMMIT;\n"));
