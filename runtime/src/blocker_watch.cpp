@@ -135,11 +135,15 @@ bool blocker_watch::wait(milliseconds d) {
 }
 
 void blocker_watch::run() noexcept {
-  milliseconds const quarter = m_lock_timeout.count() > 0 ? m_lock_timeout / 4 : milliseconds(250);
+  // Early enough that connecting (a new server process: tens of ms on a busy host) still leaves
+  // most of the wait to observe.
+  milliseconds const delay = std::clamp(
+      m_lock_timeout.count() > 0 ? m_lock_timeout / 10 : milliseconds(250), milliseconds(10),
+      milliseconds(250));
   milliseconds const poll =
       std::clamp(m_lock_timeout.count() > 0 ? m_lock_timeout / 8 : milliseconds(200),
                  milliseconds(10), milliseconds(200));
-  if (!wait(std::min(quarter, milliseconds(250)))) return;
+  if (!wait(delay)) return;
   try {
     std::function<bool()> const stop = [this] { return stopping(); };
     auto const limit = [] { return clock_type::now() + std::chrono::seconds(5); };

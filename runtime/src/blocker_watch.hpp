@@ -15,8 +15,8 @@ namespace migc::runtime::detail {
  * runs, so a lock-timeout error can name the blocker, its query, and the
  * lock the run waited for: pg_blocking_pids() only answers while the wait
  * lasts, and the waiting session itself is busy. The second session is
- * opened only when the statement is still running after a quarter of the
- * lock timeout (at most 250 ms), so quick revisions cost one idle thread and
+ * opened only when the statement is still running after a tenth of the
+ * lock timeout (10 to 250 ms), so quick revisions cost one idle thread and
  * no connection.
  *
  * The run's server process is `pid` as the server reports it

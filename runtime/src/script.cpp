@@ -153,14 +153,21 @@ std::string progress_sql(quoter const& q, script_context const& ctx, plan_step c
 }  // namespace
 
 std::string tables_script(quoter const& q, script_context const& ctx) {
+  // Under --role they belong to that role, so every deployer login (a member) can use them.
+  std::string const role = ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
   return "-- the version and history tables, each created when missing\nBEGIN;\n" +
-         migration_xact_lock_sql(ctx) + ";\n" + create_version_table_sql(q, ctx.version_table) + ";\n" +
+         migration_xact_lock_sql(ctx) + ";\n" + role + create_version_table_sql(q, ctx.version_table) + ";\n" +
          create_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
 }
 
 std::string dirty_table_script(quoter const& q, script_context const& ctx) {
-  return "-- the dirty-marker table of revisions that run outside a transaction\n" +
-         create_dirty_table_sql(q, ctx.version_table) + ";\n";
+  if (ctx.role.empty()) {
+    return "-- the dirty-marker table of revisions that run outside a transaction\n" +
+           create_dirty_table_sql(q, ctx.version_table) + ";\n";
+  }
+  return "-- the dirty-marker table of revisions that run outside a transaction\nBEGIN;\n" +
+         set_role_sql(q, ctx.role, true) + ";\n" + create_dirty_table_sql(q, ctx.version_table) +
+         ";\nCOMMIT;\n";
 }
 
 std::string migration_xact_lock_sql(script_context const& ctx) {
@@ -243,6 +250,11 @@ outside_transaction_script outside_transaction_messages(
       steps.size, q.literal(std::string(rev.checksum)), q.literal(ctx.build_id),
       lock_timeout_sql(q, steps.size > 0 ? statement_lock_timeout(ctx, steps[0]) : ctx.lock_timeout,
                        false));
+  // If migrate dies (SIGKILL, a lost host), the server notices within a second and cancels the
+  // running statement instead of finishing it alone while holding its locks (PostgreSQL 14+).
+  script.mark +=
+      "SELECT set_config('client_connection_check_interval', '1000', false) WHERE "
+      "current_setting('server_version_num')::int >= 140000;\n";
   if (!ctx.role.empty()) script.mark += set_role_sql(q, ctx.role, false) + ";\n";
   for (std::size_t i = 0; i < steps.size; ++i) {
     script.statements.push_back(fmt::format("{} statement {} of {}, line {}, {}\n{}", prefix, i + 1,

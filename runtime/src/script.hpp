@@ -54,7 +54,9 @@ struct script_context {
 
 /// The statements of a revision that runs outside a transaction, message by message.
 struct outside_transaction_script {
-  std::string mark;  ///< marks the database dirty, then sets lock_timeout (and the role)
+  /// Marks the database dirty, then sets lock_timeout, client_connection_check_interval (a
+  /// killed migrate's statement is cancelled within a second) and the role.
+  std::string mark;
   std::vector<std::string> statements;  ///< one per step, annotated with its line and lock
   std::vector<std::string> progress;    ///< after statement i: the marker counts it
   std::string reset;                    ///< resets the session settings

@@ -13,9 +13,24 @@ std::string server_address(session& s) {
 }
 
 void probe_server(session& s) {
-  auto const row =
-      s.exec("SELECT pg_backend_pid(), pg_is_in_recovery(), "
-             "current_setting('default_transaction_read_only')::bool")[0];
+  std::string const role = s.quoting().literal(s.opts.role);
+  auto const row = s.exec(fmt::format(
+      "SELECT pg_backend_pid(), pg_is_in_recovery(), "
+      "current_setting('default_transaction_read_only')::bool, CASE WHEN {0} = '' THEN 'ok' "
+      "WHEN to_regrole({0}) IS NULL THEN 'missing' WHEN pg_has_role({0}, 'MEMBER') THEN 'ok' "
+      "ELSE 'not a member' END, current_user",
+      role))[0];
+  if (std::string const member = row[3].c_str(); member != "ok") {
+    throw refusal(refusal_reason::role_unavailable,
+                  fmt::format("--role {}: {}; nothing was changed. {}", s.opts.role,
+                              member == "missing" ? "no such role on the server"
+                                                  : "login " + std::string(row[4].c_str()) +
+                                                        " is not a member of it",
+                              member == "missing"
+                                  ? "Create it (CREATE ROLE), or fix the name"
+                                  : "GRANT " + s.opts.role + " TO " + row[4].c_str()),
+                  {"42704", {}, {}, {}});
+  }
   s.server_pid = row[0].as<int>();
   s.pooled = s.server_pid != s.cx.backendpid();
   s.ctx.session_lock = !s.pooled;

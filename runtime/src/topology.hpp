@@ -19,7 +19,8 @@ namespace migc::runtime::detail {
  * (pg_is_in_recovery(); PostgreSQL docs, "Hot Standby") or the session is
  * read-only (default_transaction_read_only), naming the host and port and
  * suggesting `target_session_attrs=read-write` (libpq, "Connection
- * Strings"), before anything is changed.
+ * Strings"), before anything is changed; and refusal (role_unavailable)
+ * when options::role names no role, or one the login is not a member of.
  */
 void probe_server(session& s);
 

@@ -53,7 +53,7 @@ class script_log_test : public migc::test::pg_test {
 TEST_F(script_log_test, a_transactional_upgrade_sends_what_sql_prints) {
   std::string const printed = printed_script(migc::test::app, {});
   EXPECT_EQ(sent_script(migc::test::app, {}), printed);
-  EXPECT_THAT(printed, HasSubstr("BEGIN;\nSET LOCAL lock_timeout"));
+  EXPECT_THAT(printed, HasSubstr("END$migc$;\nSET LOCAL lock_timeout"));
 }
 
 TEST_F(script_log_test, a_revision_without_transaction_sends_what_sql_prints) {

@@ -3,6 +3,11 @@
 // (case session-search-path-leak; the compiler refuses a plain `SET` without LOCAL).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <pqxx/pqxx>
+#include <thread>
 
 #include "pg_test.hpp"
 #include "topology_test.hpp"
@@ -50,6 +55,42 @@ TEST_F(session_state_test, one_transaction_then_the_rest) {
   auto const rest = migrate("leak", conninfo(), {"upgrade"});
   ASSERT_EQ(rest.exit_code, 0) << rest.out << rest.err;
   expect_objects_where_the_model_says();
+}
+
+}  // namespace
+
+namespace {
+
+class kill_test : public migc::test::pg_test {};
+
+/// SIGKILL during CREATE INDEX CONCURRENTLY: the server cancels the statement within about a
+/// second (client_connection_check_interval) instead of waiting on alone, holding its lock.
+TEST_F(kill_test, a_killed_run_does_not_leave_its_statement_running_on_the_server) {
+  auto const first = migrate("leak", conninfo(), {"upgrade", "005"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  pqxx::connection old(conninfo());
+  pqxx::work snapshot(old, "old");
+  snapshot.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  snapshot.exec("SELECT count(*) FROM reporting.daily");  // CIC waits for this snapshot
+  migc::test::child_process run(migc::test::migrate_argv("leak", conninfo(), {"upgrade"}));
+  migc::test::wait_for_statement(conninfo(), "CREATE INDEX CONCURRENTLY");
+  run.kill(SIGKILL);
+  run.wait();
+  std::string const running =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+      "position('CREATE INDEX CONCURRENTLY' IN query) > 0 AND state = 'active' AND pid <> "
+      "pg_backend_pid()";
+  int waited_ms = 0;
+  while (scalar(running) != "0" && waited_ms < 30000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    waited_ms += 50;
+  }
+  EXPECT_EQ(scalar(running), "0") << "the statement of the killed run is still running";
+  snapshot.abort();
+  auto const status = migrate("leak", conninfo(), {"status"});
+  EXPECT_EQ(status.exit_code, 4);
+  EXPECT_THAT(status.out, testing::HasSubstr("Dirty: "));
+  EXPECT_THAT(status.out, testing::Not(testing::HasSubstr("Run in progress")));
 }
 
 }  // namespace

@@ -131,7 +131,7 @@ hot_standby::hot_standby() : m_dir(server_folder("migc-standby.XXXXXX")) {
   run_checked({std::string(pg_bin) + "/pg_ctl", "-D", m_dir + "/data", "-l", m_dir + "/server.log",
                "-w", "-t", "60", "-o",
                fmt::format("-c listen_addresses='' -c unix_socket_directories='{}' -c port={} "
-                           "-c logging_collector=off -c hot_standby=on",
+                           "-c max_connections=200 -c logging_collector=off -c hot_standby=on",
                            m_dir, port),
                "start"});
 }

@@ -82,6 +82,7 @@ enum class refusal_reason {
                                ///< revision that runs without a transaction
   not_dirty,  ///< "not_dirty": `resolve` on a database that is not dirty at that revision
   read_only,  ///< "read_only": a standby in recovery, or a read-only session (run on the primary)
+  role_unavailable,  ///< "role_unavailable": options::role does not exist or the login is no member
   /// "pooled_session": a revision that runs without a transaction behind a connection pooler,
   /// or a pooler that moved the session between transactions (the migration lock is lost)
   pooled_session,
