@@ -137,9 +137,9 @@ bool blocker_watch::wait(milliseconds d) {
 void blocker_watch::run() noexcept {
   // Early enough that connecting (a new server process: tens of ms on a busy host) still leaves
   // most of the wait to observe.
-  milliseconds const delay = std::clamp(
-      m_lock_timeout.count() > 0 ? m_lock_timeout / 10 : milliseconds(250), milliseconds(10),
-      milliseconds(250));
+  milliseconds const delay =
+      std::clamp(m_lock_timeout.count() > 0 ? m_lock_timeout / 10 : milliseconds(250),
+                 milliseconds(10), milliseconds(250));
   milliseconds const poll =
       std::clamp(m_lock_timeout.count() > 0 ? m_lock_timeout / 8 : milliseconds(200),
                  milliseconds(10), milliseconds(200));

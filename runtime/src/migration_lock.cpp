@@ -50,8 +50,8 @@ migration_lock::migration_lock(session& s) : m_session(s) {
 migration_lock::~migration_lock() {
   if (!m_held) return;
   try {
-    m_session.exec(
-        fmt::format("SELECT pg_advisory_unlock({})", advisory_lock_key(m_session.ctx.version_table)));
+    m_session.exec(fmt::format("SELECT pg_advisory_unlock({})",
+                               advisory_lock_key(m_session.ctx.version_table)));
   } catch (...) {  // a lost connection released it already
   }
 }

@@ -80,8 +80,7 @@ struct migrator::impl {
               "role and dirty marker); this connection goes through a pooler (server process {}, "
               "the pooler reports {}), which may run each statement on another one. Nothing was "
               "applied: run this revision over a direct connection",
-              planned.rev->id, planned.rev->description, location, s.server_pid,
-              s.cx.backendpid()),
+              planned.rev->id, planned.rev->description, location, s.server_pid, s.cx.backendpid()),
           {{}, std::string(planned.rev->id), location, {}});
     }
   }

@@ -154,9 +154,11 @@ std::string progress_sql(quoter const& q, script_context const& ctx, plan_step c
 
 std::string tables_script(quoter const& q, script_context const& ctx) {
   // Under --role they belong to that role, so every deployer login (a member) can use them.
-  std::string const role = ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
+  std::string const role =
+      ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
   return "-- the version and history tables, each created when missing\nBEGIN;\n" +
-         migration_xact_lock_sql(ctx) + ";\n" + role + create_version_table_sql(q, ctx.version_table) + ";\n" +
+         migration_xact_lock_sql(ctx) + ";\n" + role +
+         create_version_table_sql(q, ctx.version_table) + ";\n" +
          create_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
 }
 
@@ -300,9 +302,9 @@ std::string stamp_script(quoter const& q, script_context const& ctx, revision co
 
 std::string resolve_script(quoter const& q, script_context const& ctx, revision const& rev,
                            direction dir, bool applied, std::optional<std::string> const& before) {
-  std::string script = fmt::format("-- resolve the {} of {} as {}\nBEGIN;\n{};\n",
-                                   direction_name(dir), rev.id, applied ? "applied" : "rolled back",
-                                   migration_xact_lock_sql(ctx));
+  std::string script =
+      fmt::format("-- resolve the {} of {} as {}\nBEGIN;\n{};\n", direction_name(dir), rev.id,
+                  applied ? "applied" : "rolled back", migration_xact_lock_sql(ctx));
   if (applied) script += version_update_sql(q, ctx, before, version_after(rev, dir));
   return script +
          history_insert_sql(q, ctx, std::string(rev.id), "resolve", rev.checksum,

@@ -17,8 +17,9 @@ std::chrono::microseconds revision_runner::apply_in_transaction(
         revision_script(m_session.quoting(), m_session.ctx, m_session.cat, planned, expected);
     std::string const stays =
         fmt::format("rolled back, the database stays at {}", version_name(expected));
-    took = taking_turns(
-        [&] { return send({planned, script, {}, stays, true}, retries_left); });  // BEGIN...COMMIT
+    took = taking_turns([&] {
+      return send({planned, script, {}, stays, true}, retries_left);
+    });  // BEGIN...COMMIT
   });
   return took;
 }
@@ -152,12 +153,12 @@ revision_error revision_runner::failure(plan_step const& planned, pqxx::sql_erro
       fmt::format("{} of revision {} \"{}\" failed at {}: {}; {}", direction_name(planned.dir),
                   rev.id, rev.description, location, with_sqlstate(e), consequence);
   if (e.sqlstate() == "55P03") {
-    message += fmt::format(
-        " (a lock{} was not granted within lock_timeout {} ms; {})",
-        seen.waiting_for.empty() ? std::string() : " (" + seen.waiting_for + ")",
-        m_session.opts.lock_timeout.count(),
-        seen.blockers.empty() ? std::string("the blocking session ended before it could be named")
-                              : "blocked by:" + seen.blockers);
+    message += fmt::format(" (a lock{} was not granted within lock_timeout {} ms; {})",
+                           seen.waiting_for.empty() ? std::string() : " (" + seen.waiting_for + ")",
+                           m_session.opts.lock_timeout.count(),
+                           seen.blockers.empty()
+                               ? std::string("the blocking session ended before it could be named")
+                               : "blocked by:" + seen.blockers);
   }
   return revision_error(message, {e.sqlstate(), std::string(rev.id), location, {}});
 }

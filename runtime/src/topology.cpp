@@ -21,15 +21,15 @@ void probe_server(session& s) {
       "ELSE 'not a member' END, current_user",
       role))[0];
   if (std::string const member = row[3].c_str(); member != "ok") {
-    throw refusal(refusal_reason::role_unavailable,
-                  fmt::format("--role {}: {}; nothing was changed. {}", s.opts.role,
-                              member == "missing" ? "no such role on the server"
-                                                  : "login " + std::string(row[4].c_str()) +
-                                                        " is not a member of it",
-                              member == "missing"
-                                  ? "Create it (CREATE ROLE), or fix the name"
-                                  : "GRANT " + s.opts.role + " TO " + row[4].c_str()),
-                  {"42704", {}, {}, {}});
+    throw refusal(
+        refusal_reason::role_unavailable,
+        fmt::format("--role {}: {}; nothing was changed. {}", s.opts.role,
+                    member == "missing"
+                        ? "no such role on the server"
+                        : "login " + std::string(row[4].c_str()) + " is not a member of it",
+                    member == "missing" ? "Create it (CREATE ROLE), or fix the name"
+                                        : "GRANT " + s.opts.role + " TO " + row[4].c_str()),
+        {"42704", {}, {}, {}});
   }
   s.server_pid = row[0].as<int>();
   s.pooled = s.server_pid != s.cx.backendpid();
@@ -39,14 +39,13 @@ void probe_server(session& s) {
   if (!recovery && !read_only) return;
   throw refusal(
       refusal_reason::read_only,
-      fmt::format(
-          "the server at {} is {}: upgrade, downgrade, stamp and resolve need the primary; "
-          "nothing was changed. Connect to the primary, e.g. list every host and add "
-          "target_session_attrs=read-write "
-          "(postgresql://host1,host2/db?target_session_attrs=read-write)",
-          server_address(s),
-          recovery ? "a standby in recovery (pg_is_in_recovery() is true), so read-only"
-                   : "read-only for this session (default_transaction_read_only is on)"),
+      fmt::format("the server at {} is {}: upgrade, downgrade, stamp and resolve need the primary; "
+                  "nothing was changed. Connect to the primary, e.g. list every host and add "
+                  "target_session_attrs=read-write "
+                  "(postgresql://host1,host2/db?target_session_attrs=read-write)",
+                  server_address(s),
+                  recovery ? "a standby in recovery (pg_is_in_recovery() is true), so read-only"
+                           : "read-only for this session (default_transaction_read_only is on)"),
       {"25006", {}, {}, {}});
 }
 

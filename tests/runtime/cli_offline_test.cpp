@@ -183,9 +183,8 @@ TEST(cli_offline, sql_upgrade_script_matches_what_upgrade_sends) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("\nSELECT pg_advisory_lock(-412713010304235490);  -- the "
                                "migration lock, as a run holds it (until the session ends)\n"));
-  EXPECT_THAT(r.out,
-              HasSubstr("END$migc$;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS "
-                        "EXCLUSIVE\nALTER TABLE memories"));
+  EXPECT_THAT(r.out, HasSubstr("END$migc$;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS "
+                               "EXCLUSIVE\nALTER TABLE memories"));
   EXPECT_THAT(r.out, HasSubstr("UPDATE \"alembic_version\" SET version_num = '003' WHERE "
                                "version_num = '002';"));
   EXPECT_THAT(r.out, Not(HasSubstr("CREATE TABLE \"alembic_version\"")));

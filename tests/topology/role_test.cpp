@@ -18,7 +18,8 @@ TEST_F(role_test, tables_belong_to_the_role_and_a_second_login_can_use_them) {
   std::string const deployer = database_name() + "_deployer";
   auto const missing = migrate("pooled", conninfo(), {"upgrade", "--role", owner});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_THAT(missing.err, HasSubstr("--role " + owner + ": no such role on the server; nothing "
+  EXPECT_THAT(missing.err, HasSubstr("--role " + owner +
+                                     ": no such role on the server; nothing "
                                      "was changed"));
   EXPECT_EQ(scalar("SELECT to_regclass('alembic_version') IS NULL"), "t");
 
@@ -27,9 +28,9 @@ TEST_F(role_test, tables_belong_to_the_role_and_a_second_login_can_use_them) {
   auto const r = migrate("pooled", conninfo(), {"upgrade", "002", "--role", owner});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   for (char const* table : {"alembic_version", "alembic_version_history", "t1", "t2"}) {
-    EXPECT_EQ(scalar(std::string("SELECT tableowner FROM pg_tables WHERE tablename = '") + table +
-                     "'"),
-              owner)
+    EXPECT_EQ(
+        scalar(std::string("SELECT tableowner FROM pg_tables WHERE tablename = '") + table + "'"),
+        owner)
         << table;
   }
   std::string const as_deployer = conninfo() + " user=" + deployer;  // the later key wins

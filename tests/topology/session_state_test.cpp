@@ -20,11 +20,10 @@ class session_state_test : public migc::test::pg_test {
  protected:
   /// Where the model puts every table and index of the leak chain, and nowhere else.
   void expect_objects_where_the_model_says() {
-    for (char const* name : {"public.notes", "public.tags", "public.labels", "reporting.daily",
-                             "reporting.monthly", "reporting.monthly_total",
-                             "reporting.last_week"}) {
-      EXPECT_EQ(scalar(std::string("SELECT to_regclass('") + name + "') IS NOT NULL"), "t")
-          << name;
+    for (char const* name :
+         {"public.notes", "public.tags", "public.labels", "reporting.daily", "reporting.monthly",
+          "reporting.monthly_total", "reporting.last_week"}) {
+      EXPECT_EQ(scalar(std::string("SELECT to_regclass('") + name + "') IS NOT NULL"), "t") << name;
     }
     for (char const* name : {"reporting.notes", "reporting.tags", "reporting.labels"}) {
       EXPECT_EQ(scalar(std::string("SELECT to_regclass('") + name + "') IS NULL"), "t") << name;

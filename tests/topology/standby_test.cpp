@@ -39,8 +39,9 @@ TEST_F(standby_test, runs_refuse_a_standby_up_front_and_a_multi_host_url_finds_t
   EXPECT_THAT(status.out, HasSubstr("Current revision: 002"));
 
   std::string const both = "host=" + standby.socket_dir() + "," + migc::test::server_socket_dir() +
-                           " port=5433,5432 dbname=" + database_name() +
-                           " target_session_attrs=read-write";
+                           " port=5433,5432 user=" +
+                           migc::test::query_value(conninfo(), "SELECT current_user").value_or("") +
+                           " dbname=" + database_name() + " target_session_attrs=read-write";
   auto const upgrade = migrate("pooled", both, {"upgrade"});
   EXPECT_EQ(upgrade.exit_code, 0) << upgrade.err;
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "006");

@@ -34,7 +34,8 @@ std::vector<std::string> as_server_user(std::vector<std::string> argv) {
 void run_checked(std::vector<std::string> const& argv) {
   auto const r = run_process(as_server_user(argv));
   if (r.exit_code != 0) {
-    throw std::runtime_error(fmt::format("{} failed ({}): {}{}", argv[0], r.exit_code, r.out, r.err));
+    throw std::runtime_error(
+        fmt::format("{} failed ({}): {}{}", argv[0], r.exit_code, r.out, r.err));
   }
 }
 
@@ -126,8 +127,8 @@ std::string pgbouncer::conninfo(std::string const& database) const {
 
 hot_standby::hot_standby() : m_dir(server_folder("migc-standby.XXXXXX")) {
   std::string const user = conninfo_value(server_conninfo(), "user");
-  run_checked({std::string(pg_bin) + "/pg_basebackup", "-D", m_dir + "/data", "-R", "-X",
-               "stream", "-h", server_socket_dir(), "-p", "5432", "-U", user, "-c", "fast"});
+  run_checked({std::string(pg_bin) + "/pg_basebackup", "-D", m_dir + "/data", "-R", "-X", "stream",
+               "-h", server_socket_dir(), "-p", "5432", "-U", user, "-c", "fast"});
   run_checked({std::string(pg_bin) + "/pg_ctl", "-D", m_dir + "/data", "-l", m_dir + "/server.log",
                "-w", "-t", "60", "-o",
                fmt::format("-c listen_addresses='' -c unix_socket_directories='{}' -c port={} "
@@ -150,8 +151,8 @@ std::string hot_standby::conninfo(std::string const& database) const {
 void wait_for_replay(std::string const& primary_conninfo, std::string const& standby_conninfo) {
   auto const lsn = query_value(primary_conninfo, "SELECT pg_current_wal_lsn()::text");
   for (int i = 0; i < 3000; ++i) {
-    auto const caught_up = query_value(
-        standby_conninfo, "SELECT pg_last_wal_replay_lsn() >= '" + lsn.value_or("0/0") + "'::pg_lsn");
+    auto const caught_up = query_value(standby_conninfo, "SELECT pg_last_wal_replay_lsn() >= '" +
+                                                             lsn.value_or("0/0") + "'::pg_lsn");
     if (caught_up == std::optional<std::string>("t")) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
