@@ -133,7 +133,12 @@ TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_record
   EXPECT_THAT(script.mark,
               HasSubstr("INSERT INTO \"alembic_version_dirty\" (revision, direction, "
                         "statements_total, checksum, build_id) VALUES ('004', 'upgrade', 1, "));
-  EXPECT_THAT(script.mark, HasSubstr("SET lock_timeout = '10000ms';\nSET ROLE \"owner\";\n"));
+  EXPECT_THAT(script.mark, HasSubstr("BEGIN;\nDO $migc$BEGIN\n"));  // the migration guard
+  EXPECT_THAT(script.mark,
+              HasSubstr("COMMIT;\nSET lock_timeout = '10000ms';\nSELECT "
+                        "set_config('client_connection_check_interval', '1000', false) WHERE "
+                        "current_setting('server_version_num')::int >= 140000;\nSET ROLE "
+                        "\"owner\";\n"));
   ASSERT_EQ(script.statements.size(), 1u);
   EXPECT_EQ(script.statements[0],
             "-- upgrade 004 statement 1 of 1, line 4, lock: unknown (raw SQL)\n"
@@ -157,4 +162,18 @@ TEST(script, every_message_that_changes_the_database_says_what_it_does) {
        detail::run_script(detail::offline_quoter(), ctx, migc::test::mixed, steps, {}, true)) {
     EXPECT_THAT(message, StartsWith("-- "));
   }
+}
+
+TEST(script, a_statement_that_cannot_run_in_a_transaction_gets_its_own_lock_timeout) {
+  auto ctx = context();
+  ctx.concurrent_lock_timeout = std::chrono::milliseconds(0);  // the default: no bound
+  rt::revision const& index = migc::test::slow_index.revisions[1];
+  auto const script = detail::outside_transaction_messages(
+      detail::offline_quoter(), ctx, migc::test::slow_index, {&index, rt::direction::upgrade}, "001");
+  // The first statement (SELECT pg_sleep) runs under --lock-timeout, the CREATE INDEX
+  // CONCURRENTLY under --concurrent-lock-timeout, set by the progress message before it.
+  EXPECT_THAT(script.mark, HasSubstr("SET lock_timeout = '10000ms';\n"));
+  ASSERT_EQ(script.progress.size(), 2u);
+  EXPECT_THAT(script.progress[0], HasSubstr("SET lock_timeout = '0ms';\n"));
+  EXPECT_THAT(script.progress[1], Not(HasSubstr("lock_timeout")));
 }
