@@ -364,6 +364,13 @@ std::string step_text(a::step const& step, std::string_view indent) {
     std::string operator()(a::drop_extension_step const& s) const {
       return "drop extension " + if_exists(s.if_exists) + identifier_text(s.name.name);
     }
+    std::string operator()(a::backfill_step const& s) const {
+      std::string out = "backfill " + qualified_name_text(s.table) + " set " +
+                        identifier_text(s.column.name) + " = " + default_text(s.value.text);
+      if (s.where_clause) out += " where (" + s.where_clause->text + ")";
+      if (s.batch) out += " batch " + std::to_string(*s.batch);
+      return out;
+    }
   };
   return std::visit(visitor{indent}, step);
 }

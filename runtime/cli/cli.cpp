@@ -32,6 +32,10 @@ void define_cli(CLI::App& app, cli_options& o) {
   app.add_option("--lock-timeout", o.lock_timeout,
                  "bound on each table lock wait, e.g. 10s, 500ms, 0 = none")
       ->capture_default_str();
+  app.add_option("--concurrent-lock-timeout", o.concurrent_lock_timeout,
+                 "bound on each lock wait of a statement that runs outside a transaction (CREATE "
+                 "INDEX CONCURRENTLY waits for every older transaction), e.g. 10min; 0 = none")
+      ->capture_default_str();
   app.add_option("--lock-wait", o.lock_wait,
                  "bound on the wait for the migration lock held by another run, e.g. 30s; "
                  "exceeded: exit 1 naming the holder (default: forever)")
@@ -56,8 +60,13 @@ void define_cli(CLI::App& app, cli_options& o) {
       "status", "current revision, head, pending revisions, every anomaly (never refuses)");
   status->alias("current");  // Alembic's word
   status->add_flag("--check", o.check, "exit with 3 when revisions are pending");
+  char const* const ahead_help =
+      "rolling deploys: a database ahead of this binary (its revisions applied unchanged) is "
+      "not an error: upgrade has nothing to do and exits 0, status exits 0";
+  status->add_flag("--allow-ahead", o.allow_ahead, ahead_help);
   auto* upgrade = app.add_subcommand("upgrade", "apply pending revisions");
   upgrade->add_option("target", o.upgrade_target, "head (default) | <id> | +N");
+  upgrade->add_flag("--allow-ahead", o.allow_ahead, ahead_help);
   auto* downgrade = app.add_subcommand("downgrade", "revert revisions");
   downgrade->add_option("target", o.downgrade_target, "<id> | -N | base")->required();
   for (auto* run : {upgrade, downgrade}) {
@@ -139,6 +148,13 @@ cli_durations parse_durations(cli_options const& o) {
                     o.lock_timeout));
   }
   d.lock_timeout = *lock_timeout;
+  auto const concurrent = parse_duration(o.concurrent_lock_timeout);
+  if (!concurrent) {
+    throw usage_error(fmt::format(
+        "invalid --concurrent-lock-timeout '{}': expected a number with unit ms, s, min or h",
+        o.concurrent_lock_timeout));
+  }
+  d.concurrent_lock_timeout = *concurrent;
   if (o.lock_wait != "forever") {
     d.lock_wait = parse_duration(o.lock_wait);
     if (!d.lock_wait) {

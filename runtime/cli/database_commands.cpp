@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <migc/runtime/migrator.hpp>
 #include <ostream>
@@ -34,6 +35,8 @@ options runtime_options(cli_options const& o, cli_durations const& durations, ou
   opts.version_table = o.version_table;
   opts.lock_timeout = durations.lock_timeout;
   opts.lock_wait = durations.lock_wait;
+  opts.concurrent_lock_timeout = durations.concurrent_lock_timeout;
+  opts.allow_ahead = o.allow_ahead;
   opts.lock_retries = o.lock_retries;
   opts.role = o.role;
   opts.allow_checksum_mismatch = o.allow_checksum_mismatch;
@@ -57,7 +60,10 @@ int status(migrator& m, cli_options const& o, catalog const& cat, output const& 
   } else {
     print_status(io.out, cat, s, m.version_table(), io.colour);
   }
-  if (!s.problems.empty()) return exit_attention;
+  bool const attention = std::any_of(s.problems.begin(), s.problems.end(), [&](refusal const& p) {
+    return !(o.allow_ahead && p.reason() == refusal_reason::database_ahead);
+  });
+  if (attention) return exit_attention;
   return o.check && !s.pending.empty() ? exit_pending : exit_ok;
 }
 

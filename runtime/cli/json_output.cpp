@@ -131,6 +131,7 @@ json status_json(catalog const& cat, status_report const& s, std::string const& 
   doc["pending"] = std::move(pending);
   doc["dirty"] = s.dirty ? dirty_json(cat, *s.dirty) : json(nullptr);
   doc["problems"] = std::move(problems);
+  doc["running"] = s.running ? json(*s.running) : json(nullptr);
   return doc;
 }
 

@@ -102,12 +102,15 @@ void print_sql(std::ostream& out, catalog const& cat, cli_options const& o,
   script_context ctx;
   ctx.version_table = version_table_for(o.version_table, cat);
   ctx.lock_timeout = durations.lock_timeout;
+  ctx.concurrent_lock_timeout = durations.concurrent_lock_timeout;
   ctx.build_id = std::string(cat.chain_hash);
   ctx.role = o.role;
   out << "-- migrate sql " << position_name(cat, from) << ":" << position_name(cat, to) << " ("
       << steps.size() << " revision" << (steps.size() == 1 ? "" : "s") << ", "
       << direction_name(dir) << "): the messages " << direction_name(dir)
-      << " sends, in order; run them in one session (psql -f)\n";
+      << " sends, in order; run them in one session (psql -f)\n\n"
+      << "SELECT pg_advisory_lock(" << advisory_lock_key(ctx.version_table)
+      << ");  -- the migration lock, as a run holds it (until the session ends)\n";
   std::optional<std::string> const expected =
       from ? std::optional<std::string>(cat.revisions[*from].id) : std::nullopt;
   for (std::string const& message :

@@ -16,6 +16,8 @@ struct cli_options {
   std::string version_table;
   std::string lock_timeout = "10s";
   std::string lock_wait = "forever";
+  std::string concurrent_lock_timeout = "0";
+  bool allow_ahead = false;
   int lock_retries = 0;
   std::string role;
   bool allow_checksum_mismatch = false;
@@ -35,6 +37,7 @@ struct cli_options {
 struct cli_durations {
   std::chrono::milliseconds lock_timeout{10000};
   std::optional<std::chrono::milliseconds> lock_wait;  ///< nullopt: forever
+  std::chrono::milliseconds concurrent_lock_timeout{0};
 };
 
 /// Where a command writes: stdout for results (JSON with --format json), stderr for the rest.

@@ -116,8 +116,12 @@ void print_status(std::ostream& out, catalog const& cat, status_report const& s,
       << "Head revision:    "
       << (cat.revisions.empty() ? std::string("base") : describe(cat, cat.revisions.size - 1))
       << "\n";
+  if (s.running) out << "Run in progress:  " << *s.running << "\n";
   for (refusal const& problem : s.problems) {
-    std::string const label = problem.reason() == refusal_reason::dirty ? "Dirty: " : "Problem: ";
+    std::string const label = problem.reason() != refusal_reason::dirty ? "Problem: "
+                              : s.running ? "Dirty (most likely the run in progress, still "
+                                            "running; no repair needed unless it stops): "
+                                          : "Dirty: ";
     out << paint(label + problem.what(), fmt::terminal_color::red, colour) << "\n";
   }
   if (s.pending.empty()) {

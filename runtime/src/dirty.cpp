@@ -17,14 +17,22 @@ std::chrono::microseconds revision_runner::apply_outside_transaction(
   auto const q = s.quoting();
   auto const script = outside_transaction_messages(q, s.ctx, s.cat, planned, expected);
   s.exec_quietly(dirty_table_script(q, s.ctx));  // IF NOT EXISTS: quiet when it exists
-  s.exec(script.mark);
+  taking_turns([&] {
+    try {
+      s.exec(script.mark);
+    } catch (pqxx::sql_error const& e) {
+      s.rollback_quietly();
+      check_guard(planned, e);
+      throw;
+    }
+  });
   std::size_t done = 0;
   std::size_t const total = script.statements.size();
   for (std::string const& statement : script.statements) {
-    std::string blockers;
+    observed_wait seen;
     try {
       if (s.interrupted()) throw interruption(planned, "");
-      watched_exec(statement, blockers);
+      watched_exec(statement, seen);
     } catch (pqxx::sql_error const& e) {
       best_effort(script.reset);
       best_effort(dirty_error_sql(q, s.ctx, rev, with_sqlstate(e)));
@@ -35,7 +43,7 @@ std::chrono::microseconds revision_runner::apply_outside_transaction(
           done, total, rev.id, version_name(expected), invalid_index_note(), rev.id);
       if (s.interrupted()) throw interruption(planned, consequence);
       auto const& steps = planned.dir == direction::upgrade ? rev.upgrade : rev.downgrade;
-      throw failure(planned, e, steps[done].line, consequence, blockers);
+      throw failure(planned, e, steps[done].line, consequence, seen);
     } catch (interrupted_error const&) {
       best_effort(script.reset);
       best_effort(dirty_error_sql(q, s.ctx, rev, "interrupted"));

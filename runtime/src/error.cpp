@@ -32,6 +32,12 @@ std::string_view refusal::reason_name() const noexcept {
       return "needs_transaction_free_run";
     case refusal_reason::phases_pending:
       return "phases_pending";
+    case refusal_reason::read_only:
+      return "read_only";
+    case refusal_reason::role_unavailable:
+      return "role_unavailable";
+    case refusal_reason::pooled_session:
+      return "pooled_session";
     case refusal_reason::not_dirty:
       break;
   }

@@ -3,51 +3,63 @@
 
 #include <fmt/format.h>
 
+#include "topology.hpp"
+
 namespace migc::runtime::detail {
 
 using clock_type = std::chrono::steady_clock;
 
-migration_lock::migration_lock(session& s) : m_session(s) {
-  std::string const sql = fmt::format("SELECT pg_try_advisory_lock({})", key());
+void wait_for_migration_lock(session& s, lock_wait_state& w) {
   std::string const table = display_name(s.ctx.version_table);
   auto const& wait = s.opts.lock_wait;
-  auto const started = clock_type::now();
-  bool announced = false;
-  while (!s.exec(sql)[0][0].as<bool>()) {
-    if (wait && clock_type::now() - started >= *wait) {
-      throw lock_error(fmt::format(
-          "the migration lock on {} was not granted within {} ms (--lock-wait): held by {}", table,
-          wait->count(), holder()));
-    }
-    if (!announced) {
-      s.log(fmt::format("Waiting for the migration lock on {}: held by {}", table, holder()));
-      announced = true;
-    }
-    auto delay = s.opts.lock_poll_interval;
-    if (wait) {
-      auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *wait - (clock_type::now() - started));
-      delay = std::max(std::chrono::milliseconds(1), std::min(delay, left));
-    }
-    s.sleep_interruptibly(delay, "waiting for the migration lock; nothing was changed");
+  if (wait && clock_type::now() - w.started >= *wait) {
+    throw lock_error(fmt::format(
+        "the migration lock on {} was not granted within {} ms (--lock-wait): held by {}", table,
+        wait->count(), migration_lock_holder(s)));
   }
+  if (!w.announced) {
+    s.log(fmt::format("Waiting for the migration lock on {}: held by {}", table,
+                      migration_lock_holder(s)));
+    w.announced = true;
+  }
+  auto delay = s.opts.lock_poll_interval;
+  if (wait) {
+    auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *wait - (clock_type::now() - w.started));
+    delay = std::max(std::chrono::milliseconds(1), std::min(delay, left));
+  }
+  s.sleep_interruptibly(delay, "waiting for the migration lock; nothing was changed");
+}
+
+migration_lock::migration_lock(session& s) : m_session(s) {
+  probe_server(s);
+  if (s.pooled) {
+    s.log(fmt::format(
+        "Connected through a connection pooler (server process {}, the pooler reports {}): the "
+        "migration lock is taken in each transaction",
+        s.server_pid, s.cx.backendpid()));
+    return;
+  }
+  std::string const sql =
+      fmt::format("SELECT pg_try_advisory_lock({})", advisory_lock_key(s.ctx.version_table));
+  lock_wait_state w;
+  while (!s.exec(sql)[0][0].as<bool>()) wait_for_migration_lock(s, w);
+  m_held = true;
 }
 
 migration_lock::~migration_lock() {
+  if (!m_held) return;
   try {
-    m_session.exec(fmt::format("SELECT pg_advisory_unlock({})", key()));
+    m_session.exec(fmt::format("SELECT pg_advisory_unlock({})",
+                               advisory_lock_key(m_session.ctx.version_table)));
   } catch (...) {  // a lost connection released it already
   }
 }
 
-std::int64_t migration_lock::key() const {
-  return advisory_lock_key(m_session.ctx.version_table);
-}
-
-std::string migration_lock::holder() {
+std::string migration_lock_holder(session& s) {
   // A bigint advisory key is classid = high 32 bits, objid = low 32 bits, objsubid = 1.
-  auto const k = static_cast<std::uint64_t>(key());
-  auto rows = m_session.exec(fmt::format(
+  auto const k = static_cast<std::uint64_t>(advisory_lock_key(s.ctx.version_table));
+  auto rows = s.exec(fmt::format(
       "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
       "coalesce(a.client_addr::text, 'local socket'), "
       "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SSTZH:TZM'), coalesce(a.state, '') "

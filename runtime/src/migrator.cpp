@@ -67,38 +67,99 @@ struct migrator::impl {
     return steps;
   }
 
-  run_result run(direction dir, target const& goal) {
-    migration_lock lock(s);
+  /// Refuses, before anything changes, a plan with a revision that needs one server session
+  /// from start to end when a pooler answers the connection.
+  void refuse_pooled_non_transactional(std::vector<plan_step> const& steps) const {
+    if (!s.pooled) return;
+    for (plan_step const& planned : steps) {
+      if (planned.rev->transactional) continue;
+      std::string const location = source_location(s.cat, *planned.rev);
+      throw refusal(
+          refusal_reason::pooled_session,
+          fmt::format(
+              "revision {} \"{}\" ({}) runs without a transaction, statement by statement, and "
+              "needs one server session from its first statement to its last (its lock_timeout, "
+              "role and dirty marker); this connection goes through a pooler (server process {}, "
+              "the pooler reports {}), which may run each statement on another one. Nothing was "
+              "applied: run this revision over a direct connection",
+              planned.rev->id, planned.rev->description, location, s.server_pid, s.cx.backendpid()),
+          {{}, std::string(planned.rev->id), location, {}});
+    }
+  }
+
+  /// The database is ahead of this binary and options::allow_ahead says that is fine.
+  bool ahead_is_fine(refusal const& r, direction dir, bool allow_ahead_default) const {
+    return dir == direction::upgrade && r.reason() == refusal_reason::database_ahead &&
+           s.opts.allow_ahead.value_or(allow_ahead_default);
+  }
+
+  /**
+   * One round of a run: validates the state, plans, applies. Throws
+   * version_moved when another run moved the version meanwhile (the caller
+   * plans again from there).
+   */
+  void run_round(direction dir, target const& goal, run_result& result, bool first) {
     checked_state const checked =
         read_checked_state(s, ensure_tables(s), {s.opts.allow_checksum_mismatch, false});
     std::string const at_name(position_name(s.cat, checked.verdict.at));
-    auto const steps = announce(dir, goal, checked.verdict.at);
+    auto const steps = first ? announce(dir, goal, checked.verdict.at)
+                             : plan(s.cat, checked.verdict.at, dir, goal);
+    if (first) result.from = at_name;
+    result.to = at_name;
     revision_runner runner(s);
     if (s.opts.single_transaction) runner.refuse_non_transactional(steps);
     check_progress(s, steps);
+    refuse_pooled_non_transactional(steps);
     record_repairs(s, checked.verdict.accepted);
-    run_result result{at_name, at_name, {}};
     if (steps.empty()) {
       s.log(goal.what == target::kind::head ? std::string("Database is already at latest version")
-                                            : "Database is already at " + result.from);
-      return result;
+                                            : "Database is already at " + at_name);
+      return;
     }
+    if (s.opts.single_transaction) {
+      // Logged once committed: nothing is applied before the COMMIT.
+      auto const took = runner.apply_together(steps, checked.state.current);
+      for (std::size_t i = 0; i < steps.size(); ++i) record_done(result, steps[i], took[i]);
+    } else {
+      apply_one_by_one(runner, steps, checked.state.current, result);
+    }
+  }
+
+  run_result run(direction dir, target const& goal, bool allow_ahead_default) {
+    migration_lock lock(s);
+    run_result result;
     try {
-      runner.prepare_bookkeeping(steps);
-      if (s.opts.single_transaction) {
-        // Logged once committed: nothing is applied before the COMMIT.
-        auto const took = runner.apply_together(steps, checked.state.current);
-        for (std::size_t i = 0; i < steps.size(); ++i) record_done(result, steps[i], took[i]);
-      } else {
-        apply_one_by_one(runner, steps, checked.state.current, result);
+      for (bool first = true;; first = false) {
+        try {
+          run_round(dir, goal, result, first);
+          return result;
+        } catch (version_moved const& moved) {
+          // Another run (behind a pooler, each transaction takes the lock on its own) applied
+          // revisions meanwhile; nothing of `moved.revision` ran.
+          s.log(fmt::format("Another run moved the version before {}: reading it again",
+                            moved.revision));
+        }
       }
+    } catch (refusal& r) {
+      if (!ahead_is_fine(r, dir, allow_ahead_default)) {
+        r.set_applied(applied_ids(result));
+        throw;
+      }
+      auto const current = read_current(s);
+      result.from = result.to = version_name(current);
+      s.log(fmt::format("Database is at {}, ahead of this binary (head {}): nothing to do",
+                        result.from, head_name(s.cat)));
+      return result;
     } catch (error& e) {
-      std::vector<std::string> done;
-      for (auto const& a : result.applied) done.emplace_back(a.rev->id);
-      e.set_applied(std::move(done));
+      e.set_applied(applied_ids(result));
       throw;
     }
-    return result;
+  }
+
+  static std::vector<std::string> applied_ids(run_result const& result) {
+    std::vector<std::string> done;
+    for (auto const& a : result.applied) done.emplace_back(a.rev->id);
+    return done;
   }
 
   /// The drift half of verify, at the database's (known, clean) position.
@@ -183,6 +244,10 @@ status_report migrator::status() {
     // A phased revision stopped between its phases needs a run (or a resolve) too.
     if (auto const progress = read_progress(s))
       report.problems.push_back(phases_pending_refusal(*progress));
+    if (!report.problems.empty() && report.version_table_exists) {
+      std::string holder = migration_lock_holder(s);
+      if (holder != "another session") report.running = std::move(holder);
+    }
     bool const known = !report.current || report.at;
     for (std::size_t i = report.at ? *report.at + 1 : 0; known && i < s.cat.revisions.size; ++i) {
       report.pending.push_back(&s.cat.revisions[i]);
@@ -214,12 +279,12 @@ verify_report migrator::verify() {
 
 run_result migrator::upgrade(std::string_view target_text) {
   target const goal = parse_upgrade_target(target_text);
-  return translated([&] { return m_impl->run(direction::upgrade, goal); });
+  return translated([&] { return m_impl->run(direction::upgrade, goal, false); });
 }
 
 run_result migrator::downgrade(std::string_view target_text) {
   target const goal = parse_downgrade_target(target_text);
-  return translated([&] { return m_impl->run(direction::downgrade, goal); });
+  return translated([&] { return m_impl->run(direction::downgrade, goal, false); });
 }
 
 run_result migrator::stamp(std::string_view id) {
@@ -241,7 +306,9 @@ std::vector<history_entry> migrator::history() {
 }
 
 run_result upgrade(std::string const& conninfo, catalog const& embedded, options const& opts) {
-  return migrator(conninfo, embedded, opts).upgrade("head");
+  options o = opts;
+  if (!o.allow_ahead) o.allow_ahead = true;  // rolling deploys: an older replica starts fine
+  return migrator(conninfo, embedded, std::move(o)).upgrade("head");
 }
 
 }  // namespace migc::runtime

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "phases.hpp"
+#include "migration_lock.hpp"
 #include "plan.hpp"
 #include "session.hpp"
 
@@ -20,6 +21,18 @@ namespace migc::runtime::detail {
 struct lock_retry {
   std::string blockers;
   std::string revision;  ///< id of the revision that did not get its lock
+};
+
+/// Thrown inside the runner when another run holds the migration lock (migration guard, MG003).
+struct lock_busy {};
+
+/**
+ * Thrown to the migrator when a revision's guard found the version row moved
+ * by another run (MG002): nothing of the revision ran; read the state and
+ * plan again.
+ */
+struct version_moved {
+  std::string revision;  ///< id of the revision that did not run
 };
 
 /**
@@ -37,14 +50,6 @@ struct lock_retry {
 class revision_runner {
  public:
   explicit revision_runner(session& s) : m_session(s) {}
-
-  /**
-   * Creates this session's bookkeeping function when the plan has a
-   * transactional revision and the session lacks it: one round trip per
-   * run, after which each revision records itself with one call. When it
-   * cannot be created (no TEMP privilege), scripts keep the DO block.
-   */
-  void prepare_bookkeeping(std::vector<plan_step> const& steps);
 
   /// A transactional revision in its own transaction, retrying lock_not_available.
   std::chrono::microseconds apply_in_transaction(plan_step const& planned,
@@ -86,10 +91,12 @@ class revision_runner {
   /**
    * Replays steps [begin, end) one by one in a transaction that is always
    * rolled back: the failing step's line. `earlier`: what ran before them in
-   * the same transaction (--single-transaction), replayed first.
+   * the same transaction (--single-transaction), replayed first. `lock_timeout`:
+   * the replay's bound on each lock wait (default: the run's).
    */
-  std::optional<std::uint32_t> locate_in(array_view<step> steps, std::size_t begin, std::size_t end,
-                                         std::string const& earlier = {});
+  std::optional<std::uint32_t> locate_in(
+      array_view<step> steps, std::size_t begin, std::size_t end, std::string const& earlier = {},
+      std::optional<std::chrono::milliseconds> lock_timeout = std::nullopt);
   /// One round trip of a transactional revision, and what its failure means.
   struct revision_send {
     plan_step const& planned;
@@ -107,20 +114,43 @@ class revision_runner {
    */
   std::chrono::microseconds send(revision_send const& send, int retries_left);
 
-  /// Runs `sql` while a blocker_watch observes this session; on failure `blockers` is what it saw.
-  pqxx::result watched_exec(std::string const& sql, std::string& blockers);
+  /// What a blocker_watch saw while a statement failed.
+  struct observed_wait {
+    std::string blockers;     ///< blocker_watch::blockers()
+    std::string waiting_for;  ///< blocker_watch::waiting_for()
+  };
+
+  /// Runs `sql` while a blocker_watch observes this session; on failure `seen` is what it saw.
+  pqxx::result watched_exec(std::string const& sql, observed_wait& seen);
+
+  /// Runs `attempt()` until it does not throw lock_busy, polling for the migration lock.
+  template <typename Attempt>
+  auto taking_turns(Attempt&& attempt) -> decltype(attempt());
+
+  /// Turns the guard's SQLSTATEs (MG001..MG003) into lock_busy, version_moved or a refusal.
+  void check_guard(plan_step const& planned, pqxx::sql_error const& e) const;
+
+  /**
+   * The step a lock wait stopped at, without replaying anything (a replay
+   * would queue for the lock a second time): the first step naming the
+   * relation of `waiting_for` among its objects; nullopt when none does.
+   */
+  std::optional<std::uint32_t> step_waiting_for(plan_step const& planned,
+                                                std::string const& waiting_for) const;
 
   /**
    * Replays the steps one by one in a transaction that is always rolled
    * back: the failing step's line. `earlier`: the revision bodies that ran
    * before it in the same transaction (--single-transaction), replayed first.
+   * `lock_timeout`: the replay's bound on each lock wait (default: the run's).
    */
-  std::optional<std::uint32_t> locate_failure(plan_step const& planned,
-                                              std::string const& earlier = {});
+  std::optional<std::uint32_t> locate_failure(
+      plan_step const& planned, std::string const& earlier = {},
+      std::optional<std::chrono::milliseconds> lock_timeout = std::nullopt);
 
   revision_error failure(plan_step const& planned, pqxx::sql_error const& e,
                          std::optional<std::uint32_t> line, std::string const& consequence,
-                         std::string const& blockers) const;
+                         observed_wait const& seen) const;
   interrupted_error interruption(plan_step const& planned, std::string const& consequence) const;
 
   /// Runs `attempt(retries_left)` until it does not throw lock_retry, waiting 0.5 s, 1 s, 2 s
@@ -128,9 +158,6 @@ class revision_runner {
   template <typename Attempt>
   void with_lock_retries(std::string_view rolled_back, std::optional<std::string> const& stays_at,
                          Attempt&& attempt);
-
-  /// A temporary function lives as long as its server session: a new session has none.
-  void forget_bookkeeping_of_a_lost_session();
 
   /// Sends a message whose failure changes nothing (the dirty marker's bookkeeping, a reset).
   void best_effort(std::string const& sql) noexcept;
@@ -142,6 +169,18 @@ class revision_runner {
 
   session& m_session;
 };
+
+template <typename Attempt>
+auto revision_runner::taking_turns(Attempt&& attempt) -> decltype(attempt()) {
+  lock_wait_state w;
+  for (;;) {
+    try {
+      return attempt();
+    } catch (lock_busy const&) {
+      wait_for_migration_lock(m_session, w);
+    }
+  }
+}
 
 template <typename Attempt>
 void revision_runner::with_lock_retries(std::string_view rolled_back,

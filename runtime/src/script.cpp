@@ -94,20 +94,6 @@ std::string history_insert_sql(quoter const& q, script_context const& ctx,
       duration, q.literal(ctx.build_id));
 }
 
-/// The version update and history row of `planned` as one call of the bookkeeping function.
-std::string bookkeeping_call_sql(quoter const& q, script_context const& ctx,
-                                 plan_step const& planned,
-                                 std::optional<std::string> const& expected) {
-  revision const& rev = *planned.rev;
-  return fmt::format("SELECT {}({}::text, {}::text, {}, {}, {}, {}, {}, {}, {});\n",
-                     bookkeeping_function_name(ctx.version_table), literal_or_null(q, expected),
-                     literal_or_null(q, version_after(rev, planned.dir)),
-                     q.literal(guard_message(ctx, expected)), q.literal(std::string(rev.id)),
-                     q.literal(std::string(direction_name(planned.dir))),
-                     literal_or_null(q, rev.checksum), literal_or_null(q, rev.description),
-                     q.literal(ctx.build_id), revision_start(ctx));
-}
-
 /// The one-row query of the duration the history row just recorded: what the migrator logs.
 std::string recorded_duration_sql(quoter const& q, script_context const& ctx) {
   return fmt::format(
@@ -132,12 +118,28 @@ std::string as_session_user(quoter const& q, script_context const& ctx, std::str
   return "RESET ROLE;\n" + sql + set_role_sql(q, ctx.role, false) + ";\n";
 }
 
+/// The lock_timeout a statement of a revision outside a transaction runs under.
+std::chrono::milliseconds statement_lock_timeout(script_context const& ctx, step const& s) {
+  return s.outside_transaction ? ctx.concurrent_lock_timeout : ctx.lock_timeout;
+}
+
+/// `SET lock_timeout` for the next statement when its bound differs from the previous one's.
+std::string next_lock_timeout(quoter const& q, script_context const& ctx, plan_step const& planned,
+                              std::size_t done) {
+  auto const steps = steps_of(planned);
+  if (done >= steps.size) return {};
+  auto const next = statement_lock_timeout(ctx, steps[done]);
+  if (next == statement_lock_timeout(ctx, steps[done - 1])) return {};
+  return lock_timeout_sql(q, next, false) + ";\n";
+}
+
 std::string progress_sql(quoter const& q, script_context const& ctx, plan_step const& planned,
                          std::size_t done) {
   revision const& rev = *planned.rev;
   auto const steps = steps_of(planned);
   return fmt::format("-- {} {}: statement {} of {} done\n", direction_name(planned.dir), rev.id,
                      done, steps.size) +
+         next_lock_timeout(q, ctx, planned, done) +
          as_session_user(
              q, ctx,
              fmt::format("UPDATE {} SET statements_done = {}, statements = statements "
@@ -149,62 +151,68 @@ std::string progress_sql(quoter const& q, script_context const& ctx, plan_step c
 }  // namespace
 
 std::string tables_script(quoter const& q, script_context const& ctx) {
+  // Under --role they belong to that role, so every deployer login (a member) can use them.
+  std::string const role =
+      ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
   return "-- the version and history tables, each created when missing\nBEGIN;\n" +
+         migration_xact_lock_sql(ctx) + ";\n" + role +
          create_version_table_sql(q, ctx.version_table) + ";\n" +
          create_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
 }
 
 std::string dirty_table_script(quoter const& q, script_context const& ctx) {
-  return "-- the dirty-marker table of revisions that run outside a transaction\n" +
-         create_dirty_table_sql(q, ctx.version_table) + ";\n";
+  if (ctx.role.empty()) {
+    return "-- the dirty-marker table of revisions that run outside a transaction\n" +
+           create_dirty_table_sql(q, ctx.version_table) + ";\n";
+  }
+  return "-- the dirty-marker table of revisions that run outside a transaction\nBEGIN;\n" +
+         set_role_sql(q, ctx.role, true) + ";\n" + create_dirty_table_sql(q, ctx.version_table) +
+         ";\nCOMMIT;\n";
 }
 
-std::string bookkeeping_function_name(table_name const& version_table) {
-  // One function per version table (its body names the tables); the suffix is the advisory
-  // lock key's bits, so the name is a plain identifier whatever the table is called.
-  return fmt::format("pg_temp.migc_record_{:016x}",
-                     static_cast<std::uint64_t>(advisory_lock_key(version_table)));
+std::string migration_xact_lock_sql(script_context const& ctx) {
+  return fmt::format("SELECT pg_advisory_xact_lock({})", advisory_lock_key(ctx.version_table));
 }
 
-std::string bookkeeping_function_script(quoter const& q, script_context const& ctx) {
+std::string migration_guard_sql(quoter const& q, script_context const& ctx,
+                                std::optional<std::string> const& expected) {
+  // Compact on purpose: pg_stat_activity.query keeps only the first 1024 bytes of a message
+  // (track_activity_query_size), and the revision's steps come after the guard.
+  std::string body = "BEGIN\n";
+  if (ctx.session_lock) {
+    // A bigint advisory key is classid = high 32 bits, objid = low 32 bits, objsubid = 1; a
+    // backend holds locks in its own database only.
+    auto const k = static_cast<std::uint64_t>(advisory_lock_key(ctx.version_table));
+    body += fmt::format(
+        "IF NOT EXISTS(SELECT FROM pg_locks WHERE locktype='advisory' AND granted AND "
+        "pid=pg_backend_pid() AND classid={} AND objid={} AND objsubid=1)THEN RAISE SQLSTATE "
+        "'{}';END IF;\n",
+        k >> 32, k & 0xffffffffULL, sqlstate_session_moved);
+  }
   std::string const table = qualified(q, ctx.version_table);
-  // The same guard as version_update_sql's DO block and the same history row as
-  // history_insert_sql, compiled once per session instead of once per revision. Parameters are
-  // prefixed so that no column name can make a reference ambiguous. `p_message` comes from the
-  // client so the error text is byte for byte version_update_sql's.
-  std::string const body = fmt::format(
-      "\nBEGIN\n"
-      "  IF p_expected IS NULL THEN\n"
-      "    INSERT INTO {0} (version_num) SELECT p_next WHERE NOT EXISTS (SELECT 1 FROM {0});\n"
-      "  ELSIF p_next IS NULL THEN\n"
-      "    DELETE FROM {0} WHERE version_num = p_expected;\n"
-      "  ELSE\n"
-      "    UPDATE {0} SET version_num = p_next WHERE version_num = p_expected;\n"
-      "  END IF;\n"
-      "  IF NOT FOUND THEN RAISE EXCEPTION USING MESSAGE = p_message, ERRCODE = 'P0001'; END IF;\n"
-      "  INSERT INTO {1} (revision, direction, checksum, description, duration, build_id)\n"
-      "    VALUES (p_revision, p_direction, p_checksum, p_description, "
-      "clock_timestamp() - p_started, p_build_id);\n"
-      "END\n",
-      table, qualified(q, history_table(ctx.version_table)));
+  body += fmt::format(
+      "IF NOT pg_try_advisory_xact_lock({})THEN RAISE SQLSTATE '{}';END IF;\n"
+      "IF {}EXISTS(SELECT FROM {}{})THEN RAISE SQLSTATE '{}';END IF;\nEND",
+      advisory_lock_key(ctx.version_table), sqlstate_lock_busy, expected ? "NOT " : "", table,
+      expected ? " WHERE version_num=" + q.literal(*expected) : std::string(),
+      sqlstate_version_moved);
   std::string const tag = dollar_tag(body);
-  return fmt::format(
-      "-- this session's bookkeeping function (pg_temp: gone with the session)\n"
-      "CREATE OR REPLACE FUNCTION {}(p_expected text, p_next text, p_message text, p_revision "
-      "text, p_direction text, p_checksum text, p_description text, p_build_id text, p_started "
-      "timestamptz) RETURNS void LANGUAGE plpgsql AS {}{}{};\n",
-      bookkeeping_function_name(ctx.version_table), tag, body, tag);
+  return fmt::format("DO {0}{1}{0};\n", tag, body);
+}
+
+std::string session_reset_sql() {
+  return "RESET ALL;\nRESET ROLE;\n";
 }
 
 std::string revision_script(quoter const& q, script_context const& ctx, catalog const& cat,
                             plan_step const& planned, std::optional<std::string> const& expected,
                             bool opens, bool commits) {
   std::string script = revision_header(cat, planned) + "\n";
-  if (opens) script += "BEGIN;\n";
+  if (opens) script += "BEGIN;\n" + migration_guard_sql(q, ctx, expected);
   script += lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
   if (!ctx.role.empty()) script += set_role_sql(q, ctx.role, true) + ";\n";
   for (step const& s : steps_of(planned)) script += "-- " + lock_note(s) + "\n" + terminated(s.sql);
-  if (!ctx.role.empty()) script += "RESET ROLE;\n";
+  script += session_reset_sql();
   script += bookkeeping_sql(q, ctx, planned, expected);
   if (commits) script += "COMMIT;\n";
   return script + recorded_duration_sql(q, ctx);
@@ -212,7 +220,6 @@ std::string revision_script(quoter const& q, script_context const& ctx, catalog 
 
 std::string bookkeeping_sql(quoter const& q, script_context const& ctx, plan_step const& planned,
                             std::optional<std::string> const& expected) {
-  if (ctx.bookkeeping_function) return bookkeeping_call_sql(q, ctx, planned, expected);
   revision const& rev = *planned.rev;
   return version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
          history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir), rev.checksum,
@@ -235,12 +242,19 @@ outside_transaction_script outside_transaction_messages(
   script.mark = fmt::format(
       "{}: runs outside a transaction, statement by statement; the database is marked dirty "
       "until it is recorded\n"
+      "BEGIN;\n{}"
       "INSERT INTO {} (revision, direction, statements_total, checksum, build_id) VALUES ({}, {}, "
-      "{}, {}, {});\n{};\n",
-      revision_header(cat, planned), dirty, q.literal(std::string(rev.id)),
-      q.literal(std::string(direction_name(planned.dir))), steps.size,
-      q.literal(std::string(rev.checksum)), q.literal(ctx.build_id),
-      lock_timeout_sql(q, ctx.lock_timeout, false));
+      "{}, {}, {});\nCOMMIT;\n{};\n",
+      revision_header(cat, planned), migration_guard_sql(q, ctx, expected), dirty,
+      q.literal(std::string(rev.id)), q.literal(std::string(direction_name(planned.dir))),
+      steps.size, q.literal(std::string(rev.checksum)), q.literal(ctx.build_id),
+      lock_timeout_sql(q, steps.size > 0 ? statement_lock_timeout(ctx, steps[0]) : ctx.lock_timeout,
+                       false));
+  // If migrate dies (SIGKILL, a lost host), the server notices within a second and cancels the
+  // running statement instead of finishing it alone while holding its locks (PostgreSQL 14+).
+  script.mark +=
+      "SELECT set_config('client_connection_check_interval', '1000', false) WHERE "
+      "current_setting('server_version_num')::int >= 140000;\n";
   if (!ctx.role.empty()) script.mark += set_role_sql(q, ctx.role, false) + ";\n";
   for (std::size_t i = 0; i < steps.size; ++i) {
     script.statements.push_back(fmt::format("{} statement {} of {}, line {}, {}\n{}", prefix, i + 1,
@@ -248,8 +262,7 @@ outside_transaction_script outside_transaction_messages(
                                             terminated(steps[i].sql)));
     script.progress.push_back(progress_sql(q, ctx, planned, i + 1));
   }
-  script.reset = prefix + ": reset the session\nRESET lock_timeout;\n" +
-                 (ctx.role.empty() ? std::string() : std::string("RESET ROLE;\n"));
+  script.reset = prefix + ": reset the session\n" + session_reset_sql();
   // Measured from the dirty marker's insertion: the whole revision, on the server's clock.
   std::string const since_mark =
       fmt::format("clock_timestamp() - (SELECT started_at FROM {}{})", dirty, dirty_where(q, rev));
@@ -274,8 +287,8 @@ std::string stamp_script(quoter const& q, script_context const& ctx, revision co
   std::optional<std::string> const id = rev ? std::optional<std::string>(rev->id) : std::nullopt;
   std::string const table = qualified(q, ctx.version_table);
   std::string script =
-      fmt::format("-- stamp {} (was {}): no revision runs\nBEGIN;\nDELETE FROM {};\n",
-                  version_name(id), version_name(before), table);
+      fmt::format("-- stamp {} (was {}): no revision runs\nBEGIN;\n{};\nDELETE FROM {};\n",
+                  version_name(id), version_name(before), migration_xact_lock_sql(ctx), table);
   if (id) {
     script += fmt::format("INSERT INTO {} (version_num) VALUES ({});\n", table, q.literal(*id));
   }
@@ -287,8 +300,9 @@ std::string stamp_script(quoter const& q, script_context const& ctx, revision co
 
 std::string resolve_script(quoter const& q, script_context const& ctx, revision const& rev,
                            direction dir, bool applied, std::optional<std::string> const& before) {
-  std::string script = fmt::format("-- resolve the {} of {} as {}\nBEGIN;\n", direction_name(dir),
-                                   rev.id, applied ? "applied" : "rolled back");
+  std::string script =
+      fmt::format("-- resolve the {} of {} as {}\nBEGIN;\n{};\n", direction_name(dir), rev.id,
+                  applied ? "applied" : "rolled back", migration_xact_lock_sql(ctx));
   if (applied) script += version_update_sql(q, ctx, before, version_after(rev, dir));
   return script +
          history_insert_sql(q, ctx, std::string(rev.id), "resolve", rev.checksum,
@@ -300,7 +314,8 @@ std::string resolve_script(quoter const& q, script_context const& ctx, revision 
 
 std::string repairs_script(quoter const& q, script_context const& ctx,
                            std::vector<revision const*> const& accepted) {
-  std::string script = "-- accept changed checksums (--allow-checksum-mismatch)\nBEGIN;\n";
+  std::string script = "-- accept changed checksums (--allow-checksum-mismatch)\nBEGIN;\n" +
+                       migration_xact_lock_sql(ctx) + ";\n";
   for (revision const* rev : accepted) {
     script += history_insert_sql(q, ctx, std::string(rev->id), "repair", rev->checksum,
                                  rev->description, "NULL");
@@ -339,11 +354,6 @@ std::vector<std::string> run_script(quoter const& q, script_context const& ctx, 
                                     std::optional<std::string> from, bool create_tables) {
   std::vector<std::string> messages;
   if (create_tables) messages.push_back(tables_script(q, ctx));
-  bool const transactional = std::any_of(steps.begin(), steps.end(),
-                                         [](plan_step const& s) { return s.rev->transactional; });
-  if (transactional && ctx.bookkeeping_function) {
-    messages.push_back(bookkeeping_function_script(q, ctx));
-  }
   for (plan_step const& planned : steps) {
     if (phased(planned)) {
       for (auto& message : phased_messages(q, ctx, cat, planned, from))

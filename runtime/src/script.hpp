@@ -25,15 +25,24 @@ namespace migc::runtime::detail {
 struct script_context {
   table_name version_table;
   std::chrono::milliseconds lock_timeout{10000};
+  /**
+   * lock_timeout of the statements PostgreSQL refuses inside a transaction
+   * (CREATE INDEX CONCURRENTLY, REINDEX CONCURRENTLY, ...); 0 = none. Their
+   * normal work includes waiting for every older transaction (a lock wait
+   * lock_timeout would cut, leaving an invalid index), and their SHARE
+   * UPDATE EXCLUSIVE lock does not block reads or writes.
+   */
+  std::chrono::milliseconds concurrent_lock_timeout{0};
   std::string build_id;  ///< catalog.chain_hash
   std::string role;      ///< `SET [LOCAL] ROLE` for the revisions' steps; "" = none
   /**
-   * Record each transactional revision with one call of the session's
-   * bookkeeping function (bookkeeping_function_script); false: a DO block
-   * and an INSERT, for a session that could not create the function (no
-   * TEMP privilege on the database).
+   * The run holds the session migration lock (migration_lock): each
+   * revision's transaction first checks that its server process is the one
+   * holding it, so a pooler that moves the session between transactions is
+   * caught before a revision runs. false behind a detected pooler, where
+   * the transaction-scoped lock of migration_guard_sql is the only lock.
    */
-  bool bookkeeping_function = true;
+  bool session_lock = true;
   /**
    * The revisions of the run share one transaction
    * (options::single_transaction): each revision's duration then starts
@@ -45,7 +54,9 @@ struct script_context {
 
 /// The statements of a revision that runs outside a transaction, message by message.
 struct outside_transaction_script {
-  std::string mark;  ///< marks the database dirty, then sets lock_timeout (and the role)
+  /// Marks the database dirty, then sets lock_timeout, client_connection_check_interval (a
+  /// killed migrate's statement is cancelled within a second) and the role.
+  std::string mark;
   std::vector<std::string> statements;  ///< one per step, annotated with its line and lock
   std::vector<std::string> progress;    ///< after statement i: the marker counts it
   std::string reset;                    ///< resets the session settings
@@ -58,29 +69,46 @@ struct outside_transaction_script {
 /// The dirty-marker table, created when missing (before a revision runs outside a transaction).
 [[nodiscard]] std::string dirty_table_script(quoter const& q, script_context const& ctx);
 
-/// `pg_temp.migc_record_<16 hex digits of advisory_lock_key>`: one per version table.
-[[nodiscard]] std::string bookkeeping_function_name(table_name const& version_table);
+/// SQLSTATEs the migration guard raises (migration_guard_sql); class MG is migc's own.
+inline constexpr char const* sqlstate_session_moved = "MG001";  ///< session lock not held here
+inline constexpr char const* sqlstate_version_moved = "MG002";  ///< another run moved the version
+inline constexpr char const* sqlstate_lock_busy = "MG003";      ///< another run holds the lock
+
+/// `SELECT pg_advisory_xact_lock(<key>)`: the migration lock for one transaction (blocking).
+[[nodiscard]] std::string migration_xact_lock_sql(script_context const& ctx);
 
 /**
- * `CREATE OR REPLACE FUNCTION pg_temp.migc_record_...(expected, next,
- * message, revision, direction, checksum, description, build_id, started)`:
- * moves the version row from `expected` to `next` exactly as
- * version_update_sql does (raising `message` with SQLSTATE P0001 unless
- * exactly one row changed), then inserts the history row with the duration
- * `clock_timestamp() - started`. Why a function: PL/pgSQL compiles a DO
- * block on every execution (0.15 ms a revision), while a function is
- * compiled once per session and keeps its statements' plans. A temporary
- * function (pg_temp) leaves nothing behind and is visible only to this
- * session; it needs the TEMP privilege on the database (granted to PUBLIC by
- * default): without it the migrator falls back to the DO block.
+ * The first statement of every revision's transaction: a DO block that
+ * (ctx.session_lock) raises MG001 unless this server process holds the
+ * session migration lock; takes the transaction-scoped migration lock with
+ * pg_try_advisory_xact_lock, raising MG003 when another run holds it (the
+ * runner rolls back and polls: a waiter blocked inside a statement would
+ * hold a snapshot that another run's CREATE INDEX CONCURRENTLY waits for);
+ * and raises MG002 unless the version row is still `expected` (another run
+ * applied revisions meanwhile: the runner reads the state again and plans
+ * from there). Pooler-safe: nothing it relies on outlives the transaction.
+ * Compact (`RAISE SQLSTATE` without a message; the runner words the
+ * errors): pg_stat_activity shows only the first 1024 bytes of a message.
  */
-[[nodiscard]] std::string bookkeeping_function_script(quoter const& q, script_context const& ctx);
+[[nodiscard]] std::string migration_guard_sql(quoter const& q, script_context const& ctx,
+                                              std::optional<std::string> const& expected);
+
+/**
+ * `RESET ALL; RESET ROLE;`: after a revision's steps, the session settings a
+ * revision changed (`SET search_path`, `set_config(..., false)`, `SET ROLE`)
+ * go back to the session's defaults (the server's, the role's and
+ * database's, and the connection's options), so nothing one revision sets
+ * changes where the next one writes, whether they run in one invocation or
+ * several (case session-search-path-leak).
+ */
+[[nodiscard]] std::string session_reset_sql();
 
 /**
  * The message that applies a transactional revision: `-- upgrade 003 ...`,
- * [BEGIN;] SET LOCAL lock_timeout; [SET LOCAL ROLE;] every step, each after
- * a `-- lock: ...` line; [RESET ROLE;] the version update and history row
- * (one bookkeeping call, or a DO block and an INSERT) as the session's user;
+ * [BEGIN; the migration guard;] SET LOCAL lock_timeout; [SET LOCAL ROLE;]
+ * every step, each after a `-- lock: ...` line; RESET ALL; RESET ROLE; the
+ * version update and history row (a DO block and an INSERT) as the
+ * session's user;
  * [COMMIT;] and last the query of the duration just recorded (its one-row
  * result is what the migrator logs). `expected` is the version row as stored
  * before it runs. A run applying revisions one by one both `opens` and
@@ -93,8 +121,7 @@ struct outside_transaction_script {
                                           bool opens = true, bool commits = true);
 
 /**
- * The version update and history row of a transactional revision: one call
- * of the bookkeeping function, or (ctx.bookkeeping_function false) a DO
+ * The version update and history row of a transactional revision: a DO
  * block guarding the version row and an INSERT; the duration runs from the
  * revision's start (see script_context::shared_transaction).
  */
@@ -159,8 +186,7 @@ struct outside_transaction_script {
 /**
  * Every message an upgrade or downgrade applying `steps` from `from` sends
  * to change a database, in order: the tables (`create_tables`, for a run
- * from base), the bookkeeping function (when a revision is transactional),
- * then each revision's messages. What `migrate sql` prints.
+ * from base), then each revision's messages. What `migrate sql` prints.
  */
 [[nodiscard]] std::vector<std::string> run_script(quoter const& q, script_context const& ctx,
                                                   catalog const& cat,

@@ -31,9 +31,9 @@ script_context context_for(catalog const& cat, options const& opts) {
   script_context ctx;
   ctx.version_table = version_table_for(opts.version_table, cat);
   ctx.lock_timeout = opts.lock_timeout;
+  ctx.concurrent_lock_timeout = opts.concurrent_lock_timeout;
   ctx.build_id = std::string(cat.chain_hash);
   ctx.role = opts.role;
-  ctx.bookkeeping_function = false;  // until prepare_bookkeeping() created it in this session
   ctx.shared_transaction = opts.single_transaction;
   return ctx;
 }

@@ -52,8 +52,15 @@ struct session {
   std::unique_ptr<pqxx::connection> connection;
   pqxx::connection_base& cx;
   notice_forwarder notices;
-  /// Server process whose session holds the bookkeeping function (ctx.bookkeeping_function).
-  int bookkeeping_pid = 0;
+  /**
+   * The server process this session talks to, as the server reports it
+   * (pg_backend_pid(), not libpq's PQbackendPID, which a pooler makes up):
+   * what blocker naming asks pg_blocking_pids() about. 0 until
+   * probe_server() ran (topology.hpp).
+   */
+  int server_pid = 0;
+  /// A connection pooler answers the connection (probe_server(): the pids differ).
+  bool pooled = false;
 
   /// One statement string, one round trip, autocommit unless the string says BEGIN.
   pqxx::result exec(std::string const& sql);

@@ -45,7 +45,6 @@ std::vector<std::chrono::microseconds> revision_runner::apply_together(
   std::vector<std::chrono::microseconds> took;
   with_lock_retries(
       "the whole transaction (--single-transaction) was", from, [&](int retries_left) {
-        forget_bookkeeping_of_a_lost_session();
         std::string const stays = fmt::format(
             "rolled back with the whole run (--single-transaction), the database stays at {}",
             version_name(from));
@@ -60,7 +59,9 @@ std::vector<std::chrono::microseconds> revision_runner::apply_together(
           auto const q = s.quoting();
           std::string const script =
               revision_script(q, s.ctx, s.cat, planned, expected, earlier.empty(), false);
-          took.push_back(send({planned, script, earlier, stays, false}, retries_left));
+          revision_send const message{planned, script, earlier, stays, false};
+          took.push_back(earlier.empty() ? taking_turns([&] { return send(message, retries_left); })
+                                         : send(message, retries_left));
           earlier += revision_script(q, s.ctx, s.cat, planned, expected, false, false);
           expected = version_after(*planned.rev, planned.dir);
         }

@@ -63,7 +63,7 @@ TEST_F(cli_test, status_json_has_format_version) {
             "{\"format_version\":1,\"version_table\":\"alembic_version\",\"current\":\"001\","
             "\"head\":\"003\",\"up_to_date\":false,\"pending\":[{\"id\":\"002\",\"description\":"
             "\"Add new_field to memories\"},{\"id\":\"003\",\"description\":"
-            "\"Backfill users.full_name\"}],\"dirty\":null,\"problems\":[]}\n");
+            "\"Backfill users.full_name\"}],\"dirty\":null,\"problems\":[],\"running\":null}\n");
 }
 
 TEST_F(cli_test, global_options_work_after_the_command) {

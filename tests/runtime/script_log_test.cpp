@@ -20,13 +20,17 @@ class script_log_test : public migc::test::pg_test {
     scalar("ALTER DATABASE " + database_name() + " SET log_statement = 'all'");
   }
 
-  /// `migrate sql head` without its first (comment) line: the messages, each after a blank line.
+  /// `migrate sql head` without its first (comment) line and the migration lock's SELECT: the
+  /// messages, each after a blank line.
   static std::string printed_script(migc::runtime::catalog const& cat,
                                     std::vector<std::string> options) {
     options.insert(options.begin(), {"sql", "head"});
     auto const printed = migc::test::run_cli(options, cat);
     EXPECT_EQ(printed.code, 0) << printed.err;
-    return printed.out.substr(printed.out.find('\n') + 1);
+    std::string const lock = "\nSELECT pg_advisory_lock(";
+    auto const at = printed.out.find(lock);
+    EXPECT_NE(at, std::string::npos) << printed.out;
+    return printed.out.substr(printed.out.find('\n', at + 1) + 1);
   }
 
   /// What an upgrade from base sent to change the database: every logged message of the migrate
@@ -49,7 +53,7 @@ class script_log_test : public migc::test::pg_test {
 TEST_F(script_log_test, a_transactional_upgrade_sends_what_sql_prints) {
   std::string const printed = printed_script(migc::test::app, {});
   EXPECT_EQ(sent_script(migc::test::app, {}), printed);
-  EXPECT_THAT(printed, HasSubstr("BEGIN;\nSET LOCAL lock_timeout"));
+  EXPECT_THAT(printed, HasSubstr("END$migc$;\nSET LOCAL lock_timeout"));
 }
 
 TEST_F(script_log_test, a_revision_without_transaction_sends_what_sql_prints) {

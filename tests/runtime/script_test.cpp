@@ -70,13 +70,20 @@ TEST(script, terminates_steps_after_trailing_comments) {
 
 TEST(script, revision_script_is_one_transaction_with_guarded_update) {
   auto ctx = context();
-  ctx.bookkeeping_function = false;
   std::string const script = detail::revision_script(
       detail::offline_quoter(), ctx, app, {&app.revisions[1], rt::direction::upgrade}, "001");
   EXPECT_THAT(script, StartsWith("-- upgrade 002 \"Add new_field to memories\" "
                                  "(migrations/20250101_1200-002_add_new_field.mig:2)\nBEGIN;\n"
-                                 "SET LOCAL lock_timeout = '10000ms';\n-- lock: ACCESS EXCLUSIVE\n"
-                                 "ALTER TABLE memories ADD COLUMN new_field text;\n"));
+                                 "DO $migc$BEGIN\n"));
+  // The guard first: this session holds the lock, takes it for the transaction, and the version
+  // is still the parent; then the steps, and the session settings reset before the bookkeeping.
+  EXPECT_THAT(script, HasSubstr("pid=pg_backend_pid()"));
+  EXPECT_THAT(script, HasSubstr("IF NOT pg_try_advisory_xact_lock(-412713010304235490)THEN"));
+  EXPECT_THAT(script, HasSubstr("IF NOT EXISTS(SELECT FROM \"alembic_version\" WHERE "
+                                "version_num='001')THEN RAISE SQLSTATE 'MG002'"));
+  EXPECT_THAT(script, HasSubstr("END$migc$;\nSET LOCAL lock_timeout = '10000ms';\n-- lock: "
+                                "ACCESS EXCLUSIVE\nALTER TABLE memories ADD COLUMN new_field "
+                                "text;\nRESET ALL;\nRESET ROLE;\nDO $migc$"));
   EXPECT_THAT(script,
               HasSubstr("UPDATE \"alembic_version\" SET version_num = '002' WHERE version_num = "
                         "'001'; IF NOT FOUND THEN RAISE EXCEPTION"));
@@ -87,25 +94,26 @@ TEST(script, revision_script_is_one_transaction_with_guarded_update) {
 
 TEST(script, a_root_downgrade_deletes_the_row) {
   auto ctx = context();
-  ctx.bookkeeping_function = false;
   std::string const script = detail::revision_script(
       detail::offline_quoter(), ctx, app, {&app.revisions[0], rt::direction::downgrade}, "001");
   EXPECT_THAT(script, HasSubstr("DELETE FROM \"alembic_version\" WHERE version_num = '001'"));
 }
 
-TEST(script, the_bookkeeping_call_chains_the_version_and_starts_the_clock) {
+TEST(script, the_bookkeeping_chains_the_version_and_starts_the_clock) {
   auto ctx = context();
   std::string const call =
       detail::revision_script(detail::offline_quoter(), ctx, app,
                               {&app.revisions[0], rt::direction::upgrade}, std::nullopt);
-  std::string const function = detail::bookkeeping_function_name(ctx.version_table);
-  EXPECT_THAT(call, HasSubstr("SELECT " + function + "(NULL::text, '001'::text, "));
-  EXPECT_THAT(call, HasSubstr("'sha256:chain', transaction_timestamp());\nCOMMIT;\n"));
+  EXPECT_THAT(call, Not(HasSubstr("pg_temp")));  // nothing outlives a transaction (poolers)
+  EXPECT_THAT(call, HasSubstr("IF EXISTS(SELECT FROM \"alembic_version\")THEN"));
+  EXPECT_THAT(call, HasSubstr("SELECT '001' WHERE NOT EXISTS"));
+  EXPECT_THAT(call, HasSubstr("clock_timestamp() - transaction_timestamp(), 'sha256:chain');\n"
+                              "COMMIT;\n"));
   ctx.shared_transaction = true;
   std::string const shared = detail::revision_script(detail::offline_quoter(), ctx, app,
                                                      {&app.revisions[0], rt::direction::upgrade},
                                                      std::nullopt, false, false);
-  EXPECT_THAT(shared, HasSubstr("statement_timestamp());\nSELECT (extract"));
+  EXPECT_THAT(shared, HasSubstr("statement_timestamp(), 'sha256:chain');\nSELECT (extract"));
   EXPECT_THAT(shared, Not(HasSubstr("BEGIN;")));
 }
 
@@ -114,7 +122,7 @@ TEST(script, a_role_runs_the_steps_and_the_bookkeeping_runs_as_the_session_user)
   std::string const script = detail::revision_script(
       detail::offline_quoter(), ctx, app, {&app.revisions[1], rt::direction::upgrade}, "001");
   EXPECT_THAT(script, HasSubstr("SET LOCAL ROLE \"app owner\";\n-- lock:"));
-  EXPECT_THAT(script, HasSubstr("new_field text;\nRESET ROLE;\nSELECT pg_temp.migc_record_"));
+  EXPECT_THAT(script, HasSubstr("new_field text;\nRESET ALL;\nRESET ROLE;\nDO $migc$"));
 }
 
 TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_recorded) {
@@ -125,7 +133,12 @@ TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_record
   EXPECT_THAT(script.mark,
               HasSubstr("INSERT INTO \"alembic_version_dirty\" (revision, direction, "
                         "statements_total, checksum, build_id) VALUES ('004', 'upgrade', 1, "));
-  EXPECT_THAT(script.mark, HasSubstr("SET lock_timeout = '10000ms';\nSET ROLE \"owner\";\n"));
+  EXPECT_THAT(script.mark, HasSubstr("BEGIN;\nDO $migc$BEGIN\n"));  // the migration guard
+  EXPECT_THAT(script.mark,
+              HasSubstr("COMMIT;\nSET lock_timeout = '10000ms';\nSELECT "
+                        "set_config('client_connection_check_interval', '1000', false) WHERE "
+                        "current_setting('server_version_num')::int >= 140000;\nSET ROLE "
+                        "\"owner\";\n"));
   ASSERT_EQ(script.statements.size(), 1u);
   EXPECT_EQ(script.statements[0],
             "-- upgrade 004 statement 1 of 1, line 4, lock: unknown (raw SQL)\n"
@@ -133,7 +146,7 @@ TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_record
   EXPECT_THAT(script.progress[0], HasSubstr("RESET ROLE;\nUPDATE \"alembic_version_dirty\" SET "
                                             "statements_done = 1"));
   EXPECT_THAT(script.progress[0], HasSubstr("SET ROLE \"owner\";\n"));
-  EXPECT_EQ(script.reset, "-- upgrade 004: reset the session\nRESET lock_timeout;\nRESET ROLE;\n");
+  EXPECT_EQ(script.reset, "-- upgrade 004: reset the session\nRESET ALL;\nRESET ROLE;\n");
   EXPECT_THAT(script.record, HasSubstr("clock_timestamp() - (SELECT started_at FROM "
                                        "\"alembic_version_dirty\" WHERE revision = '004')"));
   EXPECT_THAT(script.record,
@@ -149,4 +162,18 @@ TEST(script, every_message_that_changes_the_database_says_what_it_does) {
        detail::run_script(detail::offline_quoter(), ctx, migc::test::mixed, steps, {}, true)) {
     EXPECT_THAT(message, StartsWith("-- "));
   }
+}
+
+TEST(script, a_statement_that_cannot_run_in_a_transaction_gets_its_own_lock_timeout) {
+  auto ctx = context();
+  ctx.concurrent_lock_timeout = std::chrono::milliseconds(0);  // the default: no bound
+  rt::revision const& index = migc::test::slow_index.revisions[1];
+  auto const script = detail::outside_transaction_messages(
+      detail::offline_quoter(), ctx, migc::test::slow_index, {&index, rt::direction::upgrade}, "001");
+  // The first statement (SELECT pg_sleep) runs under --lock-timeout, the CREATE INDEX
+  // CONCURRENTLY under --concurrent-lock-timeout, set by the progress message before it.
+  EXPECT_THAT(script.mark, HasSubstr("SET lock_timeout = '10000ms';\n"));
+  ASSERT_EQ(script.progress.size(), 2u);
+  EXPECT_THAT(script.progress[0], HasSubstr("SET lock_timeout = '0ms';\n"));
+  EXPECT_THAT(script.progress[1], Not(HasSubstr("lock_timeout")));
 }

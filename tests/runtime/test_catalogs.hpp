@@ -180,7 +180,9 @@ inline constexpr catalog dirty{view(dirty_revisions), "sha256:chain-dirty"_text,
 /// 002 runs outside a transaction and takes a while before its CREATE INDEX CONCURRENTLY.
 inline constexpr step slow_index_up[] = {
     {"SELECT pg_sleep(1)"_text, 4},
-    {"CREATE INDEX CONCURRENTLY users_last_name ON users (last_name)"_text, 5}};
+    {"CREATE INDEX CONCURRENTLY users_last_name ON users (last_name)"_text, 5,
+     lock_level::share_update_exclusive, false, runtime::statement_kind::schema, true,
+     "public.users_last_name"_text}};
 inline constexpr step slow_index_down[] = {{"DROP INDEX CONCURRENTLY users_last_name"_text, 4}};
 inline constexpr revision slow_index_revisions[] = {
     app_revisions[0],

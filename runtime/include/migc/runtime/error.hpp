@@ -84,6 +84,11 @@ enum class refusal_reason {
   /// "phases_pending": a phased revision stopped between its phases, and this run would not
   /// finish it first (`migrate upgrade` resumes it; `resolve` settles it)
   phases_pending,
+  read_only,  ///< "read_only": a standby in recovery, or a read-only session (run on the primary)
+  role_unavailable,  ///< "role_unavailable": options::role does not exist or the login is no member
+  /// "pooled_session": a revision that runs without a transaction behind a connection pooler,
+  /// or a pooler that moved the session between transactions (the migration lock is lost)
+  pooled_session,
 };
 
 /**

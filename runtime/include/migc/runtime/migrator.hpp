@@ -34,6 +34,15 @@ struct options {
   std::string version_table;
   /// Bound on waits for table locks inside a revision (SET LOCAL lock_timeout); 0 = none.
   std::chrono::milliseconds lock_timeout{10000};
+  /**
+   * lock_timeout of the statements that cannot run in a transaction
+   * (CREATE INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION
+   * CONCURRENTLY, ...); 0 (the default) = none. Their normal work waits for
+   * every transaction older than them (PostgreSQL docs, "Building Indexes
+   * Concurrently"), a wait lock_timeout would cut, leaving an invalid index;
+   * their SHARE UPDATE EXCLUSIVE lock does not block reads or writes.
+   */
+  std::chrono::milliseconds concurrent_lock_timeout{0};
   /// How often a waiting run retries the migration (advisory) lock.
   std::chrono::milliseconds lock_poll_interval{250};
   /**
@@ -68,6 +77,15 @@ struct options {
    * run does not refuse.
    */
   bool allow_checksum_mismatch = false;
+  /**
+   * Rolling deploys: a database ahead of this binary (at a revision above
+   * its head, every revision this binary knows applied with its embedded
+   * checksum) is not an error for `upgrade`: nothing to do. nullopt = the
+   * entry point's default: true for the start-up function upgrade(), false
+   * for migrator::upgrade (the CLI's `--allow-ahead`). A database at another
+   * branch's revision, or with an edited revision, is still refused.
+   */
+  std::optional<bool> allow_ahead;
   /**
    * Set by the owner (a signal watcher) to stop the run: the migrator then
    * stops at the next check (lock polling, between revisions and
@@ -135,6 +153,13 @@ struct status_report {
    * whose checksum differs. Empty: upgrade and downgrade may run.
    */
   std::vector<refusal> problems;
+  /**
+   * When the database has a problem and a run holds the migration lock
+   * right now: who ("pid 4242 (migrate, user deploy, local socket,
+   * connected since ..., active)"). A dirty marker then most likely belongs
+   * to that run's revision, which is still running, not to a failure.
+   */
+  std::optional<std::string> running;
 };
 
 /// One applied revision as `verify` sees it.
@@ -279,7 +304,9 @@ class migrator {
  * constructor reads it) to head, logging through `opts.log`
  * "Current database version: 001", "Latest migration version: 003" and
  * either "Database is already at latest version" or one line per applied
- * revision.
+ * revision. Unless `opts.allow_ahead` says otherwise, a database ahead of
+ * this binary (a newer release ran first during a rolling deploy) is not an
+ * error: "Database is at 008, ahead of this binary (head 007): nothing to do".
  */
 run_result upgrade(std::string const& conninfo, catalog const& embedded, options const& opts = {});
 

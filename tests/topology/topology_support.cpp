@@ -1,0 +1,162 @@
+// A real PgBouncer and a real hot standby for topology tests (see topology_support.hpp).
+#include "topology_support.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "pg_test.hpp"
+#include "process.hpp"
+
+namespace migc::test {
+namespace {
+
+constexpr char const* pg_bin = "/usr/lib/postgresql/15/bin";
+
+bool root() {
+  return ::geteuid() == 0;
+}
+
+/// argv run as the `postgres` user when we are root (PostgreSQL and PgBouncer refuse root).
+std::vector<std::string> as_server_user(std::vector<std::string> argv) {
+  if (root()) argv.insert(argv.begin(), {"/usr/sbin/runuser", "-u", "postgres", "--"});
+  return argv;
+}
+
+void run_checked(std::vector<std::string> const& argv) {
+  auto const r = run_process(as_server_user(argv));
+  if (r.exit_code != 0) {
+    throw std::runtime_error(
+        fmt::format("{} failed ({}): {}{}", argv[0], r.exit_code, r.out, r.err));
+  }
+}
+
+/// A folder made by mktemp -d under /tmp, owned by the server user.
+std::string server_folder(char const* pattern) {
+  std::string path = std::string("/tmp/") + pattern;
+  if (::mkdtemp(path.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  ::chmod(path.c_str(), 0755);
+  if (root()) run_process({"/bin/chown", "postgres:", path});
+  return path;
+}
+
+void remove_folder(std::string const& dir) {
+  if (dir.rfind("/tmp/migc-", 0) == 0) run_process({"/bin/rm", "-rf", dir});
+}
+
+/// A free TCP port on 127.0.0.1 (bound, read back, released).
+int free_port() {
+  int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool alive(int pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/// Sends `sig` to `pid` and waits (up to 10 s) until the process is gone.
+void stop_pid(int pid, int sig) {
+  if (!alive(pid)) return;
+  ::kill(pid, sig);
+  for (int i = 0; i < 1000 && alive(pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (alive(pid)) ::kill(pid, SIGKILL);
+}
+
+std::string conninfo_value(std::string const& conninfo, std::string const& key) {
+  auto const at = conninfo.find(key + "=");
+  if (at == std::string::npos) return {};
+  auto const begin = at + key.size() + 1;
+  return conninfo.substr(begin, conninfo.find(' ', begin) - begin);
+}
+
+}  // namespace
+
+std::string server_socket_dir() {
+  return conninfo_value(server_conninfo(), "host");
+}
+
+pgbouncer::pgbouncer(std::string const& pool_mode, int pool_size)
+    : m_dir(server_folder("migc-pgbouncer.XXXXXX")), m_port(free_port()) {
+  std::string const user = conninfo_value(server_conninfo(), "user");
+  {
+    std::ofstream users(m_dir + "/users.txt");
+    users << "\"" << user << "\" \"\"\n";
+    std::ofstream ini(m_dir + "/pgbouncer.ini");
+    ini << "[databases]\n* = host=" << server_socket_dir() << " port=5432\n"
+        << "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = " << m_port
+        << "\nunix_socket_dir = " << m_dir << "\nauth_type = trust\nauth_file = " << m_dir
+        << "/users.txt\npool_mode = " << pool_mode << "\ndefault_pool_size = " << pool_size
+        << "\nmax_client_conn = 200\nlogfile = " << m_dir << "/pgbouncer.log\npidfile = " << m_dir
+        << "/pgbouncer.pid\nignore_startup_parameters = extra_float_digits\n";
+  }
+  if (root()) run_process({"/bin/chown", "-R", "postgres:", m_dir});
+  run_checked({"/usr/sbin/pgbouncer", "-d", m_dir + "/pgbouncer.ini"});
+  for (int i = 0; i < 500 && m_pid == 0; ++i) {
+    std::ifstream pidfile(m_dir + "/pgbouncer.pid");
+    if (!(pidfile >> m_pid)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (m_pid == 0) throw std::runtime_error("pgbouncer did not write its pid file in " + m_dir);
+}
+
+pgbouncer::~pgbouncer() {
+  stop_pid(m_pid, SIGINT);
+  remove_folder(m_dir);
+}
+
+std::string pgbouncer::conninfo(std::string const& database) const {
+  return fmt::format("host=127.0.0.1 port={} user={} dbname={}", m_port,
+                     conninfo_value(server_conninfo(), "user"), database);
+}
+
+hot_standby::hot_standby() : m_dir(server_folder("migc-standby.XXXXXX")) {
+  std::string const user = conninfo_value(server_conninfo(), "user");
+  run_checked({std::string(pg_bin) + "/pg_basebackup", "-D", m_dir + "/data", "-R", "-X", "stream",
+               "-h", server_socket_dir(), "-p", "5432", "-U", user, "-c", "fast"});
+  run_checked({std::string(pg_bin) + "/pg_ctl", "-D", m_dir + "/data", "-l", m_dir + "/server.log",
+               "-w", "-t", "60", "-o",
+               fmt::format("-c listen_addresses='' -c unix_socket_directories='{}' -c port={} "
+                           "-c max_connections=200 -c logging_collector=off -c hot_standby=on",
+                           m_dir, port),
+               "start"});
+}
+
+hot_standby::~hot_standby() {
+  run_process(as_server_user(
+      {std::string(pg_bin) + "/pg_ctl", "-D", m_dir + "/data", "-m", "immediate", "-w", "stop"}));
+  remove_folder(m_dir);
+}
+
+std::string hot_standby::conninfo(std::string const& database) const {
+  return fmt::format("host={} port={} user={} dbname={}", m_dir, port,
+                     conninfo_value(server_conninfo(), "user"), database);
+}
+
+void wait_for_replay(std::string const& primary_conninfo, std::string const& standby_conninfo) {
+  auto const lsn = query_value(primary_conninfo, "SELECT pg_current_wal_lsn()::text");
+  for (int i = 0; i < 3000; ++i) {
+    auto const caught_up = query_value(standby_conninfo, "SELECT pg_last_wal_replay_lsn() >= '" +
+                                                             lsn.value_or("0/0") + "'::pg_lsn");
+    if (caught_up == std::optional<std::string>("t")) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("the standby did not replay up to " + lsn.value_or("?"));
+}
+
+}  // namespace migc::test

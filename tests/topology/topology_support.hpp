@@ -1,0 +1,64 @@
+// Topology-test support: a real PgBouncer and a real hot standby in front of / beside the suite's
+// PostgreSQL, each started by the test in a mktemp -d folder and stopped by its pid.
+#pragma once
+
+#include <string>
+
+namespace migc::test {
+
+/**
+ * PgBouncer (Debian `pgbouncer`) in front of the suite's server: listens on
+ * 127.0.0.1 at a free port and on a Unix socket in its own folder, forwards
+ * every database to the server (`* = host=<socket folder>`), trusts local
+ * users. Started as the `postgres` user when the test runs as root (it
+ * refuses root), daemonised with a pid file; the destructor stops it by that
+ * pid (SIGINT: immediate shutdown) and removes the folder.
+ */
+class pgbouncer {
+ public:
+  /// `pool_mode`: "transaction" | "session"; `pool_size`: server connections per user/database.
+  pgbouncer(std::string const& pool_mode, int pool_size);
+  ~pgbouncer();
+  pgbouncer(pgbouncer const&) = delete;
+  pgbouncer& operator=(pgbouncer const&) = delete;
+
+  /// Key=value conninfo of `database` through the pooler (TCP, 127.0.0.1).
+  [[nodiscard]] std::string conninfo(std::string const& database) const;
+
+ private:
+  std::string m_dir;
+  int m_port = 0;
+  int m_pid = 0;
+};
+
+/**
+ * A hot standby of the suite's server made with `pg_basebackup -R`
+ * (streaming replication over the primary's Unix socket), listening on a
+ * socket in its own mktemp -d folder only. Stopped with `pg_ctl stop`
+ * (which signals the postmaster pid of its pid file) and removed by the
+ * destructor.
+ */
+class hot_standby {
+ public:
+  hot_standby();
+  ~hot_standby();
+  hot_standby(hot_standby const&) = delete;
+  hot_standby& operator=(hot_standby const&) = delete;
+
+  /// Key=value conninfo of `database` on the standby.
+  [[nodiscard]] std::string conninfo(std::string const& database) const;
+  /// The socket folder and port, for multi-host conninfos.
+  [[nodiscard]] std::string const& socket_dir() const { return m_dir; }
+  static constexpr int port = 5433;
+
+ private:
+  std::string m_dir;
+};
+
+/// The suite server's socket folder (host=) from its conninfo.
+[[nodiscard]] std::string server_socket_dir();
+
+/// Waits until the standby at `standby_conninfo` has replayed everything the primary wrote.
+void wait_for_replay(std::string const& primary_conninfo, std::string const& standby_conninfo);
+
+}  // namespace migc::test
