@@ -127,6 +127,13 @@ std::string view_of(std::string_view table, std::size_t begin, std::size_t count
   return fmt::format("{{{} + {}, {}}}", table, begin, count);
 }
 
+/// `entries`, one a line.
+std::string lines(std::vector<std::string> const& entries) {
+  std::string out;
+  for (auto const& e : entries) out += e + "\n";
+  return out;
+}
+
 void append_revision(std::string& out, compiled_revision const& r, std::size_t up,
                      std::size_t down) {
   out += "  {";
@@ -136,7 +143,13 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
   out += fmt::format("{}, {}, {},\n   ", text_literal(r.checksum), r.transactional, r.reversible);
   out += fmt::format("{}, {},\n   ", view_of("steps", up, r.upgrade.size()),
                      view_of("steps", down, r.downgrade.size()));
-  out += text_literal(r.irreversible_reason) + ", " + text_literal(r.previous_checksum) + "},\n";
+  out += text_literal(r.irreversible_reason) + ", " + text_literal(r.previous_checksum);
+  // Only when there are any: catalogs of chains without enum values stay as they were.
+  if (!r.enum_values_added.empty() || !r.enum_values_used.empty()) {
+    out += ",\n   " + text_literal(lines(r.enum_values_added)) + ", " +
+           text_literal(lines(r.enum_values_used));
+  }
+  out += "},\n";
 }
 
 }  // namespace

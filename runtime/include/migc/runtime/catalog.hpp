@@ -235,6 +235,14 @@ struct revision {
   /// (migc-checksum-v1), which a database migrated by an older migc recorded:
   /// accepted in its place, so a new format never makes a database refused.
   text previous_checksum = {};
+  /// Enum values the upgrade adds (ALTER TYPE ... ADD VALUE), one a line, each
+  /// `schema.type 'value'`; "" for none.
+  text enum_values_added = {};
+  /// Enum values that some revision added and this revision's raw SQL uses (casts to the type,
+  /// writes to or compares with a column of it), in the same form: PostgreSQL refuses to use a
+  /// value in the transaction that added it ("unsafe use of new value"), so `migrate upgrade
+  /// --single-transaction` refuses a plan holding both revisions.
+  text enum_values_used = {};
 
   /// True when `recorded` (a checksum a history table holds) is this revision's
   /// checksum under the current or the previous format.
