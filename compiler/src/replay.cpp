@@ -650,9 +650,8 @@ class replayer : replay_base {
       std::replace(names.begin(), names.end(), from, to);
     };
     // Stored expressions refer to the column by number: PostgreSQL's show the new name.
-    std::string const written = quote_identifier(to);
     auto const rename_in = [&](std::string& text) {
-      if (!text.empty()) text = sql::rename_column_in(text, from, written);
+      if (!text.empty()) text = sql::rename_column_in(text, from, to);
     };
     m_change.edit_table(key, [&](model::table& t) {
       t.find_column(from)->name = to;

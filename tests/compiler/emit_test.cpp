@@ -121,7 +121,7 @@ TEST(checksum, ignores_what_a_sql_formatter_changes) {
 // file is skipped, never hashed; the pinned checksum stays.
 TEST(checksum, ignores_a_utf8_byte_order_mark_and_crlf) {
   std::string windows = "\xEF\xBB\xBF";
-  for (char const c : backfill) {
+  for (char const c : std::string_view(backfill)) {
     if (c == '\n') windows += '\r';
     windows += c;
   }

@@ -352,7 +352,7 @@ class generator {
     w.indexes.push_back({name, t.name, {c->name}});
     std::string const on = name + " on " + t.name + " (" + key + ")" + where;
     if (raw) {
-      std::string sql_where = where.empty() ? "" : " WHERE " + where.substr(8);
+      std::string sql_where = where.empty() ? "" : " WHERE " + where.substr(7);
       return op{
           "sql $$ CREATE INDEX " + name + " ON " + t.name + " (" + key + ")" + sql_where + " $$",
           "sql $$ DROP INDEX " + name + " $$", true};
@@ -511,9 +511,13 @@ std::string disagreement(std::vector<revision_plan> const& chain, std::string co
 /// The smallest chain found by dropping trailing revisions, then single steps, that still
 /// disagrees (a chain the compiler then refuses for another reason is not kept).
 std::vector<revision_plan> shrink(std::vector<revision_plan> chain, std::string const& conninfo) {
+  // The same kind of failure: a refused chain shrinks to a refused chain, a disagreement of
+  // PostgreSQL and the model to one.
+  auto const refused = [](std::string const& d) { return d.rfind("the compiler refused", 0) == 0; };
+  bool const was_refused = refused(disagreement(chain, conninfo));
   auto const fails = [&](std::vector<revision_plan> const& c) {
     std::string const d = disagreement(c, conninfo);
-    return !d.empty() && d.rfind("the compiler refused", 0) != 0;
+    return !d.empty() && refused(d) == was_refused;
   };
   while (chain.size() > 1) {
     auto shorter = chain;

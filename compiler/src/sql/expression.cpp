@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "../render.hpp"
 #include "pg_parser.hpp"
 #include "tree.hpp"
 
@@ -150,7 +151,7 @@ std::size_t identifier_length(std::string_view text, std::size_t at) {
 }  // namespace
 
 std::string rename_column_in(std::string const& text, std::string const& from,
-                             std::string const& replacement) {
+                             std::string const& to) {
   std::string query(prefix);
   query += text;
   query += ')';
@@ -176,8 +177,13 @@ std::string rename_column_in(std::string const& text, std::string const& from,
   });
   std::sort(spans.begin(), spans.end());
   std::string out = text;
-  for (auto it = spans.rbegin(); it != spans.rend(); ++it)
-    out.replace(it->first, it->second, replacement);
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
+    // Written as the old name was: a quoted name stays quoted.
+    bool const quoted = it->first < out.size() && out[it->first] == '"';
+    std::string written = quote_identifier(to);
+    if (quoted && written.front() != '"') written = '"' + written + '"';
+    out.replace(it->first, it->second, written);
+  }
   return out;
 }
 
