@@ -33,6 +33,9 @@ struct column {
   dsl::ast::type_name type;  ///< canonical: aliases resolved, schema resolved for user types
   bool not_null = false;
   std::optional<std::string> default_sql;
+  /// The type the default was written for: PostgreSQL keeps the default's own expression under
+  /// the implicit casts of later type changes, and strips them again at the next one.
+  std::optional<dsl::ast::type_name> default_type;
   std::optional<bool> identity_always;  ///< set for identity columns
   /// `generated always as (expr) stored`: the expression.
   std::optional<std::string> generated_sql;

@@ -88,6 +88,7 @@ class replayer : replay_base {
                    },
                    [&](ast::default_value const& d) {
                      column.default_sql = default_for(column.type, d.expression.text);
+                     column.default_type = column.type;
                      return true;
                    },
                    [&](ast::key_marker const& k) {
@@ -702,7 +703,8 @@ class replayer : replay_base {
                             ast::type_name const& to, ast::alter_column_step const& s) {
     bool const serial = column.type.schema.empty() && is_serial(normalized(column.type).name);
     if ((!column.default_sql && !serial) || column.identity_always) return true;
-    ast::type_name from = column.type;
+    // The default's own type: the implicit casts earlier type changes put on it are stripped.
+    ast::type_name from = column.default_type.value_or(column.type);
     if (serial) from.name = "bigint";  // nextval() returns bigint
     if (default_survives(from, to, is_enum(from), is_enum(to))) return true;
     std::string const shown_column = shown(table.key) + "." + column.name;
@@ -725,6 +727,7 @@ class replayer : replay_base {
                      ast::type_name const& to) {
     ast::type_name type = to;
     std::optional<std::string> default_sql = column.default_sql;
+    std::optional<ast::type_name> default_type = column.default_type;
     bool const serial = column.type.schema.empty() && is_serial(normalized(column.type).name);
     if (auto const* seq = serial ? m_model.sequence_owned_by(table, column.name) : nullptr) {
       std::string const base = to.schema.empty() ? to.name : std::string();
@@ -737,6 +740,8 @@ class replayer : replay_base {
         m_change.edit_sequence(seq->key, [&](model::sequence& q) { q.type = std::string(base); });
       } else {
         default_sql = nextval_sql(seq->key);
+        default_type = ast::type_name{};
+        default_type->name = "bigint";
       }
     }
     std::string const name = column.name;
@@ -744,6 +749,7 @@ class replayer : replay_base {
       auto* c = t.find_column(name);
       c->type = type;
       c->default_sql = default_sql;
+      c->default_type = default_type;
     });
   }
 
@@ -801,8 +807,10 @@ class replayer : replay_base {
               change_column([&](model::column& c) {
                 if (d.expression) {
                   c.default_sql = default_for(c.type, d.expression->text);
+                  c.default_type = c.type;
                 } else {
                   c.default_sql.reset();
+                  c.default_type.reset();
                 }
               });
               return true;

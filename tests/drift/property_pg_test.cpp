@@ -54,7 +54,8 @@ std::vector<column_type> const& universe() {
       {"numeric(10)", {"7"}, {"numeric(12, 2)", "numeric"}, false, true},
       {"boolean", {"false", "true", "'0'", "'yes'", "'f'"}, {"text"}},
       {"date", {"'2020-01-01'", "current_date"}, {"timestamp", "text"}},
-      {"timestamp", {"now()", "'2020-01-01 12:00'"}, {"timestamp(3)"}},
+      {"timestamp", {"now()", "'2020-01-01 12:00'"}, {}},
+      {"timestamp(3)", {"now()", "'2020-01-01 12:00:00.5'"}, {"timestamp", "timestamp(6)"}},
       {"timestamptz", {"now()", "current_timestamp"}, {}},
       {"uuid", {"gen_random_uuid()"}, {"text"}},
       {"jsonb", {"'{}'", "'[]'::jsonb"}, {"text"}},
@@ -142,11 +143,10 @@ class generator {
       revision_plan plan;
       plan.explicit_downgrade = chance(3);
       int const steps = r == 0 ? 1 : pick(1, 3);
-      if (r == 0) plan.ops.push_back(create_table(w, false));
+      if (r == 0) plan.ops.push_back(create_table(w, plan.explicit_downgrade && chance(2)));
       for (int i = 0; i < steps; ++i) {
         if (auto o = random_op(w, plan.explicit_downgrade)) plan.ops.push_back(std::move(*o));
       }
-      for (auto const& o : plan.ops) plan.explicit_downgrade = plan.explicit_downgrade || o.raw;
       if (!plan.ops.empty()) out.push_back(std::move(plan));
     }
     return out;
@@ -160,23 +160,26 @@ class generator {
     return v[static_cast<std::size_t>(pick(0, static_cast<int>(v.size()) - 1))];
   }
 
+  /// One step; raw SQL only in a revision with an explicit downgrade (`explicit_downgrade`),
+  /// drops only in one whose downgrade is derived.
   std::optional<op> random_op(world& w, bool explicit_downgrade) {
-    if (w.tables.empty() || chance(6)) return create_table(w, chance(3));
+    bool const raw = explicit_downgrade && chance(2);
+    if (w.tables.empty() || chance(6)) return create_table(w, raw);
     table& t = w.tables[static_cast<std::size_t>(pick(0, static_cast<int>(w.tables.size()) - 1))];
     switch (pick(0, 11)) {
       case 0:
       case 1:
-        return add_column(w, t, chance(3));
+        return add_column(w, t, raw);
       case 2:
         return explicit_downgrade ? std::nullopt : drop_column(w, t);
       case 3:
         return rename_column(w, t);
       case 4:
-        return widen(t, chance(3));
+        return widen(t, raw);
       case 5:
         return change_default(t);
       case 6:
-        return create_index(w, t, chance(3));
+        return create_index(w, t, raw);
       case 7:
         return add_check(w, t);
       case 8:
