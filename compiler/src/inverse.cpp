@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "naming.hpp"
 #include "overloaded.hpp"
 #include "render.hpp"
 #include "replay.hpp"
@@ -214,6 +215,27 @@ std::optional<std::string> not_declarative(model::schema const& m, model::table 
   return std::nullopt;
 }
 
+/**
+ * Why re-adding serial column `column` of `table` would not bring its sequence back under the
+ * name it has: PostgreSQL names a new serial's sequence `table_column_seq` (made unique), and a
+ * renamed column or table keeps the old name. Nothing when the names agree (or it is no serial).
+ */
+std::optional<std::string> serial_sequence_renamed(model::schema const& before,
+                                                   object_key const& table,
+                                                   model::column const& column) {
+  if (!column.type.schema.empty() || !is_serial(normalized(column.type).name)) return std::nullopt;
+  auto const* seq = before.sequence_owned_by(table, column.name);
+  if (!seq) return std::nullopt;
+  std::string const chosen =
+      choose_name(table.second, column.name, "seq", [&](std::string const& name) {
+        object_key const key{table.first, name};
+        return key != seq->key && before.relation(key).has_value();
+      });
+  if (object_key{table.first, chosen} == seq->key) return std::nullopt;
+  return "serial column '" + column.name + "' would get a new sequence '" + chosen +
+         "', not its own '" + seq->key.second + "' (renamed since it was made)";
+}
+
 inverse drop_table_inverse(builder const& b, model::schema const& before,
                            ast::drop_table_step const& s) {
   object_key const key = key_of(s.table);
@@ -226,6 +248,9 @@ inverse drop_table_inverse(builder const& b, model::schema const& before,
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
   }
   if (auto const why = not_declarative(before, *t)) return impossible(*why);
+  for (auto const& c : t->columns) {
+    if (auto const why = serial_sequence_renamed(before, key, c)) return impossible(*why);
+  }
   inverse out;
   out.steps.push_back(b.create_table(*t));
   for (auto const& [k, n] : before.indexes_on(key))
@@ -250,6 +275,7 @@ inverse drop_column_inverse(builder const& b, model::schema const& before,
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
   }
   if (c->remark) return impossible("the comment on column '" + name + "' cannot be derived");
+  if (auto const why = serial_sequence_renamed(before, key, *c)) return impossible(*why);
   inverse out;
   auto add = b.node<ast::add_column_step>();
   add.column = b.column(key, name);
