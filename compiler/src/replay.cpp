@@ -720,6 +720,52 @@ class replayer : replay_base {
         defined_here(column.defined, fmt::format("'{}' is defined here", column.name)));
   }
 
+  /// The storage type of column `column` of table `key`, if the model knows it.
+  std::optional<std::string> column_storage(object_key const& key,
+                                            std::string const& column) const {
+    auto const* t = find_table(key);
+    auto const* c = t ? t->find_column(column) : nullptr;
+    if (!c) return std::nullopt;
+    return std::string(storage_type(normalized(c->type).name)) + c->type.schema +
+           std::string(c->type.array_dims, '[');
+  }
+
+  /// A foreign key's two sides must keep the same type (as `foreign_key_constraint` requires
+  /// when it is made): PostgreSQL refuses the type change otherwise ("foreign key constraint
+  /// ... cannot be implemented").
+  bool foreign_keys_still_match(model::table const& table, std::string const& column,
+                                ast::type_name const& to, ast::alter_column_step const& s) {
+    std::string const mine = std::string(storage_type(to.name)) + to.schema +
+                             std::string(to.array_dims, '[');
+    auto const mismatch = [&](model::constraint const& fk, std::string const& other_table,
+                              std::string const& other_column) {
+      return error(
+          "foreign-key-type", s.column.column,
+          fmt::format("column '{}.{}' cannot become {}: foreign key '{}' pairs it with '{}.{}' "
+                      "of another type",
+                      shown(table.key), column, type_sql(to), fk.name, other_table, other_column),
+          "drop the foreign key first, change both columns, then add it again",
+          defined_here(fk.defined, fmt::format("'{}' is defined here", fk.name)));
+    };
+    for (auto const& fk : table.constraints) {
+      if (fk.kind != model::constraint_kind::foreign_key) continue;
+      for (std::size_t i = 0; i < fk.columns.size() && i < fk.ref_columns.size(); ++i) {
+        if (fk.columns[i] != column) continue;
+        auto const theirs = column_storage(fk.ref_table, fk.ref_columns[i]);
+        if (theirs && *theirs != mine) return mismatch(fk, shown(fk.ref_table), fk.ref_columns[i]);
+      }
+    }
+    for (auto const& [other, fk] : referencing(table.key, &column)) {
+      for (std::size_t i = 0; i < fk->columns.size() && i < fk->ref_columns.size(); ++i) {
+        if (fk->ref_columns[i] != column) continue;
+        auto const theirs = column_storage(other->key, fk->columns[i]);
+        if (theirs && *theirs != mine && !(other->key == table.key && fk->columns[i] == column))
+          return mismatch(*fk, shown(other->key), fk->columns[i]);
+      }
+    }
+    return true;
+  }
+
   /// Gives a column its new type. A serial column keeps its sequence: it stays serial (of the
   /// new width, and the sequence follows: compile_step adds ALTER SEQUENCE ... AS) while its type
   /// is an integer, else it keeps reading the sequence as an ordinary default.
@@ -787,6 +833,7 @@ class replayer : replay_base {
                     "drop the identity first: 'alter column ... drop identity' in raw sql");
               }
               if (!default_carries_over(*table, *column, *resolved, s)) return false;
+              if (!foreign_keys_still_match(*table, name, *resolved, s)) return false;
               retype_column(table->key, *column, *resolved);
               return true;
             },

@@ -53,7 +53,7 @@ std::vector<column_type> const& universe() {
       {"numeric(8, 2)", {"1.50", "0", "-3.25"}, {"numeric(12, 4)", "numeric"}, false, true},
       {"numeric(10)", {"7"}, {"numeric(12, 2)", "numeric"}, false, true},
       {"boolean", {"false", "true", "'0'", "'yes'", "'f'"}, {"text"}},
-      {"date", {"'2020-01-01'", "current_date"}, {"timestamp", "text"}},
+      {"date", {"'2020-01-01'", "current_date"}, {"timestamp"}},
       {"timestamp", {"now()", "'2020-01-01 12:00'"}, {}},
       {"timestamp(3)", {"now()", "'2020-01-01 12:00:00.5'"}, {"timestamp", "timestamp(6)"}},
       {"timestamptz", {"now()", "current_timestamp"}, {}},
