@@ -735,8 +735,8 @@ class replayer : replay_base {
   /// ... cannot be implemented").
   bool foreign_keys_still_match(model::table const& table, std::string const& column,
                                 ast::type_name const& to, ast::alter_column_step const& s) {
-    std::string const mine = std::string(storage_type(to.name)) + to.schema +
-                             std::string(to.array_dims, '[');
+    std::string const mine =
+        std::string(storage_type(to.name)) + to.schema + std::string(to.array_dims, '[');
     auto const mismatch = [&](model::constraint const& fk, std::string const& other_table,
                               std::string const& other_column) {
       return error(
