@@ -128,27 +128,18 @@ bool is_raw_sql(ast::step const& step) {
 
 /// Reads every raw sql step of `block` with PostgreSQL's parser (reporting what it finds) and
 /// parses every expression of its declarative steps.
-std::vector<std::shared_ptr<sql::raw_step const>> read_block_sql(dsl::source_file const& file,
-                                                                 ast::revision const& rev,
-                                                                 ast::block const& block,
-                                                                 dsl::diagnostic_engine& out) {
-  std::vector<std::shared_ptr<sql::raw_step>> steps;
-  std::vector<sql::raw_step const*> raw;
+void read_block_sql(dsl::source_file const& file, ast::revision const& rev, ast::block const& block,
+                    dsl::diagnostic_engine& out) {
+  std::vector<sql::raw_step> steps;
   steps.reserve(block.steps.size());
   for (auto const& step : block.steps) {
-    auto const* sql_step = std::get_if<ast::raw_sql_step>(&step);
-    steps.push_back(sql_step ? std::make_shared<sql::raw_step>(
-                                   sql::read_raw_step(*sql_step, {&file, rev.transactional, &out}))
-                             : nullptr);
-    if (steps.back()) raw.push_back(steps.back().get());
+    if (auto const* sql_step = std::get_if<ast::raw_sql_step>(&step))
+      steps.push_back(sql::read_raw_step(*sql_step, {&file, rev.transactional, &out}));
   }
-  // Checks that need every statement of the block run before the trees are dropped.
+  std::vector<sql::raw_step const*> raw;
+  for (auto const& s : steps) raw.push_back(&s);
   sql::check_temporary_objects(raw, {&file, rev.transactional, &out});
   sql::check_fragments(file, block, out);
-  for (auto const& s : steps) {
-    if (s) sql::drop_trees(*s);
-  }
-  return {steps.begin(), steps.end()};
 }
 
 void check_body(dsl::source_file const& file, ast::revision const& rev,
@@ -195,7 +186,7 @@ std::optional<parsed_revision> read_revision(fs::path const& path, source_set& s
   dsl::source_file const& file = sources.back();
   auto syntax = dsl::parse_revision(file, out);
   if (!syntax) return std::nullopt;
-  parsed_revision r{&file, std::move(*syntax), 0, std::nullopt, {}, {}};
+  parsed_revision r{&file, std::move(*syntax), 0, std::nullopt};
   if (!check_identity(file, r, out)) return std::nullopt;
   check_body(file, r.syntax, out);
   read_sql(r, out);
@@ -212,11 +203,9 @@ std::string chain_hash(std::vector<compiled_revision> const& revisions) {
 
 }  // namespace
 
-void read_sql(parsed_revision& r, dsl::diagnostic_engine& out) {
-  r.upgrade_sql = read_block_sql(*r.file, r.syntax, r.syntax.upgrade, out);
-  r.downgrade_sql.clear();
-  if (r.syntax.downgrade)
-    r.downgrade_sql = read_block_sql(*r.file, r.syntax, *r.syntax.downgrade, out);
+void read_sql(parsed_revision const& r, dsl::diagnostic_engine& out) {
+  read_block_sql(*r.file, r.syntax, r.syntax.upgrade, out);
+  if (r.syntax.downgrade) read_block_sql(*r.file, r.syntax, *r.syntax.downgrade, out);
 }
 
 std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set& sources,
@@ -234,6 +223,7 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   compiled_chain chain;
   chain.inputs = scan.revisions;
   std::vector<parsed_revision> parsed;
+  parsed.reserve(scan.revisions.size());
   std::set<std::uint64_t> unreadable;
   for (auto const& path : scan.revisions) {
     if (auto r = read_revision(path, sources, diagnostics)) {

@@ -103,21 +103,9 @@ std::optional<compiled_step> sequence_follow_up(dsl::source_file const& file, as
   return out;
 }
 
-/// The raw steps of one block with their parse trees, by step index (null for other steps).
-using raw_blocks = std::vector<std::shared_ptr<sql::raw_step const>>;
-
-/// The raw steps of `block` read again with their parse trees: only the revision being compiled
-/// holds trees, so memory does not grow with the chain.
-raw_blocks raw_steps_of(ast::block const& block, bool transactional) {
-  raw_blocks out;
-  out.reserve(block.steps.size());
-  for (auto const& step : block.steps) {
-    auto const* raw = std::get_if<ast::raw_sql_step>(&step);
-    out.push_back(raw ? std::make_shared<sql::raw_step const>(sql::with_trees(*raw, transactional))
-                      : nullptr);
-  }
-  return out;
-}
+// Only the revision being compiled holds parse trees (sql::with_trees), so memory does not grow
+// with the chain.
+using raw_blocks = sql::raw_block;
 
 class revision_compiler {
  public:
@@ -126,9 +114,9 @@ class revision_compiler {
         m_file(*r.file),
         m_out(out),
         m_model(model),
-        m_upgrade_sql(raw_steps_of(r.syntax.upgrade, r.syntax.transactional)),
+        m_upgrade_sql(sql::with_trees(r.syntax.upgrade, r.syntax.transactional)),
         m_downgrade_sql(r.syntax.downgrade
-                            ? raw_steps_of(*r.syntax.downgrade, r.syntax.transactional)
+                            ? sql::with_trees(*r.syntax.downgrade, r.syntax.transactional)
                             : raw_blocks{}),
         m_upgrade(r.syntax.upgrade),
         m_downgrade(r.syntax.downgrade) {}
@@ -143,6 +131,7 @@ class revision_compiler {
     // value before the revision: what the downgrade proof compares with.
     m_model.open_journal();
     upgrade(out);
+    m_upgrade_sql.clear();  // its parse trees: the checksum is taken, the model has the rest
     model::journal const before = m_model.take_journal();
     for (auto const& key : m_model.enums_with_values_added_in(m_r.number)) {
       for (auto const& [value, revision] : m_model.enums.at(key).value_added_in) {
@@ -168,7 +157,7 @@ class revision_compiler {
     out.description = syntax.description;
     out.source_file = std::filesystem::path(m_file.path()).filename().string();
     out.source_line = m_file.position(syntax.where.begin).line;
-    out.checksum = revision_checksum(m_r);
+    out.checksum = revision_checksum(syntax, m_upgrade_sql, m_downgrade_sql);
     out.previous_checksum = previous_revision_checksum(syntax);
     out.transactional = syntax.transactional;
     return out;
@@ -319,7 +308,8 @@ class revision_compiler {
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
-  raw_blocks const m_upgrade_sql;  ///< the raw steps with their parse trees, for this revision only
+  raw_blocks
+      m_upgrade_sql;  ///< the raw steps with their parse trees, until the upgrade is replayed
   raw_blocks const m_downgrade_sql;
   /// The revision's blocks with identifiers as PostgreSQL truncates them (identifier_limits.hpp).
   ast::block m_upgrade;
@@ -335,6 +325,7 @@ std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision con
                                                  dsl::diagnostic_engine& diagnostics,
                                                  model::schema& head) {
   std::vector<compiled_revision> out;
+  out.reserve(chain.size());
   for (auto const* r : chain) out.push_back(revision_compiler(*r, diagnostics, head).run());
   return out;
 }

@@ -67,8 +67,10 @@ std::set<std::string> heading_anchors(std::string const& doc) {
   for (std::sregex_iterator it(doc.begin(), doc.end(), heading), end; it != end; ++it) {
     std::string anchor = "#";
     for (char c : (*it)[1].str()) {
-      if (std::isalnum(static_cast<unsigned char>(c))) anchor += static_cast<char>(std::tolower(c));
-      else if (c == ' ' || c == '-') anchor += '-';
+      if (std::isalnum(static_cast<unsigned char>(c)))
+        anchor += static_cast<char>(std::tolower(c));
+      else if (c == ' ' || c == '-')
+        anchor += '-';
     }
     out.insert(anchor);
   }
@@ -78,8 +80,8 @@ std::set<std::string> heading_anchors(std::string const& doc) {
 /// Every case folder of the corpus: tests/language/{bad,good}/* and tests/cmake/chains/*.
 std::vector<fs::path> corpus_cases() {
   std::vector<fs::path> out;
-  for (auto const& root : {fs::path(MIGC_LANGUAGE_CORPUS) / "bad", fs::path(MIGC_LANGUAGE_CORPUS) / "good",
-                           fs::path(MIGC_CHAIN_CORPUS)}) {
+  for (auto const& root : {fs::path(MIGC_LANGUAGE_CORPUS) / "bad",
+                           fs::path(MIGC_LANGUAGE_CORPUS) / "good", fs::path(MIGC_CHAIN_CORPUS)}) {
     for (auto const& entry : fs::directory_iterator(root)) {
       if (entry.is_directory()) out.push_back(entry.path());
     }
@@ -128,7 +130,8 @@ TEST(diagnostic_codes, anchors_name_sections_of_the_language_reference) {
 TEST(diagnostic_codes, each_is_produced_by_a_corpus_case) {
   std::map<std::string, std::string> produced;  // code -> first case producing it
   // The one code a folder of the corpus cannot produce: the folder itself is missing.
-  for (auto const& summary : migc::test::compile(fs::path(MIGC_LANGUAGE_CORPUS) / "missing").diagnostics) {
+  for (auto const& summary :
+       migc::test::compile(fs::path(MIGC_LANGUAGE_CORPUS) / "missing").diagnostics) {
     produced.emplace(code_of(summary), "missing");
   }
   for (auto const& dir : corpus_cases()) {
@@ -138,7 +141,6 @@ TEST(diagnostic_codes, each_is_produced_by_a_corpus_case) {
   }
   for (auto const& c : diagnostic_codes()) {
     EXPECT_TRUE(produced.count(std::string(c.code)))
-        << "no case of tests/language or tests/cmake/chains produces '" << c.code
-        << "': add one";
+        << "no case of tests/language or tests/cmake/chains produces '" << c.code << "': add one";
   }
 }

@@ -19,7 +19,7 @@ std::optional<migc::compiler::parsed_revision> parsed(migc::dsl::source_file con
   auto revision = migc::dsl::parse_revision(file, diagnostics);
   EXPECT_TRUE(revision) << "parse failed";
   if (!revision) return std::nullopt;
-  migc::compiler::parsed_revision r{&file, std::move(*revision), 0, std::nullopt, {}, {}};
+  migc::compiler::parsed_revision r{&file, std::move(*revision), 0, std::nullopt};
   migc::compiler::read_sql(r, diagnostics);
   EXPECT_FALSE(diagnostics.has_errors());
   return r;
@@ -28,7 +28,7 @@ std::optional<migc::compiler::parsed_revision> parsed(migc::dsl::source_file con
 std::string checksum_of(std::string const& text) {
   migc::dsl::source_file const file("x.mig", text);
   auto const r = parsed(file);
-  return r ? migc::compiler::revision_checksum(*r) : "";
+  return r ? migc::compiler::revision_checksum(r->syntax) : "";
 }
 
 std::string previous_checksum_of(std::string const& text) {
@@ -153,12 +153,27 @@ TEST(checksum, names_its_algorithm_and_canonical_form_version) {
   migc::dsl::source_file const file("x.mig", backfill);
   auto const r = parsed(file);
   ASSERT_TRUE(r);
-  EXPECT_THAT(migc::compiler::canonical_form(*r), ::testing::StartsWith("migc-checksum-v2\n"));
+  EXPECT_THAT(migc::compiler::canonical_form(r->syntax),
+              ::testing::StartsWith("migc-checksum-v2\n"));
   EXPECT_THAT(migc::compiler::previous_canonical_form(r->syntax),
               ::testing::StartsWith("migc-checksum-v1\n"));
-  EXPECT_THAT(migc::compiler::revision_checksum(*r), ::testing::StartsWith("sha256:"));
+  EXPECT_THAT(migc::compiler::revision_checksum(r->syntax), ::testing::StartsWith("sha256:"));
   EXPECT_EQ(migc::compiler::sha256_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// The checksum hashes the canonical form as it is written; it must be the hash of the text.
+TEST(checksum, hashed_while_written_equals_the_hash_of_the_canonical_text) {
+  for (char const* text : {backfill, root, no_transaction, with_expressions}) {
+    migc::dsl::source_file const file("x.mig", text);
+    auto const r = parsed(file);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(migc::compiler::revision_checksum(r->syntax),
+              "sha256:" + migc::compiler::sha256_hex(migc::compiler::canonical_form(r->syntax)));
+    EXPECT_EQ(
+        migc::compiler::previous_revision_checksum(r->syntax),
+        "sha256:" + migc::compiler::sha256_hex(migc::compiler::previous_canonical_form(r->syntax)));
+  }
 }
 
 TEST(emitter, escapes_every_byte_so_the_literal_round_trips) {

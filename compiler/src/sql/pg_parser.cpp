@@ -154,8 +154,7 @@ std::uint32_t token_end(std::string_view text, std::uint32_t offset) {
  */
 class range_parser {
  public:
-  range_parser(std::string_view text, parse_outcome& out, bool canonical)
-      : m_text(text), m_out(out), m_canonical(canonical) {}
+  range_parser(std::string_view text, parse_outcome& out) : m_text(text), m_out(out) {}
 
   void parse(std::uint32_t from, std::uint32_t to, int depth) {
     auto const [first, last] = trimmed(m_text, from, to);
@@ -239,7 +238,7 @@ class range_parser {
   void add_statements(char const* text, std::uint32_t from, std::uint32_t to) {
     auto const document = read_json(text);
     if (!document) return;  // libpg_query's own output: never happens
-    if (m_canonical) m_out.canonical += canonical_text(*document);
+    m_out.documents.push_back(document);
     auto const stmts = document->FindMember("stmts");
     if (stmts == document->MemberEnd() || !stmts->value.IsArray()) return;
     for (auto const& entry : stmts->value.GetArray()) {
@@ -261,12 +260,11 @@ class range_parser {
 
   std::string_view m_text;
   parse_outcome& m_out;
-  bool m_canonical;
 };
 
 }  // namespace
 
-parse_outcome parse(std::string_view text, bool canonical) {
+parse_outcome parse(std::string_view text) {
   parse_outcome out;
   if (auto const bad = invalid_utf8(text)) {
     out.problems.push_back(
@@ -277,7 +275,7 @@ parse_outcome parse(std::string_view text, bool canonical) {
     out.problems.push_back({syntax_problem::kind::syntax, "SQL text is larger than 4 GiB", 0, 1});
     return out;
   }
-  range_parser(text, out, canonical).parse(0, static_cast<std::uint32_t>(text.size()), 0);
+  range_parser(text, out).parse(0, static_cast<std::uint32_t>(text.size()), 0);
   std::sort(out.statements.begin(), out.statements.end(),
             [](parsed_statement const& a, parsed_statement const& b) { return a.begin < b.begin; });
   std::sort(out.problems.begin(), out.problems.end(),

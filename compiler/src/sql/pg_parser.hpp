@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,9 +35,10 @@ struct syntax_problem {
 struct parse_outcome {
   std::vector<parsed_statement> statements;
   std::vector<syntax_problem> problems;
-  /// The statements' parse trees in canonical form (sql::canonical_json_text of libpg_query's
-  /// output): what checksums hash. Meaningful when there are no problems.
-  std::string canonical;
+  /// libpg_query's documents in text order (one per parse; the statements point into them):
+  /// what checksums hash, in canonical form (sql::write_canonical). Complete when there are no
+  /// problems.
+  std::vector<std::shared_ptr<rapidjson::Document const>> documents;
 };
 
 /**
@@ -52,10 +54,9 @@ struct parse_outcome {
  * `\connect`) ends at its line, as in psql: it is reported and the rest of
  * its statement is parsed. Invalid UTF-8 is reported at its first bad byte
  * and nothing is parsed (the parser would pass it into identifiers).
- * `canonical`: also fill parse_outcome::canonical. Never throws for bad
- * input; throws std::bad_alloc only.
+ * Never throws for bad input; throws std::bad_alloc only.
  */
-[[nodiscard]] parse_outcome parse(std::string_view text, bool canonical = false);
+[[nodiscard]] parse_outcome parse(std::string_view text);
 
 /**
  * The statements of a PL/pgSQL body (a DO block's or a function's) as

@@ -123,11 +123,23 @@ void check_temporary_objects(std::vector<raw_step const*> const& steps,
 
 void drop_trees(raw_step& step) {
   for (auto& s : step.statements) s.tree = {};
+  step.documents.clear();
 }
 
 raw_step with_trees(dsl::ast::raw_sql_step const& step, bool transactional) {
   dsl::diagnostic_engine reported_already(false, 0);
-  return read_raw_step(step, {nullptr, transactional, &reported_already, false});
+  return read_raw_step(step, {nullptr, transactional, &reported_already});
+}
+
+raw_block with_trees(dsl::ast::block const& block, bool transactional) {
+  raw_block out;
+  out.reserve(block.steps.size());
+  for (auto const& step : block.steps) {
+    auto const* raw = std::get_if<dsl::ast::raw_sql_step>(&step);
+    out.push_back(raw ? std::make_shared<raw_step const>(with_trees(*raw, transactional))
+                      : nullptr);
+  }
+  return out;
 }
 
 dsl::span raw_statement::at(std::uint32_t location, std::uint32_t length) const {
@@ -199,7 +211,7 @@ std::optional<std::string> raw_statement::text_of(node const& wanted_node) const
 raw_step read_raw_step(dsl::ast::raw_sql_step const& step, raw_context const& context) {
   raw_step out;
   std::string_view const body = step.body;
-  parse_outcome parsed = parse(body, context.canonical);
+  parse_outcome parsed = parse(body);
   std::vector<dsl::diagnostic> found;
   for (auto const& problem : parsed.problems)
     found.push_back(problem_diagnostic(context, body, step.body_offset, problem));
@@ -222,7 +234,7 @@ raw_step read_raw_step(dsl::ast::raw_sql_step const& step, raw_context const& co
     out.statements.push_back(std::move(s));
   }
   out.ok = found.empty();
-  out.canonical = std::move(parsed.canonical);
+  out.documents = std::move(parsed.documents);
   report_in_order(std::move(found), *context.out);
   if (out.ok && out.statements.empty()) {
     dsl::diagnostic d = error_at(context.file, step.where, "empty-sql",

@@ -2,6 +2,7 @@
 // every syntax error and refused statement reported at its place in the .mig file.
 #pragma once
 
+#include <memory>
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <optional>
@@ -46,15 +47,19 @@ struct raw_statement {
 struct raw_step {
   std::vector<raw_statement> statements;  ///< in text order; none when it did not parse at all
   bool ok = true;                         ///< no syntax error and no refused statement
-  std::string canonical;                  ///< its parse trees in canonical form (checksums)
+  /// libpg_query's documents the statements point into, in parse order: what the checksum hashes
+  /// (docs/checksum.md). Dropped with the trees.
+  std::vector<std::shared_ptr<rapidjson::Document const>> documents;
 };
+
+/// The raw sql steps of one block with their parse trees, by step index (null for other steps).
+using raw_block = std::vector<std::shared_ptr<raw_step const>>;
 
 /// How the revision that holds the step runs.
 struct raw_context {
   dsl::source_file const* file = nullptr;
   bool transactional = true;
   dsl::diagnostic_engine* out = nullptr;
-  bool canonical = true;  ///< compute raw_step::canonical (the first reading; not when re-read)
 };
 
 /**
@@ -74,6 +79,9 @@ void drop_trees(raw_step& step);
 
 /// `step` read again with its parse trees (its problems were reported the first time).
 [[nodiscard]] raw_step with_trees(dsl::ast::raw_sql_step const& step, bool transactional);
+
+/// The raw steps of `block` read again with their parse trees (with_trees), by step index.
+[[nodiscard]] raw_block with_trees(dsl::ast::block const& block, bool transactional);
 
 /**
  * Reports each temporary table, view or sequence that the raw steps of one

@@ -52,16 +52,6 @@ std::optional<object_kind> kind_of(std::string const& objtype) {
   return std::nullopt;
 }
 
-/// The statement-name words of an objtype for a forget note ("OBJECT_FOREIGN_TABLE" -> "foreign
-/// table").
-std::string words_of(std::string objtype) {
-  if (objtype.rfind("OBJECT_", 0) == 0) objtype.erase(0, 7);
-  std::transform(objtype.begin(), objtype.end(), objtype.begin(), [](char c) {
-    return c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
-  return objtype;
-}
-
 class translator {
  public:
   translator(raw_statement const& s, std::vector<std::string> const& temporaries)

@@ -185,11 +185,38 @@ bool is_location(std::string_view key, bool top) {
          (top && key == "version");
 }
 
-using canonical_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+/// A RapidJSON output stream that hands its bytes to a text_sink in pieces.
+class sink_stream {
+ public:
+  using Ch = char;
+  explicit sink_stream(text_sink const& sink) : m_sink(sink) { m_buffer.reserve(capacity); }
+  sink_stream(sink_stream const&) = delete;
+  sink_stream& operator=(sink_stream const&) = delete;
+  ~sink_stream() { Flush(); }
+
+  void Put(char c) {
+    m_buffer.push_back(c);
+    if (m_buffer.size() == capacity) Flush();
+  }
+  void Flush() {
+    if (m_buffer.empty()) return;
+    m_written += m_buffer.size();
+    m_sink(m_buffer);
+    m_buffer.clear();
+  }
+  [[nodiscard]] std::size_t written() const { return m_written + m_buffer.size(); }
+
+ private:
+  static constexpr std::size_t capacity = 64 * 1024;
+  text_sink const& m_sink;
+  std::string m_buffer;
+  std::size_t m_written = 0;
+};
 
 /// Writes `value` as compact JSON without location members. Recursive: parse trees are
 /// depth-limited before they get here (sql::raw_sql's max_tree_depth).
-void write_canonical(json const& value, canonical_writer& out, bool top) {
+template <typename Writer>
+void write_canonical(json const& value, Writer& out, bool top) {
   if (value.IsObject()) {
     out.StartObject();
     for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
@@ -211,9 +238,17 @@ void write_canonical(json const& value, canonical_writer& out, bool top) {
 
 std::string canonical_text(json const& tree) {
   rapidjson::StringBuffer buffer;
-  canonical_writer writer(buffer);
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   write_canonical(tree, writer, true);
   return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::size_t write_canonical(json const& tree, text_sink const& sink) {
+  sink_stream stream(sink);
+  rapidjson::Writer<sink_stream> writer(stream);
+  write_canonical(tree, writer, true);
+  stream.Flush();
+  return stream.written();
 }
 
 }  // namespace migc::compiler::sql

@@ -104,4 +104,11 @@ class node {
  */
 [[nodiscard]] std::string canonical_text(json const& tree);
 
+/// Receives text in pieces (at most 64 KiB each), in order.
+using text_sink = std::function<void(std::string_view)>;
+
+/// canonical_text(tree) written to `sink` in pieces rather than built in memory (a 50 MB
+/// statement's tree is several times its size). Returns the number of bytes written.
+std::size_t write_canonical(json const& tree, text_sink const& sink);
+
 }  // namespace migc::compiler::sql

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
@@ -12,22 +11,12 @@
 
 namespace migc::compiler {
 
-namespace sql {
-struct raw_step;
-}  // namespace sql
-
 /// A parsed revision together with the file it came from.
 struct parsed_revision {
   dsl::source_file const* file = nullptr;
   dsl::ast::revision syntax;
   std::uint64_t number = 0;             ///< numeric id
   std::optional<std::uint64_t> parent;  ///< numeric parent id
-  /// The raw sql steps of the upgrade and downgrade blocks as PostgreSQL's parser read them,
-  /// by step index (null for the other steps): their statements, places and kinds. The parse
-  /// trees are not kept (memory stays flat at 10,000 revisions): sql::with_trees reads them
-  /// again where a revision is compiled.
-  std::vector<std::shared_ptr<sql::raw_step const>> upgrade_sql;
-  std::vector<std::shared_ptr<sql::raw_step const>> downgrade_sql;
 };
 
 /**

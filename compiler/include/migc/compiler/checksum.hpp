@@ -1,12 +1,17 @@
 // Revision checksums: SHA-256 over a versioned canonical form of the parsed revision.
 #pragma once
 
-#include <migc/compiler/chain.hpp>
+#include <memory>
 #include <migc/dsl/ast.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace migc::compiler {
+
+namespace sql {
+struct raw_step;
+}  // namespace sql
 
 /// Version tag of the canonical form; part of the hashed bytes (docs/checksum.md).
 inline constexpr std::string_view checksum_format = "migc-checksum-v2";
@@ -20,13 +25,23 @@ inline constexpr std::string_view previous_checksum_format = "migc-checksum-v1";
  * tree without source locations. Comments, layout, keyword case and the
  * description are excluded, so reformatting a revision never changes its
  * checksum; generated SQL is never hashed, so a better SQL generator never
- * invalidates an applied revision. Needs the raw steps read (compile.hpp,
- * read_sql): it hashes their canonical parse trees.
+ * invalidates an applied revision. Reads the raw steps with PostgreSQL's
+ * parser (a few times the SQL's size in memory: for tests and tools).
  */
-[[nodiscard]] std::string canonical_form(parsed_revision const& revision);
+[[nodiscard]] std::string canonical_form(dsl::ast::revision const& revision);
 
 /// "sha256:" + lowercase hex SHA-256 of `canonical_form(revision)`.
-[[nodiscard]] std::string revision_checksum(parsed_revision const& revision);
+[[nodiscard]] std::string revision_checksum(dsl::ast::revision const& revision);
+
+/**
+ * The same checksum from raw steps already read with their parse trees
+ * (`sql::with_trees` of the upgrade and downgrade blocks), hashed as it is
+ * written: the canonical form is never built in memory.
+ */
+[[nodiscard]] std::string revision_checksum(
+    dsl::ast::revision const& revision,
+    std::vector<std::shared_ptr<sql::raw_step const>> const& upgrade,
+    std::vector<std::shared_ptr<sql::raw_step const>> const& downgrade);
 
 /**
  * The canonical form of version 1 (frozen; docs/checksum.md): raw SQL with
