@@ -129,6 +129,13 @@ std::string view_of(std::string_view table, std::size_t begin, std::size_t count
   return fmt::format("{{{} + {}, {}}}", table, begin, count);
 }
 
+/// `entries`, one a line.
+std::string lines(std::vector<std::string> const& entries) {
+  std::string out;
+  for (auto const& e : entries) out += e + "\n";
+  return out;
+}
+
 void append_revision(std::string& out, compiled_revision const& r, std::size_t up,
                      std::size_t down) {
   out += "  {";
@@ -139,8 +146,14 @@ void append_revision(std::string& out, compiled_revision const& r, std::size_t u
   out += fmt::format("{}, {},\n   ", view_of("steps", up, r.upgrade.size()),
                      view_of("steps", down, r.downgrade.size()));
   out += text_literal(r.irreversible_reason) + ", " + text_literal(r.previous_checksum);
-  // Written only when set: catalogs without adoption stay byte for byte as they were.
-  if (!r.adopts.empty()) out += ",\n   " + text_literal(r.adopts);
+  // Written only when set: catalogs without adoption or enum values stay byte for byte as they
+  // were (the members are trailing, in catalog.hpp's order: adopts, then the enum values).
+  bool const enum_values = !r.enum_values_added.empty() || !r.enum_values_used.empty();
+  if (!r.adopts.empty() || enum_values) out += ",\n   " + text_literal(r.adopts);
+  if (enum_values) {
+    out += ", " + text_literal(lines(r.enum_values_added)) + ", " +
+           text_literal(lines(r.enum_values_used));
+  }
   out += "},\n";
 }
 

@@ -1,11 +1,16 @@
 // Derived downgrades (each step's inverse, rebuilt from the model before it) and PostgreSQL 15 lock
 // levels.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <variant>
 
+#include "naming.hpp"
 #include "overloaded.hpp"
 #include "render.hpp"
 #include "replay.hpp"
+#include "sql/expression.hpp"
+#include "type_changes.hpp"
 #include "types.hpp"
 
 namespace migc::compiler {
@@ -180,7 +185,7 @@ bool has_relation(model::schema const& m, object_key const& key) {
 }
 
 inverse impossible(std::string why) {
-  return {{}, std::move(why)};
+  return {{}, std::move(why), std::nullopt};
 }
 
 /// Foreign keys of other tables that point at `table` (optionally at one column of it).
@@ -211,6 +216,27 @@ std::optional<std::string> not_declarative(model::schema const& m, model::table 
   return std::nullopt;
 }
 
+/**
+ * Why re-adding serial column `column` of `table` would not bring its sequence back under the
+ * name it has: PostgreSQL names a new serial's sequence `table_column_seq` (made unique), and a
+ * renamed column or table keeps the old name. Nothing when the names agree (or it is no serial).
+ */
+std::optional<std::string> serial_sequence_renamed(model::schema const& before,
+                                                   object_key const& table,
+                                                   model::column const& column) {
+  if (!column.type.schema.empty() || !is_serial(normalized(column.type).name)) return std::nullopt;
+  auto const* seq = before.sequence_owned_by(table, column.name);
+  if (!seq) return std::nullopt;
+  std::string const chosen =
+      choose_name(table.second, column.name, "seq", [&](std::string const& name) {
+        object_key const key{table.first, name};
+        return key != seq->key && before.relation(key).has_value();
+      });
+  if (object_key{table.first, chosen} == seq->key) return std::nullopt;
+  return "serial column '" + column.name + "' would get a new sequence '" + chosen +
+         "', not its own '" + seq->key.second + "' (renamed since it was made)";
+}
+
 inverse drop_table_inverse(builder const& b, model::schema const& before,
                            ast::drop_table_step const& s) {
   object_key const key = key_of(s.table);
@@ -223,6 +249,9 @@ inverse drop_table_inverse(builder const& b, model::schema const& before,
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
   }
   if (auto const why = not_declarative(before, *t)) return impossible(*why);
+  for (auto const& c : t->columns) {
+    if (auto const why = serial_sequence_renamed(before, key, c)) return impossible(*why);
+  }
   inverse out;
   out.steps.push_back(b.create_table(*t));
   for (auto const& [k, n] : before.indexes_on(key))
@@ -247,6 +276,7 @@ inverse drop_column_inverse(builder const& b, model::schema const& before,
     return impossible("foreign keys of other tables that 'cascade' dropped cannot be derived");
   }
   if (c->remark) return impossible("the comment on column '" + name + "' cannot be derived");
+  if (auto const why = serial_sequence_renamed(before, key, *c)) return impossible(*why);
   inverse out;
   auto add = b.node<ast::add_column_step>();
   add.column = b.column(key, name);
@@ -264,36 +294,112 @@ inverse drop_column_inverse(builder const& b, model::schema const& before,
   return out;
 }
 
+/// A numeric constant's text as written (`100`, `100.0`), if `n` is one.
+std::optional<std::string> number_text(sql::node const& n) {
+  if (!n.is("A_Const")) return std::nullopt;
+  if (n["ival"]) return std::to_string(n["ival"].integer("ival"));
+  if (n["fval"]) return n["fval"].text("fval");
+  return std::nullopt;
+}
+
+/// True when `n` reads column `column` (a plain reference).
+bool reads_column(sql::node const& n, std::string const& column) {
+  auto const fields = n.list("fields");
+  return n.is("ColumnRef") && fields.size() == 1 && fields[0].string_value() == column;
+}
+
+/**
+ * The expression that undoes `using` for column `column`, when it is one of the forms whose
+ * inverse is known: `c / n` and `c * n` (scaling), `c at time zone 'z'` (a time-zone shift,
+ * undone by the same shift from the other type). Nothing otherwise.
+ */
+std::optional<std::string> inverse_using(std::string const& text, std::string const& column) {
+  auto const parsed = sql::parse_expression(text);
+  auto const* e = std::get_if<sql::expression>(&parsed);
+  if (!e) return std::nullopt;
+  sql::node const root(e->tree);
+  std::string const c = quote_identifier(column);
+  if (root.is("A_Expr") && root.enumeration("kind") == "AEXPR_OP" &&
+      reads_column(root["lexpr"], column)) {
+    auto const op = root.names("name");
+    auto const n = number_text(root["rexpr"]);
+    if (n && op.size() == 1 && op[0] == "/") return c + " * " + *n;
+    if (n && op.size() == 1 && op[0] == "*") return c + " / " + *n;
+  }
+  auto const args = root.list("args");
+  auto const names = root.names("funcname");
+  if (root.is("FuncCall") && !names.empty() && names.back() == "timezone" && args.size() == 2 &&
+      reads_column(args[1], column) && args[0].is("A_Const") && args[0]["sval"]) {
+    return c + " at time zone " + quote_literal(args[0]["sval"].text("sval"));
+  }
+  return std::nullopt;
+}
+
+/// The inverse of a type change: a cast back when the change keeps every value, else none,
+/// with the downgrade to write when its expression is known.
+inverse set_type_inverse(builder const& b, model::column const& c, object_key const& table,
+                         ast::set_type const& change) {
+  std::string const shown =
+      (table.first == "public" ? "" : table.first + ".") + table.second + "." + c.name;
+  ast::type_name const old_type = normalized(c.type);
+  ast::type_name back_type = old_type;
+  back_type.name = std::string(storage_type(old_type.name));  // ALTER ... TYPE serial is no type
+  std::string const cast_back = quote_identifier(c.name) + "::" + type_sql(back_type);
+  if (!change.using_expression && widens(old_type, normalized(change.type))) {
+    auto back = b.node<ast::alter_column_step>();
+    back.column = b.column(table, c.name);
+    auto t = b.node<ast::set_type>();
+    t.type = back_type;
+    // An explicit cast: not every type change back has an assignment cast.
+    t.using_expression = b.fragment(cast_back);
+    back.action = t;
+    return {{back}, std::nullopt, std::nullopt};
+  }
+  inverse out;
+  out.impossible =
+      change.using_expression
+          ? fmt::format(
+                "the type change of '{}' converts its values 'using ({})', which a cast "
+                "back does not undo",
+                shown, change.using_expression->text)
+          : fmt::format(
+                "changing '{}' from {} to {} does not keep every value (a cast back "
+                "rounds, truncates or depends on the session's time zone)",
+                shown, type_sql(old_type), type_sql(normalized(change.type)));
+  std::optional<std::string> expression;
+  if (change.using_expression) {
+    if (auto const undo = inverse_using(change.using_expression->text, c.name))
+      expression = "(" + *undo + ")::" + type_sql(back_type);
+  } else {
+    expression = cast_back;
+  }
+  if (expression) {
+    out.help = fmt::format("write the downgrade: 'alter column {} type {} using ({})'", shown,
+                           type_sql(back_type), *expression);
+  }
+  return out;
+}
+
 inverse alter_inverse(builder const& b, model::schema const& before,
                       ast::alter_column_step const& s) {
   object_key const key = key_of(s.column.table);
   model::table const* t = table_at(before, key);
   model::column const* c = t ? t->find_column(s.column.column.name) : nullptr;
   if (!c) return impossible("the schema model does not know column '" + s.column.column.name + "'");
+  if (auto const* change = std::get_if<ast::set_type>(&s.action))
+    return set_type_inverse(b, *c, t->key, *change);
   auto back = b.node<ast::alter_column_step>();
   back.column = b.column(key, c->name);
-  back.action = std::visit(
-      overloaded{
-          [&](ast::set_type const&) -> ast::alter_action {
-            auto t2 = b.node<ast::set_type>();
-            t2.type = c->type;
-            // An explicit cast: not every type change back has an assignment cast.
-            t2.using_expression = b.fragment(quote_identifier(c->name) + "::" + type_sql(c->type));
-            return t2;
-          },
-          [&](ast::set_not_null const&) -> ast::alter_action {
-            auto n = b.node<ast::set_not_null>();
-            n.not_null = c->not_null;
-            return n;
-          },
-          [&](ast::set_default const&) -> ast::alter_action {
-            auto d = b.node<ast::set_default>();
-            if (c->default_sql) d.expression = b.fragment(*c->default_sql);
-            return d;
-          },
-      },
-      s.action);
-  return {{back}, std::nullopt};
+  if (std::holds_alternative<ast::set_not_null>(s.action)) {
+    auto n = b.node<ast::set_not_null>();
+    n.not_null = c->not_null;
+    back.action = n;
+  } else {
+    auto d = b.node<ast::set_default>();
+    if (c->default_sql) d.expression = b.fragment(*c->default_sql);
+    back.action = d;
+  }
+  return {{back}, std::nullopt, std::nullopt};
 }
 
 }  // namespace
@@ -310,7 +416,7 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
             if (s.if_not_exists && has_relation(before, key_of(s.table))) return inverse{};
             auto d = b.node<ast::drop_table_step>();
             d.table = b.qname(key_of(s.table));
-            return inverse{{d}, std::nullopt};
+            return inverse{{d}, std::nullopt, std::nullopt};
           },
           [&](ast::drop_table_step const& s) { return drop_table_inverse(b, before, s); },
           [&](ast::rename_table_step const& s) {
@@ -318,21 +424,21 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
             auto r = b.node<ast::rename_table_step>();
             r.table = b.qname({key.first, s.to.name});
             r.to = b.ident(key.second);
-            return inverse{{r}, std::nullopt};
+            return inverse{{r}, std::nullopt, std::nullopt};
           },
           [&](ast::add_column_step const& s) {
             model::table const* t = table_at(before, key_of(s.column.table));
             if (s.if_not_exists && t && t->find_column(s.column.column.name)) return inverse{};
             auto d = b.node<ast::drop_column_step>();
             d.column = b.column(key_of(s.column.table), s.column.column.name);
-            return inverse{{d}, std::nullopt};
+            return inverse{{d}, std::nullopt, std::nullopt};
           },
           [&](ast::drop_column_step const& s) { return drop_column_inverse(b, before, s); },
           [&](ast::rename_column_step const& s) {
             auto r = b.node<ast::rename_column_step>();
             r.column = b.column(key_of(s.column.table), s.to.name);
             r.to = b.ident(s.column.column.name);
-            return inverse{{r}, std::nullopt};
+            return inverse{{r}, std::nullopt, std::nullopt};
           },
           [&](ast::alter_column_step const& s) { return alter_inverse(b, before, s); },
           [&](ast::create_index_step const& s) {
@@ -342,7 +448,7 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
             auto d = b.node<ast::drop_index_step>();
             d.concurrently = s.concurrently;
             d.name = b.qname(key);
-            return inverse{{d}, std::nullopt};
+            return inverse{{d}, std::nullopt, std::nullopt};
           },
           [&](ast::drop_index_step const& s) {
             auto const it = before.indexes.find(key_of(s.name));
@@ -350,25 +456,25 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
               return s.if_exists && before.complete
                          ? inverse{}
                          : impossible("the schema model does not know index '" + s.name.name + "'");
-            return inverse{{b.create_index(it->second)}, std::nullopt};
+            return inverse{{b.create_index(it->second)}, std::nullopt, std::nullopt};
           },
           [&](ast::add_constraint_step const& s) {
             auto d = b.node<ast::drop_constraint_step>();
             d.name = b.ident(s.name.name);
             d.table = b.qname(key_of(s.table));
-            return inverse{{d}, std::nullopt};
+            return inverse{{d}, std::nullopt, std::nullopt};
           },
           [&](ast::drop_constraint_step const& s) {
             model::table const* t = table_at(before, key_of(s.table));
             model::constraint const* c = t ? t->find_constraint(s.name.name) : nullptr;
             if (!c)
               return impossible("the schema model does not know constraint '" + s.name.name + "'");
-            return inverse{{b.add_constraint(t->key, *c)}, std::nullopt};
+            return inverse{{b.add_constraint(t->key, *c)}, std::nullopt, std::nullopt};
           },
           [&](ast::create_enum_step const& s) {
             auto d = b.node<ast::drop_type_step>();
             d.name = b.qname(key_of(s.name));
-            return inverse{{d}, std::nullopt};
+            return inverse{{d}, std::nullopt, std::nullopt};
           },
           [&](ast::drop_type_step const& s) {
             auto const it = before.enums.find(key_of(s.name));
@@ -383,7 +489,7 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
               label.value = v;
               c.values.push_back(label);
             }
-            return inverse{{c}, std::nullopt};
+            return inverse{{c}, std::nullopt, std::nullopt};
           },
           [&](ast::add_enum_value_step const&) {
             return impossible("PostgreSQL cannot remove a value from an enum type");
@@ -392,13 +498,13 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
             if (s.if_not_exists && before.schemas.count(s.name.name)) return inverse{};
             auto d = b.node<ast::drop_schema_step>();
             d.name = b.ident(s.name.name);
-            return inverse{{d}, std::nullopt};
+            return inverse{{d}, std::nullopt, std::nullopt};
           },
           [&](ast::create_extension_step const& s) {
             if (s.if_not_exists && before.extensions.count(s.name.name)) return inverse{};
             auto d = b.node<ast::drop_extension_step>();
             d.name = b.ident(s.name.name);
-            return inverse{{d}, std::nullopt};
+            return inverse{{d}, std::nullopt, std::nullopt};
           },
           [&](ast::drop_schema_step const& s) {
             if (!before.schemas.count(s.name.name))
@@ -406,14 +512,14 @@ inverse inverse_of(ast::step const& step, model::schema const& before) {
             if (s.cascade) return impossible("objects that 'cascade' dropped cannot be derived");
             auto c = b.node<ast::create_schema_step>();
             c.name = b.ident(s.name.name);
-            return inverse{{c}, std::nullopt};
+            return inverse{{c}, std::nullopt, std::nullopt};
           },
           [&](ast::drop_extension_step const& s) {
             if (!before.extensions.count(s.name.name))
               return impossible("the schema model does not know extension '" + s.name.name + "'");
             auto c = b.node<ast::create_extension_step>();
             c.name = b.ident(s.name.name);
-            return inverse{{c}, std::nullopt};
+            return inverse{{c}, std::nullopt, std::nullopt};
           },
       },
       step);
@@ -459,24 +565,6 @@ bool is_volatile_default(std::string const& sql) {
     if (sql.find(f) != std::string::npos) return true;
   }
   return false;
-}
-
-/// True when changing `from` to `to` needs no rewrite (binary-coercible, as PostgreSQL 15 decides
-/// it).
-bool coercible_without_rewrite(ast::type_name const& from, ast::type_name const& to) {
-  if (from.array_dims != to.array_dims) return false;
-  if (from.name == to.name && from.schema == to.schema) {
-    if (to.modifiers.empty())
-      return from.name == "varchar" || from.name == "numeric" || from.modifiers.empty();
-    if (from.name == "varchar")
-      return !from.modifiers.empty() && to.modifiers[0] >= from.modifiers[0];
-    if (from.name == "numeric") {
-      return from.modifiers.size() == 2 && to.modifiers.size() == 2 &&
-             to.modifiers[1] == from.modifiers[1] && to.modifiers[0] >= from.modifiers[0];
-    }
-    return from.modifiers == to.modifiers;
-  }
-  return from.name == "varchar" && to.name == "text";
 }
 
 lock_info alter_lock(ast::alter_column_step const& s, model::schema const& before) {

@@ -10,6 +10,7 @@
 #include "render.hpp"
 #include "replay.hpp"
 #include "sql/expression.hpp"
+#include "sql/pg_parser.hpp"
 #include "sql/raw_sql.hpp"
 #include "types.hpp"
 
@@ -67,6 +68,114 @@ void report_finding(finding f, std::vector<std::string> const& allowed,
   d.message = std::move(f.message);
   d.help = std::move(f.help);
   out.report(std::move(d));
+}
+
+/// The string a node is when it is a string constant (`'archived'`), else nothing.
+std::optional<std::string> string_constant(sql::node const& n) {
+  if (!n.is("A_Const") || !n["sval"]) return std::nullopt;
+  return n["sval"].text("sval");
+}
+
+/// The enum type (schema, name) of column `column` of a table `statement` names, if any.
+std::optional<model::object_key> enum_column_type(model::schema const& m,
+                                                  std::vector<model::object_key> const& tables,
+                                                  std::string const& column) {
+  for (auto const& key : tables) {
+    auto const t = m.tables.find(key);
+    if (t == m.tables.end()) continue;
+    auto const* c = t->second.find_column(column);
+    if (!c || c->type.schema.empty()) continue;
+    model::object_key const type{c->type.schema, c->type.name};
+    if (m.enums.count(type)) return type;
+  }
+  return std::nullopt;
+}
+
+model::object_key relation_key(sql::node const& range_var) {
+  std::string const schema = range_var.text("schemaname");
+  return {schema.empty() ? "public" : schema, range_var.text("relname")};
+}
+
+/**
+ * The places where `statement` uses a string constant as a value of an enum type: cast to it
+ * (`'x'::mood`), assigned to a column of it (UPDATE SET, INSERT, SET DEFAULT), or compared with
+ * one (`state = 'x'`). Each as (type, value, node); a literal that only meets text columns is
+ * none of these (../shared/cases/enum-value-literal-false-positive).
+ */
+std::vector<std::tuple<model::object_key, std::string, sql::node>> enum_uses(
+    model::schema const& m, sql::node const& statement) {
+  std::vector<model::object_key> tables;
+  for (auto const& r : sql::relations_in(statement)) tables.push_back(relation_key(r));
+  std::vector<std::tuple<model::object_key, std::string, sql::node>> out;
+  auto const use = [&](std::optional<model::object_key> const& type, sql::node const& value) {
+    auto const text = string_constant(value);
+    if (type && text) out.emplace_back(*type, *text, value);
+  };
+  auto const column_type = [&](sql::node const& ref) -> std::optional<model::object_key> {
+    auto const fields = ref.list("fields");
+    if (!ref.is("ColumnRef") || fields.empty()) return std::nullopt;
+    return enum_column_type(m, tables, fields.back().string_value());
+  };
+  statement.walk([&](sql::node const& n) {
+    if (n.is("TypeCast")) {
+      auto names = n["typeName"].names("names");
+      if (!names.empty()) {
+        model::object_key const type{names.size() > 1 ? names[names.size() - 2] : "public",
+                                     names.back()};
+        if (m.enums.count(type)) use(type, n["arg"]);
+      }
+    } else if (n.is("A_Expr")) {
+      use(column_type(n["lexpr"]), n["rexpr"]);
+      use(column_type(n["rexpr"]), n["lexpr"]);
+      for (auto const& item : n["rexpr"].list("items"))
+        use(column_type(n["lexpr"]), item);  // IN (...)
+    } else if (n.is("UpdateStmt")) {
+      for (auto const& target : n.list("targetList"))
+        use(enum_column_type(m, tables, target.text("name")), target["val"]);
+    } else if (n.is("InsertStmt")) {
+      auto const columns = n.list("cols");
+      for (auto const& row : n["selectStmt"].list("valuesLists")) {
+        auto const values = row.list("items");
+        for (std::size_t i = 0; i < values.size() && i < columns.size(); ++i)
+          use(enum_column_type(m, tables, columns[i].text("name")), values[i]);
+      }
+    } else if (n.is("ColumnDef")) {  // CREATE TABLE / ADD COLUMN ... DEFAULT 'x'
+      auto const names = n["typeName"].names("names");
+      if (!names.empty()) {
+        model::object_key const type{names.size() > 1 ? names[names.size() - 2] : "public",
+                                     names.back()};
+        for (auto const& c : n.list("constraints")) {
+          if (m.enums.count(type) && c.enumeration("contype") == "CONSTR_DEFAULT")
+            use(type, c["raw_expr"]);
+        }
+      }
+    } else if (n.is("AlterTableCmd") && n.enumeration("subtype") == "AT_ColumnDefault") {
+      use(enum_column_type(m, tables, n.text("name")), n["def"]);
+    }
+    return true;
+  });
+  return out;
+}
+
+constexpr std::string_view new_value_help =
+    "PostgreSQL cannot use a new enum value before the transaction that added it commits: move "
+    "the use to a later revision, or mark this revision 'without transaction'";
+
+/// The uses in `statement` (enum_uses) of values added in the revision being compiled.
+std::vector<std::tuple<model::object_key, std::string, sql::node>> new_enum_values_in(
+    model::schema const& before, sql::node const& statement, lint_context const& context) {
+  std::vector<std::tuple<model::object_key, std::string, sql::node>> out;
+  auto const added = before.enums_with_values_added_in(context.revision);
+  if (added.empty()) return out;
+  for (auto& use : enum_uses(before, statement)) {
+    auto const& [type, value, at] = use;
+    if (std::find(added.begin(), added.end(), type) == added.end()) continue;
+    auto const& added_in = before.enums.at(type).value_added_in;
+    auto const revision = added_in.find(value);
+    if (revision != added_in.end() && revision->second == context.revision)
+      out.push_back(std::move(use));
+  }
+  return out;
 }
 
 class linter {
@@ -235,20 +344,19 @@ class linter {
   template <typename Step>
   void check(Step const&) {}
 
-  /// PostgreSQL refuses a new enum value before the transaction that added it commits.
+  /// PostgreSQL refuses a new enum value before the transaction that added it commits: the
+  /// step's statement, read like raw SQL (new_enum_values_in).
   void check_enum_values(std::string const& sql) {
     if (!m_context.transactional || std::holds_alternative<ast::add_enum_value_step>(m_step))
       return;
-    for (auto const& key : m_before.enums_with_values_added_in(m_context.revision)) {
-      for (auto const& [value, revision] : m_before.enums.at(key).value_added_in) {
-        if (revision != m_context.revision || sql.find(quote_literal(value)) == std::string::npos)
-          continue;
-        report(dsl::severity::error, "enum-value-same-revision", ast::node_of(m_step),
-               fmt::format("enum value '{}' is used in the revision that adds it", value),
-               "PostgreSQL cannot use a new enum value before the transaction that added it "
-               "commits: move the "
-               "use to a later revision, or mark this revision 'without transaction'");
-      }
+    auto const parsed = sql::parse(sql);
+    if (!parsed.problems.empty() || parsed.statements.size() != 1) return;
+    for (auto const& [type, value, at] :
+         new_enum_values_in(m_before, sql::node(parsed.statements.front().tree), m_context)) {
+      report(dsl::severity::error, "enum-value-same-revision", ast::node_of(m_step),
+             fmt::format("enum value '{}' of type '{}' is used in the revision that adds it", value,
+                         model::qualified(type)),
+             std::string(new_value_help));
     }
   }
 
@@ -273,105 +381,18 @@ std::vector<std::string> allowed_codes(dsl::source_file const& file, dsl::span w
 
 namespace {
 
-/// The string a node is when it is a string constant (`'archived'`), else nothing.
-std::optional<std::string> string_constant(sql::node const& n) {
-  if (!n.is("A_Const") || !n["sval"]) return std::nullopt;
-  return n["sval"].text("sval");
-}
-
-/// The enum type (schema, name) of column `column` of a table `statement` names, if any.
-std::optional<model::object_key> enum_column_type(model::schema const& m,
-                                                  std::vector<model::object_key> const& tables,
-                                                  std::string const& column) {
-  for (auto const& key : tables) {
-    auto const t = m.tables.find(key);
-    if (t == m.tables.end()) continue;
-    auto const* c = t->second.find_column(column);
-    if (!c || c->type.schema.empty()) continue;
-    model::object_key const type{c->type.schema, c->type.name};
-    if (m.enums.count(type)) return type;
-  }
-  return std::nullopt;
-}
-
-model::object_key relation_key(sql::node const& range_var) {
-  std::string const schema = range_var.text("schemaname");
-  return {schema.empty() ? "public" : schema, range_var.text("relname")};
-}
-
-/**
- * The places where `statement` uses a string constant as a value of an enum type: cast to it
- * (`'x'::mood`), assigned to a column of it (UPDATE SET, INSERT, SET DEFAULT), or compared with
- * one (`state = 'x'`). Each as (type, value, node); a literal that only meets text columns is
- * none of these (../shared/cases/enum-value-literal-false-positive).
- */
-std::vector<std::tuple<model::object_key, std::string, sql::node>> enum_uses(
-    model::schema const& m, sql::node const& statement) {
-  std::vector<model::object_key> tables;
-  for (auto const& r : sql::relations_in(statement)) tables.push_back(relation_key(r));
-  std::vector<std::tuple<model::object_key, std::string, sql::node>> out;
-  auto const use = [&](std::optional<model::object_key> const& type, sql::node const& value) {
-    auto const text = string_constant(value);
-    if (type && text) out.emplace_back(*type, *text, value);
-  };
-  auto const column_type = [&](sql::node const& ref) -> std::optional<model::object_key> {
-    auto const fields = ref.list("fields");
-    if (!ref.is("ColumnRef") || fields.empty()) return std::nullopt;
-    return enum_column_type(m, tables, fields.back().string_value());
-  };
-  statement.walk([&](sql::node const& n) {
-    if (n.is("TypeCast")) {
-      auto names = n["typeName"].names("names");
-      if (!names.empty()) {
-        model::object_key const type{names.size() > 1 ? names[names.size() - 2] : "public",
-                                     names.back()};
-        if (m.enums.count(type)) use(type, n["arg"]);
-      }
-    } else if (n.is("A_Expr")) {
-      use(column_type(n["lexpr"]), n["rexpr"]);
-      use(column_type(n["rexpr"]), n["lexpr"]);
-      for (auto const& item : n["rexpr"].list("items"))
-        use(column_type(n["lexpr"]), item);  // IN (...)
-    } else if (n.is("UpdateStmt")) {
-      for (auto const& target : n.list("targetList"))
-        use(enum_column_type(m, tables, target.text("name")), target["val"]);
-    } else if (n.is("InsertStmt")) {
-      auto const columns = n.list("cols");
-      for (auto const& row : n["selectStmt"].list("valuesLists")) {
-        auto const values = row.list("items");
-        for (std::size_t i = 0; i < values.size() && i < columns.size(); ++i)
-          use(enum_column_type(m, tables, columns[i].text("name")), values[i]);
-      }
-    } else if (n.is("AlterTableCmd") && n.enumeration("subtype") == "AT_ColumnDefault") {
-      use(enum_column_type(m, tables, n.text("name")), n["def"]);
-    }
-    return true;
-  });
-  return out;
-}
-
 /// PostgreSQL refuses a new enum value before the transaction that added it commits
 /// ("unsafe use of new value"): a raw statement of the same transactional revision using it.
 void new_enum_values_used_in(sql::raw_statement const& statement, model::schema const& before,
                              lint_context const& context) {
   if (!context.transactional) return;
-  auto const added = before.enums_with_values_added_in(context.revision);
-  if (added.empty()) return;
-  for (auto const& [type, value, at] : enum_uses(before, statement.root())) {
-    auto const e = before.enums.find(type);
-    if (e == before.enums.end() || std::find(added.begin(), added.end(), type) == added.end())
-      continue;
-    auto const revision = e->second.value_added_in.find(value);
-    if (revision == e->second.value_added_in.end() || revision->second != context.revision)
-      continue;
+  for (auto const& [type, value, at] : new_enum_values_in(before, statement.root(), context)) {
     dsl::diagnostic d;
     d.code = "enum-value-same-revision";
     d.where = {context.file, statement.at(at, static_cast<std::uint32_t>(value.size() + 2))};
     d.message = fmt::format("enum value '{}' of type '{}' is used in the revision that adds it",
                             value, model::qualified(type));
-    d.help =
-        "PostgreSQL cannot use a new enum value before the transaction that added it commits: move "
-        "the use to a later revision, or mark this revision 'without transaction'";
+    d.help = std::string(new_value_help);
     context.out->report(std::move(d));
   }
 }
@@ -463,6 +484,22 @@ std::vector<finding> online_findings(sql::raw_statement const& statement,
 }
 
 }  // namespace
+
+std::string enum_value_entry(model::object_key const& type, std::string const& value) {
+  return model::qualified(type) + " " + quote_literal(value);
+}
+
+std::vector<std::string> added_enum_values_used(sql::raw_statement const& statement,
+                                                model::schema const& before) {
+  std::vector<std::string> out;
+  for (auto const& [type, value, at] : enum_uses(before, statement.root())) {
+    auto const e = before.enums.find(type);
+    if (e == before.enums.end() || !e->second.value_added_in.count(value)) continue;
+    std::string entry = enum_value_entry(type, value);
+    if (std::find(out.begin(), out.end(), entry) == out.end()) out.push_back(std::move(entry));
+  }
+  return out;
+}
 
 void lint_statement(sql::raw_statement const& statement, model::schema const& before,
                     lint_context const& context) {

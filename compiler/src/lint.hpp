@@ -47,6 +47,18 @@ void lint_step(dsl::ast::step const& step, std::string const& sql, model::schema
  * model before it: `data-deletion` (DELETE anywhere in the statement, also
  * inside WITH, and TRUNCATE).
  */
+/**
+ * The enum values that `statement` uses (casts to the type, assigns to or compares with a column
+ * of it) among those a revision added after the type was created (enum_type::value_added_in),
+ * each as `schema.type 'value'`: what the catalog records so that `migrate upgrade
+ * --single-transaction` can refuse a run that adds a value and uses it in one transaction.
+ */
+[[nodiscard]] std::vector<std::string> added_enum_values_used(sql::raw_statement const& statement,
+                                                              model::schema const& before);
+
+/// `schema.type 'value'`: how the catalog names one enum value.
+[[nodiscard]] std::string enum_value_entry(model::object_key const& type, std::string const& value);
+
 void lint_statement(sql::raw_statement const& statement, model::schema const& before,
                     lint_context const& context);
 

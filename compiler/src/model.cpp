@@ -580,6 +580,14 @@ std::vector<object_key> schema::enums_with_values_added_in(std::uint64_t revisio
   return out;
 }
 
+sequence const* schema::sequence_owned_by(object_key const& table,
+                                          std::string const& column) const {
+  for (auto const& [key, s] : sequences) {
+    if (s.owned_by && s.owned_by->first == table && s.owned_by->second == column) return &s;
+  }
+  return nullptr;
+}
+
 std::optional<origin> schema::relation(object_key const& key) const {
   if (auto const t = tables.find(key); t != tables.end()) return t->second.defined;
   if (auto const i = indexes.find(key); i != indexes.end()) return i->second.defined;

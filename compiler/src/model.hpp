@@ -33,6 +33,9 @@ struct column {
   dsl::ast::type_name type;  ///< canonical: aliases resolved, schema resolved for user types
   bool not_null = false;
   std::optional<std::string> default_sql;
+  /// The type the default was written for: PostgreSQL keeps the default's own expression under
+  /// the implicit casts of later type changes, and strips them again at the next one.
+  std::optional<dsl::ast::type_name> default_type;
   std::optional<bool> identity_always;  ///< set for identity columns
   /// `generated always as (expr) stored`: the expression.
   std::optional<std::string> generated_sql;
@@ -344,6 +347,9 @@ struct schema {
   [[nodiscard]] std::vector<object_key> enums_with_values_added_in(std::uint64_t revision) const;
   /// Tables (sorted) with a trigger that runs function (schema, name) `key`.
   [[nodiscard]] key_counts const& tables_triggering(object_key const& key) const;
+  /// The sequence column `column` of table `table` owns (a serial column's, or OWNED BY), if any.
+  [[nodiscard]] sequence const* sequence_owned_by(object_key const& table,
+                                                  std::string const& column) const;
   /// The relation (table, view, index, sequence, or key constraint's index) named `key`, as the
   /// place it was defined; nothing when the name is free.
   [[nodiscard]] std::optional<origin> relation(object_key const& key) const;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <variant>
 
@@ -14,6 +15,7 @@
 #include "replay_base.hpp"
 #include "sql/expression.hpp"
 #include "sql/raw_sql.hpp"
+#include "type_changes.hpp"
 #include "types.hpp"
 
 namespace migc::compiler {
@@ -88,7 +90,8 @@ class replayer : replay_base {
                      return true;
                    },
                    [&](ast::default_value const& d) {
-                     column.default_sql = default_as_modelled(d.expression.text);
+                     column.default_sql = default_for(column.type, d.expression.text);
+                     column.default_type = column.type;
                      return true;
                    },
                    [&](ast::key_marker const& k) {
@@ -650,9 +653,21 @@ class replayer : replay_base {
     auto const rename = [&](std::vector<std::string>& names) {
       std::replace(names.begin(), names.end(), from, to);
     };
+    // Stored expressions refer to the column by number: PostgreSQL's show the new name.
+    auto const rename_in = [&](std::string& text) {
+      if (!text.empty()) text = sql::rename_column_in(text, from, to);
+    };
     m_change.edit_table(key, [&](model::table& t) {
       t.find_column(from)->name = to;
-      for (auto& c : t.constraints) rename(c.columns);
+      for (auto& c : t.columns) {
+        if (c.generated_sql) rename_in(*c.generated_sql);
+      }
+      for (auto& c : t.constraints) {
+        rename(c.columns);
+        if (c.kind != model::constraint_kind::check) continue;
+        rename_in(c.check_sql);
+        std::sort(c.columns.begin(), c.columns.end());
+      }
     });
     std::vector<object_key> sequences;
     for (auto const& [k, seq] : m_model.sequences) {
@@ -671,12 +686,120 @@ class replayer : replay_base {
       m_change.edit_index(k, [&](model::index& i) {
         for (auto& k : i.keys) {
           if (k.column == from) k.column = to;
+          rename_in(k.expression);
         }
+        rename_in(i.where_sql);
         std::replace(i.include.begin(), i.include.end(), from, to);
         if (i.columns.erase(from)) i.columns.insert(to);
       });
     }
     return true;
+  }
+
+  bool is_enum(ast::type_name const& type) const {
+    return !type.schema.empty() && m_model.enums.count({type.schema, type.name}) != 0;
+  }
+
+  /// PostgreSQL casts a column's default to the new type without the USING expression, with
+  /// assignment casts only (type_changes.hpp): a default it cannot cast fails the upgrade.
+  bool default_carries_over(model::table const& table, model::column const& column,
+                            ast::type_name const& to, ast::alter_column_step const& s) {
+    bool const serial = column.type.schema.empty() && is_serial(normalized(column.type).name);
+    if ((!column.default_sql && !serial) || column.identity_always) return true;
+    // The default's own type: the implicit casts earlier type changes put on it are stripped.
+    ast::type_name from = column.default_type.value_or(column.type);
+    if (serial) from.name = "bigint";  // nextval() returns bigint
+    if (default_survives(from, to, is_enum(from), is_enum(to))) return true;
+    std::string const shown_column = shown(table.key) + "." + column.name;
+    std::string const value = serial ? "nextval(...)" : *column.default_sql;
+    return error(
+        "default-cast", s.column.column,
+        fmt::format("PostgreSQL cannot cast the default of '{}' ({}) to type {}: ALTER COLUMN "
+                    "... TYPE converts the default by assignment cast, not 'using'",
+                    shown_column, value, type_sql(to)),
+        fmt::format("drop the default first ('alter column {} drop default'), change the type, "
+                    "then set a default of the new type ('alter column {} set default ...')",
+                    shown_column, shown_column),
+        defined_here(column.defined, fmt::format("'{}' is defined here", column.name)));
+  }
+
+  /// The storage type of column `column` of table `key`, if the model knows it.
+  std::optional<std::string> column_storage(object_key const& key,
+                                            std::string const& column) const {
+    auto const* t = find_table(key);
+    auto const* c = t ? t->find_column(column) : nullptr;
+    if (!c) return std::nullopt;
+    return std::string(storage_type(normalized(c->type).name)) + c->type.schema +
+           std::string(c->type.array_dims, '[');
+  }
+
+  /// A foreign key's two sides must keep the same type (as `foreign_key_constraint` requires
+  /// when it is made): PostgreSQL refuses the type change otherwise ("foreign key constraint
+  /// ... cannot be implemented").
+  bool foreign_keys_still_match(model::table const& table, std::string const& column,
+                                ast::type_name const& to, ast::alter_column_step const& s) {
+    std::string const mine =
+        std::string(storage_type(to.name)) + to.schema + std::string(to.array_dims, '[');
+    auto const mismatch = [&](model::constraint const& fk, std::string const& other_table,
+                              std::string const& other_column) {
+      return error(
+          "foreign-key-type", s.column.column,
+          fmt::format("column '{}.{}' cannot become {}: foreign key '{}' pairs it with '{}.{}' "
+                      "of another type",
+                      shown(table.key), column, type_sql(to), fk.name, other_table, other_column),
+          "drop the foreign key first, change both columns, then add it again",
+          defined_here(fk.defined, fmt::format("'{}' is defined here", fk.name)));
+    };
+    for (auto const& fk : table.constraints) {
+      if (fk.kind != model::constraint_kind::foreign_key) continue;
+      for (std::size_t i = 0; i < fk.columns.size() && i < fk.ref_columns.size(); ++i) {
+        if (fk.columns[i] != column) continue;
+        auto const theirs = column_storage(fk.ref_table, fk.ref_columns[i]);
+        if (theirs && *theirs != mine) return mismatch(fk, shown(fk.ref_table), fk.ref_columns[i]);
+      }
+    }
+    for (auto const& [other, fk] : referencing(table.key, &column)) {
+      for (std::size_t i = 0; i < fk->columns.size() && i < fk->ref_columns.size(); ++i) {
+        if (fk->ref_columns[i] != column) continue;
+        auto const theirs = column_storage(other->key, fk->columns[i]);
+        if (theirs && *theirs != mine && !(other->key == table.key && fk->columns[i] == column))
+          return mismatch(*fk, shown(other->key), fk->columns[i]);
+      }
+    }
+    return true;
+  }
+
+  /// Gives a column its new type. A serial column keeps its sequence: it stays serial (of the
+  /// new width, and the sequence follows: compile_step adds ALTER SEQUENCE ... AS) while its type
+  /// is an integer, else it keeps reading the sequence as an ordinary default.
+  void retype_column(object_key const& table, model::column const& column,
+                     ast::type_name const& to) {
+    ast::type_name type = to;
+    std::optional<std::string> default_sql = column.default_sql;
+    std::optional<ast::type_name> default_type = column.default_type;
+    bool const serial = column.type.schema.empty() && is_serial(normalized(column.type).name);
+    if (auto const* seq = serial ? m_model.sequence_owned_by(table, column.name) : nullptr) {
+      std::string const base = to.schema.empty() ? to.name : std::string();
+      std::string const widened = base == "smallint"  ? "smallserial"
+                                  : base == "integer" ? "serial"
+                                  : base == "bigint"  ? "bigserial"
+                                                      : "";
+      if (!widened.empty() && to.array_dims == 0) {
+        type.name = widened;
+        m_change.edit_sequence(seq->key, [&](model::sequence& q) { q.type = std::string(base); });
+      } else {
+        default_sql = nextval_sql(seq->key);
+        default_type = ast::type_name{};
+        default_type->name = "bigint";
+      }
+    }
+    std::string const name = column.name;
+    m_change.edit_table(table, [&](model::table& t) {
+      auto* c = t.find_column(name);
+      c->type = type;
+      c->default_sql = default_sql;
+      c->default_type = default_type;
+    });
   }
 
   bool apply_declarative(ast::alter_column_step const& s) {
@@ -703,7 +826,18 @@ class replayer : replay_base {
                     "drop the generated column first and add it again after the change",
                     defined_here(user->defined, fmt::format("'{}' is defined here", user->name)));
               }
-              change_column([&](model::column& c) { c.type = *resolved; });
+              std::string const to = resolved->schema.empty() ? resolved->name : "";
+              if (column->identity_always &&
+                  (resolved->array_dims != 0 ||
+                   (to != "smallint" && to != "integer" && to != "bigint"))) {
+                return error(
+                    "identity-type", t.type,
+                    fmt::format("identity column '{}' must be smallint, integer or bigint", name),
+                    "drop the identity first: 'alter column ... drop identity' in raw sql");
+              }
+              if (!default_carries_over(*table, *column, *resolved, s)) return false;
+              if (!foreign_keys_still_match(*table, name, *resolved, s)) return false;
+              retype_column(table->key, *column, *resolved);
               return true;
             },
             [&](ast::set_not_null const& n) {
@@ -722,9 +856,11 @@ class replayer : replay_base {
             [&](ast::set_default const& d) {
               change_column([&](model::column& c) {
                 if (d.expression) {
-                  c.default_sql = default_as_modelled(d.expression->text);
+                  c.default_sql = default_for(c.type, d.expression->text);
+                  c.default_type = c.type;
                 } else {
                   c.default_sql.reset();
+                  c.default_type.reset();
                 }
               });
               return true;
@@ -1058,6 +1194,44 @@ std::string nextval_sql(object_key const& key) {
 std::string default_as_modelled(std::string const& sql) {
   auto const sequence = sequence_of_default(sql);
   return sequence ? nextval_sql(*sequence) : sql;
+}
+
+namespace {
+
+/// The value boolin() reads from `text` (PostgreSQL's src/backend/utils/adt/bool.c: any
+/// case, surrounding blanks, and any unique prefix of true/false/yes/no, on/off, 1/0).
+std::optional<bool> boolean_text(std::string text) {
+  auto const blank = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!text.empty() && blank(static_cast<unsigned char>(text.back()))) text.pop_back();
+  std::size_t start = 0;
+  while (start < text.size() && blank(static_cast<unsigned char>(text[start]))) ++start;
+  text = text.substr(start);
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (text.empty()) return std::nullopt;
+  auto const prefix_of = [&](std::string_view word, std::size_t least) {
+    return text.size() >= least && word.substr(0, text.size()) == text;
+  };
+  if (prefix_of("true", 1) || prefix_of("yes", 1) || text == "on" || text == "1") return true;
+  if (prefix_of("false", 1) || prefix_of("no", 1) || prefix_of("off", 2) || text == "0")
+    return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string default_for(ast::type_name const& type, std::string const& sql) {
+  if (!type.schema.empty() || type.array_dims != 0 || normalized(type).name != "boolean")
+    return default_as_modelled(sql);
+  // A boolean written as text or a number ('0', 'yes': as ORMs render it): the server stores
+  // and prints the constant false / true.
+  auto const parsed = sql::parse_expression(sql);
+  auto const* e = std::get_if<sql::expression>(&parsed);
+  if (!e) return sql;
+  sql::node const value(e->tree);
+  std::optional<bool> b;
+  if (value.is("A_Const") && value["sval"]) b = boolean_text(value["sval"].text("sval"));
+  if (b) return *b ? "true" : "false";
+  return sql;
 }
 
 }  // namespace replay_support

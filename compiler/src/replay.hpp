@@ -56,6 +56,8 @@ bool apply_statement(model::schema& model, std::vector<change::any> const& chang
 struct inverse {
   std::vector<dsl::ast::step> steps;  ///< in the order to run them
   std::optional<std::string> impossible;
+  /// When impossible: the downgrade to write instead, when the compiler knows one.
+  std::optional<std::string> help;
 };
 
 /// Derives the inverse of `step` from the model *before* the step; the

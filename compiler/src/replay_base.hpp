@@ -48,6 +48,10 @@ std::string nextval_sql(object_key const& key);
 /// as written.
 std::string default_as_modelled(std::string const& sql);
 
+/// A default of a column of type `type` as the model keeps it: default_as_modelled, and a
+/// boolean written as text ('0', 'yes') as the constant PostgreSQL stores (false, true).
+std::string default_for(ast::type_name const& type, std::string const& sql);
+
 /**
  * Reports and checks on behalf of one change. Reads go through `m_model`
  * (const); every change goes through `m_change`, whose member functions

@@ -9,6 +9,7 @@
 #include <migc/compiler/checksum.hpp>
 #include <variant>
 
+#include "identifier_limits.hpp"
 #include "lint.hpp"
 #include "render.hpp"
 #include "replay.hpp"
@@ -16,6 +17,7 @@
 #include "sql/locks.hpp"
 #include "sql/raw_sql.hpp"
 #include "sql/translate.hpp"
+#include "types.hpp"
 
 namespace migc::compiler {
 namespace {
@@ -71,6 +73,37 @@ compiled_step compile_step(dsl::source_file const& file, ast::step const& step,
   return out;
 }
 
+/**
+ * The statement a type change of a serial column needs besides its own: PostgreSQL leaves the
+ * column's sequence as it was (an integer sequence behind a bigint column still stops at
+ * 2147483647), so the sequence follows the column's new width: `ALTER SEQUENCE ... AS bigint`.
+ * (An identity column's sequence follows by itself.)
+ */
+std::optional<compiled_step> sequence_follow_up(dsl::source_file const& file, ast::step const& step,
+                                                model::schema const& before) {
+  auto const* alter = std::get_if<ast::alter_column_step>(&step);
+  auto const* change = alter ? std::get_if<ast::set_type>(&alter->action) : nullptr;
+  if (!change || change->type.array_dims != 0) return std::nullopt;
+  auto const table = before.tables.find(key_of(alter->column.table));
+  if (table == before.tables.end()) return std::nullopt;
+  auto const* column = table->second.find_column(alter->column.column.name);
+  if (!column || !column->type.schema.empty() || !is_serial(normalized(column->type).name))
+    return std::nullopt;
+  auto const* seq = before.sequence_owned_by(table->first, column->name);
+  std::string const to(storage_type(normalized(change->type).name));
+  if (!seq || seq->type == to || !change->type.schema.empty() ||
+      (to != "smallint" && to != "integer" && to != "bigint"))
+    return std::nullopt;
+  compiled_step out;
+  out.sql = fmt::format("ALTER SEQUENCE {} AS {}",
+                        (seq->key.first == "public" ? "" : quote_identifier(seq->key.first) + ".") +
+                            quote_identifier(seq->key.second),
+                        to);
+  out.line = file.position(ast::node_of(step).where.begin).line;
+  out.lock = "none";
+  return out;
+}
+
 // Only the revision being compiled holds parse trees (sql::with_trees), so memory does not grow
 // with the chain.
 using raw_blocks = sql::raw_block;
@@ -85,17 +118,27 @@ class revision_compiler {
         m_upgrade_sql(sql::with_trees(r.syntax.upgrade, r.syntax.transactional)),
         m_downgrade_sql(r.syntax.downgrade
                             ? sql::with_trees(*r.syntax.downgrade, r.syntax.transactional)
-                            : raw_blocks{}) {}
+                            : raw_blocks{}),
+        m_upgrade(r.syntax.upgrade),
+        m_downgrade(r.syntax.downgrade) {}
 
   compiled_revision run() {
     std::size_t const errors = m_out.error_count();
     compiled_revision out = header();
+    // Names as the server will have them; the checksum (header) hashes them as written.
+    truncate_long_identifiers(m_upgrade.steps, m_file, m_out);
+    if (m_downgrade) truncate_long_identifiers(m_downgrade->steps, m_file, m_out);
     // The upgrade's journal holds, for each object the upgrade touched, its
     // value before the revision: what the downgrade proof compares with.
     m_model.open_journal();
     upgrade(out);
     m_upgrade_sql.clear();  // its parse trees: the checksum is taken, the model has the rest
     model::journal const before = m_model.take_journal();
+    for (auto const& key : m_model.enums_with_values_added_in(m_r.number)) {
+      for (auto const& [value, revision] : m_model.enums.at(key).value_added_in) {
+        if (revision == m_r.number) out.enum_values_added.push_back(enum_value_entry(key, value));
+      }
+    }
     out.schema_changes = schema_changes(before, m_model);
     // After a failed upgrade step the downgrade's problems are echoes.
     if (m_out.error_count() == errors) downgrade(out, before);
@@ -125,7 +168,7 @@ class revision_compiler {
   step_context context() { return {&m_file, m_r.number, &m_out}; }
 
   void upgrade(compiled_revision& out) {
-    auto const& steps = m_r.syntax.upgrade.steps;
+    auto const& steps = m_upgrade.steps;
     for (std::size_t i = 0; i < steps.size(); ++i) {
       auto const& step = steps[i];
       if (is_irreversible(step)) continue;
@@ -135,6 +178,7 @@ class revision_compiler {
         continue;
       }
       compiled_step compiled = compile_step(m_file, step, m_model);
+      auto follow_up = sequence_follow_up(m_file, step, m_model);
       // Lint findings of a step that does not fit the model would only
       // repeat its error: they are kept aside until the step applied.
       dsl::diagnostic_engine findings(false, 0);
@@ -145,7 +189,15 @@ class revision_compiler {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
       }
       place(planned, m_upgrade_phases, out.upgrade);
+      if (follow_up) place_in_same_phase(std::move(*follow_up), m_upgrade_phases, out.upgrade);
     }
+  }
+
+  /// Appends a statement to `out` in the phase of the statement before it.
+  static void place_in_same_phase(compiled_step statement, phase_planner& phases,
+                                  std::vector<compiled_step>& out) {
+    phases.place(statement, placement::same);
+    out.push_back(std::move(statement));
   }
 
   /// Appends the statements of one step's plan to `out`, numbering their phases.
@@ -170,6 +222,11 @@ class revision_compiler {
           lint_step(*step, statement.sql, before,
                     {&m_file, m_r.number, m_r.syntax.transactional, &findings, true});
       }
+      for (auto& used : added_enum_values_used(statement, m_model)) {
+        if (std::find(out.enum_values_used.begin(), out.enum_values_used.end(), used) ==
+            out.enum_values_used.end())
+          out.enum_values_used.push_back(std::move(used));
+      }
       out.upgrade.push_back(compile_statement(m_file, statement, translation, m_model));
       m_upgrade_phases.place(out.upgrade.back(), placement::same);
       if (apply_statement(m_model, translation.changes, context())) {
@@ -181,7 +238,7 @@ class revision_compiler {
   /// Replays the downgrade on the model under its own journal, proves it, then
   /// puts the model back as the upgrade left it.
   void downgrade(compiled_revision& out, model::journal const& before) {
-    auto const& explicit_block = m_r.syntax.downgrade;
+    auto const& explicit_block = m_downgrade;
     if (explicit_block &&
         std::any_of(explicit_block->steps.begin(), explicit_block->steps.end(), is_irreversible)) {
       out.reversible = false;
@@ -205,8 +262,10 @@ class revision_compiler {
       }
       auto planned =
           plan_step(step, compile_step(m_file, step, m_model), m_model, {&m_file, m_r.number});
+      auto follow_up = sequence_follow_up(m_file, step, m_model);
       apply_step(m_model, step, replay);
       place(planned, m_downgrade_phases, out.downgrade);
+      if (follow_up) place_in_same_phase(std::move(*follow_up), m_downgrade_phases, out.downgrade);
     }
     model::journal const undone = m_model.take_journal();
     if (!scratch.has_errors()) {
@@ -219,7 +278,7 @@ class revision_compiler {
   /// The inverses of the upgrade steps, last step first; reports the steps that have none.
   std::vector<ast::step> derived() {
     std::vector<ast::step> steps;
-    auto const& upgrade = m_r.syntax.upgrade.steps;
+    auto const& upgrade = m_upgrade.steps;
     std::size_t k = m_inverses.size();  // one per upgrade step but irreversible ones
     for (auto it = upgrade.rbegin(); it != upgrade.rend(); ++it) {
       if (is_irreversible(*it)) continue;
@@ -227,13 +286,15 @@ class revision_compiler {
       if (is_raw(*it)) continue;  // raw sql without downgrade is reported as missing-downgrade
       if (overwrites_values(*it)) {
         m_derivable = false;
-        report_underivable(*it,
-                           "a backfill of a column an earlier revision added overwrites values "
-                           "a downgrade cannot bring back");
+        inverse lost;
+        lost.impossible =
+            "a backfill of a column an earlier revision added overwrites values a downgrade "
+            "cannot bring back";
+        report_underivable(*it, lost);
       }
       if (inv.impossible) {
         m_derivable = false;
-        report_underivable(*it, *inv.impossible);
+        report_underivable(*it, inv);
       }
       steps.insert(steps.end(), inv.steps.begin(), inv.steps.end());
     }
@@ -250,14 +311,15 @@ class revision_compiler {
     return c && c->defined.revision != m_r.number;
   }
 
-  void report_underivable(ast::step const& step, std::string const& why) {
+  void report_underivable(ast::step const& step, inverse const& inv) {
     dsl::diagnostic d;
     d.code = "no-inverse";
     d.where = {&m_file, ast::node_of(step).where};
     d.message = fmt::format(
         "revision '{}' has no downgrade block, and this step has no derivable inverse: {}",
-        m_r.syntax.id.digits, why);
-    d.help = "add a 'downgrade { ... }' block, or 'downgrade { irreversible }'";
+        m_r.syntax.id.digits, *inv.impossible);
+    d.help = inv.help ? *inv.help + " in a 'downgrade { ... }' block"
+                      : "add a 'downgrade { ... }' block, or 'downgrade { irreversible }'";
     m_out.report(std::move(d));
   }
 
@@ -290,6 +352,9 @@ class revision_compiler {
   raw_blocks
       m_upgrade_sql;  ///< the raw steps with their parse trees, until the upgrade is replayed
   raw_blocks const m_downgrade_sql;
+  /// The revision's blocks with identifiers as PostgreSQL truncates them (identifier_limits.hpp).
+  ast::block m_upgrade;
+  std::optional<ast::block> m_downgrade;
   std::vector<inverse> m_inverses;
   std::vector<std::string> m_temporaries;  ///< temporary tables raw SQL of the revision created
   phase_planner m_upgrade_phases{m_r.syntax.transactional};

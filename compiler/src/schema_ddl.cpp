@@ -68,15 +68,6 @@ void comment(std::string& out, std::string_view what, std::string const& target,
     statement(out, fmt::format("COMMENT ON {} {} IS {}", what, target, quote_literal(*remark)));
 }
 
-/// The sequence that column `column` of `table` owns, if any.
-model::sequence const* owned_sequence(model::schema const& m, object_key const& table,
-                                      std::string const& column) {
-  for (auto const& [key, s] : m.sequences) {
-    if (s.owned_by && s.owned_by->first == table && s.owned_by->second == column) return &s;
-  }
-  return nullptr;
-}
-
 /**
  * A serial column spelled out as pg_dump does: its storage type, NOT NULL, and a default that
  * names its sequence (printed on its own, so that the sequence is visible under the name it has
@@ -89,7 +80,7 @@ void spell_out_serials(model::schema const& m, dsl::ast::create_table_step& tabl
     auto* column = std::get_if<dsl::ast::column_def>(&element);
     if (!column || !column->type.schema.empty() || !is_serial(normalized(column->type).name))
       continue;
-    auto const* seq = owned_sequence(m, key, column->name.name);
+    auto const* seq = m.sequence_owned_by(key, column->name.name);
     if (!seq) continue;
     column->type.name = std::string(storage_type(normalized(column->type).name));
     dsl::ast::default_value next;

@@ -14,6 +14,7 @@ namespace migc::dsl {
 namespace {
 
 constexpr std::uint32_t tab_width = 8;
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 std::vector<std::uint32_t> index_line_starts(std::string const& text) {
   std::vector<std::uint32_t> starts{0};
@@ -31,6 +32,9 @@ std::system_error read_error(std::string const& path) {
 
 source_file::source_file(std::string display_path, std::string text)
     : m_path(std::move(display_path)), m_text(std::move(text)) {
+  // Editors on Windows save UTF-8 with a byte-order mark: it is no part of the revision (and so
+  // never part of its checksum).
+  if (m_text.compare(0, utf8_bom.size(), utf8_bom) == 0) m_text.erase(0, utf8_bom.size());
   // Offsets are 32-bit throughout the AST; a larger revision file is a mistake.
   if (m_text.size() > std::numeric_limits<std::uint32_t>::max()) {
     throw std::length_error("source file '" + m_path + "' is larger than 4 GiB");

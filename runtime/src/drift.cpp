@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <pqxx/connection_base>
 #include <pqxx/result>
+#include <pqxx/subtransaction>
 #include <pqxx/transaction>
 #include <set>
 #include <unordered_map>
@@ -642,6 +644,49 @@ ORDER BY 1)")) {
   }
   read_live_objects(tx, tx.quote(excluded_oids[0][0].as<std::string>()) + "::oid[]", out);
   return out;
+}
+
+void spell_defaults_as_the_server(pqxx::connection_base& cx, std::vector<db_object>& model,
+                                  std::vector<db_object> const& live) {
+  std::map<std::string, db_object const*> live_columns;
+  for (auto const& o : live) {
+    if (o.kind == schema_kind::column) live_columns.emplace(key_of(o), &o);
+  }
+  std::vector<db_object*> differing;
+  for (auto& o : model) {
+    if (o.kind != schema_kind::column || o.default_value.empty() ||
+        o.default_value.rfind("generated ", 0) == 0)
+      continue;
+    auto const l = live_columns.find(key_of(o));
+    if (l != live_columns.end() &&
+        normalize_default(l->second->default_value) != normalize_default(o.default_value))
+      differing.push_back(&o);
+  }
+  if (differing.empty()) return;
+  try {
+    pqxx::work tx(cx);
+    tx.exec("SET LOCAL search_path = pg_catalog, public");
+    for (db_object* o : differing) {
+      // The type and the default as the compiler wrote them, never parsed here: the server
+      // stores the default and prints it back (pg_get_expr), as it did for the live column.
+      try {
+        pqxx::subtransaction probe(tx, "migc_default_probe");
+        probe.exec("CREATE TEMPORARY TABLE migc_default_probe (c " + o->type + " DEFAULT " +
+                   o->default_value + ") ON COMMIT DROP");
+        auto const r = probe.exec(
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+            "WHERE d.adrelid = 'migc_default_probe'::regclass");
+        if (!r.empty()) o->default_value = r[0][0].as<std::string>();
+        probe.abort();
+      } catch (pqxx::sql_error const&) {
+        // A default the server cannot store outside its table (a sequence since dropped...):
+        // compared as written.
+      }
+    }
+    tx.abort();
+  } catch (pqxx::sql_error const&) {
+    // No temporary tables here (a hot standby, no TEMP privilege): compared as written.
+  }
 }
 
 }  // namespace migc::runtime

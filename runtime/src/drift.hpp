@@ -79,4 +79,15 @@ struct db_object {
 [[nodiscard]] std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
                                                       std::vector<std::string> const& exclude);
 
+/**
+ * Replaces, in `model`, each column default that differs from the live one after
+ * normalize_default by the server's own spelling of it: the default as the compiler wrote it,
+ * stored on a temporary column of the model's type in a transaction that is rolled back, and
+ * read back with pg_get_expr as the live one was (`'2020-1-1'` on a date column is
+ * `'2020-01-01'::date`). The runtime never parses the SQL: the server does. Defaults the server
+ * cannot store so (and servers without temporary tables, such as hot standbys) stay as written.
+ */
+void spell_defaults_as_the_server(pqxx::connection_base& cx, std::vector<db_object>& model,
+                                  std::vector<db_object> const& live);
+
 }  // namespace migc::runtime

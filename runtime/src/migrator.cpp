@@ -107,7 +107,10 @@ struct migrator::impl {
     if (first) result.from = at_name;
     result.to = at_name;
     revision_runner runner(s);
-    if (s.opts.single_transaction) runner.refuse_non_transactional(steps);
+    if (s.opts.single_transaction) {
+      runner.refuse_non_transactional(steps);
+      runner.refuse_new_enum_values_used(steps);
+    }
     check_progress(s, steps);
     refuse_pooled_non_transactional(steps);
     record_repairs(s, checked.verdict.accepted);
@@ -173,8 +176,10 @@ struct migrator::impl {
       exclude.push_back(qualified(q, name));
     }
     // The model at the database's revision, not head's: a database below head is checked too.
-    auto const model = model_objects(s.cat, at);
-    drift.findings = compare_schema(model, read_live_schema(s.cx, exclude));
+    auto model = model_objects(s.cat, at);
+    auto const live = read_live_schema(s.cx, exclude);
+    spell_defaults_as_the_server(s.cx, model, live);
+    drift.findings = compare_schema(model, live);
     drift.objects = model.size();
     drift.status = drift_report::state::checked;
     return drift;

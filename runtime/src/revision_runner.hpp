@@ -66,6 +66,9 @@ class revision_runner {
   /// Refuses (before anything changes) a single-transaction plan holding a revision that cannot
   /// run inside a transaction.
   void refuse_non_transactional(std::vector<plan_step> const& steps) const;
+  /// Throws refusal (needs_transaction_free_run) when a revision of an upgrade plan uses an enum
+  /// value an earlier revision of the plan adds: one transaction cannot hold both.
+  void refuse_new_enum_values_used(std::vector<plan_step> const& steps) const;
 
   /**
    * A phased revision (phases.hpp), phase by phase, each recorded in the

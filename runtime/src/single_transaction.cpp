@@ -1,6 +1,10 @@
 // --single-transaction runs: every revision of the plan in one transaction, all or nothing.
 #include <fmt/format.h>
 
+#include <map>
+#include <string_view>
+#include <vector>
+
 #include "revision_runner.hpp"
 
 namespace migc::runtime::detail {
@@ -18,6 +22,43 @@ void revision_runner::refuse_non_transactional(std::vector<plan_step> const& ste
                     "this one without it",
                     s.rev->id, s.rev->description, location),
         {{}, std::string(s.rev->id), location, {}});
+  }
+}
+
+namespace {
+
+/// The lines of a catalog text (revision::enum_values_added and _used).
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    auto const end = text.find('\n');
+    out.push_back(text.substr(0, end));
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+void revision_runner::refuse_new_enum_values_used(std::vector<plan_step> const& steps) const {
+  std::map<std::string_view, revision const*> added;  // value -> the revision adding it
+  for (plan_step const& s : steps) {
+    if (s.dir != direction::upgrade) continue;
+    for (auto const value : lines_of(s.rev->enum_values_used)) {
+      auto const adder = added.find(value);
+      if (adder == added.end()) continue;
+      std::string const location = source_location(m_session.cat, *s.rev);
+      throw refusal(
+          refusal_reason::needs_transaction_free_run,
+          fmt::format("--single-transaction: revision {} \"{}\" ({}) uses enum value {}, which "
+                      "revision {} adds; PostgreSQL refuses a new enum value in the transaction "
+                      "that added it (\"unsafe use of new value\"): nothing was applied. Run to "
+                      "revision {} with --single-transaction, then the rest",
+                      s.rev->id, s.rev->description, location, value, adder->second->id,
+                      adder->second->id),
+          {{}, std::string(s.rev->id), location, {}});
+    }
+    for (auto const value : lines_of(s.rev->enum_values_added)) added.emplace(value, s.rev);
   }
 }
 

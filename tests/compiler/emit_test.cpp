@@ -117,6 +117,20 @@ TEST(checksum, ignores_what_a_sql_formatter_changes) {
   EXPECT_EQ(checksum_of(formatted), checksum_of(written));
 }
 
+// ../shared/cases/utf8-bom: a byte-order mark (and CRLF line ends) as Windows editors save a
+// file is skipped, never hashed; the pinned checksum stays.
+TEST(checksum, ignores_a_utf8_byte_order_mark_and_crlf) {
+  std::string windows = "\xEF\xBB\xBF";
+  for (char const c : std::string_view(backfill)) {
+    if (c == '\n') windows += '\r';
+    windows += c;
+  }
+  EXPECT_NE(checksum_of(windows), "");
+  EXPECT_EQ(checksum_of(windows), checksum_of(backfill));
+  EXPECT_EQ(previous_checksum_of("\xEF\xBB\xBF" + std::string(backfill)),
+            previous_checksum_of(backfill));
+}
+
 TEST(checksum, changes_when_what_runs_changes) {
   std::string edited = backfill;
   edited.replace(edited.find("' '"), 3, "'  '");  // whitespace inside a literal is meaningful

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <migc/compiler/compile.hpp>
@@ -25,11 +26,12 @@ class memory_catalog {
     for (auto const& r : m_chain.revisions) {
       auto const up = add_steps(r.upgrade);
       auto const down = add_steps(r.downgrade);
-      m_revisions.push_back({text_of(r.id), r.number, text_of(r.parent), text_of(r.description),
-                             text_of(r.source_file), r.source_line, text_of(r.checksum),
-                             r.transactional, r.reversible, up, down,
-                             text_of(r.irreversible_reason), text_of(r.previous_checksum),
-                             text_of(r.adopts)});
+      m_revisions.push_back(
+          {text_of(r.id), r.number, text_of(r.parent), text_of(r.description),
+           text_of(r.source_file), r.source_line, text_of(r.checksum), r.transactional,
+           r.reversible, up, down, text_of(r.irreversible_reason), text_of(r.previous_checksum),
+           text_of(r.adopts), text_of(joined(r.enum_values_added)),
+           text_of(joined(r.enum_values_used))});
     }
     m_schema_history = migc::compiler::serialize_schema_history(m_chain.revisions);
     m_catalog = {{m_revisions.data(), m_revisions.size()},
@@ -44,6 +46,13 @@ class memory_catalog {
   [[nodiscard]] migc::runtime::catalog const& get() const { return m_catalog; }
 
  private:
+  /// `entries` one a line, kept by this catalog (as the emitter writes catalog::enum_values_*).
+  std::string const& joined(std::vector<std::string> const& entries) {
+    std::string out;
+    for (auto const& e : entries) out += e + "\n";
+    return m_texts.emplace_back(std::move(out));
+  }
+
   /// A view of a string this catalog owns (through m_chain).
   static migc::runtime::text text_of(std::string const& s) { return {s.data(), s.size()}; }
 
@@ -59,6 +68,7 @@ class memory_catalog {
   }
 
   migc::compiler::compiled_chain m_chain;
+  std::deque<std::string> m_texts;  ///< strings made for the catalog (stable addresses)
   std::vector<migc::runtime::step> m_steps;
   std::vector<migc::runtime::revision> m_revisions;
   std::string m_schema_history;

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <memory>
 #include <migc/runtime/catalog.hpp>
+#include <pqxx/connection>
+#include <pqxx/transaction>
 #include <sstream>
 
 #include "cli_io.hpp"
@@ -378,4 +380,95 @@ TEST_F(drift_pg, checksums_of_the_previous_format_are_accepted_and_edits_still_r
   auto const refused = migrate(conninfo(), edited->get(), {"upgrade"});
   EXPECT_EQ(refused.code, 1) << refused.out << refused.err;
   EXPECT_THAT(refused.err, HasSubstr("edited")) << refused.err;
+}
+
+/// The rows of `table` as text, in id order: what a round trip must give back byte for byte.
+std::string rows_of(std::string const& conninfo, std::string const& table) {
+  pqxx::connection cx(conninfo);
+  pqxx::read_transaction tx(cx);
+  auto const r =
+      tx.exec("SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY id), '') FROM " + table + " t");
+  return r[0][0].as<std::string>();
+}
+
+// Derived downgrades restore data, not just structure: edge values inserted before a revision
+// of widening type changes read back identical after its upgrade and derived downgrade, in a
+// session whose time zone is not UTC.
+TEST_F(drift_pg, derived_downgrades_give_back_every_value) {
+  migc::test::temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"A\"\nupgrade {\n"
+               "    create type mood as enum ('happy', 'it''s')\n"
+               "    create table v (id integer primary key, a smallint, b integer, c varchar(10),\n"
+               "        d numeric(8, 2), e date, f real, g varchar(3), h mood, i timestamp(0),\n"
+               "        j bigint, k varchar(4)[])\n"
+               "}\n");
+  folder.write("20250102_0000-002_b.mig",
+               "revision 002 revises 001 \"B\"\nupgrade {\n"
+               "    -- migc:allow(table-rewrite)\n    alter column v.a type bigint\n"
+               "    -- migc:allow(table-rewrite)\n    alter column v.b type numeric(12, 0)\n"
+               "    alter column v.c type text\n"
+               "    -- migc:allow(table-rewrite)\n    alter column v.d type numeric(14, 4)\n"
+               "    -- migc:allow(table-rewrite)\n    alter column v.e type timestamp\n"
+               "    -- migc:allow(table-rewrite)\n    alter column v.f type double precision\n"
+               "    alter column v.g type varchar\n"
+               "    -- migc:allow(table-rewrite)\n    alter column v.h type text\n"
+               "    alter column v.i type timestamp(6)\n"
+               "    -- migc:allow(table-rewrite)\n    alter column v.j type numeric\n"
+               "    alter column v.k type varchar(8)[]\n"
+               "}\n");
+  auto const cat = compile_chain(folder.path());
+  ASSERT_TRUE(cat);
+  migc::test::execute(conninfo(),
+                      "ALTER DATABASE " + database_name() + " SET timezone = 'America/New_York'");
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade", "001"}).code, 0);
+  migc::test::execute(
+      conninfo(),
+      "INSERT INTO v VALUES "
+      "(1, -32768, -2147483648, 'ünï©ødé✓', -999999.99, '4713-11-24 BC', -3.4028235e38, 'a', "
+      "'it''s', '2024-03-10 02:30:00', -9223372036854775808, '{\"\", NULL, \"ab c\"}'),"
+      "(2, 32767, 2147483647, '', 999999.99, '294276-12-31', 1.17549435e-38, 'é', 'happy', "
+      "'2024-11-03 01:30:00', 9223372036854775807, '{}'),"
+      "(3, 0, 0, ' x ', 0.01, 'infinity', 'NaN', '', 'happy', '-infinity', 0, NULL),"
+      "(4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{NULL}')");
+  std::string const before = rows_of(conninfo(), "v");
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  auto const down = migrate(conninfo(), cat->get(), {"downgrade", "001"});
+  ASSERT_EQ(down.code, 0) << down.err;
+  EXPECT_EQ(rows_of(conninfo(), "v"), before);
+  expect_no_drift(conninfo(), cat->get(), "revision 001");
+}
+
+// ../shared/cases/serial-widen-to-bigint: the sequence follows the column, so ids go past the
+// integer range, and verify stays clean.
+TEST_F(drift_pg, a_widened_serial_column_takes_its_sequence_along) {
+  auto const cat = compile_chain(good_corpus() / "case_serial_widen_to_bigint");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  expect_no_drift(conninfo(), cat->get(), "revision 002");
+  EXPECT_EQ(scalar("SELECT format_type(seqtypid, NULL) FROM pg_sequence "
+                   "WHERE seqrelid = 'event_id_seq'::regclass"),
+            "bigint");
+  migc::test::execute(conninfo(),
+                      "SELECT setval('event_id_seq', 2147483647); "
+                      "INSERT INTO event (body) VALUES ('past the integer range')");
+  EXPECT_EQ(scalar("SELECT max(id) FROM event"), "2147483648");
+}
+
+// ../shared/cases/enum-value-single-transaction: one transaction cannot add an enum value and
+// use it; --single-transaction refuses before anything runs, naming both revisions.
+TEST_F(drift_pg, single_transaction_refuses_a_new_enum_value_used_in_the_same_run) {
+  auto const cat = compile_chain(good_corpus() / "case_enum_value_single_transaction");
+  ASSERT_TRUE(cat);
+  auto const refused = migrate(conninfo(), cat->get(), {"upgrade", "--single-transaction"});
+  EXPECT_NE(refused.code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("revision 003"));
+  EXPECT_THAT(refused.err, HasSubstr("uses enum value public.doc_state 'archived', which "
+                                     "revision 002 adds"));
+  EXPECT_THAT(refused.err, HasSubstr("nothing was applied"));
+  EXPECT_EQ(scalar("SELECT to_regclass('documents') IS NULL"), "t");
+  // Up to the revision that adds the value in one transaction, then the rest: both work.
+  EXPECT_EQ(migrate(conninfo(), cat->get(), {"upgrade", "002", "--single-transaction"}).code, 0);
+  EXPECT_EQ(migrate(conninfo(), cat->get(), {"upgrade", "--single-transaction"}).code, 0);
+  expect_no_drift(conninfo(), cat->get(), "revision 003");
 }

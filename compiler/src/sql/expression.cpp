@@ -2,7 +2,9 @@
 #include "expression.hpp"
 
 #include <algorithm>
+#include <cctype>
 
+#include "../render.hpp"
 #include "pg_parser.hpp"
 #include "tree.hpp"
 
@@ -120,6 +122,69 @@ std::vector<std::string> columns_of(std::string_view text) {
   auto parsed = parse_expression(text);
   auto* e = std::get_if<expression>(&parsed);
   return e ? std::move(e->columns) : std::vector<std::string>();
+}
+
+namespace {
+
+/// The length of the identifier token starting at `at` in `text` ("quoted" or bare).
+std::size_t identifier_length(std::string_view text, std::size_t at) {
+  std::size_t i = at;
+  if (i < text.size() && text[i] == '"') {
+    for (++i; i < text.size(); ++i) {
+      if (text[i] != '"') continue;
+      if (i + 1 < text.size() && text[i + 1] == '"') {
+        ++i;
+      } else {
+        return i + 1 - at;
+      }
+    }
+    return text.size() - at;
+  }
+  while (i < text.size()) {
+    auto const c = static_cast<unsigned char>(text[i]);
+    if (!(std::isalnum(c) || c == '_' || c == '$' || c >= 0x80)) break;
+    ++i;
+  }
+  return i - at;
+}
+
+}  // namespace
+
+std::string rename_column_in(std::string const& text, std::string const& from,
+                             std::string const& to) {
+  std::string query(prefix);
+  query += text;
+  query += ')';
+  parse_outcome parsed = parse(query);
+  if (!parsed.problems.empty() || parsed.statements.size() != 1) return text;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // (offset in text, length)
+  node(parsed.statements.front().tree).walk([&](node const& n) {
+    if (!n.is("ColumnRef")) return true;
+    auto const fields = n.list("fields");
+    auto const location = n.location();
+    if (fields.empty() || fields.size() > 2 || fields.back().string_value() != from || !location ||
+        *location < prefix_length)
+      return true;
+    std::size_t at = *location - prefix_length;
+    if (fields.size() == 2) {  // table.column: skip the table and the dot
+      at += identifier_length(text, at);
+      while (at < text.size() &&
+             (std::isspace(static_cast<unsigned char>(text[at])) || text[at] == '.'))
+        ++at;
+    }
+    spans.emplace_back(at, identifier_length(text, at));
+    return true;
+  });
+  std::sort(spans.begin(), spans.end());
+  std::string out = text;
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
+    // Written as the old name was: a quoted name stays quoted.
+    bool const quoted = it->first < out.size() && out[it->first] == '"';
+    std::string written = quote_identifier(to);
+    if (quoted && written.front() != '"') written = '"' + written + '"';
+    out.replace(it->first, it->second, written);
+  }
+  return out;
 }
 
 }  // namespace migc::compiler::sql

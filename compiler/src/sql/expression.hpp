@@ -53,4 +53,13 @@ struct expression_error {
 /// The columns `text` names (expression::columns); none when it does not parse.
 [[nodiscard]] std::vector<std::string> columns_of(std::string_view text);
 
+/**
+ * `text` (an expression) with every reference to column `from` (bare, or qualified by its
+ * table) naming column `to` instead (quoted where the old name was, or where `to` needs it):
+ * what PostgreSQL's stored expressions do when a column is renamed (they refer to it by
+ * number). `text` unchanged when it does not parse.
+ */
+[[nodiscard]] std::string rename_column_in(std::string const& text, std::string const& from,
+                                           std::string const& to);
+
 }  // namespace migc::compiler::sql

@@ -45,6 +45,10 @@ struct compiled_revision {
   std::string adopts;               ///< the version `adopts "..."` names (root only), "" when none
   std::vector<compiled_step> upgrade;
   std::vector<compiled_step> downgrade;
+  /// Enum values the upgrade adds, and values added by some revision that its raw SQL uses,
+  /// each `schema.type 'value'` (catalog.hpp, revision::enum_values_added).
+  std::vector<std::string> enum_values_added;
+  std::vector<std::string> enum_values_used;
   schema_delta schema_changes;  ///< what the upgrade changed in the flattened model (drift checks)
 };
 

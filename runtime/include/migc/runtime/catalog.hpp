@@ -260,6 +260,14 @@ struct revision {
    * and the next revision rewrites the row to migc's id. "" for none.
    */
   text adopts = {};
+  /// Enum values the upgrade adds (ALTER TYPE ... ADD VALUE), one a line, each
+  /// `schema.type 'value'`; "" for none.
+  text enum_values_added = {};
+  /// Enum values that some revision added and this revision's raw SQL uses (casts to the type,
+  /// writes to or compares with a column of it), in the same form: PostgreSQL refuses to use a
+  /// value in the transaction that added it ("unsafe use of new value"), so `migrate upgrade
+  /// --single-transaction` refuses a plan holding both revisions.
+  text enum_values_used = {};
 
   /// True when `recorded` (a checksum a history table holds) is this revision's
   /// checksum under the current or the previous format.
