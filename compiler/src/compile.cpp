@@ -233,6 +233,7 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   compiled_chain chain;
   chain.inputs = scan.revisions;
   std::vector<parsed_revision> parsed;
+  parsed.reserve(scan.revisions.size());
   std::set<std::uint64_t> unreadable;
   for (auto const& path : scan.revisions) {
     if (auto r = read_revision(path, sources, diagnostics)) {

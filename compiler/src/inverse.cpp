@@ -99,6 +99,7 @@ class builder {
         return f;
       }
       case model::constraint_kind::check:
+      case model::constraint_kind::exclusion:  // never modelled: its table becomes unknown
         break;
     }
     auto check = node<ast::check_clause>();

@@ -93,6 +93,7 @@ class revision_compiler {
     // value before the revision: what the downgrade proof compares with.
     m_model.open_journal();
     upgrade(out);
+    m_upgrade_sql.clear();  // its parse trees: the checksum is taken, the model has the rest
     model::journal const before = m_model.take_journal();
     out.schema_changes = schema_changes(before, m_model);
     // After a failed upgrade step the downgrade's problems are echoes.
@@ -255,7 +256,8 @@ class revision_compiler {
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
-  raw_blocks const m_upgrade_sql;  ///< the raw steps with their parse trees, for this revision only
+  raw_blocks
+      m_upgrade_sql;  ///< the raw steps with their parse trees, until the upgrade is replayed
   raw_blocks const m_downgrade_sql;
   std::vector<inverse> m_inverses;
   std::vector<std::string> m_temporaries;  ///< temporary tables raw SQL of the revision created
@@ -268,6 +270,7 @@ std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision con
                                                  dsl::diagnostic_engine& diagnostics,
                                                  model::schema& head) {
   std::vector<compiled_revision> out;
+  out.reserve(chain.size());
   for (auto const* r : chain) out.push_back(revision_compiler(*r, diagnostics, head).run());
   return out;
 }

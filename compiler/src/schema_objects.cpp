@@ -245,19 +245,18 @@ std::string identity_of(schema_object const& o) {
 /// The objects of `after` that are new or differ from `before`, and the objects of `before` gone
 /// from `after`.
 schema_delta difference(std::vector<schema_object> const& before,
-                        std::vector<schema_object> const& after) {
+                        std::vector<schema_object> after) {
   std::map<std::string, std::pair<schema_object const*, bool>>
       old_objects;  // identity -> (object, still there)
   for (auto const& o : before) old_objects.emplace(identity_of(o), std::pair{&o, false});
   schema_delta delta;
-  for (auto const& o : after) {
+  for (auto& o : after) {
     auto const it = old_objects.find(identity_of(o));
-    if (it == old_objects.end()) {
-      delta.changed.push_back(o);
-      continue;
+    if (it != old_objects.end()) {
+      it->second.second = true;
+      if (*it->second.first == o) continue;
     }
-    it->second.second = true;
-    if (!(*it->second.first == o)) delta.changed.push_back(o);
+    delta.changed.push_back(std::move(o));
   }
   for (auto const& o : before) {
     if (!old_objects.at(identity_of(o)).second) delta.removed.push_back(o);
@@ -342,7 +341,7 @@ schema_delta schema_changes(model::journal const& before, model::schema const& a
     if (prior) append_unknown(old_objects, key);
     if (after.unknown.count(key)) append_unknown(new_objects, key);
   }
-  return difference(old_objects, new_objects);
+  return difference(old_objects, std::move(new_objects));
 }
 
 std::string serialize_schema_objects(std::vector<schema_object> const& objects) {

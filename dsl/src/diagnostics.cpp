@@ -107,6 +107,35 @@ std::string caret_line(std::string_view line, std::size_t begin, std::size_t end
   return out;
 }
 
+/// The part of a source line a snippet shows: whole lines up to `widest_snippet` bytes; around the
+/// span of a longer one (a 50 MB statement is one line), cut at UTF-8 character boundaries and
+/// marked with "..." at each cut, so a diagnostic stays readable and small.
+struct snippet_window {
+  std::string text;
+  std::size_t begin;  ///< span start, in bytes into `text`
+  std::size_t end;    ///< span end, in bytes into `text`
+};
+
+constexpr std::size_t widest_snippet = 160;  // bytes shown of one source line
+constexpr std::size_t context_before = 60;   // bytes kept before the span in a long line
+
+snippet_window window_of(std::string_view line, std::size_t begin, std::size_t end) {
+  begin = std::min(begin, line.size());
+  end = std::clamp(end, begin, line.size());
+  if (line.size() <= widest_snippet) return {std::string(line), begin, end};
+  auto const boundary = [&](std::size_t i) {
+    while (i > 0 && i < line.size() && detail::is_utf8_continuation(line[i])) --i;
+    return i;
+  };
+  std::size_t const first = boundary(begin > context_before ? begin - context_before : 0);
+  std::size_t const last = boundary(std::min(line.size(), first + widest_snippet));
+  std::string const lead = first > 0 ? "..." : "";
+  std::string text = lead + std::string(line.substr(first, last - first));
+  if (last < line.size()) text += "...";
+  std::size_t const shown_end = std::min(end, last);
+  return {std::move(text), lead.size() + begin - first, lead.size() + shown_end - first};
+}
+
 class text_renderer {
  public:
   text_renderer(std::ostream& out, bool color) : m_out(out), m_color(color) {}
@@ -157,7 +186,9 @@ class text_renderer {
     std::size_t const start = file.line_offset(at.line);
     std::size_t const begin = where.range.begin - start;
     std::size_t const end = std::max(where.range.end, where.range.begin) - start;
-    m_out << line << '\n' << paint(caret_line(line, begin, end), bold_green) << '\n';
+    snippet_window const shown = window_of(line, begin, end);
+    m_out << shown.text << '\n'
+          << paint(caret_line(shown.text, shown.begin, shown.end), bold_green) << '\n';
   }
 
   std::ostream& m_out;

@@ -149,6 +149,30 @@ TEST(render_text, stops_the_tildes_at_the_end_of_the_first_line) {
   EXPECT_EQ(text_of(engine), "x.mig:1:1: error: m\nab\n^~\n1 error generated.\n");
 }
 
+TEST(render_text, shows_a_window_around_the_span_of_a_very_long_line) {
+  std::string const line = std::string(1000, 'a') + "BAD" + std::string(1000, 'z');
+  source_file const file("x.mig", line + "\n");
+  diagnostic_engine engine;
+  engine.report(make(severity::error, "m", {&file, {1000, 1003}}));
+  std::string const shown = "..." + std::string(60, 'a') + "BAD" + std::string(97, 'z') + "...";
+  EXPECT_EQ(text_of(engine), "x.mig:1:1001: error: m\n" + shown + "\n" + std::string(63, ' ') +
+                                 "^~~\n1 error generated.\n");
+}
+
+TEST(render_text, cuts_a_long_line_only_between_utf8_characters) {
+  std::string line;
+  for (int i = 0; i < 200; ++i) line += "\xC3\xA9";  // 400 bytes of 'é'
+  source_file const file("x.mig", line);
+  diagnostic_engine engine;
+  engine.report(make(severity::error, "m", {&file, {201, 203}}));  // inside a character
+  std::string const text = text_of(engine);
+  std::size_t const from = text.find('\n') + 1;
+  std::string const snippet = text.substr(from, text.find('\n', from) - from);
+  ASSERT_EQ(snippet.substr(0, 3), "...");
+  EXPECT_EQ(snippet.substr(3, 2), "\xC3\xA9");
+  EXPECT_EQ(snippet.substr(snippet.size() - 5), "\xC3\xA9...");
+}
+
 TEST(render_text, prints_notes_with_their_own_snippet_then_help) {
   source_file const a("a.mig", "revision 002 revises 001 \"a\"");
   source_file const b("b.mig", "revision 003 revises 001 \"b\"");

@@ -15,11 +15,13 @@ namespace migc::test {
 
 /// How a child process ended.
 struct process_result {
-  int exit_code = -1;    ///< exit status, or -1 when killed by a signal
-  int signal = 0;        ///< the signal that ended it, 0 when it exited
-  std::string out;       ///< everything it wrote to stdout
-  std::string err;       ///< everything it wrote to stderr
-  long max_rss_kib = 0;  ///< peak resident memory of the child (getrusage)
+  int exit_code = -1;  ///< exit status, or -1 when killed by a signal
+  int signal = 0;      ///< the signal that ended it, 0 when it exited
+  std::string out;     ///< everything it wrote to stdout
+  std::string err;     ///< everything it wrote to stderr
+  /// Peak resident memory of the child (wait4), in KiB. Linux carries the spawning process's
+  /// peak across exec, so it is at least this test process's peak: an upper bound.
+  long max_rss_kib = 0;
 };
 
 /**

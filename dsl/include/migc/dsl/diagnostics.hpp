@@ -99,7 +99,9 @@ struct render_options {
  * A diagnostic without location prints as `migc: error: message`. The caret
  * line copies the tabs of the source line (so it lines up whatever the
  * terminal's tab stops), puts `^` under the first character of the span and
- * one `~` under each further character of the span on that line.
+ * one `~` under each further character of the span on that line. Of a source
+ * line longer than 160 bytes only a window around the span is shown (60 bytes
+ * before it), each cut marked "...".
  * A warning promoted by --werror ends its first line with " [-Werror]".
  * When errors or warnings were reported, a summary line follows, clang's
  * wording: "1 error generated.", "2 errors and 1 warning generated.",
