@@ -140,6 +140,10 @@ class name_walker {
   void walk(ast::create_extension_step& s) { walk(s.name); }
   void walk(ast::drop_schema_step& s) { walk(s.name); }
   void walk(ast::drop_extension_step& s) { walk(s.name); }
+  void walk(ast::backfill_step& s) {
+    walk(s.table);
+    walk(s.column);
+  }
 
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;

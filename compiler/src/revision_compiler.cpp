@@ -271,8 +271,23 @@ class revision_compiler {
     if (!scratch.has_errors()) {
       prove(before, undone,
             explicit_block ? static_cast<ast::node const&>(*explicit_block) : m_r.syntax.id);
+    } else {
+      report_refused_derivation(scratch.diagnostics().front());
     }
     m_model.restore(undone);
+  }
+
+  /// A derived downgrade the model refuses (e.g. a default PostgreSQL cannot cast back): the
+  /// server would refuse it too, so it is no downgrade at all.
+  void report_refused_derivation(dsl::diagnostic const& refused) {
+    dsl::diagnostic d;
+    d.code = "no-inverse";
+    d.where = {&m_file, m_r.syntax.id.where};
+    d.message = fmt::format(
+        "revision '{}' has no downgrade block, and its derived downgrade would fail: {}",
+        m_r.syntax.id.digits, refused.message);
+    d.help = "add a 'downgrade { ... }' block, or 'downgrade { irreversible }'";
+    m_out.report(std::move(d));
   }
 
   /// The inverses of the upgrade steps, last step first; reports the steps that have none.
