@@ -304,15 +304,21 @@ void revision_runner::run_phase(plan_step const& planned, phase_script const& ph
   step const& first = steps[range.begin];
   if (phase.what == phase_script::kind::transaction) {
     with_lock_retries("its phase was", resume.expected, [&](int retries_left) {
-      std::string blockers;
+      observed_wait seen;
       try {
-        watched_exec(phase.message, blockers);
+        watched_exec(phase.message, seen);
       } catch (pqxx::sql_error const& e) {
         s.rollback_quietly();
         if (s.interrupted()) throw interruption(planned, resume.stays);
-        if (e.sqlstate() == "55P03" && retries_left > 0)
-          throw lock_retry{blockers, std::string(planned.rev->id)};
-        throw failure(planned, e, locate_in(steps, range.begin, range.end), resume.stays, blockers);
+        check_guard(planned, e);
+        bool const lock_timeout = e.sqlstate() == "55P03";
+        if (lock_timeout && retries_left > 0)
+          throw lock_retry{seen.blockers, std::string(planned.rev->id)};
+        // After a lock timeout the replay waits at most 1 ms for each lock: never a second queue.
+        auto const line =
+            locate_in(steps, range.begin, range.end, {},
+                      lock_timeout ? std::optional(std::chrono::milliseconds(1)) : std::nullopt);
+        throw failure(planned, e, line, resume.stays, seen);
       }
     });
     return;
@@ -349,12 +355,12 @@ void revision_runner::run_outside(plan_step const& planned, phase_script const& 
                          q.identifier(std::string(st.index.view().substr(dot + 1)))));
     }
   }
-  std::string blockers;
+  observed_wait seen;
   try {
-    watched_exec(phase.message, blockers);
+    watched_exec(phase.message, seen);
   } catch (pqxx::sql_error const& e) {
     if (s.interrupted()) throw interruption(planned, resume.stays);
-    throw failure(planned, e, st.line, resume.stays + invalid_index_note(), blockers);
+    throw failure(planned, e, st.line, resume.stays + invalid_index_note(), seen);
   }
 }
 

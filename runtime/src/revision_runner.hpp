@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "phases.hpp"
 #include "migration_lock.hpp"
+#include "phases.hpp"
 #include "plan.hpp"
 #include "session.hpp"
 

@@ -26,12 +26,12 @@ class memory_catalog {
     for (auto const& r : m_chain.revisions) {
       auto const up = add_steps(r.upgrade);
       auto const down = add_steps(r.downgrade);
-      m_revisions.push_back(
-          {text_of(r.id), r.number, text_of(r.parent), text_of(r.description),
-           text_of(r.source_file), r.source_line, text_of(r.checksum), r.transactional,
-           r.reversible, up, down, text_of(r.irreversible_reason), text_of(r.previous_checksum),
-           text_of(r.adopts), text_of(joined(r.enum_values_added)),
-           text_of(joined(r.enum_values_used))});
+      m_revisions.push_back({text_of(r.id), r.number, text_of(r.parent), text_of(r.description),
+                             text_of(r.source_file), r.source_line, text_of(r.checksum),
+                             r.transactional, r.reversible, up, down,
+                             text_of(r.irreversible_reason), text_of(r.previous_checksum),
+                             text_of(r.adopts), text_of(joined(r.enum_values_added)),
+                             text_of(joined(r.enum_values_used))});
     }
     m_schema_history = migc::compiler::serialize_schema_history(m_chain.revisions);
     m_catalog = {{m_revisions.data(), m_revisions.size()},

@@ -168,8 +168,9 @@ TEST(script, a_statement_that_cannot_run_in_a_transaction_gets_its_own_lock_time
   auto ctx = context();
   ctx.concurrent_lock_timeout = std::chrono::milliseconds(0);  // the default: no bound
   rt::revision const& index = migc::test::slow_index.revisions[1];
-  auto const script = detail::outside_transaction_messages(
-      detail::offline_quoter(), ctx, migc::test::slow_index, {&index, rt::direction::upgrade}, "001");
+  auto const script =
+      detail::outside_transaction_messages(detail::offline_quoter(), ctx, migc::test::slow_index,
+                                           {&index, rt::direction::upgrade}, "001");
   // The first statement (SELECT pg_sleep) runs under --lock-timeout, the CREATE INDEX
   // CONCURRENTLY under --concurrent-lock-timeout, set by the progress message before it.
   EXPECT_THAT(script.mark, HasSubstr("SET lock_timeout = '10000ms';\n"));
