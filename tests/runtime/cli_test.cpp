@@ -61,7 +61,8 @@ TEST_F(cli_test, status_json_has_format_version) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "{\"format_version\":1,\"version_table\":\"alembic_version\",\"current\":\"001\","
-            "\"head\":\"003\",\"up_to_date\":false,\"pending\":[{\"id\":\"002\",\"description\":"
+            "\"adopted_by\":null,\"head\":\"003\",\"up_to_date\":false,\"pending\":[{\"id\":"
+            "\"002\",\"description\":"
             "\"Add new_field to memories\"},{\"id\":\"003\",\"description\":"
             "\"Backfill users.full_name\"}],\"dirty\":null,\"problems\":[],\"running\":null}\n");
 }
