@@ -130,8 +130,9 @@ struct verify_entry {
 struct drift_finding {
   enum class kind {
     drift,  ///< a modelled object differs, is missing, or an object nobody modelled exists: exit 1
-    not_modelled,  ///< an object raw SQL created (a raw DDL statement names it or its table)
-    raw_sql,  ///< a modelled object differs but raw SQL DDL names it or its table: reported only
+    /// an object a statement the model does not follow names (or its table, or its schema):
+    /// reported, exit 0
+    not_modelled,
   };
   kind what = kind::drift;
   std::string object;   ///< "table", "column", ...
