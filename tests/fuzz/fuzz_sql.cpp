@@ -40,7 +40,8 @@ std::string sql_block(std::string_view keyword, std::string const& sql) {
 }
 
 void write(std::filesystem::path const& file, std::string const& text) {
-  std::ofstream(file, std::ios::binary).write(text.data(), static_cast<std::streamsize>(text.size()));
+  std::ofstream(file, std::ios::binary)
+      .write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 }  // namespace
@@ -52,11 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   for (auto& part : parts) part = next_part(input);
   std::filesystem::remove_all(folder);
   std::filesystem::create_directories(folder);
-  write(folder / "20250101_0000-001_a.mig", "revision 001 \"a\"\n" + sql_block("upgrade", parts[0]) +
-                                                 "downgrade { irreversible }\n");
+  write(folder / "20250101_0000-001_a.mig",
+        "revision 001 \"a\"\n" + sql_block("upgrade", parts[0]) + "downgrade { irreversible }\n");
   write(folder / "20250102_0000-002_b.mig", "revision 002 revises 001 \"b\"\n" +
-                                                 sql_block("upgrade", parts[1]) +
-                                                 sql_block("downgrade", parts[2]));
+                                                sql_block("upgrade", parts[1]) +
+                                                sql_block("downgrade", parts[2]));
   migc::compiler::source_set sources;
   migc::dsl::diagnostic_engine diagnostics;
   auto const chain = migc::compiler::compile_folder(folder, sources, diagnostics);
