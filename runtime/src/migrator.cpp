@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "default_spelling.hpp"
 #include "dirty.hpp"
 #include "drift.hpp"
 #include "history.hpp"
@@ -109,7 +110,10 @@ struct migrator::impl {
     }
     // The model at the database's revision, not head's: a database below head is checked too.
     auto const model = model_objects(s.cat, at);
-    drift.findings = compare_schema(model, read_live_schema(s.cx, exclude));
+    auto const live = read_live_schema(s.cx, exclude);
+    default_spelling spelling(s.cx);
+    drift.findings = compare_schema(
+        model, live, [&](db_object const& m, db_object const& l) { return spelling.same(m, l); });
     drift.objects = model.size();
     drift.status = drift_report::state::checked;
     return drift;
