@@ -37,7 +37,7 @@ bool default_spelling::same(db_object const& model_column, db_object const& live
 }
 
 std::optional<std::string> const& default_spelling::spelled(std::string const& expression,
-                                                             std::string const& type) {
+                                                            std::string const& type) {
   auto const key = std::pair(expression, type);
   if (auto const it = m_spelled.find(key); it != m_spelled.end()) return it->second;
   std::optional<std::string> spelling;

@@ -39,8 +39,7 @@ class default_spelling {
 
  private:
   /// The server's spelling of `expression` ("" for none: NULL) as a value of `type`.
-  std::optional<std::string> const& spelled(std::string const& expression,
-                                            std::string const& type);
+  std::optional<std::string> const& spelled(std::string const& expression, std::string const& type);
 
   pqxx::read_transaction m_tx;
   std::map<std::pair<std::string, std::string>, std::optional<std::string>> m_spelled;

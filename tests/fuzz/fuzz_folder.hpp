@@ -27,7 +27,8 @@ inline void fresh_folder(std::filesystem::path const& folder) {
 }
 
 inline void write_file(std::filesystem::path const& file, std::string_view text) {
-  std::ofstream(file, std::ios::binary).write(text.data(), static_cast<std::streamsize>(text.size()));
+  std::ofstream(file, std::ios::binary)
+      .write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 /// Compiles `folder` and emits its catalog; traps when no chain comes without an error.
