@@ -45,11 +45,13 @@ std::vector<diagnostic_code> make_table() {
       {"duplicate-column", error, "a column is added that already exists", model},
       {"duplicate-constraint", error, "a constraint is added whose name already exists", model},
       {"duplicate-enum-value", error, "an enum value is added that already exists", model},
+      {"duplicate-extension", error, "an extension is created that is already installed", model},
       {"duplicate-function", error, "a function or procedure is created that already exists",
        model},
       {"duplicate-name", error, "a table, index, view or sequence is created whose name is taken",
        model},
       {"duplicate-primary-key", error, "a second primary key is added to a table", model},
+      {"duplicate-schema", error, "a schema is created that already exists", model},
       {"duplicate-trigger", error, "a trigger is created that already exists on its table", model},
       {"duplicate-type", error, "a type is created that already exists", model},
       {"empty-folder", warning, "the migrations folder has no revisions", files},
@@ -118,6 +120,8 @@ std::vector<diagnostic_code> make_table() {
       {"unknown-type", error, "a step names a type that does not exist", model},
       {"unknown-view", error, "a step names a view that does not exist", model},
       {"unnamed-check", error, "a table-level check constraint has no name", model},
+      {"view-columns", error,
+       "CREATE OR REPLACE VIEW drops, renames or reorders a column the view has", model},
       {"view-in-use", error, "a view another view reads is dropped without cascade", model},
   };
   return table;
