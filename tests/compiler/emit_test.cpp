@@ -124,6 +124,18 @@ TEST(checksum, ignores_what_a_sql_formatter_changes) {
   EXPECT_EQ(checksum_of(formatted), checksum_of(written));
 }
 
+// The same kind: how the step is quoted and how names and statements are delimited.
+TEST(checksum, ignores_the_step_quote_quoted_lower_case_names_and_the_last_semicolon) {
+  std::string const requoted =
+      edited(edited(backfill, "sql $$ ALTER TABLE users ADD COLUMN full_name text $$",
+                    "sql $step$ ALTER TABLE \"users\" ADD COLUMN full_name text; $step$"),
+             "WHERE full_name IS NULL", "WHERE full_name IS NULL;");
+  EXPECT_EQ(checksum_of(requoted), checksum_of(backfill));
+  // A quoted name with capitals is another name.
+  EXPECT_NE(checksum_of(edited(backfill, "ALTER TABLE users", "ALTER TABLE \"Users\"")),
+            checksum_of(backfill));
+}
+
 TEST(checksum, changes_when_what_runs_changes) {
   std::string const original = checksum_of(backfill);
   // Whitespace inside a literal is meaningful.
