@@ -47,3 +47,19 @@ TEST(replay, the_next_revision_sees_the_model_the_upgrade_left) {
   EXPECT_THAT(outcome.chain->schema_sql, HasSubstr("CONSTRAINT t0_pkey1 PRIMARY KEY (id)"));
   EXPECT_THAT(outcome.chain->schema_sql, HasSubstr("REFERENCES t9"));
 }
+
+// A raw CHECK whose expression is a BoolExpr (its location is the AND, not the first token): the
+// model keeps the whole expression, not the slice `a >= 0) AND (b <= 1` that parses only inside
+// parentheses (what `migc diff` writes into `check (...)` would not build).
+TEST(replay, a_raw_check_keeps_its_whole_expression) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"a\"\nupgrade {\n    sql $$\n"
+               "        CREATE TABLE t (a integer, b integer, CONSTRAINT t_check CHECK "
+               "(((a >= 0) AND (b <= 1))))\n    $$\n}\n"
+               "downgrade {\n    sql $$ DROP TABLE t $$\n}\n");
+  auto const outcome = compile(folder.path(), true);
+  ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
+  EXPECT_THAT(outcome.chain->schema_sql,
+              HasSubstr("CONSTRAINT t_check CHECK ((a >= 0) AND (b <= 1))\n"));
+}

@@ -170,6 +170,21 @@ bool ends_a_term(char c) {
 
 }  // namespace
 
+namespace {
+
+/// True when `candidate` is an expression on its own, not a slice of one whose parentheses only
+/// balance inside parse_expression's `SELECT (...)`: `a >= 0) AND (b <= 1`, cut from
+/// `CHECK ((a >= 0) AND (b <= 1))` (a BoolExpr's location is its AND, not its first token).
+bool stands_alone(std::string_view candidate) {
+  std::string query = "SELECT ";
+  query += candidate;
+  query += '\n';  // a trailing `-- comment` ends here
+  auto const parsed = parse(query);
+  return parsed.problems.empty() && parsed.statements.size() == 1;
+}
+
+}  // namespace
+
 std::optional<std::string> raw_statement::text_of(node const& wanted_node) const {
   auto const first = wanted_node.first_location();
   auto const last = last_location(wanted_node);
@@ -198,7 +213,7 @@ std::optional<std::string> raw_statement::text_of(node const& wanted_node) const
       std::string_view const candidate = text.substr(start, end - start);
       auto parsed = parse_expression(candidate);
       auto const* e = std::get_if<expression>(&parsed);
-      if (e && canonical_text(e->tree.value()) == wanted) {
+      if (e && canonical_text(e->tree.value()) == wanted && stands_alone(candidate)) {
         std::size_t const a = candidate.find_first_not_of(" \t\r\n");
         std::size_t const b = candidate.find_last_not_of(" \t\r\n");
         return std::string(candidate.substr(a, b - a + 1));
