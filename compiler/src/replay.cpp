@@ -536,16 +536,7 @@ class replayer : replay_base {
     }
     for (auto const& k : sequences)
       m_change.edit_sequence(k, [&](model::sequence& seq) { seq.owned_by->first = to; });
-    std::vector<object_key> views;
-    for (auto const& [k, v] : m_model.views) {
-      if (v.reads.count(from)) views.push_back(k);
-    }
-    for (auto const& k : views) {
-      m_change.edit_view(k, [&](model::view& v) {
-        v.reads.erase(from);
-        v.reads.insert(to);
-      });
-    }
+    retarget_views(from, to);
   }
 
   bool apply_declarative(ast::add_column_step const& s) {

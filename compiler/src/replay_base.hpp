@@ -100,6 +100,22 @@ class replay_base {
     return {{m_context.file, at.where}, m_context.revision};
   }
 
+  // ------------------------------------------------------------ dependents
+
+  /// Views that read relation `from` read `to` after a rename (PostgreSQL keeps them by OID).
+  void retarget_views(object_key const& from, object_key const& to) {
+    std::vector<object_key> views;
+    for (auto const& [k, v] : m_model.views) {
+      if (v.reads.count(from)) views.push_back(k);
+    }
+    for (auto const& k : views) {
+      m_change.edit_view(k, [&](model::view& v) {
+        v.reads.erase(from);
+        v.reads.insert(to);
+      });
+    }
+  }
+
   // ------------------------------------------------------------ lookups
 
   /// True when a missing object named `key` is no error: the model stopped being sure after a

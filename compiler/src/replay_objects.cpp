@@ -477,19 +477,6 @@ class object_replayer : replay_base {
     }
   }
 
-  void retarget_views(object_key const& from, object_key const& to) {
-    std::vector<object_key> views;
-    for (auto const& [k, v] : m_model.views) {
-      if (v.reads.count(from)) views.push_back(k);
-    }
-    for (auto const& k : views) {
-      m_change.edit_view(k, [&](model::view& v) {
-        v.reads.erase(from);
-        v.reads.insert(to);
-      });
-    }
-  }
-
   template <typename Map, typename Move>
   bool rename_relation(Map const& map, change::rename_object const& c, object_key const& key,
                        object_key const& to, Move move) {

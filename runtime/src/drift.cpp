@@ -3,88 +3,14 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
-#include <map>
 #include <pqxx/connection_base>
 #include <pqxx/result>
-#include <pqxx/subtransaction>
 #include <pqxx/transaction>
 #include <set>
 #include <unordered_map>
 
 namespace migc::runtime {
 namespace {
-
-char lower(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-bool word_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool word_char(char c) {
-  return word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
-}
-
-/// Skips a cast's type name after `::` starting at `i`; returns the index after it.
-std::size_t skip_type(std::string_view s, std::size_t i) {
-  auto skip_space = [&](std::size_t k) {
-    while (k < s.size() && std::isspace(static_cast<unsigned char>(s[k]))) ++k;
-    return k;
-  };
-  i = skip_space(i);
-  auto read_word = [&](std::size_t k) {
-    if (k < s.size() && s[k] == '"') {
-      std::size_t const close = s.find('"', k + 1);
-      return close == std::string_view::npos ? s.size() : close + 1;
-    }
-    while (k < s.size() && (word_char(s[k]) || s[k] == '.')) ++k;
-    return k;
-  };
-  i = read_word(i);
-  static std::set<std::string> const continuations{"varying", "precision", "with",
-                                                   "without", "time",      "zone"};
-  for (;;) {
-    std::size_t const k = skip_space(i);
-    std::size_t const end = read_word(k);
-    std::string w;
-    for (std::size_t m = k; m < end; ++m) w += lower(s[m]);
-    if (end == k || !continuations.count(w)) break;
-    i = end;
-  }
-  std::size_t k = skip_space(i);
-  if (k < s.size() && s[k] == '(') {
-    std::size_t const close = s.find(')', k);
-    i = close == std::string_view::npos ? s.size() : close + 1;
-  }
-  for (;;) {
-    k = skip_space(i);
-    if (k + 1 < s.size() && s[k] == '[' && s[k + 1] == ']') {
-      i = k + 2;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
-
-bool plain_value(std::string_view inner) {
-  if (inner == "true" || inner == "false") return true;
-  std::size_t i = inner.size() > 0 && (inner[0] == '-' || inner[0] == '+') ? 1 : 0;
-  bool digits = false;
-  bool dot = false;
-  for (; i < inner.size(); ++i) {
-    if (std::isdigit(static_cast<unsigned char>(inner[i]))) {
-      digits = true;
-    } else if (inner[i] == '.' && !dot) {
-      dot = true;
-    } else {
-      return false;
-    }
-  }
-  return digits;
-}
 
 std::string or_none(std::string const& text) {
   return text.empty() ? std::string("none") : text;
@@ -152,42 +78,6 @@ std::vector<db_object> model_objects(catalog const& cat,
   return schema_at(cat.schema_history, revision_index);
 }
 
-std::string normalize_default(std::string_view text) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    char const c = text[i];
-    if (c == '\'') {
-      std::size_t j = i + 1;
-      while (j < text.size()) {
-        if (text[j] == '\'' && j + 1 < text.size() && text[j + 1] == '\'') {
-          j += 2;
-        } else if (text[j] == '\'') {
-          break;
-        } else {
-          ++j;
-        }
-      }
-      j = std::min(j + 1, text.size());
-      out.append(text.substr(i, j - i));
-      i = j;
-    } else if (c == ':' && i + 1 < text.size() && text[i + 1] == ':') {
-      i = skip_type(text, i + 2);
-    } else if (std::isspace(static_cast<unsigned char>(c)) || c == '(' || c == ')') {
-      ++i;
-    } else {
-      out += lower(c);
-      ++i;
-    }
-  }
-  if (out.size() >= 2 && out.front() == '\'' && out.back() == '\'' &&
-      plain_value(std::string_view(out).substr(1, out.size() - 2))) {
-    out = out.substr(1, out.size() - 2);
-  }
-  if (out == "null") out.clear();
-  return out;
-}
-
 namespace {
 
 /// The names of the objects a statement the model does not follow named ("unknown" records):
@@ -248,7 +138,8 @@ std::string shown_value(std::string const& value, bool parenthesised) {
 }  // namespace
 
 std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
-                                          std::vector<db_object> const& live) {
+                                          std::vector<db_object> const& live,
+                                          same_default const& same_default) {
   std::map<std::string, db_object const*> live_by_key;
   for (auto const& o : live) live_by_key.emplace(key_of(o), &o);
   std::set<std::string> model_keys;
@@ -280,9 +171,7 @@ std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
             m, fmt::format("{}: {}, model says {}", what, l.not_null ? "not null" : "nullable",
                            m.not_null ? "not null" : "nullable"));
       }
-      std::string const a = normalize_default(l.default_value);
-      std::string const b = normalize_default(m.default_value);
-      if (a != b) {
+      if (!same_default(m, l)) {
         modelled_finding(m, fmt::format("{}: default is {}, model says {}", what,
                                         or_none(l.default_value), or_none(m.default_value)));
       }
@@ -644,49 +533,6 @@ ORDER BY 1)")) {
   }
   read_live_objects(tx, tx.quote(excluded_oids[0][0].as<std::string>()) + "::oid[]", out);
   return out;
-}
-
-void spell_defaults_as_the_server(pqxx::connection_base& cx, std::vector<db_object>& model,
-                                  std::vector<db_object> const& live) {
-  std::map<std::string, db_object const*> live_columns;
-  for (auto const& o : live) {
-    if (o.kind == schema_kind::column) live_columns.emplace(key_of(o), &o);
-  }
-  std::vector<db_object*> differing;
-  for (auto& o : model) {
-    if (o.kind != schema_kind::column || o.default_value.empty() ||
-        o.default_value.rfind("generated ", 0) == 0)
-      continue;
-    auto const l = live_columns.find(key_of(o));
-    if (l != live_columns.end() &&
-        normalize_default(l->second->default_value) != normalize_default(o.default_value))
-      differing.push_back(&o);
-  }
-  if (differing.empty()) return;
-  try {
-    pqxx::work tx(cx);
-    tx.exec("SET LOCAL search_path = pg_catalog, public");
-    for (db_object* o : differing) {
-      // The type and the default as the compiler wrote them, never parsed here: the server
-      // stores the default and prints it back (pg_get_expr), as it did for the live column.
-      try {
-        pqxx::subtransaction probe(tx, "migc_default_probe");
-        probe.exec("CREATE TEMPORARY TABLE migc_default_probe (c " + o->type + " DEFAULT " +
-                   o->default_value + ") ON COMMIT DROP");
-        auto const r = probe.exec(
-            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
-            "WHERE d.adrelid = 'migc_default_probe'::regclass");
-        if (!r.empty()) o->default_value = r[0][0].as<std::string>();
-        probe.abort();
-      } catch (pqxx::sql_error const&) {
-        // A default the server cannot store outside its table (a sequence since dropped...):
-        // compared as written.
-      }
-    }
-    tx.abort();
-  } catch (pqxx::sql_error const&) {
-    // No temporary tables here (a hot standby, no TEMP privilege): compared as written.
-  }
 }
 
 }  // namespace migc::runtime

@@ -2,6 +2,7 @@
 // revision.
 #pragma once
 
+#include <functional>
 #include <migc/runtime/catalog.hpp>
 #include <migc/runtime/migrator.hpp>
 #include <optional>
@@ -47,23 +48,23 @@ struct db_object {
                                                    std::optional<std::size_t> revision_index);
 
 /**
- * A column default reduced for a lenient comparison: lower case and no
- * white space or parentheses outside string literals, casts (`::text`,
- * `::character varying(20)[]`) removed, a quoted number or boolean unquoted
- * (`'-1'::integer` is `-1`), `null` as no default.
+ * Whether a model column's default and the live column's mean the same (default_spelling
+ * asks the server; the pure tests compare text).
  */
-[[nodiscard]] std::string normalize_default(std::string_view text);
+using same_default =
+    std::function<bool(db_object const& model_column, db_object const& live_column)>;
 
 /**
- * The comparison, a pure function: the model's objects against the live
- * ones, as findings in model order (missing or different), then live order
+ * The comparison, a pure function but for `same_default`: the model's objects against the
+ * live ones, as findings in model order (missing or different), then live order
  * (extra). Children of a missing or extra table are not listed again. An
  * extra object that an "unknown" record of the model names (a statement the
  * compiler does not follow named it, or its table, or its schema) is a
  * not_modelled finding instead of drift.
  */
 [[nodiscard]] std::vector<drift_finding> compare_schema(std::vector<db_object> const& model,
-                                                        std::vector<db_object> const& live);
+                                                        std::vector<db_object> const& live,
+                                                        same_default const& same_default);
 
 /**
  * The live schema from pg_catalog: ordinary and partitioned tables (not
@@ -78,16 +79,5 @@ struct db_object {
  */
 [[nodiscard]] std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
                                                       std::vector<std::string> const& exclude);
-
-/**
- * Replaces, in `model`, each column default that differs from the live one after
- * normalize_default by the server's own spelling of it: the default as the compiler wrote it,
- * stored on a temporary column of the model's type in a transaction that is rolled back, and
- * read back with pg_get_expr as the live one was (`'2020-1-1'` on a date column is
- * `'2020-01-01'::date`). The runtime never parses the SQL: the server does. Defaults the server
- * cannot store so (and servers without temporary tables, such as hot standbys) stay as written.
- */
-void spell_defaults_as_the_server(pqxx::connection_base& cx, std::vector<db_object>& model,
-                                  std::vector<db_object> const& live);
 
 }  // namespace migc::runtime

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "default_spelling.hpp"
 #include "dirty.hpp"
 #include "drift.hpp"
 #include "history.hpp"
@@ -176,10 +177,11 @@ struct migrator::impl {
       exclude.push_back(qualified(q, name));
     }
     // The model at the database's revision, not head's: a database below head is checked too.
-    auto model = model_objects(s.cat, at);
+    auto const model = model_objects(s.cat, at);
     auto const live = read_live_schema(s.cx, exclude);
-    spell_defaults_as_the_server(s.cx, model, live);
-    drift.findings = compare_schema(model, live);
+    default_spelling spelling(s.cx);
+    drift.findings = compare_schema(
+        model, live, [&](db_object const& m, db_object const& l) { return spelling.same(m, l); });
     drift.objects = model.size();
     drift.status = drift_report::state::checked;
     return drift;

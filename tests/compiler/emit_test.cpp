@@ -31,6 +31,13 @@ std::string checksum_of(std::string const& text) {
   return r ? migc::compiler::revision_checksum(r->syntax) : "";
 }
 
+/// `text` with its first `from` replaced by `to` (a test's edit; `from` must occur).
+std::string edited(std::string text, std::string const& from, std::string const& to) {
+  auto const at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
 std::string previous_checksum_of(std::string const& text) {
   migc::dsl::source_file const file("x.mig", text);
   auto const r = parsed(file);
@@ -131,22 +138,28 @@ TEST(checksum, ignores_a_utf8_byte_order_mark_and_crlf) {
             previous_checksum_of(backfill));
 }
 
+// The same kind: how the step is quoted and how names and statements are delimited.
+TEST(checksum, ignores_the_step_quote_quoted_lower_case_names_and_the_last_semicolon) {
+  std::string const requoted =
+      edited(edited(backfill, "sql $$ ALTER TABLE users ADD COLUMN full_name text $$",
+                    "sql $step$ ALTER TABLE \"users\" ADD COLUMN full_name text; $step$"),
+             "WHERE full_name IS NULL", "WHERE full_name IS NULL;");
+  EXPECT_EQ(checksum_of(requoted), checksum_of(backfill));
+  // A quoted name with capitals is another name.
+  EXPECT_NE(checksum_of(edited(backfill, "ALTER TABLE users", "ALTER TABLE \"Users\"")),
+            checksum_of(backfill));
+}
+
 TEST(checksum, changes_when_what_runs_changes) {
-  std::string edited = backfill;
-  edited.replace(edited.find("' '"), 3, "'  '");  // whitespace inside a literal is meaningful
-  EXPECT_NE(checksum_of(edited), checksum_of(backfill));
-  std::string reparented = backfill;
-  reparented.replace(reparented.find("revises 002"), 11, "revises 001");
-  EXPECT_NE(checksum_of(reparented), checksum_of(backfill));
-  std::string renamed = backfill;
-  renamed.replace(renamed.find("IS NULL"), 7, "IS NOT NULL");
-  EXPECT_NE(checksum_of(renamed), checksum_of(backfill));
-  std::string quoted = backfill;
-  quoted.replace(quoted.find("ADD COLUMN full_name"), 20, "ADD COLUMN \"Full_Name\"");
-  EXPECT_NE(checksum_of(quoted), checksum_of(backfill));
-  std::string check = with_expressions;
-  check.replace(check.find("total >= 0"), 10, "total > 0");
-  EXPECT_NE(checksum_of(check), checksum_of(with_expressions));
+  std::string const original = checksum_of(backfill);
+  // Whitespace inside a literal is meaningful.
+  EXPECT_NE(checksum_of(edited(backfill, "' '", "'  '")), original);
+  EXPECT_NE(checksum_of(edited(backfill, "revises 002", "revises 001")), original);
+  EXPECT_NE(checksum_of(edited(backfill, "IS NULL", "IS NOT NULL")), original);
+  EXPECT_NE(checksum_of(edited(backfill, "ADD COLUMN full_name", "ADD COLUMN \"Full_Name\"")),
+            original);
+  EXPECT_NE(checksum_of(edited(with_expressions, "total >= 0", "total > 0")),
+            checksum_of(with_expressions));
 }
 
 TEST(checksum, names_its_algorithm_and_canonical_form_version) {
@@ -259,13 +272,12 @@ TEST(checksum, is_pinned_for_declarative_revisions) {
 }
 
 TEST(checksum, declarative_steps_ignore_spelling_that_does_not_change_the_schema) {
-  std::string respelled = declarative;
-  respelled.replace(respelled.find("timestamptz"), 11, "TIMESTAMP WITH TIME ZONE");
-  respelled.replace(respelled.find("create table users"), 18, "CREATE TABLE public.USERS");
+  std::string const respelled =
+      edited(edited(declarative, "timestamptz", "TIMESTAMP WITH TIME ZONE"), "create table users",
+             "CREATE TABLE public.USERS");
   EXPECT_EQ(checksum_of(respelled), checksum_of(declarative));
-  std::string changed = declarative;
-  changed.replace(changed.find("text not null"), 13, "text null");
-  EXPECT_NE(checksum_of(changed), checksum_of(declarative));
+  EXPECT_NE(checksum_of(edited(declarative, "text not null", "text null")),
+            checksum_of(declarative));
 }
 
 TEST(emitter, generates_sql_with_postgresql_names_and_records_locks) {

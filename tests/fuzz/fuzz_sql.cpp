@@ -3,27 +3,17 @@
 // wrapped in a `sql $fuzz$ ... $fuzz$` step, so PostgreSQL's parser, the statement classifier,
 // the translation into the model, the lint rules, the downgrade proof and the checksum all see
 // fuzzed SQL over a model that earlier fuzzed SQL built.
-#include <unistd.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <migc/compiler/compile.hpp>
-#include <migc/compiler/emit.hpp>
 #include <string>
 #include <string_view>
+
+#include "fuzz_folder.hpp"
 
 namespace {
 
 constexpr std::string_view quote = "$fuzz$";
-
-std::filesystem::path scratch_folder() {
-  std::filesystem::path base =
-      std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
-  return base / ("migc-fuzz-sql-" + std::to_string(::getpid()));
-}
 
 /// The next part of `input` (up to a "====" line), without the quote that would end the body.
 std::string next_part(std::string_view& input) {
@@ -39,34 +29,20 @@ std::string sql_block(std::string_view keyword, std::string const& sql) {
          "\n}\n";
 }
 
-void write(std::filesystem::path const& file, std::string const& text) {
-  std::ofstream(file, std::ios::binary)
-      .write(text.data(), static_cast<std::streamsize>(text.size()));
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
-  static std::filesystem::path const folder = scratch_folder();
+  static std::filesystem::path const folder = migc::fuzz::scratch_folder("fuzz-sql");
   std::string_view input(reinterpret_cast<char const*>(data), size);
   std::array<std::string, 3> parts;
   for (auto& part : parts) part = next_part(input);
-  std::filesystem::remove_all(folder);
-  std::filesystem::create_directories(folder);
-  write(folder / "20250101_0000-001_a.mig",
-        "revision 001 \"a\"\n" + sql_block("upgrade", parts[0]) + "downgrade { irreversible }\n");
-  write(folder / "20250102_0000-002_b.mig", "revision 002 revises 001 \"b\"\n" +
-                                                sql_block("upgrade", parts[1]) +
-                                                sql_block("downgrade", parts[2]));
-  migc::compiler::source_set sources;
-  migc::dsl::diagnostic_engine diagnostics;
-  auto const chain = migc::compiler::compile_folder(folder, sources, diagnostics);
-  if (chain) {
-    migc::compiler::emit_options const options{"fuzz::db", "fuzz_catalog.hpp", "alembic_version",
-                                               "migrations"};
-    (void)migc::compiler::emit_catalog(*chain, options);
-  } else if (!diagnostics.has_errors()) {
-    __builtin_trap();  // no chain must always be explained by an error
-  }
+  migc::fuzz::fresh_folder(folder);
+  migc::fuzz::write_file(
+      folder / "20250101_0000-001_a.mig",
+      "revision 001 \"a\"\n" + sql_block("upgrade", parts[0]) + "downgrade { irreversible }\n");
+  migc::fuzz::write_file(folder / "20250102_0000-002_b.mig", "revision 002 revises 001 \"b\"\n" +
+                                                                 sql_block("upgrade", parts[1]) +
+                                                                 sql_block("downgrade", parts[2]));
+  migc::fuzz::compile_and_emit(folder);
   return 0;
 }

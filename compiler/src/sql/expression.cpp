@@ -118,6 +118,23 @@ std::optional<std::string> figure_name(node const& expression) {
   return figure(expression, 0);
 }
 
+std::string default_text(std::string text) {
+  auto const alone = parse_expression(text);
+  auto const* e = std::get_if<expression>(&alone);
+  if (!e) return text;  // reported where it is read
+  parse_outcome const parsed = parse("CREATE TABLE t (c int DEFAULT " + text + "\n)");
+  bool bare = false;
+  if (parsed.problems.empty() && parsed.statements.size() == 1) {
+    auto const columns = node(parsed.statements.front().tree).list("tableElts");
+    auto const constraints =
+        columns.size() == 1 ? columns.front().list("constraints") : std::vector<node>{};
+    node const read = constraints.size() == 1 ? constraints.front()["raw_expr"] : node();
+    bare = read && !columns.front()["collClause"] &&
+           canonical_text(*read.value()) == canonical_text(e->tree.value());
+  }
+  return bare ? text : "(" + text + ")";
+}
+
 std::vector<std::string> columns_of(std::string_view text) {
   auto parsed = parse_expression(text);
   auto* e = std::get_if<expression>(&parsed);

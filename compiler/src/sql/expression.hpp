@@ -50,6 +50,14 @@ struct expression_error {
 /// figure_column_name of any expression node.
 [[nodiscard]] std::optional<std::string> figure_name(node const& expression);
 
+/**
+ * `text` as a column default in the form every generated `DEFAULT` accepts: as it is when
+ * PostgreSQL reads it whole after DEFAULT (a b_expr: constants, calls, casts, arithmetic), in
+ * parentheses otherwise (`(a < b) AND (b < c)`, `x IS NULL`, `'x' COLLATE "C"`): the grammar's
+ * ColConstraintElem takes `DEFAULT b_expr` (src/backend/parser/gram.y).
+ */
+[[nodiscard]] std::string default_text(std::string text);
+
 /// The columns `text` names (expression::columns); none when it does not parse.
 [[nodiscard]] std::vector<std::string> columns_of(std::string_view text);
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <optional>
 
+#include "statements.hpp"
 #include "tree.hpp"
 
 namespace migc::compiler::sql {
@@ -127,15 +129,16 @@ std::pair<std::uint32_t, std::uint32_t> line_around(std::string_view text, std::
                                      : static_cast<std::uint32_t>(stop)};
 }
 
-/// A `\` that starts its line (after blanks): psql reads the line as a meta-command.
-bool starts_meta_command(std::string_view text, std::uint32_t offset) {
-  if (offset >= text.size() || text[offset] != '\\') return false;
-  auto const [line_start, line_end] = line_around(text, offset);
-  (void)line_end;
-  for (std::uint32_t i = line_start; i < offset; ++i) {
-    if (!is_blank(text[i])) return false;
+/// The end of the rows psql sends after `COPY ... FROM STDIN;` when they start at `begin`: after
+/// the line `\.` that ends them (psql's format, "COPY" in the psql docs), or `to` without one.
+std::uint32_t end_of_copy_rows(std::string_view text, std::uint32_t begin, std::uint32_t to) {
+  for (std::uint32_t line = begin; line < to;) {
+    auto const [start, stop] = line_around(text, line);
+    auto const [first, last] = trimmed(text, start, stop);
+    if (text.substr(first, last - first) == "\\.") return std::min(stop, to);
+    line = stop + 1;
   }
-  return true;
+  return to;
 }
 
 /// The token at `offset` to underline: up to the next blank, at least one byte.
@@ -197,42 +200,77 @@ class range_parser {
     m_out.problems.push_back({kind, std::move(message), at, end});
   }
 
-  /// The statement around the error is reported; the ones before and after it are parsed again.
+  /**
+   * The statement around the error is reported; the ones before and after it are parsed again.
+   * A `\` outside a literal is where psql reads a meta-command, up to the end of its line, at the
+   * start of a line (`\connect`) or after a query it sends (`SELECT ... \gexec`). The rows psql
+   * sends after `COPY ... FROM STDIN;` are no SQL: they are skipped (the COPY itself is refused
+   * when it is classified).
+   */
   void recover(std::uint32_t from, std::uint32_t to, std::uint32_t at, std::string const& message,
                int depth) {
-    auto const [stmt_begin, stmt_end] = statement_around(from, to, at);
-    if (starts_meta_command(m_text, at)) {
+    if (m_text[at] == '\\') {
       auto const line_end = line_around(m_text, at).second;
       report(syntax_problem::kind::psql_meta_command, "psql meta-command", at);
       parse(from, at, depth + 1);
       parse(std::min(line_end, to), to, depth + 1);
       return;
     }
+    auto const around = statement_around(from, to, at);
+    if (around.before && copies_from_client(*around.before, around.begin)) {
+      parse(from, around.begin, depth + 1);
+      parse(end_of_copy_rows(m_text, around.begin, to), to, depth + 1);
+      return;
+    }
     report(syntax_problem::kind::syntax, message, at);
-    parse(from, stmt_begin, depth + 1);
-    parse(stmt_end, to, depth + 1);
+    parse(from, around.begin, depth + 1);
+    parse(around.end, to, depth + 1);
   }
+
+  /// A failing statement's place: [begin, end), and where the statement before it starts.
+  struct failing_statement {
+    std::uint32_t begin;
+    std::uint32_t end;
+    std::optional<std::uint32_t> before;
+  };
 
   /// The statement (by PostgreSQL's scanner) of [from, to) that holds `at`: from the end of the
   /// statement before it to the start of the one after it (the scanner leaves out some
   /// statements it cannot read, so the gap between its neighbours is what failed).
-  std::pair<std::uint32_t, std::uint32_t> statement_around(std::uint32_t from, std::uint32_t to,
-                                                           std::uint32_t at) const {
+  failing_statement statement_around(std::uint32_t from, std::uint32_t to, std::uint32_t at) const {
     std::string const buffer = blanked(from, to);
     owned_split const split(pg_query_split_with_scanner(buffer.c_str()));
-    if (split->error) return {from, to};
-    std::uint32_t begin = from;
-    std::uint32_t end = to;
+    if (split->error) return {from, to, std::nullopt};
+    failing_statement out{from, to, std::nullopt};
     for (int i = 0; i < split->n_stmts; ++i) {
       auto const first = static_cast<std::uint32_t>(split->stmts[i]->stmt_location);
       auto const last = first + static_cast<std::uint32_t>(split->stmts[i]->stmt_len);
       // The statement's `;` (if any) belongs to it, so that the next parse starts after it.
       std::uint32_t const stop = last < to && m_text[last] == ';' ? last + 1 : last;
-      if (at >= first && at <= stop) return {std::max(first, from), std::min(stop, to)};
-      if (stop <= at) begin = std::max(begin, stop);
-      if (first > at) end = std::min(end, first);
+      if (at >= first && at <= stop) {
+        return {std::max(first, from), std::min(stop, to), out.before};
+      }
+      if (stop <= at && stop >= out.begin) {
+        out.begin = stop;
+        out.before = std::max(first, from);
+      }
+      if (first > at) out.end = std::min(out.end, first);
     }
-    return {begin, end};
+    return out;
+  }
+
+  /// True when [begin, end) parses as statements the last of which is `COPY ... FROM STDIN`.
+  bool copies_from_client(std::uint32_t begin, std::uint32_t end) const {
+    owned_parse const result(pg_query_parse(blanked(begin, end).c_str()));
+    if (result->error) return false;
+    auto const document = read_json(result->parse_tree);
+    if (!document) return false;
+    auto const stmts = document->FindMember("stmts");
+    if (stmts == document->MemberEnd() || !stmts->value.IsArray() || stmts->value.Empty())
+      return false;
+    auto const& last = stmts->value[stmts->value.Size() - 1];
+    auto const statement = last.FindMember("stmt");
+    return statement != last.MemberEnd() && sql::copies_from_client(node(statement->value));
   }
 
   void add_statements(char const* text, std::uint32_t from, std::uint32_t to) {

@@ -42,8 +42,8 @@ dsl::diagnostic problem_diagnostic(raw_context const& context, std::string_view 
           fmt::format("psql meta-command '{}' in raw sql: only psql understands it, the server "
                       "does not",
                       meta_command_name(body, p)),
-          "remove psql-only lines (pg_dump writes \\restrict, \\unrestrict and \\connect); "
-          "'migc import --from-sql' reads a dump and leaves them out");
+          "remove psql-only lines (pg_dump writes \\restrict, \\unrestrict and \\connect; "
+          "\\copy and \\i are psql's too): the server runs only SQL");
     case syntax_problem::kind::encoding:
       return error_at(context.file, where, "sql-encoding", "raw sql is not valid UTF-8",
                       "save the file as UTF-8 (PostgreSQL reads revisions as UTF-8)");

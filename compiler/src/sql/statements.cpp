@@ -72,9 +72,12 @@ statement_info transaction_control(node const& stmt) {
                  "transaction, mark the revision 'without transaction'");
 }
 
+bool on_the_server(node const& copy) {
+  return !copy.text("filename").empty() || copy.flag("is_program");
+}
+
 statement_info copy(node const& stmt) {
-  if (!stmt.text("filename").empty() || stmt.flag("is_program"))
-    return of(statement_kind::data, "COPY");
+  if (on_the_server(stmt)) return of(statement_kind::data, "COPY");
   bool const from = stmt.flag("is_from");
   std::string const name = from ? "COPY FROM STDIN" : "COPY TO STDOUT";
   return refused(name, "sql-copy",
@@ -241,6 +244,10 @@ std::string ddl_name(node const& stmt) {
 }
 
 }  // namespace
+
+bool copies_from_client(node const& statement) {
+  return statement.is("CopyStmt") && statement.flag("is_from") && !on_the_server(statement);
+}
 
 statement_info classify(node const& stmt) {
   std::string_view const type = stmt.type();

@@ -54,4 +54,8 @@ struct statement_info {
  */
 [[nodiscard]] statement_info classify(node const& statement);
 
+/// True for `COPY ... FROM STDIN`: rows the client sends after the statement (psql: the lines
+/// up to `\.`), never a file or program on the server.
+[[nodiscard]] bool copies_from_client(node const& statement);
+
 }  // namespace migc::compiler::sql

@@ -114,6 +114,13 @@ class translator {
     return f;
   }
 
+  /// A default's fragment, parenthesised when DEFAULT would not read it whole.
+  ast::sql_fragment default_fragment(node const& expression) const {
+    auto f = fragment(expression);
+    if (!f.text.empty()) f.text = default_text(std::move(f.text));
+    return f;
+  }
+
   /// A TypeName as the language writes it: builtins without `pg_catalog`, typmods, `[]`s.
   ast::type_name type(node const& t) const {
     auto out = at<ast::type_name>(t);
@@ -240,7 +247,7 @@ class translator {
     }
     if (kind == "CONSTR_DEFAULT") {
       auto d = at<ast::default_value>(c);
-      d.expression = fragment(c["raw_expr"]);
+      d.expression = default_fragment(c["raw_expr"]);
       return d;
     }
     if (kind == "CONSTR_PRIMARY" || kind == "CONSTR_UNIQUE") {
@@ -360,7 +367,7 @@ class translator {
     }
     if (sub == "AT_ColumnDefault") {
       auto d = at<ast::set_default>(cmd);
-      if (def) d.expression = fragment(def);
+      if (def) d.expression = default_fragment(def);
       return alter_column(table, cmd, d);
     }
     if (sub == "AT_AddConstraint") return add_constraint(table, cmd, def);
