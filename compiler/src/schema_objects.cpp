@@ -59,6 +59,18 @@ std::string regclass_text(model::object_key const& key) {
          quote_identifier(key.second);
 }
 
+/// A column's default as the server keeps it: after `alter column ... type` PostgreSQL stores
+/// the old default under an assignment cast it prints implicitly (an enum default 'happy' on a
+/// column changed to text reads back as 'happy'::mood), so the default is written in its own
+/// type; migrate's server spelling then casts both sides to the column's type (ALTER TABLE,
+/// "SET DATA TYPE": the default is converted as an assignment cast would).
+std::string default_as_stored(model::column const& c) {
+  if (!c.default_type) return *c.default_sql;
+  std::string const own = format_type(*c.default_type, true);
+  if (own == format_type(c.type, true)) return *c.default_sql;
+  return fmt::format("({})::{}", *c.default_sql, own);
+}
+
 schema_object column_object(model::schema const& m, model::table const& table,
                             model::column const& c) {
   schema_object o;
@@ -81,7 +93,7 @@ schema_object column_object(model::schema const& m, model::table const& table,
   } else if (c.generated_sql) {
     o.default_value = "generated always as stored";
   } else if (c.default_sql) {
-    o.default_value = *c.default_sql;
+    o.default_value = default_as_stored(c);
   }
   if (auto const* pk = table.primary_key();
       pk && std::find(pk->columns.begin(), pk->columns.end(), c.name) != pk->columns.end()) {

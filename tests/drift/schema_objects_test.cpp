@@ -71,6 +71,33 @@ TEST(schema_objects, types_are_spelt_as_format_type_spells_them) {
           "sequence public.t_id_seq | integer | owned by public.t.id | "}));
 }
 
+// ALTER COLUMN ... TYPE keeps the old default under an assignment cast the server prints
+// implicitly ('happy'::mood on a text column), so the model writes it in its own type; a
+// default set after the change is of the column's type again.
+TEST(schema_objects, a_default_carried_through_a_type_change_keeps_its_own_type) {
+  migc::test::temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"A\"\nupgrade {\n"
+               "    create type mood as enum ('happy', 'sad')\n"
+               "    create table t (id bigint primary key, m mood default 'happy', n integer "
+               "default 7, o integer default 1)\n"
+               "}\n");
+  folder.write("20250101_0000-002_b.mig",
+               "revision 002 revises 001 \"B\"\nupgrade {\n"
+               "    -- migc:allow(table-rewrite)\n"
+               "    alter column t.m type text\n"
+               "    alter column t.n type bigint\n"
+               "    alter column t.o type bigint\n"
+               "    alter column t.o set default 2\n"
+               "}\n");
+  auto const outcome = migc::test::compile(folder.path());
+  ASSERT_TRUE(outcome.chain);
+  auto const all = lines(outcome.chain->head_schema);
+  EXPECT_THAT(all, testing::Contains("column public.t m | text |  | ('happy')::mood"));
+  EXPECT_THAT(all, testing::Contains("column public.t n | bigint |  | (7)::integer"));
+  EXPECT_THAT(all, testing::Contains("column public.t o | bigint |  | 2"));
+}
+
 std::string emitted_catalog(migc::compiler::compiled_chain const& chain) {
   return migc::compiler::emit_catalog(
       chain, {"app::db", "app_catalog.hpp", "alembic_version", "migrations"});
