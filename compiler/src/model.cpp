@@ -545,6 +545,10 @@ void schema::index_table(table const& t, int delta) {
   for (auto const& c : t.columns) {
     if (!c.type.schema.empty())
       add_count(m_type_users, object_key{c.type.schema, c.type.name}, t.key, delta);
+    if (c.default_sql && c.default_type && !c.default_type->schema.empty() &&
+        (c.default_type->schema != c.type.schema || c.default_type->name != c.type.name))
+      add_count(m_type_users, object_key{c.default_type->schema, c.default_type->name}, t.key,
+                delta);
   }
   for (auto const& tr : t.triggers) add_count(m_trigger_functions, tr.function, t.key, delta);
 }

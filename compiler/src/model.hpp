@@ -41,6 +41,16 @@ struct column {
   std::optional<std::string> generated_sql;
   comment remark;
   origin defined;
+
+  /// Whether the column depends on user type `key` (schema, name): through its type, or
+  /// through a default kept in that type after a type change (PostgreSQL records both as
+  /// dependencies: DROP TYPE refuses, ALTER TYPE ... RENAME follows).
+  [[nodiscard]] bool uses_type(object_key const& key) const {
+    auto const is = [&](dsl::ast::type_name const& t) {
+      return t.schema == key.first && t.name == key.second;
+    };
+    return is(type) || (default_sql && default_type && is(*default_type));
+  }
 };
 
 enum class constraint_kind { primary_key, unique, foreign_key, check, exclusion };

@@ -1044,12 +1044,14 @@ class replayer : replay_base {
     }
     for (auto const& [k, n] : m_model.tables_using_type(key)) {
       for (auto const& c : m_model.tables.at(k).columns) {
-        if (c.type.schema == key.first && c.type.name == key.second) {
-          return error(
-              "type-in-use", s.name,
-              fmt::format("type '{}' is used by column '{}.{}'", shown(key), shown(k), c.name),
-              "drop or change the column first",
-              defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
+        if (c.uses_type(key)) {
+          bool const by_default = c.type.schema != key.first || c.type.name != key.second;
+          return error("type-in-use", s.name,
+                       fmt::format("type '{}' is used by {}column '{}.{}'", shown(key),
+                                   by_default ? "the default of " : "", shown(k), c.name),
+                       by_default ? "drop or set the column's default first"
+                                  : "drop or change the column first",
+                       defined_here(c.defined, fmt::format("'{}' is defined here", c.name)));
         }
       }
     }

@@ -289,7 +289,7 @@ class object_replayer : replay_base {
       object_key const& key) const {
     for (auto const& [k, n] : m_model.tables_using_type(key)) {
       for (auto const& c : m_model.tables.at(k).columns) {
-        if (c.type.schema == key.first && c.type.name == key.second) return std::pair{k, &c};
+        if (c.uses_type(key)) return std::pair{k, &c};
       }
     }
     return std::nullopt;
@@ -592,8 +592,9 @@ class object_replayer : replay_base {
     for (auto const& t : keys_in(m_model.tables_using_type(key))) {
       m_change.edit_table(t, [&](model::table& tb) {
         for (auto& column : tb.columns) {
-          if (column.type.schema == key.first && column.type.name == key.second)
-            column.type.name = to.second;
+          for (auto* t : {&column.type, column.default_type ? &*column.default_type : nullptr}) {
+            if (t && t->schema == key.first && t->name == key.second) t->name = to.second;
+          }
         }
       });
     }

@@ -59,16 +59,17 @@ std::string regclass_text(model::object_key const& key) {
          quote_identifier(key.second);
 }
 
-/// A column's default as the server keeps it: after `alter column ... type` PostgreSQL stores
-/// the old default under an assignment cast it prints implicitly (an enum default 'happy' on a
-/// column changed to text reads back as 'happy'::mood), so the default is written in its own
-/// type; migrate's server spelling then casts both sides to the column's type (ALTER TABLE,
-/// "SET DATA TYPE": the default is converted as an assignment cast would).
+/// A column's default as the server keeps it. `alter column ... type` strips the default's
+/// implicit coercions (the length coercion of a typmod among them) and converts what is left
+/// to the new type with an assignment cast it prints implicitly: an enum default 'happy' on a
+/// column changed to text reads back as 'happy'::mood (ALTER TABLE, "SET DATA TYPE";
+/// tablecmds.c ATExecAlterColumnType). So the default is written in its own type, without
+/// modifiers; migrate's server spelling then casts both sides to the column's type.
 std::string default_as_stored(model::column const& c) {
-  if (!c.default_type) return *c.default_sql;
-  std::string const own = format_type(*c.default_type, true);
-  if (own == format_type(c.type, true)) return *c.default_sql;
-  return fmt::format("({})::{}", *c.default_sql, own);
+  if (!c.default_type || format_type(*c.default_type, true) == format_type(c.type, true)) {
+    return *c.default_sql;
+  }
+  return fmt::format("({})::{}", *c.default_sql, format_type(*c.default_type, false));
 }
 
 schema_object column_object(model::schema const& m, model::table const& table,

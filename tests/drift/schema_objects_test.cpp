@@ -80,7 +80,7 @@ TEST(schema_objects, a_default_carried_through_a_type_change_keeps_its_own_type)
                "revision 001 \"A\"\nupgrade {\n"
                "    create type mood as enum ('happy', 'sad')\n"
                "    create table t (id bigint primary key, m mood default 'happy', n integer "
-               "default 7, o integer default 1)\n"
+               "default 7, o integer default 1, p numeric(8, 2) default 0)\n"
                "}\n");
   folder.write("20250101_0000-002_b.mig",
                "revision 002 revises 001 \"B\"\nupgrade {\n"
@@ -89,6 +89,7 @@ TEST(schema_objects, a_default_carried_through_a_type_change_keeps_its_own_type)
                "    alter column t.n type bigint\n"
                "    alter column t.o type bigint\n"
                "    alter column t.o set default 2\n"
+               "    alter column t.p type numeric\n"
                "}\n");
   auto const outcome = migc::test::compile(folder.path());
   ASSERT_TRUE(outcome.chain);
@@ -96,6 +97,7 @@ TEST(schema_objects, a_default_carried_through_a_type_change_keeps_its_own_type)
   EXPECT_THAT(all, testing::Contains("column public.t m | text |  | ('happy')::mood"));
   EXPECT_THAT(all, testing::Contains("column public.t n | bigint |  | (7)::integer"));
   EXPECT_THAT(all, testing::Contains("column public.t o | bigint |  | 2"));
+  EXPECT_THAT(all, testing::Contains("column public.t p | numeric |  | (0)::numeric"));
 }
 
 std::string emitted_catalog(migc::compiler::compiled_chain const& chain) {
