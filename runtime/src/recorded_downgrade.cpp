@@ -48,17 +48,13 @@ refusal mismatch(downgrade_record const& record, std::string const& what) {
 std::string downgrade_record_json(revision const& rev) {
   json steps = json::array();
   for (step const& s : rev.downgrade) steps.push_back(step_json(s));
-  json const record = {{"format", downgrade_record_format},
-                       {"revision", rev.id.view()},
-                       {"parent", rev.parent.view()},
-                       {"description", rev.description.view()},
-                       {"checksum", rev.checksum.view()},
-                       {"source_file", rev.source_file.view()},
-                       {"source_line", rev.source_line},
-                       {"transactional", rev.transactional},
-                       {"reversible", rev.reversible},
-                       {"irreversible_reason", rev.irreversible_reason.view()},
-                       {"steps", std::move(steps)}};
+  json const record = {
+      {"format", downgrade_record_format}, {"revision", rev.id.view()},
+      {"parent", rev.parent.view()},       {"description", rev.description.view()},
+      {"checksum", rev.checksum.view()},   {"source_file", rev.source_file.view()},
+      {"source_line", rev.source_line},    {"transactional", rev.transactional},
+      {"reversible", rev.reversible},      {"irreversible_reason", rev.irreversible_reason.view()},
+      {"steps", std::move(steps)}};
   return record.dump();
 }
 
@@ -86,8 +82,10 @@ recorded_revision::recorded_revision(downgrade_record const& record) : m_record(
     m_source_file = j.at("source_file").get<std::string>();
     m_irreversible_reason = j.at("irreversible_reason").get<std::string>();
     for (json const& s : j.at("steps")) {
-      owned_step owned{s.at("sql").get<std::string>(), s.at("objects").get<std::string>(),
-                       s.at("index").get<std::string>(), {}};
+      owned_step owned{s.at("sql").get<std::string>(),
+                       s.at("objects").get<std::string>(),
+                       s.at("index").get<std::string>(),
+                       {}};
       auto const lock = lock_level_named(s.at("lock").get<std::string>());
       auto const kind = statement_kind_named(s.at("kind").get<std::string>());
       if (!lock || !kind) throw mismatch(record, "a step names an unknown lock level or kind");

@@ -55,11 +55,12 @@ refusal no_record(std::string const& id, downgrade_record const* row) {
       row == nullptr ? std::string("the history has no row that applied it")
                      : fmt::format("history row {} applied it before migrate recorded downgrades",
                                    row->row_id);
-  return refusal(refusal_reason::no_recorded_downgrade,
-                 fmt::format("revision {} is not in this binary and has no recorded downgrade ({}); "
-                             "nothing was reverted. Downgrade it with a binary that embeds {}",
-                             id, why, id),
-                 {{}, id, {}, {}});
+  return refusal(
+      refusal_reason::no_recorded_downgrade,
+      fmt::format("revision {} is not in this binary and has no recorded downgrade ({}); "
+                  "nothing was reverted. Downgrade it with a binary that embeds {}",
+                  id, why, id),
+      {{}, id, {}, {}});
 }
 
 /// The unknown revision `id` with its record, rebuilt when usable.
@@ -88,19 +89,18 @@ unknown_revision examine(std::string const& id, downgrade_record const* row) {
 walk walk_down(session& s, database_state const& state, bool history_records_downgrades) {
   walk w;
   // A history table from before recorded downgrades (a dry run does not bring it up to date).
-  auto const records = history_records_downgrades
-                           ? read_downgrade_records(s)
-                           : std::map<std::uint64_t, downgrade_record>();
+  auto const records = history_records_downgrades ? read_downgrade_records(s)
+                                                  : std::map<std::uint64_t, downgrade_record>();
   std::set<std::uint64_t> seen;
   std::optional<std::string> at = state.current;
   while (at) {
     auto const value = revision_id_value(*at);
     if (!value || embeds(s.cat, state, *at)) break;
     if (!seen.insert(*value).second) {  // a parent loop: only an edited record says so
-      w.unknown.back().unusable = refusal(
-          refusal_reason::recorded_downgrade_mismatch,
-          fmt::format("the recorded downgrades of revisions {} and below form a loop", *at),
-          {{}, *at, {}, {}});
+      w.unknown.back().unusable =
+          refusal(refusal_reason::recorded_downgrade_mismatch,
+                  fmt::format("the recorded downgrades of revisions {} and below form a loop", *at),
+                  {{}, *at, {}, {}});
       w.unknown.back().rebuilt.reset();
       return w;
     }
@@ -148,12 +148,12 @@ std::pair<std::size_t, std::optional<target>> split_goal(walk const& w, target c
 
 refusal irreversible_record(recorded_revision const& rec, target const& goal) {
   revision const& rev = rec.get();
-  std::string message =
-      fmt::format("cannot downgrade to {}: revision {} \"{}\" (not in this binary; recorded by {}) "
-                  "is irreversible",
-                  target_text(goal), rev.id, rev.description,
-                  rec.record().build_id.empty() ? std::string("an unknown build")
-                                                : "build " + short_hash(rec.record().build_id));
+  std::string message = fmt::format(
+      "cannot downgrade to {}: revision {} \"{}\" (not in this binary; recorded by {}) "
+      "is irreversible",
+      target_text(goal), rev.id, rev.description,
+      rec.record().build_id.empty() ? std::string("an unknown build")
+                                    : "build " + short_hash(rec.record().build_id));
   if (!rev.irreversible_reason.empty()) message += ": " + std::string(rev.irreversible_reason);
   return refusal(refusal_reason::irreversible, message, {{}, std::string(rev.id), {}, {}});
 }
@@ -162,12 +162,12 @@ refusal irreversible_record(recorded_revision const& rec, target const& goal) {
 
 std::map<std::uint64_t, downgrade_record> read_downgrade_records(session& s) {
   std::map<std::uint64_t, downgrade_record> out;
-  auto const rows =
-      s.exec("SELECT id, revision::text, coalesce(checksum, ''), coalesce(build_id, ''), "
-             "downgrade::text, coalesce(downgrade_checksum = " +
-             downgrade_checksum_sql("downgrade") + ", false) FROM " +
-             qualified(s.quoting(), s.history_name()) +
-             " WHERE direction IN ('upgrade', 'repair') AND revision IS NOT NULL ORDER BY id");
+  auto const rows = s.exec(
+      "SELECT id, revision::text, coalesce(checksum, ''), coalesce(build_id, ''), "
+      "downgrade::text, coalesce(downgrade_checksum = " +
+      downgrade_checksum_sql("downgrade") + ", false) FROM " +
+      qualified(s.quoting(), s.history_name()) +
+      " WHERE direction IN ('upgrade', 'repair') AND revision IS NOT NULL ORDER BY id");
   for (auto const& row : rows) {
     auto const value = revision_id_value(row[1].c_str());
     if (!value) continue;
@@ -235,7 +235,8 @@ std::vector<std::string> recorded_downgrade_lines(recorded_revision const& rec) 
       row.build_id.empty() ? std::string("an unknown build") : "build " + short_hash(row.build_id),
       row.row_id, short_hash(rev.checksum), rev.transactional ? "" : ", without transaction")};
   for (step const& st : rev.downgrade) {
-    lines.push_back("  -- " + lock_note(st) + (st.outside_transaction ? ", outside a transaction" : ""));
+    lines.push_back("  -- " + lock_note(st) +
+                    (st.outside_transaction ? ", outside a transaction" : ""));
     std::string sql = terminated(st.sql);
     if (!sql.empty() && sql.back() == '\n') sql.pop_back();
     lines.push_back("  " + sql);

@@ -177,7 +177,8 @@ std::string tables_script(quoter const& q, script_context const& ctx) {
   // Under --role they belong to that role, so every deployer login (a member) can use them.
   std::string const role =
       ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
-  return "-- the version and history tables, each created (or brought up to date) when missing\nBEGIN;\n" +
+  return "-- the version and history tables, each created (or brought up to date) when "
+         "missing\nBEGIN;\n" +
          migration_xact_lock_sql(ctx) + ";\n" + role +
          create_version_table_sql(q, ctx.version_table) + ";\n" +
          create_history_table_sql(q, ctx.version_table) + ";\n" +
@@ -291,13 +292,12 @@ outside_transaction_script outside_transaction_messages(
   // Measured from the dirty marker's insertion: the whole revision, on the server's clock.
   std::string const since_mark =
       fmt::format("clock_timestamp() - (SELECT started_at FROM {}{})", dirty, dirty_where(q, rev));
-  script.record = prefix + ": record it and clear the dirty marker\nBEGIN;\n" +
-                  version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
-                  history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir),
-                                     rev.checksum, rev.description, since_mark,
-                                     recorded_for(planned)) +
-                  "DELETE FROM " + dirty + dirty_where(q, rev) + ";\nCOMMIT;\n" +
-                  recorded_duration_sql(q, ctx);
+  script.record =
+      prefix + ": record it and clear the dirty marker\nBEGIN;\n" +
+      version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
+      history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir), rev.checksum,
+                         rev.description, since_mark, recorded_for(planned)) +
+      "DELETE FROM " + dirty + dirty_where(q, rev) + ";\nCOMMIT;\n" + recorded_duration_sql(q, ctx);
   return script;
 }
 

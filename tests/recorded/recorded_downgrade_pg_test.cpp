@@ -164,8 +164,8 @@ TEST_F(recorded_downgrade_pg, short_binary_reverts_the_long_chain_exactly) {
   EXPECT_THAT(dry.out + dry.err, HasSubstr("Dry run: nothing was changed"));
   EXPECT_EQ(version(), "005");
 
-  auto const down = migrate(conninfo(), short_chain->get(),
-                            {"downgrade", "002", "--use-recorded-downgrades"});
+  auto const down =
+      migrate(conninfo(), short_chain->get(), {"downgrade", "002", "--use-recorded-downgrades"});
   ASSERT_EQ(down.code, 0) << down.out << down.err;
   std::string const log = down.out + down.err;
   // Shown before anything runs: each recorded downgrade, statement by statement.
@@ -195,8 +195,8 @@ TEST_F(recorded_downgrade_pg, short_binary_reverts_the_long_chain_exactly) {
 TEST_F(recorded_downgrade_pg, recorded_and_embedded_downgrades_in_one_run) {
   ASSERT_TRUE(short_chain && long_chain);
   upgrade_with(*long_chain);
-  auto const down = migrate(conninfo(), short_chain->get(),
-                            {"downgrade", "-4", "--use-recorded-downgrades"});
+  auto const down =
+      migrate(conninfo(), short_chain->get(), {"downgrade", "-4", "--use-recorded-downgrades"});
   ASSERT_EQ(down.code, 0) << down.out << down.err;
   EXPECT_EQ(version(), "001");
   EXPECT_EQ(scalar("SELECT to_regclass('orders') IS NULL AND to_regclass('tags') IS NULL"), "t");
@@ -223,8 +223,8 @@ TEST_F(recorded_downgrade_pg, refused_without_the_flag_naming_the_revisions) {
 TEST_F(recorded_downgrade_pg, target_inside_the_recorded_revisions) {
   ASSERT_TRUE(short_chain && long_chain);
   upgrade_with(*long_chain);
-  auto const down = migrate(conninfo(), short_chain->get(),
-                            {"downgrade", "004", "--use-recorded-downgrades"});
+  auto const down =
+      migrate(conninfo(), short_chain->get(), {"downgrade", "004", "--use-recorded-downgrades"});
   ASSERT_EQ(down.code, 0) << down.out << down.err;
   EXPECT_EQ(version(), "004");
   EXPECT_EQ(scalar("SELECT to_regclass('tags') IS NULL"), "t");
@@ -295,8 +295,8 @@ TEST_F(recorded_downgrade_pg, history_table_from_before_is_upgraded_in_place) {
   (void)scalar(
       "UPDATE alembic_version_history SET downgrade = NULL, downgrade_checksum = NULL WHERE "
       "revision = '003'");
-  auto const partial = migrate(conninfo(), short_chain->get(),
-                               {"downgrade", "003", "--use-recorded-downgrades"});
+  auto const partial =
+      migrate(conninfo(), short_chain->get(), {"downgrade", "003", "--use-recorded-downgrades"});
   ASSERT_EQ(partial.code, 0) << partial.out << partial.err;
   EXPECT_EQ(version(), "003");
   auto const down = migrate(conninfo(), short_chain->get(),
@@ -316,10 +316,11 @@ TEST_F(recorded_downgrade_pg, other_branch_revision_is_reverted_by_its_record) {
   auto const refused = migrate(conninfo(), long_chain->get(), {"downgrade", "002"});
   EXPECT_EQ(refused.code, 1);
   EXPECT_THAT(refused.err, HasSubstr("revision 003 is not in this binary"));
-  auto const down = migrate(conninfo(), long_chain->get(),
-                            {"downgrade", "002", "--use-recorded-downgrades"});
+  auto const down =
+      migrate(conninfo(), long_chain->get(), {"downgrade", "002", "--use-recorded-downgrades"});
   ASSERT_EQ(down.code, 0) << down.out << down.err;
-  EXPECT_THAT(down.out + down.err, HasSubstr("Revision 003 \"feature flags\" is not in this binary"));
+  EXPECT_THAT(down.out + down.err,
+              HasSubstr("Revision 003 \"feature flags\" is not in this binary"));
   EXPECT_EQ(scalar("SELECT to_regclass('features') IS NULL"), "t");
   upgrade_with(*long_chain);
   EXPECT_EQ(version(), "005");
