@@ -177,12 +177,13 @@ std::string tables_script(quoter const& q, script_context const& ctx) {
   // Under --role they belong to that role, so every deployer login (a member) can use them.
   std::string const role =
       ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
+  // An older history table gains its new columns as the session's user, before the role: its
+  // owner, or a member of the role that owns it (which ALTER TABLE accepts).
   return "-- the version and history tables, each created (or brought up to date) when "
          "missing\nBEGIN;\n" +
-         migration_xact_lock_sql(ctx) + ";\n" + role +
-         create_version_table_sql(q, ctx.version_table) + ";\n" +
-         create_history_table_sql(q, ctx.version_table) + ";\n" +
-         upgrade_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
+         migration_xact_lock_sql(ctx) + ";\n" + upgrade_history_table_sql(q, ctx.version_table) +
+         ";\n" + role + create_version_table_sql(q, ctx.version_table) + ";\n" +
+         create_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
 }
 
 std::string dirty_table_script(quoter const& q, script_context const& ctx) {

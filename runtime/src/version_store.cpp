@@ -116,7 +116,8 @@ std::string create_history_table_sql(quoter const& q, table_name const& version)
 
 std::string upgrade_history_table_sql(quoter const& q, table_name const& version) {
   return fmt::format(
-      "ALTER TABLE {} ADD COLUMN IF NOT EXISTS downgrade jsonb, ADD COLUMN IF NOT EXISTS "
+      "ALTER TABLE IF EXISTS {} ADD COLUMN IF NOT EXISTS downgrade jsonb, ADD COLUMN IF NOT "
+      "EXISTS "
       "downgrade_checksum text",
       qualified(q, history_table(version)));
 }

@@ -87,10 +87,10 @@ struct quoter {
 
 /**
  * Brings a history table created before migrate recorded downgrades up to
- * date in place: `ALTER TABLE ... ADD COLUMN IF NOT EXISTS downgrade jsonb,
- * ADD COLUMN IF NOT EXISTS downgrade_checksum text` (idempotent; nullable
- * columns without a default: PostgreSQL only changes the catalog, no table
- * rewrite). Its older rows have no recorded downgrade.
+ * date in place: `ALTER TABLE IF EXISTS ... ADD COLUMN IF NOT EXISTS
+ * downgrade jsonb, ADD COLUMN IF NOT EXISTS downgrade_checksum text`
+ * (idempotent; nullable columns without a default: PostgreSQL only changes
+ * the catalog, no table rewrite). Its older rows have no recorded downgrade.
  */
 [[nodiscard]] std::string upgrade_history_table_sql(quoter const& q, table_name const& version);
 
