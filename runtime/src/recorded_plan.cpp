@@ -225,6 +225,19 @@ recorded_plan plan_recorded_downgrade(session& s, target const& goal, refusal co
   return out;
 }
 
+std::unique_ptr<recorded_revision> recorded_revision_of(session& s, std::string_view id) {
+  auto const value = revision_id_value(id);
+  if (!value || !probe_tables(s).history_records_downgrades) return nullptr;
+  auto const records = read_downgrade_records(s);
+  auto const row = records.find(*value);
+  if (row == records.end() || !row->second.json || !row->second.intact) return nullptr;
+  try {
+    return std::make_unique<recorded_revision>(row->second);
+  } catch (refusal const&) {
+    return nullptr;
+  }
+}
+
 std::vector<std::string> recorded_downgrade_lines(recorded_revision const& rec) {
   revision const& rev = rec.get();
   downgrade_record const& row = rec.record();

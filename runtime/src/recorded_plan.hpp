@@ -47,6 +47,14 @@ struct recorded_plan {
     session& s, target const& goal, refusal const& original, validation_options rules,
     std::vector<std::unique_ptr<recorded_revision>>& kept);
 
+/**
+ * The revision `id` (this binary does not embed it) rebuilt from its intact
+ * record, for `resolve` of a recorded downgrade that stopped midway; null
+ * when the history holds no usable record of it.
+ */
+[[nodiscard]] std::unique_ptr<recorded_revision> recorded_revision_of(session& s,
+                                                                      std::string_view id);
+
 /// Log lines showing a recorded downgrade before it runs: where it comes from, then each
 /// statement after its lock note.
 [[nodiscard]] std::vector<std::string> recorded_downgrade_lines(recorded_revision const& rec);

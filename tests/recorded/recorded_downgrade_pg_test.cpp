@@ -306,6 +306,28 @@ TEST_F(recorded_downgrade_pg, history_table_from_before_is_upgraded_in_place) {
   EXPECT_EQ(version(), "003");
 }
 
+TEST_F(recorded_downgrade_pg, stopped_recorded_downgrade_is_resolved_by_the_same_binary) {
+  ASSERT_TRUE(short_chain && long_chain);
+  upgrade_with(*long_chain);
+  // The recorded DROP INDEX CONCURRENTLY of 004 fails: someone dropped the index already.
+  (void)scalar("DROP INDEX accounts_email");
+  auto const down =
+      migrate(conninfo(), short_chain->get(), {"downgrade", "002", "--use-recorded-downgrades"});
+  EXPECT_EQ(down.code, 1);
+  EXPECT_THAT(down.err, HasSubstr("accounts_email"));
+  EXPECT_EQ(version(), "004");
+  EXPECT_EQ(scalar("SELECT revision || ' ' || direction FROM alembic_version_dirty"),
+            "004 downgrade");
+  // The short binary does not embed 004, but its record says where the version goes.
+  auto const resolved = migrate(conninfo(), short_chain->get(), {"resolve", "004", "--applied"});
+  ASSERT_EQ(resolved.code, 0) << resolved.out << resolved.err;
+  EXPECT_EQ(version(), "003");
+  auto const rest =
+      migrate(conninfo(), short_chain->get(), {"downgrade", "002", "--use-recorded-downgrades"});
+  ASSERT_EQ(rest.code, 0) << rest.out << rest.err;
+  EXPECT_EQ(migc::test::schema_dump(conninfo()), schema_of(*short_chain));
+}
+
 TEST_F(recorded_downgrade_pg, other_branch_revision_is_reverted_by_its_record) {
   ASSERT_TRUE(short_chain && long_chain);
   auto const branch = chain({&short_revisions, &branch_extra});
