@@ -97,8 +97,10 @@ struct migrator::impl {
                            r.reason() == refusal_reason::other_branch;
       if (dir != direction::downgrade || !unknown) throw;
       auto rp = plan_recorded_downgrade(s, goal, r, rules, recorded);
-      p = {std::move(rp.checked), version_name(rp.checked.state.current), std::move(rp.steps),
-           std::move(rp.recorded)};
+      p.at_name = version_name(rp.checked.state.current);
+      p.checked = std::move(rp.checked);
+      p.steps = std::move(rp.steps);
+      p.from_records = std::move(rp.recorded);
       if (first) announce_start(dir, p.at_name);
       return p;
     }
