@@ -69,10 +69,17 @@ void define_cli(CLI::App& app, cli_options& o) {
   upgrade->add_flag("--allow-ahead", o.allow_ahead, ahead_help);
   auto* downgrade = app.add_subcommand("downgrade", "revert revisions");
   downgrade->add_option("target", o.downgrade_target, "<id> | -N | base")->required();
+  downgrade->add_flag("--use-recorded-downgrades", o.use_recorded_downgrades,
+                      "revert revisions this binary does not embed (a newer release's, another "
+                      "branch's) with the downgrades the history recorded when they were "
+                      "applied; each is shown before anything runs");
   for (auto* run : {upgrade, downgrade}) {
     run->add_flag("--single-transaction", o.single_transaction,
                   "run every revision in ONE transaction, committed together or not at all "
                   "(refused when one runs without a transaction)");
+    run->add_flag("--dry-run", o.dry_run,
+                  "check and plan as a run would, print the plan (and every recorded downgrade "
+                  "it would use), change nothing");
   }
   app.add_subcommand("history", "applied revisions: when, how long, checksum, by whom");
   app.add_subcommand("list",

@@ -41,6 +41,8 @@ options runtime_options(cli_options const& o, cli_durations const& durations, ou
   opts.role = o.role;
   opts.allow_checksum_mismatch = o.allow_checksum_mismatch;
   opts.single_transaction = o.single_transaction;
+  opts.use_recorded_downgrades = o.use_recorded_downgrades;
+  opts.dry_run = o.dry_run;
   // Progress goes to stdout for people; with --format json stdout is reserved for the JSON.
   std::ostream& progress = io.json ? io.err : io.out;
   bool const colour = io.colour;

@@ -21,6 +21,8 @@ struct cli_options {
   int lock_retries = 0;
   std::string role;
   bool allow_checksum_mismatch = false;
+  bool use_recorded_downgrades = false;  ///< downgrade --use-recorded-downgrades
+  bool dry_run = false;                  ///< upgrade/downgrade --dry-run
   bool single_transaction = false;
   bool resolved_applied = false;
   bool resolved_rolled_back = false;

@@ -5,6 +5,7 @@
 
 #include "migration_lock.hpp"
 #include "phases.hpp"
+#include "recorded_plan.hpp"
 #include "revision_runner.hpp"
 #include "state_reader.hpp"
 
@@ -100,15 +101,19 @@ run_result resolve(session& s, std::string_view id, bool applied) {
                   fmt::format("database is dirty at {}, not at {}", dirty->revision, id),
                   {{}, dirty->revision, {}, {}});
   }
+  direction const dir = dirty->direction == "downgrade" ? direction::downgrade : direction::upgrade;
   auto const index = find_revision(s.cat, dirty->revision);
-  if (!index) {
+  // A recorded downgrade (--use-recorded-downgrades) that stopped midway: its record says where
+  // the version goes.
+  std::unique_ptr<recorded_revision> const recorded =
+      index || dir != direction::downgrade ? nullptr : recorded_revision_of(s, dirty->revision);
+  if (!index && !recorded) {
     throw refusal(
         refusal_reason::database_ahead,
         fmt::format("database is dirty at {}, which this binary does not know", dirty->revision),
         {{}, dirty->revision, {}, {}});
   }
-  revision const& rev = s.cat.revisions[*index];
-  direction const dir = dirty->direction == "downgrade" ? direction::downgrade : direction::upgrade;
+  revision const& rev = index ? s.cat.revisions[*index] : recorded->get();
   auto const before = read_current(s);
   std::optional<std::string> const after = applied ? version_after(rev, dir) : before;
   s.run_in_transaction(resolve_script(s.quoting(), s.ctx, rev, dir, applied, before));

@@ -38,6 +38,10 @@ std::string_view refusal::reason_name() const noexcept {
       return "role_unavailable";
     case refusal_reason::pooled_session:
       return "pooled_session";
+    case refusal_reason::no_recorded_downgrade:
+      return "no_recorded_downgrade";
+    case refusal_reason::recorded_downgrade_mismatch:
+      return "recorded_downgrade_mismatch";
     case refusal_reason::not_dirty:
       break;
   }

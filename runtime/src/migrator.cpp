@@ -14,6 +14,7 @@
 #include "migration_lock.hpp"
 #include "phases.hpp"
 #include "presentation.hpp"
+#include "recorded_plan.hpp"
 #include "revision_runner.hpp"
 #include "state_reader.hpp"
 
@@ -23,6 +24,8 @@ using namespace detail;
 
 struct migrator::impl {
   session s;
+  /// Revisions rebuilt from recorded downgrades: run results point at them.
+  std::vector<std::unique_ptr<recorded_revision>> recorded;
 
   impl(std::string const& conninfo, catalog const& embedded, options opts)
       : s(conninfo, embedded, std::move(opts)) {}
@@ -53,19 +56,58 @@ struct migrator::impl {
     }
   }
 
-  /// Logs where the run starts and where it goes; returns the plan.
-  std::vector<plan_step> announce(direction dir, target const& goal, position at) {
-    std::string const at_name(position_name(s.cat, at));
+  /// Logs where the run starts (and, upgrading, where the chain ends).
+  void announce_start(direction dir, std::string const& at_name) {
     s.log("Current database version: " + at_name);
     if (dir == direction::upgrade)
       s.log("Latest migration version: " + std::string(head_name(s.cat)));
-    auto steps = plan(s.cat, at, dir, goal);
-    if (dir == direction::downgrade) {
-      s.log("Target migration version: " +
-            (steps.empty() ? at_name
-                           : version_name(version_after(*steps.back().rev, direction::downgrade))));
+  }
+
+  /// Logs where a downgrade goes, and the recorded downgrades it will run, statement by statement.
+  void announce_target(direction dir, std::string const& at_name,
+                       std::vector<plan_step> const& steps,
+                       std::vector<recorded_revision const*> const& from_records) {
+    if (dir != direction::downgrade) return;
+    s.log("Target migration version: " +
+          (steps.empty() ? at_name
+                         : version_name(version_after(*steps.back().rev, direction::downgrade))));
+    for (recorded_revision const* rec : from_records) {
+      for (std::string const& line : recorded_downgrade_lines(*rec)) s.log(line);
     }
-    return steps;
+  }
+
+  /// What a round runs: the checked state and the plan (through recorded downgrades when a
+  /// downgrade starts at revisions this binary does not embed).
+  struct round_plan {
+    checked_state checked;
+    std::string at_name;  ///< where the database is, as logged
+    std::vector<plan_step> steps;
+    std::vector<recorded_revision const*> from_records;
+  };
+
+  round_plan plan_round(direction dir, target const& goal, bool first) {
+    validation_options const rules{s.opts.allow_checksum_mismatch, false};
+    // A dry run changes nothing, not even migrate's own tables.
+    table_presence const present = s.opts.dry_run ? probe_tables(s) : ensure_tables(s);
+    round_plan p;
+    try {
+      p.checked = read_checked_state(s, present, rules);
+    } catch (refusal const& r) {
+      bool const unknown = r.reason() == refusal_reason::database_ahead ||
+                           r.reason() == refusal_reason::other_branch;
+      if (dir != direction::downgrade || !unknown) throw;
+      auto rp = plan_recorded_downgrade(s, goal, r, rules, recorded);
+      p.at_name = version_name(rp.checked.state.current);
+      p.checked = std::move(rp.checked);
+      p.steps = std::move(rp.steps);
+      p.from_records = std::move(rp.recorded);
+      if (first) announce_start(dir, p.at_name);
+      return p;
+    }
+    p.at_name = position_name(s.cat, p.checked.verdict.at);
+    if (first) announce_start(dir, p.at_name);
+    p.steps = plan(s.cat, p.checked.verdict.at, dir, goal);
+    return p;
   }
 
   /// Refuses, before anything changes, a plan with a revision that needs one server session
@@ -100,12 +142,14 @@ struct migrator::impl {
    * plans again from there).
    */
   void run_round(direction dir, target const& goal, run_result& result, bool first) {
-    checked_state const checked =
-        read_checked_state(s, ensure_tables(s), {s.opts.allow_checksum_mismatch, false});
-    std::string const at_name(position_name(s.cat, checked.verdict.at));
-    auto const steps = first ? announce(dir, goal, checked.verdict.at)
-                             : plan(s.cat, checked.verdict.at, dir, goal);
-    if (first) result.from = at_name;
+    round_plan const planned = plan_round(dir, goal, first);
+    checked_state const& checked = planned.checked;
+    auto const& steps = planned.steps;
+    std::string const& at_name = planned.at_name;
+    if (first) {
+      announce_target(dir, at_name, steps, planned.from_records);
+      result.from = at_name;
+    }
     result.to = at_name;
     revision_runner runner(s);
     if (s.opts.single_transaction) {
@@ -114,6 +158,14 @@ struct migrator::impl {
     }
     check_progress(s, steps);
     refuse_pooled_non_transactional(steps);
+    if (s.opts.dry_run) {
+      for (plan_step const& planned : steps) {
+        s.log(fmt::format("Would {} {} \"{}\"", direction_name(planned.dir), planned.rev->id,
+                          planned.rev->description));
+      }
+      s.log("Dry run: nothing was changed");
+      return;
+    }
     record_repairs(s, checked.verdict.accepted);
     if (steps.empty()) {
       s.log(goal.what == target::kind::head ? std::string("Database is already at latest version")

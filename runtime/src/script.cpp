@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "phases.hpp"
+#include "recorded_downgrade.hpp"
 
 namespace migc::runtime::detail {
 namespace {
@@ -81,17 +82,39 @@ std::string version_update_sql(quoter const& q, script_context const& ctx,
   return fmt::format("DO {0}{1}{0};\n", tag, body);
 }
 
-/// One history row; `duration` is an SQL interval expression (or NULL).
+/**
+ * One history row; `duration` is an SQL interval expression (or NULL).
+ * `recorded`: the revision whose downgrade the row records (an 'upgrade' or
+ * 'repair' row), its checksum computed by the server (downgrade_checksum_sql).
+ */
 std::string history_insert_sql(quoter const& q, script_context const& ctx,
                                std::optional<std::string> const& revision_id, std::string_view dir,
                                std::string_view checksum, std::string_view description,
-                               std::string_view duration) {
+                               std::string_view duration, revision const* recorded = nullptr) {
+  std::string const table = qualified(q, history_table(ctx.version_table));
+  // A SELECT list types its NULLs as text: the duration keeps its type by a cast.
+  std::string const values = fmt::format(
+      "{}, {}, {}, {}, {}, {}", literal_or_null(q, revision_id), q.literal(std::string(dir)),
+      literal_or_null(q, checksum), literal_or_null(q, description),
+      recorded == nullptr ? std::string(duration) : fmt::format("({})::interval", duration),
+      q.literal(ctx.build_id));
+  if (recorded == nullptr) {
+    return fmt::format(
+        "INSERT INTO {} (revision, direction, checksum, description, duration, build_id) "
+        "VALUES ({});\n",
+        table, values);
+  }
   return fmt::format(
-      "INSERT INTO {} (revision, direction, checksum, description, duration, build_id) "
-      "VALUES ({}, {}, {}, {}, {}, {});\n",
-      qualified(q, history_table(ctx.version_table)), literal_or_null(q, revision_id),
-      q.literal(std::string(dir)), literal_or_null(q, checksum), literal_or_null(q, description),
-      duration, q.literal(ctx.build_id));
+      "INSERT INTO {} (revision, direction, checksum, description, duration, build_id, "
+      "downgrade, downgrade_checksum) SELECT {}, recorded.downgrade, {} FROM (SELECT {}::jsonb) "
+      "AS recorded(downgrade);\n",
+      table, values, downgrade_checksum_sql("recorded.downgrade"),
+      q.literal(downgrade_record_json(*recorded)));
+}
+
+/// The revision whose downgrade a row of `dir` records: the upgraded one, else none.
+revision const* recorded_for(plan_step const& planned) {
+  return planned.dir == direction::upgrade ? planned.rev : nullptr;
 }
 
 /// The one-row query of the duration the history row just recorded: what the migrator logs.
@@ -154,9 +177,12 @@ std::string tables_script(quoter const& q, script_context const& ctx) {
   // Under --role they belong to that role, so every deployer login (a member) can use them.
   std::string const role =
       ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
-  return "-- the version and history tables, each created when missing\nBEGIN;\n" +
-         migration_xact_lock_sql(ctx) + ";\n" + role +
-         create_version_table_sql(q, ctx.version_table) + ";\n" +
+  // An older history table gains its new columns as the session's user, before the role: its
+  // owner, or a member of the role that owns it (which ALTER TABLE accepts).
+  return "-- the version and history tables, each created (or brought up to date) when "
+         "missing\nBEGIN;\n" +
+         migration_xact_lock_sql(ctx) + ";\n" + upgrade_history_table_sql(q, ctx.version_table) +
+         ";\n" + role + create_version_table_sql(q, ctx.version_table) + ";\n" +
          create_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
 }
 
@@ -224,7 +250,8 @@ std::string bookkeeping_sql(quoter const& q, script_context const& ctx, plan_ste
   return version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
          history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir), rev.checksum,
                             rev.description,
-                            fmt::format("clock_timestamp() - {}", revision_start(ctx)));
+                            fmt::format("clock_timestamp() - {}", revision_start(ctx)),
+                            recorded_for(planned));
 }
 
 std::string commit_script() {
@@ -266,12 +293,12 @@ outside_transaction_script outside_transaction_messages(
   // Measured from the dirty marker's insertion: the whole revision, on the server's clock.
   std::string const since_mark =
       fmt::format("clock_timestamp() - (SELECT started_at FROM {}{})", dirty, dirty_where(q, rev));
-  script.record = prefix + ": record it and clear the dirty marker\nBEGIN;\n" +
-                  version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
-                  history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir),
-                                     rev.checksum, rev.description, since_mark) +
-                  "DELETE FROM " + dirty + dirty_where(q, rev) + ";\nCOMMIT;\n" +
-                  recorded_duration_sql(q, ctx);
+  script.record =
+      prefix + ": record it and clear the dirty marker\nBEGIN;\n" +
+      version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
+      history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir), rev.checksum,
+                         rev.description, since_mark, recorded_for(planned)) +
+      "DELETE FROM " + dirty + dirty_where(q, rev) + ";\nCOMMIT;\n" + recorded_duration_sql(q, ctx);
   return script;
 }
 
@@ -318,7 +345,7 @@ std::string repairs_script(quoter const& q, script_context const& ctx,
                        migration_xact_lock_sql(ctx) + ";\n";
   for (revision const* rev : accepted) {
     script += history_insert_sql(q, ctx, std::string(rev->id), "repair", rev->checksum,
-                                 rev->description, "NULL");
+                                 rev->description, "NULL", rev);
   }
   return script + "COMMIT;\n";
 }
@@ -381,7 +408,7 @@ std::string record_sql(quoter const& q, script_context const& ctx, plan_step con
   revision const& rev = *planned.rev;
   return version_update_sql(q, ctx, expected, version_after(rev, planned.dir)) +
          history_insert_sql(q, ctx, std::string(rev.id), direction_name(planned.dir), rev.checksum,
-                            rev.description, duration);
+                            rev.description, duration, recorded_for(planned));
 }
 
 std::string recorded_duration_query(quoter const& q, script_context const& ctx) {

@@ -130,15 +130,15 @@ std::optional<checked_state> read_verified_state(session& s, table_presence cons
 
 table_presence probe_tables(session& s) {
   auto const q = s.quoting();
-  auto const row =
-      s.exec("SELECT " + exists_sql(q, s.ctx.version_table) + ", " +
-             exists_sql(q, s.history_name()) + ", " + exists_sql(q, s.dirty_name()))[0];
-  return {row[0].as<bool>(), row[1].as<bool>(), row[2].as<bool>()};
+  auto const row = s.exec("SELECT " + exists_sql(q, s.ctx.version_table) + ", " +
+                          exists_sql(q, s.history_name()) + ", " + exists_sql(q, s.dirty_name()) +
+                          ", " + history_records_downgrades_sql(q, s.ctx.version_table))[0];
+  return {row[0].as<bool>(), row[1].as<bool>(), row[2].as<bool>(), row[3].as<bool>()};
 }
 
 table_presence ensure_tables(session& s) {
   table_presence present = probe_tables(s);
-  if (!present.version || !present.history) {
+  if (!present.version || !present.history || !present.history_records_downgrades) {
     // IF NOT EXISTS: the one that exists (e.g. Alembic's version table) says so in a notice.
     s.notices.mute(true);
     try {
@@ -149,7 +149,7 @@ table_presence ensure_tables(session& s) {
     }
     s.notices.mute(false);
   }
-  present.version = present.history = true;
+  present.version = present.history = present.history_records_downgrades = true;
   return present;
 }
 

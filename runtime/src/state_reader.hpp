@@ -16,13 +16,17 @@ struct table_presence {
   bool version = false;
   bool history = false;
   bool dirty = false;
+  /// The history table has the columns of recorded downgrades (false for a table created before
+  /// them, which ensure_tables() brings up to date).
+  bool history_records_downgrades = false;
 };
 
 /// One round trip: which tables exist.
 [[nodiscard]] table_presence probe_tables(session& s);
 
-/// Creates the version and history tables when missing, in one transaction (run under the
-/// migration lock, so there is no creation race).
+/// Creates the version and history tables when missing, and adds the columns of recorded
+/// downgrades to an older history table, in one transaction under the transaction-scoped
+/// migration lock (so there is no creation race, behind a pooler too).
 table_presence ensure_tables(session& s);
 
 /**

@@ -107,9 +107,26 @@ std::string create_history_table_sql(quoter const& q, table_name const& version)
       "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
       "  duration interval,\n"
       "  applied_by text NOT NULL DEFAULT current_user,\n"
-      "  build_id text\n"
+      "  build_id text,\n"
+      "  downgrade jsonb,\n"
+      "  downgrade_checksum text\n"
       ")",
       qualified(q, history_table(version)));
+}
+
+std::string upgrade_history_table_sql(quoter const& q, table_name const& version) {
+  return fmt::format(
+      "ALTER TABLE IF EXISTS {} ADD COLUMN IF NOT EXISTS downgrade jsonb, ADD COLUMN IF NOT "
+      "EXISTS "
+      "downgrade_checksum text",
+      qualified(q, history_table(version)));
+}
+
+std::string history_records_downgrades_sql(quoter const& q, table_name const& version) {
+  return fmt::format(
+      "EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = "
+      "'downgrade_checksum' AND NOT attisdropped)",
+      q.literal(qualified(q, history_table(version))));
 }
 
 std::string create_dirty_table_sql(quoter const& q, table_name const& version) {

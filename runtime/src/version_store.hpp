@@ -79,9 +79,24 @@ struct quoter {
 /**
  * migc's history table DDL: one row per applied, reverted, stamped,
  * repaired (a checksum mismatch accepted with --allow-checksum-mismatch) or
- * resolved (`migrate resolve`) revision.
+ * resolved (`migrate resolve`) revision. An 'upgrade' or 'repair' row also
+ * records the revision's downgrade (`downgrade` jsonb and its
+ * `downgrade_checksum`, recorded_downgrade.hpp).
  */
 [[nodiscard]] std::string create_history_table_sql(quoter const& q, table_name const& version);
+
+/**
+ * Brings a history table created before migrate recorded downgrades up to
+ * date in place: `ALTER TABLE IF EXISTS ... ADD COLUMN IF NOT EXISTS
+ * downgrade jsonb, ADD COLUMN IF NOT EXISTS downgrade_checksum text`
+ * (idempotent; nullable columns without a default: PostgreSQL only changes
+ * the catalog, no table rewrite). Its older rows have no recorded downgrade.
+ */
+[[nodiscard]] std::string upgrade_history_table_sql(quoter const& q, table_name const& version);
+
+/// SQL: whether the history table has the columns of recorded downgrades.
+[[nodiscard]] std::string history_records_downgrades_sql(quoter const& q,
+                                                         table_name const& version);
 
 /**
  * DDL of the dirty-marker table. It holds at most one row, and only while a

@@ -107,13 +107,23 @@ TEST(script, the_bookkeeping_chains_the_version_and_starts_the_clock) {
   EXPECT_THAT(call, Not(HasSubstr("pg_temp")));  // nothing outlives a transaction (poolers)
   EXPECT_THAT(call, HasSubstr("IF EXISTS(SELECT FROM \"alembic_version\")THEN"));
   EXPECT_THAT(call, HasSubstr("SELECT '001' WHERE NOT EXISTS"));
-  EXPECT_THAT(call, HasSubstr("clock_timestamp() - transaction_timestamp(), 'sha256:chain');\n"
-                              "COMMIT;\n"));
+  EXPECT_THAT(call, HasSubstr("(clock_timestamp() - transaction_timestamp())::interval, "
+                              "'sha256:chain', recorded.downgrade, "));
+  // The history row records the downgrade and its checksum, computed by the server.
+  EXPECT_THAT(call, HasSubstr("'sha256:' || encode(sha256(convert_to((recorded.downgrade)::text, "
+                              "'UTF8')), 'hex') FROM (SELECT '{\"checksum\""));
+  EXPECT_THAT(call, HasSubstr("\"sql\":\"DROP TABLE users\"}],\"transactional\":true}'::jsonb) "
+                              "AS recorded(downgrade);\nCOMMIT;\n"));
   ctx.shared_transaction = true;
   std::string const shared = detail::revision_script(detail::offline_quoter(), ctx, app,
                                                      {&app.revisions[0], rt::direction::upgrade},
                                                      std::nullopt, false, false);
-  EXPECT_THAT(shared, HasSubstr("statement_timestamp(), 'sha256:chain');\nSELECT (extract"));
+  EXPECT_THAT(shared, HasSubstr("(clock_timestamp() - statement_timestamp())::interval"));
+  EXPECT_THAT(shared, HasSubstr("AS recorded(downgrade);\nSELECT (extract"));
+  // A downgrade's row records none.
+  std::string const down = detail::revision_script(
+      detail::offline_quoter(), ctx, app, {&app.revisions[0], rt::direction::downgrade}, "001");
+  EXPECT_THAT(down, Not(HasSubstr("downgrade_checksum")));
   EXPECT_THAT(shared, Not(HasSubstr("BEGIN;")));
 }
 

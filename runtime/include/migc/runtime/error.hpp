@@ -89,6 +89,12 @@ enum class refusal_reason {
   /// "pooled_session": a revision that runs without a transaction behind a connection pooler,
   /// or a pooler that moved the session between transactions (the migration lock is lost)
   pooled_session,
+  /// "no_recorded_downgrade": a downgrade must revert a revision this binary does not embed and
+  /// the history recorded no downgrade for it (applied before migrate recorded them)
+  no_recorded_downgrade,
+  /// "recorded_downgrade_mismatch": the downgrade the history recorded for such a revision no
+  /// longer matches its checksum (edited after it was recorded), or is no record migrate reads
+  recorded_downgrade_mismatch,
 };
 
 /**

@@ -87,6 +87,23 @@ struct options {
    */
   std::optional<bool> allow_ahead;
   /**
+   * A downgrade may revert revisions this binary does not embed (a newer
+   * release's, another branch's) with the downgrades the history table
+   * recorded when they were applied (docs/migrate.md, "Recorded
+   * downgrades"): each is logged, statement by statement, before anything
+   * runs. Without it such a downgrade is refused, naming them. Revisions this
+   * binary embeds always run its own downgrade.
+   */
+  bool use_recorded_downgrades = false;
+  /**
+   * upgrade and downgrade only plan: they take the migration lock, check the
+   * database as a run would (refusing alike), log where they would go, each
+   * recorded downgrade they would use (statement by statement) and one
+   * "Would upgrade 003 ..." line per revision, and change nothing (not even
+   * migrate's own tables).
+   */
+  bool dry_run = false;
+  /**
    * Set by the owner (a signal watcher) to stop the run: the migrator then
    * stops at the next check (lock polling, between revisions and
    * statements) and throws interrupted_error; the owner cancels the running
