@@ -38,6 +38,8 @@ std::string_view refusal::reason_name() const noexcept {
       return "role_unavailable";
     case refusal_reason::pooled_session:
       return "pooled_session";
+    case refusal_reason::not_empty:
+      return "not_empty";
     case refusal_reason::not_dirty:
       break;
   }

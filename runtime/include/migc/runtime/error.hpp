@@ -89,6 +89,9 @@ enum class refusal_reason {
   /// "pooled_session": a revision that runs without a transaction behind a connection pooler,
   /// or a pooler that moved the session between transactions (the migration lock is lost)
   pooled_session,
+  /// "not_empty": `migrate stairway` on a database that holds objects or applied revisions
+  /// (a scratch database is required; `--force` accepts one)
+  not_empty,
 };
 
 /**
