@@ -57,7 +57,7 @@ std::string parent_target(revision const& rev) {
   return rev.parent.empty() ? std::string("base") : std::string(rev.parent);
 }
 
-/// What "the downgrade of 003" and "after the downgrade of 003" call each step.
+/// What "after the downgrade of 003" calls each verify step.
 std::string_view step_noun(stairway_step step) {
   switch (step) {
     case stairway_step::up:
@@ -69,7 +69,7 @@ std::string_view step_noun(stairway_step step) {
     case stairway_step::reup:
       break;
   }
-  return "second upgrade (after its downgrade)";
+  return "second upgrade";
 }
 
 class stairway_runner {
@@ -142,11 +142,12 @@ class stairway_runner {
                                     : result.applied.back().duration;
       return true;
     } catch (revision_error const& e) {
+      // The runtime's message names the revision, direction, file:line, SQLSTATE and hint.
       m_report.failure = stairway_failure{
           std::string(rev.id),
           step,
-          fmt::format("the {} of revision {} failed: {}", step_noun(step), revision_name(rev),
-                      e.what()),
+          step == stairway_step::reup ? fmt::format("after its downgrade, {}", e.what())
+                                      : std::string(e.what()),
           e.sqlstate(),
           e.location(),
           {}};

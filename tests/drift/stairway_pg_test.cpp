@@ -78,11 +78,11 @@ TEST_F(stairway_pg, a_good_chain_climbs_every_revision_and_ends_at_head) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   auto const lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 4U) << r.out;
-  EXPECT_THAT(lines[0], ::testing::MatchesRegex("001  up +[0-9]+ ms  verify ok     down +[0-9]+ "
-                                                "ms  verify ok     re-up +[0-9]+ ms  Accounts"));
+  EXPECT_THAT(lines[0], ::testing::MatchesRegex("001  up +[0-9.]+ m?s  verify ok +down +[0-9.]+ "
+                                                "m?s  verify ok +re-up +[0-9.]+ m?s  Accounts"));
   EXPECT_THAT(lines[1], HasSubstr("Account email"));
-  EXPECT_THAT(lines[2], ::testing::MatchesRegex("003  up +[0-9]+ ms  verify ok     down +-  "
-                                                "verify -     re-up +-  Audit log "
+  EXPECT_THAT(lines[2], ::testing::MatchesRegex("003  up +[0-9.]+ m?s  verify ok +down +-  "
+                                                "verify - +re-up +-  Audit log "
                                                 "\\(irreversible: not downgraded\\)"));
   EXPECT_THAT(lines[3], ::testing::StartsWith("Stairway passed: 3 revisions up, verified, down, "
                                               "verified and up again, base to 003, in "));
@@ -112,8 +112,8 @@ TEST_F(stairway_pg, a_downgrade_that_forgets_something_is_drift_naming_the_revis
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   auto const lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 4U) << r.out;
-  EXPECT_THAT(lines[1], ::testing::MatchesRegex("002  up +[0-9]+ ms  verify ok     down +[0-9]+ "
-                                                "ms  verify DRIFT  re-up +-  Account email"));
+  EXPECT_THAT(lines[1], ::testing::MatchesRegex("002  up +[0-9.]+ m?s  verify ok +down +[0-9.]+ "
+                                                "m?s  verify DRIFT  re-up +-  Account email"));
   EXPECT_THAT(lines[2], HasSubstr("  extra column public.accounts.email"));
   EXPECT_THAT(lines[3], ::testing::StartsWith("Stairway failed at revision 002 (verify_down)"));
   EXPECT_THAT(lines[3], HasSubstr("the database is left at 001."));
@@ -142,16 +142,16 @@ TEST_F(stairway_pg, a_failing_downgrade_names_the_revision_and_the_sqlstate) {
   auto const& failure = doc["failure"];
   EXPECT_EQ(failure["revision"], "002");
   EXPECT_EQ(failure["step"], "down");
-  EXPECT_EQ(failure["sqlstate"], "23502");
+  EXPECT_EQ(failure["sqlstate"], "23514");
   EXPECT_THAT(failure["location"].get<std::string>(), HasSubstr("002_names.mig:7"));
   EXPECT_THAT(failure["message"].get<std::string>(),
-              HasSubstr("the downgrade of revision 002 \"Optional names\" failed: "));
-  EXPECT_THAT(failure["message"].get<std::string>(), HasSubstr("contains null values"));
+              ::testing::StartsWith("downgrade of revision 002 \"Optional names\" failed at "));
+  EXPECT_THAT(failure["message"].get<std::string>(), HasSubstr("is violated by some row"));
   ASSERT_EQ(doc["revisions"].size(), 2U);
   EXPECT_TRUE(doc["revisions"][1]["down_ms"].is_null());
   EXPECT_TRUE(doc["revisions"][1]["verify_down"].is_null());
   EXPECT_EQ(doc["to"], "002");
-  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 23502"));
+  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 23514"));
 }
 
 TEST_F(stairway_pg, a_database_that_is_not_empty_is_refused_unless_forced) {
