@@ -119,16 +119,19 @@ class stairway_runner {
     return done;
   }
 
+  /// Up, verify, down, verify, up again (an irreversible revision: up and verify only); false
+  /// at the first step that fails.
   bool steps(revision const& rev, stairway_row& row) {
     std::string const id(rev.id);
-    if (!apply(rev, stairway_step::up, [&] { return m_m.upgrade(id); }, row.up)) return false;
+    std::string const parent = parent_target(rev);
+    auto const upgrade = [&] { return m_m.upgrade(id); };
+    auto const downgrade = [&] { return m_m.downgrade(parent); };
+    if (!apply(rev, stairway_step::up, upgrade, row.up)) return false;
     if (!checked(rev, stairway_step::verify_up, row.verify_up)) return false;
     if (row.irreversible) return true;
-    auto const parent = parent_target(rev);
-    if (!apply(rev, stairway_step::down, [&] { return m_m.downgrade(parent); }, row.down))
-      return false;
+    if (!apply(rev, stairway_step::down, downgrade, row.down)) return false;
     if (!checked(rev, stairway_step::verify_down, row.verify_down)) return false;
-    return apply(rev, stairway_step::reup, [&] { return m_m.upgrade(id); }, row.reup);
+    return apply(rev, stairway_step::reup, upgrade, row.reup);
   }
 
   /// Runs one upgrade or downgrade; a revision that fails on the server stops the stairway.
@@ -138,19 +141,19 @@ class stairway_runner {
     try {
       run_result const result = run();
       m_report.to = result.to;
-      took = result.applied.empty() ? std::chrono::microseconds{0}
-                                    : result.applied.back().duration;
+      took = result.applied.empty() ? std::chrono::microseconds{0} : result.applied.back().duration;
       return true;
     } catch (revision_error const& e) {
       // The runtime's message names the revision, direction, file:line, SQLSTATE and hint.
-      m_report.failure = stairway_failure{
-          std::string(rev.id),
-          step,
-          step == stairway_step::reup ? fmt::format("after its downgrade, {}", e.what())
-                                      : std::string(e.what()),
-          e.sqlstate(),
-          e.location(),
-          {}};
+      stairway_failure failure;
+      failure.revision = std::string(rev.id);
+      failure.step = step;
+      failure.message = step == stairway_step::reup
+                            ? fmt::format("after its downgrade, {}", e.what())
+                            : std::string(e.what());
+      failure.sqlstate = e.sqlstate();
+      failure.location = e.location();
+      m_report.failure = std::move(failure);
       return false;
     }
   }
@@ -217,8 +220,8 @@ std::string_view stairway_step_name(stairway_step step) noexcept {
 }
 
 std::size_t stairway_report::irreversible_count() const {
-  return static_cast<std::size_t>(
-      std::count_if(rows.begin(), rows.end(), [](stairway_row const& r) { return r.irreversible; }));
+  return static_cast<std::size_t>(std::count_if(
+      rows.begin(), rows.end(), [](stairway_row const& r) { return r.irreversible; }));
 }
 
 stairway_report run_stairway(migrator& m, catalog const& cat, bool force,

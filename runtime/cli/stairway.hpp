@@ -43,9 +43,9 @@ struct stairway_row {
 struct stairway_failure {
   std::string revision;  ///< id of the revision whose stair failed
   stairway_step step = stairway_step::up;
-  std::string message;   ///< a whole sentence naming the revision and what went wrong
-  std::string sqlstate;  ///< the server's, when a statement failed
-  std::string location;  ///< `file:line` of the failing statement, when one failed
+  std::string message;               ///< a whole sentence naming the revision and what went wrong
+  std::string sqlstate;              ///< the server's, when a statement failed
+  std::string location;              ///< `file:line` of the failing statement, when one failed
   std::vector<drift_finding> drift;  ///< the differences, when a verify failed
 };
 

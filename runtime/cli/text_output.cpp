@@ -242,15 +242,15 @@ void print_stairway_summary(std::ostream& out, stairway_report const& r, bool co
       for (auto const& f : r.failure->drift) out << "  " << f.message << "\n";
     }
     out << paint("Stairway failed", fmt::terminal_color::red, colour) << " at revision "
-        << r.failure->revision << " (" << stairway_step_name(r.failure->step) << ") after "
-        << took << "; the database is left at " << r.to << ".\n";
+        << r.failure->revision << " (" << stairway_step_name(r.failure->step) << ") after " << took
+        << "; the database is left at " << r.to << ".\n";
     return;
   }
   std::size_t const irreversible = r.irreversible_count();
-  std::string const done =
-      r.rows.empty() ? std::string("nothing to climb")
-                     : fmt::format("{} up, verified, down, verified and up again",
-                                   plural(r.rows.size(), "revision"));
+  std::string const done = r.rows.empty()
+                               ? std::string("nothing to climb")
+                               : fmt::format("{} up, verified, down, verified and up again",
+                                             plural(r.rows.size(), "revision"));
   out << paint("Stairway passed", fmt::terminal_color::green, colour) << ": " << done << ", "
       << r.from << " to " << r.to << ", in " << took;
   if (irreversible > 0) out << " (" << irreversible << " irreversible, not downgraded)";

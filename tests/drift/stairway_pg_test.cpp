@@ -9,31 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
+#include "migrate_cli.hpp"
 #include "pg_test.hpp"
 
 namespace {
 
 using migc::test::compile_chain;
+using migc::test::run_migrate;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& cat,
-                   std::vector<std::string> args) {
-  args.insert(args.begin(), {"--database-url", conninfo});
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(args, cat, out, err);
-  return {code, out.str(), err.str()};
-}
 
 /// The lines of `text`.
 std::vector<std::string> lines_of(std::string const& text) {
@@ -74,7 +60,7 @@ TEST_F(stairway_pg, a_good_chain_climbs_every_revision_and_ends_at_head) {
   write_good_chain(folder);
   auto const cat = compile_chain(folder.path());
   ASSERT_TRUE(cat);
-  auto const r = migrate(conninfo(), cat->get(), {"stairway"});
+  auto const r = run_migrate(conninfo(), cat->get(), {"stairway"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   auto const lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 4U) << r.out;
@@ -108,7 +94,7 @@ TEST_F(stairway_pg, a_downgrade_that_forgets_something_is_drift_naming_the_revis
                "revision 003 revises 002 \"C\"\nupgrade {\n    create table c (id int)\n}\n");
   auto const cat = compile_chain(folder.path());
   ASSERT_TRUE(cat);
-  auto const r = migrate(conninfo(), cat->get(), {"stairway"});
+  auto const r = run_migrate(conninfo(), cat->get(), {"stairway"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   auto const lines = lines_of(r.out);
   ASSERT_EQ(lines.size(), 4U) << r.out;
@@ -135,7 +121,7 @@ TEST_F(stairway_pg, a_failing_downgrade_names_the_revision_and_the_sqlstate) {
                "downgrade {\n    alter column accounts.name set not null\n}\n");
   auto const cat = compile_chain(folder.path());
   ASSERT_TRUE(cat);
-  auto const r = migrate(conninfo(), cat->get(), {"--format", "json", "stairway"});
+  auto const r = run_migrate(conninfo(), cat->get(), {"--format", "json", "stairway"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   auto const doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["ok"], false);
@@ -162,7 +148,7 @@ TEST_F(stairway_pg, a_database_that_is_not_empty_is_refused_unless_forced) {
   ASSERT_TRUE(cat);
   scalar("CREATE TABLE leftover (id int)");
   scalar("CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'");
-  auto const refused = migrate(conninfo(), cat->get(), {"stairway"});
+  auto const refused = run_migrate(conninfo(), cat->get(), {"stairway"});
   EXPECT_EQ(refused.code, 1) << refused.out << refused.err;
   EXPECT_THAT(refused.err,
               HasSubstr("migrate: error: the database is not empty (table public.leftover, "
@@ -170,17 +156,17 @@ TEST_F(stairway_pg, a_database_that_is_not_empty_is_refused_unless_forced) {
   EXPECT_THAT(refused.err, HasSubstr("pass --force"));
   EXPECT_EQ(scalar("SELECT to_regclass('alembic_version') IS NULL"), "t");  // nothing changed
 
-  auto const json = migrate(conninfo(), cat->get(), {"--format", "json", "stairway"});
+  auto const json = run_migrate(conninfo(), cat->get(), {"--format", "json", "stairway"});
   EXPECT_EQ(nlohmann::json::parse(json.out)["error"]["reason"], "not_empty");
 
-  auto const forced = migrate(conninfo(), cat->get(), {"stairway", "--force"});
+  auto const forced = run_migrate(conninfo(), cat->get(), {"stairway", "--force"});
   EXPECT_EQ(forced.code, 0) << forced.out << forced.err;
   EXPECT_THAT(forced.out, HasSubstr("2 objects found before the start ignored (--force)."));
 
   // At head now: refused again, naming the applied revision; --force has nothing left to climb.
-  auto const again = migrate(conninfo(), cat->get(), {"stairway"});
+  auto const again = run_migrate(conninfo(), cat->get(), {"stairway"});
   EXPECT_THAT(again.err, HasSubstr("not empty (revision 002 applied, table public.leftover"));
-  auto const at_head = migrate(conninfo(), cat->get(), {"stairway", "--force"});
+  auto const at_head = run_migrate(conninfo(), cat->get(), {"stairway", "--force"});
   EXPECT_EQ(at_head.code, 0) << at_head.err;
   EXPECT_THAT(at_head.out, HasSubstr("Stairway passed: nothing to climb, 002 to 002"));
 }
@@ -191,9 +177,9 @@ TEST_F(stairway_pg, a_database_downgraded_to_base_counts_as_empty) {
   folder.write("20250102_0000-002_email.mig", second_revision);
   auto const cat = compile_chain(folder.path());
   ASSERT_TRUE(cat);
-  ASSERT_EQ(migrate(conninfo(), cat->get(), {"stairway"}).code, 0);
-  ASSERT_EQ(migrate(conninfo(), cat->get(), {"downgrade", "base"}).code, 0);
-  auto const r = migrate(conninfo(), cat->get(), {"stairway"});
+  ASSERT_EQ(run_migrate(conninfo(), cat->get(), {"stairway"}).code, 0);
+  ASSERT_EQ(run_migrate(conninfo(), cat->get(), {"downgrade", "base"}).code, 0);
+  auto const r = run_migrate(conninfo(), cat->get(), {"stairway"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
 }
 
@@ -202,7 +188,7 @@ TEST_F(stairway_pg, json_has_one_object_per_revision_with_durations_and_checks) 
   write_good_chain(folder);
   auto const cat = compile_chain(folder.path());
   ASSERT_TRUE(cat);
-  auto const r = migrate(conninfo(), cat->get(), {"--format", "json", "stairway"});
+  auto const r = run_migrate(conninfo(), cat->get(), {"--format", "json", "stairway"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   auto const doc = nlohmann::json::parse(r.out);  // one document, nothing else on stdout
   EXPECT_EQ(doc["format_version"], 1);
