@@ -5,6 +5,9 @@
 #       [NAMESPACE <ns>]             # C++ namespace of the generated catalog (default: <target>)
 #       [VERSION_TABLE <name>]       # default version table of the migrate binary (default alembic_version)
 #       [WERROR]                     # compiler warnings (risky steps) fail the build
+#       [STAIRWAY_TEST]              # a ctest <target>_stairway: `migrate stairway` on the
+#                                    # database $MIGC_TEST_DATABASE_URL names when the test
+#                                    # runs; reported as skipped when it is not set
 #       [STATIC | SHARED])           # link <target> fully static / with every library shared
 #                                    # (default: libpqxx and the C++ runtime static, libpq shared)
 #
@@ -12,6 +15,8 @@
 #   <target>          executable: the migrate command line over the embedded chain
 #   <target>_catalog  static library: `<ns>::catalog()` declared in <target>_catalog.hpp,
 #                     for applications that migrate themselves at start-up (link migc::runtime)
+#   <target>_stairway with STAIRWAY_TEST: a test (the project calls enable_testing() or
+#                     include(CTest)), labelled `stairway`
 #
 # The compiler runs at build time. It writes a depfile listing the folder and
 # every file in it, so adding, editing, renaming or deleting a revision re-runs
@@ -20,6 +25,8 @@
 
 include_guard(GLOBAL)
 include(${CMAKE_CURRENT_LIST_DIR}/MigcStatic.cmake)
+# Read here: inside a function CMAKE_CURRENT_LIST_DIR is the caller's folder.
+set(_MIGC_STAIRWAY_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/MigcStairwayTest.cmake")
 
 function(_migc_check_arguments target)
   set(ok TRUE)
@@ -77,7 +84,7 @@ macro(_migc_dependency_arguments directory depfile stamp)
 endmacro()
 
 function(add_migrations target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC;SHARED" "DIRECTORY;NAMESPACE;VERSION_TABLE" "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC;SHARED;STAIRWAY_TEST" "DIRECTORY;NAMESPACE;VERSION_TABLE" "")
   _migc_check_arguments(${target})
   if(NOT _migc_arguments_ok)
     return()
@@ -135,4 +142,18 @@ function(add_migrations target)
   elseif(NOT arg_SHARED)
     _migc_link_self_contained(${target})
   endif()
+  if(arg_STAIRWAY_TEST)
+    _migc_stairway_test(${target})
+  endif()
+endfunction()
+
+# <target>_stairway: MIGC_TEST_DATABASE_URL is read when the test runs, not when cmake does, and
+# its absence is a skip (the script's message matches SKIP_REGULAR_EXPRESSION), never a pass.
+function(_migc_stairway_test target)
+  add_test(NAME ${target}_stairway
+           COMMAND "${CMAKE_COMMAND}" "-DMIGRATE=$<TARGET_FILE:${target}>"
+                   -P "${_MIGC_STAIRWAY_SCRIPT}")
+  set_tests_properties(${target}_stairway PROPERTIES
+    LABELS stairway
+    SKIP_REGULAR_EXPRESSION "migc stairway test skipped: MIGC_TEST_DATABASE_URL is not set")
 endfunction()

@@ -31,4 +31,5 @@ install(FILES
   ${PROJECT_BINARY_DIR}/migc-config-version.cmake
   ${PROJECT_SOURCE_DIR}/cmake/AddMigrations.cmake
   ${PROJECT_SOURCE_DIR}/cmake/MigcStatic.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/MigcStairwayTest.cmake
   DESTINATION ${MIGC_CMAKE_DIR})

@@ -52,7 +52,8 @@ void define_cli(CLI::App& app, cli_options& o) {
                "(an edited revision, or another branch's); the database keeps what the old SQL "
                "did, and a 'repair' history row stops later runs from refusing");
   app.add_option("--format", o.format,
-                 "output format of status, history, list, verify, runs, --version and errors")
+                 "output format of status, history, list, verify, stairway, runs, --version and "
+                 "errors")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
@@ -108,6 +109,12 @@ void define_cli(CLI::App& app, cli_options& o) {
       "verify",
       "applied revisions' recorded checksums vs the embedded ones, and the live schema vs the "
       "compiler's model at the database's revision (exit 1 on a difference or drift)");
+  app.add_subcommand("stairway",
+                     "on a scratch database: each revision up, verify, down, verify, up again "
+                     "(exit 1 at the first failure or drift)")
+      ->add_flag("--force", o.force,
+                 "run on a database that is not empty: the objects found are not reported as "
+                 "drift, and the stairway starts at its revision");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 }
 

@@ -13,6 +13,7 @@
 #include "json_output.hpp"
 #include "progress_output.hpp"
 #include "signal_watch.hpp"
+#include "stairway.hpp"
 #include "text_output.hpp"
 
 namespace migc::runtime::detail {
@@ -89,6 +90,29 @@ int verify(migrator& m, catalog const& cat, output const& io) {
   return v.ok() ? exit_ok : exit_failure;
 }
 
+/// The widest revision id of the chain, for stairway's aligned rows.
+std::size_t id_width(catalog const& cat) {
+  std::size_t width = 0;
+  for (revision const& r : cat.revisions) width = std::max(width, r.id.size());
+  return width;
+}
+
+int stairway(migrator& m, cli_options const& o, catalog const& cat, output const& io) {
+  std::size_t const width = id_width(cat);
+  auto const on_row = [&](stairway_row const& row) {
+    if (!io.json) print_stairway_row(io.out, row, width, io.colour);
+  };
+  stairway_report const r = run_stairway(m, cat, o.force, on_row);
+  if (io.json) {
+    write_json(io.out, stairway_json(r));
+  } else {
+    print_stairway_summary(io.out, r, io.colour);
+  }
+  if (r.ok()) return exit_ok;
+  io.err << "migrate: error: stairway failed: " << password_free(r.failure->message, o) << "\n";
+  return exit_failure;
+}
+
 int run(migrator& m, cli_options const& o, output const& io) {
   run_result r;
   if (o.command == "upgrade") r = m.upgrade(o.upgrade_target);
@@ -103,6 +127,7 @@ int dispatch(migrator& m, cli_options const& o, catalog const& cat, output const
   if (o.command == "status") return status(m, o, cat, io);
   if (o.command == "history") return history(m, io);
   if (o.command == "verify") return verify(m, cat, io);
+  if (o.command == "stairway") return stairway(m, o, cat, io);
   return run(m, o, io);
 }
 
@@ -132,6 +157,7 @@ int run_database_command(cli_options const& o, cli_durations const& durations, c
   }
   signal_watch signals;
   options opts = runtime_options(o, durations, io);
+  if (o.command == "stairway") opts.log = nullptr;  // its rows say what each run did
   if (changes_database(o.command)) opts.interrupted = signals.flag();
   migrator m(conninfo_of(o), cat, std::move(opts));
   if (changes_database(o.command)) signals.start(m);

@@ -62,19 +62,56 @@ std::string_view finding_name(drift_finding::kind k) {
   return "not_modelled";
 }
 
-json drift_json(drift_report const& d) {
-  json findings = json::array();
-  for (drift_finding const& f : d.findings) {
-    findings.push_back({{"kind", std::string(finding_name(f.what))},
-                        {"object", f.object},
-                        {"name", f.name},
-                        {"message", f.message}});
+json findings_json(std::vector<drift_finding> const& findings) {
+  json out = json::array();
+  for (drift_finding const& f : findings) {
+    out.push_back({{"kind", std::string(finding_name(f.what))},
+                   {"object", f.object},
+                   {"name", f.name},
+                   {"message", f.message}});
   }
+  return out;
+}
+
+json drift_json(drift_report const& d) {
   return {{"status", std::string(drift_status_name(d.status))},
           {"at", d.at},
           {"drift", d.has_drift()},
           {"objects", d.objects},
-          {"findings", std::move(findings)}};
+          {"findings", findings_json(d.findings)}};
+}
+
+json duration_or_null(std::optional<std::chrono::microseconds> const& d) {
+  return d ? json(milliseconds(*d)) : json(nullptr);
+}
+
+json check_json(std::optional<stairway_check> const& c) {
+  if (!c) return nullptr;
+  return {{"at", c->at},
+          {"ok", c->ok()},
+          {"ms", milliseconds(c->took)},
+          {"drift", findings_json(c->drift)}};
+}
+
+json stairway_row_json(stairway_row const& row) {
+  return {{"id", std::string(row.rev->id)},
+          {"description", std::string(row.rev->description)},
+          {"irreversible", row.irreversible},
+          {"up_ms", duration_or_null(row.up)},
+          {"verify_up", check_json(row.verify_up)},
+          {"down_ms", duration_or_null(row.down)},
+          {"verify_down", check_json(row.verify_down)},
+          {"reup_ms", duration_or_null(row.reup)}};
+}
+
+json stairway_failure_json(std::optional<stairway_failure> const& f) {
+  if (!f) return nullptr;
+  return {{"revision", f->revision},
+          {"step", std::string(stairway_step_name(f->step))},
+          {"message", f->message},
+          {"sqlstate", text_or_null(f->sqlstate)},
+          {"location", text_or_null(f->location)},
+          {"drift", findings_json(f->drift)}};
 }
 
 std::string_view verify_status(verify_entry const& e) {
@@ -184,6 +221,21 @@ json run_json(run_result const& r) {
   doc["from"] = r.from;
   doc["to"] = r.to;
   doc["applied"] = std::move(applied);
+  return doc;
+}
+
+json stairway_json(stairway_report const& r) {
+  json revisions = json::array();
+  for (stairway_row const& row : r.rows) revisions.push_back(stairway_row_json(row));
+  json doc = document();
+  doc["ok"] = r.ok();
+  doc["from"] = r.from;
+  doc["to"] = r.to;
+  doc["elapsed_ms"] = milliseconds(r.elapsed);
+  doc["revisions"] = std::move(revisions);
+  doc["final_verify"] = check_json(r.final_check);
+  doc["preexisting"] = findings_json(r.preexisting);
+  doc["failure"] = stairway_failure_json(r.failure);
   return doc;
 }
 

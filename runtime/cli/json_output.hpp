@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "plan.hpp"
+#include "stairway.hpp"
 
 namespace migc::runtime::detail {
 
@@ -39,6 +40,16 @@ void write_json(std::ostream& out, json const& document);
 
 /// upgrade, downgrade, stamp, resolve: from, to, and each revision with its recorded duration.
 [[nodiscard]] json run_json(run_result const& r);
+
+/**
+ * `stairway`: "ok", "from", "to", "elapsed_ms", one object per revision
+ * ("up_ms", "verify_up", "down_ms", "verify_down", "reup_ms": null for a
+ * step that did not run; each verify {"at", "ok", "ms", "drift": [findings]}),
+ * "final_verify", "preexisting" (findings accepted with --force) and
+ * "failure" (null, or {"revision", "step", "message", "sqlstate",
+ * "location", "drift"}).
+ */
+[[nodiscard]] json stairway_json(stairway_report const& r);
 
 /// `--version`: migrate's version, the embedded head and chain hash, libpq's version.
 [[nodiscard]] json version_json(catalog const& cat, std::string_view libpq_version);

@@ -28,6 +28,7 @@ struct cli_options {
   bool resolved_rolled_back = false;
   std::string format = "text";
   bool check = false;
+  bool force = false;  ///< `stairway --force`: run on a database that is not empty
   bool version = false;
   std::string upgrade_target = "head";
   std::string downgrade_target;

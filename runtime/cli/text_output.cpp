@@ -184,6 +184,84 @@ void print_verify(std::ostream& out, catalog const& cat, verify_report const& v)
   print_drift(out, v.drift);
 }
 
+namespace {
+
+/// "   9 ms", "FAILED" or "-", right-aligned: a step's recorded duration.
+std::string stair_duration(std::optional<std::chrono::microseconds> const& took, bool failed) {
+  return fmt::format("{:>7}", took ? format_duration(*took) : failed ? "FAILED" : "-");
+}
+
+/// "ok", "DRIFT" or "-".
+std::string stair_check(std::optional<stairway_check> const& check, bool colour) {
+  if (!check) return fmt::format("{:<5}", "-");
+  if (check->ok()) return paint(fmt::format("{:<5}", "ok"), fmt::terminal_color::green, colour);
+  return paint(fmt::format("{:<5}", "DRIFT"), fmt::terminal_color::red, colour);
+}
+
+/// The first step of `row` that did not run: the failing one when `row` failed.
+bool first_missing(stairway_row const& row, stairway_step step) {
+  switch (step) {
+    case stairway_step::up:
+      return !row.up;
+    case stairway_step::down:
+      return row.up && row.verify_up && row.verify_up->ok() && !row.irreversible && !row.down;
+    case stairway_step::reup:
+      return row.verify_down && row.verify_down->ok() && !row.reup;
+    case stairway_step::verify_up:
+    case stairway_step::verify_down:
+      break;
+  }
+  return false;
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void print_stairway_row(std::ostream& out, stairway_row const& row, std::size_t id_width,
+                        bool colour) {
+  std::string const note = row.irreversible ? " (irreversible: not downgraded)" : "";
+  out << fmt::format("{:<{}}  up {}  verify {}  down {}  verify {}  re-up {}  {}{}\n",
+                     std::string(row.rev->id), id_width,
+                     stair_duration(row.up, first_missing(row, stairway_step::up)),
+                     stair_check(row.verify_up, colour),
+                     stair_duration(row.down, first_missing(row, stairway_step::down)),
+                     stair_check(row.verify_down, colour),
+                     stair_duration(row.reup, first_missing(row, stairway_step::reup)),
+                     std::string(row.rev->description), note);
+}
+
+void print_stairway_summary(std::ostream& out, stairway_report const& r, bool colour) {
+  std::string const took = format_duration(r.elapsed);
+  if (r.failure) {
+    if (r.failure->drift.empty()) {
+      out << "  " << r.failure->message << "\n";
+    } else {
+      for (auto const& f : r.failure->drift) out << "  " << f.message << "\n";
+    }
+    out << paint("Stairway failed", fmt::terminal_color::red, colour) << " at revision "
+        << r.failure->revision << " (" << stairway_step_name(r.failure->step) << ") after " << took
+        << "; the database is left at " << r.to << ".\n";
+    return;
+  }
+  std::size_t const irreversible = r.irreversible_count();
+  std::string const done = r.rows.empty()
+                               ? std::string("nothing to climb")
+                               : fmt::format("{} up, verified, down, verified and up again",
+                                             plural(r.rows.size(), "revision"));
+  out << paint("Stairway passed", fmt::terminal_color::green, colour) << ": " << done << ", "
+      << r.from << " to " << r.to << ", in " << took;
+  if (irreversible > 0) out << " (" << irreversible << " irreversible, not downgraded)";
+  if (r.final_check) out << "; verify at " << r.final_check->at << ": no drift";
+  if (!r.preexisting.empty()) {
+    out << "; " << plural(r.preexisting.size(), "object")
+        << " found before the start ignored (--force)";
+  }
+  out << ".\n";
+}
+
 void print_version(std::ostream& out, catalog const& cat, std::string_view libpq_version) {
   out << "migrate (migc " << MIGC_VERSION << ")\n"
       << "head:       " << head_name(cat) << " (" << cat.revisions.size << " revision"

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "plan.hpp"
+#include "stairway.hpp"
 
 namespace migc::runtime::detail {
 
@@ -35,6 +36,17 @@ void print_history(std::ostream& out, std::vector<history_entry> const& rows);
 
 /// `verify`: the checksum table (hashes shortened) and the drift report.
 void print_verify(std::ostream& out, catalog const& cat, verify_report const& v);
+
+/**
+ * `stairway`, one revision as soon as its stair is done: `003  up 9 ms  verify ok  down 4 ms
+ * verify ok  re-up 8 ms  Backfill users.full_name`; a step that failed reads FAILED, a verify
+ * that found drift DRIFT, a step that did not run `-`. Ids are padded to `id_width`.
+ */
+void print_stairway_row(std::ostream& out, stairway_row const& row, std::size_t id_width,
+                        bool colour);
+
+/// `stairway`'s end: the differences or the error under the failing row, and a summary line.
+void print_stairway_summary(std::ostream& out, stairway_report const& r, bool colour);
 
 /// `--version`.
 void print_version(std::ostream& out, catalog const& cat, std::string_view libpq_version);

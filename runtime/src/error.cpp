@@ -42,6 +42,8 @@ std::string_view refusal::reason_name() const noexcept {
       return "no_recorded_downgrade";
     case refusal_reason::recorded_downgrade_mismatch:
       return "recorded_downgrade_mismatch";
+    case refusal_reason::not_empty:
+      return "not_empty";
     case refusal_reason::not_dirty:
       break;
   }

@@ -95,6 +95,9 @@ enum class refusal_reason {
   /// "recorded_downgrade_mismatch": the downgrade the history recorded for such a revision no
   /// longer matches its checksum (edited after it was recorded), or is no record migrate reads
   recorded_downgrade_mismatch,
+  /// "not_empty": `migrate stairway` on a database that holds objects or applied revisions
+  /// (a scratch database is required; `--force` accepts one)
+  not_empty,
 };
 
 /**
