@@ -74,7 +74,9 @@ json drift_json(drift_report const& d) {
           {"at", d.at},
           {"drift", d.has_drift()},
           {"objects", d.objects},
-          {"findings", std::move(findings)}};
+          {"findings", std::move(findings)},
+          {"schema", d.schema.empty() ? json(nullptr) : json(d.schema)},
+          {"model_schema", d.model_schema.empty() ? json(nullptr) : json(d.model_schema)}};
 }
 
 std::string_view verify_status(verify_entry const& e) {

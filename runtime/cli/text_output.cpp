@@ -19,9 +19,14 @@ std::string describe(catalog const& cat, position at) {
   return fmt::format("{} \"{}\"", cat.revisions[*at].id, cat.revisions[*at].description);
 }
 
-/// "revision 003", or "base" (the empty model).
+/// "revision 003", or "base" (the empty model); scoped to a schema: "revision 003 (schema
+/// tenant_a, as the model's public)".
 std::string model_revision(drift_report const& d) {
-  return d.at == "base" ? d.at : "revision " + d.at;
+  std::string out = d.at == "base" ? d.at : "revision " + d.at;
+  if (d.schema.empty()) return out;
+  out += " (schema " + d.schema;
+  if (d.model_schema != d.schema) out += ", as the model's " + d.model_schema;
+  return out + ")";
 }
 
 /// The drift half of `verify`: a summary line, then one line per finding.

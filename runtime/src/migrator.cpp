@@ -167,7 +167,7 @@ struct migrator::impl {
   }
 
   /// The drift half of verify, at the database's (known, clean) position.
-  drift_report drift_at(position at) {
+  drift_report drift_at(position at, std::string const& schema) {
     drift_report drift;
     drift.at = std::string(position_name(s.cat, at));
     auto const q = s.quoting();
@@ -177,8 +177,14 @@ struct migrator::impl {
       exclude.push_back(qualified(q, name));
     }
     // The model at the database's revision, not head's: a database below head is checked too.
-    auto const model = model_objects(s.cat, at);
-    auto const live = read_live_schema(s.cx, exclude);
+    auto model = model_objects(s.cat, at);
+    auto live = read_live_schema(s.cx, exclude, schema.empty() ? "public" : schema);
+    if (!schema.empty()) {  // one tenant's schema: other schemas are not drift
+      drift.schema = schema;
+      drift.model_schema = model_schema_for(model, schema);
+      model = objects_in_schema(model, drift.model_schema, schema);
+      live = objects_in_schema(live, schema, schema);
+    }
     default_spelling spelling(s.cx);
     drift.findings = compare_schema(
         model, live, [&](db_object const& m, db_object const& l) { return spelling.same(m, l); });
@@ -264,6 +270,10 @@ status_report migrator::status() {
 }
 
 verify_report migrator::verify() {
+  return verify(std::string());
+}
+
+verify_report migrator::verify(std::string const& schema) {
   return translated([&] {
     session& s = m_impl->s;
     verify_report report;
@@ -278,7 +288,7 @@ verify_report migrator::verify() {
       report.unknown = e;
       return report;
     }
-    if (!state.dirty) report.drift = m_impl->drift_at(verdict.at);
+    if (!state.dirty) report.drift = m_impl->drift_at(verdict.at, schema);
     report.applied = m_impl->applied_entries(state, verdict);
     return report;
   });
