@@ -117,7 +117,8 @@ void define_cli(CLI::App& app, cli_options& o) {
          "compiler's model at the database's revision (exit 1 on a difference or drift)")
       ->add_option("--schema", o.schema,
                    "compare this schema only (schema-per-tenant: a tenant's schema against the "
-                   "model's public schema when the model has no object in it)");
+                   "model's public schema when the model has no object in it); current_schema: "
+                   "the first schema of the session's search_path");
   for (auto* sub : app.get_subcommands({})) sub->fallthrough();
 }
 

@@ -93,15 +93,16 @@ std::string text_of(json const& value) {
 /// "1 revision", "2 revisions"; `plural_form` for words that take another ending.
 std::string plural(std::size_t n, std::string_view word, std::string_view plural_form = {}) {
   if (n == 1) return fmt::format("1 {}", word);
-  return plural_form.empty() ? fmt::format("{} {}s", n, word) : fmt::format("{} {}", n, plural_form);
+  return plural_form.empty() ? fmt::format("{} {}s", n, word)
+                             : fmt::format("{} {}", n, plural_form);
 }
 
 /// from, to and the detail of a database that ended with a document (not an error).
 void describe_outcome(std::string const& command, member_result& r) {
   json const& doc = r.output;
   if (command == "status") {
-    r.from = doc.contains("current") && doc["current"].is_string() ? text_of(doc["current"])
-                                                                     : "base";
+    r.from =
+        doc.contains("current") && doc["current"].is_string() ? text_of(doc["current"]) : "base";
     r.to = text_of(doc["head"]);
     auto const& problems = doc["problems"];
     if (!problems.empty()) {
@@ -174,11 +175,19 @@ member_result run_member(cli_options const& fleet, cli_durations const& duration
   output const io{out, err, true, false, false};
   auto const started = clock::now();
   try {
-    options opts = runtime_options(o, durations, io);
-    opts.interrupted = interrupted;
-    migrator m(resolve_conninfo(url), cat, std::move(opts));
-    running_entry const entry(running, m);
-    r.exit = run_command(m, o, cat, io);
+    try {
+      options opts = runtime_options(o, durations, io);
+      opts.interrupted = interrupted;
+      migrator m(resolve_conninfo(url), cat, std::move(opts));
+      running_entry const entry(running, m);
+      r.exit = run_command(m, o, cat, io);
+    } catch (interrupted_error const&) {
+      throw;
+    } catch (error const& e) {
+      if (!interrupted->load()) throw;
+      // The cancel hit a statement of migc's own (bookkeeping, lock polling): still an interrupt.
+      throw interrupted_error(fmt::format("interrupted: {}", e.what()));
+    }
   } catch (...) {
     r.exit = report_failure(io, o);
   }
@@ -194,7 +203,9 @@ member_result run_member(cli_options const& fleet, cli_durations const& duration
     auto const& applied = r.output["error"]["applied"];
     if (applied.is_array() && !applied.empty()) {
       r.to = text_of(applied.back());
-      r.detail += " (completed before the failure: " + applied.dump() + ")";
+      r.detail +=
+          " (completed before the failure: " + comma_list(applied.get<std::vector<std::string>>()) +
+          ")";
     }
   } else {
     describe_outcome(o.command, r);
@@ -221,7 +232,11 @@ std::string span_of(member_result const& r) {
 /// The line printed when a database ends: "[label] ok: 001 → 020, 19 revisions applied (1.2 s)".
 /// The label is masked already; the detail is masked here (a server message may echo a URL).
 std::string member_line(member_result const& r, cli_options const& all) {
-  if (!r.started) return fmt::format("[{}] {}", r.label, r.detail);
+  bool const says_result = r.detail.rfind(r.result, 0) == 0;  // "interrupted: ..."
+  if (!r.started || says_result) {
+    return fmt::format("[{}] {}{}", r.label, password_free(r.detail, all),
+                       r.started ? fmt::format(" ({})", format_duration(r.duration)) : "");
+  }
   return fmt::format("[{}] {}: {}{} ({})", r.label, r.result,
                      span_of(r) == "-" ? "" : span_of(r) + ", ", password_free(r.detail, all),
                      format_duration(r.duration));
@@ -280,8 +295,8 @@ std::vector<std::string> fleet_urls(cli_options const& o) {
     urls.insert(urls.end(), more.begin(), more.end());
   }
   if (urls.empty()) {
-    throw usage_error(fmt::format("no database URL in --database-urls-file '{}'",
-                                  o.database_urls_file));
+    throw usage_error(
+        fmt::format("no database URL in --database-urls-file '{}'", o.database_urls_file));
   }
   return urls;
 }
@@ -324,8 +339,8 @@ bool is_fleet(cli_options const& o) {
 std::vector<std::string> read_urls_file(std::string const& path) {
   std::ifstream in(path);
   if (!in) {
-    throw usage_error(fmt::format("cannot read --database-urls-file '{}': {}", path,
-                                  std::strerror(errno)));
+    throw usage_error(
+        fmt::format("cannot read --database-urls-file '{}': {}", path, std::strerror(errno)));
   }
   std::vector<std::string> urls;
   for (std::string line; std::getline(in, line);) {
@@ -335,8 +350,8 @@ std::vector<std::string> read_urls_file(std::string const& path) {
     urls.push_back(line.substr(first, last - first + 1));
   }
   if (in.bad()) {
-    throw usage_error(fmt::format("cannot read --database-urls-file '{}': {}", path,
-                                  std::strerror(errno)));
+    throw usage_error(
+        fmt::format("cannot read --database-urls-file '{}': {}", path, std::strerror(errno)));
   }
   return urls;
 }

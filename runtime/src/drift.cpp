@@ -582,6 +582,18 @@ std::string renamed(std::string const& text, std::string const& from, std::strin
 
 }  // namespace
 
+std::string session_schema(pqxx::connection_base& cx) {
+  pqxx::read_transaction tx(cx);
+  auto const row = tx.exec1("SELECT current_schema(), current_setting('search_path')");
+  if (row[0].is_null()) {
+    throw error(fmt::format(
+        "verify --schema current_schema: no schema of the session's search_path ({}) exists; "
+        "set the tenant's schema in the connection (options=-csearch_path=tenant_a)",
+        row[1].as<std::string>()));
+  }
+  return row[0].as<std::string>();
+}
+
 std::string model_schema_for(std::vector<db_object> const& model, std::string const& schema) {
   bool const has = std::any_of(model.begin(), model.end(), [&](db_object const& o) {
     return o.kind != "unknown" && schema_of(o) == schema;

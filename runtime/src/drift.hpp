@@ -84,6 +84,13 @@ using same_default =
                                                       std::string const& visible_schema = "public");
 
 /**
+ * The session's current_schema(): the first schema of its search_path that
+ * exists (what `verify --schema current_schema` scopes to: each tenant's URL
+ * sets its own search_path). Throws error when none exists.
+ */
+[[nodiscard]] std::string session_schema(pqxx::connection_base& cx);
+
+/**
  * The model's schema a live `schema` is compared with (verify --schema): `schema` itself when
  * the model has an object in it, else `public`, the schema a chain without schema names creates
  * its objects in (schema-per-tenant: each tenant's copy made with search_path set to it).

@@ -178,12 +178,13 @@ struct migrator::impl {
     }
     // The model at the database's revision, not head's: a database below head is checked too.
     auto model = model_objects(s.cat, at);
-    auto live = read_live_schema(s.cx, exclude, schema.empty() ? "public" : schema);
-    if (!schema.empty()) {  // one tenant's schema: other schemas are not drift
-      drift.schema = schema;
-      drift.model_schema = model_schema_for(model, schema);
-      model = objects_in_schema(model, drift.model_schema, schema);
-      live = objects_in_schema(live, schema, schema);
+    std::string const scope = schema == "current_schema" ? session_schema(s.cx) : schema;
+    auto live = read_live_schema(s.cx, exclude, scope.empty() ? "public" : scope);
+    if (!scope.empty()) {  // one tenant's schema: other schemas are not drift
+      drift.schema = scope;
+      drift.model_schema = model_schema_for(model, scope);
+      model = objects_in_schema(model, drift.model_schema, scope);
+      live = objects_in_schema(live, scope, scope);
     }
     default_spelling spelling(s.cx);
     drift.findings = compare_schema(

@@ -1,5 +1,7 @@
 // Fleets: one migrate command over several databases (--database-url repeated,
 // --database-urls-file, --jobs, --fail-fast, --report), and verify scoped to one tenant's schema.
+#include "fleet.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,7 +11,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "fleet.hpp"
 #include "pg_test.hpp"
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
@@ -153,8 +154,8 @@ TEST_F(fleet_test, the_exit_code_is_the_worst_status) {
 
 TEST_F(fleet_test, urls_file_skips_comments_and_blank_lines) {
   make_databases(2);
-  std::string const file = temp_file("# tenants of the test\n\n  " + url(0) + "  \n   # " +
-                                     url(1) + "\n" + url(1) + "\n");
+  std::string const file = temp_file("# tenants of the test\n\n  " + url(0) + "  \n   # " + url(1) +
+                                     "\n" + url(1) + "\n");
   auto const r = run_cli({"upgrade", "--database-urls-file", file, "--jobs", "2"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("2 databases: 2 ok"));
@@ -215,8 +216,8 @@ TEST_F(fleet_test, json_report_shape_and_no_password) {
   // The per-database lines went to stderr.
   EXPECT_THAT(r.err, HasSubstr("] ok: base → 003"));
 
-  auto const bad = run_cli({"status", "--report", "/nonexistent-dir/report.json", "--database-url",
-                            url(0)});
+  auto const bad =
+      run_cli({"status", "--report", "/nonexistent-dir/report.json", "--database-url", url(0)});
   EXPECT_EQ(bad.code, 2);
   EXPECT_THAT(bad.err, HasSubstr("cannot write --report '/nonexistent-dir/report.json'"));
 }
@@ -237,6 +238,11 @@ class tenant_test : public migc::test::pg_test {
   void SetUp() override {
     for (std::string const tenant : {"tenant_a", "tenant_b"}) {
       (void)scalar("CREATE SCHEMA " + tenant);
+    }
+  }
+  /// Upgrades each tenant alone, its version table in its schema.
+  void upgrade_each() const {
+    for (std::string const tenant : {"tenant_a", "tenant_b"}) {
       auto const r = on_tenant(tenant, {"upgrade"});
       ASSERT_EQ(r.code, 0) << r.out << r.err;
     }
@@ -246,6 +252,7 @@ class tenant_test : public migc::test::pg_test {
 }  // namespace
 
 TEST_F(tenant_test, verify_scoped_to_a_tenant_schema_ignores_other_tenants) {
+  upgrade_each();
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'users'"), "2");
   auto const whole = on_tenant("tenant_a", {"verify"});
   EXPECT_EQ(whole.code, 1);  // the finding of the issue: the other tenant's tables are "drift"
@@ -264,6 +271,7 @@ TEST_F(tenant_test, verify_scoped_to_a_tenant_schema_ignores_other_tenants) {
 }
 
 TEST_F(tenant_test, drift_inside_the_scoped_schema_is_still_reported) {
+  upgrade_each();
   (void)scalar("ALTER TABLE tenant_a.users ADD COLUMN nickname text");
   (void)scalar("ALTER TABLE tenant_a.memories DROP COLUMN new_field");
   (void)scalar("CREATE TABLE tenant_b.hand (id int)");  // another tenant's: not this one's drift
@@ -275,9 +283,9 @@ TEST_F(tenant_test, drift_inside_the_scoped_schema_is_still_reported) {
   EXPECT_THAT(r.out, Not(HasSubstr("public.")));
 
   // The same over the fleet of tenants: one line each, the drifted one fails.
-  auto const fleet = run_cli({"verify", "--schema", "tenant_a", "--database-url",
-                              tenant_url("tenant_a"), "--version-table", "tenant_a.alembic_version",
-                              "--report", "/dev/null"});
+  auto const fleet =
+      run_cli({"verify", "--schema", "tenant_a", "--database-url", tenant_url("tenant_a"),
+               "--version-table", "tenant_a.alembic_version", "--report", "/dev/null"});
   EXPECT_EQ(fleet.code, 1) << fleet.out;
   EXPECT_THAT(fleet.out, HasSubstr("] drift: 003, 2 drift findings, 0 checksum mismatches"));
   auto const b = on_tenant("tenant_b", {"verify", "--schema", "tenant_b"});
@@ -286,10 +294,42 @@ TEST_F(tenant_test, drift_inside_the_scoped_schema_is_still_reported) {
 }
 
 TEST_F(tenant_test, a_schema_the_model_names_is_compared_as_itself) {
+  upgrade_each();
   // The model has objects in public: --schema public compares public with public.
   auto const r = on_tenant("tenant_a", {"verify", "--schema", "public"});
   EXPECT_EQ(r.code, 1);  // nothing in public: every model table is missing there
   EXPECT_THAT(r.out, HasSubstr("missing table public.users"));
   EXPECT_THAT(r.out, HasSubstr("(schema public)"));
   EXPECT_THAT(r.out, Not(HasSubstr("tenant_")));
+}
+
+TEST_F(tenant_test, a_fleet_of_tenant_schemas_upgrades_and_verifies_each) {
+  // One URL per tenant, each with its search_path; the default version table is then found in
+  // each tenant's schema.
+  std::vector<std::string> const urls{"--database-url", tenant_url("tenant_a"), "--database-url",
+                                      tenant_url("tenant_b")};
+  auto with_urls = [&](std::vector<std::string> args) {
+    args.insert(args.end(), urls.begin(), urls.end());
+    return run_cli(args);
+  };
+  auto const up = with_urls({"upgrade", "--jobs", "2"});
+  EXPECT_EQ(up.code, 0) << up.out << up.err;
+  EXPECT_EQ(scalar("SELECT version_num FROM tenant_a.alembic_version"), "003");
+  EXPECT_EQ(scalar("SELECT version_num FROM tenant_b.alembic_version"), "003");
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), "0");
+
+  auto const clean = with_urls({"verify", "--schema", "current_schema", "--jobs", "2"});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_THAT(clean.out, HasSubstr("2 databases: 2 ok"));
+
+  (void)scalar("ALTER TABLE tenant_b.users ALTER COLUMN first_name DROP NOT NULL");
+  auto const drifted = with_urls({"verify", "--schema", "current_schema", "--jobs", "2"});
+  EXPECT_EQ(drifted.code, 1) << drifted.out;
+  EXPECT_THAT(drifted.out, ContainsRegex("tenant_a'\\] ok: 003, no drift"));
+  EXPECT_THAT(drifted.out, ContainsRegex("tenant_b'\\] drift: 003, 1 drift finding,"));
+
+  auto const nowhere =
+      run_cli({"verify", "--schema", "current_schema", "--database-url", tenant_url("tenant_z")});
+  EXPECT_EQ(nowhere.code, 1);
+  EXPECT_THAT(nowhere.err, HasSubstr("no schema of the session's search_path"));
 }

@@ -294,7 +294,10 @@ class migrator {
    * `public` (the schema a chain without schema names creates its objects
    * in; a tenant's copy is made with `search_path` set to the tenant's
    * schema), named as the tenant's objects. Live types of `schema` are
-   * spelt unqualified, as the model spells public's.
+   * spelt unqualified, as the model spells public's. `current_schema` (a
+   * reserved word, never a schema's name) scopes to the session's
+   * current_schema(), the first existing schema of its search_path: one
+   * option for a fleet of tenant URLs, each setting its own search_path.
    */
   [[nodiscard]] verify_report verify(std::string const& schema);
   /// Every history row, oldest first (empty when the history table does not exist).
