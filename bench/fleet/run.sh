@@ -51,7 +51,7 @@ fi
 # shellcheck disable=SC1090
 . "$state"
 sock=$MIGC_PG_DIR
-admin() { "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U postgres -d postgres "$@" >/dev/null; }
+admin() { PGOPTIONS="-c client_min_messages=warning" "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U postgres -d postgres "$@" >/dev/null; }
 names=()
 for i in $(seq -f '%03g' 1 "$dbs"); do names+=("fleet_$i"); done
 : >"$work/urls"
