@@ -9,6 +9,7 @@
 #include "cli_io.hpp"
 #include "database_commands.hpp"
 #include "failure.hpp"
+#include "fleet.hpp"
 #include "json_output.hpp"
 #include "offline_commands.hpp"
 #include "presentation.hpp"
@@ -25,8 +26,21 @@ void define_cli(CLI::App& app, cli_options& o) {
   app.require_subcommand(0, 1);
   app.add_flag("--version", o.version,
                "print migrate's version, the embedded head and chain hash, and libpq's version");
-  app.add_option("--database-url", o.database_url,
-                 "libpq URL or key=value conninfo (default: $DATABASE_URL, else PG* variables)");
+  app.add_option("--database-url", o.database_urls,
+                 "libpq URL or key=value conninfo (default: $DATABASE_URL, else PG* variables); "
+                 "repeat it to run upgrade, downgrade, status or verify on a fleet")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--database-urls-file", o.database_urls_file,
+                 "fleets: a file of database URLs, one a line ('#' comments, blank lines skipped)");
+  app.add_option("--jobs,-j", o.jobs, "fleets: databases migrated at the same time")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_flag("--fail-fast", o.fail_fast,
+               "fleets: after a database fails, start no other (running ones finish their run)");
+  app.add_option("--report", o.report,
+                 "fleets: write the JSON report (every database's outcome) to this file");
   app.add_option("--version-table", o.version_table,
                  "version table, optionally schema.table (default: the catalog's)");
   app.add_option("--lock-timeout", o.lock_timeout,
@@ -106,9 +120,13 @@ void define_cli(CLI::App& app, cli_options& o) {
       resolve->add_flag("--rolled-back", o.resolved_rolled_back, "what it ran was undone by hand");
   applied->excludes(rolled_back);
   app.add_subcommand(
-      "verify",
-      "applied revisions' recorded checksums vs the embedded ones, and the live schema vs the "
-      "compiler's model at the database's revision (exit 1 on a difference or drift)");
+         "verify",
+         "applied revisions' recorded checksums vs the embedded ones, and the live schema vs the "
+         "compiler's model at the database's revision (exit 1 on a difference or drift)")
+      ->add_option("--schema", o.schema,
+                   "compare this schema only (schema-per-tenant: a tenant's schema against the "
+                   "model's public schema when the model has no object in it); current_schema: "
+                   "the first schema of the session's search_path");
   app.add_subcommand("stairway",
                      "on a scratch database: each revision up, verify, down, verify, up again "
                      "(exit 1 at the first failure or drift)")
@@ -223,6 +241,7 @@ int dispatch(cli_options const& o, catalog const& cat, output const& io) {
     print_sql(io.out, cat, o, durations);
     return exit_ok;
   }
+  if (is_fleet(o)) return run_fleet(o, durations, cat, io);
   return run_database_command(o, durations, cat, io);
 }
 
@@ -243,7 +262,8 @@ std::optional<int> parse(CLI::App& app, std::vector<std::string> const& args, cl
     if (e.get_exit_code() == 0) return exit_ok;
     throw usage_error(std::string(e.what()) + "; run 'migrate --help' for usage");
   }
-  o.database_url_given = app.get_option("--database-url")->count() > 0;
+  if (o.database_urls.size() == 1) o.database_url = o.database_urls.front();
+  o.database_url_given = !o.database_urls.empty();
   auto const commands = app.get_subcommands();
   if (!commands.empty()) o.command = commands.front()->get_name();
   return std::nullopt;

@@ -31,6 +31,8 @@ bool changes_database(std::string const& command) {
   return command != "status" && command != "history" && command != "verify";
 }
 
+}  // namespace
+
 options runtime_options(cli_options const& o, cli_durations const& durations, output const& io) {
   options opts;
   opts.version_table = o.version_table;
@@ -56,6 +58,8 @@ options runtime_options(cli_options const& o, cli_durations const& durations, ou
   return opts;
 }
 
+namespace {
+
 int status(migrator& m, cli_options const& o, catalog const& cat, output const& io) {
   status_report const s = m.status();
   if (io.json) {
@@ -80,8 +84,8 @@ int history(migrator& m, output const& io) {
   return exit_ok;
 }
 
-int verify(migrator& m, catalog const& cat, output const& io) {
-  verify_report const v = m.verify();
+int verify(migrator& m, cli_options const& o, catalog const& cat, output const& io) {
+  verify_report const v = o.schema.empty() ? m.verify() : m.verify(o.schema);
   if (io.json) {
     write_json(io.out, verify_json(cat, v));
   } else {
@@ -123,13 +127,17 @@ int run(migrator& m, cli_options const& o, output const& io) {
   return exit_ok;
 }
 
-int dispatch(migrator& m, cli_options const& o, catalog const& cat, output const& io) {
+}  // namespace
+
+int run_command(migrator& m, cli_options const& o, catalog const& cat, output const& io) {
   if (o.command == "status") return status(m, o, cat, io);
   if (o.command == "history") return history(m, io);
-  if (o.command == "verify") return verify(m, cat, io);
+  if (o.command == "verify") return verify(m, o, cat, io);
   if (o.command == "stairway") return stairway(m, o, cat, io);
   return run(m, o, io);
 }
+
+namespace {
 
 bool database_configured(cli_options const& o) {
   if (o.database_url_given) return true;
@@ -146,15 +154,19 @@ bool database_given(cli_options const& o) {
 
 }  // namespace
 
-int run_database_command(cli_options const& o, cli_durations const& durations, catalog const& cat,
-                         output const& io) {
-  // Validate targets before connecting: a typo is a usage error, not a failed run.
+void check_targets(cli_options const& o) {
   try {
     if (o.command == "upgrade") (void)parse_upgrade_target(o.upgrade_target);
     if (o.command == "downgrade") (void)parse_downgrade_target(o.downgrade_target);
   } catch (target_error const& e) {
     throw usage_error(e.what());
   }
+}
+
+int run_database_command(cli_options const& o, cli_durations const& durations, catalog const& cat,
+                         output const& io) {
+  // Validate targets before connecting: a typo is a usage error, not a failed run.
+  check_targets(o);
   signal_watch signals;
   options opts = runtime_options(o, durations, io);
   if (o.command == "stairway") opts.log = nullptr;  // its rows say what each run did
@@ -162,7 +174,7 @@ int run_database_command(cli_options const& o, cli_durations const& durations, c
   migrator m(conninfo_of(o), cat, std::move(opts));
   if (changes_database(o.command)) signals.start(m);
   try {
-    return dispatch(m, o, cat, io);
+    return run_command(m, o, cat, io);
   } catch (interrupted_error const&) {
     throw;
   } catch (error const& e) {

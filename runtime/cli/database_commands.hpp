@@ -3,6 +3,7 @@
 #pragma once
 
 #include <migc/runtime/catalog.hpp>
+#include <migc/runtime/migrator.hpp>
 #include <optional>
 
 #include "options.hpp"
@@ -18,6 +19,26 @@ namespace migc::runtime::detail {
  */
 int run_database_command(cli_options const& o, cli_durations const& durations, catalog const& cat,
                          output const& io);
+
+/// A usage_error when the upgrade or downgrade target of `o` does not parse (checked before
+/// connecting: a typo is a usage error, not a failed run).
+void check_targets(cli_options const& o);
+
+/**
+ * The migrator options of `o`: durations, role, flags; progress lines on
+ * io.out (io.err with --format json), server notices and backfill progress
+ * on io.err. The callbacks keep references to `io`: it must outlive the
+ * migrator.
+ */
+[[nodiscard]] options runtime_options(cli_options const& o, cli_durations const& durations,
+                                      output const& io);
+
+/**
+ * Runs o.command (status, history, verify, upgrade, downgrade, stamp,
+ * resolve) on `m`, renders its result on io.out in the chosen format, and
+ * returns the exit code. Throws the runtime's errors.
+ */
+int run_command(migrator& m, cli_options const& o, catalog const& cat, output const& io);
 
 /// What list and graph add when a database is configured.
 struct database_view {

@@ -65,6 +65,7 @@ std::string_view failure_name(failure_kind kind) noexcept {
 
 std::string password_free(std::string_view message, cli_options const& o) {
   std::string out = sanitize(message, o.database_url);
+  for (std::string const& url : o.database_urls) out = sanitize(out, url);
   if (char const* env = std::getenv("DATABASE_URL"); env != nullptr) out = sanitize(out, env);
   return out;
 }

@@ -50,7 +50,8 @@ enum class failure_kind {
  */
 int report_failure(output const& io, cli_options const& o) noexcept;
 
-/// A message with every password of the conninfo the command used (and DATABASE_URL's) masked.
+/// A message with every password of the conninfo the command used (every URL of a fleet, and
+/// DATABASE_URL's) masked.
 [[nodiscard]] std::string password_free(std::string_view message, cli_options const& o);
 
 }  // namespace migc::runtime::detail

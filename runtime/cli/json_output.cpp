@@ -78,7 +78,9 @@ json drift_json(drift_report const& d) {
           {"at", d.at},
           {"drift", d.has_drift()},
           {"objects", d.objects},
-          {"findings", findings_json(d.findings)}};
+          {"findings", findings_json(d.findings)},
+          {"schema", d.schema.empty() ? json(nullptr) : json(d.schema)},
+          {"model_schema", d.model_schema.empty() ? json(nullptr) : json(d.model_schema)}};
 }
 
 json duration_or_null(std::optional<std::chrono::microseconds> const& d) {

@@ -5,14 +5,21 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace migc::runtime::detail {
 
 /// Everything the command line says, filled in by CLI11 (cli.cpp).
 struct cli_options {
-  std::string command;  ///< the command's canonical name (an alias is resolved)
-  std::string database_url;
+  std::string command;       ///< the command's canonical name (an alias is resolved)
+  std::string database_url;  ///< the one database of this run (a fleet member's own URL)
   bool database_url_given = false;
+  std::vector<std::string> database_urls;  ///< every --database-url, in order
+  std::string database_urls_file;          ///< --database-urls-file: one URL a line
+  int jobs = 1;                            ///< fleets: databases run at the same time
+  bool fail_fast = false;                  ///< fleets: start no database after a failure
+  std::string report;                      ///< fleets: write the JSON report to this file
+  std::string schema;                      ///< verify: compare this schema only ("" = all)
   std::string version_table;
   std::string lock_timeout = "10s";
   std::string lock_wait = "forever";

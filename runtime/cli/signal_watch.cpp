@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace migc::runtime::detail {
 namespace {
@@ -29,7 +30,11 @@ extern "C" void on_stop_signal(int signo) {
 }  // namespace
 
 void signal_watch::start(migrator& m) {
-  m_migrator = &m;
+  start([&m] { m.cancel(); });
+}
+
+void signal_watch::start(std::function<void()> cancel) {
+  m_cancel = std::move(cancel);
   if (::pipe(m_pipe) != 0) return;
   int expected = -1;
   if (!g_signal_pipe.compare_exchange_strong(expected, m_pipe[1])) {
@@ -68,7 +73,7 @@ void signal_watch::watch() noexcept {
     if (n <= 0 || byte == 0) return;
     m_signal = byte;
     m_fired = true;
-    m_migrator->cancel();  // every signal cancels again: a second Ctrl-C is never ignored
+    m_cancel();  // every signal cancels again: a second Ctrl-C is never ignored
   }
 }
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <functional>
 #include <migc/runtime/migrator.hpp>
 #include <thread>
 
@@ -30,6 +31,9 @@ class signal_watch {
 
   /// Installs the handlers; a signal then cancels `m`'s running statement.
   void start(migrator& m);
+  /// Installs the handlers; a signal then calls `cancel` (on the watcher thread, every signal;
+  /// a fleet cancels the running statement of each of its migrators).
+  void start(std::function<void()> cancel);
 
   [[nodiscard]] std::atomic<bool> const* flag() const { return &m_fired; }
   [[nodiscard]] bool fired() const { return m_fired.load(); }
@@ -39,7 +43,7 @@ class signal_watch {
   void watch() noexcept;
   void close_pipe() noexcept;
 
-  migrator* m_migrator = nullptr;
+  std::function<void()> m_cancel;
   int m_pipe[2] = {-1, -1};
   bool m_installed = false;
   std::atomic<bool> m_fired{false};

@@ -19,9 +19,14 @@ std::string describe(catalog const& cat, position at) {
   return fmt::format("{} \"{}\"", cat.revisions[*at].id, cat.revisions[*at].description);
 }
 
-/// "revision 003", or "base" (the empty model).
+/// "revision 003", or "base" (the empty model); scoped to a schema: "revision 003 (schema
+/// tenant_a, as the model's public)".
 std::string model_revision(drift_report const& d) {
-  return d.at == "base" ? d.at : "revision " + d.at;
+  std::string out = d.at == "base" ? d.at : "revision " + d.at;
+  if (d.schema.empty()) return out;
+  out += " (schema " + d.schema;
+  if (d.model_schema != d.schema) out += ", as the model's " + d.model_schema;
+  return out + ")";
 }
 
 /// The drift half of `verify`: a summary line, then one line per finding.
@@ -68,17 +73,30 @@ std::string paint_progress(std::string_view line, bool on) {
   return std::string(line);
 }
 
+namespace {
+
+/// Characters of UTF-8 `text` (bytes that do not continue a character): its width in a
+/// terminal for the text migrate prints (no wide or combining characters).
+std::size_t text_width(std::string const& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+  }));
+}
+
+}  // namespace
+
 void print_table(std::ostream& out, std::vector<std::vector<std::string>> const& rows) {
   std::vector<std::size_t> widths;
   for (auto const& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (std::size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], text_width(row[i]));
   }
   for (auto const& row : rows) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size()) line += std::string(widths[i] - text_width(row[i]) + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';

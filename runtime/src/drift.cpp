@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <pqxx/connection_base>
 #include <pqxx/result>
 #include <pqxx/transaction>
@@ -412,7 +413,8 @@ WHERE (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg
 }  // namespace
 
 std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
-                                        std::vector<std::string> const& exclude) {
+                                        std::vector<std::string> const& exclude,
+                                        std::string const& visible_schema) {
   pqxx::read_transaction tx(cx);
   std::string excluded = "ARRAY[0]::oid[]";
   for (auto const& name : exclude) {
@@ -423,7 +425,7 @@ std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
   auto const excluded_oids = tx.exec("SELECT " + excluded);
   std::string const with =
       fmt::format(live_tables_cte, tx.quote(excluded_oids[0][0].as<std::string>()) + "::oid[]");
-  tx.exec("SET LOCAL search_path = pg_catalog, public");
+  tx.exec("SET LOCAL search_path = pg_catalog, " + tx.quote_name(visible_schema));
   std::vector<db_object> out;
 
   for (auto const& row : tx.exec(with + "SELECT name FROM live ORDER BY name")) {
@@ -532,6 +534,86 @@ ORDER BY 1)")) {
     out.push_back(std::move(o));
   }
   read_live_objects(tx, tx.quote(excluded_oids[0][0].as<std::string>()) + "::oid[]", out);
+  return out;
+}
+
+namespace {
+
+/// The schema part of a qualified name (`schema.name` or `schema.`); "" for none.
+std::string_view schema_part(std::string_view qualified) {
+  auto const dot = qualified.find('.');
+  return dot == std::string_view::npos ? std::string_view{} : qualified.substr(0, dot);
+}
+
+/// The schema `o` belongs to; "" for the database-wide objects (schemas, extensions).
+std::string_view schema_of(db_object const& o) {
+  if (o.kind == "schema" || o.kind == "extension") return {};
+  if (o.kind == "comment") {
+    if (o.table == "schema") return {};
+    std::string_view name = o.name;  // a constraint's or trigger's: "name on schema.table"
+    if (o.table == "constraint" || o.table == "trigger") {
+      if (auto const on = name.rfind(" on "); on != std::string_view::npos)
+        name.remove_prefix(on + 4);
+    }
+    return schema_part(name);
+  }
+  if (o.kind == "column" || o.kind == "constraint" || o.kind == "trigger" || o.kind == "index") {
+    return schema_part(o.table);
+  }
+  return schema_part(o.name);
+}
+
+/// `text` with every name qualified by `from` (at the start, after a space or a parenthesis)
+/// qualified by `to` instead.
+std::string renamed(std::string const& text, std::string const& from, std::string const& to) {
+  if (from == to) return text;
+  std::string const prefix = from + ".";
+  std::string out;
+  std::size_t done = 0;
+  for (std::size_t pos = text.find(prefix); pos != std::string::npos;
+       pos = text.find(prefix, pos + 1)) {
+    if (pos != 0 && text[pos - 1] != ' ' && text[pos - 1] != '(') continue;
+    out.append(text, done, pos - done);
+    out += to + ".";
+    done = pos + prefix.size();
+  }
+  return out + text.substr(done);
+}
+
+}  // namespace
+
+std::string session_schema(pqxx::connection_base& cx) {
+  pqxx::read_transaction tx(cx);
+  auto const row = tx.exec1("SELECT current_schema(), current_setting('search_path')");
+  if (row[0].is_null()) {
+    throw error(fmt::format(
+        "verify --schema current_schema: no schema of the session's search_path ({}) exists; "
+        "set the tenant's schema in the connection (options=-csearch_path=tenant_a)",
+        row[1].as<std::string>()));
+  }
+  return row[0].as<std::string>();
+}
+
+std::string model_schema_for(std::vector<db_object> const& model, std::string const& schema) {
+  bool const has = std::any_of(model.begin(), model.end(), [&](db_object const& o) {
+    return o.kind != "unknown" && schema_of(o) == schema;
+  });
+  return has ? schema : std::string("public");
+}
+
+std::vector<db_object> objects_in_schema(std::vector<db_object> const& objects,
+                                         std::string const& schema, std::string const& as) {
+  std::vector<db_object> out;
+  for (db_object const& o : objects) {
+    if (schema_of(o) != schema) continue;
+    db_object r = o;
+    r.table = renamed(o.table, schema, as);
+    r.name = renamed(o.name, schema, as);
+    if (o.kind == "constraint" || o.kind == "sequence" || o.kind == "trigger") {
+      r.columns = renamed(o.columns, schema, as);
+    }
+    out.push_back(std::move(r));
+  }
   return out;
 }
 

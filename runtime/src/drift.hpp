@@ -75,9 +75,39 @@ using same_default =
  * these (records as schema_objects.hpp of the compiler describes), outside
  * system schemas and extensions, without the tables in `exclude` (migc's
  * version, history and dirty tables; each as SQL text for to_regclass, e.g.
- * `"public"."alembic_version"`). Runs in a read-only transaction.
+ * `"public"."alembic_version"`). Types are spelt as format_type() does with
+ * `visible_schema` on the search_path (the model's convention for public: unqualified). Runs in
+ * a read-only transaction.
  */
 [[nodiscard]] std::vector<db_object> read_live_schema(pqxx::connection_base& cx,
-                                                      std::vector<std::string> const& exclude);
+                                                      std::vector<std::string> const& exclude,
+                                                      std::string const& visible_schema = "public");
+
+/**
+ * The session's current_schema(): the first schema of its search_path that
+ * exists (what `verify --schema current_schema` scopes to: each tenant's URL
+ * sets its own search_path). Throws error when none exists.
+ */
+[[nodiscard]] std::string session_schema(pqxx::connection_base& cx);
+
+/**
+ * The model's schema a live `schema` is compared with (verify --schema): `schema` itself when
+ * the model has an object in it, else `public`, the schema a chain without schema names creates
+ * its objects in (schema-per-tenant: each tenant's copy made with search_path set to it).
+ */
+[[nodiscard]] std::string model_schema_for(std::vector<db_object> const& model,
+                                           std::string const& schema);
+
+/**
+ * The objects of `objects` that belong to schema `schema` (a column, index,
+ * constraint or trigger by its table; database-wide objects, i.e. schemas,
+ * extensions and comments on schemas, never), with every name in `schema`
+ * renamed into schema `as` (tables, names, a foreign key's target, a
+ * sequence's owner, a trigger's function, the names an unknown record
+ * covers).
+ */
+[[nodiscard]] std::vector<db_object> objects_in_schema(std::vector<db_object> const& objects,
+                                                       std::string const& schema,
+                                                       std::string const& as);
 
 }  // namespace migc::runtime

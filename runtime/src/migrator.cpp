@@ -219,7 +219,7 @@ struct migrator::impl {
   }
 
   /// The drift half of verify, at the database's (known, clean) position.
-  drift_report drift_at(position at) {
+  drift_report drift_at(position at, std::string const& schema) {
     drift_report drift;
     drift.at = std::string(position_name(s.cat, at));
     auto const q = s.quoting();
@@ -229,8 +229,15 @@ struct migrator::impl {
       exclude.push_back(qualified(q, name));
     }
     // The model at the database's revision, not head's: a database below head is checked too.
-    auto const model = model_objects(s.cat, at);
-    auto const live = read_live_schema(s.cx, exclude);
+    auto model = model_objects(s.cat, at);
+    std::string const scope = schema == "current_schema" ? session_schema(s.cx) : schema;
+    auto live = read_live_schema(s.cx, exclude, scope.empty() ? "public" : scope);
+    if (!scope.empty()) {  // one tenant's schema: other schemas are not drift
+      drift.schema = scope;
+      drift.model_schema = model_schema_for(model, scope);
+      model = objects_in_schema(model, drift.model_schema, scope);
+      live = objects_in_schema(live, scope, scope);
+    }
     default_spelling spelling(s.cx);
     drift.findings = compare_schema(
         model, live, [&](db_object const& m, db_object const& l) { return spelling.same(m, l); });
@@ -316,6 +323,10 @@ status_report migrator::status() {
 }
 
 verify_report migrator::verify() {
+  return verify(std::string());
+}
+
+verify_report migrator::verify(std::string const& schema) {
   return translated([&] {
     session& s = m_impl->s;
     verify_report report;
@@ -330,7 +341,7 @@ verify_report migrator::verify() {
       report.unknown = e;
       return report;
     }
-    if (!state.dirty) report.drift = m_impl->drift_at(verdict.at);
+    if (!state.dirty) report.drift = m_impl->drift_at(verdict.at, schema);
     report.applied = m_impl->applied_entries(state, verdict);
     return report;
   });

@@ -75,3 +75,28 @@ TEST_F(process_test, ten_processes_apply_each_revision_once) {
             "0");
   RecordProperty("runs_that_waited", waited);
 }
+
+TEST_F(process_test, sigint_stops_a_fleet_cleanly) {
+  migc::test::scratch_database const second;
+  migc::test::scratch_database const third;
+  auto const child =
+      start_migrate({"upgrade", "--jobs", "2", "--database-url", conninfo(), "--database-url",
+                     second.conninfo(), "--database-url", third.conninfo()},
+                    "sleepy");
+  migc::test::wait_for_statement(conninfo(), "pg_sleep(30)");
+  migc::test::wait_for_statement(second.conninfo(), "pg_sleep(30)");
+  child->kill(SIGINT);
+  auto const p = child->wait();
+  EXPECT_EQ(p.exit_code, 1) << p.out << p.err;
+  EXPECT_THAT(p.out, ::testing::HasSubstr("3 databases: 2 interrupted, 1 not started in"));
+  EXPECT_THAT(p.out, ::testing::ContainsRegex(
+                         "dbname=" + second.name() +
+                         "\\] interrupted: the upgrade of revision 002 \"Sleep for "
+                         "30 s\" was cancelled; rolled back, the database stays at 001"));
+  EXPECT_THAT(p.out, ::testing::HasSubstr("dbname=" + third.name() + "] not started"));
+  EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "001");
+  EXPECT_EQ(migc::test::query_value(second.conninfo(), "SELECT version_num FROM alembic_version"),
+            "001");
+  EXPECT_EQ(migc::test::query_value(third.conninfo(), "SELECT to_regclass('alembic_version')"),
+            std::nullopt);
+}

@@ -211,6 +211,11 @@ struct drift_report {
   std::string at;           ///< the database's revision ("base" when none)
   std::size_t objects = 0;  ///< objects of the model compared (checked)
   std::vector<drift_finding> findings;
+  /// verify(schema): the live schema compared ("" = every schema).
+  std::string schema;
+  /// verify(schema): the model's schema it was compared with: the same name, or `public` for a
+  /// tenant's schema the model has no object in.
+  std::string model_schema;
   /// True when a finding is drift (not merely not modelled or attributed to raw SQL).
   [[nodiscard]] bool has_drift() const;
 };
@@ -298,6 +303,20 @@ class migrator {
   /// Applied revisions' recorded checksums against the embedded ones, and schema drift
   /// (read-only, no lock).
   [[nodiscard]] verify_report verify();
+  /**
+   * verify() scoped to one schema (schema-per-tenant databases): only the
+   * live objects of `schema` and the model's objects of one schema are
+   * compared; objects of other schemas, schemas and extensions are not
+   * drift. The model's objects of `schema` when it has any, else those of
+   * `public` (the schema a chain without schema names creates its objects
+   * in; a tenant's copy is made with `search_path` set to the tenant's
+   * schema), named as the tenant's objects. Live types of `schema` are
+   * spelt unqualified, as the model spells public's. `current_schema` (a
+   * reserved word, never a schema's name) scopes to the session's
+   * current_schema(), the first existing schema of its search_path: one
+   * option for a fleet of tenant URLs, each setting its own search_path.
+   */
+  [[nodiscard]] verify_report verify(std::string const& schema);
   /// Every history row, oldest first (empty when the history table does not exist).
   [[nodiscard]] std::vector<history_entry> history();
 
