@@ -8,6 +8,9 @@
 #       [STAIRWAY_TEST]              # a ctest <target>_stairway: `migrate stairway` on the
 #                                    # database $MIGC_TEST_DATABASE_URL names when the test
 #                                    # runs; reported as skipped when it is not set
+#       [LINT <rule>...]             # opt-in lint rules: style (all), prefer-text, prefer-timestamptz,
+#                                    # prefer-bigint, prefer-identity, prefer-idempotent
+#                                    # (migc --lint; docs/language.md, "Style rules")
 #       [STATIC | SHARED])           # link <target> fully static / with every library shared
 #                                    # (default: libpqxx and the C++ runtime static, libpq shared)
 #
@@ -84,7 +87,7 @@ macro(_migc_dependency_arguments directory depfile stamp)
 endmacro()
 
 function(add_migrations target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC;SHARED;STAIRWAY_TEST" "DIRECTORY;NAMESPACE;VERSION_TABLE" "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "WERROR;STATIC;SHARED;STAIRWAY_TEST" "DIRECTORY;NAMESPACE;VERSION_TABLE" "LINT")
   _migc_check_arguments(${target})
   if(NOT _migc_arguments_ok)
     return()
@@ -114,6 +117,12 @@ function(add_migrations target)
   if(arg_WERROR)
     set(werror_flag --werror)
   endif()
+  # The same option as on migc's command line; migc itself rejects an unknown rule.
+  set(lint_flag "")
+  if(arg_LINT)
+    list(JOIN arg_LINT "," lint_rules)
+    set(lint_flag --lint "${lint_rules}")
+  endif()
   _migc_dependency_arguments("${directory}" "${out}/${target}.d" "${stamp}")
   # The stamp is the command's one output and is touched on every run; the
   # generated sources are byproducts rewritten only when they change, so
@@ -123,7 +132,7 @@ function(add_migrations target)
     BYPRODUCTS ${generated}
     COMMAND migc::migc build --dir "${directory}" --out-dir "${out}" --name "${target}"
             --namespace "${arg_NAMESPACE}" --version-table "${arg_VERSION_TABLE}"
-            --source-label "${label}" ${_migc_depfile_flags} ${werror_flag}
+            --source-label "${label}" ${_migc_depfile_flags} ${werror_flag} ${lint_flag}
     COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
     DEPENDS migc::migc ${_migc_depends}
     ${_migc_depfile_argument}

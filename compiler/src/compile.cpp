@@ -175,10 +175,22 @@ void check_body(dsl::source_file const& file, ast::revision const& rev,
   }
 }
 
+/// The text of `path` when it is one of the unsaved files (compile_options::unsaved).
+std::string const* unsaved_text(fs::path const& path, compile_options const& options) {
+  for (auto const& [where, text] : options.unsaved) {
+    if (where == path) return &text;
+  }
+  return nullptr;
+}
+
 std::optional<parsed_revision> read_revision(fs::path const& path, source_set& sources,
-                                             dsl::diagnostic_engine& out) {
+                                             dsl::diagnostic_engine& out,
+                                             compile_options const& options) {
   try {
-    sources.push_back(dsl::source_file::load(path.string(), path.string()));
+    if (auto const* text = unsaved_text(path, options))
+      sources.emplace_back(path.string(), *text);
+    else
+      sources.push_back(dsl::source_file::load(path.string(), path.string()));
   } catch (std::system_error const& e) {
     out.report(make(dsl::severity::error, "io", {},
                     fmt::format("cannot read '{}': {}", path.string(), e.code().message()),
@@ -212,14 +224,15 @@ void read_sql(parsed_revision const& r, dsl::diagnostic_engine& out) {
 }
 
 std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set& sources,
-                                             dsl::diagnostic_engine& diagnostics) {
+                                             dsl::diagnostic_engine& diagnostics,
+                                             compile_options const& options) {
   model::schema head;
-  return compile_folder(folder, sources, diagnostics, head);
+  return compile_folder(folder, sources, diagnostics, head, options);
 }
 
 std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set& sources,
                                              dsl::diagnostic_engine& diagnostics,
-                                             model::schema& head) {
+                                             model::schema& head, compile_options const& options) {
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
     diagnostics.report(make(dsl::severity::error, "folder", {},
@@ -227,7 +240,12 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
                             "check add_migrations(... DIRECTORY ...) or the path given to migc"));
     return std::nullopt;
   }
-  folder_scan const scan = scan_migrations_folder(folder);
+  folder_scan scan = scan_migrations_folder(folder);
+  for (auto const& [path, text] : options.unsaved) {
+    if (std::find(scan.revisions.begin(), scan.revisions.end(), path) == scan.revisions.end())
+      scan.revisions.push_back(path);
+  }
+  std::sort(scan.revisions.begin(), scan.revisions.end());
   for (auto const& stray : scan.strays) report_stray(stray, diagnostics);
 
   compiled_chain chain;
@@ -236,7 +254,7 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   parsed.reserve(scan.revisions.size());
   std::set<std::uint64_t> unreadable;
   for (auto const& path : scan.revisions) {
-    if (auto r = read_revision(path, sources, diagnostics)) {
+    if (auto r = read_revision(path, sources, diagnostics, options)) {
       parsed.push_back(std::move(*r));
     } else if (auto const name = parse_revision_file_name(path.filename().string())) {
       if (auto const number = revision_number(name->id_digits)) unreadable.insert(*number);
@@ -249,7 +267,7 @@ std::optional<compiled_chain> compile_folder(fs::path const& folder, source_set&
   }
   auto const line = link_chain(parsed, diagnostics, unreadable);
   if (!line || diagnostics.has_errors()) return std::nullopt;
-  chain.revisions = compile_revisions(*line, diagnostics, head);
+  chain.revisions = compile_revisions(*line, diagnostics, head, options.lint);
   if (diagnostics.has_errors()) return std::nullopt;
   for (std::size_t i = 0; i < line->size(); ++i) {
     chain.revisions[i].irreversible_reason = irreversible_reason((*line)[i]->syntax);

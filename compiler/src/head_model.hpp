@@ -12,6 +12,7 @@ namespace migc::compiler {
 [[nodiscard]] std::optional<compiled_chain> compile_folder(std::filesystem::path const& folder,
                                                            source_set& sources,
                                                            dsl::diagnostic_engine& diagnostics,
-                                                           model::schema& head);
+                                                           model::schema& head,
+                                                           compile_options const& options = {});
 
 }  // namespace migc::compiler

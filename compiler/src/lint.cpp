@@ -12,6 +12,7 @@
 #include "sql/expression.hpp"
 #include "sql/pg_parser.hpp"
 #include "sql/raw_sql.hpp"
+#include "style_lint.hpp"
 #include "types.hpp"
 
 namespace migc::compiler {
@@ -184,10 +185,21 @@ class linter {
       : m_step(step),
         m_before(before),
         m_context(context),
-        m_allowed(allowed_codes(*context.file, ast::node_of(step).where)) {}
+        m_allowed(allowed_codes(*context.file, ast::node_of(step).where)) {
+    m_allowed.insert(m_allowed.end(), context.allowed.begin(), context.allowed.end());
+  }
 
   void run(std::string const& sql) {
     std::visit([&](auto const& s) { check(s); }, m_step);
+    if (m_context.style) {
+      for (auto& f : style_findings(m_step, m_before, m_context.from_sql, *m_context.style))
+        report_finding({dsl::severity::warning,
+                        std::move(f.code),
+                        {m_context.file, f.where},
+                        std::move(f.message),
+                        std::move(f.help)},
+                       m_allowed, *m_context.out);
+    }
     // Raw SQL gets the parse-tree rule (new_enum_values_used_in).
     if (!m_context.from_sql) check_enum_values(sql);
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <migc/compiler/lint_rules.hpp>
 #include <migc/dsl/ast.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <string>
@@ -23,6 +24,11 @@ struct lint_context {
   dsl::diagnostic_engine* out = nullptr;
   /// The step was translated from raw SQL, whose transaction rules the SQL front end checked.
   bool from_sql = false;
+  /// The opt-in rules the build enables (style_lint.hpp); none when null.
+  lint_selection const* style = nullptr;
+  /// Codes allowed besides the markers above the step (a translated step: those above its
+  /// statement and its `sql` step).
+  std::vector<std::string> allowed;
 };
 
 /**
@@ -35,7 +41,7 @@ struct lint_context {
  *  - warnings (each silenced by `-- migc:allow(<code>)` on the comment lines
  *    directly above the step): `not-null-without-default`,
  *    `index-not-concurrent`, `table-rewrite`, `data-deletion`, `drop-column`,
- *    `drop-table`.
+ *    `drop-table`; and the opt-in rules `context.style` enables (style_lint.hpp).
  *
  * `sql` is the SQL the step runs (for the enum-value rule).
  */

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <migc/compiler/compile.hpp>
 #include <migc/compiler/emit.hpp>
+#include <migc/compiler/lint_rules.hpp>
 #include <migc/compiler/outputs.hpp>
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
@@ -31,6 +32,7 @@ struct common_options {
   std::string folder = "migrations";
   bool werror = false;
   std::string format = "text";
+  std::vector<std::string> lint;  ///< --lint values (lint_rules.hpp), each a list
 };
 
 struct build_options {
@@ -47,7 +49,9 @@ struct build_options {
 std::optional<compiler::compiled_chain> compile(common_options const& common,
                                                 compiler::source_set& sources,
                                                 dsl::diagnostic_engine& diagnostics) {
-  auto chain = compiler::compile_folder(common.folder, sources, diagnostics);
+  compiler::compile_options options;
+  for (auto const& list : common.lint) options.lint.merge(compiler::parse_lint_selection(list));
+  auto chain = compiler::compile_folder(common.folder, sources, diagnostics, options);
   compiler::render_diagnostics(diagnostics, common.format);
   return diagnostics.has_errors() ? std::nullopt : std::move(chain);
 }
@@ -146,6 +150,18 @@ void add_common(CLI::App& command, common_options& common) {
   command.add_flag("--werror", common.werror, "treat warnings as errors");
   command.add_option("--format", common.format, "diagnostics format")
       ->check(CLI::IsMember({"text", "json"}));
+  command
+      .add_option("--lint", common.lint,
+                  "opt-in lint rules, comma-separated: style (all of them), prefer-text, "
+                  "prefer-timestamptz, prefer-bigint, prefer-identity, prefer-idempotent")
+      ->check([](std::string const& list) {
+        try {
+          (void)compiler::parse_lint_selection(list);
+          return std::string();
+        } catch (std::invalid_argument const& e) {
+          return std::string(e.what());
+        }
+      });
 }
 
 }  // namespace

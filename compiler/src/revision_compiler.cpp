@@ -110,8 +110,10 @@ using raw_blocks = sql::raw_block;
 
 class revision_compiler {
  public:
-  revision_compiler(parsed_revision const& r, dsl::diagnostic_engine& out, model::schema& model)
+  revision_compiler(parsed_revision const& r, dsl::diagnostic_engine& out, model::schema& model,
+                    lint_selection const& lint)
       : m_r(r),
+        m_lint(lint),
         m_file(*r.file),
         m_out(out),
         m_model(model),
@@ -183,7 +185,7 @@ class revision_compiler {
       // repeat its error: they are kept aside until the step applied.
       dsl::diagnostic_engine findings(false, 0);
       lint_step(step, compiled.sql, m_model,
-                {&m_file, m_r.number, m_r.syntax.transactional, &findings});
+                {&m_file, m_r.number, m_r.syntax.transactional, &findings, false, &m_lint, {}});
       auto planned = plan_step(step, compiled, m_model, {&m_file, m_r.number});
       if (apply_step(m_model, step, context())) {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
@@ -212,15 +214,21 @@ class revision_compiler {
   void upgrade_raw(sql::raw_step const& raw, compiled_revision& out) {
     for (auto const& statement : raw.statements) {
       auto const translation = translation_of(statement, m_temporaries);
-      lint_context const lint{&m_file, m_r.number, m_r.syntax.transactional, &m_out, true};
+      lint_context const lint{&m_file, m_r.number, m_r.syntax.transactional, &m_out, true,
+                              &m_lint, {}};
       lint_statement(statement, m_model, lint);
-      // The lint of each declarative step the statement means, against the model before it.
+      // The lint of each declarative step the statement means, against the model before it;
+      // the markers above the statement and above its sql step allow its findings.
       dsl::diagnostic_engine findings(false, 0);
       model::schema const& before = m_model;
+      auto allowed = allowed_codes(m_file, statement.where);
+      auto const above_step = allowed_codes(m_file, statement.step);
+      allowed.insert(allowed.end(), above_step.begin(), above_step.end());
       for (auto const& c : translation.changes) {
         if (auto const* step = std::get_if<ast::step>(&c))
-          lint_step(*step, statement.sql, before,
-                    {&m_file, m_r.number, m_r.syntax.transactional, &findings, true});
+          lint_step(
+              *step, statement.sql, before,
+              {&m_file, m_r.number, m_r.syntax.transactional, &findings, true, &m_lint, allowed});
       }
       for (auto& used : added_enum_values_used(statement, m_model)) {
         if (std::find(out.enum_values_used.begin(), out.enum_values_used.end(), used) ==
@@ -361,6 +369,7 @@ class revision_compiler {
   }
 
   parsed_revision const& m_r;
+  lint_selection const& m_lint;
   dsl::source_file const& m_file;
   dsl::diagnostic_engine& m_out;
   model::schema& m_model;
@@ -381,10 +390,10 @@ class revision_compiler {
 
 std::vector<compiled_revision> compile_revisions(std::vector<parsed_revision const*> const& chain,
                                                  dsl::diagnostic_engine& diagnostics,
-                                                 model::schema& head) {
+                                                 model::schema& head, lint_selection const& lint) {
   std::vector<compiled_revision> out;
   out.reserve(chain.size());
-  for (auto const* r : chain) out.push_back(revision_compiler(*r, diagnostics, head).run());
+  for (auto const* r : chain) out.push_back(revision_compiler(*r, diagnostics, head, lint).run());
   return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <migc/compiler/compile.hpp>
+#include <migc/compiler/lint_rules.hpp>
 #include <vector>
 
 #include "model.hpp"
@@ -18,10 +19,11 @@ namespace migc::compiler {
  * model is never copied: the upgrade and the downgrade each run under a
  * journal (model::journal), the proof compares only the objects they
  * touched, and the downgrade's journal then puts the upgrade's result back.
- * Every problem is reported; `head` receives the model after the last revision.
+ * Every problem is reported; `head` receives the model after the last revision. `lint`: the
+ * opt-in lint rules to check on upgrade steps (none by default).
  */
 [[nodiscard]] std::vector<compiled_revision> compile_revisions(
     std::vector<parsed_revision const*> const& chain, dsl::diagnostic_engine& diagnostics,
-    model::schema& head);
+    model::schema& head, lint_selection const& lint = {});
 
 }  // namespace migc::compiler

@@ -18,6 +18,7 @@ constexpr std::string_view model = "#the-model";
 constexpr std::string_view adoption = "#adopting-a-database";
 constexpr std::string_view online = "#online-safety";
 constexpr std::string_view backfills = "#backfills";
+constexpr std::string_view style = "#style-rules";
 
 std::vector<diagnostic_code> make_table() {
   auto const error = severity::error;
@@ -105,6 +106,13 @@ std::vector<diagnostic_code> make_table() {
       {"not-an-index", error, "'drop index' names a relation that is not a droppable index", model},
       {"not-null-without-default", warning,
        "a not null column without default is added to an existing table", lint},
+      {"prefer-bigint", warning, "an integer or smallint key column (opt-in style rule)", style},
+      {"prefer-idempotent", warning,
+       "a create without 'if not exists' or a drop without 'if exists' (opt-in style rule)", style},
+      {"prefer-identity", warning, "a serial column (opt-in style rule)", style},
+      {"prefer-text", warning, "a varchar(n) or char(n) column (opt-in style rule)", style},
+      {"prefer-timestamptz", warning, "a timestamp without time zone column (opt-in style rule)",
+       style},
       {"rename-column", warning, "a column of an existing table is renamed", online},
       {"rename-table", warning, "an existing table is renamed", online},
       {"revision-id", error, "a revision id is too long or too large", files},

@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iterator>
+#include <migc/compiler/lint_rules.hpp>
+
 namespace migc::test {
 namespace {
 
@@ -35,11 +39,12 @@ std::string summarize(dsl::diagnostic const& d) {
   return out;
 }
 
-compile_outcome compile(std::filesystem::path const& folder, bool werror) {
+compile_outcome compile(std::filesystem::path const& folder, bool werror,
+                        compiler::compile_options const& options) {
   compiler::source_set sources;
   dsl::diagnostic_engine diagnostics(werror);
   compile_outcome outcome;
-  outcome.chain = compiler::compile_folder(folder, sources, diagnostics);
+  outcome.chain = compiler::compile_folder(folder, sources, diagnostics, options);
   // Messages without a source location name paths; shown relative to the folder, so summaries
   // do not depend on where the checkout is.
   std::string const path = folder.string();
@@ -53,6 +58,16 @@ compile_outcome compile(std::filesystem::path const& folder, bool werror) {
     outcome.diagnostics.push_back(std::move(summary));
   }
   return outcome;
+}
+
+compile_outcome compile_case(std::filesystem::path const& folder, bool werror) {
+  compiler::compile_options options;
+  std::ifstream in(folder / ".lint", std::ios::binary);
+  if (in) {
+    std::string const list{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    options.lint = compiler::parse_lint_selection(list.substr(0, list.find('\n')));
+  }
+  return compile(folder, werror, options);
 }
 
 std::string revision_text(std::string const& id, std::string const& parent,

@@ -20,7 +20,15 @@ struct compile_outcome {
   std::vector<std::string> diagnostics;
 };
 
-[[nodiscard]] compile_outcome compile(std::filesystem::path const& folder, bool werror = false);
+[[nodiscard]] compile_outcome compile(std::filesystem::path const& folder, bool werror = false,
+                                      compiler::compile_options const& options = {});
+
+/**
+ * A corpus case folder compiled as its build would: a hidden `.lint` file in it holds the value
+ * of `migc --lint` (opt-in rules, e.g. `style`); without one, no opt-in rule is checked.
+ */
+[[nodiscard]] compile_outcome compile_case(std::filesystem::path const& folder,
+                                           bool werror = false);
 
 /// `revision NNN [revises PPP] "desc"` + a trivial reversible body.
 [[nodiscard]] std::string revision_text(std::string const& id, std::string const& parent = "",

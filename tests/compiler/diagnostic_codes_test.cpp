@@ -135,7 +135,7 @@ TEST(diagnostic_codes, each_is_produced_by_a_corpus_case) {
     produced.emplace(code_of(summary), "missing");
   }
   for (auto const& dir : corpus_cases()) {
-    for (auto const& summary : migc::test::compile(dir).diagnostics) {
+    for (auto const& summary : migc::test::compile_case(dir).diagnostics) {
       produced.emplace(code_of(summary), dir.filename().string());
     }
   }
@@ -152,8 +152,8 @@ TEST(diagnostic_codes, each_is_produced_by_a_corpus_case) {
 TEST(diagnostic_codes, every_code_the_sources_can_report_is_registered) {
   std::set<std::string> registered;
   for (auto const& c : diagnostic_codes()) registered.emplace(c.code);
-  // Hyphenated literals that are not codes: format tags, and `small-table`, the opt-out a step
-  // gives with `-- migc:allow(small-table)` to keep the single-transaction form (safe_plan.hpp).
+  // Hyphenated literals that are not codes: format tags, and the `-- migc:allow(small-table)`
+  // marker, which opts a step out of its safe plan (docs/language.md, "Safe plans").
   std::set<std::string> const not_codes = {"migc-chain-v1", "migc-checksum-v1", "migc-checksum-v2",
                                            "small-table"};
   std::regex const literal(R"re("([a-z][a-z0-9]*(?:-[a-z0-9]+)+)")re");

@@ -43,12 +43,13 @@ bool updating() {
 }  // namespace
 
 // Each bad case is a folder of revisions plus `.expected` (hidden, so the folder scan ignores it):
-// the diagnostics, one per line, as migc::test::summarize prints them.
+// the diagnostics, one per line, as migc::test::summarize prints them. A case may hold `.lint`, the
+// value of `migc --lint` its build uses (opt-in rules: bad/style_rules_*); none by default.
 TEST(language_corpus, bad_cases_report_exactly_their_expected_diagnostics) {
   auto const all = cases("bad");
   EXPECT_GE(all.size(), 60u);
   for (auto const& dir : all) {
-    auto const outcome = migc::test::compile(dir, true);
+    auto const outcome = migc::test::compile_case(dir, true);
     std::string const actual = joined(outcome.diagnostics);
     if (updating()) std::ofstream(dir / ".expected", std::ios::binary) << actual;
     EXPECT_FALSE(outcome.chain) << dir.filename();
@@ -60,7 +61,7 @@ TEST(language_corpus, good_cases_compile_without_diagnostics) {
   auto const all = cases("good");
   EXPECT_FALSE(all.empty());
   for (auto const& dir : all) {
-    auto const outcome = migc::test::compile(dir, true);
+    auto const outcome = migc::test::compile_case(dir, true);
     EXPECT_TRUE(outcome.chain) << dir.filename();
     EXPECT_THAT(outcome.diagnostics, ::testing::IsEmpty()) << dir.filename();
   }

@@ -1,5 +1,6 @@
 // squawk against migc on the same raw SQL (tests/online/squawk): every rule squawk reports on a
-// case must have its migc counterpart reported on the same SQL, unless docs/language.md
+// case must have its migc counterpart reported on the same SQL (with the opt-in style rules on,
+// `--lint style`), unless docs/language.md
 // ("Online safety") says why it has none. squawk (npm squawk-cli) is never a dependency: the test
 // skips when it is not installed (bench/online/install-squawk installs it).
 #include <gmock/gmock.h>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <migc/compiler/lint_rules.hpp>
 #include <regex>
 #include <set>
 #include <vector>
@@ -32,7 +34,7 @@ std::map<std::string, std::vector<std::string>> const counterparts = {
     {"adding-required-field", {"not-null-without-default"}},
     {"adding-serial-primary-key-field", {"unique-not-concurrent"}},
     {"ban-alter-domain-with-add-constraint", {}},
-    {"ban-char-field", {}},
+    {"ban-char-field", {"prefer-text"}},
     {"ban-concurrent-index-creation-in-transaction",
      {"needs-no-transaction", "concurrently-in-transaction"}},
     {"ban-create-domain-with-constraint", {}},
@@ -48,13 +50,16 @@ std::map<std::string, std::vector<std::string>> const counterparts = {
      {"constraint-not-valid", "unique-not-concurrent", "validate-in-same-transaction"}},
     {"disallowed-unique-constraint", {"unique-not-concurrent"}},
     {"identifier-too-long", {}},
+    // migc's prefer-bigint reports key columns only; squawk every integer column
+    // (docs/language.md).
     {"prefer-bigint-over-int", {}},
     {"prefer-bigint-over-smallint", {}},
-    {"prefer-identity", {}},
+    {"prefer-identity", {"prefer-identity"}},
     {"prefer-repack", {}},
-    {"prefer-robust-stmts", {}},
-    {"prefer-text-field", {}},
-    {"prefer-timestamptz", {}},
+    {"prefer-robust-stmts", {"prefer-idempotent"}},
+    {"prefer-text-field", {"prefer-text"}},
+    {"prefer-timestamp-tz", {"prefer-timestamptz"}},
+    {"prefer-timestamptz", {"prefer-timestamptz"}},
     {"renaming-column", {"rename-column"}},
     {"renaming-table", {"rename-table"}},
     {"require-concurrent-index-creation", {"index-not-concurrent"}},
@@ -111,8 +116,10 @@ std::set<std::string> squawk_rules(std::string const& squawk, fs::path const& fi
   return rules;
 }
 
-/// The codes migc reports on `file` as the second revision's raw sql over schema.sql.
-std::set<std::string> migc_codes(fs::path const& file) {
+/// The codes migc reports on `file` as the second revision's raw sql over schema.sql, with the
+/// opt-in rules `lint` enables.
+std::set<std::string> migc_codes(fs::path const& file,
+                                 migc::compiler::lint_selection const& lint = {}) {
   migc::test::temp_folder folder;
   folder.write("20250101_0000-001_schema.mig",
                "revision 001 \"Schema\"\nupgrade {\n    sql $$\n" +
@@ -122,8 +129,11 @@ std::set<std::string> migc_codes(fs::path const& file) {
                "revision 002 revises 001 \"Change\"\nupgrade {\n    sql $$\n" + read(file) +
                    "\n    $$\n}\ndowngrade {\n    irreversible\n}\n");
   std::set<std::string> codes;
-  std::regex const code(R"((?:warning|error|note)\[([a-z0-9-]+)\])");
-  for (auto const& d : migc::test::compile(folder.path()).diagnostics) {
+  std::regex const code(
+      R"(^20250102_0000-002_change\.mig:.*(?:warning|error|note)\[([a-z0-9-]+)\])");
+  migc::compiler::compile_options options;
+  options.lint = lint;
+  for (auto const& d : migc::test::compile(folder.path(), false, options).diagnostics) {
     std::smatch m;
     if (std::regex_search(d, m, code)) codes.insert(m[1].str());
   }
@@ -148,7 +158,7 @@ TEST(squawk_comparison, migc_reports_the_counterpart_of_every_rule_squawk_report
   }
   int compared = 0;
   for (auto const& file : corpus()) {
-    auto const codes = migc_codes(file);
+    auto const codes = migc_codes(file, migc::compiler::parse_lint_selection("style"));
     for (auto const& rule : squawk_rules(*squawk, file)) {
       auto const it = counterparts.find(rule);
       ASSERT_NE(it, counterparts.end())
@@ -195,6 +205,16 @@ TEST(squawk_comparison, migc_reports_each_unsafe_case_of_the_corpus) {
       EXPECT_TRUE(codes.count(it->second)) << file.filename() << " lacks " << it->second;
     }
   }
+}
+
+// The opt-in style rules: none without --lint (style.sql is no unsafe case above), each with it.
+TEST(squawk_comparison, style_rules_report_only_when_opted_in) {
+  fs::path const file = fs::path(MIGC_SQUAWK_CORPUS) / "style.sql";
+  EXPECT_THAT(migc_codes(file), ::testing::IsEmpty());
+  auto const codes = migc_codes(file, migc::compiler::parse_lint_selection("style"));
+  for (auto const* expected : {"prefer-text", "prefer-timestamptz", "prefer-bigint",
+                               "prefer-identity", "prefer-idempotent"})
+    EXPECT_TRUE(codes.count(expected)) << "style.sql lacks " << expected;
 }
 
 // Every counterpart named above is a registered diagnostic code.

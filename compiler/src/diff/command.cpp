@@ -10,6 +10,7 @@
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
 
+#include "../checked_write.hpp"
 #include "../diagnostics_output.hpp"
 #include "../head_model.hpp"
 #include "../import/introspect.hpp"
@@ -128,17 +129,14 @@ int run_diff(diff_options const& options) {
     std::cerr << "migc diff: error: " << path.string() << " exists; nothing written\n";
     return 1;
   }
-  std::ofstream(path, std::ios::binary) << revision_text(r);
-  std::cout << path.string() << "\n" << summary(forward.steps) << "\n";
-  source_set sources;
-  dsl::diagnostic_engine check(false);
-  auto const chain = compile_folder(options.folder, sources, check);
-  render_diagnostics(check, options.format);
-  if (!chain) {
-    std::cerr << "migc diff: error: " << path.string()
-              << " does not build (above); edit it, or please report this\n";
+  // Checked before it is written: nothing is written when the chain would not build with it.
+  if (!write_if_chain_builds(options.folder, path, revision_text(r), options.format)) {
+    std::cerr << "migc diff: error: the revision it would write, " << path.string()
+              << ", does not build (above): nothing written; please report this, and write the "
+                 "revision by hand (migc new)\n";
     return 1;
   }
+  std::cout << path.string() << "\n" << summary(forward.steps) << "\n";
   return 0;
 }
 

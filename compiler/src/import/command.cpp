@@ -12,6 +12,7 @@
 #include <migc/runtime/catalog.hpp>
 #include <numeric>
 
+#include "../checked_write.hpp"
 #include "../diagnostics_output.hpp"
 #include "../revision_writer.hpp"
 #include "baseline.hpp"
@@ -204,7 +205,13 @@ int run_import(import_options const& options) {
     std::cerr << "migc import: error: " << path.string() << " exists; nothing written\n";
     return exit_failure;
   }
-  std::ofstream(path, std::ios::binary) << revision_text(r);
+  // Checked before it is written: nothing is written when the chain would not build with it.
+  if (!write_if_chain_builds(options.folder, path, revision_text(r), options.format)) {
+    std::cerr << "migc import: error: the revision it would write, " << path.string()
+              << ", does not build (above): nothing written; please report this with the "
+                 "source schema\n";
+    return exit_failure;
+  }
   std::cout << path.string() << "\n";
   std::cout << fmt::format("imported {} objects: {}, {}",
                            total(steps.objects, false) + total(steps.objects, true),
@@ -215,17 +222,6 @@ int run_import(import_options const& options) {
   if (!s.left.empty()) std::cout << "left out: " << left_out_summary(s.left) << "\n";
   for (auto const& skipped : src.skipped) std::cout << "not imported: " << skipped << "\n";
   for (auto const& note : adopted.notes) std::cout << note << "\n";
-
-  // The written revision must build: the folder is checked with it.
-  source_set sources;
-  dsl::diagnostic_engine check(false);
-  auto const chain = compile_folder(options.folder, sources, check);
-  render_diagnostics(check, options.format);
-  if (!chain) {
-    std::cerr << "migc import: error: " << path.string()
-              << " does not build (above); please report this with the source schema\n";
-    return exit_failure;
-  }
   return exit_ok;
 }
 

@@ -4,12 +4,14 @@
 #include <deque>
 #include <filesystem>
 #include <migc/compiler/chain.hpp>
+#include <migc/compiler/lint_rules.hpp>
 #include <migc/compiler/schema_objects.hpp>
 #include <migc/dsl/diagnostics.hpp>
 #include <migc/dsl/source_file.hpp>
 #include <migc/runtime/catalog.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace migc::compiler {
@@ -72,6 +74,16 @@ using source_set = std::deque<dsl::source_file>;
  */
 void read_sql(parsed_revision const& r, dsl::diagnostic_engine& diagnostics);
 
+/// How a build checks a chain beyond what every build checks.
+struct compile_options {
+  /// The opt-in lint rules to check (`migc --lint`, `add_migrations(... LINT ...)`); none by
+  /// default (docs/language.md, "Style rules").
+  lint_selection lint;
+  /// Revision files not written yet, compiled as if they stood in the folder at their path
+  /// (what `migc diff` checks before it writes its file): path, then text.
+  std::vector<std::pair<std::filesystem::path, std::string>> unsaved;
+};
+
 /**
  * Reads, parses and checks every revision in `folder`. Every problem is
  * reported to `diagnostics` (all files' syntax errors, then chain errors);
@@ -79,6 +91,7 @@ void read_sql(parsed_revision const& r, dsl::diagnostic_engine& diagnostics);
  */
 [[nodiscard]] std::optional<compiled_chain> compile_folder(std::filesystem::path const& folder,
                                                            source_set& sources,
-                                                           dsl::diagnostic_engine& diagnostics);
+                                                           dsl::diagnostic_engine& diagnostics,
+                                                           compile_options const& options = {});
 
 }  // namespace migc::compiler
