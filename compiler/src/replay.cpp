@@ -714,6 +714,28 @@ class replayer : replay_base {
         defined_here(column.defined, fmt::format("'{}' is defined here", column.name)));
   }
 
+  /// ALTER COLUMN ... TYPE without USING converts the values with an assignment cast, as it
+  /// does the default (PostgreSQL docs, ALTER TABLE, "SET DATA TYPE": "if omitted, the default
+  /// conversion is the same as an assignment cast from old data type to new"); PostgreSQL
+  /// refuses the change otherwise ("column ... cannot be cast automatically to type ...").
+  bool converts_without_using(model::table const& table, model::column const& column,
+                              ast::set_type const& t, ast::type_name const& to) {
+    if (t.using_expression) return true;
+    ast::type_name from = column.type;
+    if (from.schema.empty() && is_serial(normalized(from).name))
+      from.name = std::string(storage_type(normalized(from).name));
+    if (default_survives(from, to, is_enum(from), is_enum(to))) return true;
+    std::string const shown_column = shown(table.key) + "." + column.name;
+    return error(
+        "using-required", t.type,
+        fmt::format("column '{}' cannot change from {} to {} without 'using': PostgreSQL "
+                    "converts the values by assignment cast, and there is none",
+                    shown_column, type_sql(from), type_sql(to)),
+        fmt::format("say how to convert them: 'alter column {} type {} using ({}::{})'",
+                    shown_column, type_sql(to), quote_identifier(column.name), type_sql(to)),
+        defined_here(column.defined, fmt::format("'{}' is defined here", column.name)));
+  }
+
   /// The storage type of column `column` of table `key`, if the model knows it.
   std::optional<std::string> column_storage(object_key const& key,
                                             std::string const& column) const {
@@ -826,6 +848,7 @@ class replayer : replay_base {
                     fmt::format("identity column '{}' must be smallint, integer or bigint", name),
                     "drop the identity first: 'alter column ... drop identity' in raw sql");
               }
+              if (!converts_without_using(*table, *column, t, *resolved)) return false;
               if (!default_carries_over(*table, *column, *resolved, s)) return false;
               if (!foreign_keys_still_match(*table, name, *resolved, s)) return false;
               retype_column(table->key, *column, *resolved);

@@ -154,6 +154,10 @@ std::vector<diagnostic_code> make_table() {
       {"unknown-type", error, "a step names a type that does not exist", model},
       {"unknown-view", error, "a step names a view that does not exist", model},
       {"unnamed-check", error, "a table-level check constraint has no name", model},
+      {"using-required", error,
+       "a column's type changes to one its values have no assignment cast to, and no 'using' says "
+       "how",
+       model},
       {"validate-in-same-transaction", warning,
        "raw sql validates a constraint in the transaction that added it NOT VALID", online},
       {"view-columns", error,

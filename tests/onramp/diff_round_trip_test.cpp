@@ -64,25 +64,33 @@ TEST(diff_round_trip, every_good_chain_cut_back_is_diffed_to_its_head_schema) {
   EXPECT_GT(checked, 0);
 }
 
-// `migc diff` checks the chain with its new revision before writing it: when that does not build,
-// it says so and writes nothing, so the folder still builds. The case is a gap of the diff (a type
-// change PostgreSQL cannot cast without USING, under a default it cannot cast either): when the
-// diff learns to write it, this test needs another revision the compiler refuses.
-TEST(diff_check, a_revision_that_would_not_build_is_not_written) {
+// A type change PostgreSQL cannot make by assignment cast (text to integer), under a default it
+// cannot cast either: the diff writes the cast as `using`, drops the default before the change
+// and sets the new one after, so the revision builds (and PostgreSQL accepts it: the compiler's
+// using-required and default-cast rules). Its downgrade is written too (no inverse is derived
+// for a `using`).
+TEST(diff_check, a_type_change_without_an_assignment_cast_is_written_with_using) {
   migc::test::temp_folder scratch;
   fs::path const folder = scratch.path() / "migrations";
   fs::create_directories(folder);
   std::ofstream(folder / "20250101_0000-001_base.mig", std::ios::binary)
       << "revision 001 \"Base\"\nupgrade {\n    create table t (id bigint primary key, "
-         "code text default 'x')\n}\n";
+         "code text default 'x', flag boolean)\n}\n";
   fs::path const desired = scratch.path() / "desired.sql";
   std::ofstream(desired, std::ios::binary)
-      << "CREATE TABLE t (id bigint PRIMARY KEY, code integer DEFAULT 0);\n";
+      << "CREATE TABLE t (id bigint PRIMARY KEY, code integer DEFAULT 0, flag integer);\n";
   auto const diff = migc({"diff", "--dir", folder.string(), "--to", desired.string()});
-  EXPECT_EQ(diff.exit_code, 1) << diff.out << diff.err;
-  EXPECT_THAT(diff.err, ::testing::HasSubstr("does not build (above): nothing written"));
-  EXPECT_THAT(diff.err, ::testing::HasSubstr("-002_changes_to_match_"));
-  EXPECT_EQ(revisions_of(folder).size(), 1u) << "a revision was written";
+  ASSERT_EQ(diff.exit_code, 0) << diff.out << diff.err;
+  auto const written = revisions_of(folder);
+  ASSERT_EQ(written.size(), 2u);
+  std::ifstream in(written.back(), std::ios::binary);
+  std::string const text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_THAT(text,
+              ::testing::HasSubstr("alter column t.code drop default\n"
+                                   "    alter column t.code type integer using (code::integer)\n"
+                                   "    alter column t.code set default 0"));
+  EXPECT_THAT(text, ::testing::HasSubstr("alter column t.flag type integer using (flag::integer)"));
+  EXPECT_THAT(text, ::testing::HasSubstr("downgrade {"));
   EXPECT_EQ(migc({"check", "--dir", folder.string()}).exit_code, 0);
 }
 

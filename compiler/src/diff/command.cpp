@@ -24,17 +24,24 @@ namespace {
 namespace fs = std::filesystem;
 
 /// True when the compiler derives the downgrade of every step (no raw SQL, every inverse known
-/// from the model before the step).
+/// from the model before the step) and that downgrade replays on the model after them (the
+/// compiler refuses a derived downgrade PostgreSQL would refuse: `no-inverse`).
 bool derivable(std::vector<written_step> const& steps, model::schema const& from) {
-  model::schema before = from;
+  model::schema model = from;
   dsl::diagnostic_engine scratch(false, 0);
   dsl::source_file const nowhere("diff", "");
+  step_context const context{&nowhere, 1, &scratch};
+  std::vector<dsl::ast::step> undo;
   for (auto const& s : steps) {
     auto const* step = std::get_if<dsl::ast::step>(&s.what);
-    if (!step || inverse_of(*step, before).impossible) return false;
-    apply_step(before, *step, {&nowhere, 1, &scratch});
+    if (!step) return false;
+    auto inverse = inverse_of(*step, model);
+    if (inverse.impossible) return false;
+    undo.insert(undo.begin(), inverse.steps.begin(), inverse.steps.end());
+    apply_step(model, *step, context);
   }
-  return true;
+  for (auto const& step : undo) apply_step(model, step, context);
+  return !scratch.has_errors();
 }
 
 /// The desired schema's model, read from a DDL file or a database; nothing after errors

@@ -17,6 +17,7 @@
 #include "../sql/expression.hpp"
 #include "../sql/pg_parser.hpp"
 #include "../sql/tree.hpp"
+#include "../type_changes.hpp"
 #include "../types.hpp"
 
 namespace migc::compiler::diff {
@@ -622,13 +623,33 @@ class differ {
       add_column(table, to.name);
       return;
     }
+    bool default_again = false;
     if (a.type != b.type) {
       ast::set_type t;
       t.type = normalized(to.type);
       if (is_serial(t.type.name)) t.type.name = std::string(storage_type(t.type.name));
+      // The values, and the default, are converted by assignment cast (type_changes.hpp): where
+      // there is none, the values get a cast of their own and the default is set again after.
+      if (!assignment_converts(storage_of(from.type), t.type)) {
+        ast::sql_fragment cast;
+        cast.text = fmt::format("{}::{}", quote_identifier(to.name), type_sql(t.type));
+        t.using_expression = cast;
+      }
+      if (!a.default_key.empty() && !assignment_converts(default_type_of(from), t.type)) {
+        alter(table, to.name, ast::set_default{});
+        default_again = true;
+      }
       alter(table, to.name, t);
     }
-    if (a.default_key != b.default_key) {
+    // A default kept through a type change stays in its old type, and depends on it (type_in_use):
+    // set again when the desired one is of another type.
+    auto const sequence = [](column_shape const& c) {
+      return c.default_key.rfind("nextval:", 0) == 0;
+    };
+    default_again = default_again || (!sequence(a) && !sequence(b) &&
+                                      format_type(default_type_of(from), false) !=
+                                          format_type(default_type_of(to), false));
+    if (a.default_key != b.default_key || (default_again && !b.default_key.empty())) {
       ast::set_default d;
       if (!b.default_key.empty()) {
         ast::sql_fragment f;
@@ -646,6 +667,34 @@ class differ {
       alter(table, to.name, n);
     }
     if (a.identity != b.identity) identity(table, to.name, a.identity, b.identity);
+  }
+
+  /// Whether ALTER COLUMN ... TYPE converts a value of type `from` to `to` without USING.
+  bool assignment_converts(ast::type_name const& from, ast::type_name const& to) const {
+    auto const is_enum = [&](ast::type_name const& t) {
+      return !t.schema.empty() && (m_from.enums.count({t.schema, t.name}) != 0 ||
+                                   m_to.enums.count({t.schema, t.name}) != 0);
+    };
+    return default_survives(from, to, is_enum(from), is_enum(to));
+  }
+
+  /// A serial type as the integer type it stores.
+  static ast::type_name storage_of(ast::type_name type) {
+    type = normalized(type);
+    if (type.schema.empty() && is_serial(type.name))
+      type.name = std::string(storage_type(type.name));
+    return type;
+  }
+
+  /// The type of column `c`'s default: the one it was written for, nextval()'s bigint for a
+  /// serial column.
+  static ast::type_name default_type_of(model::column const& c) {
+    ast::type_name type = c.default_type.value_or(c.type);
+    if (normalized(c.type).schema.empty() && is_serial(normalized(c.type).name)) {
+      type = ast::type_name{};
+      type.name = "bigint";
+    }
+    return type;
   }
 
   void alter(object_key const& table, std::string const& column, ast::alter_action action) {
