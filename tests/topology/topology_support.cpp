@@ -150,7 +150,9 @@ std::string hot_standby::conninfo(std::string const& database) const {
 
 void wait_for_replay(std::string const& primary_conninfo, std::string const& standby_conninfo) {
   auto const lsn = query_value(primary_conninfo, "SELECT pg_current_wal_lsn()::text");
-  for (int i = 0; i < 3000; ++i) {
+  // Up to two minutes: the test cluster is shared by every test of the run, and under a loaded
+  // machine (a 50 MB revision in the limits tests) the standby can trail by tens of seconds.
+  for (int i = 0; i < 12000; ++i) {
     auto const caught_up = query_value(standby_conninfo, "SELECT pg_last_wal_replay_lsn() >= '" +
                                                              lsn.value_or("0/0") + "'::pg_lsn");
     if (caught_up == std::optional<std::string>("t")) return;
