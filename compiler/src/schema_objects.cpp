@@ -11,6 +11,8 @@
 
 #include "model.hpp"
 #include "render.hpp"
+#include "sql/expression.hpp"
+#include "sql/tree.hpp"
 #include "types.hpp"
 
 namespace migc::compiler {
@@ -59,14 +61,26 @@ std::string regclass_text(model::object_key const& key) {
          quote_identifier(key.second);
 }
 
+/// Whether `text` is one string constant ('happy'): PostgreSQL gives such a default the column's
+/// type when it is set, so the model knows its own type. An expression's own type (now() is
+/// timestamptz whatever the column) is not modelled.
+bool string_constant(std::string const& text) {
+  auto const parsed = sql::parse_expression(text);
+  auto const* e = std::get_if<sql::expression>(&parsed);
+  if (!e) return false;
+  sql::node const root(e->tree);
+  return root.is("A_Const") && root["sval"];
+}
+
 /// A column's default as the server keeps it. `alter column ... type` strips the default's
 /// implicit coercions (the length coercion of a typmod among them) and converts what is left
 /// to the new type with an assignment cast it prints implicitly: an enum default 'happy' on a
 /// column changed to text reads back as 'happy'::mood (ALTER TABLE, "SET DATA TYPE";
-/// tablecmds.c ATExecAlterColumnType). So the default is written in its own type, without
-/// modifiers; migrate's server spelling then casts both sides to the column's type.
+/// tablecmds.c ATExecAlterColumnType). So a string constant set for another type is written in
+/// that type; migrate's server spelling then casts both sides to the column's type.
 std::string default_as_stored(model::column const& c) {
-  if (!c.default_type || format_type(*c.default_type, true) == format_type(c.type, true)) {
+  if (!c.default_type || format_type(*c.default_type, false) == format_type(c.type, false) ||
+      !string_constant(*c.default_sql)) {
     return *c.default_sql;
   }
   return fmt::format("({})::{}", *c.default_sql, format_type(*c.default_type, false));
