@@ -4,9 +4,9 @@
 
 #include <sstream>
 
-#include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
+#include "migrate_cli.hpp"
 #include "pg_test.hpp"
 
 namespace {
@@ -14,12 +14,9 @@ namespace {
 class contract_pg : public migc::test::pg_test {
  protected:
   int migrate(migc::runtime::catalog const& cat, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--database-url", conninfo()});
-    std::ostringstream out;
-    std::ostringstream err;
-    int const code = migc::runtime::detail::run_cli(args, cat, out, err);
-    EXPECT_EQ(code, 0) << err.str();
-    return code;
+    auto const result = migc::test::run_migrate(conninfo(), cat, std::move(args));
+    EXPECT_EQ(result.code, 0) << result.err;
+    return result.code;
   }
 };
 

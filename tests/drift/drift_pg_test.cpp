@@ -15,6 +15,7 @@
 #include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
+#include "migrate_cli.hpp"
 #include "pg_test.hpp"
 
 namespace {
@@ -24,20 +25,9 @@ using migc::test::compile_chain;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& cat,
-                   std::vector<std::string> args) {
-  args.insert(args.begin(), {"--database-url", conninfo});
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(args, cat, out, err);
-  return {code, out.str(), err.str()};
-}
+using migc::test::cli_result;
+/// `migrate --database-url <conninfo> <args...>` over a catalog, in process (migrate_cli.hpp).
+constexpr auto migrate = &migc::test::run_migrate;
 
 /// The lines of verify's text output indented under a heading (the findings).
 std::vector<std::string> findings(std::string const& out) {

@@ -9,10 +9,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <migc/compiler/revision_id.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -22,6 +22,7 @@
 #include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
+#include "migrate_cli.hpp"
 #include "pg_test.hpp"
 
 namespace {
@@ -431,14 +432,9 @@ class generator {
 std::vector<std::pair<std::string, std::string>> files_of(std::vector<revision_plan> const& chain) {
   std::vector<std::pair<std::string, std::string>> out;
   for (std::size_t r = 0; r < chain.size(); ++r) {
-    char id[8];
-    std::snprintf(id, sizeof id, "%03zu", r + 1);
-    std::string text = "revision " + std::string(id);
-    if (r > 0) {
-      char parent[8];
-      std::snprintf(parent, sizeof parent, "%03zu", r);
-      text += " revises " + std::string(parent);
-    }
+    std::string const id = migc::compiler::format_revision_id(r + 1);
+    std::string text = "revision " + id;
+    if (r > 0) text += " revises " + migc::compiler::format_revision_id(r);
     text += " \"generated\"\nupgrade {\n";
     if (r == 0) text += "    create type mood as enum ('happy', 'sad')\n";
     for (auto const& o : chain[r].ops) text += "    " + o.up + "\n";
@@ -450,7 +446,7 @@ std::vector<std::pair<std::string, std::string>> files_of(std::vector<revision_p
       if (r == 0) text += "    drop type mood\n";
       text += "}\n";
     }
-    out.emplace_back("20250101_0000-" + std::string(id) + "_g.mig", std::move(text));
+    out.emplace_back("20250101_0000-" + id + "_g.mig", std::move(text));
   }
   return out;
 }
@@ -461,20 +457,9 @@ std::string shown(std::vector<revision_plan> const& chain) {
   return out;
 }
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& cat,
-                   std::vector<std::string> args) {
-  args.insert(args.begin(), {"--database-url", conninfo});
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(args, cat, out, err);
-  return {code, out.str(), err.str()};
-}
+using migc::test::cli_result;
+/// `migrate --database-url <conninfo> <args...>` over a catalog, in process (migrate_cli.hpp).
+constexpr auto migrate = &migc::test::run_migrate;
 
 /// Runs a chain against the database; "" when PostgreSQL and the model agree everywhere, else
 /// what disagreed.

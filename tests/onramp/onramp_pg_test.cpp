@@ -17,6 +17,7 @@
 #include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
+#include "migrate_cli.hpp"
 #include "pg_test.hpp"
 #include "process.hpp"
 #include "temp_folder.hpp"
@@ -43,21 +44,9 @@ migc::test::process_result migc(std::vector<std::string> args) {
   return migc::test::run_process(args);
 }
 
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-/// `migrate <args>` over `cat`, in process (the CLI a built migrate binary runs).
-cli_result migrate(std::string const& conninfo, migc::runtime::catalog const& cat,
-                   std::vector<std::string> args) {
-  args.insert(args.begin(), {"--database-url", conninfo});
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(args, cat, out, err);
-  return {code, out.str(), err.str()};
-}
+using migc::test::cli_result;
+/// `migrate --database-url <conninfo> <args...>` over a catalog, in process (migrate_cli.hpp).
+constexpr auto migrate = &migc::test::run_migrate;
 
 /// Runs a SQL file with psql (a pg_dump file has psql's `\restrict` lines), stopping at an error.
 void load_sql(std::string const& conninfo, fs::path const& file) {
