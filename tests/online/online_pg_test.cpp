@@ -7,22 +7,15 @@
 
 #include <sstream>
 
-#include "cli_io.hpp"
 #include "compiler_test_support.hpp"
 #include "memory_catalog.hpp"
+#include "migrate_cli.hpp"
 #include "pg_test.hpp"
 
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-/// What one migrate run printed and returned.
-struct cli_run {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
 
 /// Tables created and filled in the first revision: they serve traffic in the second.
 constexpr char const* base_revision = R"(revision 001 "Base"
@@ -75,12 +68,8 @@ class online_pg : public migc::test::pg_test {
     ASSERT_TRUE(m_catalog);
   }
 
-  cli_run migrate(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--database-url", conninfo()});
-    std::ostringstream out;
-    std::ostringstream err;
-    int const code = migc::runtime::detail::run_cli(args, m_catalog->get(), out, err);
-    return {code, out.str(), err.str()};
+  migc::test::cli_result migrate(std::vector<std::string> args) const {
+    return migc::test::run_migrate(conninfo(), m_catalog->get(), std::move(args));
   }
 
   void upgrade_to_base_revision() {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli_io.hpp"
+#include "migrate_cli.hpp"
 #include "test_catalogs.hpp"
 
 namespace migc::test {
@@ -27,20 +27,9 @@ std::string message_of(F&& f) {
   return {};
 }
 
-/// What one run of the migrate front end returned and printed.
-struct cli_result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-/// detail::run_cli with `args` (no program name) and its streams captured.
-inline cli_result run_cli(std::vector<std::string> const& args, runtime::catalog const& cat = app,
-                          bool colour = false) {
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = runtime::detail::run_cli(args, cat, out, err, colour);
-  return {code, out.str(), err.str()};
+/// migrate_cli.hpp's run_cli over the test catalog `app` unless another is given.
+inline cli_result run_cli(std::vector<std::string> const& args) {
+  return run_cli(args, app);
 }
 
 /// The lines a migrator logs (options::log), collected from any thread.

@@ -18,14 +18,20 @@ struct cli_result {
   std::string err;  ///< stderr
 };
 
+/// `migrate <args...>` (no program name) over `cat`, in process, its streams captured.
+inline cli_result run_cli(std::vector<std::string> const& args, migc::runtime::catalog const& cat,
+                          bool colour = false) {
+  std::ostringstream out;
+  std::ostringstream err;
+  int const code = migc::runtime::detail::run_cli(args, cat, out, err, colour);
+  return {code, out.str(), err.str()};
+}
+
 /// `migrate --database-url <conninfo> <args...>` over `cat`, in process.
 inline cli_result run_migrate(std::string const& conninfo, migc::runtime::catalog const& cat,
                               std::vector<std::string> args) {
   args.insert(args.begin(), {"--database-url", conninfo});
-  std::ostringstream out;
-  std::ostringstream err;
-  int const code = migc::runtime::detail::run_cli(args, cat, out, err);
-  return {code, out.str(), err.str()};
+  return run_cli(args, cat);
 }
 
 }  // namespace migc::test
