@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -24,7 +25,7 @@ using testing::Not;
 
 class pooler_test : public migc::test::pg_test {
  protected:
-  /// Short transactions of other clients through the pooler, for as long as the object lives.
+  /// Short transactions of other clients through the pooler, until stop().
   class traffic {
    public:
     traffic(std::string const& conninfo, int clients) {
@@ -34,20 +35,30 @@ class pooler_test : public migc::test::pg_test {
             pqxx::connection cx(conninfo);
             while (!m_stop) pqxx::nontransaction(cx).exec("SELECT pg_sleep(0.002)");
           } catch (std::exception const& e) {
-            m_failure = e.what();
+            std::lock_guard<std::mutex> const lock(m_mutex);
+            m_failures += std::string(e.what()) + "\n";
           }
         });
       }
     }
-    ~traffic() {
+    ~traffic() { stop(); }
+    traffic(traffic const&) = delete;
+    traffic& operator=(traffic const&) = delete;
+
+    /// Ends the traffic and returns what failed in any client ("" when nothing did).
+    std::string stop() {
       m_stop = true;
-      for (auto& t : m_clients) t.join();
+      for (auto& t : m_clients) {
+        if (t.joinable()) t.join();
+      }
+      std::lock_guard<std::mutex> const lock(m_mutex);
+      return m_failures;
     }
-    std::string failure() const { return m_failure; }
 
    private:
     std::atomic<bool> m_stop{false};
-    std::string m_failure;
+    std::mutex m_mutex;
+    std::string m_failures;  ///< guarded by m_mutex
     std::vector<std::thread> m_clients;
   };
 
@@ -83,9 +94,9 @@ TEST_F(pooler_test, transaction_pooling_serialises_concurrent_upgrades_and_leave
   std::string const via = bouncer.conninfo(database_name());
   std::string outputs;
   {
-    traffic const others(via, 3);
+    traffic others(via, 3);
     outputs = concurrent_upgrades(via, 8);
-    EXPECT_EQ(others.failure(), "");
+    EXPECT_EQ(others.stop(), "");
   }
   EXPECT_THAT(outputs, HasSubstr("Connected through a connection pooler"));
   EXPECT_THAT(outputs, Not(HasSubstr("pg_temp")));

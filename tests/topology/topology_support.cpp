@@ -1,10 +1,7 @@
 // A real PgBouncer and a real hot standby for topology tests (see topology_support.hpp).
 #include "topology_support.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +12,7 @@
 
 #include "pg_test.hpp"
 #include "process.hpp"
+#include "wait.hpp"
 
 namespace migc::test {
 namespace {
@@ -52,18 +50,8 @@ void remove_folder(std::string const& dir) {
   if (dir.rfind("/tmp/migc-", 0) == 0) run_process({"/bin/rm", "-rf", dir});
 }
 
-/// A free TCP port on 127.0.0.1 (bound, read back, released).
-int free_port() {
-  int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+/// PgBouncer's port: only the name of its socket file (.s.PGSQL.<port>) in its own folder.
+constexpr int pgbouncer_port = 6432;
 
 bool alive(int pid) {
   return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
@@ -93,14 +81,14 @@ std::string server_socket_dir() {
 }
 
 pgbouncer::pgbouncer(std::string const& pool_mode, int pool_size)
-    : m_dir(server_folder("migc-pgbouncer.XXXXXX")), m_port(free_port()) {
+    : m_dir(server_folder("migc-pgbouncer.XXXXXX")) {
   std::string const user = conninfo_value(server_conninfo(), "user");
   {
     std::ofstream users(m_dir + "/users.txt");
     users << "\"" << user << "\" \"\"\n";
     std::ofstream ini(m_dir + "/pgbouncer.ini");
     ini << "[databases]\n* = host=" << server_socket_dir() << " port=5432\n"
-        << "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = " << m_port
+        << "[pgbouncer]\nlisten_addr =\nlisten_port = " << pgbouncer_port
         << "\nunix_socket_dir = " << m_dir << "\nauth_type = trust\nauth_file = " << m_dir
         << "/users.txt\npool_mode = " << pool_mode << "\ndefault_pool_size = " << pool_size
         << "\nmax_client_conn = 200\nlogfile = " << m_dir << "/pgbouncer.log\npidfile = " << m_dir
@@ -108,11 +96,11 @@ pgbouncer::pgbouncer(std::string const& pool_mode, int pool_size)
   }
   if (root()) run_process({"/bin/chown", "-R", "postgres:", m_dir});
   run_checked({"/usr/sbin/pgbouncer", "-d", m_dir + "/pgbouncer.ini"});
-  for (int i = 0; i < 500 && m_pid == 0; ++i) {
+  // `pgbouncer -d` forks and returns: the daemon writes its pid file once it listens.
+  migc::test::wait_until([&] {
     std::ifstream pidfile(m_dir + "/pgbouncer.pid");
-    if (!(pidfile >> m_pid)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (m_pid == 0) throw std::runtime_error("pgbouncer did not write its pid file in " + m_dir);
+    return static_cast<bool>(pidfile >> m_pid);
+  });
 }
 
 pgbouncer::~pgbouncer() {
@@ -121,7 +109,7 @@ pgbouncer::~pgbouncer() {
 }
 
 std::string pgbouncer::conninfo(std::string const& database) const {
-  return fmt::format("host=127.0.0.1 port={} user={} dbname={}", m_port,
+  return fmt::format("host={} port={} user={} dbname={}", m_dir, pgbouncer_port,
                      conninfo_value(server_conninfo(), "user"), database);
 }
 
@@ -150,15 +138,11 @@ std::string hot_standby::conninfo(std::string const& database) const {
 
 void wait_for_replay(std::string const& primary_conninfo, std::string const& standby_conninfo) {
   auto const lsn = query_value(primary_conninfo, "SELECT pg_current_wal_lsn()::text");
-  // Up to two minutes: the test cluster is shared by every test of the run, and under a loaded
-  // machine (a 50 MB revision in the limits tests) the standby can trail by tens of seconds.
-  for (int i = 0; i < 12000; ++i) {
-    auto const caught_up = query_value(standby_conninfo, "SELECT pg_last_wal_replay_lsn() >= '" +
-                                                             lsn.value_or("0/0") + "'::pg_lsn");
-    if (caught_up == std::optional<std::string>("t")) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  throw std::runtime_error("the standby did not replay up to " + lsn.value_or("?"));
+  migc::test::wait_until([&] {
+    return query_value(standby_conninfo, "SELECT pg_last_wal_replay_lsn() >= '" +
+                                             lsn.value_or("0/0") + "'::pg_lsn") ==
+           std::optional<std::string>("t");
+  });
 }
 
 }  // namespace migc::test

@@ -22,12 +22,12 @@ class pgbouncer {
   pgbouncer(pgbouncer const&) = delete;
   pgbouncer& operator=(pgbouncer const&) = delete;
 
-  /// Key=value conninfo of `database` through the pooler (TCP, 127.0.0.1).
+  /// Key=value conninfo of `database` through the pooler (its Unix socket in its own folder,
+  /// so concurrent tests never compete for a port).
   [[nodiscard]] std::string conninfo(std::string const& database) const;
 
  private:
   std::string m_dir;
-  int m_port = 0;
   int m_pid = 0;
 };
 
