@@ -88,9 +88,9 @@ void import_into(imported& out, std::vector<std::string> const& source_args) {
 /// Dumps leave privileges out (`--no-privileges`): an import leaves out grants by design (pagila
 /// revokes USAGE on schema public and grants it back).
 void rebuild_and_dump(fs::path const& folder, std::string& dump) {
-  auto compiled = migc::test::compile(folder);
-  ASSERT_TRUE(compiled.chain) << ::testing::PrintToString(compiled.diagnostics);
-  migc::test::memory_catalog const cat(std::move(*compiled.chain));
+  auto const compiled = migc::test::compile_chain(folder);
+  ASSERT_TRUE(compiled);
+  auto const& cat = *compiled;
   migc::test::scratch_database fresh;
   auto const up = migrate(fresh.conninfo(), cat.get(), {"upgrade"});
   ASSERT_EQ(up.code, 0) << up.out << up.err;
@@ -299,9 +299,9 @@ TEST_F(onramp_pg, an_alembic_database_is_continued_through_the_imported_baseline
 
   // status before anything else: at the imported revision, nothing to stamp.
   {
-    auto compiled = migc::test::compile(imp.folder.path());
-    ASSERT_TRUE(compiled.chain) << ::testing::PrintToString(compiled.diagnostics);
-    migc::test::memory_catalog const cat(std::move(*compiled.chain));
+    auto const compiled = migc::test::compile_chain(imp.folder.path());
+    ASSERT_TRUE(compiled);
+    auto const& cat = *compiled;
     auto const status = migrate(conninfo(), cat.get(), {"status"});
     EXPECT_EQ(status.code, 0) << status.out << status.err;
     // The line docs/migrate.md shows.
@@ -317,9 +317,9 @@ TEST_F(onramp_pg, an_alembic_database_is_continued_through_the_imported_baseline
   }
 
   write(imp.folder.path() / "20250102_0900-002_add_account_created_at.mig", next_revision);
-  auto compiled = migc::test::compile(imp.folder.path());
-  ASSERT_TRUE(compiled.chain) << ::testing::PrintToString(compiled.diagnostics);
-  migc::test::memory_catalog const cat(std::move(*compiled.chain));
+  auto const compiled = migc::test::compile_chain(imp.folder.path());
+  ASSERT_TRUE(compiled);
+  auto const& cat = *compiled;
   auto const up = migrate(conninfo(), cat.get(), {"upgrade"});
   ASSERT_EQ(up.code, 0) << up.out << up.err;
   EXPECT_THAT(up.err + up.out, HasSubstr("Applied 002"));
@@ -344,9 +344,9 @@ TEST_F(onramp_pg, a_failing_first_revision_leaves_the_adopted_version_in_place) 
         "    add column account.created_at timestamptz\n"
         "    sql $$ SELECT 1 / 0 $$\n}\n\n"
         "downgrade {\n    drop column account.created_at\n}\n");
-  auto compiled = migc::test::compile(imp.folder.path());
-  ASSERT_TRUE(compiled.chain) << ::testing::PrintToString(compiled.diagnostics);
-  migc::test::memory_catalog const cat(std::move(*compiled.chain));
+  auto const compiled = migc::test::compile_chain(imp.folder.path());
+  ASSERT_TRUE(compiled);
+  auto const& cat = *compiled;
   auto const up = migrate(conninfo(), cat.get(), {"upgrade"});
   EXPECT_NE(up.code, 0);
   EXPECT_THAT(up.err, HasSubstr("22012"));
@@ -363,9 +363,9 @@ TEST_F(onramp_pg, an_alembic_version_no_revision_adopts_is_refused_with_help) {
   ASSERT_NO_FATAL_FAILURE(alembic.upgrade(conninfo(), "head"));
   imported imp;
   ASSERT_NO_FATAL_FAILURE(import_into(imp, {"--from-database", conninfo()}));
-  auto compiled = migc::test::compile(imp.folder.path());
-  ASSERT_TRUE(compiled.chain) << ::testing::PrintToString(compiled.diagnostics);
-  migc::test::memory_catalog const cat(std::move(*compiled.chain));
+  auto const compiled = migc::test::compile_chain(imp.folder.path());
+  ASSERT_TRUE(compiled);
+  auto const& cat = *compiled;
 
   migc::test::scratch_database behind;
   ASSERT_NO_FATAL_FAILURE(alembic.upgrade(behind.conninfo(), "1975ea83b712"));

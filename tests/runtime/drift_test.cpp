@@ -191,14 +191,4 @@ TEST(drift, compares_sequences_views_functions_triggers_types_and_comments) {
           "migc did not see)"}));
 }
 
-// The model follows renames of a serial column's sequence: another name is drift.
-TEST(drift, serial_defaults_name_the_sequence_the_model_has) {
-  std::vector<db_object> m = {table("public.t"), column("public.t", "id", "integer", true,
-                                                        "nextval('t_id_seq'::regclass)")};
-  EXPECT_TRUE(compare(m, m).empty());
-  auto live = m;
-  live[1].default_value = "nextval('old_name_id_seq'::regclass)";
-  EXPECT_EQ(compare(m, live).size(), 1u);
-}
-
 }  // namespace
