@@ -231,14 +231,15 @@ struct migrator::impl {
     // The model at the database's revision, not head's: a database below head is checked too.
     auto model = model_objects(s.cat, at);
     std::string const scope = schema == "current_schema" ? session_schema(s.cx) : schema;
-    auto live = read_live_schema(s.cx, exclude, scope.empty() ? "public" : scope);
+    std::string const visible = scope.empty() ? "public" : scope;
+    auto live = read_live_schema(s.cx, exclude, visible);
     if (!scope.empty()) {  // one tenant's schema: other schemas are not drift
       drift.schema = scope;
       drift.model_schema = model_schema_for(model, scope);
       model = objects_in_schema(model, drift.model_schema, scope);
       live = objects_in_schema(live, scope, scope);
     }
-    default_spelling spelling(s.cx);
+    default_spelling spelling(s.cx, visible);
     drift.findings = compare_schema(
         model, live, [&](db_object const& m, db_object const& l) { return spelling.same(m, l); });
     drift.objects = model.size();
