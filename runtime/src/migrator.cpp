@@ -115,17 +115,17 @@ struct migrator::impl {
   void refuse_pooled_non_transactional(std::vector<plan_step> const& steps) const {
     if (!s.pooled) return;
     for (plan_step const& planned : steps) {
-      if (planned.rev->transactional) continue;
+      std::string_view const why = session_bound(planned);
+      if (why.empty()) continue;
       std::string const location = source_location(s.cat, *planned.rev);
       throw refusal(
           refusal_reason::pooled_session,
-          fmt::format(
-              "revision {} \"{}\" ({}) runs without a transaction, statement by statement, and "
-              "needs one server session from its first statement to its last (its lock_timeout, "
-              "role and dirty marker); this connection goes through a pooler (server process {}, "
-              "the pooler reports {}), which may run each statement on another one. Nothing was "
-              "applied: run this revision over a direct connection",
-              planned.rev->id, planned.rev->description, location, s.server_pid, s.cx.backendpid()),
+          fmt::format("revision {} \"{}\" ({}) {}; this connection goes through a pooler (server "
+                      "process {}, the pooler reports {}), which may run each statement on "
+                      "another one. Nothing was applied: run this revision over a direct "
+                      "connection",
+                      planned.rev->id, planned.rev->description, location, why, s.server_pid,
+                      s.cx.backendpid()),
           {{}, std::string(planned.rev->id), location, {}});
     }
   }

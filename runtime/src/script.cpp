@@ -201,7 +201,8 @@ std::string migration_xact_lock_sql(script_context const& ctx) {
 }
 
 std::string migration_guard_sql(quoter const& q, script_context const& ctx,
-                                std::optional<std::string> const& expected) {
+                                std::optional<std::string> const& expected,
+                                std::string const& progress_condition) {
   // Compact on purpose: pg_stat_activity.query keeps only the first 1024 bytes of a message
   // (track_activity_query_size), and the revision's steps come after the guard.
   std::string body = "BEGIN\n";
@@ -218,10 +219,15 @@ std::string migration_guard_sql(quoter const& q, script_context const& ctx,
   std::string const table = qualified(q, ctx.version_table);
   body += fmt::format(
       "IF NOT pg_try_advisory_xact_lock({})THEN RAISE SQLSTATE '{}';END IF;\n"
-      "IF {}EXISTS(SELECT FROM {}{})THEN RAISE SQLSTATE '{}';END IF;\nEND",
+      "IF {}EXISTS(SELECT FROM {}{})THEN RAISE SQLSTATE '{}';END IF;\n",
       advisory_lock_key(ctx.version_table), sqlstate_lock_busy, expected ? "NOT " : "", table,
       expected ? " WHERE version_num=" + q.literal(*expected) : std::string(),
       sqlstate_version_moved);
+  if (!progress_condition.empty()) {
+    body += fmt::format("IF NOT {} THEN RAISE SQLSTATE '{}';END IF;\n", progress_condition,
+                        sqlstate_phase_moved);
+  }
+  body += "END";
   std::string const tag = dollar_tag(body);
   return fmt::format("DO {0}{1}{0};\n", tag, body);
 }

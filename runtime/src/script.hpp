@@ -73,6 +73,7 @@ struct outside_transaction_script {
 inline constexpr char const* sqlstate_session_moved = "MG001";  ///< session lock not held here
 inline constexpr char const* sqlstate_version_moved = "MG002";  ///< another run moved the version
 inline constexpr char const* sqlstate_lock_busy = "MG003";      ///< another run holds the lock
+inline constexpr char const* sqlstate_phase_moved = "MG004";    ///< another run moved the phases
 
 /// `SELECT pg_advisory_xact_lock(<key>)`: the migration lock for one transaction (blocking).
 [[nodiscard]] std::string migration_xact_lock_sql(script_context const& ctx);
@@ -86,12 +87,18 @@ inline constexpr char const* sqlstate_lock_busy = "MG003";      ///< another run
  * hold a snapshot that another run's CREATE INDEX CONCURRENTLY waits for);
  * and raises MG002 unless the version row is still `expected` (another run
  * applied revisions meanwhile: the runner reads the state again and plans
- * from there). Pooler-safe: nothing it relies on outlives the transaction.
+ * from there). A phased revision's messages add `progress_condition`, an SQL
+ * condition on its progress row (phases.cpp), raising MG004 unless it holds
+ * (another run did the phase meanwhile: the runner reads the progress row
+ * again and goes on from there), so each phase runs once even when
+ * concurrent runs behind a pooler interleave. Pooler-safe: nothing it relies
+ * on outlives the transaction.
  * Compact (`RAISE SQLSTATE` without a message; the runner words the
  * errors): pg_stat_activity shows only the first 1024 bytes of a message.
  */
 [[nodiscard]] std::string migration_guard_sql(quoter const& q, script_context const& ctx,
-                                              std::optional<std::string> const& expected);
+                                              std::optional<std::string> const& expected,
+                                              std::string const& progress_condition = {});
 
 /**
  * `RESET ALL; RESET ROLE;`: after a revision's steps, the session settings a
