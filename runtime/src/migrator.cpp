@@ -224,8 +224,8 @@ struct migrator::impl {
     drift.at = std::string(position_name(s.cat, at));
     auto const q = s.quoting();
     std::vector<std::string> exclude;
-    for (auto const& name : {s.ctx.version_table, s.history_name(), s.dirty_name(),
-                             progress_table(s.ctx.version_table)}) {
+    for (auto const& name :
+         {s.ctx.version_table, s.history_name(), s.dirty_name(), s.progress_name()}) {
       exclude.push_back(qualified(q, name));
     }
     // The model at the database's revision, not head's: a database below head is checked too.

@@ -59,12 +59,8 @@ phase_script transaction_phase(quoter const& q, script_context const& ctx, plan_
                                array_view<step> steps, phase_range r, phase_place const& at) {
   phase_script out;
   out.message = phase_name(planned, at.i, at.n) + " (a transaction of its own)\nBEGIN;\n" +
-                at.guard + lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
-  if (!ctx.role.empty()) out.message += set_role_sql(q, ctx.role, true) + ";\n";
-  for (std::size_t k = r.begin; k < r.end; ++k)
-    out.message += "-- " + lock_note(steps[k]) + "\n" + terminated(steps[k].sql);
-  if (!ctx.role.empty()) out.message += "RESET ROLE;\n";
-  out.message += phase_done_sql(q, ctx, planned, at.i + 1) + "COMMIT;\n";
+                at.guard + steps_body(q, ctx, steps, r.begin, r.end) +
+                phase_done_sql(q, ctx, planned, at.i + 1) + "COMMIT;\n";
   return out;
 }
 
@@ -75,18 +71,17 @@ std::string guarded(std::string const& guard, std::string const& body = {}) {
 }
 
 /**
- * The session settings of a phase that runs outside a transaction block, and their reset.
- * No lock_timeout there: CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which
- * the application's locks never queue behind, and then waits for every older transaction to
- * end; lock_timeout would cancel the build for waiting on the application's transactions
- * without sparing them any wait (PostgreSQL 15 docs, CREATE INDEX, "Building Indexes
- * Concurrently").
+ * The session settings of a phase that runs outside a transaction block, and their reset
+ * (session_reset_sql). Its lock_timeout is --concurrent-lock-timeout (script_context, default
+ * none): CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which the application's
+ * locks never queue behind, and then waits for every older transaction to end; the run's
+ * lock_timeout would cancel the build for waiting on the application's transactions without
+ * sparing them any wait (PostgreSQL 15 docs, CREATE INDEX, "Building Indexes Concurrently").
  */
 void session_settings(quoter const& q, script_context const& ctx, phase_script& out) {
-  out.before += "SET lock_timeout = 0;\n";
+  out.before += lock_timeout_sql(q, ctx.concurrent_lock_timeout, false) + ";\n";
   if (!ctx.role.empty()) out.before += set_role_sql(q, ctx.role, false) + ";\n";
-  out.after +=
-      (ctx.role.empty() ? std::string() : std::string("RESET ROLE;\n")) + "RESET lock_timeout;\n";
+  out.after += session_reset_sql();
 }
 
 phase_script outside_phase(quoter const& q, script_context const& ctx, plan_step const& planned,
@@ -131,9 +126,7 @@ phased_script build(quoter const& q, script_context const& ctx, catalog const& c
   std::string const progress = qualified(q, progress_table(ctx.version_table));
   revision const& rev = *planned.rev;
   phased_script out;
-  // Under the migration lock: two runs behind a pooler may both find it missing.
-  out.table = "-- the progress table of phased revisions\nBEGIN;\n" + migration_xact_lock_sql(ctx) +
-              ";\n" + create_progress_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
+  out.table = progress_table_script(q, ctx);
   // Only into an empty table: a row there is another run's, which this one then resumes.
   out.start = fmt::format(
       "{}: runs in {} phases, each recorded in {} as it commits\nBEGIN;\n{}INSERT INTO {} "
@@ -177,26 +170,6 @@ std::string progress_where(quoter const& q, plan_step const& planned) {
   return fmt::format(" WHERE revision = {} AND direction = {}",
                      q.literal(std::string(planned.rev->id)),
                      q.literal(std::string(direction_name(planned.dir))));
-}
-
-table_name progress_table(table_name const& version_table) {
-  return {version_table.schema, version_table.table + "_progress"};
-}
-
-std::string create_progress_table_sql(quoter const& q, table_name const& version) {
-  return fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (\n"
-      "  revision varchar(32) PRIMARY KEY,\n"
-      "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n"
-      "  phases_done integer NOT NULL DEFAULT 0,\n"
-      "  phases_total integer NOT NULL,\n"
-      "  backfill_key text,\n"
-      "  backfill_rows bigint NOT NULL DEFAULT 0,\n"
-      "  checksum text,\n"
-      "  build_id text,\n"
-      "  started_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
-      "  updated_at timestamptz NOT NULL DEFAULT clock_timestamp())",
-      qualified(q, progress_table(version)));
 }
 
 array_view<step> steps_of(plan_step const& planned) {
@@ -373,7 +346,6 @@ std::chrono::microseconds revision_runner::apply_in_phases(
 void revision_runner::run_phase(plan_step const& planned, phase_script const& phase,
                                 array_view<step> steps, phase_range range,
                                 phase_resume const& resume) {
-  session& s = m_session;
   step const& first = steps[range.begin];
   if (phase.what == phase_script::kind::transaction) {
     run_transaction_phase(planned, phase, steps, range, resume);
@@ -387,7 +359,7 @@ void revision_runner::run_phase(plan_step const& planned, phase_script const& ph
       run_outside(planned, phase, first, resume);
     }
   } catch (...) {
-    best_effort(fmt::format("RESET lock_timeout;{}", s.ctx.role.empty() ? "" : " RESET ROLE;"));
+    best_effort(session_reset_sql());
     throw;
   }
   send_guarded(planned, phase.after);

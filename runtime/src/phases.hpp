@@ -18,19 +18,6 @@ namespace migc::runtime::detail {
 
 struct session;
 
-/// The progress table beside a version table: same schema, `<table>_progress`.
-[[nodiscard]] table_name progress_table(table_name const& version_table);
-
-/**
- * DDL of the progress table (IF NOT EXISTS). It holds at most one row, only
- * while a phased revision runs or after one stopped between phases: the
- * phases done (each phase's transaction updates it as its last statement),
- * and the last key and row count of a running backfill (each batch's
- * transaction updates them). The transaction that records the revision
- * deletes it.
- */
-[[nodiscard]] std::string create_progress_table_sql(quoter const& q, table_name const& version);
-
 /// The steps of `planned`'s direction.
 [[nodiscard]] array_view<step> steps_of(plan_step const& planned);
 

@@ -66,8 +66,21 @@ struct outside_transaction_script {
 /// The version and history tables, each created when missing, in one transaction.
 [[nodiscard]] std::string tables_script(quoter const& q, script_context const& ctx);
 
+/**
+ * One of migrate's own tables, created when missing by `ddl` (CREATE TABLE IF
+ * NOT EXISTS): `-- <what>`, then in one transaction the transaction-scoped
+ * migration lock (two runs behind a pooler may both find it missing) and,
+ * under --role, `SET LOCAL ROLE` so that the table belongs to that role and
+ * every deployer login (a member) can use it.
+ */
+[[nodiscard]] std::string owned_table_script(quoter const& q, script_context const& ctx,
+                                             std::string_view what, std::string const& ddl);
+
 /// The dirty-marker table, created when missing (before a revision runs outside a transaction).
 [[nodiscard]] std::string dirty_table_script(quoter const& q, script_context const& ctx);
+
+/// The progress table of phased revisions, created when missing (before a phased revision).
+[[nodiscard]] std::string progress_table_script(quoter const& q, script_context const& ctx);
 
 /// SQLSTATEs the migration guard raises (migration_guard_sql); class MG is migc's own.
 inline constexpr char const* sqlstate_session_moved = "MG001";  ///< session lock not held here
@@ -109,6 +122,16 @@ inline constexpr char const* sqlstate_phase_moved = "MG004";    ///< another run
  * several (case session-search-path-leak).
  */
 [[nodiscard]] std::string session_reset_sql();
+
+/**
+ * Steps [begin, end) as a transaction runs them: SET LOCAL lock_timeout;
+ * [SET LOCAL ROLE;] each step after a `-- lock: ...` line; then
+ * session_reset_sql(), so the bookkeeping after them, and whatever runs
+ * next on the session, sees none of their settings. The body of a
+ * revision's transaction and of each transaction phase.
+ */
+[[nodiscard]] std::string steps_body(quoter const& q, script_context const& ctx,
+                                     array_view<step> steps, std::size_t begin, std::size_t end);
 
 /**
  * The message that applies a transactional revision: `-- upgrade 003 ...`,
