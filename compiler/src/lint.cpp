@@ -162,12 +162,13 @@ constexpr std::string_view new_value_help =
     "PostgreSQL cannot use a new enum value before the transaction that added it commits: move "
     "the use to a later revision, or mark this revision 'without transaction'";
 
-/// The uses in `statement` (enum_uses) of values added in the revision being compiled.
+/// The uses in `statement` (enum_uses) of values added in the revision being compiled, to the
+/// types `added` (enums_with_values_added_in that revision: the callers ask the model first,
+/// which is cheap, and read the statement only when it lists a type).
 std::vector<std::tuple<model::object_key, std::string, sql::node>> new_enum_values_in(
-    model::schema const& before, sql::node const& statement, lint_context const& context) {
+    model::schema const& before, std::vector<model::object_key> const& added,
+    sql::node const& statement, lint_context const& context) {
   std::vector<std::tuple<model::object_key, std::string, sql::node>> out;
-  auto const added = before.enums_with_values_added_in(context.revision);
-  if (added.empty()) return out;
   for (auto& use : enum_uses(before, statement)) {
     auto const& [type, value, at] = use;
     if (std::find(added.begin(), added.end(), type) == added.end()) continue;
@@ -361,10 +362,12 @@ class linter {
   void check_enum_values(std::string const& sql) {
     if (!m_context.transactional || std::holds_alternative<ast::add_enum_value_step>(m_step))
       return;
+    auto const added = m_before.enums_with_values_added_in(m_context.revision);
+    if (added.empty()) return;  // before the parse: this runs for every declarative step
     auto const parsed = sql::parse(sql);
     if (!parsed.problems.empty() || parsed.statements.size() != 1) return;
-    for (auto const& [type, value, at] :
-         new_enum_values_in(m_before, sql::node(parsed.statements.front().tree), m_context)) {
+    for (auto const& [type, value, at] : new_enum_values_in(
+             m_before, added, sql::node(parsed.statements.front().tree), m_context)) {
       report(dsl::severity::error, "enum-value-same-revision", ast::node_of(m_step),
              fmt::format("enum value '{}' of type '{}' is used in the revision that adds it", value,
                          model::qualified(type)),
@@ -398,7 +401,10 @@ namespace {
 void new_enum_values_used_in(sql::raw_statement const& statement, model::schema const& before,
                              lint_context const& context) {
   if (!context.transactional) return;
-  for (auto const& [type, value, at] : new_enum_values_in(before, statement.root(), context)) {
+  auto const added = before.enums_with_values_added_in(context.revision);
+  if (added.empty()) return;
+  for (auto const& [type, value, at] :
+       new_enum_values_in(before, added, statement.root(), context)) {
     dsl::diagnostic d;
     d.code = "enum-value-same-revision";
     d.where = {context.file, statement.at(at, static_cast<std::uint32_t>(value.size() + 2))};

@@ -13,6 +13,7 @@
 #include <migc/compiler/outputs.hpp>
 #include <migc/compiler/revision_files.hpp>
 #include <migc/compiler/revision_id.hpp>
+#include <migc/dsl/printer.hpp>
 
 #include "diagnostics_output.hpp"
 #include "diff/command.hpp"
@@ -109,14 +110,18 @@ int run_schema(common_options const& common) {
   return exit_ok;
 }
 
-/// Escapes a description for a double-quoted string of the language.
-std::string quote_description(std::string const& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+/// The header line of a new revision, written by the language's printer (a line break in the
+/// description becomes a blank: a string of the language ends at its line).
+std::string new_revision_header(std::string const& id, std::string const& parent,
+                                std::string const& description) {
+  dsl::ast::revision header;
+  header.id.digits = id;
+  if (!parent.empty()) {
+    header.parent.emplace();
+    header.parent->digits = parent;
   }
-  return out + "\"";
+  header.description = description;
+  return dsl::header_text(header);
 }
 
 int run_new(common_options const& common, std::string const& description) {
@@ -128,10 +133,7 @@ int run_new(common_options const& common, std::string const& description) {
     return exit_failure;
   }
   std::string const id = compiler::format_revision_id(next->number);
-  std::string const header = next->parent.empty()
-                                 ? fmt::format("revision {} {}", id, quote_description(description))
-                                 : fmt::format("revision {} revises {} {}", id, next->parent,
-                                               quote_description(description));
+  std::string const header = new_revision_header(id, next->parent, description);
   fs::path const path = compiler::revision_path(common.folder, id, description);
   // Steps are left to the author; the comments show the two kinds. A
   // downgrade block is only needed for steps the compiler cannot invert.

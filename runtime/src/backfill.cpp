@@ -42,7 +42,7 @@ void revision_runner::report_backfill(backfill_progress const& p, clock::time_po
 }
 
 void revision_runner::run_backfill(plan_step const& planned, step const& st,
-                                   phase_resume const& resume) {
+                                   phase_script const& phase, phase_resume const& resume) {
   session& s = m_session;
   auto const q = s.quoting();
   std::string const record = fmt::format(
@@ -61,10 +61,12 @@ void revision_runner::run_backfill(plan_step const& planned, step const& st,
   std::string const stays = resume.stays +
                             "; the batches done so far stay committed and the next run continues "
                             "after the last one";
+  lock_wait_state turn;
   for (int attempt = 0;;) {
     if (s.interrupted()) throw interruption(planned, stays);
     try {
       pqxx::work tx(s.cx);
+      tx.exec(phase.guard);
       tx.exec(lock_timeout_sql(q, s.opts.lock_timeout, true));
       if (!s.opts.role.empty()) tx.exec(set_role_sql(q, s.opts.role, true));
       auto const batch = tx.exec_params(std::string(st.sql), key ? key->c_str() : nullptr);
@@ -83,6 +85,12 @@ void revision_runner::run_backfill(plan_step const& planned, step const& st,
       attempt = 0;
     } catch (pqxx::sql_error const& e) {
       if (s.interrupted()) throw interruption(planned, stays);
+      try {
+        check_guard(planned, e);
+      } catch (lock_busy const&) {
+        wait_for_migration_lock(s, turn);
+        continue;
+      }
       if (e.sqlstate() != "55P03" || attempt >= batch_lock_retries)
         throw failure(planned, e, st.line, stays, {});
       auto const delay = s.opts.retry_backoff * (1LL << attempt++);

@@ -24,9 +24,9 @@ std::optional<std::string> output_of(pqxx::result const& plan) {
 
 }  // namespace
 
-default_spelling::default_spelling(pqxx::connection_base& cx) : m_tx(cx) {
-  // As read_live_schema reads the live defaults: public types unqualified.
-  m_tx.exec("SET LOCAL search_path = pg_catalog, public");
+default_spelling::default_spelling(pqxx::connection_base& cx, std::string const& visible_schema)
+    : m_tx(cx) {
+  m_tx.exec("SET LOCAL search_path = pg_catalog, " + m_tx.quote_name(visible_schema));
 }
 
 bool default_spelling::same(db_object const& model_column, db_object const& live_column) {

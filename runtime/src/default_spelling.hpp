@@ -31,8 +31,13 @@ namespace migc::runtime {
  */
 class default_spelling {
  public:
-  /// Opens the read-only transaction on `cx` (which must have no other transaction open).
-  explicit default_spelling(pqxx::connection_base& cx);
+  /**
+   * Opens the read-only transaction on `cx` (which must have no other
+   * transaction open) with the search_path `pg_catalog, <visible_schema>`:
+   * the one read_live_schema reads the live defaults under, so that a type
+   * of that schema (a tenant's enum) is found unqualified on both sides.
+   */
+  default_spelling(pqxx::connection_base& cx, std::string const& visible_schema);
 
   /// True when the two columns' defaults (db_object::default_value, "" for none) are the same.
   [[nodiscard]] bool same(db_object const& model_column, db_object const& live_column);

@@ -18,15 +18,7 @@ std::chrono::microseconds revision_runner::apply_outside_transaction(
   auto const q = s.quoting();
   auto const script = outside_transaction_messages(q, s.ctx, s.cat, planned, expected);
   s.exec_quietly(dirty_table_script(q, s.ctx));  // IF NOT EXISTS: quiet when it exists
-  taking_turns([&] {
-    try {
-      s.exec(script.mark);
-    } catch (pqxx::sql_error const& e) {
-      s.rollback_quietly();
-      check_guard(planned, e);
-      throw;
-    }
-  });
+  send_guarded(planned, script.mark);
   std::size_t done = 0;
   std::size_t const total = script.statements.size();
   for (std::string const& statement : script.statements) {

@@ -115,17 +115,17 @@ struct migrator::impl {
   void refuse_pooled_non_transactional(std::vector<plan_step> const& steps) const {
     if (!s.pooled) return;
     for (plan_step const& planned : steps) {
-      if (planned.rev->transactional) continue;
+      std::string_view const why = session_bound(planned);
+      if (why.empty()) continue;
       std::string const location = source_location(s.cat, *planned.rev);
       throw refusal(
           refusal_reason::pooled_session,
-          fmt::format(
-              "revision {} \"{}\" ({}) runs without a transaction, statement by statement, and "
-              "needs one server session from its first statement to its last (its lock_timeout, "
-              "role and dirty marker); this connection goes through a pooler (server process {}, "
-              "the pooler reports {}), which may run each statement on another one. Nothing was "
-              "applied: run this revision over a direct connection",
-              planned.rev->id, planned.rev->description, location, s.server_pid, s.cx.backendpid()),
+          fmt::format("revision {} \"{}\" ({}) {}; this connection goes through a pooler (server "
+                      "process {}, the pooler reports {}), which may run each statement on "
+                      "another one. Nothing was applied: run this revision over a direct "
+                      "connection",
+                      planned.rev->id, planned.rev->description, location, why, s.server_pid,
+                      s.cx.backendpid()),
           {{}, std::string(planned.rev->id), location, {}});
     }
   }
@@ -224,21 +224,22 @@ struct migrator::impl {
     drift.at = std::string(position_name(s.cat, at));
     auto const q = s.quoting();
     std::vector<std::string> exclude;
-    for (auto const& name : {s.ctx.version_table, s.history_name(), s.dirty_name(),
-                             progress_table(s.ctx.version_table)}) {
+    for (auto const& name :
+         {s.ctx.version_table, s.history_name(), s.dirty_name(), s.progress_name()}) {
       exclude.push_back(qualified(q, name));
     }
     // The model at the database's revision, not head's: a database below head is checked too.
     auto model = model_objects(s.cat, at);
     std::string const scope = schema == "current_schema" ? session_schema(s.cx) : schema;
-    auto live = read_live_schema(s.cx, exclude, scope.empty() ? "public" : scope);
+    std::string const visible = scope.empty() ? "public" : scope;
+    auto live = read_live_schema(s.cx, exclude, visible);
     if (!scope.empty()) {  // one tenant's schema: other schemas are not drift
       drift.schema = scope;
       drift.model_schema = model_schema_for(model, scope);
       model = objects_in_schema(model, drift.model_schema, scope);
       live = objects_in_schema(live, scope, scope);
     }
-    default_spelling spelling(s.cx);
+    default_spelling spelling(s.cx, visible);
     drift.findings = compare_schema(
         model, live, [&](db_object const& m, db_object const& l) { return spelling.same(m, l); });
     drift.objects = model.size();

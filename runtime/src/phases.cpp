@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "migration_lock.hpp"
 #include "revision_runner.hpp"
 #include "session.hpp"
 
@@ -15,7 +14,7 @@ namespace {
 
 struct phased_script {
   std::string table;  ///< the progress table, created when missing
-  std::string start;  ///< the progress row
+  std::string start;  ///< the progress row, inserted after the guard
   std::vector<phase_script> phases;
   std::string record;  ///< version row, history row, progress row deleted: one transaction
 };
@@ -28,70 +27,95 @@ std::string phase_done_sql(quoter const& q, script_context const& ctx, plan_step
       qualified(q, progress_table(ctx.version_table)), done, progress_where(q, planned));
 }
 
+/// The guard's condition that `planned`'s progress row records exactly `done` phases done.
+std::string progress_at(quoter const& q, script_context const& ctx, plan_step const& planned,
+                        std::size_t done) {
+  return fmt::format("EXISTS(SELECT FROM {}{} AND phases_done={})",
+                     qualified(q, progress_table(ctx.version_table)), progress_where(q, planned),
+                     done);
+}
+
+/// What every phase message sends first: the migration guard, and that no other run did phase
+/// `done` + 1 meanwhile.
+std::string phase_guard(quoter const& q, script_context const& ctx, plan_step const& planned,
+                        std::optional<std::string> const& expected, std::size_t done) {
+  return migration_guard_sql(q, ctx, expected, progress_at(q, ctx, planned, done));
+}
+
 /// `-- upgrade 002 phase 3 of 8`.
 std::string phase_name(plan_step const& planned, std::size_t i, std::size_t n) {
   return fmt::format("-- {} {} phase {} of {}", direction_name(planned.dir), planned.rev->id, i + 1,
                      n);
 }
 
+/// Where one phase sits in its revision, and the guard its messages send.
+struct phase_place {
+  std::size_t i = 0;  ///< the phase's index
+  std::size_t n = 0;  ///< how many phases the revision has
+  std::string guard;  ///< phase_guard(..., i)
+};
+
 phase_script transaction_phase(quoter const& q, script_context const& ctx, plan_step const& planned,
-                               array_view<step> steps, phase_range r, std::size_t i,
-                               std::size_t n) {
+                               array_view<step> steps, phase_range r, phase_place const& at) {
   phase_script out;
-  out.message = phase_name(planned, i, n) + " (a transaction of its own)\nBEGIN;\n" +
-                lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
-  if (!ctx.role.empty()) out.message += set_role_sql(q, ctx.role, true) + ";\n";
-  for (std::size_t k = r.begin; k < r.end; ++k)
-    out.message += "-- " + lock_note(steps[k]) + "\n" + terminated(steps[k].sql);
-  if (!ctx.role.empty()) out.message += "RESET ROLE;\n";
-  out.message += phase_done_sql(q, ctx, planned, i + 1) + "COMMIT;\n";
+  out.message = phase_name(planned, at.i, at.n) + " (a transaction of its own)\nBEGIN;\n" +
+                at.guard + steps_body(q, ctx, steps, r.begin, r.end) +
+                phase_done_sql(q, ctx, planned, at.i + 1) + "COMMIT;\n";
   return out;
 }
 
+/// A transaction of its own that passes the guard: before a phase outside a transaction, and to
+/// record it done.
+std::string guarded(std::string const& guard, std::string const& body = {}) {
+  return "BEGIN;\n" + guard + body + "COMMIT;\n";
+}
+
 /**
- * The session settings of a phase that runs outside a transaction block, and their reset.
- * No lock_timeout there: CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which
- * the application's locks never queue behind, and then waits for every older transaction to
- * end; lock_timeout would cancel the build for waiting on the application's transactions
- * without sparing them any wait (PostgreSQL 15 docs, CREATE INDEX, "Building Indexes
- * Concurrently").
+ * The session settings of a phase that runs outside a transaction block, and their reset
+ * (session_reset_sql). Its lock_timeout is --concurrent-lock-timeout (script_context, default
+ * none): CREATE/DROP INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which the application's
+ * locks never queue behind, and then waits for every older transaction to end; the run's
+ * lock_timeout would cancel the build for waiting on the application's transactions without
+ * sparing them any wait (PostgreSQL 15 docs, CREATE INDEX, "Building Indexes Concurrently").
  */
 void session_settings(quoter const& q, script_context const& ctx, phase_script& out) {
-  out.before += "SET lock_timeout = 0;\n";
+  out.before += lock_timeout_sql(q, ctx.concurrent_lock_timeout, false) + ";\n";
   if (!ctx.role.empty()) out.before += set_role_sql(q, ctx.role, false) + ";\n";
-  out.after +=
-      (ctx.role.empty() ? std::string() : std::string("RESET ROLE;\n")) + "RESET lock_timeout;\n";
+  out.after += session_reset_sql();
 }
 
 phase_script outside_phase(quoter const& q, script_context const& ctx, plan_step const& planned,
-                           step const& st, std::size_t i, std::size_t n) {
+                           step const& st, phase_place const& at) {
   phase_script out;
   out.what = phase_script::kind::outside;
-  out.before = phase_name(planned, i, n) + ": outside a transaction block\n";
-  out.message = fmt::format("{}, line {}, {}\n{}", phase_name(planned, i, n), st.line,
+  out.before =
+      phase_name(planned, at.i, at.n) + ": outside a transaction block\n" + guarded(at.guard);
+  out.message = fmt::format("{}, line {}, {}\n{}", phase_name(planned, at.i, at.n), st.line,
                             lock_note(st), terminated(st.sql));
-  out.after = phase_name(planned, i, n) + " done\n";
+  out.after = phase_name(planned, at.i, at.n) + " done\n";
   session_settings(q, ctx, out);
-  out.after += phase_done_sql(q, ctx, planned, i + 1);
+  out.after += guarded(at.guard, phase_done_sql(q, ctx, planned, at.i + 1));
   return out;
 }
 
 phase_script backfill_phase(quoter const& q, script_context const& ctx, plan_step const& planned,
-                            step const& st, std::size_t i, std::size_t n) {
+                            step const& st, phase_place const& at) {
   phase_script out;
   out.what = phase_script::kind::backfill;
   out.before = fmt::format(
-      "{}: backfill of {} (line {}) in batches, each in a transaction of its own; $1 is the "
-      "last key of the batch before (NULL for the first), and batches run until last_key is "
-      "NULL\n",
-      phase_name(planned, i, n), st.objects, st.line);
+      "{}: backfill of {} (line {}) in batches, each in a transaction of its own that passes the "
+      "migration guard first; $1 is the last key of the batch before (NULL for the first), and "
+      "batches run until last_key is NULL\n{}",
+      phase_name(planned, at.i, at.n), st.objects, st.line, guarded(at.guard));
+  out.guard = at.guard;
   out.message = fmt::format(
-      "BEGIN;\n{};\n{}-- {}\n{};\nUPDATE {} SET backfill_key = <last_key>, backfill_rows = "
+      "BEGIN;\n{}{};\n{}-- {}\n{};\nUPDATE {} SET backfill_key = <last_key>, backfill_rows = "
       "backfill_rows + <rows>, updated_at = clock_timestamp(){};\nCOMMIT;\n",
-      lock_timeout_sql(q, ctx.lock_timeout, true),
+      at.guard, lock_timeout_sql(q, ctx.lock_timeout, true),
       ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n", lock_note(st),
       st.sql, qualified(q, progress_table(ctx.version_table)), progress_where(q, planned));
-  out.after = phase_name(planned, i, n) + " done\n" + phase_done_sql(q, ctx, planned, i + 1);
+  out.after = phase_name(planned, at.i, at.n) + " done\n" +
+              guarded(at.guard, phase_done_sql(q, ctx, planned, at.i + 1));
   return out;
 }
 
@@ -102,33 +126,42 @@ phased_script build(quoter const& q, script_context const& ctx, catalog const& c
   std::string const progress = qualified(q, progress_table(ctx.version_table));
   revision const& rev = *planned.rev;
   phased_script out;
-  out.table = "-- the progress table of phased revisions\n" +
-              create_progress_table_sql(q, ctx.version_table) + ";\n";
+  out.table = progress_table_script(q, ctx);
+  // Only into an empty table: a row there is another run's, which this one then resumes.
   out.start = fmt::format(
-      "{}: runs in {} phases, each recorded in {} as it commits\nINSERT INTO {} (revision, "
-      "direction, phases_total, checksum, build_id) VALUES ({}, {}, {}, {}, {});\n",
+      "{}: runs in {} phases, each recorded in {} as it commits\nBEGIN;\n{}INSERT INTO {} "
+      "(revision, direction, phases_total, checksum, build_id) VALUES ({}, {}, {}, {}, "
+      "{});\nCOMMIT;\n",
       revision_heading(cat, planned), ranges.size(),
-      display_name(progress_table(ctx.version_table)), progress, q.literal(std::string(rev.id)),
-      q.literal(std::string(direction_name(planned.dir))), ranges.size(),
-      q.literal(std::string(rev.checksum)), q.literal(ctx.build_id));
+      display_name(progress_table(ctx.version_table)),
+      migration_guard_sql(q, ctx, expected, fmt::format("NOT EXISTS(SELECT FROM {})", progress)),
+      progress, q.literal(std::string(rev.id)), q.literal(std::string(direction_name(planned.dir))),
+      ranges.size(), q.literal(std::string(rev.checksum)), q.literal(ctx.build_id));
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     step const& first = steps[ranges[i].begin];
+    phase_place const at{i, ranges.size(), phase_guard(q, ctx, planned, expected, i)};
     if (first.backfill) {
-      out.phases.push_back(backfill_phase(q, ctx, planned, first, i, ranges.size()));
+      out.phases.push_back(backfill_phase(q, ctx, planned, first, at));
     } else if (first.outside_transaction) {
-      out.phases.push_back(outside_phase(q, ctx, planned, first, i, ranges.size()));
+      out.phases.push_back(outside_phase(q, ctx, planned, first, at));
     } else {
-      out.phases.push_back(transaction_phase(q, ctx, planned, steps, ranges[i], i, ranges.size()));
+      out.phases.push_back(transaction_phase(q, ctx, planned, steps, ranges[i], at));
     }
   }
   std::string const where = progress_where(q, planned);
   out.record = fmt::format(
-      "-- {} {}: record it and delete the progress row\nBEGIN;\n{}DELETE FROM {}{};\nCOMMIT;\n{}",
-      direction_name(planned.dir), rev.id,
+      "-- {} {}: record it and delete the progress row\nBEGIN;\n{}{}DELETE FROM {}{};\nCOMMIT;\n{}",
+      direction_name(planned.dir), rev.id, phase_guard(q, ctx, planned, expected, ranges.size()),
       record_sql(q, ctx, planned, expected,
                  fmt::format("clock_timestamp() - (SELECT started_at FROM {}{})", progress, where)),
       progress, where, recorded_duration_query(q, ctx));
   return out;
+}
+
+/// Whether `progress` is the progress row of `planned`.
+bool progress_of(phase_progress const& progress, plan_step const& planned) {
+  return revision_id_value(progress.revision) == revision_id_value(planned.rev->id) &&
+         progress.direction == direction_name(planned.dir);
 }
 
 }  // namespace
@@ -137,26 +170,6 @@ std::string progress_where(quoter const& q, plan_step const& planned) {
   return fmt::format(" WHERE revision = {} AND direction = {}",
                      q.literal(std::string(planned.rev->id)),
                      q.literal(std::string(direction_name(planned.dir))));
-}
-
-table_name progress_table(table_name const& version_table) {
-  return {version_table.schema, version_table.table + "_progress"};
-}
-
-std::string create_progress_table_sql(quoter const& q, table_name const& version) {
-  return fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (\n"
-      "  revision varchar(32) PRIMARY KEY,\n"
-      "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n"
-      "  phases_done integer NOT NULL DEFAULT 0,\n"
-      "  phases_total integer NOT NULL,\n"
-      "  backfill_key text,\n"
-      "  backfill_rows bigint NOT NULL DEFAULT 0,\n"
-      "  checksum text,\n"
-      "  build_id text,\n"
-      "  started_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
-      "  updated_at timestamptz NOT NULL DEFAULT clock_timestamp())",
-      qualified(q, progress_table(version)));
 }
 
 array_view<step> steps_of(plan_step const& planned) {
@@ -178,6 +191,25 @@ bool phased(plan_step const& planned) {
   return std::any_of(steps.begin(), steps.end(), [](step const& s) {
     return s.phase != 0 || s.backfill || s.outside_transaction;
   });
+}
+
+std::string_view session_bound(plan_step const& planned) {
+  if (!planned.rev->transactional) {
+    return "runs without a transaction, statement by statement, and needs one server session "
+           "from its first statement to its last (its lock_timeout, role and dirty marker)";
+  }
+  if (!phased(planned)) return {};
+  auto const steps = steps_of(planned);
+  if (std::any_of(steps.begin(), steps.end(), [](step const& st) { return st.backfill; })) {
+    return "has a backfill, whose batches each go on from the key of the batch before: two "
+           "runs interleaving through a pooler would both run them";
+  }
+  if (std::any_of(steps.begin(), steps.end(),
+                  [](step const& st) { return st.outside_transaction; })) {
+    return "has a phase outside a transaction (a concurrent index build), which needs one server "
+           "session for its statement and its session settings (lock_timeout, role)";
+  }
+  return {};
 }
 
 std::optional<phase_progress> read_progress(session& s) {
@@ -272,38 +304,73 @@ std::chrono::microseconds revision_runner::apply_in_phases(
   auto const q = s.quoting();
   phased_script script = build(q, s.ctx, s.cat, planned, expected);
   s.exec_quietly(script.table);  // IF NOT EXISTS: quiet when it exists
-  auto progress = read_progress(s);
-  std::size_t done = 0;
-  if (progress) {
-    done = static_cast<std::size_t>(progress->phases_done);
-    s.log(fmt::format("Resuming the {} of {} at phase {} of {}", progress->direction,
-                      planned.rev->id, done + 1, script.phases.size()));
-  } else {
-    s.exec(script.start);
-    progress = phase_progress{};
-  }
   auto const steps = steps_of(planned);
   auto const ranges = phases_of(steps);
-  for (std::size_t i = done; i < script.phases.size(); ++i) {
-    std::string const stays = fmt::format(
-        "phase {} of {} did not complete; {} phase{} done stay{} applied and the next run "
-        "resumes at phase {} (the version stays at {})",
-        i + 1, script.phases.size(), i, i == 1 ? "" : "s", i == 1 ? "s" : "", i + 1,
-        version_name(expected));
-    if (s.interrupted()) throw interruption(planned, stays);
-    run_phase(planned, script.phases[i], steps, ranges[i],
-              {i == done, &*progress, stays, expected});
+  // Behind a pooler concurrent runs interleave: each phase message's guard lets one run do a
+  // phase; the others find the progress row moved (phase_moved), read it again and go on.
+  for (bool begun = false;; begun = true) {
+    try {
+      auto progress = read_progress(s);
+      if (progress && !progress_of(*progress, planned)) throw phases_pending_refusal(*progress);
+      // The row is gone: another run recorded the revision (or resolve settled it).
+      if (!progress && begun) throw version_moved{std::string(planned.rev->id)};
+      std::size_t done = 0;
+      if (progress) {
+        done = static_cast<std::size_t>(progress->phases_done);
+        s.log(fmt::format("Resuming the {} of {} at phase {} of {}", progress->direction,
+                          planned.rev->id, done + 1, script.phases.size()));
+      } else {
+        send_guarded(planned, script.start);
+        progress = phase_progress{};
+      }
+      for (std::size_t i = done; i < script.phases.size(); ++i) {
+        std::string const stays = fmt::format(
+            "phase {} of {} did not complete; {} phase{} done stay{} applied and the next run "
+            "resumes at phase {} (the version stays at {})",
+            i + 1, script.phases.size(), i, i == 1 ? "" : "s", i == 1 ? "s" : "", i + 1,
+            version_name(expected));
+        if (s.interrupted()) throw interruption(planned, stays);
+        run_phase(planned, script.phases[i], steps, ranges[i],
+                  {i == done, &*progress, stays, expected});
+      }
+      return recorded_duration(send_guarded(planned, script.record));
+    } catch (phase_moved const&) {
+      s.log(
+          fmt::format("Another run went on with the phases of {} meanwhile: reading its "
+                      "progress again",
+                      planned.rev->id));
+    }
   }
-  return recorded_duration(s.exec(script.record));
 }
 
 void revision_runner::run_phase(plan_step const& planned, phase_script const& phase,
                                 array_view<step> steps, phase_range range,
                                 phase_resume const& resume) {
-  session& s = m_session;
   step const& first = steps[range.begin];
   if (phase.what == phase_script::kind::transaction) {
-    with_lock_retries("its phase was", resume.expected, [&](int retries_left) {
+    run_transaction_phase(planned, phase, steps, range, resume);
+    return;
+  }
+  send_guarded(planned, phase.before);
+  try {
+    if (phase.what == phase_script::kind::backfill) {
+      run_backfill(planned, first, phase, resume);
+    } else {
+      run_outside(planned, phase, first, resume);
+    }
+  } catch (...) {
+    best_effort(session_reset_sql());
+    throw;
+  }
+  send_guarded(planned, phase.after);
+}
+
+void revision_runner::run_transaction_phase(plan_step const& planned, phase_script const& phase,
+                                            array_view<step> steps, phase_range range,
+                                            phase_resume const& resume) {
+  session& s = m_session;
+  with_lock_retries("its phase was", resume.expected, [&](int retries_left) {
+    taking_turns([&] {
       observed_wait seen;
       try {
         watched_exec(phase.message, seen);
@@ -321,20 +388,7 @@ void revision_runner::run_phase(plan_step const& planned, phase_script const& ph
         throw failure(planned, e, line, resume.stays, seen);
       }
     });
-    return;
-  }
-  s.exec(phase.before);
-  try {
-    if (phase.what == phase_script::kind::backfill) {
-      run_backfill(planned, first, resume);
-    } else {
-      run_outside(planned, phase, first, resume);
-    }
-  } catch (...) {
-    best_effort(fmt::format("RESET lock_timeout;{}", s.ctx.role.empty() ? "" : " RESET ROLE;"));
-    throw;
-  }
-  s.exec(phase.after);
+  });
 }
 
 void revision_runner::run_outside(plan_step const& planned, phase_script const& phase,

@@ -18,19 +18,6 @@ namespace migc::runtime::detail {
 
 struct session;
 
-/// The progress table beside a version table: same schema, `<table>_progress`.
-[[nodiscard]] table_name progress_table(table_name const& version_table);
-
-/**
- * DDL of the progress table (IF NOT EXISTS). It holds at most one row, only
- * while a phased revision runs or after one stopped between phases: the
- * phases done (each phase's transaction updates it as its last statement),
- * and the last key and row count of a running backfill (each batch's
- * transaction updates them). The transaction that records the revision
- * deletes it.
- */
-[[nodiscard]] std::string create_progress_table_sql(quoter const& q, table_name const& version);
-
 /// The steps of `planned`'s direction.
 [[nodiscard]] array_view<step> steps_of(plan_step const& planned);
 
@@ -49,6 +36,15 @@ struct phase_range {
  */
 [[nodiscard]] bool phased(plan_step const& planned);
 
+/**
+ * Why `planned` cannot run behind a connection pooler ("" when it can): a
+ * revision without a transaction, or a phased one with a backfill or a phase
+ * outside a transaction. Those rely on one server session (session
+ * settings, the session migration lock between statements); a phased
+ * revision of transaction phases only is guarded phase by phase instead.
+ */
+[[nodiscard]] std::string_view session_bound(plan_step const& planned);
+
 /// What the progress table recorded of a phased revision.
 struct phase_progress {
   std::string revision;
@@ -66,11 +62,14 @@ struct phase_progress {
 struct phase_script {
   enum class kind { transaction, outside, backfill };
   kind what = kind::transaction;
-  std::string before;  ///< outside, backfill: the session settings, sent first
-  /// transaction: BEGIN ... the progress update ... COMMIT; outside: the one statement;
-  /// backfill: one batch as `migrate sql` shows it (a run binds `$1` instead)
+  /// outside, backfill: a transaction passing the phase's guard, then the session settings
+  std::string before;
+  /// transaction: BEGIN, the phase's guard ... the progress update ... COMMIT; outside: the
+  /// one statement; backfill: one batch as `migrate sql` shows it (a run binds `$1` instead)
   std::string message;
-  std::string after;  ///< outside, backfill: resets the session and records the phase done
+  /// outside, backfill: resets the session, then records the phase done after the guard
+  std::string after;
+  std::string guard;  ///< backfill: the guard each batch's transaction sends first
 };
 
 /// How a phase starts: where the run resumes and what a failure leaves.

@@ -36,6 +36,13 @@ struct version_moved {
 };
 
 /**
+ * Thrown inside the runner when a phased revision's guard found its progress
+ * row moved by another run (MG004): that run did the phase; read the
+ * progress row again and go on from there.
+ */
+struct phase_moved {};
+
+/**
  * Applies plan steps on a session. Each public member is one way of running
  * revisions; each returns the durations the history rows recorded, in plan
  * order (what the log lines show). Failures throw revision_error naming the
@@ -82,11 +89,15 @@ class revision_runner {
  private:
   void run_phase(plan_step const& planned, phase_script const& phase, array_view<step> steps,
                  phase_range range, phase_resume const& resume);
+  /// A transaction phase: one round trip, lock retries, the failing step found.
+  void run_transaction_phase(plan_step const& planned, phase_script const& phase,
+                             array_view<step> steps, phase_range range, phase_resume const& resume);
   /// A phase outside a transaction block (CREATE INDEX CONCURRENTLY).
   void run_outside(plan_step const& planned, phase_script const& phase, step const& st,
                    phase_resume const& resume);
   /// A backfill, batch after batch, each its own transaction with its progress (backfill.cpp).
-  void run_backfill(plan_step const& planned, step const& st, phase_resume const& resume);
+  void run_backfill(plan_step const& planned, step const& st, phase_script const& phase,
+                    phase_resume const& resume);
   /// Reports a backfill's progress through options::progress, or a log line every 5 s.
   void report_backfill(backfill_progress const& progress,
                        std::chrono::steady_clock::time_point& last_line);
@@ -130,8 +141,16 @@ class revision_runner {
   template <typename Attempt>
   auto taking_turns(Attempt&& attempt) -> decltype(attempt());
 
-  /// Turns the guard's SQLSTATEs (MG001..MG003) into lock_busy, version_moved or a refusal.
+  /// Turns the guard's SQLSTATEs (MG001..MG004) into lock_busy, version_moved, phase_moved or
+  /// a refusal.
   void check_guard(plan_step const& planned, pqxx::sql_error const& e) const;
+
+  /**
+   * Sends a message that opens with the migration guard (a transaction of
+   * its own): polls while another run holds the lock; a failure rolls back,
+   * and the guard's SQLSTATEs throw as check_guard says, others rethrow.
+   */
+  pqxx::result send_guarded(plan_step const& planned, std::string const& sql);
 
   /**
    * The step a lock wait stopped at, without replaying anything (a replay

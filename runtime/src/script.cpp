@@ -186,14 +186,24 @@ std::string tables_script(quoter const& q, script_context const& ctx) {
          create_history_table_sql(q, ctx.version_table) + ";\nCOMMIT;\n";
 }
 
+std::string owned_table_script(quoter const& q, script_context const& ctx, std::string_view what,
+                               std::string const& ddl) {
+  // Under --role it belongs to that role, so every deployer login (a member) can use it.
+  std::string const role =
+      ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
+  return fmt::format("-- {}\nBEGIN;\n{};\n{}{};\nCOMMIT;\n", what,
+                     migration_xact_lock_sql(ctx), role, ddl);
+}
+
 std::string dirty_table_script(quoter const& q, script_context const& ctx) {
-  if (ctx.role.empty()) {
-    return "-- the dirty-marker table of revisions that run outside a transaction\n" +
-           create_dirty_table_sql(q, ctx.version_table) + ";\n";
-  }
-  return "-- the dirty-marker table of revisions that run outside a transaction\nBEGIN;\n" +
-         set_role_sql(q, ctx.role, true) + ";\n" + create_dirty_table_sql(q, ctx.version_table) +
-         ";\nCOMMIT;\n";
+  return owned_table_script(q, ctx,
+                            "the dirty-marker table of revisions that run outside a transaction",
+                            create_dirty_table_sql(q, ctx.version_table));
+}
+
+std::string progress_table_script(quoter const& q, script_context const& ctx) {
+  return owned_table_script(q, ctx, "the progress table of phased revisions",
+                            create_progress_table_sql(q, ctx.version_table));
 }
 
 std::string migration_xact_lock_sql(script_context const& ctx) {
@@ -201,7 +211,8 @@ std::string migration_xact_lock_sql(script_context const& ctx) {
 }
 
 std::string migration_guard_sql(quoter const& q, script_context const& ctx,
-                                std::optional<std::string> const& expected) {
+                                std::optional<std::string> const& expected,
+                                std::string const& progress_condition) {
   // Compact on purpose: pg_stat_activity.query keeps only the first 1024 bytes of a message
   // (track_activity_query_size), and the revision's steps come after the guard.
   std::string body = "BEGIN\n";
@@ -218,10 +229,15 @@ std::string migration_guard_sql(quoter const& q, script_context const& ctx,
   std::string const table = qualified(q, ctx.version_table);
   body += fmt::format(
       "IF NOT pg_try_advisory_xact_lock({})THEN RAISE SQLSTATE '{}';END IF;\n"
-      "IF {}EXISTS(SELECT FROM {}{})THEN RAISE SQLSTATE '{}';END IF;\nEND",
+      "IF {}EXISTS(SELECT FROM {}{})THEN RAISE SQLSTATE '{}';END IF;\n",
       advisory_lock_key(ctx.version_table), sqlstate_lock_busy, expected ? "NOT " : "", table,
       expected ? " WHERE version_num=" + q.literal(*expected) : std::string(),
       sqlstate_version_moved);
+  if (!progress_condition.empty()) {
+    body += fmt::format("IF NOT {} THEN RAISE SQLSTATE '{}';END IF;\n", progress_condition,
+                        sqlstate_phase_moved);
+  }
+  body += "END";
   std::string const tag = dollar_tag(body);
   return fmt::format("DO {0}{1}{0};\n", tag, body);
 }
@@ -230,15 +246,22 @@ std::string session_reset_sql() {
   return "RESET ALL;\nRESET ROLE;\n";
 }
 
+std::string steps_body(quoter const& q, script_context const& ctx, array_view<step> steps,
+                       std::size_t begin, std::size_t end) {
+  std::string body = lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
+  if (!ctx.role.empty()) body += set_role_sql(q, ctx.role, true) + ";\n";
+  for (std::size_t k = begin; k < end; ++k)
+    body += "-- " + lock_note(steps[k]) + "\n" + terminated(steps[k].sql);
+  return body + session_reset_sql();
+}
+
 std::string revision_script(quoter const& q, script_context const& ctx, catalog const& cat,
                             plan_step const& planned, std::optional<std::string> const& expected,
                             bool opens, bool commits) {
   std::string script = revision_header(cat, planned) + "\n";
   if (opens) script += "BEGIN;\n" + migration_guard_sql(q, ctx, expected);
-  script += lock_timeout_sql(q, ctx.lock_timeout, true) + ";\n";
-  if (!ctx.role.empty()) script += set_role_sql(q, ctx.role, true) + ";\n";
-  for (step const& s : steps_of(planned)) script += "-- " + lock_note(s) + "\n" + terminated(s.sql);
-  script += session_reset_sql();
+  auto const steps = steps_of(planned);
+  script += steps_body(q, ctx, steps, 0, steps.size);
   script += bookkeeping_sql(q, ctx, planned, expected);
   if (commits) script += "COMMIT;\n";
   return script + recorded_duration_sql(q, ctx);

@@ -66,13 +66,27 @@ struct outside_transaction_script {
 /// The version and history tables, each created when missing, in one transaction.
 [[nodiscard]] std::string tables_script(quoter const& q, script_context const& ctx);
 
+/**
+ * One of migrate's own tables, created when missing by `ddl` (CREATE TABLE IF
+ * NOT EXISTS): `-- <what>`, then in one transaction the transaction-scoped
+ * migration lock (two runs behind a pooler may both find it missing) and,
+ * under --role, `SET LOCAL ROLE` so that the table belongs to that role and
+ * every deployer login (a member) can use it.
+ */
+[[nodiscard]] std::string owned_table_script(quoter const& q, script_context const& ctx,
+                                             std::string_view what, std::string const& ddl);
+
 /// The dirty-marker table, created when missing (before a revision runs outside a transaction).
 [[nodiscard]] std::string dirty_table_script(quoter const& q, script_context const& ctx);
+
+/// The progress table of phased revisions, created when missing (before a phased revision).
+[[nodiscard]] std::string progress_table_script(quoter const& q, script_context const& ctx);
 
 /// SQLSTATEs the migration guard raises (migration_guard_sql); class MG is migc's own.
 inline constexpr char const* sqlstate_session_moved = "MG001";  ///< session lock not held here
 inline constexpr char const* sqlstate_version_moved = "MG002";  ///< another run moved the version
 inline constexpr char const* sqlstate_lock_busy = "MG003";      ///< another run holds the lock
+inline constexpr char const* sqlstate_phase_moved = "MG004";    ///< another run moved the phases
 
 /// `SELECT pg_advisory_xact_lock(<key>)`: the migration lock for one transaction (blocking).
 [[nodiscard]] std::string migration_xact_lock_sql(script_context const& ctx);
@@ -86,12 +100,18 @@ inline constexpr char const* sqlstate_lock_busy = "MG003";      ///< another run
  * hold a snapshot that another run's CREATE INDEX CONCURRENTLY waits for);
  * and raises MG002 unless the version row is still `expected` (another run
  * applied revisions meanwhile: the runner reads the state again and plans
- * from there). Pooler-safe: nothing it relies on outlives the transaction.
+ * from there). A phased revision's messages add `progress_condition`, an SQL
+ * condition on its progress row (phases.cpp), raising MG004 unless it holds
+ * (another run did the phase meanwhile: the runner reads the progress row
+ * again and goes on from there), so each phase runs once even when
+ * concurrent runs behind a pooler interleave. Pooler-safe: nothing it relies
+ * on outlives the transaction.
  * Compact (`RAISE SQLSTATE` without a message; the runner words the
  * errors): pg_stat_activity shows only the first 1024 bytes of a message.
  */
 [[nodiscard]] std::string migration_guard_sql(quoter const& q, script_context const& ctx,
-                                              std::optional<std::string> const& expected);
+                                              std::optional<std::string> const& expected,
+                                              std::string const& progress_condition = {});
 
 /**
  * `RESET ALL; RESET ROLE;`: after a revision's steps, the session settings a
@@ -102,6 +122,16 @@ inline constexpr char const* sqlstate_lock_busy = "MG003";      ///< another run
  * several (case session-search-path-leak).
  */
 [[nodiscard]] std::string session_reset_sql();
+
+/**
+ * Steps [begin, end) as a transaction runs them: SET LOCAL lock_timeout;
+ * [SET LOCAL ROLE;] each step after a `-- lock: ...` line; then
+ * session_reset_sql(), so the bookkeeping after them, and whatever runs
+ * next on the session, sees none of their settings. The body of a
+ * revision's transaction and of each transaction phase.
+ */
+[[nodiscard]] std::string steps_body(quoter const& q, script_context const& ctx,
+                                     array_view<step> steps, std::size_t begin, std::size_t end);
 
 /**
  * The message that applies a transactional revision: `-- upgrade 003 ...`,

@@ -74,6 +74,7 @@ void revision_runner::check_guard(plan_step const& planned, pqxx::sql_error cons
   std::string const& state = e.sqlstate();
   if (state == sqlstate_lock_busy) throw lock_busy{};
   if (state == sqlstate_version_moved) throw version_moved{std::string(planned.rev->id)};
+  if (state == sqlstate_phase_moved) throw phase_moved{};
   if (state != sqlstate_session_moved) return;
   revision const& rev = *planned.rev;
   throw refusal(
@@ -87,6 +88,18 @@ void revision_runner::check_guard(plan_step const& planned, pqxx::sql_error cons
                   direction_name(planned.dir), rev.id, rev.description, m_session.server_pid,
                   rev.id, m_session.server_pid, e.sqlstate()),
       {e.sqlstate(), std::string(rev.id), source_location(m_session.cat, rev), {}});
+}
+
+pqxx::result revision_runner::send_guarded(plan_step const& planned, std::string const& sql) {
+  return taking_turns([&] {
+    try {
+      return m_session.exec(sql);
+    } catch (pqxx::sql_error const& e) {
+      m_session.rollback_quietly();
+      check_guard(planned, e);
+      throw;
+    }
+  });
 }
 
 std::optional<std::uint32_t> revision_runner::step_waiting_for(

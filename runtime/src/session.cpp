@@ -111,6 +111,10 @@ table_name session::dirty_name() const {
   return dirty_table(ctx.version_table);
 }
 
+table_name session::progress_name() const {
+  return progress_table(ctx.version_table);
+}
+
 bool session::exists(table_name const& name) {
   return exec("SELECT " + exists_sql(quoting(), name))[0][0].as<bool>();
 }

@@ -79,6 +79,7 @@ struct session {
   [[nodiscard]] quoter quoting();
   [[nodiscard]] table_name history_name() const;
   [[nodiscard]] table_name dirty_name() const;
+  [[nodiscard]] table_name progress_name() const;
   /// Whether `name` resolves to a relation.
   [[nodiscard]] bool exists(table_name const& name);
 };

@@ -54,6 +54,10 @@ table_name dirty_table(table_name const& version_table) {
   return {version_table.schema, version_table.table + "_dirty"};
 }
 
+table_name progress_table(table_name const& version_table) {
+  return {version_table.schema, version_table.table + "_progress"};
+}
+
 quoter offline_quoter() {
   return {[](std::string const& s) { return "'" + double_char(s, '\'') + "'"; },
           [](std::string const& s) { return "\"" + double_char(s, '"') + "\""; }};
@@ -144,6 +148,22 @@ std::string create_dirty_table_sql(quoter const& q, table_name const& version) {
       "  build_id text\n"
       ")",
       qualified(q, dirty_table(version)));
+}
+
+std::string create_progress_table_sql(quoter const& q, table_name const& version) {
+  return fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (\n"
+      "  revision varchar(32) PRIMARY KEY,\n"
+      "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n"
+      "  phases_done integer NOT NULL DEFAULT 0,\n"
+      "  phases_total integer NOT NULL,\n"
+      "  backfill_key text,\n"
+      "  backfill_rows bigint NOT NULL DEFAULT 0,\n"
+      "  checksum text,\n"
+      "  build_id text,\n"
+      "  started_at timestamptz NOT NULL DEFAULT clock_timestamp(),\n"
+      "  updated_at timestamptz NOT NULL DEFAULT clock_timestamp())",
+      qualified(q, progress_table(version)));
 }
 
 }  // namespace migc::runtime::detail

@@ -1,4 +1,4 @@
-// Internal: the names, quoting and DDL of the version, history and dirty-marker tables.
+// Internal: the names, quoting and DDL of the version, history, dirty-marker and progress tables.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +34,10 @@ struct table_name {
 
 /// The dirty-marker table beside a version table: same schema, `<table>_dirty`.
 [[nodiscard]] table_name dirty_table(table_name const& version_table);
+
+/// The progress table of phased revisions beside a version table: same schema,
+/// `<table>_progress`.
+[[nodiscard]] table_name progress_table(table_name const& version_table);
 
 /**
  * Quoting used to build scripts. Online it is libpqxx's (the connection's
@@ -109,5 +113,15 @@ struct quoter {
  * `migrate resolve <id> --applied|--rolled-back` deletes it.
  */
 [[nodiscard]] std::string create_dirty_table_sql(quoter const& q, table_name const& version);
+
+/**
+ * DDL of the progress table of phased revisions (IF NOT EXISTS). It holds at
+ * most one row, only while a phased revision runs or after one stopped
+ * between phases: the phases done (each phase's transaction updates it as
+ * its last statement), and the last key and row count of a running backfill
+ * (each batch's transaction updates them). The transaction that records the
+ * revision deletes it.
+ */
+[[nodiscard]] std::string create_progress_table_sql(quoter const& q, table_name const& version);
 
 }  // namespace migc::runtime::detail

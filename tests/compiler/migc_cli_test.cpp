@@ -40,6 +40,19 @@ TEST(migc_cli, new_starts_a_chain_in_migrations_without_a_warning) {
               HasSubstr("revision 002 revises 001 \"Add a column\"\n"));
 }
 
+TEST(migc_cli, new_writes_a_description_with_line_breaks_and_quotes_as_one_string) {
+  migc::test::temp_folder project;
+  auto const made = migc_in(project.path(), {"new", "Split \"users\"\nby region\r\nand a \\"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::string const file = made.out.substr(0, made.out.size() - 1);
+  EXPECT_THAT(project.read(file),
+              HasSubstr("revision 001 \"Split \\\"users\\\" by region  and a \\\\\"\n"));
+  // The file it wrote is a revision the compiler reads.
+  auto const check = migc_in(project.path(), {"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.err << project.read(file);
+  EXPECT_EQ(check.out, "migrations: 1 revisions, head 001\n");
+}
+
 TEST(migc_cli, every_command_reads_migrations_by_default) {
   migc::test::temp_folder project;
   fs::create_directories(project.path() / "migrations");

@@ -27,7 +27,7 @@ class default_spelling_test : public migc::test::pg_test {
   /// Whether a model default (`written`) and a live one (`printed`) of a `type` column match.
   bool same(std::string const& type, std::string const& written, std::string const& printed) {
     pqxx::connection cx(conninfo());
-    default_spelling spelling(cx);
+    default_spelling spelling(cx, "public");
     return spelling.same(column(type, written), column(type, printed));
   }
 };
@@ -61,7 +61,7 @@ TEST_F(default_spelling_test, other_values_and_refused_expressions_differ) {
 
 TEST_F(default_spelling_test, a_refused_probe_does_not_spoil_the_next_ones) {
   pqxx::connection cx(conninfo());
-  default_spelling spelling(cx);
+  default_spelling spelling(cx, "public");
   EXPECT_FALSE(spelling.same(column("integer", "no_such()"), column("integer", "1")));
   EXPECT_TRUE(spelling.same(column("text", "'x'"), column("text", "'x'::text")));
 }

@@ -293,6 +293,54 @@ TEST_F(tenant_test, drift_inside_the_scoped_schema_is_still_reported) {
   EXPECT_THAT(b.out, HasSubstr("extra table tenant_b.hand"));
 }
 
+TEST_F(tenant_test, a_default_of_the_tenants_own_enum_type_is_no_drift) {
+  using namespace migc::runtime::literals;
+  using migc::test::view;
+  // app, then 004: an enum type created in each tenant's schema, and a column defaulting to one
+  // of its values (PostgreSQL stores 'happy'::mood; the model keeps 'happy').
+  static constexpr migc::runtime::step up[] = {
+      {"CREATE TYPE mood AS ENUM ('happy', 'sad')"_text, 3},
+      {"ALTER TABLE users ADD COLUMN mood mood NOT NULL DEFAULT 'happy'"_text, 4,
+       migc::runtime::lock_level::access_exclusive}};
+  static constexpr migc::runtime::step down[] = {
+      {"ALTER TABLE users DROP COLUMN mood"_text, 7, migc::runtime::lock_level::access_exclusive},
+      {"DROP TYPE mood"_text, 8}};
+  static constexpr migc::runtime::revision revisions[] = {
+      migc::test::app_revisions[0],
+      migc::test::app_revisions[1],
+      migc::test::app_revisions[2],
+      {"004"_text, 4, "003"_text, "Moods"_text, "20250103_0800-004_moods.mig"_text, 2,
+       "sha256:4444444444444444444444444444444444444444444444444444444444444444"_text, true, true,
+       view(up), view(down)}};
+  std::string const history = std::string(migc::test::app_schema_history) +
+                              "revision\t\t004\t\t\t\t0\t0\n"
+                              "enum\t\tpublic.mood\t\t'happy', 'sad'\t\t0\t0\n"
+                              "column\tpublic.users\tmood\tmood\t\t'happy'\t1\t0\n";
+  migc::runtime::catalog const moods{view(revisions), "sha256:chain-moods"_text,
+                                     "alembic_version"_text, "migrations"_text, history};
+  auto const on = [&](std::string const& tenant, std::vector<std::string> args) {
+    args.insert(args.end(), {"--database-url", tenant_url(tenant), "--version-table",
+                             tenant + ".alembic_version"});
+    return run_cli(args, moods);
+  };
+  for (std::string const tenant : {"tenant_a", "tenant_b"}) {
+    auto const up_r = on(tenant, {"upgrade"});
+    ASSERT_EQ(up_r.code, 0) << up_r.out << up_r.err;
+  }
+  EXPECT_EQ(scalar("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = "
+                   "'tenant_a.users'::regclass"),
+            "'happy'::tenant_a.mood");  // the type lives in the tenant's schema only
+  auto const r = on("tenant_a", {"verify", "--schema", "tenant_a"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Schema drift: none"));
+  EXPECT_THAT(r.out, Not(HasSubstr("model says")));
+
+  (void)scalar("ALTER TABLE tenant_b.users ALTER COLUMN mood SET DEFAULT 'sad'");
+  auto const changed = on("tenant_b", {"verify", "--schema", "tenant_b"});
+  EXPECT_EQ(changed.code, 1) << changed.out;
+  EXPECT_THAT(changed.out, HasSubstr("'sad'::"));
+}
+
 TEST_F(tenant_test, a_schema_the_model_names_is_compared_as_itself) {
   upgrade_each();
   // The model has objects in public: --schema public compares public with public.
