@@ -24,6 +24,17 @@ std::vector<std::uint32_t> index_line_starts(std::string const& text) {
   return starts;
 }
 
+/// `text` with every CRLF pair as LF; a lone CR stays.
+std::string without_crlf(std::string text) {
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    text[out++] = text[i];
+  }
+  text.resize(out);
+  return text;
+}
+
 std::system_error read_error(std::string const& path) {
   return {errno, std::generic_category(), "cannot read '" + path + "'"};
 }
@@ -35,6 +46,10 @@ source_file::source_file(std::string display_path, std::string text)
   // Editors on Windows save UTF-8 with a byte-order mark: it is no part of the revision (and so
   // never part of its checksum).
   if (m_text.compare(0, utf8_bom.size(), utf8_bom) == 0) m_text.erase(0, utf8_bom.size());
+  // A checkout with core.autocrlf turns every LF into CRLF, also inside a function body or a
+  // multi-line literal, where PostgreSQL would keep the CR: what runs, and the checksum, must
+  // not depend on the checkout (flyway#1837). So the text is the one git stores.
+  m_text = without_crlf(std::move(m_text));
   // Offsets are 32-bit throughout the AST; a larger revision file is a mistake.
   if (m_text.size() > std::numeric_limits<std::uint32_t>::max()) {
     throw std::length_error("source file '" + m_path + "' is larger than 4 GiB");
@@ -76,7 +91,6 @@ std::string_view source_file::line_text(std::uint32_t line) const {
   if (line == 0 || line > line_count()) return {};
   std::size_t const begin = m_line_starts[line - 1];
   std::size_t end = line < line_count() ? m_line_starts[line] - 1 : m_text.size();
-  if (end > begin && line < line_count() && m_text[end - 1] == '\r') --end;  // CRLF
   return std::string_view(m_text).substr(begin, end - begin);
 }
 

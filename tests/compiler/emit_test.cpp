@@ -124,7 +124,7 @@ TEST(checksum, ignores_what_a_sql_formatter_changes) {
   EXPECT_EQ(checksum_of(formatted), checksum_of(written));
 }
 
-// ../shared/cases/utf8-bom: a byte-order mark (and CRLF line ends) as Windows editors save a
+// A byte-order mark (and CRLF line ends) as Windows editors save a
 // file is skipped, never hashed; the pinned checksum stays.
 TEST(checksum, ignores_a_utf8_byte_order_mark_and_crlf) {
   std::string windows = "\xEF\xBB\xBF";
@@ -136,6 +136,26 @@ TEST(checksum, ignores_a_utf8_byte_order_mark_and_crlf) {
   EXPECT_EQ(checksum_of(windows), checksum_of(backfill));
   EXPECT_EQ(previous_checksum_of("\xEF\xBB\xBF" + std::string(backfill)),
             previous_checksum_of(backfill));
+}
+
+// The same kind, where PostgreSQL would keep the CR: a function body and a multi-line literal
+// (flyway#1837). A checkout with core.autocrlf must run, and hash, what git stores.
+TEST(checksum, ignores_crlf_inside_a_function_body_and_a_literal) {
+  std::string const lf =
+      "revision 002 revises 001 \"f\"\nupgrade {\n  sql $$\n    CREATE FUNCTION f() RETURNS text\n"
+      "    LANGUAGE plpgsql AS $b$\n    BEGIN\n      RETURN 'two\n  lines';\n    END $b$\n  $$\n}\n"
+      "downgrade { sql $$ DROP FUNCTION f() $$ }\n";
+  std::string crlf;
+  for (char const c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  EXPECT_EQ(checksum_of(crlf), checksum_of(lf));
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig", root);
+  folder.write("20250102_0000-002_f.mig", crlf);
+  auto const outcome = compile(folder.path());
+  ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
+  std::string const& body = outcome.chain->revisions.at(1).upgrade.at(0).sql;
+  EXPECT_THAT(body, ::testing::HasSubstr("RETURN 'two\n  lines'"));
+  EXPECT_EQ(body.find('\r'), std::string::npos);
 }
 
 // The same kind: how the step is quoted and how names and statements are delimited.

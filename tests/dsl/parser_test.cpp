@@ -174,8 +174,9 @@ TEST(parser, matches_the_closing_dollar_tag_to_the_opening_one) {
   EXPECT_EQ(second.body, "");
 }
 
+// Verbatim as the source file holds it: with CRLF read as LF (source_file).
 TEST(parser, keeps_the_sql_body_verbatim) {
-  std::string const body = "\r\n\tSELECT '--', \"}\" /* { */;\n  -- c\n";
+  std::string const body = "\r\tSELECT '--', \"}\" /* { */;\n  -- c\n";
   auto const p = parse("revision 1 \"x\" upgrade { sql $$" + body + "$$ }");
   ASSERT_TRUE(p->revision);
   EXPECT_EQ(sql_step(p->revision->upgrade, 0).body, body);

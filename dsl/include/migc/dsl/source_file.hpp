@@ -28,23 +28,28 @@ struct line_column {
  * character counts once except tab, which advances to the next tab stop of
  * 8, and UTF-8 continuation bytes, which do not count (one column per code
  * point).
+ *
+ * The text is the file's bytes with two normalisations, so that what runs and its checksum do
+ * not depend on the editor or the checkout: a UTF-8 byte-order mark at the start is dropped, and
+ * every CRLF becomes LF (as git stores text with core.autocrlf; a lone CR stays). Offsets and
+ * columns refer to the normalised text; lines and columns are the file's.
  */
 class source_file {
  public:
   /// `display_path` is what diagnostics print (relative where possible).
   source_file(std::string display_path, std::string text);
 
-  /// Reads a file from disk; throws std::system_error when it cannot be read.
+  /// Reads a file from disk, normalised as above; throws std::system_error when it cannot be
+  /// read.
   static source_file load(std::string const& path, std::string display_path);
 
   [[nodiscard]] std::string const& path() const { return m_path; }
   [[nodiscard]] std::string const& text() const { return m_text; }
 
-  /// Line and column of byte `offset` (clamped to the end of the text). An
-  /// offset inside a "\r\n" or at the end of the text is a valid position.
+  /// Line and column of byte `offset` (clamped to the end of the text); the end of the text is
+  /// a valid position.
   [[nodiscard]] line_column position(std::uint32_t offset) const;
-  /// The text of 1-based line `line`, without its line terminator ("\n" or
-  /// "\r\n"); empty when there is no such line.
+  /// The text of 1-based line `line`, without its "\n"; empty when there is no such line.
   [[nodiscard]] std::string_view line_text(std::uint32_t line) const;
   /// Byte offset of the first character of 1-based line `line` (clamped to
   /// the last line).
