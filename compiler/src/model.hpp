@@ -224,6 +224,17 @@ struct journal {
 using key_counts = std::map<object_key, int>;
 
 /**
+ * What PostgreSQL puts in every new database before any revision runs (from template1): the
+ * schema `public`, with the comment `standard_public_comment`, and the extension PL/pgSQL. They
+ * are no objects of the revisions: older pg_dump versions still write `CREATE EXTENSION IF NOT
+ * EXISTS plpgsql` and `COMMENT ON SCHEMA public`, and a baseline made from such a dump must
+ * leave the model as a fresh database is (PostgreSQL 15 docs, 5.9.2 "The Public Schema";
+ * 43.1 "Overview" of PL/pgSQL: installed by default).
+ */
+inline constexpr std::string_view built_in_extension = "plpgsql";
+inline constexpr std::string_view standard_public_comment = "standard public schema";
+
+/**
  * Everything the chain's declarative steps and raw SQL created. Raw DDL is
  * followed statement by statement (compiler/src/sql/translate.cpp); a
  * statement the model does not follow makes only the objects it names

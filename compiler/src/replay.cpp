@@ -1156,6 +1156,13 @@ class replayer : replay_base {
   }
 
   bool apply_declarative(ast::create_extension_step const& s) {
+    if (s.name.name == model::built_in_extension) {
+      if (s.if_not_exists) return true;
+      return error("duplicate-extension", s.name,
+                   fmt::format("extension '{}' already exists", s.name.name),
+                   "every database has PL/pgSQL from the start: leave the statement out, or "
+                   "write 'if not exists'");
+    }
     if (auto const existing = m_model.extensions.find(s.name.name);
         existing != m_model.extensions.end()) {
       if (s.if_not_exists) return true;

@@ -703,9 +703,15 @@ class object_replayer : replay_base {
         return true;
       case object_kind::schema:
         if (!m_model.schemas.count(c.what.name.name)) return missing();
-        m_change.edit_schema(c.what.name.name, [&](model::named_object& s) { set(s.remark); });
+        m_change.edit_schema(c.what.name.name, [&](model::named_object& s) {
+          // public's own comment is how a fresh database is: no comment of the revisions.
+          bool const standard =
+              c.what.name.name == "public" && c.text == model::standard_public_comment;
+          s.remark = standard ? std::nullopt : c.text;
+        });
         return true;
       case object_kind::extension:
+        if (c.what.name.name == model::built_in_extension) return true;  // its comment is its own
         if (!m_model.extensions.count(c.what.name.name)) return missing();
         m_change.edit_extension(c.what.name.name, [&](model::named_object& e) { set(e.remark); });
         return true;

@@ -233,6 +233,27 @@ void append_named(std::vector<schema_object>& out, std::string_view kind, std::s
   append_comment(out, object.remark, kind, name);
 }
 
+/**
+ * A schema's records as the live side reads them (runtime/src/drift.cpp): `public` is in every
+ * database (model::standard_public_comment), so only a comment of the revisions on it is.
+ */
+void append_schema(std::vector<schema_object>& out, std::string const& name,
+                   model::named_object const& object) {
+  if (name != "public") return append_named(out, "schema", name, object);
+  append_comment(out, object.remark, "schema", name);
+}
+
+/**
+ * An extension's record as the live side reads it: without its comment, which is its control
+ * file's (CREATE EXTENSION sets it where the model cannot see it), so never compared.
+ */
+void append_extension(std::vector<schema_object>& out, std::string const& name) {
+  schema_object o;
+  o.kind = "extension";
+  o.name = name;
+  out.push_back(std::move(o));
+}
+
 void append_unknown(std::vector<schema_object>& out, model::object_key const& key) {
   schema_object o;
   o.kind = "unknown";
@@ -292,10 +313,8 @@ bool operator==(schema_object const& a, schema_object const& b) {
 
 std::vector<schema_object> schema_objects(model::schema const& model) {
   std::vector<schema_object> out;
-  for (auto const& [name, object] : model.schemas) {
-    if (name != "public" || object.remark) append_named(out, "schema", name, object);
-  }
-  for (auto const& [name, object] : model.extensions) append_named(out, "extension", name, object);
+  for (auto const& [name, object] : model.schemas) append_schema(out, name, object);
+  for (auto const& [name, object] : model.extensions) append_extension(out, name);
   std::map<model::object_key, std::vector<model::index const*>> indexes_of;
   for (auto const& [index_key, index] : model.indexes)
     indexes_of[{index_key.first, index.table}].push_back(&index);
@@ -330,22 +349,14 @@ void before_and_after(Journaled const& before, Map const& after,
 schema_delta schema_changes(model::journal const& before, model::schema const& after) {
   std::vector<schema_object> old_objects;
   std::vector<schema_object> new_objects;
-  auto const named = [](std::string_view kind) {
-    return [kind](std::vector<schema_object>& out, auto const& entry) {
-      append_named(out, kind, entry.first, entry.second);
-    };
-  };
   for (auto const& [name, prior] : before.schemas) {
-    if (prior && (name != "public" || prior->remark))
-      named("schema")(old_objects, std::pair{name, *prior});
-    if (auto const it = after.schemas.find(name);
-        it != after.schemas.end() && (name != "public" || it->second.remark))
-      named("schema")(new_objects, *it);
+    if (prior) append_schema(old_objects, name, *prior);
+    if (auto const it = after.schemas.find(name); it != after.schemas.end())
+      append_schema(new_objects, name, it->second);
   }
   for (auto const& [name, prior] : before.extensions) {
-    if (prior) named("extension")(old_objects, std::pair{name, *prior});
-    if (auto const it = after.extensions.find(name); it != after.extensions.end())
-      named("extension")(new_objects, *it);
+    if (prior) append_extension(old_objects, name);
+    if (after.extensions.count(name)) append_extension(new_objects, name);
   }
   before_and_after(before.tables, after.tables, old_objects, new_objects,
                    [&](auto& out, model::table const& t) { append_table_objects(out, after, t); });

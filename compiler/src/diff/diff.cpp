@@ -296,7 +296,6 @@ class differ {
 
   void namespaces_and_extensions() {
     for (auto const& [name, s] : m_to.schemas) {
-      if (name == "public") continue;
       auto const it = m_from.schemas.find(name);
       if (it == m_from.schemas.end()) {
         ast::create_schema_step step;

@@ -8,6 +8,7 @@
 #include <array>
 #include <set>
 
+#include "../model.hpp"
 #include "../sql/pg_parser.hpp"
 #include "../sql/translate.hpp"
 
@@ -263,12 +264,13 @@ class sorter {
   /// What every database has already: the public schema and PL/pgSQL (and their comments).
   static bool is_built_in(sql::node const& root) {
     if (root.is("CreateSchemaStmt")) return root.text("schemaname") == "public";
-    if (root.is("CreateExtensionStmt")) return root.text("extname") == "plpgsql";
+    if (root.is("CreateExtensionStmt")) return root.text("extname") == model::built_in_extension;
     if (root.is("CommentStmt")) {
       std::string const type = root.enumeration("objtype");
       std::string const name = root["object"].string_value();
-      return (type == "OBJECT_SCHEMA" && name == "public") ||
-             (type == "OBJECT_EXTENSION" && name == "plpgsql");
+      return (type == "OBJECT_SCHEMA" && name == "public" &&
+              root.text("comment") == model::standard_public_comment) ||
+             (type == "OBJECT_EXTENSION" && name == model::built_in_extension);
     }
     return false;
   }
