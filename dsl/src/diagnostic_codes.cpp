@@ -77,6 +77,8 @@ std::vector<diagnostic_code> make_table() {
       {"enum-value-same-revision", error, "an enum value is used in the revision that adds it",
        lint},
       {"error-limit", error, "too many errors; the ones after the limit are not shown", checks},
+      {"expression-cast", error,
+       "a column's type changes but a check or index expression on it cannot follow", model},
       {"file-name", error, "a revision's file name does not follow the pattern or its id", files},
       {"folder", error, "the migrations folder does not exist or is not a folder", files},
       {"foreign-key-columns", error, "a foreign key's column count differs from the referenced one",
