@@ -342,6 +342,21 @@ std::optional<int> power_of_ten(std::string const& text) {
   return exponent;
 }
 
+/// True when a type change without `using` from `from` to `to` either keeps a value or fails on
+/// it (so a cast back gives every value back): an integer into a narrower integer ("integer out
+/// of range"), a string into a shorter varchar ("value too long"). Rounding (numeric, times),
+/// time zones and json's normalisation lose values silently.
+bool keeps_or_fails(ast::type_name const& from, ast::type_name const& to) {
+  if (!from.schema.empty() || !to.schema.empty() || from.array_dims != to.array_dims) return false;
+  auto const integer = [](std::string_view t) {
+    return t == "smallint" || t == "integer" || t == "bigint";
+  };
+  auto const text = [](std::string_view t) { return t == "text" || t == "varchar"; };
+  std::string_view const a = storage_type(from.name);
+  std::string_view const b = storage_type(to.name);
+  return (integer(a) && integer(b)) || (text(a) && text(b));
+}
+
 /// A time type's fractional-second digits (6 unless limited).
 std::uint32_t time_precision(ast::type_name const& t) {
   return t.modifiers.empty() ? 6u : t.modifiers[0];
@@ -433,7 +448,7 @@ inverse set_type_inverse(builder const& b, model::column const& c, object_key co
     if (auto const undo =
             inverse_using(change.using_expression->text, c.name, old_type, normalized(change.type)))
       expression = "(" + *undo + ")::" + type_sql(back_type);
-  } else {
+  } else if (keeps_or_fails(old_type, normalized(change.type))) {
     expression = cast_back;
   }
   if (expression) {
