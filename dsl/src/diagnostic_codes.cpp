@@ -86,7 +86,7 @@ std::vector<diagnostic_code> make_table() {
       {"foreign-key-target", error,
        "a foreign key references columns without a primary key or unique constraint", model},
       {"foreign-key-type", error,
-       "a foreign key column's type differs from the referenced column's", model},
+       "a foreign key column's type cannot be compared with the referenced column's", model},
       {"function-in-use", error, "a function a trigger runs is dropped without cascade", model},
       {"generated-column", warning, "raw sql adds a stored generated column to an existing table",
        online},
