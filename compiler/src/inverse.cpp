@@ -308,28 +308,105 @@ bool reads_column(sql::node const& n, std::string const& column) {
   return n.is("ColumnRef") && fields.size() == 1 && fields[0].string_value() == column;
 }
 
+/// The scale of a numeric type (digits after the point), 0 for integer types; nothing for other
+/// types. An unconstrained numeric keeps every digit a division by a power of ten makes (its
+/// result has at least 16 fractional digits, select_div_scale in numeric.c).
+std::optional<std::uint32_t> decimal_scale(ast::type_name const& t) {
+  std::string_view const base = t.schema.empty() ? storage_type(t.name) : std::string_view{};
+  if (base == "smallint" || base == "integer" || base == "bigint") return 0u;
+  if (base != "numeric") return std::nullopt;
+  if (t.modifiers.empty()) return 16u;
+  return t.modifiers.size() > 1 ? t.modifiers[1] : 0u;
+}
+
+/// k when `text` is 10^k written as a number (`100`: 2, `100.0`: 2, `0.01`: -2).
+std::optional<int> power_of_ten(std::string const& text) {
+  std::string_view digits(text);
+  int exponent = 0;
+  if (auto const point = digits.find('.'); point != std::string_view::npos) {
+    std::string_view const fraction = digits.substr(point + 1);
+    digits = digits.substr(0, point);
+    auto const one = fraction.find_first_not_of('0');
+    if (one != std::string_view::npos) {
+      // 0.0..01: the integer part is 0 and the fraction one 1 after zeros.
+      if (digits.find_first_not_of('0') != std::string_view::npos || fraction[one] != '1' ||
+          one + 1 != fraction.size())
+        return std::nullopt;
+      return -static_cast<int>(one + 1);
+    }
+  }
+  if (digits.empty() || digits[0] != '1' ||
+      digits.find_first_not_of('0', 1) != std::string_view::npos)
+    return std::nullopt;
+  exponent = static_cast<int>(digits.size() - 1);
+  return exponent;
+}
+
+/// True when a type change without `using` from `from` to `to` either keeps a value or fails on
+/// it (so a cast back gives every value back): an integer into a narrower integer ("integer out
+/// of range"), a string into a shorter varchar ("value too long"). Rounding (numeric, times),
+/// time zones and json's normalisation lose values silently.
+bool keeps_or_fails(ast::type_name const& from, ast::type_name const& to) {
+  if (!from.schema.empty() || !to.schema.empty() || from.array_dims != to.array_dims) return false;
+  auto const integer = [](std::string_view t) {
+    return t == "smallint" || t == "integer" || t == "bigint";
+  };
+  auto const text = [](std::string_view t) { return t == "text" || t == "varchar"; };
+  std::string_view const a = storage_type(from.name);
+  std::string_view const b = storage_type(to.name);
+  return (integer(a) && integer(b)) || (text(a) && text(b));
+}
+
+/// A time type's fractional-second digits (6 unless limited).
+std::uint32_t time_precision(ast::type_name const& t) {
+  return t.modifiers.empty() ? 6u : t.modifiers[0];
+}
+
 /**
- * The expression that undoes `using` for column `column`, when it is one of the forms whose
- * inverse is known: `c / n` and `c * n` (scaling), `c at time zone 'z'` (a time-zone shift,
- * undone by the same shift from the other type). Nothing otherwise.
+ * The expression that undoes `using` for column `column` of type `from`, changed to `to`, when it
+ * is one of the forms whose inverse is known and gives back every value exactly: `c * n` (an
+ * integer n) into an integer or numeric type with at least the old scale, or `c * 0.01` into one
+ * with 2 more fractional digits, undone by `c / n`; `c / 10^k` as a numeric division (the column
+ * or the constant is numeric: `c / 100.0`) into a numeric with k more fractional digits, undone
+ * by `c * 10^k`; `c at time zone 'z'` into a type
+ * with at least the old fractional seconds, undone by the same shift from the other type.
+ * Nothing otherwise: integer division (`c / 100` of an integer), rounding into a smaller scale,
+ * `real` or `double precision`, fewer fractional seconds lose values.
  */
-std::optional<std::string> inverse_using(std::string const& text, std::string const& column) {
+std::optional<std::string> inverse_using(std::string const& text, std::string const& column,
+                                         ast::type_name const& from, ast::type_name const& to) {
   auto const parsed = sql::parse_expression(text);
   auto const* e = std::get_if<sql::expression>(&parsed);
   if (!e) return std::nullopt;
   sql::node const root(e->tree);
   std::string const c = quote_identifier(column);
+  auto const old_scale = decimal_scale(from);
+  auto const new_scale = decimal_scale(to);
   if (root.is("A_Expr") && root.enumeration("kind") == "AEXPR_OP" &&
-      reads_column(root["lexpr"], column)) {
+      reads_column(root["lexpr"], column) && old_scale && new_scale && from.array_dims == 0 &&
+      to.array_dims == 0) {
     auto const op = root.names("name");
     auto const n = number_text(root["rexpr"]);
-    if (n && op.size() == 1 && op[0] == "/") return c + " * " + *n;
-    if (n && op.size() == 1 && op[0] == "*") return c + " / " + *n;
+    bool const integer_constant = root["rexpr"].is("A_Const") && root["rexpr"]["ival"];
+    auto const power = n ? power_of_ten(*n) : std::nullopt;
+    int const k = power.value_or(0);
+    // The scale the result needs to keep every digit: a product by 10^-k gains k digits, a
+    // numeric division by 10^k gains k (an integer division keeps none: it truncates).
+    auto const keeps = [&](int gained) {
+      return static_cast<int>(*new_scale) >= static_cast<int>(*old_scale) + std::max(gained, 0);
+    };
+    bool const numeric_division = !integer_constant || storage_type(from.name) == "numeric";
+    if (n && op.size() == 1 && op[0] == "*" && *n != "0" &&
+        ((integer_constant && keeps(0)) || (power && keeps(-k))))
+      return c + " / " + *n;
+    if (n && op.size() == 1 && op[0] == "/" && numeric_division && power && keeps(k))
+      return c + " * " + *n;
   }
   auto const args = root.list("args");
   auto const names = root.names("funcname");
   if (root.is("FuncCall") && !names.empty() && names.back() == "timezone" && args.size() == 2 &&
-      reads_column(args[1], column) && args[0].is("A_Const") && args[0]["sval"]) {
+      reads_column(args[1], column) && args[0].is("A_Const") && args[0]["sval"] &&
+      time_precision(to) >= time_precision(from)) {
     return c + " at time zone " + quote_literal(args[0]["sval"].text("sval"));
   }
   return std::nullopt;
@@ -368,14 +445,17 @@ inverse set_type_inverse(builder const& b, model::column const& c, object_key co
                 shown, type_sql(old_type), type_sql(normalized(change.type)));
   std::optional<std::string> expression;
   if (change.using_expression) {
-    if (auto const undo = inverse_using(change.using_expression->text, c.name))
+    if (auto const undo =
+            inverse_using(change.using_expression->text, c.name, old_type, normalized(change.type)))
       expression = "(" + *undo + ")::" + type_sql(back_type);
-  } else {
+  } else if (keeps_or_fails(old_type, normalized(change.type))) {
     expression = cast_back;
   }
   if (expression) {
     out.help = fmt::format("write the downgrade: 'alter column {} type {} using ({})'", shown,
                            type_sql(back_type), *expression);
+  } else {
+    out.impossible->append(", and no expression that gives back every value is known");
   }
   return out;
 }
@@ -558,15 +638,6 @@ namespace {
 
 constexpr std::string_view access_exclusive = "ACCESS EXCLUSIVE";
 
-/// Functions whose default value differs per row: adding a column with one rewrites the table.
-bool is_volatile_default(std::string const& sql) {
-  for (std::string_view const f : {"random(", "gen_random_uuid(", "uuid_generate_v4(",
-                                   "clock_timestamp(", "nextval(", "timeofday("}) {
-    if (sql.find(f) != std::string::npos) return true;
-  }
-  return false;
-}
-
 lock_info alter_lock(ast::alter_column_step const& s, model::schema const& before) {
   auto const* type = std::get_if<ast::set_type>(&s.action);
   if (!type) return {access_exclusive, false};
@@ -581,7 +652,7 @@ lock_info add_column_lock(ast::add_column_step const& s) {
   bool rewrites = is_serial(normalized(s.type).name);
   for (auto const& c : s.constraints) {
     if (auto const* d = std::get_if<ast::default_value>(&c))
-      rewrites = rewrites || is_volatile_default(d->expression.text);
+      rewrites = rewrites || sql::calls_volatile(d->expression.text);
     if (std::holds_alternative<ast::identity_clause>(c)) rewrites = true;
   }
   return {access_exclusive, rewrites};

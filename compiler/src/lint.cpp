@@ -240,23 +240,12 @@ class linter {
   /// Functions PostgreSQL marks volatile (pg_proc.provolatile = 'v') that defaults commonly
   /// call; a volatile default fills every existing row by a table rewrite (PostgreSQL 15 docs,
   /// ALTER TABLE, Notes).
-  [[nodiscard]] static bool volatile_call(std::string const& default_sql) {
-    static constexpr std::string_view known[] = {
-        "clock_timestamp",  "gen_random_uuid",    "nextval",         "random", "timeofday",
-        "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4"};
-    auto const parsed = sql::parse_expression(default_sql);
-    auto const* e = std::get_if<sql::expression>(&parsed);
-    if (!e) return false;
-    return std::any_of(std::begin(known), std::end(known),
-                       [&](std::string_view f) { return e->functions.count(std::string(f)); });
-  }
-
   void check(ast::add_column_step const& s) {
     check_not_null_default(s);
     if (!existing_table(s.column.table)) return;
     for (auto const& c : s.constraints) {
       auto const* d = std::get_if<ast::default_value>(&c);
-      if (!d || !volatile_call(d->expression.text)) continue;
+      if (!d || !sql::calls_volatile(d->expression.text)) continue;
       report(dsl::severity::warning, "volatile-default", s,
              fmt::format("the volatile default of '{}.{}' fills every existing row: the table is "
                          "rewritten under an ACCESS EXCLUSIVE lock",

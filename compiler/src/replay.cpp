@@ -221,12 +221,14 @@ class replayer : replay_base {
         return std::nullopt;
       }
       if (!mine) mine = find_pending(columns[i]);
-      if (mine && storage_type(mine->type.name) != storage_type(theirs->type.name)) {
+      if (mine && !foreign_key_accepts(theirs->type, mine->type)) {
         error("foreign-key-type", r,
-              fmt::format(
-                  "foreign key column '{}' is of type '{}' but references '{}.{}' of type '{}'",
-                  columns[i], mine->type.name, shown(target_key), theirs->name, theirs->type.name),
-              "give both columns the same type",
+              fmt::format("foreign key column '{}' is of type '{}' but references '{}.{}' of type "
+                          "'{}', which PostgreSQL cannot compare with it by the key's index",
+                          columns[i], mine->type.name, shown(target_key), theirs->name,
+                          theirs->type.name),
+              "give both columns the same type (or types of one family: smallint, integer, "
+              "bigint)",
               defined_here(theirs->defined, fmt::format("'{}.{}' is defined here",
                                                         shown(target_key), theirs->name)));
         return std::nullopt;
@@ -574,7 +576,10 @@ class replayer : replay_base {
     if (!require_column(*table, s.column.column)) return false;
     if (!s.cascade && !column_unused(*table, s.column.column)) return false;
     // PostgreSQL drops the table's own indexes and constraints that involve the column, and the
-    // sequences it owns (ALTER TABLE ... DROP COLUMN); foreign keys of other tables need cascade.
+    // sequences it owns (ALTER TABLE ... DROP COLUMN); foreign keys of other tables, views and
+    // triggers that read it need cascade, and go with it.
+    for (auto const& v : views_reading(table->key, name)) m_change.erase_view(v);
+    std::vector<std::string> const triggers = triggers_reading(*table, name);
     remove_foreign_keys(referencing(table->key, &name));
     drop_indexes_of(table->key, &name);
     drop_owned_sequences(table->key, &name);
@@ -584,6 +589,12 @@ class replayer : replay_base {
         if (std::count(c.columns.begin(), c.columns.end(), name)) involved.push_back(c.name);
       }
       for (auto const& c : involved) remove_constraint(t, c);
+      t.triggers.erase(std::remove_if(t.triggers.begin(), t.triggers.end(),
+                                      [&](model::trigger const& tr) {
+                                        return std::count(triggers.begin(), triggers.end(),
+                                                          tr.name) > 0;
+                                      }),
+                       t.triggers.end());
       t.columns.erase(std::remove_if(t.columns.begin(), t.columns.end(),
                                      [&](model::column const& c) { return c.name == name; }),
                       t.columns.end());
@@ -602,11 +613,58 @@ class replayer : replay_base {
     return nullptr;
   }
 
-  /// Without cascade a column that another table's foreign key references, or a generated
-  /// column reads, cannot go (PostgreSQL: "other objects depend on it"); the table's own
-  /// indexes and constraints can.
+  /// Views whose query reads column `name` of table `key`: by name, or through `*` (PostgreSQL
+  /// records a dependency on each column a view's query uses, pg_depend).
+  std::vector<object_key> views_reading(object_key const& key, std::string const& name) const {
+    std::vector<object_key> out;
+    for (auto const& [k, v] : m_model.views) {
+      if (!v.reads.count(key)) continue;
+      auto const columns = sql::columns_in_statements(v.sql);
+      if (std::count(columns.begin(), columns.end(), name) ||
+          std::count(columns.begin(), columns.end(), "*"))
+        out.push_back(k);
+    }
+    return out;
+  }
+
+  /// Triggers of `table` that name column `name` in UPDATE OF or in WHEN (PostgreSQL records
+  /// both as dependencies of the trigger on the column, CREATE TRIGGER).
+  static std::vector<std::string> triggers_reading(model::table const& table,
+                                                   std::string const& name) {
+    std::vector<std::string> out;
+    for (auto const& tr : table.triggers) {
+      auto const when =
+          tr.when_sql.empty() ? std::vector<std::string>() : expression_columns(tr.when_sql);
+      if (std::count(tr.update_columns.begin(), tr.update_columns.end(), name) ||
+          std::count(when.begin(), when.end(), name))
+        out.push_back(tr.name);
+    }
+    return out;
+  }
+
+  /// Without cascade a column that another table's foreign key references, a generated column,
+  /// a view or a trigger reads, cannot go (PostgreSQL: "cannot drop column ... because other
+  /// objects depend on it", ALTER TABLE ... DROP COLUMN); the table's own indexes and
+  /// constraints can.
   bool column_unused(model::table const& table, ast::identifier const& column) {
     std::string const& name = column.name;
+    if (auto const views = views_reading(table.key, name); !views.empty()) {
+      auto const& v = m_model.views.at(views.front());
+      return error("column-in-use", column,
+                   fmt::format("column '{}' is read by view '{}'", name, shown(v.key)),
+                   "drop the view first (and create it again without the column), or write "
+                   "'drop column ... cascade', which drops the view too",
+                   defined_here(v.defined, fmt::format("'{}' is created here", shown(v.key))));
+    }
+    if (auto const triggers = triggers_reading(table, name); !triggers.empty()) {
+      auto const& tr = *table.find_trigger(triggers.front());
+      return error(
+          "column-in-use", column,
+          fmt::format("column '{}' is named by trigger '{}' (UPDATE OF or WHEN)", name, tr.name),
+          "drop the trigger first (and create it again without the column), or write "
+          "'drop column ... cascade', which drops the trigger too",
+          defined_here(tr.defined, fmt::format("'{}' is created here", tr.name)));
+    }
     if (auto const* user = generated_user(table, name)) {
       return error("column-in-use", column,
                    fmt::format("column '{}' is read by generated column '{}'", name, user->name),
@@ -691,6 +749,45 @@ class replayer : replay_base {
     return !type.schema.empty() && m_model.enums.count({type.schema, type.name}) != 0;
   }
 
+  /// PostgreSQL rebuilds the CHECK constraints and index expressions and predicates that read a
+  /// column for its new type from their text: across type categories they no longer resolve
+  /// (`expressions_survive`), and the type change fails.
+  bool expressions_carry_over(model::table const& table, model::column const& column,
+                              ast::type_name const& to, ast::alter_column_step const& s) {
+    if (expressions_survive(column.type, to, is_enum(column.type), is_enum(to))) return true;
+    auto const fails = [&](std::string const& what, std::string const& text,
+                           model::origin const& at) {
+      return error(
+          "expression-cast", s.column.column,
+          fmt::format("column '{}' cannot become {}: {} compares or computes it as {} ({}), and "
+                      "PostgreSQL rebuilds it for the new type, where that operator or function "
+                      "does not exist",
+                      column.name, type_sql(to), what, type_sql(column.type), text),
+          fmt::format("drop the {} first, change the type, then create it again for the new type",
+                      what.substr(0, what.find(' '))),
+          defined_here(at, fmt::format("{} is defined here", what)));
+    };
+    for (auto const& c : table.constraints) {
+      if (c.kind == model::constraint_kind::check &&
+          std::count(c.columns.begin(), c.columns.end(), column.name))
+        return fails(fmt::format("check '{}'", c.name), c.check_sql, c.defined);
+    }
+    for (auto const& [key, n] : m_model.indexes_on(table.key)) {
+      auto const& index = m_model.indexes.at(key);
+      auto const reads = [&](std::string const& text) {
+        auto const columns = text.empty() ? std::vector<std::string>() : expression_columns(text);
+        return std::count(columns.begin(), columns.end(), column.name) > 0;
+      };
+      if (reads(index.where_sql))
+        return fails(fmt::format("index '{}'", key.second), index.where_sql, index.defined);
+      for (auto const& k : index.keys) {
+        if (!k.expression.empty() && reads(k.expression))
+          return fails(fmt::format("index '{}'", key.second), k.expression, index.defined);
+      }
+    }
+    return true;
+  }
+
   /// PostgreSQL casts a column's default to the new type without the USING expression, with
   /// assignment casts only (type_changes.hpp): a default it cannot cast fails the upgrade.
   bool default_carries_over(model::table const& table, model::column const& column,
@@ -737,28 +834,26 @@ class replayer : replay_base {
   }
 
   /// The storage type of column `column` of table `key`, if the model knows it.
-  std::optional<std::string> column_storage(object_key const& key,
+  /// The type of `column` in table `key`; nothing when the model does not know it.
+  std::optional<ast::type_name> column_type(object_key const& key,
                                             std::string const& column) const {
     auto const* t = find_table(key);
     auto const* c = t ? t->find_column(column) : nullptr;
     if (!c) return std::nullopt;
-    return std::string(storage_type(normalized(c->type).name)) + c->type.schema +
-           std::string(c->type.array_dims, '[');
+    return c->type;
   }
 
-  /// A foreign key's two sides must keep the same type (as `foreign_key_constraint` requires
-  /// when it is made): PostgreSQL refuses the type change otherwise ("foreign key constraint
-  /// ... cannot be implemented").
+  /// A foreign key's two sides must stay comparable (as `foreign_key_constraint` requires when it
+  /// is made, `foreign_key_accepts`): PostgreSQL checks the pair again when either column changes
+  /// type and refuses otherwise ("foreign key constraint ... cannot be implemented").
   bool foreign_keys_still_match(model::table const& table, std::string const& column,
                                 ast::type_name const& to, ast::alter_column_step const& s) {
-    std::string const mine =
-        std::string(storage_type(to.name)) + to.schema + std::string(to.array_dims, '[');
     auto const mismatch = [&](model::constraint const& fk, std::string const& other_table,
                               std::string const& other_column) {
       return error(
           "foreign-key-type", s.column.column,
-          fmt::format("column '{}.{}' cannot become {}: foreign key '{}' pairs it with '{}.{}' "
-                      "of another type",
+          fmt::format("column '{}.{}' cannot become {}: foreign key '{}' pairs it with '{}.{}', "
+                      "whose type PostgreSQL cannot compare with it by the key's index",
                       shown(table.key), column, type_sql(to), fk.name, other_table, other_column),
           "drop the foreign key first, change both columns, then add it again",
           defined_here(fk.defined, fmt::format("'{}' is defined here", fk.name)));
@@ -767,15 +862,18 @@ class replayer : replay_base {
       if (fk.kind != model::constraint_kind::foreign_key) continue;
       for (std::size_t i = 0; i < fk.columns.size() && i < fk.ref_columns.size(); ++i) {
         if (fk.columns[i] != column) continue;
-        auto const theirs = column_storage(fk.ref_table, fk.ref_columns[i]);
-        if (theirs && *theirs != mine) return mismatch(fk, shown(fk.ref_table), fk.ref_columns[i]);
+        bool const self = fk.ref_table == table.key && fk.ref_columns[i] == column;
+        auto const theirs = column_type(fk.ref_table, fk.ref_columns[i]);
+        if (theirs && !self && !foreign_key_accepts(*theirs, to))
+          return mismatch(fk, shown(fk.ref_table), fk.ref_columns[i]);
       }
     }
     for (auto const& [other, fk] : referencing(table.key, &column)) {
       for (std::size_t i = 0; i < fk->columns.size() && i < fk->ref_columns.size(); ++i) {
         if (fk->ref_columns[i] != column) continue;
-        auto const theirs = column_storage(other->key, fk->columns[i]);
-        if (theirs && *theirs != mine && !(other->key == table.key && fk->columns[i] == column))
+        auto const theirs = column_type(other->key, fk->columns[i]);
+        if (theirs && !foreign_key_accepts(to, *theirs) &&
+            !(other->key == table.key && fk->columns[i] == column))
           return mismatch(*fk, shown(other->key), fk->columns[i]);
       }
     }
@@ -791,20 +889,18 @@ class replayer : replay_base {
     std::optional<std::string> default_sql = column.default_sql;
     std::optional<ast::type_name> default_type = column.default_type;
     bool const serial = column.type.schema.empty() && is_serial(normalized(column.type).name);
-    if (auto const* seq = serial ? m_model.sequence_owned_by(table, column.name) : nullptr) {
-      std::string const base = to.schema.empty() ? to.name : std::string();
-      std::string const widened = base == "smallint"  ? "smallserial"
-                                  : base == "integer" ? "serial"
-                                  : base == "bigint"  ? "bigserial"
-                                                      : "";
-      if (!widened.empty() && to.array_dims == 0) {
-        type.name = widened;
-        m_change.edit_sequence(seq->key, [&](model::sequence& q) { q.type = std::string(base); });
-      } else {
-        default_sql = nextval_sql(seq->key);
-        default_type = ast::type_name{};
-        default_type->name = "bigint";
-      }
+    std::string const base = to.schema.empty() && to.array_dims == 0 ? to.name : std::string();
+    bool const integer = base == "smallint" || base == "integer" || base == "bigint";
+    auto const* follows =
+        m_context.from_sql || !integer ? nullptr : width_sequence(m_model, table, column);
+    if (follows) {
+      if (serial) type.name = std::string(serial_type_of(base));
+      m_change.edit_sequence(follows->key, [&](model::sequence& q) { q.type = base; });
+    } else if (auto const* seq = serial ? m_model.sequence_owned_by(table, column.name) : nullptr) {
+      // No longer a serial of the sequence's width: it reads the sequence as a plain default.
+      default_sql = nextval_sql(seq->key);
+      default_type = ast::type_name{};
+      default_type->name = "bigint";
     }
     std::string const name = column.name;
     m_change.edit_table(table, [&](model::table& t) {
@@ -850,6 +946,7 @@ class replayer : replay_base {
               }
               if (!converts_without_using(*table, *column, t, *resolved)) return false;
               if (!default_carries_over(*table, *column, *resolved, s)) return false;
+              if (!expressions_carry_over(*table, *column, *resolved, s)) return false;
               if (!foreign_keys_still_match(*table, name, *resolved, s)) return false;
               retype_column(table->key, *column, *resolved);
               return true;
@@ -1214,6 +1311,12 @@ std::string nextval_sql(object_key const& key) {
   return "nextval(" + quote_literal(name) + "::regclass)";
 }
 
+std::string_view serial_type_of(std::string_view integer) {
+  if (integer == "smallint") return "smallserial";
+  if (integer == "integer") return "serial";
+  return "bigserial";
+}
+
 std::string default_as_modelled(std::string const& sql) {
   auto const sequence = sequence_of_default(sql);
   return sequence ? nextval_sql(*sequence) : sql;
@@ -1258,6 +1361,17 @@ std::string default_for(ast::type_name const& type, std::string const& sql) {
 }
 
 }  // namespace replay_support
+
+model::sequence const* width_sequence(model::schema const& schema, model::object_key const& table,
+                                      model::column const& column) {
+  auto const* seq = schema.sequence_owned_by(table, column.name);
+  if (!seq || !column.type.schema.empty() || column.type.array_dims != 0) return nullptr;
+  std::string const type(storage_type(normalized(column.type).name));
+  if (is_serial(normalized(column.type).name)) return seq;
+  bool const reads =
+      column.default_sql && replay_support::sequence_of_default(*column.default_sql) == seq->key;
+  return reads && seq->type == type ? seq : nullptr;
+}
 
 model::object_key key_of(ast::qualified_name const& name) {
   return {name.schema.empty() ? "public" : name.schema, name.name};

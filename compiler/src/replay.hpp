@@ -77,6 +77,19 @@ struct lock_info {
 /// foreign keys, indexes. Used to print the head schema.
 [[nodiscard]] std::vector<dsl::ast::step> rebuild_steps(model::schema const& schema);
 
+/**
+ * The sequence that follows `column` (of table `table`) when its integer width changes
+ * declaratively: the one the column owns and reads in its default, a serial's or pg_dump's
+ * spelling of one (`CREATE SEQUENCE ... AS integer OWNED BY t.c` with `DEFAULT nextval(...)`),
+ * when it is of the column's type (a serial's always is). PostgreSQL itself leaves the sequence
+ * as it was on ALTER COLUMN ... TYPE (an `AS integer` sequence still stops at 2147483647), so a
+ * declarative type change adds `ALTER SEQUENCE ... AS`; raw SQL changes only what it says.
+ * Nothing when no sequence follows the column.
+ */
+[[nodiscard]] model::sequence const* width_sequence(model::schema const& schema,
+                                                    model::object_key const& table,
+                                                    model::column const& column);
+
 /// `(schema or "public", name)`.
 [[nodiscard]] model::object_key key_of(dsl::ast::qualified_name const& name);
 

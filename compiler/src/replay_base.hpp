@@ -39,6 +39,8 @@ inline std::vector<object_key> keys_in(model::key_counts const& counts) {
 
 /// The sequence a default `nextval('name')` (or `nextval('name'::regclass)`) reads, if it is one.
 std::optional<object_key> sequence_of_default(std::string const& sql);
+/// The serial pseudo-type of an integer type (`integer` -> `serial`).
+std::string_view serial_type_of(std::string_view integer);
 
 /// `nextval('name'::regclass)` as PostgreSQL prints a default that reads sequence `key`
 /// (pg_get_expr: the name as regclass shows it, schema-qualified outside public).

@@ -6,6 +6,7 @@
 #include "changes.hpp"
 #include "overloaded.hpp"
 #include "replay_base.hpp"
+#include "types.hpp"
 
 namespace migc::compiler {
 
@@ -135,6 +136,27 @@ class object_replayer : replay_base {
     return true;
   }
 
+  /// A serial column whose sequence gets another type than the column's (ALTER SEQUENCE ... AS)
+  /// is no serial any more: it reads the sequence as a plain default, as a column widened by raw
+  /// ALTER TABLE ... TYPE does (replay.cpp, retype_column), so both spell one database alike.
+  void unserial_owner(model::sequence const& s, std::string const& type) {
+    if (!s.owned_by) return;
+    auto const* table = find_table(s.owned_by->first);
+    auto const* column = table ? table->find_column(s.owned_by->second) : nullptr;
+    if (!column || !column->type.schema.empty() || !is_serial(normalized(column->type).name) ||
+        storage_type(normalized(column->type).name) == type)
+      return;
+    object_key const key = s.key;
+    std::string const name = s.owned_by->second;
+    m_change.edit_table(table->key, [&](model::table& t) {
+      auto* c = t.find_column(name);
+      c->type.name = std::string(storage_type(normalized(c->type).name));
+      c->default_sql = nextval_sql(key);
+      c->default_type = ast::type_name{};
+      c->default_type->name = "bigint";
+    });
+  }
+
   bool apply_change(change::alter_sequence const& c) {
     object_key const key = key_of(c.name);
     if (!m_model.sequences.count(key)) {
@@ -143,6 +165,7 @@ class object_replayer : replay_base {
                    fmt::format("sequence '{}' does not exist", shown(key)));
     }
     if (c.owned_by && *c.owned_by && !owner_exists(**c.owned_by)) return false;
+    if (c.type) unserial_owner(m_model.sequences.at(key), *c.type);
     m_change.edit_sequence(key, [&](model::sequence& s) {
       if (c.type) s.type = *c.type;
       if (c.owned_by) {

@@ -74,10 +74,10 @@ compiled_step compile_step(dsl::source_file const& file, ast::step const& step,
 }
 
 /**
- * The statement a type change of a serial column needs besides its own: PostgreSQL leaves the
- * column's sequence as it was (an integer sequence behind a bigint column still stops at
- * 2147483647), so the sequence follows the column's new width: `ALTER SEQUENCE ... AS bigint`.
- * (An identity column's sequence follows by itself.)
+ * The statement a type change of a serial column (or pg_dump's spelling of one, width_sequence)
+ * needs besides its own: PostgreSQL leaves the column's sequence as it was (an integer sequence
+ * behind a bigint column still stops at 2147483647), so the sequence follows the column's new
+ * width: `ALTER SEQUENCE ... AS bigint`. (An identity column's sequence follows by itself.)
  */
 std::optional<compiled_step> sequence_follow_up(dsl::source_file const& file, ast::step const& step,
                                                 model::schema const& before) {
@@ -87,9 +87,7 @@ std::optional<compiled_step> sequence_follow_up(dsl::source_file const& file, as
   auto const table = before.tables.find(key_of(alter->column.table));
   if (table == before.tables.end()) return std::nullopt;
   auto const* column = table->second.find_column(alter->column.column.name);
-  if (!column || !column->type.schema.empty() || !is_serial(normalized(column->type).name))
-    return std::nullopt;
-  auto const* seq = before.sequence_owned_by(table->first, column->name);
+  auto const* seq = column ? width_sequence(before, table->first, *column) : nullptr;
   std::string const to(storage_type(normalized(change->type).name));
   if (!seq || seq->type == to || !change->type.schema.empty() ||
       (to != "smallint" && to != "integer" && to != "bigint"))

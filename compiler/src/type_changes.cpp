@@ -171,6 +171,94 @@ bool assignment_cast(std::string_view from, std::string_view to) {
          assignment_casts.end();
 }
 
+/// pg_type.typcategory of a built-in type: 'N' numbers, 'S' strings, 'B' boolean, 'D' dates and
+/// times, 'T' interval, 'U' and others their own ('\0': each type a category of its own).
+char type_category(std::string_view base) {
+  if (integer_rank(base) > 0 || base == "numeric" || base == "real" || base == "double precision" ||
+      base == "money" || base == "oid")
+    return 'N';
+  if (is_string(base) || base == "name") return 'S';
+  if (base == "boolean") return 'B';
+  if (base == "date" || base == "time" || base == "timetz" || base == "timestamp" ||
+      base == "timestamptz")
+    return 'D';
+  return '\0';
+}
+
+/// Implicit casts between built-in types of PostgreSQL 15 (pg_cast castcontext 'i'), besides a
+/// type to itself: the coercions a foreign key may put on its referencing column.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 44> implicit_casts{{
+    {"bigint", "double precision"},
+    {"bigint", "numeric"},
+    {"bigint", "oid"},
+    {"bigint", "real"},
+    {"bigint", "regclass"},
+    {"bit", "varbit"},
+    {"varbit", "bit"},
+    {"char", "varchar"},
+    {"char", "name"},
+    {"char", "text"},
+    {"varchar", "char"},
+    {"varchar", "name"},
+    {"varchar", "regclass"},
+    {"varchar", "text"},
+    {"cidr", "inet"},
+    {"date", "timestamptz"},
+    {"date", "timestamp"},
+    {"integer", "bigint"},
+    {"integer", "double precision"},
+    {"integer", "numeric"},
+    {"integer", "oid"},
+    {"integer", "real"},
+    {"integer", "regclass"},
+    {"macaddr", "macaddr8"},
+    {"macaddr8", "macaddr"},
+    {"name", "text"},
+    {"numeric", "double precision"},
+    {"numeric", "real"},
+    {"oid", "regclass"},
+    {"real", "double precision"},
+    {"regclass", "oid"},
+    {"smallint", "bigint"},
+    {"smallint", "double precision"},
+    {"smallint", "integer"},
+    {"smallint", "numeric"},
+    {"smallint", "oid"},
+    {"smallint", "real"},
+    {"smallint", "regclass"},
+    {"text", "char"},
+    {"text", "varchar"},
+    {"text", "name"},
+    {"text", "regclass"},
+    {"time", "interval"},
+    {"time", "timetz"},
+}};
+
+bool implicit_cast(std::string_view from, std::string_view to) {
+  return from == to || std::find(implicit_casts.begin(), implicit_casts.end(),
+                                 std::pair{from, to}) != implicit_casts.end();
+}
+
+/// The input type of a built-in type's default btree operator class: the type itself, or the type
+/// it is binary coercible to when it has no class of its own (varchar uses text_ops, cidr
+/// inet_ops, regclass oid_ops).
+std::string_view btree_input(std::string_view base) {
+  if (base == "varchar") return "text";
+  if (base == "cidr") return "inet";
+  if (base == "regclass") return "oid";
+  return base;
+}
+
+/// The btree operator family with cross-type equality operators that holds `base`, "" for the
+/// families of one type only (pg_amop: integer_ops, float_ops, datetime_ops, text_ops).
+std::string_view cross_type_family(std::string_view base) {
+  if (integer_rank(base) > 0) return "integer_ops";
+  if (base == "real" || base == "double precision") return "float_ops";
+  if (base == "date" || base == "timestamp" || base == "timestamptz") return "datetime_ops";
+  if (base == "text" || base == "name") return "text_ops";
+  return {};
+}
+
 }  // namespace
 
 bool widens(ast::type_name const& from, ast::type_name const& to) {
@@ -216,6 +304,37 @@ bool default_survives(ast::type_name const& from, ast::type_name const& to, bool
   if (from_is_enum) return is_string(b);
   if (a.empty() || b.empty()) return true;  // domains, extension types: not modelled
   return assignment_cast(a, b);
+}
+
+bool expressions_survive(ast::type_name const& from, ast::type_name const& to, bool from_is_enum,
+                         bool to_is_enum) {
+  ast::type_name const a_type = normalized(from);
+  ast::type_name const b_type = normalized(to);
+  if (a_type.array_dims != b_type.array_dims) return false;
+  if (a_type.schema == b_type.schema && a_type.name == b_type.name) return true;
+  std::string_view const a = base_of(a_type);
+  std::string_view const b = base_of(b_type);
+  if (a == "varchar") return true;
+  if (from_is_enum || to_is_enum) return false;
+  if (a.empty() || b.empty()) return true;  // domains, extension types: not modelled
+  char const category = type_category(a);
+  return a == b || (category != '\0' && category == type_category(b));
+}
+
+bool foreign_key_accepts(ast::type_name const& referenced, ast::type_name const& referencing) {
+  ast::type_name const pk = normalized(referenced);
+  ast::type_name const fk = normalized(referencing);
+  if (pk.array_dims != fk.array_dims) return false;
+  std::string_view const a = base_of(pk);
+  std::string_view const b = base_of(fk);
+  // User types (enums: anyenum's class) and arrays (anyarray's) compare only with themselves.
+  if (a.empty() || b.empty() || pk.array_dims > 0)
+    return pk.schema == fk.schema && storage_type(pk.name) == storage_type(fk.name);
+  std::string_view const input = btree_input(a);
+  if (input == b) return true;
+  std::string_view const family = cross_type_family(input);
+  if (!family.empty() && family == cross_type_family(b)) return true;
+  return implicit_cast(b, input);
 }
 
 }  // namespace migc::compiler

@@ -2,7 +2,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "compiler_test_support.hpp"
+#include "type_changes.hpp"
 
 using migc::test::compile;
 using migc::test::temp_folder;
@@ -63,4 +69,95 @@ TEST(replay, a_raw_check_keeps_its_whole_expression) {
   ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
   EXPECT_THAT(outcome.chain->schema_sql,
               HasSubstr("CONSTRAINT t_check CHECK ((a >= 0) AND (b <= 1))\n"));
+}
+
+// The pairs PostgreSQL 15 accepts in a foreign key, (key type, referencing type), besides a type
+// with itself: the output of tests/compiler/foreign_key_types.sql over the types below.
+TEST(foreign_key_types, are_the_pairs_postgresql_15_accepts) {
+  std::vector<std::string> const types{
+      "smallint", "integer",     "bigint",    "real",      "double precision",
+      "numeric",  "boolean",     "text",      "varchar",   "char",
+      "name",     "timestamptz", "timestamp", "date",      "time",
+      "timetz",   "interval",    "jsonb",     "uuid",      "bytea",
+      "inet",     "cidr",        "macaddr",   "macaddr8",  "money",
+      "oid",      "bit",         "varbit",    "int4range", "pg_lsn",
+      "tsvector", "tsquery",     "regclass",  "xid8",      "int8range",
+      "numrange", "daterange",   "tsrange",   "tstzrange"};
+  std::set<std::pair<std::string, std::string>> const accepted{
+      {"bigint", "integer"},
+      {"bigint", "smallint"},
+      {"bit", "varbit"},
+      {"char", "text"},
+      {"char", "varchar"},
+      {"cidr", "inet"},
+      {"date", "timestamp"},
+      {"date", "timestamptz"},
+      {"double precision", "bigint"},
+      {"double precision", "integer"},
+      {"double precision", "numeric"},
+      {"double precision", "real"},
+      {"double precision", "smallint"},
+      {"inet", "cidr"},
+      {"integer", "bigint"},
+      {"integer", "smallint"},
+      {"interval", "time"},
+      {"macaddr", "macaddr8"},
+      {"macaddr8", "macaddr"},
+      {"name", "char"},
+      {"name", "text"},
+      {"name", "varchar"},
+      {"numeric", "bigint"},
+      {"numeric", "integer"},
+      {"numeric", "smallint"},
+      {"oid", "bigint"},
+      {"oid", "integer"},
+      {"oid", "regclass"},
+      {"oid", "smallint"},
+      {"real", "bigint"},
+      {"real", "double precision"},
+      {"real", "integer"},
+      {"real", "numeric"},
+      {"real", "smallint"},
+      {"regclass", "bigint"},
+      {"regclass", "integer"},
+      {"regclass", "oid"},
+      {"regclass", "smallint"},
+      {"smallint", "bigint"},
+      {"smallint", "integer"},
+      {"text", "char"},
+      {"text", "name"},
+      {"text", "varchar"},
+      {"timestamp", "date"},
+      {"timestamp", "timestamptz"},
+      {"timestamptz", "date"},
+      {"timestamptz", "timestamp"},
+      {"timetz", "time"},
+      {"varbit", "bit"},
+      {"varchar", "char"},
+      {"varchar", "name"},
+      {"varchar", "text"},
+  };
+  auto const type = [](std::string const& name) {
+    migc::dsl::ast::type_name t;
+    t.name = name;
+    return t;
+  };
+  for (auto const& pk : types) {
+    for (auto const& fk : types) {
+      bool const expected = pk == fk || accepted.count({pk, fk}) > 0;
+      EXPECT_EQ(migc::compiler::foreign_key_accepts(type(pk), type(fk)), expected)
+          << "key " << pk << ", foreign key " << fk;
+    }
+  }
+  // Serial types are their integers; modifiers do not matter; arrays pair only with themselves.
+  EXPECT_TRUE(migc::compiler::foreign_key_accepts(type("serial"), type("bigint")));
+  auto numeric_12_2 = type("numeric");
+  numeric_12_2.modifiers = {12, 2};
+  EXPECT_TRUE(migc::compiler::foreign_key_accepts(numeric_12_2, type("numeric")));
+  auto int_array = type("integer");
+  int_array.array_dims = 1;
+  auto bigint_array = type("bigint");
+  bigint_array.array_dims = 1;
+  EXPECT_FALSE(migc::compiler::foreign_key_accepts(int_array, bigint_array));
+  EXPECT_TRUE(migc::compiler::foreign_key_accepts(int_array, int_array));
 }

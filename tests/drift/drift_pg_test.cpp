@@ -445,6 +445,26 @@ TEST_F(drift_pg, a_widened_serial_column_takes_its_sequence_along) {
   EXPECT_EQ(scalar("SELECT max(id) FROM event"), "2147483648");
 }
 
+// review2 F3: pg_dump's spelling of a serial (CREATE SEQUENCE ... AS integer OWNED BY, nextval
+// default) widens its sequence with a declarative type change; raw ALTER TABLE ... TYPE on a
+// serial leaves it at integer, in PostgreSQL and in the model.
+TEST_F(drift_pg, a_pg_dump_serial_widens_its_sequence_and_raw_sql_does_not) {
+  auto const cat = compile_chain(good_corpus() / "serial_widen_pg_dump_and_raw");
+  ASSERT_TRUE(cat);
+  ASSERT_EQ(migrate(conninfo(), cat->get(), {"upgrade"}).code, 0);
+  expect_no_drift(conninfo(), cat->get(), "revision 002");
+  auto const sequence_type = [&](std::string const& name) {
+    return scalar("SELECT format_type(seqtypid, NULL) FROM pg_sequence WHERE seqrelid = '" + name +
+                  "'::regclass");
+  };
+  EXPECT_EQ(sequence_type("event_id_seq"), "bigint");
+  EXPECT_EQ(sequence_type("visit_id_seq"), "integer");
+  migc::test::execute(conninfo(),
+                      "SELECT setval('event_id_seq', 2147483647); "
+                      "INSERT INTO event (body) VALUES ('past the integer range')");
+  EXPECT_EQ(scalar("SELECT max(id) FROM event"), "2147483648");
+}
+
 // ../shared/cases/enum-value-single-transaction: one transaction cannot add an enum value and
 // use it; --single-transaction refuses before anything runs, naming both revisions.
 TEST_F(drift_pg, single_transaction_refuses_a_new_enum_value_used_in_the_same_run) {

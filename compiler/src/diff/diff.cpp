@@ -12,6 +12,7 @@
 
 #include "../naming.hpp"
 #include "../render.hpp"
+#include "../replay.hpp"
 #include "../replay_base.hpp"
 #include "../schema_ddl.hpp"
 #include "../sql/expression.hpp"
@@ -842,6 +843,23 @@ class differ {
     return t == m_to.tables.end() || !t->second.find_column(column);
   }
 
+  /// The type sequence `s` of `from` has once the tables phase changed its column: a sequence
+  /// that follows its column's width (width_sequence) takes the column's new integer type.
+  std::string type_after_columns(model::sequence const& s) const {
+    if (!s.owned_by) return s.type;
+    auto const from_table = m_from.tables.find(s.owned_by->first);
+    auto const to_table = m_to.tables.find(s.owned_by->first);
+    if (from_table == m_from.tables.end() || to_table == m_to.tables.end()) return s.type;
+    auto const* before = from_table->second.find_column(s.owned_by->second);
+    auto const* after = to_table->second.find_column(s.owned_by->second);
+    if (!before || !after || !after->type.schema.empty() || after->type.array_dims != 0 ||
+        width_sequence(m_from, from_table->first, *before) != &s)
+      return s.type;
+    std::string const type(storage_type(normalized(after->type).name));
+    bool const integer = type == "smallint" || type == "integer" || type == "bigint";
+    return integer ? type : s.type;
+  }
+
   void sequences() {
     std::string const why =
         "the language has no sequence step (serial and identity columns make their own)";
@@ -853,9 +871,11 @@ class differ {
             why);
         if (s.owned_by) raw(phase::dependents, {owner_sql(key, s)}, why);
       } else {
-        if (it->second.type != s.type)
-          raw(phase::sequences, {fmt::format("ALTER SEQUENCE {} AS {}", relation_sql(key), s.type)},
-              why);
+        // A sequence a column's type change takes along is set after that change.
+        std::string const followed = type_after_columns(it->second);
+        if (followed != s.type)
+          raw(followed == it->second.type ? phase::sequences : phase::dependents,
+              {fmt::format("ALTER SEQUENCE {} AS {}", relation_sql(key), s.type)}, why);
         if (it->second.owned_by != s.owned_by) raw(phase::dependents, {owner_sql(key, s)}, why);
       }
       comment("SEQUENCE " + relation_sql(key),

@@ -135,6 +135,37 @@ std::string default_text(std::string text) {
   return bare ? text : "(" + text + ")";
 }
 
+std::vector<std::string> columns_in_statements(std::string_view sql) {
+  parse_outcome const parsed = parse(sql);
+  std::vector<std::string> out;
+  if (!parsed.problems.empty()) return out;
+  auto const add = [&](std::string name) {
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end())
+      out.push_back(std::move(name));
+  };
+  for (auto const& statement : parsed.statements) {
+    node(statement.tree).walk([&](node const& n) {
+      if (n.is("ColumnRef")) {
+        auto const fields = n.list("fields");
+        if (!fields.empty()) add(fields.back().is("A_Star") ? "*" : fields.back().string_value());
+      }
+      return true;
+    });
+  }
+  return out;
+}
+
+bool calls_volatile(std::string_view text) {
+  static constexpr std::string_view known[] = {
+      "clock_timestamp",  "gen_random_uuid",    "nextval",         "random", "timeofday",
+      "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4"};
+  auto const parsed = parse_expression(text);
+  auto const* e = std::get_if<expression>(&parsed);
+  if (!e) return false;
+  return std::any_of(std::begin(known), std::end(known),
+                     [&](std::string_view f) { return e->functions.count(std::string(f)) > 0; });
+}
+
 std::vector<std::string> columns_of(std::string_view text) {
   auto parsed = parse_expression(text);
   auto* e = std::get_if<expression>(&parsed);

@@ -58,8 +58,24 @@ struct expression_error {
  */
 [[nodiscard]] std::string default_text(std::string text);
 
+/**
+ * True when expression `text` calls a volatile function PostgreSQL evaluates once per row when
+ * it fills a new column (clock_timestamp, gen_random_uuid, nextval, random, timeofday, the
+ * uuid-ossp generators): ADD COLUMN with such a default rewrites the table (PostgreSQL docs,
+ * ALTER TABLE, Notes). Read from the parse tree: `my_random()` or a string `'random()'` is none.
+ */
+[[nodiscard]] bool calls_volatile(std::string_view text);
+
 /// The columns `text` names (expression::columns); none when it does not parse.
 [[nodiscard]] std::vector<std::string> columns_of(std::string_view text);
+
+/**
+ * The columns the statements in `sql` name anywhere (the last part of each column reference, each
+ * once), plus "*" when one selects every column (`*`, `t.*`): what a view's query reads, which
+ * PostgreSQL records as dependencies on those columns (a `*` on all of them). Empty when `sql`
+ * does not parse.
+ */
+[[nodiscard]] std::vector<std::string> columns_in_statements(std::string_view sql);
 
 /**
  * `text` (an expression) with every reference to column `from` (bare, or qualified by its
