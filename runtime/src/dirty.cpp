@@ -115,7 +115,7 @@ run_result resolve(session& s, std::string_view id, bool applied) {
     s.log("Warning: invalid indexes remain (pg_index.indisvalid = false): " +
           comma_list(dirty->invalid_indexes));
   }
-  return {version_name(before), version_name(after), {}};
+  return {version_name(before), version_name(after), {}, {}};
 }
 
 }  // namespace migc::runtime::detail

@@ -16,6 +16,7 @@
 #include "presentation.hpp"
 #include "recorded_plan.hpp"
 #include "revision_runner.hpp"
+#include "standby_wait.hpp"
 #include "state_reader.hpp"
 
 namespace migc::runtime {
@@ -88,7 +89,13 @@ struct migrator::impl {
   round_plan plan_round(direction dir, target const& goal, bool first) {
     validation_options const rules{s.opts.allow_checksum_mismatch, false};
     // A dry run changes nothing, not even migrate's own tables.
-    table_presence const present = s.opts.dry_run ? probe_tables(s) : ensure_tables(s);
+    table_presence present;
+    if (s.opts.dry_run) {
+      present = probe_tables(s);
+      refuse_unconfirmed_version_table(s, present);  // refused alike
+    } else {
+      present = ensure_tables(s);
+    }
     round_plan p;
     try {
       p.checked = read_checked_state(s, present, rules);
@@ -210,6 +217,13 @@ struct migrator::impl {
       e.set_applied(applied_ids(result));
       throw;
     }
+  }
+
+  /// options::wait_for_standbys after a run that returned (the migration lock is released: other
+  /// runs need not wait for the standbys too).
+  run_result replayed(run_result result) {
+    if (s.opts.wait_for_standbys && !s.opts.dry_run) result.standby_lsn = wait_for_standbys(s);
+    return result;
   }
 
   static std::vector<std::string> applied_ids(run_result const& result) {
@@ -350,12 +364,13 @@ verify_report migrator::verify(std::string const& schema) {
 
 run_result migrator::upgrade(std::string_view target_text) {
   target const goal = parse_upgrade_target(target_text);
-  return translated([&] { return m_impl->run(direction::upgrade, goal, false); });
+  return translated([&] { return m_impl->replayed(m_impl->run(direction::upgrade, goal, false)); });
 }
 
 run_result migrator::downgrade(std::string_view target_text) {
   target const goal = parse_downgrade_target(target_text);
-  return translated([&] { return m_impl->run(direction::downgrade, goal, false); });
+  return translated(
+      [&] { return m_impl->replayed(m_impl->run(direction::downgrade, goal, false)); });
 }
 
 run_result migrator::stamp(std::string_view id) {
@@ -364,7 +379,7 @@ run_result migrator::stamp(std::string_view id) {
     index = find_revision(m_impl->s.cat, id);
     if (!index) throw target_error(fmt::format("cannot stamp unknown revision {}", id));
   }
-  return translated([&] { return detail::stamp(m_impl->s, index); });
+  return translated([&] { return m_impl->replayed(detail::stamp(m_impl->s, index)); });
 }
 
 run_result migrator::resolve(std::string_view id, bool applied) {
