@@ -97,10 +97,11 @@ void define_cli(CLI::App& app, cli_options& o) {
   for (auto* run : {upgrade, downgrade, stamp}) {
     // A flag, not an option: only --wait-for-standbys=30s takes a value, so the word after it
     // stays the command's target.
-    run->add_flag("--wait-for-standbys{forever}", o.wait_for_standbys,
+    run->add_flag("--wait-for-standbys", o.wait_for_standbys,
                   "after the run, wait until every standby streaming from the primary "
                   "(pg_stat_replication) has replayed it, printing the LSN and each standby; "
-                  "=TIMEOUT (e.g. =30s) bounds the wait: exit 1 naming the standbys behind");
+                  "=TIMEOUT (e.g. =30s) bounds the wait: exit 1 naming the standbys behind")
+        ->option_text("[=TIMEOUT]");
   }
   for (auto* run : {upgrade, downgrade}) {
     run->add_flag("--single-transaction", o.single_transaction,
@@ -198,8 +199,9 @@ cli_durations parse_durations(cli_options const& o) {
         o.concurrent_lock_timeout));
   }
   d.concurrent_lock_timeout = *concurrent;
-  d.wait_for_standbys = !o.wait_for_standbys.empty();
-  if (d.wait_for_standbys && o.wait_for_standbys != "forever") {
+  // CLI11 gives a flag without a value "true" (and "false" for --wait-for-standbys=false).
+  d.wait_for_standbys = !o.wait_for_standbys.empty() && o.wait_for_standbys != "false";
+  if (d.wait_for_standbys && o.wait_for_standbys != "true") {
     d.standby_timeout = parse_duration(o.wait_for_standbys);
     if (!d.standby_timeout) {
       throw usage_error(

@@ -26,7 +26,7 @@ struct cli_options {
   std::string lock_wait = "forever";
   std::string concurrent_lock_timeout = "0";
   bool allow_ahead = false;
-  /// --wait-for-standbys[=TIMEOUT]: "" = not given, "forever" = given without a value
+  /// --wait-for-standbys[=TIMEOUT]: "" = not given, "true" = given without a value
   std::string wait_for_standbys;
   int lock_retries = 0;
   std::string role;

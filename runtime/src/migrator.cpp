@@ -215,8 +215,39 @@ struct migrator::impl {
       return result;
     } catch (error& e) {
       e.set_applied(applied_ids(result));
+      if (!result.to.empty() && server_gone(e)) throw_with_boundary(e, result.to);
       throw;
     }
+  }
+
+  /// The server went away mid-run: the connection broke, or the server ended the session (class
+  /// 57P: admin or crash shutdown, as when a primary is stopped for a failover; class 08).
+  static bool server_gone(error const& e) {
+    std::string_view const state = e.sqlstate();
+    return dynamic_cast<connection_error const*>(&e) != nullptr ||
+           dynamic_cast<commit_unknown_error const*>(&e) != nullptr || state.rfind("57P", 0) == 0 ||
+           state.rfind("08", 0) == 0;
+  }
+
+  /**
+   * Rethrows `e` (its class kept) with the boundary a rerun starts from: every revision is
+   * committed with its version row, so the last one this run committed (or where it started) is
+   * where the database is, on this server and on a standby that had replayed it.
+   */
+  [[noreturn]] static void throw_with_boundary(error const& e, std::string const& last) {
+    std::string const message = fmt::format(
+        "{}; the server went away mid-run: the last committed revision is {}{}. Run `migrate "
+        "status` against the server that is the primary now (after a failover, a standby may "
+        "lack the last commits); a rerun continues from its revision",
+        e.what(), last,
+        dynamic_cast<commit_unknown_error const*>(&e) != nullptr && !e.revision().empty()
+            ? fmt::format(", or {} if its COMMIT arrived", e.revision())
+            : std::string());
+    error_context context{e.sqlstate(), e.revision(), e.location(), e.applied()};
+    if (dynamic_cast<commit_unknown_error const*>(&e)) throw commit_unknown_error(message, context);
+    if (dynamic_cast<connection_error const*>(&e)) throw connection_error(message, context);
+    if (dynamic_cast<revision_error const*>(&e)) throw revision_error(message, context);
+    throw error(message, context);
   }
 
   /// options::wait_for_standbys after a run that returned (the migration lock is released: other
