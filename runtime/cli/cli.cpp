@@ -60,7 +60,8 @@ void define_cli(CLI::App& app, cli_options& o) {
       ->capture_default_str();
   app.add_option("--lock-retries", o.lock_retries,
                  "retry a revision whose table lock wait hit --lock-timeout (rolled back, "
-                 "retried after 0.5 s, 1 s, 2 s ...)")
+                 "retried after 0.5 s, 1 s, 2 s ...), and a statement outside a transaction "
+                 "(the invalid index a CREATE INDEX CONCURRENTLY left is dropped first)")
       ->check(CLI::Range(0, 20))
       ->capture_default_str();
   app.add_option("--role", o.role,

@@ -4,9 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <future>
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+
 #include "pg_test.hpp"
 #include "test_catalogs.hpp"
 #include "test_helpers.hpp"
+#include "wait.hpp"
 
 using migc::test::cli_result;
 using migc::test::run_cli;
@@ -106,6 +111,34 @@ TEST_F(production_test, permission_errors_name_the_work_the_grant_and_the_sqlsta
   EXPECT_THAT(alter.err, HasSubstr("must be owner of table memories (SQLSTATE 42501)"));
   EXPECT_THAT(alter.err, HasSubstr("To fix: only the owner of table memories, " + owner +
                                    ", may do this: run as it (--role " + owner));
+}
+
+TEST_F(production_test, a_concurrent_index_that_timed_out_is_dropped_and_retried) {
+  // An older snapshot makes CREATE INDEX CONCURRENTLY wait after it built the index; the
+  // --concurrent-lock-timeout cuts that wait and leaves the index INVALID.
+  pqxx::connection snapshot(conninfo());
+  pqxx::nontransaction(snapshot).exec("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1");
+  auto run = std::async(std::launch::async, [&] {
+    return run_cli({"--database-url", conninfo(), "upgrade", "--concurrent-lock-timeout", "300ms",
+                    "--lock-retries", "5"},
+                   migc::test::slow_index);
+  });
+  migc::test::wait_for_statement(conninfo(), "CREATE INDEX CONCURRENTLY users_last_name");
+  migc::test::wait_until([&] {  // the first try timed out: the run waits to retry
+    return scalar(
+               "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE "
+               "'%CREATE INDEX CONCURRENTLY users_last_name%' AND pid <> pg_backend_pid()") == "0";
+  });
+  pqxx::nontransaction(snapshot).exec("COMMIT");
+  auto const r = run.get();
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Lock timeout in revision 002 (outside a transaction"));
+  EXPECT_THAT(r.out, HasSubstr("dropped the invalid index it left, users_last_name; retrying in"));
+  EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "002");
+  EXPECT_EQ(
+      scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_last_name'::regclass"),
+      "t");
+  EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_dirty"), "0");
 }
 
 }  // namespace

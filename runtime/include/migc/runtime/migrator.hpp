@@ -59,7 +59,9 @@ struct options {
    * When exceeded the run throws lock_error naming the holder.
    */
   std::optional<std::chrono::milliseconds> lock_wait;
-  /// Retries of a transactional revision that failed with lock_not_available (SQLSTATE 55P03).
+  /// Retries of a transactional revision that failed with lock_not_available (SQLSTATE 55P03),
+  /// and of a statement outside a transaction that did (after dropping the indexes it left
+  /// invalid).
   int lock_retries = 0;
   /// First retry delay; each further retry waits twice as long (0.5 s, 1 s, 2 s ...).
   std::chrono::milliseconds retry_backoff{500};
