@@ -43,6 +43,10 @@ void define_cli(CLI::App& app, cli_options& o) {
                  "fleets: write the JSON report (every database's outcome) to this file");
   app.add_option("--version-table", o.version_table,
                  "version table, optionally schema.table (default: the catalog's)");
+  app.add_flag("--new-version-table", o.new_version_table,
+               "confirm that --version-table names a NEW history: without it a run refuses a "
+               "version table that does not exist in a schema that already has tables (a typo "
+               "would run every revision again)");
   app.add_option("--lock-timeout", o.lock_timeout,
                  "bound on each table lock wait, e.g. 10s, 500ms, 0 = none")
       ->capture_default_str();
@@ -56,7 +60,8 @@ void define_cli(CLI::App& app, cli_options& o) {
       ->capture_default_str();
   app.add_option("--lock-retries", o.lock_retries,
                  "retry a revision whose table lock wait hit --lock-timeout (rolled back, "
-                 "retried after 0.5 s, 1 s, 2 s ...)")
+                 "retried after 0.5 s, 1 s, 2 s ...), and a statement outside a transaction "
+                 "(the invalid index a CREATE INDEX CONCURRENTLY left is dropped first)")
       ->check(CLI::Range(0, 20))
       ->capture_default_str();
   app.add_option("--role", o.role,
@@ -88,6 +93,17 @@ void define_cli(CLI::App& app, cli_options& o) {
                       "revert revisions this binary does not embed (a newer release's, another "
                       "branch's) with the downgrades the history recorded when they were "
                       "applied; each is shown before anything runs");
+  auto* stamp = app.add_subcommand("stamp", "set the version without running anything");
+  stamp->add_option("id", o.revision_id, "<id> | base")->required();
+  for (auto* run : {upgrade, downgrade, stamp}) {
+    // A flag, not an option: only --wait-for-standbys=30s takes a value, so the word after it
+    // stays the command's target.
+    run->add_flag("--wait-for-standbys", o.wait_for_standbys,
+                  "after the run, wait until every standby streaming from the primary "
+                  "(pg_stat_replication) has replayed it, printing the LSN and each standby; "
+                  "=TIMEOUT (e.g. =30s) bounds the wait: exit 1 naming the standbys behind")
+        ->option_text("[=TIMEOUT]");
+  }
   for (auto* run : {upgrade, downgrade}) {
     run->add_flag("--single-transaction", o.single_transaction,
                   "run every revision in ONE transaction, committed together or not at all "
@@ -105,9 +121,6 @@ void define_cli(CLI::App& app, cli_options& o) {
       ->required();
   app.add_subcommand("sql", "offline: the SQL script for a range, no database")
       ->add_option("range", o.range, "[FROM:]TO, each base | head | <id>")
-      ->required();
-  app.add_subcommand("stamp", "set the version without running anything")
-      ->add_option("id", o.revision_id, "<id> | base")
       ->required();
   app.add_subcommand(
       "graph", "the chain as Graphviz DOT (applied revisions filled when a database answers)");
@@ -187,6 +200,16 @@ cli_durations parse_durations(cli_options const& o) {
         o.concurrent_lock_timeout));
   }
   d.concurrent_lock_timeout = *concurrent;
+  // CLI11 gives a flag without a value "true" (and "false" for --wait-for-standbys=false).
+  d.wait_for_standbys = !o.wait_for_standbys.empty() && o.wait_for_standbys != "false";
+  if (d.wait_for_standbys && o.wait_for_standbys != "true") {
+    d.standby_timeout = parse_duration(o.wait_for_standbys);
+    if (!d.standby_timeout) {
+      throw usage_error(
+          fmt::format("invalid --wait-for-standbys={}: expected a number with unit ms, s, min or h",
+                      o.wait_for_standbys));
+    }
+  }
   if (o.lock_wait != "forever") {
     d.lock_wait = parse_duration(o.lock_wait);
     if (!d.lock_wait) {

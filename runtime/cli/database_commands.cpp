@@ -36,6 +36,7 @@ bool changes_database(std::string const& command) {
 options runtime_options(cli_options const& o, cli_durations const& durations, output const& io) {
   options opts;
   opts.version_table = o.version_table;
+  opts.new_version_table = o.new_version_table;
   opts.lock_timeout = durations.lock_timeout;
   opts.lock_wait = durations.lock_wait;
   opts.concurrent_lock_timeout = durations.concurrent_lock_timeout;
@@ -46,6 +47,8 @@ options runtime_options(cli_options const& o, cli_durations const& durations, ou
   opts.single_transaction = o.single_transaction;
   opts.use_recorded_downgrades = o.use_recorded_downgrades;
   opts.dry_run = o.dry_run;
+  opts.wait_for_standbys = durations.wait_for_standbys;
+  opts.standby_timeout = durations.standby_timeout;
   // Progress goes to stdout for people; with --format json stdout is reserved for the JSON.
   std::ostream& progress = io.json ? io.err : io.out;
   bool const colour = io.colour;

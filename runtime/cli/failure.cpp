@@ -22,6 +22,7 @@ failure_kind kind_of(std::exception const& e) {
   if (dynamic_cast<commit_unknown_error const*>(&e)) return failure_kind::commit_unknown;
   if (dynamic_cast<lock_error const*>(&e)) return failure_kind::lock;
   if (dynamic_cast<interrupted_error const*>(&e)) return failure_kind::interrupted;
+  if (dynamic_cast<standby_error const*>(&e)) return failure_kind::standbys;
   return failure_kind::other;
 }
 
@@ -57,6 +58,8 @@ std::string_view failure_name(failure_kind kind) noexcept {
       return "interrupted";
     case failure_kind::target:
       return "target";
+    case failure_kind::standbys:
+      return "standbys";
     case failure_kind::other:
       break;
   }

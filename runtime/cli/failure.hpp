@@ -35,6 +35,7 @@ enum class failure_kind {
   lock,            ///< lock_error: the migration lock was not granted in time
   interrupted,     ///< interrupted_error: SIGINT/SIGTERM
   target,          ///< target_error: a target the chain does not reach (e.g. an unknown id)
+  standbys,        ///< standby_error: --wait-for-standbys timed out (the run is committed)
   other,           ///< any other runtime error
 };
 

@@ -223,6 +223,7 @@ json run_json(run_result const& r) {
   doc["from"] = r.from;
   doc["to"] = r.to;
   doc["applied"] = std::move(applied);
+  doc["standby_lsn"] = text_or_null(r.standby_lsn);
   return doc;
 }
 

@@ -21,10 +21,13 @@ struct cli_options {
   std::string report;                      ///< fleets: write the JSON report to this file
   std::string schema;                      ///< verify: compare this schema only ("" = all)
   std::string version_table;
+  bool new_version_table = false;  ///< --new-version-table: a new history in a schema with tables
   std::string lock_timeout = "10s";
   std::string lock_wait = "forever";
   std::string concurrent_lock_timeout = "0";
   bool allow_ahead = false;
+  /// --wait-for-standbys[=TIMEOUT]: "" = not given, "true" = given without a value
+  std::string wait_for_standbys;
   int lock_retries = 0;
   std::string role;
   bool allow_checksum_mismatch = false;
@@ -48,6 +51,8 @@ struct cli_durations {
   std::chrono::milliseconds lock_timeout{10000};
   std::optional<std::chrono::milliseconds> lock_wait;  ///< nullopt: forever
   std::chrono::milliseconds concurrent_lock_timeout{0};
+  bool wait_for_standbys = false;                            ///< --wait-for-standbys given
+  std::optional<std::chrono::milliseconds> standby_timeout;  ///< its TIMEOUT; nullopt: forever
 };
 
 /// Where a command writes: stdout for results (JSON with --format json), stderr for the rest.

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "migration_lock.hpp"
 #include "phases.hpp"
 #include "recorded_plan.hpp"
@@ -25,7 +27,7 @@ std::chrono::microseconds revision_runner::apply_outside_transaction(
     observed_wait seen;
     try {
       if (s.interrupted()) throw interruption(planned, "");
-      watched_exec(statement, seen);
+      exec_retrying(planned, statement, seen);
     } catch (pqxx::sql_error const& e) {
       best_effort(script.reset);
       best_effort(dirty_error_sql(q, s.ctx, rev, with_sqlstate(e)));
@@ -59,6 +61,52 @@ std::chrono::microseconds revision_runner::apply_outside_transaction(
                               "marked dirty at {}",
                               version_name(expected), rev.id),
                   {});
+  }
+}
+
+namespace {
+
+/// Invalid indexes (pg_index.indisvalid false) as regclass prints them: quoted and qualified as
+/// DROP INDEX takes them.
+std::vector<std::string> invalid_index_names(session& s) {
+  std::vector<std::string> names;
+  for (auto const& row :
+       s.exec("SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid ORDER BY 1")) {
+    names.emplace_back(row[0].c_str());
+  }
+  return names;
+}
+
+}  // namespace
+
+void revision_runner::exec_retrying(plan_step const& planned, std::string const& statement,
+                                    observed_wait& seen) {
+  session& s = m_session;
+  auto delay = s.opts.retry_backoff;
+  for (int retries_left = s.opts.lock_retries;; --retries_left) {
+    std::vector<std::string> const before =
+        retries_left > 0 ? invalid_index_names(s) : std::vector<std::string>{};
+    try {
+      watched_exec(statement, seen);
+      return;
+    } catch (pqxx::sql_error const& e) {
+      if (e.sqlstate() != "55P03" || retries_left == 0 || s.interrupted()) throw;
+      std::vector<std::string> dropped;
+      for (std::string const& name : invalid_index_names(s)) {
+        if (std::find(before.begin(), before.end(), name) != before.end()) continue;
+        s.exec("DROP INDEX CONCURRENTLY IF EXISTS " + name);
+        dropped.push_back(name);
+      }
+      s.log(fmt::format(
+          "Lock timeout in revision {} (outside a transaction, {}): {}retrying in {} ({} "
+          "retr{} left)",
+          planned.rev->id, seen.waiting_for.empty() ? "lock_not_available" : seen.waiting_for,
+          dropped.empty() ? std::string()
+                          : "dropped the invalid index it left, " + comma_list(dropped) + "; ",
+          format_duration(delay), retries_left - 1, retries_left - 1 == 1 ? "y" : "ies"));
+      s.sleep_interruptibly(delay, "waiting to retry revision " + std::string(planned.rev->id));
+      delay *= 2;
+    }
   }
 }
 
@@ -115,7 +163,7 @@ run_result resolve(session& s, std::string_view id, bool applied) {
     s.log("Warning: invalid indexes remain (pg_index.indisvalid = false): " +
           comma_list(dirty->invalid_indexes));
   }
-  return {version_name(before), version_name(after), {}};
+  return {version_name(before), version_name(after), {}, {}};
 }
 
 }  // namespace migc::runtime::detail

@@ -44,6 +44,8 @@ std::string_view refusal::reason_name() const noexcept {
       return "recorded_downgrade_mismatch";
     case refusal_reason::not_empty:
       return "not_empty";
+    case refusal_reason::new_version_table:
+      return "new_version_table";
     case refusal_reason::not_dirty:
       break;
   }

@@ -43,7 +43,7 @@ run_result stamp(session& s, std::optional<std::size_t> index) {
   s.run_in_transaction(stamp_script(s.quoting(), s.ctx, rev, before));
   std::string const after = rev ? std::string(rev->id) : "base";
   s.log(fmt::format("Stamped {} (was {})", after, version_name(before)));
-  return {version_name(before), after, {}};
+  return {version_name(before), after, {}, {}};
 }
 
 void record_repairs(session& s, std::vector<checksum_mismatch> const& accepted) {

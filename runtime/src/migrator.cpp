@@ -16,6 +16,7 @@
 #include "presentation.hpp"
 #include "recorded_plan.hpp"
 #include "revision_runner.hpp"
+#include "standby_wait.hpp"
 #include "state_reader.hpp"
 
 namespace migc::runtime {
@@ -88,7 +89,13 @@ struct migrator::impl {
   round_plan plan_round(direction dir, target const& goal, bool first) {
     validation_options const rules{s.opts.allow_checksum_mismatch, false};
     // A dry run changes nothing, not even migrate's own tables.
-    table_presence const present = s.opts.dry_run ? probe_tables(s) : ensure_tables(s);
+    table_presence present;
+    if (s.opts.dry_run) {
+      present = probe_tables(s);
+      refuse_unconfirmed_version_table(s, present);  // refused alike
+    } else {
+      present = ensure_tables(s);
+    }
     round_plan p;
     try {
       p.checked = read_checked_state(s, present, rules);
@@ -208,8 +215,46 @@ struct migrator::impl {
       return result;
     } catch (error& e) {
       e.set_applied(applied_ids(result));
+      if (!result.to.empty() && server_gone(e)) throw_with_boundary(e, result.to);
       throw;
     }
+  }
+
+  /// The server went away mid-run: the connection broke, or the server ended the session (class
+  /// 57P: admin or crash shutdown, as when a primary is stopped for a failover; class 08).
+  static bool server_gone(error const& e) {
+    std::string_view const state = e.sqlstate();
+    return dynamic_cast<connection_error const*>(&e) != nullptr ||
+           dynamic_cast<commit_unknown_error const*>(&e) != nullptr || state.rfind("57P", 0) == 0 ||
+           state.rfind("08", 0) == 0;
+  }
+
+  /**
+   * Rethrows `e` (its class kept) with the boundary a rerun starts from: every revision is
+   * committed with its version row, so the last one this run committed (or where it started) is
+   * where the database is, on this server and on a standby that had replayed it.
+   */
+  [[noreturn]] static void throw_with_boundary(error const& e, std::string const& last) {
+    std::string const message = fmt::format(
+        "{}; the server went away mid-run: the last committed revision is {}{}. Run `migrate "
+        "status` against the server that is the primary now (after a failover, a standby may "
+        "lack the last commits); a rerun continues from its revision",
+        e.what(), last,
+        dynamic_cast<commit_unknown_error const*>(&e) != nullptr && !e.revision().empty()
+            ? fmt::format(", or {} if its COMMIT arrived", e.revision())
+            : std::string());
+    error_context context{e.sqlstate(), e.revision(), e.location(), e.applied()};
+    if (dynamic_cast<commit_unknown_error const*>(&e)) throw commit_unknown_error(message, context);
+    if (dynamic_cast<connection_error const*>(&e)) throw connection_error(message, context);
+    if (dynamic_cast<revision_error const*>(&e)) throw revision_error(message, context);
+    throw error(message, context);
+  }
+
+  /// options::wait_for_standbys after a run that returned (the migration lock is released: other
+  /// runs need not wait for the standbys too).
+  run_result replayed(run_result result) {
+    if (s.opts.wait_for_standbys && !s.opts.dry_run) result.standby_lsn = wait_for_standbys(s);
+    return result;
   }
 
   static std::vector<std::string> applied_ids(run_result const& result) {
@@ -350,12 +395,13 @@ verify_report migrator::verify(std::string const& schema) {
 
 run_result migrator::upgrade(std::string_view target_text) {
   target const goal = parse_upgrade_target(target_text);
-  return translated([&] { return m_impl->run(direction::upgrade, goal, false); });
+  return translated([&] { return m_impl->replayed(m_impl->run(direction::upgrade, goal, false)); });
 }
 
 run_result migrator::downgrade(std::string_view target_text) {
   target const goal = parse_downgrade_target(target_text);
-  return translated([&] { return m_impl->run(direction::downgrade, goal, false); });
+  return translated(
+      [&] { return m_impl->replayed(m_impl->run(direction::downgrade, goal, false)); });
 }
 
 run_result migrator::stamp(std::string_view id) {
@@ -364,7 +410,7 @@ run_result migrator::stamp(std::string_view id) {
     index = find_revision(m_impl->s.cat, id);
     if (!index) throw target_error(fmt::format("cannot stamp unknown revision {}", id));
   }
-  return translated([&] { return detail::stamp(m_impl->s, index); });
+  return translated([&] { return m_impl->replayed(detail::stamp(m_impl->s, index)); });
 }
 
 run_result migrator::resolve(std::string_view id, bool applied) {

@@ -295,7 +295,7 @@ std::optional<run_result> resolve_phases(session& s, std::string_view id, bool a
                   "at {}",
                   progress->direction, rev.id, progress->phases_done, progress->phases_total,
                   applied ? "applied" : "rolled back", version_name(after)));
-  return run_result{version_name(before), version_name(after), {}};
+  return run_result{version_name(before), version_name(after), {}, {}};
 }
 
 std::chrono::microseconds revision_runner::apply_in_phases(

@@ -136,6 +136,17 @@ class revision_runner {
 
   /// Runs `sql` while a blocker_watch observes this session; on failure `seen` is what it saw.
   pqxx::result watched_exec(std::string const& sql, observed_wait& seen);
+  /**
+   * One statement of a revision outside a transaction, retried after a lock
+   * timeout (SQLSTATE 55P03) up to options::lock_retries times, waiting 0.5 s,
+   * 1 s, 2 s ... between tries. A CREATE INDEX CONCURRENTLY that timed out
+   * leaves an INVALID index behind (PostgreSQL docs, "Building Indexes
+   * Concurrently"): the indexes that became invalid during the try are
+   * dropped (DROP INDEX CONCURRENTLY) before the next one, so the retry does
+   * not fail on "already exists". Found by comparing pg_index before and
+   * after, never by reading the statement.
+   */
+  void exec_retrying(plan_step const& planned, std::string const& statement, observed_wait& seen);
 
   /// Runs `attempt()` until it does not throw lock_busy, polling for the migration lock.
   template <typename Attempt>

@@ -5,6 +5,7 @@
 #include <pqxx/transaction>
 
 #include "blocker_watch.hpp"
+#include "privileges.hpp"
 #include "revision_runner.hpp"
 
 namespace migc::runtime::detail {
@@ -170,6 +171,7 @@ revision_error revision_runner::failure(plan_step const& planned, pqxx::sql_erro
   std::string message =
       fmt::format("{} of revision {} \"{}\" failed at {}: {}; {}", direction_name(planned.dir),
                   rev.id, rev.description, location, with_sqlstate(e), consequence);
+  message += permission_note(m_session, e);
   if (e.sqlstate() == "55P03") {
     message += fmt::format(" (a lock{} was not granted within lock_timeout {} ms; {})",
                            seen.waiting_for.empty() ? std::string() : " (" + seen.waiting_for + ")",

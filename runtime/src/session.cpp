@@ -50,8 +50,15 @@ session::session(std::string conninfo_in, catalog const& embedded, options o)
       notices(cx, opts.notice) {}
 
 pqxx::result session::exec(std::string const& sql) {
-  pqxx::nontransaction tx(cx);
-  return tx.exec(sql);
+  try {
+    pqxx::nontransaction tx(cx);
+    return tx.exec(sql);
+  } catch (pqxx::insufficient_privilege const& e) {
+    // libpqxx 6.4 throws this class without its SQLSTATE (sqlstate() is ""): every message and
+    // JSON report would say "SQLSTATE " with nothing after it.
+    if (!e.sqlstate().empty()) throw;
+    throw pqxx::insufficient_privilege(e.what(), e.query(), "42501");
+  }
 }
 
 pqxx::result session::exec_quietly(std::string const& sql) {

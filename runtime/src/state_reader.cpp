@@ -2,8 +2,12 @@
 // marker; and creating the bookkeeping tables.
 #include "state_reader.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <unordered_map>
+
+#include "privileges.hpp"
 
 namespace migc::runtime::detail {
 namespace {
@@ -126,7 +130,54 @@ std::optional<checked_state> read_verified_state(session& s, table_presence cons
   return checked;
 }
 
+/// "public.alembic_version, public.alembic_version_history": the tables ensure_tables creates,
+/// in the schema they go to.
+std::string own_tables_list(session& s) {
+  std::string const schema =
+      s.ctx.version_table.schema.empty()
+          ? std::string(s.exec("SELECT coalesce(current_schema(), '(no schema on the "
+                               "search_path)')")[0][0]
+                            .c_str())
+          : s.ctx.version_table.schema;
+  return fmt::format("{0}.{1}, {0}.{2}", schema, s.ctx.version_table.table, s.history_name().table);
+}
+
+/// Tables of the version table's schema named in a refusal: enough to recognise the schema.
+constexpr int tables_named = 10;
+
 }  // namespace
+
+void refuse_unconfirmed_version_table(session& s, table_presence const& present) {
+  if (present.version || s.opts.version_table.empty() || s.opts.new_version_table) return;
+  auto const q = s.quoting();
+  table_name const& version = s.ctx.version_table;
+  std::string own;
+  for (table_name const& name : {version, s.history_name(), s.dirty_name(), s.progress_name()}) {
+    own += (own.empty() ? "" : ", ") + q.literal(name.table);
+  }
+  std::string const tables =
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = s.name "
+      "AND c.relkind IN ('r', 'p') AND c.relname NOT IN (" +
+      own + ")";
+  auto const row = s.exec(fmt::format(
+      "SELECT s.name, (SELECT count(*) {0}), (SELECT string_agg(relname, ', ') FROM (SELECT "
+      "c.relname {0} ORDER BY c.relname LIMIT {1}) t) FROM (SELECT {2} AS name) s",
+      tables, tables_named,
+      version.schema.empty() ? std::string("current_schema()") : q.literal(version.schema)))[0];
+  auto const count = row[1].as<std::int64_t>();
+  if (row[0].is_null() || count == 0) return;  // no schema to create it in, or an empty one
+  std::string const schema = row[0].c_str();
+  throw refusal(
+      refusal_reason::new_version_table,
+      fmt::format("--version-table {}: no such table in schema {}, which already has {} other "
+                  "table{} ({}{}); a mistyped name would start a second history from base and "
+                  "run every revision again. Nothing was changed. Check the name (`migrate "
+                  "status` with the right one shows the database's revision), or pass "
+                  "--new-version-table to start a new history in schema {}",
+                  display_name(version), schema, count, count == 1 ? "" : "s", row[2].c_str(),
+                  count > tables_named ? ", ..." : "", schema),
+      {"42P01", {}, {}, {}});
+}
 
 table_presence probe_tables(session& s) {
   auto const q = s.quoting();
@@ -138,11 +189,19 @@ table_presence probe_tables(session& s) {
 
 table_presence ensure_tables(session& s) {
   table_presence present = probe_tables(s);
+  refuse_unconfirmed_version_table(s, present);
   if (!present.version || !present.history || !present.history_records_downgrades) {
     // IF NOT EXISTS: the one that exists (e.g. Alembic's version table) says so in a notice.
     s.notices.mute(true);
     try {
       s.run_in_transaction(tables_script(s.quoting(), s.ctx));
+    } catch (pqxx::sql_error const& e) {
+      s.notices.mute(false);
+      if (e.sqlstate() != "42501") throw;
+      throw error(fmt::format("creating migrate's own tables ({}) failed: {}; nothing was "
+                              "changed{}",
+                              own_tables_list(s), with_sqlstate(e), permission_note(s, e)),
+                  {e.sqlstate(), {}, {}, {}});
     } catch (...) {
       s.notices.mute(false);
       throw;

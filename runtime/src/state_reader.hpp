@@ -24,7 +24,21 @@ struct table_presence {
 /// One round trip: which tables exist.
 [[nodiscard]] table_presence probe_tables(session& s);
 
-/// Creates the version and history tables when missing, and adds the columns of recorded
+/**
+ * Refuses (refusal new_version_table, nothing changed) an options::version_table
+ * given explicitly that does not exist (`present.version` false) in a schema
+ * that already has tables other than the version table's own (its history,
+ * dirty and progress tables): a mistyped `--version-table` must not start a
+ * second history from base. The message names the schema, up to ten of its
+ * tables and --new-version-table, which (options::new_version_table)
+ * confirms a new history. The schema is the name's, else current_schema()
+ * (where CREATE TABLE puts an unqualified name; PostgreSQL docs, "The Schema
+ * Search Path").
+ */
+void refuse_unconfirmed_version_table(session& s, table_presence const& present);
+
+/// Refuses what refuse_unconfirmed_version_table() refuses, then creates the version and
+/// history tables when missing, and adds the columns of recorded
 /// downgrades to an older history table, in one transaction under the transaction-scoped
 /// migration lock (so there is no creation race, behind a pooler too).
 table_presence ensure_tables(session& s);

@@ -30,7 +30,7 @@ TEST_F(hostile_test, version_table_name_with_quotes_and_sql_is_quoted_not_execut
   for (std::string const name : {"we\"ird", "x'; DROP TABLE base; --", "Select",
                                  "t\xc3\xa4"
                                  "ble"}) {
-    auto const result = migrate({"--version-table", name, "upgrade", "001"});
+    auto const result = migrate({"--version-table", name, "--new-version-table", "upgrade", "001"});
     ASSERT_EQ(result.exit_code, 0) << name << ": " << result.err;
     EXPECT_EQ(
         query_value(conninfo(), "SELECT count(*) FROM pg_class WHERE relname = $$" + name + "$$"),

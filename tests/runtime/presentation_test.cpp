@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "privileges.hpp"
 #include "suggest.hpp"
 
 namespace detail = migc::runtime::detail;
@@ -54,4 +55,23 @@ TEST(suggest, near_misses_and_other_tools_words) {
   EXPECT_EQ(detail::suggest_command("lst", commands), "list");
   EXPECT_EQ(detail::suggest_command("ls", commands), std::nullopt);
   EXPECT_EQ(detail::suggest_command("frobnicate", commands), std::nullopt);
+}
+
+TEST(permission_errors, name_the_object_of_the_server_message) {
+  auto const schema = detail::denied("permission denied for schema public");
+  ASSERT_TRUE(schema);
+  EXPECT_EQ(schema->kind, "schema");
+  EXPECT_EQ(schema->name, "public");
+  EXPECT_FALSE(schema->ownership);
+  auto const view = detail::denied("permission denied for materialized view totals");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->kind, "materialized view");
+  EXPECT_EQ(view->name, "totals");
+  auto const owner = detail::denied("must be owner of table memories");
+  ASSERT_TRUE(owner);
+  EXPECT_EQ(owner->kind, "table");
+  EXPECT_EQ(owner->name, "memories");
+  EXPECT_TRUE(owner->ownership);
+  EXPECT_FALSE(detail::denied("permission denied to create extension \"plpython3u\""));
+  EXPECT_FALSE(detail::denied("relation \"users\" does not exist"));
 }

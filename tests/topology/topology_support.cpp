@@ -113,21 +113,64 @@ std::string pgbouncer::conninfo(std::string const& database) const {
                      conninfo_value(server_conninfo(), "user"), database);
 }
 
-hot_standby::hot_standby() : m_dir(server_folder("migc-standby.XXXXXX")) {
-  std::string const user = conninfo_value(server_conninfo(), "user");
-  run_checked({std::string(pg_bin) + "/pg_basebackup", "-D", m_dir + "/data", "-R", "-X", "stream",
-               "-h", server_socket_dir(), "-p", "5432", "-U", user, "-c", "fast"});
-  run_checked({std::string(pg_bin) + "/pg_ctl", "-D", m_dir + "/data", "-l", m_dir + "/server.log",
+namespace {
+
+/// Starts the server of `dir`/data listening on a socket in `dir` only (max_connections as the
+/// suite server's: a standby needs at least its primary's).
+void start_server(std::string const& dir, int port) {
+  run_checked({std::string(pg_bin) + "/pg_ctl", "-D", dir + "/data", "-l", dir + "/server.log",
                "-w", "-t", "60", "-o",
                fmt::format("-c listen_addresses='' -c unix_socket_directories='{}' -c port={} "
                            "-c max_connections=200 -c logging_collector=off -c hot_standby=on",
-                           m_dir, port),
+                           dir, port),
                "start"});
 }
 
-hot_standby::~hot_standby() {
+/// `pg_ctl stop` of the server of `dir`/data in `mode` (fast | immediate).
+void stop_server(std::string const& dir, char const* mode) {
   run_process(as_server_user(
-      {std::string(pg_bin) + "/pg_ctl", "-D", m_dir + "/data", "-m", "immediate", "-w", "stop"}));
+      {std::string(pg_bin) + "/pg_ctl", "-D", dir + "/data", "-m", mode, "-w", "stop"}));
+}
+
+}  // namespace
+
+private_server::private_server() : m_dir(server_folder("migc-primary.XXXXXX")) {
+  run_checked({std::string(pg_bin) + "/initdb", "-D", m_dir + "/data", "-U",
+               conninfo_value(server_conninfo(), "user"), "-A", "trust", "-E", "UTF8",
+               "--locale=C.UTF-8"});
+  start_server(m_dir, port);
+}
+
+private_server::~private_server() {
+  if (!m_stopped) stop_server(m_dir, "immediate");
+  remove_folder(m_dir);
+}
+
+std::string private_server::conninfo(std::string const& database) const {
+  return fmt::format("host={} port={} user={} dbname={}", m_dir, port,
+                     conninfo_value(server_conninfo(), "user"), database);
+}
+
+void private_server::stop() {
+  stop_server(m_dir, "fast");
+  m_stopped = true;
+}
+
+hot_standby::hot_standby(std::string const& primary_socket_dir, int primary_port)
+    : m_dir(server_folder("migc-standby.XXXXXX")) {
+  std::string const user = conninfo_value(server_conninfo(), "user");
+  run_checked({std::string(pg_bin) + "/pg_basebackup", "-D", m_dir + "/data", "-R", "-X", "stream",
+               "-h", primary_socket_dir, "-p", std::to_string(primary_port), "-U", user, "-c",
+               "fast"});
+  start_server(m_dir, port);
+}
+
+void hot_standby::promote() {
+  run_checked({std::string(pg_bin) + "/pg_ctl", "-D", m_dir + "/data", "-w", "promote"});
+}
+
+hot_standby::~hot_standby() {
+  stop_server(m_dir, "immediate");
   remove_folder(m_dir);
 }
 

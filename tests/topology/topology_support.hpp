@@ -31,16 +31,47 @@ class pgbouncer {
   int m_pid = 0;
 };
 
+/// The suite server's socket folder (host=) from its conninfo.
+[[nodiscard]] std::string server_socket_dir();
+
 /**
- * A hot standby of the suite's server made with `pg_basebackup -R`
- * (streaming replication over the primary's Unix socket), listening on a
- * socket in its own mktemp -d folder only. Stopped with `pg_ctl stop`
- * (which signals the postmaster pid of its pid file) and removed by the
- * destructor.
+ * A PostgreSQL 15 server of one test's own (initdb in a mktemp -d folder,
+ * listening on a socket in that folder only, the suite's superuser
+ * trusted), for tests that stop or fail over a primary: the suite's shared
+ * server must stay up. Stopped by the destructor (`pg_ctl stop -m
+ * immediate`) unless stop() did it, and removed.
+ */
+class private_server {
+ public:
+  private_server();
+  ~private_server();
+  private_server(private_server const&) = delete;
+  private_server& operator=(private_server const&) = delete;
+
+  /// Key=value conninfo of `database` on this server.
+  [[nodiscard]] std::string conninfo(std::string const& database = "postgres") const;
+  [[nodiscard]] std::string const& socket_dir() const { return m_dir; }
+  /// Stops the server now (`pg_ctl stop -m fast`: sessions are terminated, walsenders send what
+  /// is left first).
+  void stop();
+  static constexpr int port = 5432;
+
+ private:
+  std::string m_dir;
+  bool m_stopped = false;
+};
+
+/**
+ * A hot standby made with `pg_basebackup -R` (streaming replication over the
+ * primary's Unix socket) of the suite's server, or of the server at
+ * `primary_socket_dir`:`primary_port`, listening on a socket in its own
+ * mktemp -d folder only. Stopped with `pg_ctl stop` (which signals the
+ * postmaster pid of its pid file) and removed by the destructor.
  */
 class hot_standby {
  public:
-  hot_standby();
+  explicit hot_standby(std::string const& primary_socket_dir = server_socket_dir(),
+                       int primary_port = 5432);
   ~hot_standby();
   hot_standby(hot_standby const&) = delete;
   hot_standby& operator=(hot_standby const&) = delete;
@@ -49,14 +80,13 @@ class hot_standby {
   [[nodiscard]] std::string conninfo(std::string const& database) const;
   /// The socket folder and port, for multi-host conninfos.
   [[nodiscard]] std::string const& socket_dir() const { return m_dir; }
+  /// Failover: `pg_ctl promote -w`, the standby becomes a primary that accepts writes.
+  void promote();
   static constexpr int port = 5433;
 
  private:
   std::string m_dir;
 };
-
-/// The suite server's socket folder (host=) from its conninfo.
-[[nodiscard]] std::string server_socket_dir();
 
 /// Waits until the standby at `standby_conninfo` has replayed everything the primary wrote.
 void wait_for_replay(std::string const& primary_conninfo, std::string const& standby_conninfo);

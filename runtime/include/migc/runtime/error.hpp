@@ -98,6 +98,9 @@ enum class refusal_reason {
   /// "not_empty": `migrate stairway` on a database that holds objects or applied revisions
   /// (a scratch database is required; `--force` accepts one)
   not_empty,
+  /// "new_version_table": options::version_table names no table, in a schema that already has
+  /// tables (a typo would start a second history); options::new_version_table confirms it
+  new_version_table,
 };
 
 /**
@@ -125,6 +128,17 @@ class lock_error : public error {
 
 /// The run was interrupted (SIGINT/SIGTERM): the running revision was cancelled and rolled back.
 class interrupted_error : public error {
+ public:
+  using error::error;
+};
+
+/**
+ * options::wait_for_standbys: a standby had not replayed the run's last
+ * commit within options::standby_timeout (the message names each standby
+ * behind and its lag), or the login may not read the standbys' positions.
+ * The run itself is committed on the primary.
+ */
+class standby_error : public error {
  public:
   using error::error;
 };

@@ -32,6 +32,13 @@ struct backfill_progress {
 struct options {
   /// Version table, optionally `schema.table`; "" = the catalog's, else `alembic_version`.
   std::string version_table;
+  /**
+   * Confirms that a run may create version_table (set explicitly) in a
+   * schema that already has other tables: without it such a run is refused
+   * (refusal new_version_table), since a mistyped name would start a second
+   * history from base and run every revision again.
+   */
+  bool new_version_table = false;
   /// Bound on waits for table locks inside a revision (SET LOCAL lock_timeout); 0 = none.
   std::chrono::milliseconds lock_timeout{10000};
   /**
@@ -52,7 +59,9 @@ struct options {
    * When exceeded the run throws lock_error naming the holder.
    */
   std::optional<std::chrono::milliseconds> lock_wait;
-  /// Retries of a transactional revision that failed with lock_not_available (SQLSTATE 55P03).
+  /// Retries of a transactional revision that failed with lock_not_available (SQLSTATE 55P03),
+  /// and of a statement outside a transaction that did (after dropping the indexes it left
+  /// invalid).
   int lock_retries = 0;
   /// First retry delay; each further retry waits twice as long (0.5 s, 1 s, 2 s ...).
   std::chrono::milliseconds retry_backoff{500};
@@ -103,6 +112,19 @@ struct options {
    * migrate's own tables).
    */
   bool dry_run = false;
+  /**
+   * After a successful upgrade, downgrade or stamp (not a dry run): wait
+   * until every standby connected to the primary (pg_stat_replication) has
+   * replayed the primary's WAL position read after the run's last commit,
+   * logging that LSN and each standby as it catches up, so the new schema
+   * is visible on the standbys when the run returns. No standby connected:
+   * logged, nothing to wait for. Needs superuser or pg_read_all_stats to
+   * read the standbys' positions (standby_error otherwise).
+   */
+  bool wait_for_standbys = false;
+  /// Bound on that wait; nullopt = as long as it takes. Passed: standby_error naming the
+  /// standbys behind and their lag.
+  std::optional<std::chrono::milliseconds> standby_timeout;
   /**
    * Set by the owner (a signal watcher) to stop the run: the migrator then
    * stops at the next check (lock polling, between revisions and
@@ -260,6 +282,9 @@ struct run_result {
   std::string from;  ///< revision before the run, "base" for none
   std::string to;    ///< revision after the run
   std::vector<applied_revision> applied;
+  /// options::wait_for_standbys: the primary's WAL position every standby replayed ("" when
+  /// the run did not wait).
+  std::string standby_lsn;
 };
 
 /**
