@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <pqxx/pqxx>
@@ -144,7 +145,10 @@ TEST_F(phased_kill_test, a_phased_revision_killed_between_or_in_its_phases_is_fi
     blocker.reset();  // the killed run's server process may finish its statement, then ends
     wait_for_quiet_database(conninfo());
     EXPECT_EQ(inconsistency(), "") << "after a kill " << name_of(point);
-    if (scalar("SELECT max(version_num) FROM alembic_version") == "001" && !progress().empty())
+    std::string const left = progress();
+    std::printf("[ figures  ] round %d, killed %s: progress row %s\n", round, name_of(point),
+                left.empty() ? "(none)" : left.c_str());
+    if (scalar("SELECT max(version_num) FROM alembic_version") == "001" && !left.empty())
       ++left_pending;
     auto const finish = migrate({"upgrade"});
     ASSERT_EQ(finish.exit_code, 0) << "after a kill " << name_of(point) << ": " << finish.err;
