@@ -16,6 +16,8 @@ runs=${RUNS:-5}
 [ -x "$migc" ] || { echo "compile_bench: no migc at $migc (cmake --build $build first)" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "compile_bench: needs /usr/bin/time (Debian: time)" >&2; exit 2; }
 
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"  # bench_now, bench_seconds (no cluster here)
 work=$(mktemp -d /tmp/migc-compile-bench.XXXXXX)
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 declare -a rows=()
@@ -23,11 +25,10 @@ row() { rows+=("$(printf '%-58s %s' "$1" "$2")"); echo "  $1: $2" >&2; }
 
 # Seconds (3 decimals) of one run of "$@", output discarded.
 seconds() {
-  local t0 t1
-  t0=$(date +%s%N)
+  local t0
+  t0=$(bench_now)
   "$@" >"$work/last.log" 2>&1 || { echo "compile_bench: failed: $*" >&2; cat "$work/last.log" >&2; exit 1; }
-  t1=$(date +%s%N)
-  echo "scale=3; ($t1 - $t0) / 1000000000" | bc
+  bench_seconds "$t0" "$(bench_now)"
 }
 min() { printf '%s\n' "$@" | sort -g | head -1; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
@@ -116,12 +117,10 @@ row "consumer, ninja -n after the first build" "$noop"
 
 # Edges ninja runs, one per line, from `ninja -d explain -v` (no -v: the status lines name them).
 rebuild() {  # $1: label; runs a build, records what ran and how long
-  local t0 t1
-  t0=$(date +%s%N)
+  local t0 took edges
+  t0=$(bench_now)
   ninja -C "$project/build" -d explain >"$work/explain.txt" 2>&1
-  t1=$(date +%s%N)
-  local took edges
-  took=$(echo "scale=3; ($t1 - $t0) / 1000000000" | bc)
+  took=$(bench_seconds "$t0" "$(bench_now)")
   edges=$(grep -oE '^\[[0-9]+/[0-9]+\] .*' "$work/explain.txt" | sed -E 's/^\[[0-9]+\/[0-9]+\] //' |
           paste -sd ';' -)
   row "$1 (s)" "$took"

@@ -28,19 +28,9 @@ alembic=(/usr/bin/python3 -m alembic)
   { echo "run_bench: needs apt-get install python3-alembic python3-psycopg2" >&2; exit 2; }
 [ -x "$dbmate" ] || { echo "run_bench: needs dbmate: npm install --prefix $root/bench/.tools dbmate" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/migc-run-bench.XXXXXX)
-chmod 755 "$work"
-state=$work/pg.state
-cleanup() {
-  "$root/scripts/pg-cluster" stop "$state" || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-"$root/scripts/pg-cluster" start "$state"
-# shellcheck disable=SC1090
-. "$state"
-sock=$MIGC_PG_DIR
-user=$(sed -E 's/.*user=([^ ]+).*/\1/' <<<"$MIGC_PG_CONNINFO")
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_start_cluster run-bench
 admin() { "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U "$user" -d postgres "$@" >/dev/null; }
 
 echo "== preparing $n revisions for every tool" >&2
@@ -84,38 +74,22 @@ for i in range(1, n + 1):
         f"-- migrate:up\n{create(i)};\n\n-- migrate:down\n{drop(i)};\n")
 EOF
 
-if [ -n "${MIGRATE:-}" ]; then
-  migrate=$MIGRATE
-else
-  echo "== building migrate for the chain (find_package from an installed prefix)" >&2
-  cmake --install "$build" --prefix "$work/prefix" >/dev/null
-  mkdir -p "$work/project"
-  cat >"$work/project/CMakeLists.txt" <<EOF
-cmake_minimum_required(VERSION 3.20)
-project(bench_run CXX)
-find_package(migc REQUIRED)
-add_migrations(migrate DIRECTORY "$work/migrations" NAMESPACE bench::db)
-if(BENCH_STATIC)
-  add_migrations(migrate_static DIRECTORY "$work/migrations" NAMESPACE bench::db_static STATIC)
-endif()
-EOF
-  static=${STATIC:-1}
-  cmake -S "$work/project" -B "$work/project/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$work/prefix" -DBENCH_STATIC="$([ "$static" = 1 ] && echo ON || echo OFF)" >/dev/null
-  cmake --build "$work/project/build" >/dev/null
-  migrate=$work/project/build/migrate
-  [ "$static" = 1 ] && migrate_static=$work/project/build/migrate_static
+static=${STATIC:-1}
+static_line=()
+if [ "$static" = 1 ] && [ -z "${MIGRATE:-}" ]; then
+  static_line=("add_migrations(migrate_static DIRECTORY \"$work/migrations\" NAMESPACE bench::db_static STATIC)")
 fi
+bench_build_migrate "$work/migrations" bench::db "${static_line[@]}"
+[ ${#static_line[@]} = 0 ] || migrate_static=$work/project/build/migrate_static
 # migrate's own per-revision scripts (bookkeeping included), for psql to run: separates the
 # server's cost of the bookkeeping from migrate's client-side cost.
 "$migrate" sql head >"$work/migrate_script.sql"
 
-url_for() { echo "postgresql://$user@/$1?host=$sock"; }
 # Runs tool $1 against a fresh database $2; prints the seconds the tool took.
 apply() {
   local tool=$1 db=$2 t0 t1
   admin -c "CREATE DATABASE $db"
-  t0=$(date +%s%N)
+  t0=$(bench_now)
   case $tool in
     psql_per_revision) "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U "$user" -d "$db" -f "$work/per_revision.sql" ;;
     psql_one_transaction) "$psql" -X -q -1 -v ON_ERROR_STOP=1 -h "$sock" -U "$user" -d "$db" -f "$work/one_transaction.sql" ;;
@@ -127,11 +101,11 @@ apply() {
     dbmate) "$dbmate" --url "postgres://$user@/$db?socket=$sock&sslmode=disable" \
               --migrations-dir "$work/dbmate" --no-dump-schema migrate ;;
   esac >"$work/$tool.log" 2>&1 || { echo "run_bench: $tool failed:" >&2; tail -20 "$work/$tool.log" >&2; exit 1; }
-  t1=$(date +%s%N)
+  t1=$(bench_now)
   local tables
   tables=$("$psql" -X -A -t -h "$sock" -U "$user" -d "$db" -c "SELECT count(*) FROM pg_tables WHERE tablename ~ '^t[0-9]{6}$'")
   [ "$tables" = "$n" ] || { echo "run_bench: $tool left $tables tables, not $n" >&2; exit 1; }
-  echo "scale=3; ($t1 - $t0) / 1000000000" | bc
+  bench_seconds "$t0" "$t1"
 }
 
 tools=(psql_per_revision psql_one_transaction psql_migrate_sql migrate migrate_one_transaction alembic dbmate)
@@ -154,11 +128,10 @@ admin -c "CREATE DATABASE bench_status"
 "$migrate" --database-url "$(url_for bench_status)" upgrade >/dev/null
 status_migrate=() status_static=() status_psql=()
 one_run() {  # seconds of one run of "$@"
-  local t0 t1
-  t0=$(date +%s%N)
+  local t0
+  t0=$(bench_now)
   "$@" >/dev/null 2>&1 || { echo "run_bench: failed: $*" >&2; exit 1; }
-  t1=$(date +%s%N)
-  echo "scale=4; ($t1 - $t0) / 1000000000" | bc
+  bench_seconds "$t0" "$(bench_now)" 4
 }
 for _ in $(seq "$status_runs"); do
   status_migrate+=("$(one_run "$migrate" --database-url "$(url_for bench_status)" status)")

@@ -19,44 +19,17 @@ jobs=${JOBS:-8}
 rounds=${ROUNDS:-3}
 psql=/usr/lib/postgresql/15/bin/psql
 
-work=$(mktemp -d /tmp/migc-fleet-bench.XXXXXX)
-chmod 755 "$work"
-state=$work/pg.state
-cleanup() {
-  "$root/scripts/pg-cluster" stop "$state" || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_start_cluster fleet-bench
 python3 "$root/bench/gen_chain.py" "$work/migrations" "$revisions" >/dev/null
-if [ -n "${MIGRATE:-}" ]; then
-  migrate=$MIGRATE
-else
-  echo "== building migrate for $revisions revisions (find_package from an installed prefix)" >&2
-  cmake --install "$build" --prefix "$work/prefix" >/dev/null
-  mkdir -p "$work/project"
-  cat >"$work/project/CMakeLists.txt" <<CMAKE
-cmake_minimum_required(VERSION 3.20)
-project(bench_fleet CXX)
-find_package(migc REQUIRED)
-add_migrations(migrate DIRECTORY "$work/migrations" NAMESPACE bench::fleet)
-CMAKE
-  cmake -S "$work/project" -B "$work/project/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
-  cmake --build "$work/project/build" >/dev/null
-  migrate=$work/project/build/migrate
-fi
-
-"$root/scripts/pg-cluster" start "$state"
-# shellcheck disable=SC1090
-. "$state"
-sock=$MIGC_PG_DIR
-admin() { PGOPTIONS="-c client_min_messages=warning" "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U postgres -d postgres "$@" >/dev/null; }
+bench_build_migrate "$work/migrations" bench::fleet
+admin() { PGOPTIONS="-c client_min_messages=warning" "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U "$user" -d postgres >/dev/null; }
 names=()
 for i in $(seq -f '%03g' 1 "$dbs"); do names+=("fleet_$i"); done
 : >"$work/urls"
 for name in "${names[@]}"; do
-  echo "postgresql://postgres@/$name?host=$sock" >>"$work/urls"
+  url_for "$name" >>"$work/urls"
 done
 
 fresh_databases() {
@@ -67,8 +40,6 @@ fresh_databases() {
     done
   } | admin
 }
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
 check_all_at_head() {
   "$migrate" --database-urls-file "$work/urls" --jobs "$jobs" status --check >/dev/null ||
     { echo "fleet bench: not every database is at head after $1" >&2; exit 1; }
@@ -78,21 +49,21 @@ loop_times=() fleet1_times=() fleet_times=()
 for round in $(seq 1 "$rounds"); do
   echo "== round $round of $rounds: $dbs databases x $revisions revisions" >&2
   fresh_databases
-  t0=$(now)
+  t0=$(bench_now)
   while read -r url; do "$migrate" --database-url "$url" upgrade >/dev/null; done <"$work/urls"
-  loop_times+=("$(elapsed "$t0" "$(now)")")
+  loop_times+=("$(bench_seconds "$t0" "$(bench_now)")")
   check_all_at_head "the shell loop"
 
   fresh_databases
-  t0=$(now)
+  t0=$(bench_now)
   "$migrate" --database-urls-file "$work/urls" --jobs 1 upgrade >/dev/null
-  fleet1_times+=("$(elapsed "$t0" "$(now)")")
+  fleet1_times+=("$(bench_seconds "$t0" "$(bench_now)")")
   check_all_at_head "--jobs 1"
 
   fresh_databases
-  t0=$(now)
+  t0=$(bench_now)
   "$migrate" --database-urls-file "$work/urls" --jobs "$jobs" upgrade --report "$work/report.json" >/dev/null
-  fleet_times+=("$(elapsed "$t0" "$(now)")")
+  fleet_times+=("$(bench_seconds "$t0" "$(bench_now)")")
   check_all_at_head "--jobs $jobs"
 done
 

@@ -26,40 +26,14 @@ pgbin=/usr/lib/postgresql/15/bin
 psql=$pgbin/psql
 pgbench=$pgbin/pgbench
 
-work=$(mktemp -d /tmp/migc-online-bench.XXXXXX)
-chmod 755 "$work"
-state=$work/pg.state
-cleanup() {
-  "$root/scripts/pg-cluster" stop "$state" >/dev/null 2>&1 || true
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-"$root/scripts/pg-cluster" start "$state" >/dev/null
-# shellcheck disable=SC1090
-. "$state"
-sock=$MIGC_PG_DIR
-user=$(sed -E 's/.*user=([^ ]+).*/\1/' <<<"$MIGC_PG_CONNINFO")
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_start_cluster online-bench
 sql() { "$psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U "$user" -d bench "$@"; }
 "$psql" -X -q -h "$sock" -U "$user" -d postgres -c "CREATE DATABASE bench"
 
-if [ -n "${MIGRATE:-}" ]; then
-  migrate=$MIGRATE
-else
-  echo "== building migrate for bench/online/migrations" >&2
-  cmake --install "$build" --prefix "$work/prefix" >/dev/null
-  mkdir -p "$work/project"
-  cat >"$work/project/CMakeLists.txt" <<CMAKE
-cmake_minimum_required(VERSION 3.20)
-project(bench_online CXX)
-find_package(migc REQUIRED)
-add_migrations(migrate DIRECTORY "$here/migrations" NAMESPACE bench::online)
-CMAKE
-  cmake -S "$work/project" -B "$work/project/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
-  cmake --build "$work/project/build" >/dev/null
-  migrate=$work/project/build/migrate
-fi
-url="postgresql://$user@/bench?host=$sock"
+bench_build_migrate "$here/migrations" bench::online
+url=$(url_for bench)
 run_migrate() {
   "$migrate" --database-url "$url" --lock-timeout "${LOCK_TIMEOUT:-100ms}" \
     --lock-retries "${LOCK_RETRIES:-10}" "$@" >>"$work/migrate.log" 2>&1
@@ -115,9 +89,9 @@ measure() {
   local sampler_pid=$!
   sleep "$lead"
   local t0 t1 status=ok
-  t0=$(date +%s%N)
+  t0=$(bench_now)
   "$@" || status=failed
-  t1=$(date +%s%N)
+  t1=$(bench_now)
   [ "$name" = baseline ] || sleep 0.5  # the transactions the change held finish
   sql -c "INSERT INTO bench_stop DEFAULT VALUES"
   wait "$sampler_pid" || true

@@ -101,7 +101,7 @@ model::object_key relation_key(sql::node const& range_var) {
  * The places where `statement` uses a string constant as a value of an enum type: cast to it
  * (`'x'::mood`), assigned to a column of it (UPDATE SET, INSERT, SET DEFAULT), or compared with
  * one (`state = 'x'`). Each as (type, value, node); a literal that only meets text columns is
- * none of these (../shared/cases/enum-value-literal-false-positive).
+ * none of these (tests/language/good/case_enum_value_literal_false_positive).
  */
 std::vector<std::tuple<model::object_key, std::string, sql::node>> enum_uses(
     model::schema const& m, sql::node const& statement) {

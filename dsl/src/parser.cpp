@@ -212,7 +212,7 @@ bool ends_with_sql_keyword(std::string_view text, std::size_t end) {
 /**
  * When the parser fails right after a `sql` step's closing delimiter, that delimiter was most
  * likely meant to be inside the SQL (`sql $$ DO $$ ... $$ $$`): the error then points at it and
- * names the step it ended. ../shared/cases/nested-dollar-quote-error.
+ * names the step it ended. (tests/language/bad/case_nested_dollar_quote_error)
  */
 std::optional<diagnostic> nested_dollar_quote(source_file const& file, std::size_t offset,
                                               found_token const& found) {

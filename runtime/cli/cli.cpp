@@ -124,8 +124,9 @@ void define_cli(CLI::App& app, cli_options& o) {
       ->required();
   app.add_subcommand(
       "graph", "the chain as Graphviz DOT (applied revisions filled when a database answers)");
-  auto* resolve = app.add_subcommand(
-      "resolve", "clear the dirty mark a non-transactional revision left when it stopped midway");
+  auto* resolve = app.add_subcommand("resolve",
+                                     "settle a revision a run left dirty, stopped between phases "
+                                     "or midway through a recorded downgrade");
   resolve->add_option("id", o.revision_id, "the dirty revision")->required();
   auto* applied = resolve->add_flag("--applied", o.resolved_applied,
                                     "its remaining statements were completed by hand");

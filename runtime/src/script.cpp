@@ -191,8 +191,8 @@ std::string owned_table_script(quoter const& q, script_context const& ctx, std::
   // Under --role it belongs to that role, so every deployer login (a member) can use it.
   std::string const role =
       ctx.role.empty() ? std::string() : set_role_sql(q, ctx.role, true) + ";\n";
-  return fmt::format("-- {}\nBEGIN;\n{};\n{}{};\nCOMMIT;\n", what,
-                     migration_xact_lock_sql(ctx), role, ddl);
+  return fmt::format("-- {}\nBEGIN;\n{};\n{}{};\nCOMMIT;\n", what, migration_xact_lock_sql(ctx),
+                     role, ddl);
 }
 
 std::string dirty_table_script(quoter const& q, script_context const& ctx) {

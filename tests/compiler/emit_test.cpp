@@ -108,8 +108,8 @@ downgrade { sql $$ ALTER TABLE users DROP COLUMN full_name; $$ }
   EXPECT_EQ(checksum_of(reformatted), checksum_of(backfill));
 }
 
-// ../shared/cases/checksum-reformat: spaces inside parentheses and around operators and commas,
-// keyword case, comments and statement layout never change a checksum.
+// As tests/drift/cases/checksum_reformat: spaces inside parentheses and around operators and
+// commas, keyword case, comments and statement layout never change a checksum.
 TEST(checksum, ignores_what_a_sql_formatter_changes) {
   std::string const written =
       "revision 002 revises 001 \"x\"\nupgrade { sql $$ CREATE TABLE event (id int PRIMARY KEY, "
@@ -124,8 +124,8 @@ TEST(checksum, ignores_what_a_sql_formatter_changes) {
   EXPECT_EQ(checksum_of(formatted), checksum_of(written));
 }
 
-// A byte-order mark (and CRLF line ends) as Windows editors save a
-// file is skipped, never hashed; the pinned checksum stays.
+// As tests/language/good/case_utf8_bom: a byte-order mark (and CRLF line ends) as Windows editors
+// save a file is skipped, never hashed; the pinned checksum stays.
 TEST(checksum, ignores_a_utf8_byte_order_mark_and_crlf) {
   std::string windows = "\xEF\xBB\xBF";
   for (char const c : std::string_view(backfill)) {

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 
 #include "compiler_test_support.hpp"
 
@@ -24,10 +22,7 @@ std::vector<fs::path> cases(std::string const& half) {
   return out;
 }
 
-std::string read(fs::path const& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using migc::test::read_file;
 
 std::string joined(std::vector<std::string> const& lines) {
   std::string out;
@@ -51,9 +46,9 @@ TEST(language_corpus, bad_cases_report_exactly_their_expected_diagnostics) {
   for (auto const& dir : all) {
     auto const outcome = migc::test::compile_case(dir, true);
     std::string const actual = joined(outcome.diagnostics);
-    if (updating()) std::ofstream(dir / ".expected", std::ios::binary) << actual;
+    if (updating()) migc::test::write_file(dir / ".expected", actual);
     EXPECT_FALSE(outcome.chain) << dir.filename();
-    EXPECT_EQ(actual, read(dir / ".expected")) << dir.filename();
+    EXPECT_EQ(actual, read_file(dir / ".expected")) << dir.filename();
   }
 }
 

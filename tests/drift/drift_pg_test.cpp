@@ -330,7 +330,7 @@ TEST_F(drift_pg, a_checksum_mismatch_still_fails_verify_with_a_clean_schema) {
 
 }  // namespace
 
-// ../shared/cases/checksum-reformat: a revision applied, then reformatted (spaces inside
+// tests/drift/cases/checksum_reformat: a revision applied, then reformatted (spaces inside
 // parentheses and around operators, statements on their own lines): the next run accepts the
 // database and applies what is new.
 TEST_F(drift_pg, a_reformatted_revision_keeps_its_checksum) {
@@ -429,8 +429,8 @@ TEST_F(drift_pg, derived_downgrades_give_back_every_value) {
   expect_no_drift(conninfo(), cat->get(), "revision 001");
 }
 
-// ../shared/cases/serial-widen-to-bigint: the sequence follows the column, so ids go past the
-// integer range, and verify stays clean.
+// tests/language/good/case_serial_widen_to_bigint: the sequence follows the column, so ids go past
+// the integer range, and verify stays clean.
 TEST_F(drift_pg, a_widened_serial_column_takes_its_sequence_along) {
   auto const cat = compile_chain(good_corpus() / "case_serial_widen_to_bigint");
   ASSERT_TRUE(cat);
@@ -445,7 +445,7 @@ TEST_F(drift_pg, a_widened_serial_column_takes_its_sequence_along) {
   EXPECT_EQ(scalar("SELECT max(id) FROM event"), "2147483648");
 }
 
-// review2 F3: pg_dump's spelling of a serial (CREATE SEQUENCE ... AS integer OWNED BY, nextval
+// pg_dump's spelling of a serial (CREATE SEQUENCE ... AS integer OWNED BY, nextval
 // default) widens its sequence with a declarative type change; raw ALTER TABLE ... TYPE on a
 // serial leaves it at integer, in PostgreSQL and in the model.
 TEST_F(drift_pg, a_pg_dump_serial_widens_its_sequence_and_raw_sql_does_not) {
@@ -465,8 +465,8 @@ TEST_F(drift_pg, a_pg_dump_serial_widens_its_sequence_and_raw_sql_does_not) {
   EXPECT_EQ(scalar("SELECT max(id) FROM event"), "2147483648");
 }
 
-// ../shared/cases/enum-value-single-transaction: one transaction cannot add an enum value and
-// use it; --single-transaction refuses before anything runs, naming both revisions.
+// tests/language/good/case_enum_value_single_transaction: one transaction cannot add an enum value
+// and use it; --single-transaction refuses before anything runs, naming both revisions.
 TEST_F(drift_pg, single_transaction_refuses_a_new_enum_value_used_in_the_same_run) {
   auto const cat = compile_chain(good_corpus() / "case_enum_value_single_transaction");
   ASSERT_TRUE(cat);

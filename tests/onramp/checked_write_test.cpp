@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "temp_folder.hpp"
@@ -18,8 +16,9 @@ namespace fs = std::filesystem;
 TEST(checked_write, a_revision_that_would_not_build_is_not_written) {
   migc::test::temp_folder scratch;
   fs::path const folder = scratch.path();
-  std::ofstream(folder / "20250101_0000-001_base.mig", std::ios::binary)
-      << "revision 001 \"Base\"\nupgrade {\n    create table t (id bigint primary key)\n}\n";
+  scratch.write(
+      "20250101_0000-001_base.mig",
+      "revision 001 \"Base\"\nupgrade {\n    create table t (id bigint primary key)\n}\n");
   fs::path const next = folder / "20250101_0001-002_next.mig";
   std::string const broken =
       "revision 002 revises 001 \"Next\"\nupgrade {\n    add column missing.c integer\n}\n";
@@ -35,8 +34,7 @@ TEST(checked_write, a_revision_that_would_not_build_is_not_written) {
   std::string const good =
       "revision 002 revises 001 \"Next\"\nupgrade {\n    add column t.c integer\n}\n";
   EXPECT_TRUE(migc::compiler::write_if_chain_builds(folder, next, good, "text"));
-  std::ifstream in(next, std::ios::binary);
-  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), good);
+  EXPECT_EQ(migc::test::read_file(next), good);
 }
 
 }  // namespace

@@ -4,11 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 
 #include "process.hpp"
 #include "temp_folder.hpp"
@@ -17,20 +14,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> revisions_of(fs::path const& folder) {
-  std::vector<fs::path> out;
-  for (auto const& e : fs::directory_iterator(folder)) {
-    if (e.path().extension() == ".mig") out.push_back(e.path());
-  }
-  // File names start with their timestamp and id: name order is chain order in the corpus.
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-migc::test::process_result migc(std::vector<std::string> args) {
-  args.insert(args.begin(), MIGC_EXE);
-  return migc::test::run_process(args);
-}
+using migc::test::read_file;
+using migc::test::write_file;
+constexpr auto revisions_of = &migc::test::revision_files;
+/// `migc <args>`, the real executable (process.hpp).
+constexpr auto migc = &migc::test::run_migc;
 
 /// `migc schema` of a folder (stdout), failing the test when the chain does not build.
 std::string schema_of(fs::path const& folder) {
@@ -53,7 +41,7 @@ TEST(diff_round_trip, every_good_chain_cut_back_is_diffed_to_its_head_schema) {
       fs::create_directories(folder);
       for (std::size_t i = 0; i < keep; ++i) fs::copy(chain[i], folder / chain[i].filename());
       fs::path const desired = scratch.path() / "head.sql";
-      std::ofstream(desired, std::ios::binary) << head;
+      write_file(desired, head);
       auto const diff = migc({"diff", "--dir", folder.string(), "--to", desired.string()});
       ASSERT_EQ(diff.exit_code, 0) << diff.out << diff.err;
       EXPECT_EQ(schema_of(folder), head) << diff.out << diff.err;
@@ -73,18 +61,17 @@ TEST(diff_check, a_type_change_without_an_assignment_cast_is_written_with_using)
   migc::test::temp_folder scratch;
   fs::path const folder = scratch.path() / "migrations";
   fs::create_directories(folder);
-  std::ofstream(folder / "20250101_0000-001_base.mig", std::ios::binary)
-      << "revision 001 \"Base\"\nupgrade {\n    create table t (id bigint primary key, "
-         "code text default 'x', flag boolean)\n}\n";
+  write_file(folder / "20250101_0000-001_base.mig",
+             "revision 001 \"Base\"\nupgrade {\n    create table t (id bigint primary key, "
+             "code text default 'x', flag boolean)\n}\n");
   fs::path const desired = scratch.path() / "desired.sql";
-  std::ofstream(desired, std::ios::binary)
-      << "CREATE TABLE t (id bigint PRIMARY KEY, code integer DEFAULT 0, flag integer);\n";
+  write_file(desired,
+             "CREATE TABLE t (id bigint PRIMARY KEY, code integer DEFAULT 0, flag integer);\n");
   auto const diff = migc({"diff", "--dir", folder.string(), "--to", desired.string()});
   ASSERT_EQ(diff.exit_code, 0) << diff.out << diff.err;
   auto const written = revisions_of(folder);
   ASSERT_EQ(written.size(), 2u);
-  std::ifstream in(written.back(), std::ios::binary);
-  std::string const text{std::istreambuf_iterator<char>(in), {}};
+  std::string const text = read_file(written.back());
   EXPECT_THAT(text,
               ::testing::HasSubstr("alter column t.code drop default\n"
                                    "    alter column t.code type integer using (code::integer)\n"

@@ -5,10 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <migc/runtime/catalog.hpp>
 #include <nlohmann/json.hpp>
@@ -29,20 +26,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-std::string read(fs::path const& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write(fs::path const& path, std::string const& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-/// `migc <args>`, the real executable.
-migc::test::process_result migc(std::vector<std::string> args) {
-  args.insert(args.begin(), MIGC_EXE);
-  return migc::test::run_process(args);
-}
+using migc::test::read_file;
+using migc::test::revision_files;
+using migc::test::write_file;
+/// `migc <args>`, the real executable (process.hpp).
+constexpr auto migc = &migc::test::run_migc;
 
 using migc::test::cli_result;
 /// `migrate --database-url <conninfo> <args...>` over a catalog, in process (migrate_cli.hpp).
@@ -54,16 +42,6 @@ void load_sql(std::string const& conninfo, fs::path const& file) {
       migc::test::run_process({"/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-v",
                                "ON_ERROR_STOP=1", "-d", conninfo, "-f", file.string()});
   ASSERT_EQ(psql.exit_code, 0) << psql.err;
-}
-
-/// The revision files of a folder, by name.
-std::vector<fs::path> revision_files(fs::path const& folder) {
-  std::vector<fs::path> out;
-  for (auto const& e : fs::directory_iterator(folder)) {
-    if (e.path().extension() == ".mig") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 /// A folder imported from `source_args` (--from-database URL or --from-sql FILE), and what the
@@ -81,7 +59,7 @@ void import_into(imported& out, std::vector<std::string> const& source_args) {
   ASSERT_EQ(out.run.exit_code, 0) << out.run.out << out.run.err;
   auto const files = revision_files(out.folder.path());
   ASSERT_EQ(files.size(), 1u);
-  out.text = read(files.front());
+  out.text = read_file(files.front());
 }
 
 /// Compiles `folder` and upgrades a fresh database to its head; returns that database's dump.
@@ -102,8 +80,8 @@ void rebuild_and_dump(fs::path const& folder, std::string& dump) {
 void expect_same_dump(std::string const& source, std::string const& rebuilt) {
   if (source == rebuilt) return;
   migc::test::temp_folder folder;
-  write(folder.path() / "source.sql", source);
-  write(folder.path() / "rebuilt.sql", rebuilt);
+  write_file(folder.path() / "source.sql", source);
+  write_file(folder.path() / "rebuilt.sql", rebuilt);
   auto const diff = migc::test::run_process({"/usr/bin/diff", "-u", "source.sql", "rebuilt.sql"},
                                             {}, folder.path());
   ADD_FAILURE() << "pg_dump --schema-only differs (- source, + rebuilt):\n" << diff.out;
@@ -235,34 +213,34 @@ class alembic_project {
   alembic_project() {
     fs::path const dir = m_folder.path();
     fs::create_directories(dir / "versions");
-    write(dir / "alembic.ini", "[alembic]\nscript_location = " + dir.string() + "\n");
-    write(dir / "env.py",
-          "import os\n"
-          "from alembic import context\n"
-          "from sqlalchemy import create_engine\n\n"
-          "engine = create_engine(os.environ['MIGC_ALEMBIC_URL'])\n"
-          "with engine.connect() as connection:\n"
-          "    context.configure(connection=connection)\n"
-          "    with context.begin_transaction():\n"
-          "        context.run_migrations()\n");
-    write(dir / "versions" / "1975ea83b712_create_account.py",
-          "import sqlalchemy as sa\nfrom alembic import op\n\n"
-          "revision = '1975ea83b712'\ndown_revision = None\n"
-          "branch_labels = None\ndepends_on = None\n\n\n"
-          "def upgrade():\n"
-          "    op.create_table('account',\n"
-          "        sa.Column('id', sa.Integer, primary_key=True),\n"
-          "        sa.Column('name', sa.String(50), nullable=False))\n\n\n"
-          "def downgrade():\n    op.drop_table('account')\n");
-    write(dir / "versions" / "ae1027a6acf3_add_account_email.py",
-          "import sqlalchemy as sa\nfrom alembic import op\n\n"
-          "revision = 'ae1027a6acf3'\ndown_revision = '1975ea83b712'\n"
-          "branch_labels = None\ndepends_on = None\n\n\n"
-          "def upgrade():\n"
-          "    op.add_column('account', sa.Column('email', sa.Text))\n"
-          "    op.create_index('account_email', 'account', ['email'], unique=True)\n\n\n"
-          "def downgrade():\n"
-          "    op.drop_index('account_email')\n    op.drop_column('account', 'email')\n");
+    write_file(dir / "alembic.ini", "[alembic]\nscript_location = " + dir.string() + "\n");
+    write_file(dir / "env.py",
+               "import os\n"
+               "from alembic import context\n"
+               "from sqlalchemy import create_engine\n\n"
+               "engine = create_engine(os.environ['MIGC_ALEMBIC_URL'])\n"
+               "with engine.connect() as connection:\n"
+               "    context.configure(connection=connection)\n"
+               "    with context.begin_transaction():\n"
+               "        context.run_migrations()\n");
+    write_file(dir / "versions" / "1975ea83b712_create_account.py",
+               "import sqlalchemy as sa\nfrom alembic import op\n\n"
+               "revision = '1975ea83b712'\ndown_revision = None\n"
+               "branch_labels = None\ndepends_on = None\n\n\n"
+               "def upgrade():\n"
+               "    op.create_table('account',\n"
+               "        sa.Column('id', sa.Integer, primary_key=True),\n"
+               "        sa.Column('name', sa.String(50), nullable=False))\n\n\n"
+               "def downgrade():\n    op.drop_table('account')\n");
+    write_file(dir / "versions" / "ae1027a6acf3_add_account_email.py",
+               "import sqlalchemy as sa\nfrom alembic import op\n\n"
+               "revision = 'ae1027a6acf3'\ndown_revision = '1975ea83b712'\n"
+               "branch_labels = None\ndepends_on = None\n\n\n"
+               "def upgrade():\n"
+               "    op.add_column('account', sa.Column('email', sa.Text))\n"
+               "    op.create_index('account_email', 'account', ['email'], unique=True)\n\n\n"
+               "def downgrade():\n"
+               "    op.drop_index('account_email')\n    op.drop_column('account', 'email')\n");
   }
 
   /// `alembic upgrade <target>` (Debian's interpreter: python3-alembic is installed for it).
@@ -316,7 +294,7 @@ TEST_F(onramp_pg, an_alembic_database_is_continued_through_the_imported_baseline
     EXPECT_THAT(verify.out, HasSubstr("Schema drift: none"));
   }
 
-  write(imp.folder.path() / "20250102_0900-002_add_account_created_at.mig", next_revision);
+  write_file(imp.folder.path() / "20250102_0900-002_add_account_created_at.mig", next_revision);
   auto const compiled = migc::test::compile_chain(imp.folder.path());
   ASSERT_TRUE(compiled);
   auto const& cat = *compiled;
@@ -339,11 +317,11 @@ TEST_F(onramp_pg, a_failing_first_revision_leaves_the_adopted_version_in_place) 
   ASSERT_NO_FATAL_FAILURE(alembic.upgrade(conninfo(), "head"));
   imported imp;
   ASSERT_NO_FATAL_FAILURE(import_into(imp, {"--from-database", conninfo()}));
-  write(imp.folder.path() / "20250102_0900-002_fails.mig",
-        "revision 002 revises 001 \"Fails\"\n\nupgrade {\n"
-        "    add column account.created_at timestamptz\n"
-        "    sql $$ SELECT 1 / 0 $$\n}\n\n"
-        "downgrade {\n    drop column account.created_at\n}\n");
+  write_file(imp.folder.path() / "20250102_0900-002_fails.mig",
+             "revision 002 revises 001 \"Fails\"\n\nupgrade {\n"
+             "    add column account.created_at timestamptz\n"
+             "    sql $$ SELECT 1 / 0 $$\n}\n\n"
+             "downgrade {\n    drop column account.created_at\n}\n");
   auto const compiled = migc::test::compile_chain(imp.folder.path());
   ASSERT_TRUE(compiled);
   auto const& cat = *compiled;

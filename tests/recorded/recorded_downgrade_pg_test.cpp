@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <migc/runtime/catalog.hpp>
@@ -95,7 +94,7 @@ std::unique_ptr<migc::test::memory_catalog> chain(
     std::vector<std::map<std::string, std::string> const*> const& parts) {
   migc::test::temp_folder folder;
   for (auto const* part : parts) {
-    for (auto const& [name, text] : *part) std::ofstream(folder.path() / name) << text;
+    for (auto const& [name, text] : *part) folder.write(name, text);
   }
   return migc::test::compile_chain(folder.path());
 }
@@ -107,12 +106,12 @@ constexpr auto migrate = &migc::test::run_migrate;
 class recorded_downgrade_pg : public migc::test::pg_test {
  protected:
   static void SetUpTestSuite() {
-    short_chain = chain({&short_revisions}).release();
-    long_chain = chain({&short_revisions, &long_extra}).release();
+    short_chain = chain({&short_revisions});
+    long_chain = chain({&short_revisions, &long_extra});
   }
   static void TearDownTestSuite() {
-    delete short_chain;
-    delete long_chain;
+    short_chain.reset();
+    long_chain.reset();
   }
 
   /// Upgrades the test's database with `cat` to head.
@@ -131,8 +130,8 @@ class recorded_downgrade_pg : public migc::test::pg_test {
     return migc::test::schema_dump(fresh.conninfo());
   }
 
-  static inline migc::test::memory_catalog* short_chain = nullptr;
-  static inline migc::test::memory_catalog* long_chain = nullptr;
+  static inline std::unique_ptr<migc::test::memory_catalog> short_chain;
+  static inline std::unique_ptr<migc::test::memory_catalog> long_chain;
 };
 
 TEST_F(recorded_downgrade_pg, short_binary_reverts_the_long_chain_exactly) {

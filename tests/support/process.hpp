@@ -59,4 +59,12 @@ process_result run_process(std::vector<std::string> const& argv,
                            child_process::environment const& extra_env = {},
                            std::filesystem::path const& working_directory = {});
 
+#ifdef MIGC_EXE
+/// `migc <args>`: the real compiler executable the including test names in MIGC_EXE.
+inline process_result run_migc(std::vector<std::string> args) {
+  args.insert(args.begin(), MIGC_EXE);
+  return run_process(args);
+}
+#endif
+
 }  // namespace migc::test

@@ -3,12 +3,31 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <system_error>
 
 namespace migc::test {
+
+std::string read_file(std::filesystem::path const& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_file(std::filesystem::path const& path, std::string const& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::vector<std::filesystem::path> revision_files(std::filesystem::path const& folder) {
+  std::vector<std::filesystem::path> out;
+  for (auto const& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() == ".mig") out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 temp_folder::temp_folder() {
   std::string pattern = (std::filesystem::temp_directory_path() / "migc-test-XXXXXX").string();
@@ -26,13 +45,12 @@ temp_folder::~temp_folder() {
 std::filesystem::path temp_folder::write(std::string const& name,
                                          std::string const& content) const {
   auto const path = m_path / name;
-  std::ofstream(path, std::ios::binary) << content;
+  write_file(path, content);
   return path;
 }
 
 std::string temp_folder::read(std::string const& name) const {
-  std::ifstream in(m_path / name, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return read_file(m_path / name);
 }
 
 }  // namespace migc::test

@@ -3,8 +3,20 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace migc::test {
+
+/// The bytes of the file at `path` ("" when it does not exist or cannot be read).
+[[nodiscard]] std::string read_file(std::filesystem::path const& path);
+
+/// Writes `content` to `path` byte for byte, replacing what was there.
+void write_file(std::filesystem::path const& path, std::string const& content);
+
+/// The revision files (`*.mig`) of `folder`, sorted by name: chain order, as names start with
+/// their timestamp and id.
+[[nodiscard]] std::vector<std::filesystem::path> revision_files(
+    std::filesystem::path const& folder);
 
 /// A fresh folder under the system temp dir (mkdtemp), removed with everything in it.
 class temp_folder {
