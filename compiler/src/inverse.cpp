@@ -69,7 +69,7 @@ class builder {
     }
     if (c.default_sql) {
       auto d = node<ast::default_value>();
-      d.expression = fragment(*c.default_sql);
+      d.expression = fragment(default_as_stored(c));
       out.emplace_back(d);
     }
     if (c.identity_always) {
@@ -476,7 +476,7 @@ inverse alter_inverse(builder const& b, model::schema const& before,
     back.action = n;
   } else {
     auto d = b.node<ast::set_default>();
-    if (c->default_sql) d.expression = b.fragment(*c->default_sql);
+    if (c->default_sql) d.expression = b.fragment(default_as_stored(*c));
     back.action = d;
   }
   return {{back}, std::nullopt, std::nullopt};

@@ -90,8 +90,7 @@ class replayer : replay_base {
                      return true;
                    },
                    [&](ast::default_value const& d) {
-                     column.default_sql = default_for(column.type, d.expression.text);
-                     column.default_type = column.type;
+                     set_default_of(column, d.expression.text);
                      return true;
                    },
                    [&](ast::key_marker const& k) {
@@ -967,8 +966,7 @@ class replayer : replay_base {
             [&](ast::set_default const& d) {
               change_column([&](model::column& c) {
                 if (d.expression) {
-                  c.default_sql = default_for(c.type, d.expression->text);
-                  c.default_type = c.type;
+                  set_default_of(c, d.expression->text);
                 } else {
                   c.default_sql.reset();
                   c.default_type.reset();
@@ -1358,6 +1356,23 @@ std::string default_for(ast::type_name const& type, std::string const& sql) {
   if (value.is("A_Const") && value["sval"]) b = boolean_text(value["sval"].text("sval"));
   if (b) return *b ? "true" : "false";
   return sql;
+}
+
+std::optional<default_cast> cast_of(std::string const& sql) {
+  auto const parsed = sql::parse_expression(sql);
+  auto const* e = std::get_if<sql::expression>(&parsed);
+  if (!e) return std::nullopt;
+  sql::node const root(e->tree);
+  if (!root.is("TypeCast")) return std::nullopt;
+  auto const names = root["typeName"].names("names");
+  if (names.empty()) return std::nullopt;
+  default_cast out;
+  out.type.name = names.back();
+  if (names.size() >= 2) out.type.schema = names[names.size() - 2];
+  out.type.array_dims = static_cast<std::uint32_t>(root["typeName"].list("arrayBounds").size());
+  sql::node const arg = root["arg"];
+  if (arg.is("A_Const") && arg["sval"]) out.constant = arg["sval"].text("sval");
+  return out;
 }
 
 }  // namespace replay_support

@@ -93,4 +93,12 @@ struct lock_info {
 /// `(schema or "public", name)`.
 [[nodiscard]] model::object_key key_of(dsl::ast::qualified_name const& name);
 
+/**
+ * A column's default (it must have one) as the server keeps it: a string constant set for
+ * another type and kept in it through `alter column ... type` ('happy' of an enum on a column
+ * changed to text) is written with a cast to that type, `('happy')::mood`, which is also how
+ * to set it so again; anything else as the model holds it (schema_objects.cpp).
+ */
+[[nodiscard]] std::string default_as_stored(model::column const& c);
+
 }  // namespace migc::compiler

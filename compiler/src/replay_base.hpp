@@ -10,6 +10,7 @@
 
 #include "model.hpp"
 #include "naming.hpp"
+#include "render.hpp"
 #include "replay.hpp"
 #include "types.hpp"
 
@@ -53,6 +54,16 @@ std::string default_as_modelled(std::string const& sql);
 /// A default of a column of type `type` as the model keeps it: default_as_modelled, and a
 /// boolean written as text ('0', 'yes') as the constant PostgreSQL stores (false, true).
 std::string default_for(ast::type_name const& type, std::string const& sql);
+
+/// A default written as one cast: the type as written (schema as written, no modifiers), and
+/// the string constant cast, if that is what is cast (`('happy')::mood`: mood and "happy").
+struct default_cast {
+  ast::type_name type;
+  std::optional<std::string> constant;
+};
+
+/// `sql` as one cast (`('happy')::mood`, `'5'::integer`, `now()::date`); nothing otherwise.
+std::optional<default_cast> cast_of(std::string const& sql);
 
 /**
  * Reports and checks on behalf of one change. Reads go through `m_model`
@@ -179,6 +190,34 @@ class replay_base {
   }
 
   // ------------------------------------------------------------ types
+
+  /**
+   * Gives column `c` the default written `sql` (default_for), with its own type: what a later
+   * `alter column ... type` casts, once PostgreSQL has stripped the implicit coercion to the
+   * column's type (ALTER TABLE, "SET DATA TYPE"). The constants true and false are boolean
+   * (`default false` on a text column turns back into a boolean default). A string constant
+   * cast to an enum other than the column's type (`('happy')::mood`, as a derived downgrade
+   * sets a default kept in it) is that constant kept in that enum, as a type change leaves it.
+   * Anything else is taken as of the column's type (an expression's own type is not modelled).
+   */
+  void set_default_of(model::column& c, std::string const& sql) const {
+    c.default_sql = default_for(c.type, sql);
+    c.default_type = c.type;
+    if (*c.default_sql == "true" || *c.default_sql == "false") {
+      c.default_type = ast::type_name{};
+      c.default_type->name = "boolean";
+      return;
+    }
+    auto const cast = cast_of(*c.default_sql);
+    if (!cast || !cast->constant || cast->type.array_dims != 0) return;
+    object_key const key{cast->type.schema.empty() ? "public" : cast->type.schema, cast->type.name};
+    if (!m_model.enums.count(key) || (c.type.schema == key.first && c.type.name == key.second))
+      return;
+    c.default_sql = quote_literal(*cast->constant);
+    c.default_type = ast::type_name{};
+    c.default_type->schema = key.first;
+    c.default_type->name = key.second;
+  }
 
   /// Resolves a type (aliases, user types' schema) or reports it unknown with the closest known
   /// name.

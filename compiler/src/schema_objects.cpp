@@ -11,6 +11,7 @@
 
 #include "model.hpp"
 #include "render.hpp"
+#include "replay.hpp"
 #include "sql/expression.hpp"
 #include "sql/tree.hpp"
 #include "types.hpp"
@@ -70,20 +71,6 @@ bool string_constant(std::string const& text) {
   if (!e) return false;
   sql::node const root(e->tree);
   return root.is("A_Const") && root["sval"];
-}
-
-/// A column's default as the server keeps it. `alter column ... type` strips the default's
-/// implicit coercions (the length coercion of a typmod among them) and converts what is left
-/// to the new type with an assignment cast it prints implicitly: an enum default 'happy' on a
-/// column changed to text reads back as 'happy'::mood (ALTER TABLE, "SET DATA TYPE";
-/// tablecmds.c ATExecAlterColumnType). So a string constant set for another type is written in
-/// that type; migrate's server spelling then casts both sides to the column's type.
-std::string default_as_stored(model::column const& c) {
-  if (!c.default_type || format_type(*c.default_type, false) == format_type(c.type, false) ||
-      !string_constant(*c.default_sql)) {
-    return *c.default_sql;
-  }
-  return fmt::format("({})::{}", *c.default_sql, format_type(*c.default_type, false));
 }
 
 schema_object column_object(model::schema const& m, model::table const& table,
@@ -304,6 +291,20 @@ schema_delta difference(std::vector<schema_object> const& before,
 }
 
 }  // namespace
+
+/// A column's default as the server keeps it. `alter column ... type` strips the default's
+/// implicit coercions (the length coercion of a typmod among them) and converts what is left
+/// to the new type with an assignment cast it prints implicitly: an enum default 'happy' on a
+/// column changed to text reads back as 'happy'::mood (ALTER TABLE, "SET DATA TYPE";
+/// tablecmds.c ATExecAlterColumnType). So a string constant set for another type is written in
+/// that type; migrate's server spelling then casts both sides to the column's type.
+std::string default_as_stored(model::column const& c) {
+  if (!c.default_type || format_type(*c.default_type, false) == format_type(c.type, false) ||
+      !string_constant(*c.default_sql)) {
+    return *c.default_sql;
+  }
+  return fmt::format("({})::{}", *c.default_sql, format_type(*c.default_type, false));
+}
 
 bool operator==(schema_object const& a, schema_object const& b) {
   return std::tie(a.kind, a.table, a.name, a.type, a.columns, a.default_value, a.not_null,

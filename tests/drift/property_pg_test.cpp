@@ -185,7 +185,7 @@ class generator {
       case 3:
         return rename_column(w, t);
       case 4:
-        return widen(t, raw);
+        return widen(w, t, raw);
       case 5:
         return change_default(t);
       case 6:
@@ -303,9 +303,17 @@ class generator {
               "rename column " + t.name + "." + to + " to " + from};
   }
 
-  std::optional<op> widen(table& t, bool raw) {
-    auto* c = some_column(t, [](column const& c) {
+  /// A foreign key's column keeps its type: PostgreSQL refuses most changes of it (bigint to
+  /// numeric: "foreign key constraint ... cannot be implemented"), as the compiler does
+  /// (foreign-key-type, its own cases), so such a chain is no disagreement to look for.
+  std::optional<op> widen(world const& w, table& t, bool raw) {
+    auto* c = some_column(t, [&](column const& c) {
       auto const* info = type_info(c.type);
+      for (auto const& k : w.constraints) {
+        bool const keyed = k.kind == "foreign key" && k.table == t.name &&
+                           std::count(k.columns.begin(), k.columns.end(), c.name) > 0;
+        if (keyed) return false;
+      }
       return info && !info->widenings.empty();
     });
     if (!c) return std::nullopt;

@@ -654,7 +654,7 @@ class differ {
       if (!b.default_key.empty()) {
         ast::sql_fragment f;
         f.text = to.default_sql
-                     ? *to.default_sql
+                     ? default_as_stored(to)
                      : replay_support::nextval_sql(object_key{
                            table.first, b.default_key.substr(b.default_key.find('.') + 1)});
         d.expression = f;
