@@ -766,17 +766,16 @@ class replayer : replay_base {
                       what.substr(0, what.find(' '))),
           defined_here(at, fmt::format("{} is defined here", what)));
     };
+    auto const reads = [&](std::string const& text) {
+      auto const columns = text.empty() ? std::vector<std::string>() : sql::columns_typed_in(text);
+      return std::count(columns.begin(), columns.end(), column.name) > 0;
+    };
     for (auto const& c : table.constraints) {
-      if (c.kind == model::constraint_kind::check &&
-          std::count(c.columns.begin(), c.columns.end(), column.name))
+      if (c.kind == model::constraint_kind::check && reads(c.check_sql))
         return fails(fmt::format("check '{}'", c.name), c.check_sql, c.defined);
     }
     for (auto const& [key, n] : m_model.indexes_on(table.key)) {
       auto const& index = m_model.indexes.at(key);
-      auto const reads = [&](std::string const& text) {
-        auto const columns = text.empty() ? std::vector<std::string>() : expression_columns(text);
-        return std::count(columns.begin(), columns.end(), column.name) > 0;
-      };
       if (reads(index.where_sql))
         return fails(fmt::format("index '{}'", key.second), index.where_sql, index.defined);
       for (auto const& k : index.keys) {

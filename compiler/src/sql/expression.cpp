@@ -155,6 +155,23 @@ std::vector<std::string> columns_in_statements(std::string_view sql) {
   return out;
 }
 
+std::vector<std::string> columns_typed_in(std::string_view text) {
+  auto const parsed = parse_expression(text);
+  auto const* e = std::get_if<expression>(&parsed);
+  std::vector<std::string> out;
+  if (!e) return out;
+  node(e->tree).walk([&](node const& n) {
+    if (n.is("NullTest") && n["arg"].is("ColumnRef")) return false;
+    if (n.is("ColumnRef")) {
+      auto const fields = n.list("fields");
+      if (!fields.empty() && !fields.back().is("A_Star"))
+        out.push_back(fields.back().string_value());
+    }
+    return true;
+  });
+  return out;
+}
+
 bool calls_volatile(std::string_view text) {
   static constexpr std::string_view known[] = {
       "clock_timestamp",  "gen_random_uuid",    "nextval",         "random", "timeofday",

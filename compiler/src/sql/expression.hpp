@@ -69,6 +69,11 @@ struct expression_error {
 /// The columns `text` names (expression::columns); none when it does not parse.
 [[nodiscard]] std::vector<std::string> columns_of(std::string_view text);
 
+/// The columns `text` reads through an operator or function of their type: those it names,
+/// less the ones only tested `IS [NOT] NULL` (which takes any type, so the expression stays
+/// valid when the column's type changes); none when it does not parse.
+[[nodiscard]] std::vector<std::string> columns_typed_in(std::string_view text);
+
 /**
  * The columns the statements in `sql` name anywhere (the last part of each column reference, each
  * once), plus "*" when one selects every column (`*`, `t.*`): what a view's query reads, which
