@@ -27,11 +27,17 @@ class reader {
     m_it = end;
     return true;
   }
-  /// `[schema.]name` as written, or "".
+  /// `[schema.]name` as written, or "" (also for a name that does not scan, e.g. an
+  /// unterminated quoted identifier: the help is a guess, the parser reports the error).
   std::string name() {
     char const* const first = scan::skip_blanks(m_it, m_last);
     ast::qualified_name q;
-    char const* const end = scan::read_qualified_name(first, m_last, m_origin, q);
+    char const* end = nullptr;
+    try {
+      end = scan::read_qualified_name(first, m_last, m_origin, q);
+    } catch (scan::lexical_error const&) {
+      return {};
+    }
     if (end == nullptr) return {};
     m_it = end;
     return std::string(first, end);
