@@ -38,6 +38,13 @@ node single_target(node const& select) {
   return targets[0]["val"];
 }
 
+/// The column a ColumnRef names: its last field ("*" for `t.*`, "" for none).
+std::string column_name_of(node const& column_ref) {
+  auto const fields = column_ref.list("fields");
+  if (fields.empty()) return {};
+  return fields.back().is("A_Star") ? "*" : fields.back().string_value();
+}
+
 }  // namespace
 
 std::variant<expression, expression_error> parse_expression(std::string_view text) {
@@ -56,9 +63,8 @@ std::variant<expression, expression_error> parse_expression(std::string_view tex
   std::optional<std::uint32_t> subquery;
   value.walk([&](node const& n) {
     if (n.is("ColumnRef")) {
-      auto const fields = n.list("fields");
-      std::string const name = fields.empty() ? std::string() : fields.back().string_value();
-      if (!name.empty() &&
+      std::string const name = column_name_of(n);
+      if (!name.empty() && name != "*" &&
           std::find(out.columns.begin(), out.columns.end(), name) == out.columns.end())
         out.columns.push_back(name);
     } else if (n.is("FuncCall")) {
@@ -145,10 +151,7 @@ std::vector<std::string> columns_in_statements(std::string_view sql) {
   };
   for (auto const& statement : parsed.statements) {
     node(statement.tree).walk([&](node const& n) {
-      if (n.is("ColumnRef")) {
-        auto const fields = n.list("fields");
-        if (!fields.empty()) add(fields.back().is("A_Star") ? "*" : fields.back().string_value());
-      }
+      if (n.is("ColumnRef")) add(column_name_of(n));
       return true;
     });
   }
@@ -162,11 +165,7 @@ std::vector<std::string> columns_typed_in(std::string_view text) {
   if (!e) return out;
   node(e->tree).walk([&](node const& n) {
     if (n.is("NullTest") && n["arg"].is("ColumnRef")) return false;
-    if (n.is("ColumnRef")) {
-      auto const fields = n.list("fields");
-      if (!fields.empty() && !fields.back().is("A_Star"))
-        out.push_back(fields.back().string_value());
-    }
+    if (n.is("ColumnRef") && column_name_of(n) != "*") out.push_back(column_name_of(n));
     return true;
   });
   return out;
