@@ -156,12 +156,29 @@ void private_server::stop() {
   m_stopped = true;
 }
 
+namespace {
+
+/// A replication slot name (lower-case letters, digits, underscores) as unique as the folder
+/// mktemp made: the hex codes of the folder's random suffix.
+std::string slot_name(std::string const& folder) {
+  std::string name = "migc_standby_";
+  for (char const c : folder.substr(folder.rfind('.') + 1)) {
+    name += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  }
+  return name;
+}
+
+}  // namespace
+
 hot_standby::hot_standby(std::string const& primary_socket_dir, int primary_port)
-    : m_dir(server_folder("migc-standby.XXXXXX")) {
+    : m_dir(server_folder("migc-standby.XXXXXX")),
+      m_primary(fmt::format("host={} port={} user={} dbname=postgres", primary_socket_dir,
+                            primary_port, conninfo_value(server_conninfo(), "user"))),
+      m_slot(slot_name(m_dir)) {
   std::string const user = conninfo_value(server_conninfo(), "user");
   run_checked({std::string(pg_bin) + "/pg_basebackup", "-D", m_dir + "/data", "-R", "-X", "stream",
-               "-h", primary_socket_dir, "-p", std::to_string(primary_port), "-U", user, "-c",
-               "fast"});
+               "-C", "-S", m_slot, "-h", primary_socket_dir, "-p", std::to_string(primary_port),
+               "-U", user, "-c", "fast"});
   start_server(m_dir, port);
 }
 
@@ -171,6 +188,16 @@ void hot_standby::promote() {
 
 hot_standby::~hot_standby() {
   stop_server(m_dir, "immediate");
+  try {
+    // The primary's walsender lets go of the slot once it sees the standby gone.
+    std::string const slot = "'" + m_slot + "'";
+    wait_until([&] {
+      return query_value(m_primary, "SELECT active FROM pg_replication_slots WHERE slot_name = " +
+                                        slot) != std::optional<std::string>("t");
+    });
+    execute(m_primary, "SELECT pg_drop_replication_slot(" + slot + ")");
+  } catch (std::exception const&) {  // the primary was stopped (failover): its slots go with it
+  }
   remove_folder(m_dir);
 }
 

@@ -65,8 +65,15 @@ class private_server {
  * A hot standby made with `pg_basebackup -R` (streaming replication over the
  * primary's Unix socket) of the suite's server, or of the server at
  * `primary_socket_dir`:`primary_port`, listening on a socket in its own
- * mktemp -d folder only. Stopped with `pg_ctl stop` (which signals the
- * postmaster pid of its pid file) and removed by the destructor.
+ * mktemp -d folder only. It streams through its own physical replication
+ * slot (`pg_basebackup -C -S`), so the primary keeps every WAL segment the
+ * standby has yet to receive: without one, the WAL the rest of the suite
+ * writes (CREATE DATABASE copies a template through WAL) can be recycled
+ * between the backup and the standby's start, and the standby then never
+ * catches up ("requested WAL segment … has already been removed"). Stopped
+ * with `pg_ctl stop` (which signals the postmaster pid of its pid file), its
+ * slot dropped on the primary when that is still up, and removed by the
+ * destructor.
  */
 class hot_standby {
  public:
@@ -86,6 +93,8 @@ class hot_standby {
 
  private:
   std::string m_dir;
+  std::string m_primary;  ///< conninfo of the primary's `postgres` database, for the slot
+  std::string m_slot;     ///< the physical replication slot the standby streams through
 };
 
 /// Waits until the standby at `standby_conninfo` has replayed everything the primary wrote.
