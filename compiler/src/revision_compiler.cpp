@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <migc/compiler/checksum.hpp>
+#include <set>
 #include <variant>
 
 #include "identifier_limits.hpp"
@@ -39,6 +40,43 @@ sql::translation translation_of(sql::raw_statement const& s,
   bool const followed = s.info.kind == runtime::statement_kind::schema || s.root().is("DoStmt");
   return followed ? sql::translate(s, temporaries) : sql::translation{};
 }
+
+/**
+ * The index a raw `CREATE INDEX CONCURRENTLY` builds, for step::index: a run
+ * resuming at the statement (`migrate resolve --continue`) keeps the index
+ * when it is valid and drops and builds it again when a stop left it
+ * INVALID. Call before() ahead of applying the statement to the model and
+ * after() once it is applied: "schema.name", or "" for any other statement
+ * (and for `IF NOT EXISTS` on an index that already existed).
+ */
+class concurrent_index_build {
+ public:
+  explicit concurrent_index_build(sql::translation const& t) {
+    for (auto const& c : t.changes) {
+      auto const* step = std::get_if<ast::step>(&c);
+      auto const* index = step ? std::get_if<ast::create_index_step>(step) : nullptr;
+      if (index && index->concurrently) m_build = index;
+    }
+  }
+
+  void before(model::schema const& m) {
+    if (!m_build) return;
+    for (auto const& entry : m.indexes) m_existing.insert(entry.first);
+  }
+
+  /// The one index `m` has that it did not have before (PostgreSQL's name when none was given).
+  [[nodiscard]] std::string after(model::schema const& m) const {
+    if (!m_build) return {};
+    for (auto const& entry : m.indexes) {
+      if (m_existing.count(entry.first) == 0) return model::qualified(entry.first);
+    }
+    return {};
+  }
+
+ private:
+  ast::create_index_step const* m_build = nullptr;
+  std::set<model::object_key> m_existing;
+};
 
 bool forgets(sql::translation const& t) {
   return std::any_of(t.changes.begin(), t.changes.end(), [](change::any const& c) {
@@ -235,9 +273,12 @@ class revision_compiler {
       }
       out.upgrade.push_back(compile_statement(m_file, statement, translation, m_model));
       m_upgrade_phases.place(out.upgrade.back(), placement::same);
+      concurrent_index_build build(translation);
+      build.before(m_model);
       if (apply_statement(m_model, translation.changes, context())) {
         for (auto const& d : findings.diagnostics()) m_out.report(d);
       }
+      out.upgrade.back().index = build.after(m_model);
     }
   }
 
@@ -262,7 +303,10 @@ class revision_compiler {
           auto const translation = translation_of(statement, m_temporaries);
           out.downgrade.push_back(compile_statement(m_file, statement, translation, m_model));
           m_downgrade_phases.place(out.downgrade.back(), placement::same);
+          concurrent_index_build build(translation);
+          build.before(m_model);
           apply_statement(m_model, translation.changes, replay);
+          out.downgrade.back().index = build.after(m_model);
         }
         continue;
       }

@@ -132,7 +132,12 @@ void define_cli(CLI::App& app, cli_options& o) {
                                     "its remaining statements were completed by hand");
   auto* rolled_back =
       resolve->add_flag("--rolled-back", o.resolved_rolled_back, "what it ran was undone by hand");
+  auto* continued = resolve->add_flag(
+      "--continue", o.resolved_continue,
+      "run the rest of it now (the statement a stop interrupted again), then record it");
   applied->excludes(rolled_back);
+  applied->excludes(continued);
+  rolled_back->excludes(continued);
   app.add_subcommand(
          "verify",
          "applied revisions' recorded checksums vs the embedded ones, and the live schema vs the "
@@ -253,8 +258,11 @@ int list_or_graph(cli_options const& o, catalog const& cat, output const& io) {
 
 int dispatch(cli_options const& o, catalog const& cat, output const& io) {
   cli_durations const durations = parse_durations(o);
-  if (o.command == "resolve" && !o.resolved_applied && !o.resolved_rolled_back) {
-    throw usage_error("resolve needs --applied or --rolled-back: say what became of the revision");
+  if (o.command == "resolve" && !o.resolved_applied && !o.resolved_rolled_back &&
+      !o.resolved_continue) {
+    throw usage_error(
+        "resolve needs --continue (migrate runs the rest of the revision), --applied or "
+        "--rolled-back (say what became of it when you repaired it by hand)");
   }
   if (o.command == "list" || o.command == "graph") return list_or_graph(o, cat, io);
   if (o.command == "show") {

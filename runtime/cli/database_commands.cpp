@@ -125,7 +125,11 @@ int run(migrator& m, cli_options const& o, output const& io) {
   if (o.command == "upgrade") r = m.upgrade(o.upgrade_target);
   if (o.command == "downgrade") r = m.downgrade(o.downgrade_target);
   if (o.command == "stamp") r = m.stamp(o.revision_id);
-  if (o.command == "resolve") r = m.resolve(o.revision_id, o.resolved_applied);
+  if (o.command == "resolve") {
+    r = m.resolve(o.revision_id, o.resolved_continue  ? resolution::continued
+                                 : o.resolved_applied ? resolution::applied
+                                                      : resolution::rolled_back);
+  }
   if (io.json) write_json(io.out, run_json(r));
   return exit_ok;
 }

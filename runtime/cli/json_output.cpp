@@ -40,6 +40,11 @@ json dirty_json(catalog const& cat, dirty_marker const& d) {
           {"error", text_or_null(d.error)},
           {"started_at", d.started_at},
           {"invalid_indexes", d.invalid_indexes},
+          // The statement a stop interrupted: sent when, to which server process, and what
+          // pg_stat_activity says of that process now (null: gone).
+          {"pid", d.pid == 0 ? json(nullptr) : json(d.pid)},
+          {"statement_started_at", text_or_null(d.statement_started_at)},
+          {"backend_state", text_or_null(d.backend_state)},
           {"message", dirty_refusal(cat, d).what()}};
 }
 

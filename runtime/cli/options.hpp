@@ -36,6 +36,7 @@ struct cli_options {
   bool single_transaction = false;
   bool resolved_applied = false;
   bool resolved_rolled_back = false;
+  bool resolved_continue = false;  ///< resolve --continue
   std::string format = "text";
   bool check = false;
   bool force = false;  ///< `stairway --force`: run on a database that is not empty

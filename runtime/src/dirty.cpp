@@ -14,30 +14,36 @@
 namespace migc::runtime::detail {
 
 std::chrono::microseconds revision_runner::apply_outside_transaction(
-    plan_step const& planned, std::optional<std::string> const& expected) {
+    plan_step const& planned, std::optional<std::string> const& expected,
+    std::optional<std::size_t> continued_from) {
   session& s = m_session;
   revision const& rev = *planned.rev;
   auto const q = s.quoting();
-  auto const script = outside_transaction_messages(q, s.ctx, s.cat, planned, expected);
+  auto const script =
+      outside_transaction_messages(q, s.ctx, s.cat, planned, expected, continued_from);
   s.exec_quietly(dirty_table_script(q, s.ctx));  // IF NOT EXISTS: quiet when it exists
   send_guarded(planned, script.mark);
-  std::size_t done = 0;
+  std::size_t done = continued_from.value_or(0);
   std::size_t const total = script.statements.size();
-  for (std::string const& statement : script.statements) {
+  auto const& steps = planned.dir == direction::upgrade ? rev.upgrade : rev.downgrade;
+  for (; done < total; ++done) {
     observed_wait seen;
     try {
       if (s.interrupted()) throw interruption(planned, "");
-      exec_retrying(planned, statement, seen);
+      // The statement a stop interrupted may have built its index after all.
+      bool const built =
+          continued_from && done == *continued_from && built_before_the_stop(steps[done]);
+      if (!built) exec_retrying(planned, script.statements[done], seen);
     } catch (pqxx::sql_error const& e) {
       best_effort(script.reset);
       best_effort(dirty_error_sql(q, s.ctx, rev, with_sqlstate(e)));
       std::string const consequence = fmt::format(
           "this revision runs outside a transaction: {} of {} statements ran and stay "
           "applied, and the database is marked dirty at {} (the version stays at {}){}; "
-          "repair it, then run `migrate resolve {} --applied` or `--rolled-back`",
+          "run `migrate resolve {} --continue` once the cause is fixed, or repair it by hand, "
+          "then `--applied` or `--rolled-back`",
           done, total, rev.id, version_name(expected), invalid_index_note(), rev.id);
       if (s.interrupted()) throw interruption(planned, consequence);
-      auto const& steps = planned.dir == direction::upgrade ? rev.upgrade : rev.downgrade;
       throw failure(planned, e, steps[done].line, consequence, seen);
     } catch (interrupted_error const&) {
       best_effort(script.reset);
@@ -49,7 +55,6 @@ std::chrono::microseconds revision_runner::apply_outside_transaction(
               total, rev.id));
     }
     best_effort(script.progress[done]);  // the marker is there: the state stays dirty either way
-    ++done;
   }
   best_effort(script.reset);
   try {
@@ -127,12 +132,72 @@ std::string revision_runner::invalid_index_note() {
   }
 }
 
-run_result resolve(session& s, std::string_view id, bool applied) {
+namespace {
+
+/// Refuses `resolve --continue` while the marker's server process still runs a statement, or
+/// when this binary's revision is not the one that stopped (another checksum, other statements).
+void refuse_continue_unless_safe(session& s, dirty_marker const& dirty, revision const& rev,
+                                 std::size_t total) {
+  if (dirty.backend_state == "active") {
+    throw refusal(refusal_reason::dirty,
+                  fmt::format("the {} of {} is still running: server process {} runs statement "
+                              "{} (sent at {}); wait for it to end, or cancel it (SELECT "
+                              "pg_cancel_backend({})), then run `migrate resolve {} --continue`",
+                              dirty.direction, rev.id, dirty.pid, dirty.statements_done + 1,
+                              dirty.statement_started_at, dirty.pid, rev.id),
+                  {{}, dirty.revision, {}, {}});
+  }
+  auto const q = s.quoting();
+  auto const recorded =
+      s.exec("SELECT coalesce(checksum, '') FROM " + qualified(q, s.dirty_name()) +
+             " WHERE revision = " + q.literal(dirty.revision));
+  std::string const checksum = recorded.empty() ? "" : recorded[0][0].c_str();
+  bool const same = checksum.empty() || rev.has_checksum(checksum);
+  if (!same || static_cast<std::int64_t>(total) != dirty.statements_total) {
+    throw refusal(
+        refusal_reason::edited_revision,
+        fmt::format("cannot continue the {} of {}: the run that stopped had another version of "
+                    "it (checksum {}, {} statements; this binary's: {}, {} statements). Continue "
+                    "with the binary that started it, or repair the database by hand and run "
+                    "`migrate resolve {} --applied` or `--rolled-back`",
+                    dirty.direction, rev.id, checksum, dirty.statements_total, rev.checksum, total,
+                    rev.id),
+        {{}, dirty.revision, {}, {}});
+  }
+}
+
+/// `resolve --continue` of a dirty marker: the rest of its revision, then its record.
+run_result continue_dirty(session& s, dirty_marker const& dirty, revision const& rev,
+                          bool embedded) {
+  plan_step const planned{
+      &rev, dirty.direction == "downgrade" ? direction::downgrade : direction::upgrade};
+  std::size_t const total = steps_of(planned).size;
+  refuse_continue_unless_safe(s, dirty, rev, total);
+  auto const before = read_current(s);
+  auto const first = static_cast<std::size_t>(dirty.statements_done);
+  s.log(fmt::format("Continuing the {} of {} at statement {} of {} (resolve --continue)",
+                    dirty.direction, rev.id, std::min(first + 1, total), total));
+  auto const took = revision_runner(s).apply_outside_transaction(planned, before, first);
+  auto const after = version_after(rev, planned.dir);
+  s.log(done_line(rev, planned.dir, took) + " (resolve --continue)");
+  run_result result{version_name(before), version_name(after), {}, {}};
+  if (embedded) result.applied.push_back({&rev, planned.dir, took});
+  return result;
+}
+
+}  // namespace
+
+run_result resolve(session& s, std::string_view id, resolution how) {
   migration_lock lock(s);
   ensure_tables(s);
   auto const dirty = read_dirty(s);
+  bool const applied = how == resolution::applied;
   if (!dirty) {
-    if (auto settled = resolve_phases(s, id, applied)) return std::move(*settled);
+    if (how == resolution::continued) {
+      if (auto finished = continue_phases(s, id)) return std::move(*finished);
+    } else if (auto settled = resolve_phases(s, id, applied)) {
+      return std::move(*settled);
+    }
     throw refusal(refusal_reason::not_dirty,
                   fmt::format("database is not dirty: nothing to resolve for {}", id));
   }
@@ -154,6 +219,7 @@ run_result resolve(session& s, std::string_view id, bool applied) {
         {{}, dirty->revision, {}, {}});
   }
   revision const& rev = index ? s.cat.revisions[*index] : recorded->get();
+  if (how == resolution::continued) return continue_dirty(s, *dirty, rev, index.has_value());
   auto const before = read_current(s);
   std::optional<std::string> const after = applied ? version_after(rev, dir) : before;
   s.run_in_transaction(resolve_script(s.quoting(), s.ctx, rev, dir, applied, before));

@@ -35,9 +35,7 @@ struct migrator::impl {
   void record_done(run_result& result, plan_step const& planned, std::chrono::microseconds took) {
     result.applied.push_back({planned.rev, planned.dir, took});
     result.to = version_name(version_after(*planned.rev, planned.dir));
-    s.log(fmt::format("{} {} \"{}\" in {}",
-                      planned.dir == direction::upgrade ? "Applied" : "Reverted", planned.rev->id,
-                      planned.rev->description, format_duration(took)));
+    s.log(done_line(*planned.rev, planned.dir, took));
   }
 
   /// Each revision in its own transaction (or none, for a non-transactional one).
@@ -414,8 +412,12 @@ run_result migrator::stamp(std::string_view id) {
 }
 
 run_result migrator::resolve(std::string_view id, bool applied) {
+  return resolve(id, applied ? resolution::applied : resolution::rolled_back);
+}
+
+run_result migrator::resolve(std::string_view id, resolution how) {
   if (!revision_id_value(id)) throw target_error(fmt::format("invalid revision id '{}'", id));
-  return translated([&] { return detail::resolve(m_impl->s, id, applied); });
+  return translated([&] { return detail::resolve(m_impl->s, id, how); });
 }
 
 std::vector<history_entry> migrator::history() {

@@ -8,6 +8,7 @@
 
 #include "revision_runner.hpp"
 #include "session.hpp"
+#include "state_reader.hpp"
 
 namespace migc::runtime::detail {
 namespace {
@@ -267,6 +268,25 @@ std::vector<std::string> phased_messages(quoter const& q, script_context const& 
   return out;
 }
 
+std::optional<run_result> continue_phases(session& s, std::string_view id) {
+  auto const progress = read_progress(s);
+  if (!progress || revision_id_value(progress->revision) != revision_id_value(id)) {
+    return std::nullopt;
+  }
+  auto const index = find_revision(s.cat, progress->revision);
+  if (!index) return std::nullopt;
+  revision const& rev = s.cat.revisions[*index];
+  plan_step const planned{
+      &rev, progress->direction == "downgrade" ? direction::downgrade : direction::upgrade};
+  auto const before = read_current(s);
+  s.log(fmt::format("Continuing the {} of {} after phase {} of {} (resolve --continue)",
+                    progress->direction, rev.id, progress->phases_done, progress->phases_total));
+  auto const took = revision_runner(s).apply_in_phases(planned, before);
+  auto const after = version_after(rev, planned.dir);
+  s.log(done_line(rev, planned.dir, took) + " (resolve --continue)");
+  return run_result{version_name(before), version_name(after), {{&rev, planned.dir, took}}, {}};
+}
+
 std::optional<run_result> resolve_phases(session& s, std::string_view id, bool applied) {
   auto const progress = read_progress(s);
   if (!progress || revision_id_value(progress->revision) != revision_id_value(id)) {
@@ -391,24 +411,32 @@ void revision_runner::run_transaction_phase(plan_step const& planned, phase_scri
   });
 }
 
+bool revision_runner::built_before_the_stop(step const& st) {
+  if (st.index.empty()) return false;
+  // A kill during CREATE INDEX CONCURRENTLY leaves the index INVALID: drop it and build again.
+  session& s = m_session;
+  auto const q = s.quoting();
+  auto const valid = s.exec("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(" +
+                            q.literal(std::string(st.index)) + ")");
+  if (valid.empty()) return false;
+  if (valid[0][0].as<bool>()) {
+    s.log(fmt::format("The index {} was built before the stop: its statement is not run again",
+                      st.index));
+    return true;
+  }
+  s.log(
+      fmt::format("Dropping the invalid index {} a stopped run left, to build it again", st.index));
+  auto const dot = st.index.view().find('.');
+  s.exec(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}.{}",
+                     q.identifier(std::string(st.index.view().substr(0, dot))),
+                     q.identifier(std::string(st.index.view().substr(dot + 1)))));
+  return false;
+}
+
 void revision_runner::run_outside(plan_step const& planned, phase_script const& phase,
                                   step const& st, phase_resume const& resume) {
   session& s = m_session;
-  if (resume.first && !st.index.empty()) {
-    // A kill during CREATE INDEX CONCURRENTLY leaves the index INVALID: drop it and build again.
-    auto const q = s.quoting();
-    auto const valid = s.exec("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(" +
-                              q.literal(std::string(st.index)) + ")");
-    if (!valid.empty() && valid[0][0].as<bool>()) return;  // built before the kill
-    if (!valid.empty()) {
-      s.log(fmt::format("Dropping the invalid index {} a stopped run left, to build it again",
-                        st.index));
-      auto const dot = st.index.view().find('.');
-      s.exec(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}.{}",
-                         q.identifier(std::string(st.index.view().substr(0, dot))),
-                         q.identifier(std::string(st.index.view().substr(dot + 1)))));
-    }
-  }
+  if (resume.first && built_before_the_stop(st)) return;
   observed_wait seen;
   try {
     watched_exec(phase.message, seen);

@@ -111,4 +111,11 @@ void check_progress(session& s, std::vector<plan_step> const& steps);
 [[nodiscard]] std::optional<run_result> resolve_phases(session& s, std::string_view id,
                                                        bool applied);
 
+/**
+ * `resolve <id> --continue` of a phased revision that stopped between (or
+ * in) its phases: nullopt when the progress row is not `id`'s; else runs the
+ * remaining phases as the next upgrade or downgrade would, and its record.
+ */
+[[nodiscard]] std::optional<run_result> continue_phases(session& s, std::string_view id);
+
 }  // namespace migc::runtime::detail

@@ -22,6 +22,11 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   return std::nullopt;
 }
 
+std::string done_line(revision const& rev, direction dir, std::chrono::microseconds took) {
+  return fmt::format("{} {} \"{}\" in {}", dir == direction::upgrade ? "Applied" : "Reverted",
+                     rev.id, rev.description, format_duration(took));
+}
+
 std::string format_duration(std::chrono::microseconds duration) {
   double const ms = static_cast<double>(duration.count()) / 1000;
   if (ms < 999.5) return fmt::format("{:.0f} ms", ms);

@@ -23,6 +23,10 @@ namespace migc::runtime::detail {
  */
 [[nodiscard]] std::string format_duration(std::chrono::microseconds duration);
 
+/// `Applied 003 "Backfill names" in 1.2 s` (or `Reverted ...`): the log line of a revision done.
+[[nodiscard]] std::string done_line(revision const& rev, direction dir,
+                                    std::chrono::microseconds took);
+
 /// "a, b, c".
 [[nodiscard]] std::string comma_list(std::vector<std::string> const& items);
 

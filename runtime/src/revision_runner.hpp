@@ -66,9 +66,16 @@ class revision_runner {
   std::vector<std::chrono::microseconds> apply_together(std::vector<plan_step> const& steps,
                                                         std::optional<std::string> const& from);
 
-  /// A revision that cannot run in a transaction (CREATE INDEX CONCURRENTLY).
-  std::chrono::microseconds apply_outside_transaction(plan_step const& planned,
-                                                      std::optional<std::string> const& expected);
+  /**
+   * A revision that cannot run in a transaction (CREATE INDEX CONCURRENTLY).
+   * `continued_from` (`resolve --continue`): the statements its dirty marker
+   * records as done; the run takes the marker over and starts at the next
+   * statement, the one a stop interrupted (an index that statement left
+   * valid is kept, an invalid one dropped and built again).
+   */
+  std::chrono::microseconds apply_outside_transaction(
+      plan_step const& planned, std::optional<std::string> const& expected,
+      std::optional<std::size_t> continued_from = std::nullopt);
 
   /// Refuses (before anything changes) a single-transaction plan holding a revision that cannot
   /// run inside a transaction.
@@ -95,6 +102,14 @@ class revision_runner {
   /// A phase outside a transaction block (CREATE INDEX CONCURRENTLY).
   void run_outside(plan_step const& planned, phase_script const& phase, step const& st,
                    phase_resume const& resume);
+  /**
+   * Before a step that a stop may have interrupted runs again: when it builds
+   * an index concurrently (step::index), true if that index exists and is
+   * valid (the build finished: skip the step); an invalid one is dropped
+   * (DROP INDEX CONCURRENTLY) so the step can build it again. False for
+   * every other step. phases.cpp.
+   */
+  bool built_before_the_stop(step const& st);
   /// A backfill, batch after batch, each its own transaction with its progress (backfill.cpp).
   void run_backfill(plan_step const& planned, step const& st, phase_script const& phase,
                     phase_resume const& resume);

@@ -166,7 +166,7 @@ std::string progress_sql(quoter const& q, script_context const& ctx, plan_step c
          as_session_user(
              q, ctx,
              fmt::format("UPDATE {} SET statements_done = {}, statements = statements "
-                         "|| {}{};\n",
+                         "|| {}, statement_started_at = clock_timestamp(){};\n",
                          qualified(q, dirty_table(ctx.version_table)), done,
                          q.literal(terminated(steps[done - 1].sql)), dirty_where(q, rev)));
 }
@@ -281,25 +281,55 @@ std::string commit_script() {
   return "-- commit the single transaction\nCOMMIT;\n";
 }
 
-outside_transaction_script outside_transaction_messages(
-    quoter const& q, script_context const& ctx, catalog const& cat, plan_step const& planned,
-    std::optional<std::string> const& expected) {
+namespace {
+
+/// The first message of a revision outside a transaction: writes the dirty marker (or, for
+/// `resolve --continue`, takes over the one a stopped run left) under the migration guard.
+std::string dirty_mark_sql(quoter const& q, script_context const& ctx, catalog const& cat,
+                           plan_step const& planned, std::optional<std::string> const& expected,
+                           std::optional<std::size_t> continued_from) {
+  revision const& rev = *planned.rev;
+  std::size_t const total = steps_of(planned).size;
+  std::string const dirty = qualified(q, dirty_table(ctx.version_table));
+  if (continued_from) {
+    return fmt::format(
+        "{}: continues outside a transaction at statement {} of {} (resolve --continue)\n"
+        "BEGIN;\n{}UPDATE {} SET pid = pg_backend_pid(), statement_started_at = "
+        "clock_timestamp(), error = NULL{};\nCOMMIT;\n",
+        revision_header(cat, planned), *continued_from + 1, total,
+        migration_guard_sql(q, ctx, expected), dirty, dirty_where(q, rev));
+  }
+  return fmt::format(
+      "{}: runs outside a transaction, statement by statement; the database is marked dirty "
+      "until it is recorded\n"
+      "BEGIN;\n{}"
+      "INSERT INTO {} (revision, direction, statements_total, checksum, build_id, pid, "
+      "statement_started_at) VALUES ({}, {}, {}, {}, {}, pg_backend_pid(), clock_timestamp());\n"
+      "COMMIT;\n",
+      revision_header(cat, planned), migration_guard_sql(q, ctx, expected), dirty,
+      q.literal(std::string(rev.id)), q.literal(std::string(direction_name(planned.dir))), total,
+      q.literal(std::string(rev.checksum)), q.literal(ctx.build_id));
+}
+
+}  // namespace
+
+outside_transaction_script outside_transaction_messages(quoter const& q, script_context const& ctx,
+                                                        catalog const& cat,
+                                                        plan_step const& planned,
+                                                        std::optional<std::string> const& expected,
+                                                        std::optional<std::size_t> continued_from) {
   revision const& rev = *planned.rev;
   auto const steps = steps_of(planned);
   std::string const dirty = qualified(q, dirty_table(ctx.version_table));
   std::string const prefix = fmt::format("-- {} {}", direction_name(planned.dir), rev.id);
+  std::size_t const first = continued_from.value_or(0);
   outside_transaction_script script;
-  script.mark = fmt::format(
-      "{}: runs outside a transaction, statement by statement; the database is marked dirty "
-      "until it is recorded\n"
-      "BEGIN;\n{}"
-      "INSERT INTO {} (revision, direction, statements_total, checksum, build_id) VALUES ({}, {}, "
-      "{}, {}, {});\nCOMMIT;\n{};\n",
-      revision_header(cat, planned), migration_guard_sql(q, ctx, expected), dirty,
-      q.literal(std::string(rev.id)), q.literal(std::string(direction_name(planned.dir))),
-      steps.size, q.literal(std::string(rev.checksum)), q.literal(ctx.build_id),
-      lock_timeout_sql(q, steps.size > 0 ? statement_lock_timeout(ctx, steps[0]) : ctx.lock_timeout,
-                       false));
+  script.mark =
+      dirty_mark_sql(q, ctx, cat, planned, expected, continued_from) +
+      lock_timeout_sql(
+          q, first < steps.size ? statement_lock_timeout(ctx, steps[first]) : ctx.lock_timeout,
+          false) +
+      ";\n";
   // If migrate dies (SIGKILL, a lost host), the server notices within a second and cancels the
   // running statement instead of finishing it alone while holding its locks (PostgreSQL 14+).
   script.mark +=

@@ -164,15 +164,20 @@ inline constexpr char const* sqlstate_phase_moved = "MG004";    ///< another run
 
 /**
  * The messages of a revision that runs outside a transaction (CREATE INDEX
- * CONCURRENTLY): the dirty marker is written first, the steps run one by
- * one in autocommit (the marker counting them), then the version and
- * history rows are written, and the marker deleted, in one transaction; its
- * duration is measured from the marker. A failure (or a crash) in between
- * leaves the marker: later runs refuse until `migrate resolve`.
+ * CONCURRENTLY): the dirty marker is written first (with the server process
+ * that runs the statements), the steps run one by one in autocommit (the
+ * marker counting them and noting when the next one starts), then the
+ * version and history rows are written, and the marker deleted, in one
+ * transaction; its duration is measured from the marker. A failure (or a
+ * crash) in between leaves the marker: later runs refuse until `migrate
+ * resolve`. `continued_from`: `resolve --continue` of a marker whose first
+ * `*continued_from` statements ran: `mark` takes the existing marker over
+ * (this server process, its error cleared) instead of writing one.
  */
 [[nodiscard]] outside_transaction_script outside_transaction_messages(
     quoter const& q, script_context const& ctx, catalog const& cat, plan_step const& planned,
-    std::optional<std::string> const& expected);
+    std::optional<std::string> const& expected,
+    std::optional<std::size_t> continued_from = std::nullopt);
 
 /// Records the server's error (or "interrupted") in the dirty marker of `rev`.
 [[nodiscard]] std::string dirty_error_sql(quoter const& q, script_context const& ctx,

@@ -37,24 +37,32 @@ std::vector<std::string> state_queries(session& s, table_presence const& present
     parts.push_back(
         "SELECT 0 AS k, 0::bigint AS seq, version_num::text AS a, NULL::text AS b, "
         "NULL::text AS c, NULL::text AS d, NULL::text AS e, NULL::text AS f, "
-        "NULL::text AS g FROM " +
+        "NULL::text AS g, NULL::text AS h, NULL::text AS i, NULL::text AS j FROM " +
         qualified(q, s.ctx.version_table));
   }
   if (present.history) {
     parts.push_back(
         "SELECT 1, id, revision::text, checksum, coalesce(build_id, ''), "
-        "coalesce(description, ''), NULL, NULL, NULL FROM " +
+        "coalesce(description, ''), NULL, NULL, NULL, NULL, NULL, NULL FROM " +
         qualified(q, s.history_name()) + " WHERE " + applied_rows_filter);
   }
   if (present.dirty) {
     std::string const dirty = qualified(q, s.dirty_name());
+    // pid and statement_started_at through to_jsonb: a marker table an older migrate made has
+    // neither column, and status creates and alters nothing.
     parts.push_back(
         "(SELECT 2, 0, revision::text, direction, statements_done::text, "
         "statements_total::text, statements, coalesce(error, ''), "
-        "to_char(started_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM " +
-        dirty + " ORDER BY started_at LIMIT 1)");
+        "to_char(started_at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
+        "coalesce(to_jsonb(d) ->> 'pid', ''), "
+        "coalesce(to_char((to_jsonb(d) ->> 'statement_started_at')::timestamptz, "
+        "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), ''), "
+        "coalesce((SELECT coalesce(a.state, 'unknown') FROM pg_stat_activity a WHERE a.pid = "
+        "(to_jsonb(d) ->> 'pid')::integer), '') FROM " +
+        dirty + " d ORDER BY started_at LIMIT 1)");
     parts.push_back("SELECT 3, row_number() OVER (ORDER BY " + std::string(invalid_indexes_column) +
-                    "), " + invalid_indexes_column + ", NULL, NULL, NULL, NULL, NULL, NULL " +
+                    "), " + invalid_indexes_column +
+                    ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL " +
                     invalid_indexes_from + " AND EXISTS (SELECT 1 FROM " + dirty + ")");
   }
   return parts;
@@ -238,10 +246,17 @@ database_state read_state(session& s, table_presence const& present) {
         add_applied(state, key_of, row);
         break;
       case 2:
-        state.dirty = dirty_marker{row[2].as<std::string>(),  row[3].as<std::string>(),
-                                   row[4].as<std::int64_t>(), row[5].as<std::int64_t>(),
-                                   row[6].as<std::string>(),  row[7].as<std::string>(),
-                                   row[8].as<std::string>(),  {}};
+        state.dirty = dirty_marker{row[2].as<std::string>(),
+                                   row[3].as<std::string>(),
+                                   row[4].as<std::int64_t>(),
+                                   row[5].as<std::int64_t>(),
+                                   row[6].as<std::string>(),
+                                   row[7].as<std::string>(),
+                                   row[8].as<std::string>(),
+                                   {},
+                                   row[9].as<std::string>().empty() ? 0 : row[9].as<int>(),
+                                   row[10].as<std::string>(),
+                                   row[11].as<std::string>()};
         break;
       default:
         if (state.dirty) state.dirty->invalid_indexes.push_back(row[2].as<std::string>());

@@ -215,6 +215,36 @@ std::optional<std::size_t> verified_position(catalog const& cat, std::string_vie
   return at;
 }
 
+namespace {
+
+/// "; statement 3 (line 12) was sent at T to server process 4242, which is gone: ...", what the
+/// marker says of the statement a stop interrupted; "" for a marker an older migrate wrote.
+std::string interrupted_statement(revision const* rev, dirty_marker const& dirty) {
+  if (dirty.statement_started_at.empty()) return {};
+  if (dirty.statements_done >= dirty.statements_total) {
+    return "; every statement ran, the record of the revision did not";
+  }
+  auto const next = static_cast<std::size_t>(dirty.statements_done);
+  auto const steps = !rev                             ? array_view<step>{}
+                     : dirty.direction == "downgrade" ? rev->downgrade
+                                                      : rev->upgrade;
+  std::string const line = next < steps.size ? fmt::format(" (line {})", steps[next].line) : "";
+  std::string const sent = fmt::format("; statement {}{} was sent at {} to server process {}, ",
+                                       next + 1, line, dirty.statement_started_at, dirty.pid);
+  if (dirty.backend_state.empty()) {
+    return sent + "which is gone: whether that statement finished is not known";
+  }
+  if (dirty.backend_state == "active") {
+    return sent + fmt::format(
+                      "which is still running a statement: wait for it to end, or cancel it "
+                      "(SELECT pg_cancel_backend({}))",
+                      dirty.pid);
+  }
+  return sent + "which is " + dirty.backend_state;
+}
+
+}  // namespace
+
 refusal dirty_refusal(catalog const& cat, dirty_marker const& dirty) {
   auto const index = find_revision(cat, dirty.revision);
   std::string const what = index ? fmt::format("revision {} \"{}\" ({})", cat.revisions[*index].id,
@@ -226,6 +256,7 @@ refusal dirty_refusal(catalog const& cat, dirty_marker const& dirty) {
       "{} statements (started {})",
       dirty.direction, what, dirty.statements_done, dirty.statements_total, dirty.started_at);
   if (!dirty.error.empty()) message += ": " + dirty.error;
+  message += interrupted_statement(index ? &cat.revisions[*index] : nullptr, dirty);
   if (!dirty.invalid_indexes.empty()) {
     std::string names;
     for (auto const& name : dirty.invalid_indexes) names += (names.empty() ? "" : ", ") + name;
@@ -233,7 +264,9 @@ refusal dirty_refusal(catalog const& cat, dirty_marker const& dirty) {
         fmt::format("; invalid indexes left behind (pg_index.indisvalid = false): {}", names);
   }
   message += fmt::format(
-      "; repair the database by hand, then run `migrate resolve {0} --applied` (its remaining "
+      "; run `migrate resolve {0} --continue` to run the rest (from the statement a stop "
+      "interrupted; an index a stopped CREATE INDEX CONCURRENTLY left invalid is built again), "
+      "or repair the database by hand, then run `migrate resolve {0} --applied` (its remaining "
       "statements were completed) or `migrate resolve {0} --rolled-back` (what ran was undone)",
       dirty.revision);
   return refusal(refusal_reason::dirty, message, {{}, dirty.revision, {}, {}});

@@ -135,7 +135,7 @@ std::string history_records_downgrades_sql(quoter const& q, table_name const& ve
 
 std::string create_dirty_table_sql(quoter const& q, table_name const& version) {
   return fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (\n"
+      "CREATE TABLE IF NOT EXISTS {0} (\n"
       "  revision varchar(32) PRIMARY KEY,\n"
       "  direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n"
       "  statements_done integer NOT NULL DEFAULT 0,\n"
@@ -145,8 +145,12 @@ std::string create_dirty_table_sql(quoter const& q, table_name const& version) {
       "  started_at timestamptz NOT NULL DEFAULT now(),\n"
       "  started_by text NOT NULL DEFAULT current_user,\n"
       "  checksum text,\n"
-      "  build_id text\n"
-      ")",
+      "  build_id text,\n"
+      "  pid integer,\n"
+      "  statement_started_at timestamptz\n"
+      ");\n"
+      "ALTER TABLE {0} ADD COLUMN IF NOT EXISTS pid integer, ADD COLUMN IF NOT EXISTS "
+      "statement_started_at timestamptz",
       qualified(q, dirty_table(version)));
 }
 

@@ -107,10 +107,13 @@ struct quoter {
  * non-transactional revision (CREATE INDEX CONCURRENTLY ...) runs or after
  * one stopped midway: the row is inserted before its first statement,
  * updated after each statement (statements_done, and the SQL that ran in
- * `statements`), given the server's `error` on a failure, and deleted in the
- * transaction that records the revision as applied. A row left behind
- * (failure, crash, kill -9, a signal) makes every later run refuse until
- * `migrate resolve <id> --applied|--rolled-back` deletes it.
+ * `statements`; `statement_started_at`, when the next one was sent, by
+ * server process `pid`), given the server's `error` on a failure, and
+ * deleted in the transaction that records the revision as applied. A row
+ * left behind (failure, crash, kill -9, a signal) makes every later run
+ * refuse until `migrate resolve <id> --applied|--rolled-back` deletes it or
+ * `--continue` runs the rest. A table an older migrate made gains the two
+ * columns (ADD COLUMN IF NOT EXISTS).
  */
 [[nodiscard]] std::string create_dirty_table_sql(quoter const& q, table_name const& version);
 

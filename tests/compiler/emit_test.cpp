@@ -365,3 +365,33 @@ TEST(emitter, embeds_the_reason_of_an_irreversible_downgrade) {
   EXPECT_THAT(source, ::testing::HasSubstr(
                           "{nullptr, 0},\n   {\"t feeds the \\\"billing\\\" export\", 28}, "));
 }
+
+// A raw CREATE INDEX CONCURRENTLY names the index it builds (step::index), as a declarative one
+// does, so that `resolve --continue` after a kill keeps it when valid and rebuilds it when
+// invalid; unnamed, under the name PostgreSQL picks; in either direction.
+TEST(emitter, names_the_index_a_raw_concurrent_build_makes) {
+  temp_folder folder;
+  folder.write("20250101_0000-001_a.mig",
+               "revision 001 \"a\"\nupgrade { sql $$ CREATE TABLE items (id int, code int) $$ }\n"
+               "downgrade { sql $$ DROP TABLE items $$ }\n");
+  folder.write(
+      "20250102_0000-002_b.mig",
+      "revision 002 revises 001 \"b\" without transaction\nupgrade {\n"
+      "    sql $$ CREATE INDEX CONCURRENTLY ON items (code) $$\n"
+      "    sql $$ CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS items_id ON items (id) $$\n"
+      "    sql $$ VACUUM items $$\n}\n"
+      "downgrade {\n    sql $$ DROP INDEX CONCURRENTLY items_id $$\n"
+      "    sql $$ DROP INDEX CONCURRENTLY items_code_idx $$\n"
+      "    sql $$ CREATE INDEX CONCURRENTLY items_code_old ON items (code) $$\n"
+      "    sql $$ DROP INDEX CONCURRENTLY items_code_old $$\n}\n");
+  auto const outcome = compile(folder.path());
+  ASSERT_TRUE(outcome.chain) << ::testing::PrintToString(outcome.diagnostics);
+  auto const& second = outcome.chain->revisions.at(1);
+  ASSERT_EQ(second.upgrade.size(), 3u);
+  EXPECT_EQ(second.upgrade[0].index, "public.items_code_idx");
+  EXPECT_EQ(second.upgrade[1].index, "public.items_id");
+  EXPECT_EQ(second.upgrade[2].index, "");
+  ASSERT_EQ(second.downgrade.size(), 4u);
+  EXPECT_EQ(second.downgrade[0].index, "");
+  EXPECT_EQ(second.downgrade[2].index, "public.items_code_old");
+}

@@ -142,7 +142,10 @@ TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_record
       detail::offline_quoter(), ctx, migc::test::mixed, {&index, rt::direction::upgrade}, "003");
   EXPECT_THAT(script.mark,
               HasSubstr("INSERT INTO \"alembic_version_dirty\" (revision, direction, "
-                        "statements_total, checksum, build_id) VALUES ('004', 'upgrade', 1, "));
+                        "statements_total, checksum, build_id, pid, statement_started_at) VALUES "
+                        "('004', 'upgrade', 1, "));
+  // The record of a kill: which server process ran the statements, when the next one started.
+  EXPECT_THAT(script.mark, HasSubstr("'sha256:chain', pg_backend_pid(), clock_timestamp());"));
   EXPECT_THAT(script.mark, HasSubstr("BEGIN;\nDO $migc$BEGIN\n"));  // the migration guard
   EXPECT_THAT(script.mark,
               HasSubstr("COMMIT;\nSET lock_timeout = '10000ms';\nSELECT "
@@ -155,6 +158,7 @@ TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_record
             "CREATE INDEX CONCURRENTLY users_last_name ON users (last_name);\n");
   EXPECT_THAT(script.progress[0], HasSubstr("RESET ROLE;\nUPDATE \"alembic_version_dirty\" SET "
                                             "statements_done = 1"));
+  EXPECT_THAT(script.progress[0], HasSubstr("statement_started_at = clock_timestamp()"));
   EXPECT_THAT(script.progress[0], HasSubstr("SET ROLE \"owner\";\n"));
   EXPECT_EQ(script.reset, "-- upgrade 004: reset the session\nRESET ALL;\nRESET ROLE;\n");
   EXPECT_THAT(script.record, HasSubstr("clock_timestamp() - (SELECT started_at FROM "
@@ -162,6 +166,19 @@ TEST(script, a_revision_outside_a_transaction_is_marked_dirty_until_it_is_record
   EXPECT_THAT(script.record,
               HasSubstr("DELETE FROM \"alembic_version_dirty\" WHERE revision = '004';\n"
                         "COMMIT;\n"));
+
+  // resolve --continue takes the marker over: no second marker, this server process, no error.
+  auto const continued = detail::outside_transaction_messages(
+      detail::offline_quoter(), ctx, migc::test::mixed, {&index, rt::direction::upgrade}, "003", 0);
+  EXPECT_THAT(continued.mark, Not(HasSubstr("INSERT INTO")));
+  EXPECT_THAT(continued.mark, HasSubstr("continues outside a transaction at statement 1 of 1"));
+  EXPECT_THAT(continued.mark, HasSubstr("BEGIN;\nDO $migc$BEGIN\n"));  // the migration guard
+  EXPECT_THAT(continued.mark,
+              HasSubstr("UPDATE \"alembic_version_dirty\" SET pid = pg_backend_pid(), "
+                        "statement_started_at = clock_timestamp(), error = NULL WHERE revision = "
+                        "'004';\nCOMMIT;\nSET lock_timeout"));
+  EXPECT_EQ(continued.statements, script.statements);
+  EXPECT_EQ(continued.record, script.record);
 }
 
 TEST(script, every_message_that_changes_the_database_says_what_it_does) {

@@ -11,6 +11,7 @@
 #include "test_helpers.hpp"
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 namespace rt = migc::runtime;
@@ -119,17 +120,37 @@ TEST(validator, refuses_a_dirty_database_unless_told_to_report_it) {
                               "",
                               "canceling statement",
                               "2025-01-01T00:00:00+00",
-                              {"public.users_last_name"}};
+                              {"public.users_last_name"},
+                              4242,
+                              "2025-01-01T00:00:01+00",
+                              ""};
   auto const message = refusal_message(mixed, db);
   EXPECT_EQ(message,
             "database is dirty: the upgrade of revision 004 \"Index users by last name\" "
             "(migrations/20250103_0800-004_index_last_name.mig:1), which runs outside a "
             "transaction, stopped after 0 of 1 statements (started 2025-01-01T00:00:00+00): "
-            "canceling statement; invalid indexes left behind (pg_index.indisvalid = false): "
-            "public.users_last_name; repair the database by hand, then run `migrate resolve 004 "
-            "--applied` (its remaining statements were completed) or `migrate resolve 004 "
+            "canceling statement; statement 1 (line 4) was sent at 2025-01-01T00:00:01+00 to "
+            "server process 4242, which is gone: whether that statement finished is not known; "
+            "invalid indexes left behind (pg_index.indisvalid = false): "
+            "public.users_last_name; run `migrate resolve 004 --continue` to run the rest (from "
+            "the statement a stop interrupted; an index a stopped CREATE INDEX CONCURRENTLY left "
+            "invalid is built again), or repair the database by hand, then run `migrate resolve "
+            "004 --applied` (its remaining statements were completed) or `migrate resolve 004 "
             "--rolled-back` (what ran was undone)");
   EXPECT_EQ(detail::check(mixed, db, {false, true}).at, 2u);
+
+  // The server process still runs the statement (a run going on, or a client gone a moment
+  // ago); a marker an older migrate wrote says nothing of it.
+  db.dirty->backend_state = "active";
+  EXPECT_THAT(refusal_message(mixed, db),
+              HasSubstr("to server process 4242, which is still running a statement: wait for "
+                        "it to end, or cancel it (SELECT pg_cancel_backend(4242))"));
+  db.dirty->statement_started_at.clear();
+  EXPECT_THAT(refusal_message(mixed, db), Not(HasSubstr("server process")));
+  db.dirty->statements_done = 1;
+  db.dirty->statement_started_at = "2025-01-01T00:00:02+00";
+  EXPECT_THAT(refusal_message(mixed, db),
+              HasSubstr("every statement ran, the record of the revision did not"));
 }
 
 TEST(validator, refuses_non_numeric_revision) {
@@ -177,7 +198,8 @@ TEST(validator, finds_every_problem_in_rule_order) {
   detail::database_state db;
   db.current = "003";
   db.version_rows = 2;
-  db.dirty = rt::dirty_marker{"003", "upgrade", 0, 1, "", "", "2025-01-01T00:00:00+00", {}};
+  db.dirty =
+      rt::dirty_marker{"003", "upgrade", 0, 1, "", "", "2025-01-01T00:00:00+00", {}, 0, "", ""};
   db.applied["001"] = {"sha256:old-1", "", "Initial schema"};
   db.applied["002"] = {"sha256:branch", "", "Add tags"};
   EXPECT_EQ(reasons(app, db), (std::vector<std::string>{"dirty", "several_versions",

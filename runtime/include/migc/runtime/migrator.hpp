@@ -147,6 +147,13 @@ struct options {
 /// Which way a revision is applied.
 enum class direction { upgrade, downgrade };
 
+/// How `resolve` settles a revision a run left dirty (docs/migrate.md, "How a run works").
+enum class resolution {
+  applied,      ///< its remaining statements were completed by hand: the version moves past it
+  rolled_back,  ///< what it ran was undone by hand: the version stays
+  continued,    ///< migrate runs the rest of it now, then records it
+};
+
 /**
  * A non-transactional revision that stopped midway: the row of
  * `<version_table>_dirty`. Runs refuse the database until `resolve`.
@@ -162,6 +169,19 @@ struct dirty_marker {
   /// Indexes left invalid (pg_index.indisvalid = false), e.g. by a failed CREATE INDEX
   /// CONCURRENTLY: read from the catalog, not stored in the marker.
   std::vector<std::string> invalid_indexes;
+  /// The server process (pg_backend_pid()) that ran the statements; 0 when an older migrate
+  /// wrote the marker.
+  int pid = 0;
+  /// When statement statements_done + 1 was sent (ISO 8601): the one a stop interrupted, unless
+  /// every statement ran; "" when an older migrate wrote the marker.
+  std::string statement_started_at;
+  /**
+   * What pg_stat_activity says of `pid` now: "" when that server process is
+   * gone (nothing of the revision is running), else its state: "active" (a
+   * statement still runs: its client died less than a second ago, or a run
+   * is still going), "idle", ..., or "unknown" (the login may not see it).
+   */
+  std::string backend_state;
 };
 
 /// What the history table recorded for one applied revision: its latest 'upgrade' or 'repair' row.
@@ -322,9 +342,21 @@ class migrator {
    * by hand: `applied` = its remaining statements were completed (the
    * version moves past it), else everything it did was undone (the version
    * stays). Records a 'resolve' history row. Throws refusal when the
-   * database is not dirty at `id`.
+   * database is not dirty at `id`. Same as resolve(id, resolution).
    */
   run_result resolve(std::string_view id, bool applied);
+  /**
+   * Settles revision `id`, left dirty by a stopped `without transaction`
+   * run or stopped between its phases: resolution::applied and
+   * resolution::rolled_back as resolve(id, bool); resolution::continued runs
+   * the rest of it (the statement a stop interrupted again, an index it left
+   * invalid built again) and records it as applied (or reverted). Throws
+   * refusal: not_dirty (nothing to settle at `id`), dirty (`continued` while
+   * the marker's server process still runs a statement), edited_revision
+   * (`continued` by a binary whose revision differs from the one that
+   * stopped); revision_error when a statement fails (the marker stays).
+   */
+  run_result resolve(std::string_view id, resolution how);
   /// Applied revisions' recorded checksums against the embedded ones, and schema drift
   /// (read-only, no lock).
   [[nodiscard]] verify_report verify();
