@@ -354,6 +354,13 @@ status_report migrator::status() {
     // A phased revision stopped between its phases needs a run (or a resolve) too.
     if (auto const progress = read_progress(s))
       report.problems.push_back(phases_pending_refusal(*progress));
+    // A --version-table naming no table in a schema that has tables is most likely a typo:
+    // without this, status would call the database "base" with every revision pending.
+    try {
+      refuse_unconfirmed_version_table(s, present);
+    } catch (refusal& typo) {
+      report.problems.push_back(std::move(typo));
+    }
     if (!report.problems.empty() && report.version_table_exists) {
       std::string holder = migration_lock_holder(s);
       if (holder != "another session") report.running = std::move(holder);

@@ -61,6 +61,14 @@ TEST_F(production_test, a_version_table_missing_from_a_schema_with_tables_is_ref
   }
   auto const json = run({"--version-table", "alembic_verison", "upgrade", "--format", "json"});
   EXPECT_THAT(json.out, HasSubstr("\"reason\":\"new_version_table\""));
+  // status never refuses: it reports the typo as an anomaly (exit 4), not "base, 3 pending".
+  auto const status = run({"--version-table", "alembic_verison", "status"});
+  EXPECT_EQ(status.code, 4) << status.out << status.err;
+  EXPECT_THAT(status.out + status.err,
+              HasSubstr("--version-table alembic_verison: no such table in schema public"));
+  auto const status_json =
+      run({"--version-table", "alembic_verison", "status", "--format", "json"});
+  EXPECT_THAT(status_json.out, HasSubstr("\"reason\":\"new_version_table\""));
   EXPECT_EQ(scalar("SELECT to_regclass('alembic_verison') IS NULL"), "t");
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "001");
 
