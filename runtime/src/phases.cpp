@@ -268,19 +268,37 @@ std::vector<std::string> phased_messages(quoter const& q, script_context const& 
   return out;
 }
 
-std::optional<run_result> continue_phases(session& s, std::string_view id) {
-  auto const progress = read_progress(s);
+namespace {
+
+/// A phased revision stopped midway: its progress row and the plan step it belongs to.
+struct stopped_phased {
+  phase_progress progress;
+  plan_step planned;
+};
+
+/// The phased revision `id` the progress table says stopped midway, when this binary embeds it.
+std::optional<stopped_phased> stopped_phased_revision(session& s, std::string_view id) {
+  auto progress = read_progress(s);
   if (!progress || revision_id_value(progress->revision) != revision_id_value(id)) {
     return std::nullopt;
   }
   auto const index = find_revision(s.cat, progress->revision);
   if (!index) return std::nullopt;
-  revision const& rev = s.cat.revisions[*index];
-  plan_step const planned{
-      &rev, progress->direction == "downgrade" ? direction::downgrade : direction::upgrade};
+  direction const dir =
+      progress->direction == "downgrade" ? direction::downgrade : direction::upgrade;
+  return stopped_phased{std::move(*progress), {&s.cat.revisions[*index], dir}};
+}
+
+}  // namespace
+
+std::optional<run_result> continue_phases(session& s, std::string_view id) {
+  auto const stopped = stopped_phased_revision(s, id);
+  if (!stopped) return std::nullopt;
+  auto const& [progress, planned] = *stopped;
+  revision const& rev = *planned.rev;
   auto const before = read_current(s);
   s.log(fmt::format("Continuing the {} of {} after phase {} of {} (resolve --continue)",
-                    progress->direction, rev.id, progress->phases_done, progress->phases_total));
+                    progress.direction, rev.id, progress.phases_done, progress.phases_total));
   auto const took = revision_runner(s).apply_in_phases(planned, before);
   auto const after = version_after(rev, planned.dir);
   s.log(done_line(rev, planned.dir, took) + " (resolve --continue)");
@@ -288,15 +306,11 @@ std::optional<run_result> continue_phases(session& s, std::string_view id) {
 }
 
 std::optional<run_result> resolve_phases(session& s, std::string_view id, bool applied) {
-  auto const progress = read_progress(s);
-  if (!progress || revision_id_value(progress->revision) != revision_id_value(id)) {
-    return std::nullopt;
-  }
-  auto const index = find_revision(s.cat, progress->revision);
-  if (!index) return std::nullopt;
-  revision const& rev = s.cat.revisions[*index];
-  plan_step const planned{
-      &rev, progress->direction == "downgrade" ? direction::downgrade : direction::upgrade};
+  auto const stopped = stopped_phased_revision(s, id);
+  if (!stopped) return std::nullopt;
+  auto const* progress = &stopped->progress;
+  plan_step const& planned = stopped->planned;
+  revision const& rev = *planned.rev;
   auto const q = s.quoting();
   std::optional<std::string> before =
       planned.dir == direction::upgrade

@@ -150,7 +150,13 @@ TEST_F(phased_kill_test, a_phased_revision_killed_between_or_in_its_phases_is_fi
                 left.empty() ? "(none)" : left.c_str());
     if (scalar("SELECT max(version_num) FROM alembic_version") == "001" && !left.empty())
       ++left_pending;
-    auto const finish = migrate({"upgrade"});
+    // The first round's revision is finished by `resolve 002 --continue`, the others' by the
+    // next upgrade: the same phases run.
+    bool const by_resolve = round == 0 && !left.empty();
+    auto const finish =
+        migrate(by_resolve ? std::vector<std::string>{"resolve", "002", "--continue"}
+                           : std::vector<std::string>{"upgrade"});
+    if (by_resolve) EXPECT_NE(finish.out.find("(resolve --continue)"), std::string::npos);
     ASSERT_EQ(finish.exit_code, 0) << "after a kill " << name_of(point) << ": " << finish.err;
     EXPECT_EQ(scalar("SELECT max(version_num) FROM alembic_version"), "002");
     EXPECT_EQ(inconsistency(), "") << "after the run that finished a kill " << name_of(point);
