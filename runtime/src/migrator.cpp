@@ -341,35 +341,37 @@ void migrator::cancel() noexcept {
 }
 
 status_report migrator::status() {
+  session& s = m_impl->s;
   return translated([&] {
-    session& s = m_impl->s;
-    status_report report;
-    auto const present = probe_tables(s);
-    report.version_table_exists = present.version;
-    observed_state observed = observe_state(s, present);
-    report.current = observed.state.current;
-    report.dirty = std::move(observed.state.dirty);
-    report.at = observed.at;
-    report.problems = std::move(observed.problems);
-    // A phased revision stopped between its phases needs a run (or a resolve) too.
-    if (auto const progress = read_progress(s))
-      report.problems.push_back(phases_pending_refusal(*progress));
-    // A --version-table naming no table in a schema that has tables is most likely a typo:
-    // without this, status would call the database "base" with every revision pending.
-    try {
-      refuse_unconfirmed_version_table(s, present);
-    } catch (refusal& typo) {
-      report.problems.push_back(std::move(typo));
-    }
-    if (!report.problems.empty() && report.version_table_exists) {
-      std::string holder = migration_lock_holder(s);
-      if (holder != "another session") report.running = std::move(holder);
-    }
-    bool const known = !report.current || report.at;
-    for (std::size_t i = report.at ? *report.at + 1 : 0; known && i < s.cat.revisions.size; ++i) {
-      report.pending.push_back(&s.cat.revisions[i]);
-    }
-    return report;
+    return reading_own_tables(s, [&] {
+      status_report report;
+      auto const present = probe_tables(s);
+      report.version_table_exists = present.version;
+      observed_state observed = observe_state(s, present);
+      report.current = observed.state.current;
+      report.dirty = std::move(observed.state.dirty);
+      report.at = observed.at;
+      report.problems = std::move(observed.problems);
+      // A phased revision stopped between its phases needs a run (or a resolve) too.
+      if (auto const progress = read_progress(s))
+        report.problems.push_back(phases_pending_refusal(*progress));
+      // A --version-table naming no table in a schema that has tables is most likely a typo:
+      // without this, status would call the database "base" with every revision pending.
+      try {
+        refuse_unconfirmed_version_table(s, present);
+      } catch (refusal& typo) {
+        report.problems.push_back(std::move(typo));
+      }
+      if (!report.problems.empty() && report.version_table_exists) {
+        std::string holder = migration_lock_holder(s);
+        if (holder != "another session") report.running = std::move(holder);
+      }
+      bool const known = !report.current || report.at;
+      for (std::size_t i = report.at ? *report.at + 1 : 0; known && i < s.cat.revisions.size; ++i) {
+        report.pending.push_back(&s.cat.revisions[i]);
+      }
+      return report;
+    });
   });
 }
 
@@ -378,23 +380,25 @@ verify_report migrator::verify() {
 }
 
 verify_report migrator::verify(std::string const& schema) {
+  session& s = m_impl->s;
   return translated([&] {
-    session& s = m_impl->s;
-    verify_report report;
-    database_state const state = read_state(s, probe_tables(s));
-    report.current = state.current;
-    report.dirty = state.dirty;
-    report.drift.at = version_name(state.current);
-    validation verdict;
-    try {
-      verdict = check(s.cat, state, {true, true});
-    } catch (refusal const& e) {
-      report.unknown = e;
+    return reading_own_tables(s, [&] {
+      verify_report report;
+      database_state const state = read_state(s, probe_tables(s));
+      report.current = state.current;
+      report.dirty = state.dirty;
+      report.drift.at = version_name(state.current);
+      validation verdict;
+      try {
+        verdict = check(s.cat, state, {true, true});
+      } catch (refusal const& e) {
+        report.unknown = e;
+        return report;
+      }
+      if (!state.dirty) report.drift = m_impl->drift_at(verdict.at, schema);
+      report.applied = m_impl->applied_entries(state, verdict);
       return report;
-    }
-    if (!state.dirty) report.drift = m_impl->drift_at(verdict.at, schema);
-    report.applied = m_impl->applied_entries(state, verdict);
-    return report;
+    });
   });
 }
 
@@ -428,7 +432,8 @@ run_result migrator::resolve(std::string_view id, resolution how) {
 }
 
 std::vector<history_entry> migrator::history() {
-  return translated([&] { return read_history(m_impl->s); });
+  return translated(
+      [&] { return reading_own_tables(m_impl->s, [&] { return read_history(m_impl->s); }); });
 }
 
 run_result upgrade(std::string const& conninfo, catalog const& embedded, options const& opts) {

@@ -187,6 +187,32 @@ void refuse_unconfirmed_version_table(session& s, table_presence const& present)
       {"42P01", {}, {}, {}});
 }
 
+error unreadable_own_tables(session& s, pqxx::sql_error const& e) {
+  std::string advice;
+  try {
+    auto const q = s.quoting();
+    std::string names;
+    for (table_name const& name :
+         {s.ctx.version_table, s.history_name(), s.dirty_name(), s.progress_name()}) {
+      names += (names.empty() ? "" : ", ") + q.literal(qualified(q, name));
+    }
+    // The tables that exist, and who owns them (the role --role made them under, or the first
+    // login): names and owner are readable from pg_class without any grant.
+    auto const row = s.exec(
+        "SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text), "
+        "min(pg_get_userbyid(c.relowner)), current_user FROM unnest(ARRAY[" +
+        names + "]) AS t(name) JOIN pg_class c ON c.oid = to_regclass(t.name)")[0];
+    advice = fmt::format(
+        ". To fix: GRANT SELECT ON {0} TO {2}; or make {2} a member of their owner, as every "
+        "deployer login is under --role: GRANT {1} TO {2}",
+        row[0].c_str(), row[1].c_str(), row[2].c_str());
+  } catch (...) {  // the connection broke: the error itself still says what happened
+  }
+  return error(fmt::format("reading migrate's own tables ({}) failed: {}; nothing was changed{}",
+                           own_tables_list(s), with_sqlstate(e), advice),
+               {e.sqlstate(), {}, {}, {}});
+}
+
 table_presence probe_tables(session& s) {
   auto const q = s.quoting();
   auto const row = s.exec("SELECT " + exists_sql(q, s.ctx.version_table) + ", " +

@@ -51,6 +51,26 @@ table_presence ensure_tables(session& s);
  */
 [[nodiscard]] database_state read_state(session& s, table_presence const& present);
 
+/**
+ * The error for a read of migrate's own tables the server refused (SQLSTATE
+ * 42501): names the tables, the SQLSTATE, and the GRANT that lets this login
+ * read them (SELECT on each, or membership in the role that owns them, as
+ * `--role` sets up; PostgreSQL docs, "Privileges").
+ */
+[[nodiscard]] error unreadable_own_tables(session& s, pqxx::sql_error const& e);
+
+/// Runs `read`, a read of migrate's own tables (status, verify, history); a permission error
+/// becomes unreadable_own_tables(), anything else passes through.
+template <typename Read>
+auto reading_own_tables(session& s, Read&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (pqxx::sql_error const& e) {
+    if (e.sqlstate() != "42501") throw;
+    throw unreadable_own_tables(s, e);
+  }
+}
+
 /// The version row; throws refusal (several_versions) for more than one.
 [[nodiscard]] std::optional<std::string> read_current(session& s);
 

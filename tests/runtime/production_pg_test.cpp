@@ -121,6 +121,32 @@ TEST_F(production_test, permission_errors_name_the_work_the_grant_and_the_sqlsta
                                    ", may do this: run as it (--role " + owner));
 }
 
+TEST_F(production_test, a_login_that_may_not_read_migrates_tables_is_told_the_grant) {
+  ASSERT_EQ(run({"upgrade", "001"}).code, 0);  // the tables belong to the test's own login
+  std::string const login = make_login("reader");
+  std::string const owner = scalar("SELECT current_user");
+  for (std::vector<std::string> const& command :
+       {std::vector<std::string>{"status"}, {"history"}, {"verify"}}) {
+    auto const r = run(command, login);
+    EXPECT_EQ(r.code, 1) << command[0] << r.out;
+    EXPECT_THAT(r.err, HasSubstr("reading migrate's own tables (public.alembic_version, "
+                                 "public.alembic_version_history) failed: permission denied for "
+                                 "table alembic_version"))
+        << command[0];
+    EXPECT_THAT(r.err, HasSubstr("(SQLSTATE 42501); nothing was changed. To fix: GRANT SELECT "
+                                 "ON alembic_version, alembic_version_history TO " +
+                                 login + "; or make " + login +
+                                 " a member of their owner, as every deployer login is under "
+                                 "--role: GRANT " +
+                                 owner + " TO " + login))
+        << command[0];
+  }
+  // Granted what the message says, the login reads the state.
+  scalar("GRANT SELECT ON alembic_version, alembic_version_history TO " + login);
+  auto const status = run({"status"}, login);
+  EXPECT_EQ(status.code, 0) << status.out << status.err;
+}
+
 TEST_F(production_test, a_concurrent_index_that_timed_out_is_dropped_and_retried) {
   // An older snapshot makes CREATE INDEX CONCURRENTLY wait after it built the index; the
   // --concurrent-lock-timeout cuts that wait and leaves the index INVALID.
