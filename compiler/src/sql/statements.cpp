@@ -107,6 +107,29 @@ statement_info variable_set(node const& stmt) {
   return session("SET", "SET " + name + " without LOCAL");
 }
 
+/**
+ * `ALTER ROLE|DATABASE ... SET search_path` (or RESET it, or RESET ALL): the
+ * search_path of every later session of that role or database, migrate's next
+ * runs included, where unqualified names then resolve in another schema than
+ * the build's model puts them (PostgreSQL docs, ALTER ROLE: "the specified
+ * value becomes the session default in subsequent sessions"). nullopt for
+ * other settings.
+ */
+std::optional<statement_info> later_sessions_search_path(node const& stmt, std::string name) {
+  node const setting = stmt["setstmt"];
+  if (!setting) return std::nullopt;
+  bool const all = setting.enumeration("kind") == "VAR_RESET_ALL";
+  if (!all && setting.text("name") != "search_path") return std::nullopt;
+  return refused(
+      name + " search_path", "sql-session",
+      "raw sql changes the search_path of later sessions (" + name +
+          "): migrate's next runs would create and find unqualified names in another schema "
+          "than the build's model puts them",
+      "change a role's or database's search_path outside the revisions (by hand, or per "
+      "connection with options=-csearch_path=...), and qualify names in revisions that need "
+      "another schema");
+}
+
 /// A SELECT (or any query) calling set_config(..., false) or a session-level advisory lock.
 std::optional<statement_info> session_function(node const& stmt) {
   std::optional<statement_info> found;
@@ -265,6 +288,10 @@ statement_info classify(node const& stmt) {
   if (type == "DeclareCursorStmt" && (stmt.integer("options") & 0x0020) != 0)  // CURSOR_OPT_HOLD
     return session("DECLARE ... WITH HOLD", "a cursor WITH HOLD outlives the transaction");
   if (auto const f = session_function(stmt)) return *f;
+  if (type == "AlterRoleSetStmt" || type == "AlterDatabaseSetStmt") {
+    std::string const name = type == "AlterRoleSetStmt" ? "ALTER ROLE SET" : "ALTER DATABASE SET";
+    if (auto const search_path = later_sessions_search_path(stmt, name)) return *search_path;
+  }
   if (type == "CreateStmt" && temporary(stmt["relation"])) {
     if (stmt.enumeration("oncommit") == "ONCOMMIT_DROP")
       return of(statement_kind::data, "CREATE TEMPORARY TABLE");
