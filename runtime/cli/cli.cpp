@@ -95,15 +95,16 @@ void define_cli(CLI::App& app, cli_options& o) {
                       "applied; each is shown before anything runs");
   auto* stamp = app.add_subcommand("stamp", "set the version without running anything");
   stamp->add_option("id", o.revision_id, "<id> | base")->required();
-  for (auto* run : {upgrade, downgrade, stamp}) {
-    // A flag, not an option: only --wait-for-standbys=30s takes a value, so the word after it
-    // stays the command's target.
+  // A flag, not an option: only --wait-for-standbys=30s takes a value, so the word after it
+  // stays the command's target.
+  auto const wait_for_standbys = [&o](CLI::App* run) {
     run->add_flag("--wait-for-standbys", o.wait_for_standbys,
                   "after the run, wait until every standby streaming from the primary "
                   "(pg_stat_replication) has replayed it, printing the LSN and each standby; "
                   "=TIMEOUT (e.g. =30s) bounds the wait: exit 1 naming the standbys behind")
         ->option_text("[=TIMEOUT]");
-  }
+  };
+  for (auto* run : {upgrade, downgrade, stamp}) wait_for_standbys(run);
   for (auto* run : {upgrade, downgrade}) {
     run->add_flag("--single-transaction", o.single_transaction,
                   "run every revision in ONE transaction, committed together or not at all "
@@ -138,6 +139,7 @@ void define_cli(CLI::App& app, cli_options& o) {
   applied->excludes(rolled_back);
   applied->excludes(continued);
   rolled_back->excludes(continued);
+  wait_for_standbys(resolve);  // --continue runs statements; any resolve moves the version
   app.add_subcommand(
          "verify",
          "applied revisions' recorded checksums vs the embedded ones, and the live schema vs the "

@@ -357,11 +357,8 @@ status_report migrator::status() {
         report.problems.push_back(phases_pending_refusal(*progress));
       // A --version-table naming no table in a schema that has tables is most likely a typo:
       // without this, status would call the database "base" with every revision pending.
-      try {
-        refuse_unconfirmed_version_table(s, present);
-      } catch (refusal& typo) {
-        report.problems.push_back(std::move(typo));
-      }
+      if (auto typo = unconfirmed_version_table(s, present))
+        report.problems.push_back(std::move(*typo));
       if (!report.problems.empty() && report.version_table_exists) {
         std::string holder = migration_lock_holder(s);
         if (holder != "another session") report.running = std::move(holder);
@@ -428,7 +425,7 @@ run_result migrator::resolve(std::string_view id, bool applied) {
 
 run_result migrator::resolve(std::string_view id, resolution how) {
   if (!revision_id_value(id)) throw target_error(fmt::format("invalid revision id '{}'", id));
-  return translated([&] { return detail::resolve(m_impl->s, id, how); });
+  return translated([&] { return m_impl->replayed(detail::resolve(m_impl->s, id, how)); });
 }
 
 std::vector<history_entry> migrator::history() {

@@ -156,7 +156,11 @@ constexpr int tables_named = 10;
 }  // namespace
 
 void refuse_unconfirmed_version_table(session& s, table_presence const& present) {
-  if (present.version || s.opts.version_table.empty() || s.opts.new_version_table) return;
+  if (auto typo = unconfirmed_version_table(s, present)) throw std::move(*typo);
+}
+
+std::optional<refusal> unconfirmed_version_table(session& s, table_presence const& present) {
+  if (present.version || s.opts.version_table.empty() || s.opts.new_version_table) return {};
   auto const q = s.quoting();
   table_name const& version = s.ctx.version_table;
   std::string own;
@@ -173,9 +177,9 @@ void refuse_unconfirmed_version_table(session& s, table_presence const& present)
       tables, tables_named,
       version.schema.empty() ? std::string("current_schema()") : q.literal(version.schema)))[0];
   auto const count = row[1].as<std::int64_t>();
-  if (row[0].is_null() || count == 0) return;  // no schema to create it in, or an empty one
+  if (row[0].is_null() || count == 0) return {};  // no schema to create it in, or an empty one
   std::string const schema = row[0].c_str();
-  throw refusal(
+  return refusal(
       refusal_reason::new_version_table,
       fmt::format("--version-table {}: no such table in schema {}, which already has {} other "
                   "table{} ({}{}); a mistyped name would start a second history from base and "

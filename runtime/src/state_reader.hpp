@@ -36,6 +36,9 @@ struct table_presence {
  * Search Path").
  */
 void refuse_unconfirmed_version_table(session& s, table_presence const& present);
+/// What refuse_unconfirmed_version_table() would throw, as a value (status reports it).
+[[nodiscard]] std::optional<refusal> unconfirmed_version_table(session& s,
+                                                               table_presence const& present);
 
 /// Refuses what refuse_unconfirmed_version_table() refuses, then creates the version and
 /// history tables when missing, and adds the columns of recorded

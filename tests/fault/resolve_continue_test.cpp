@@ -79,13 +79,17 @@ TEST_F(resolve_continue_test, a_kill_in_a_concurrent_index_build_is_recorded_and
   EXPECT_TRUE(dirty.at("backend_state").is_null());
   EXPECT_TRUE(dirty.at("statement_started_at").is_string());
 
-  auto const continued = migrate("killed_notx", {"resolve", "002", "--continue"});
+  auto const continued =
+      migrate("killed_notx", {"resolve", "002", "--continue", "--wait-for-standbys=10min"});
   ASSERT_EQ(continued.exit_code, 0) << continued.err;
   EXPECT_THAT(continued.out,
               HasSubstr("Continuing the upgrade of 002 at statement 1 of 2 (resolve --continue)"));
   EXPECT_THAT(continued.out, HasSubstr("Dropping the invalid index public.items_code_idx"));
   EXPECT_THAT(continued.out, HasSubstr("Applied 002 \"Index items concurrently\" in "));
   EXPECT_THAT(continued.out, HasSubstr(" (resolve --continue)"));
+  // Then it waits for the standbys, as upgrade does (other tests' standbys may be streaming).
+  EXPECT_THAT(continued.out,
+              ::testing::ContainsRegex("No standby is connected|Waiting for [0-9]+ standby"));
   EXPECT_EQ(scalar("SELECT version_num FROM alembic_version"), "002");
   EXPECT_EQ(scalar("SELECT count(*) FROM alembic_version_dirty"), "0");
   EXPECT_EQ(invalid_indexes(), "");
